@@ -1,0 +1,146 @@
+# botbox: one binary, one Makefile (non-recursive).
+#
+#   make            build build/botbox (installs dependencies first)
+#   make test       unit tests, CLI tests, fuzz smoke runs, style check
+#   make test SAN=1 the same, built with AddressSanitizer + UBSan (build-san/)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (default 60)
+#   make bench      benchmarks (numbers, never assertions)
+#   make deps       install build and test dependencies (Debian 12, apt-get)
+#   make format     reformat the tree with the committed .clang-format
+
+VERSION := 0.1.0
+SAN ?= 0
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+
+ifeq ($(SAN),1)
+BUILD := build-san
+else
+BUILD := build
+endif
+FUZZBUILD := build-fuzz
+
+CC := gcc
+CLANG := clang
+
+CSTD := -std=c11 -D_GNU_SOURCE
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wcast-align
+# Every translation unit starts with common/poison.h: unsafe string functions
+# become compile errors.
+INCS := -I. -include common/poison.h
+DEFS := -DBB_VERSION='"$(VERSION)"'
+LLHTTP_DIR := /usr/share/llhttp
+LIBS := -lyaml
+
+ifeq ($(SAN),1)
+# FORTIFY and ASan both intercept the same calls; ASan is the stronger check.
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+       -fno-sanitize-recover=all -fstack-protector-strong -fPIE
+LDOPT := -fsanitize=address,undefined -pie -Wl,-z,relro,-z,now
+else
+OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDOPT := -pie -Wl,-z,relro,-z,now
+endif
+
+CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCS) $(DEFS) -MMD -MP
+LDFLAGS := $(LDOPT)
+
+# Library sources: everything in the subsystem directories except main.c.
+LIB_SRCS := $(wildcard common/*.c policy/*.c nft/*.c tls/*.c gateway/*.c)
+LIB_SRCS := $(filter-out gateway/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libbotbox.a
+BIN := $(BUILD)/botbox
+
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZBUILD)/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZBUILD)/%.o)
+
+C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all deps test unit cli-test fuzz fuzz-smoke bench format format-check clean
+
+all: $(BIN)
+
+deps:
+	@bash tools/deps.sh
+
+# ---- build ---------------------------------------------------------------
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BIN): $(BUILD)/gateway/main.o $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC/LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka -lm
+
+# ---- tests ---------------------------------------------------------------
+
+test: unit cli-test fuzz-smoke format-check
+	@echo "make test: all suites passed (SAN=$(SAN))"
+
+unit: $(UNIT_BINS)
+	@bash tests/run-unit.sh $(UNIT_BINS)
+
+cli-test: $(BIN)
+	@bash tests/cli/test_cli.sh $(BIN)
+
+format-check: | deps
+	@bash tools/format-check.sh $(C_FILES)
+
+format: | deps
+	clang-format -i $(C_FILES)
+
+# ---- fuzzing (clang + libFuzzer, always with ASan + UBSan) ----------------
+
+FUZZ_CFLAGS := $(CSTD) $(WARN) -Wno-unused-command-line-argument -O1 -g \
+               -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+               $(INCS) $(DEFS)
+
+$(FUZZBUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) | deps
+	@echo "  FUZZ    $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@bash tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_BINS)
+
+# ---- benchmarks ----------------------------------------------------------
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/gateway/main.d

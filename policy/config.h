@@ -1,0 +1,192 @@
+/*
+ * Configuration: the typed, validated, immutable form of botbox.yaml
+ * (REFERENCE §2), plus the BOTBOX_* environment overrides (REFERENCE §1).
+ *
+ * Loading is two-phase: ytree.c turns bytes into positioned nodes, then the
+ * decoder here checks every key against a schema table, fills defaults,
+ * applies the environment, validates across fields and compiles the policy.
+ * Every error reads "FILE:LINE:COL: key.path: reason" (sequence indexes are
+ * 0-based); errors from the environment read "NAME=VALUE: key.path: reason".
+ * All errors are collected, not just the first.
+ *
+ * A loaded config is never modified; reload builds a new one and swaps the
+ * pointer. Everything it points to lives as long as the config.
+ */
+#ifndef BB_CONFIG_H
+#define BB_CONFIG_H
+
+#include "policy/cidr.h"
+#include "policy/host.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct bb_diag;
+struct bb_policy;
+struct bb_arena;
+
+#define BB_CONFIG_MAX_BYTES (64u << 20) /* config file size */
+#define BB_MAX_PORTS_PER_RULE 1024      /* allowed_ports / flows ports entries */
+#define BB_MAX_PATHS_PER_RULE 256       /* paths entries */
+#define BB_MAX_REWRITES_PER_RULE 64     /* header_rewrites entries */
+#define BB_MAX_CLIENT_IFACES 256        /* gateway.client_interfaces entries */
+#define BB_TIMEOUT_MAX_MS 3600000u      /* any timeouts.* value */
+#define BB_MAX_WORKERS 256
+#define BB_MAX_CONNECTIONS_LIMIT 1048576u
+#define BB_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+#define BB_SECRET_NAME_MAX 255
+#define BB_HEADER_VALUE_MAX 8192
+
+/* Interception numbers (kept from BotBox). */
+#define BB_CERT_TTL_MIN 60u
+#define BB_CERT_TTL_MAX 604800u
+#define BB_HANDSHAKE_TIMEOUT_MIN 100u
+#define BB_HANDSHAKE_TIMEOUT_MAX 60000u
+
+enum bb_mode { BB_MODE_SIDECAR, BB_MODE_GATEWAY };
+enum bb_action { BB_ACTION_DENY, BB_ACTION_ALLOW };
+enum bb_tls_mode { BB_TLS_INTERCEPT, BB_TLS_PASSTHROUGH };
+enum bb_audit_output { BB_AUDIT_STDOUT, BB_AUDIT_STDERR, BB_AUDIT_FILE };
+
+/* HTTP methods a rule may list (bit flags; 0 in a rule means "any"). CONNECT
+ * and TRACE are never allowed, so they have no bit. */
+enum bb_method {
+    BB_METHOD_GET = 1u << 0,
+    BB_METHOD_HEAD = 1u << 1,
+    BB_METHOD_POST = 1u << 2,
+    BB_METHOD_PUT = 1u << 3,
+    BB_METHOD_DELETE = 1u << 4,
+    BB_METHOD_PATCH = 1u << 5,
+    BB_METHOD_OPTIONS = 1u << 6,
+};
+
+/* Where a value came from: a file position, or (line 0) the environment
+ * variable `env`, or (line 0, env NULL) a built-in default. */
+struct bb_srcpos {
+    uint32_t line, col;
+};
+
+struct bb_rewrite {
+    const char *name;       /* as written; matched case-insensitively */
+    const char *value;      /* may contain "{value}" */
+    const char *secret_ref; /* NULL: value is used as is */
+    struct bb_srcpos pos;
+};
+
+struct bb_rule {
+    uint32_t index;        /* position in egress_policy.rules */
+    const char *host_raw;  /* as written */
+    struct bb_host host;   /* normalised; kind BB_HOST_WILDCARD for "*.x" */
+    enum bb_action action;
+    const uint16_t *ports; /* allowed_ports; default {443} */
+    size_t nports;
+    bool ports_default;
+    unsigned methods;      /* enum bb_method bits; 0 = any */
+    const char *const *paths; /* normalised prefixes; npaths 0 = any */
+    size_t npaths;
+    enum bb_tls_mode tls;
+    bool allow_private;
+    const struct bb_rewrite *rewrites;
+    size_t nrewrites;
+    struct bb_srcpos pos;      /* the rule's mapping */
+    struct bb_srcpos host_pos; /* its host: value */
+};
+
+struct bb_flow {
+    uint32_t index;
+    int proto; /* IPPROTO_TCP or IPPROTO_UDP */
+    struct bb_cidr cidr;
+    const uint16_t *ports;
+    size_t nports;
+    struct bb_srcpos pos;
+};
+
+struct bb_timeouts {
+    uint32_t connect_ms, request_header_ms, response_header_ms, idle_ms, shutdown_drain_ms;
+};
+
+struct bb_interception {
+    bool enabled;
+    const char *listen_addr;
+    uint16_t listen_port;
+    const char *ca_cert_path, *ca_key_path;
+    bool enforce_sni_host_match;
+    bool deny_handshake_on_disallowed_sni;
+    uint32_t cert_ttl_seconds;
+    uint32_t cert_cache_size;
+    uint32_t cert_cache_ttl_seconds;
+    uint32_t handshake_timeout_ms;
+};
+
+struct bb_config {
+    const char *path; /* the file it was loaded from */
+    enum bb_mode mode;
+    const char *listen_addr;
+    uint16_t listen_port;
+    const char *metrics_addr;
+    uint16_t metrics_port;
+    const char *secrets_dir;
+    uint32_t max_connections;
+    bool allow_non_loopback;
+    uint32_t proxy_uid;
+    uint32_t workers;  /* 0 = one per CPU */
+    bool enable_ipv6;  /* BOTBOX_ENABLE_IPV6 only; default on */
+    struct bb_timeouts timeouts;
+    struct {
+        const char *ca_file; /* "" = system store only */
+        bool deny_private;
+    } upstream;
+    struct {
+        const char *const *client_interfaces;
+        const struct bb_srcpos *client_interface_pos;
+        size_t nclient_interfaces;
+    } gateway;
+    struct {
+        enum bb_audit_output output;
+        const char *path; /* BB_AUDIT_FILE only */
+    } audit;
+    struct {
+        enum bb_action default_action;
+        bool enforce;
+        const struct bb_rule *rules;
+        size_t nrules;
+        const struct bb_flow *flows;
+        size_t nflows;
+    } egress;
+    struct {
+        uint16_t listen_port;
+        const char *upstream; /* "" = first nameserver of resolv.conf */
+        bool enforce_names;
+    } dns;
+    struct bb_interception tls;
+    const struct bb_policy *policy; /* compiled lookup structures */
+
+    struct bb_arena *arena; /* private: owns everything above */
+};
+
+/* Looks up an environment variable; getenv() fits. NULL disables overrides. */
+typedef const char *(*bb_getenv_fn)(const char *name);
+
+/* Parses and validates len bytes of YAML named `name` (for messages). Returns
+ * the config, or NULL with at least one error in diag. Warnings (deprecated
+ * keys, risky settings) go to diag either way. */
+const struct bb_config *bb_config_parse(const char *name, const char *buf, size_t len,
+                                        bb_getenv_fn env, struct bb_diag *diag);
+
+/* Reads `path` (a regular file of at most BB_CONFIG_MAX_BYTES) and parses it. */
+const struct bb_config *bb_config_load(const char *path, bb_getenv_fn env, struct bb_diag *diag);
+
+void bb_config_free(const struct bb_config *cfg);
+
+/* Writes the normalised configuration (what `botbox check` prints). */
+void bb_config_print(const struct bb_config *cfg, FILE *out);
+
+/* Name of a method bit, "GET"...; NULL for anything else. */
+const char *bb_method_name(unsigned bit);
+
+/* The method bit for an HTTP method token, or 0 if botbox never allows it. */
+unsigned bb_method_from_token(const char *tok, size_t len);
+
+#endif

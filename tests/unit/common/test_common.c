@@ -1,0 +1,96 @@
+/*
+ * common/: arena, diagnostics list and UTF-8 validator.
+ */
+#include "tests/unit/testutil.h"
+
+#include "common/arena.h"
+#include "common/utf8.h"
+
+static void test_arena(void **state)
+{
+    (void)state;
+    struct bb_arena *a = bb_arena_new();
+    char *s = bb_arena_strndup(a, "hello world", 5);
+    assert_string_equal(s, "hello");
+    for (int i = 0; i < 10000; i++) {
+        unsigned char *p = bb_arena_alloc(a, 24);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        for (int j = 0; j < 24; j++)
+            assert_int_equal(p[j], 0);
+        memset(p, 0xff, 24);
+    }
+    unsigned char *big = bb_arena_alloc(a, 1 << 20);
+    assert_non_null(big);
+    assert_int_equal(big[12345], 0);
+    assert_non_null(bb_arena_alloc(a, 0));
+    assert_null(bb_arena_calloc(a, SIZE_MAX / 2, 4));
+    assert_string_equal(s, "hello"); /* earlier allocations survive */
+    assert_true(bb_arena_footprint(a) >= (1 << 20) + 10000 * 32);
+    bb_arena_free(a);
+    bb_arena_free(NULL);
+}
+
+static void test_diag(void **state)
+{
+    (void)state;
+    struct bb_diag *d = bb_diag_new();
+    bb_diag_add(d, BB_DIAG_ERROR, "e%d", 1);
+    bb_diag_add(d, BB_DIAG_WARNING, "w%d", 1);
+    assert_int_equal(bb_diag_errors(d), 1);
+    assert_int_equal(bb_diag_warnings(d), 1);
+    assert_string_equal(bb_diag_text(d, 0), "e1");
+    assert_int_equal(bb_diag_level_of(d, 1), BB_DIAG_WARNING);
+    for (int i = 0; i < BB_DIAG_MAX_MESSAGES + 50; i++)
+        bb_diag_add(d, BB_DIAG_ERROR, "more %d", i);
+    /* Stored lines are capped, counts stay exact. */
+    assert_int_equal(bb_diag_count(d), BB_DIAG_MAX_MESSAGES);
+    assert_int_equal(bb_diag_errors(d), BB_DIAG_MAX_MESSAGES + 51);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    bb_diag_print(d, f);
+    fclose(f);
+    assert_non_null(strstr(out, "error: e1\nwarning: w1\n"));
+    assert_non_null(strstr(out, "... and 52 more messages not shown\n"));
+    free(out);
+    bb_diag_clear(d);
+    assert_int_equal(bb_diag_count(d), 0);
+    assert_int_equal(bb_diag_errors(d), 0);
+    bb_diag_free(d);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t valid;
+    } cases[] = {
+        {"plain ascii", 11},
+        {"caf\xc3\xa9", 5},
+        {"\xe2\x82\xac", 3},         /* euro sign */
+        {"\xf0\x9f\x98\x80", 4},     /* emoji */
+        {"a\xc0\xaf", 1},            /* overlong '/' */
+        {"a\xe0\x80\xaf", 1},        /* overlong, 3 bytes */
+        {"a\xed\xa0\x80", 1},        /* surrogate */
+        {"a\xf4\x90\x80\x80", 1},    /* above U+10FFFF */
+        {"a\xf5\x80\x80\x80", 1},
+        {"a\xc3", 1},                /* truncated */
+        {"a\x80", 1},                /* stray continuation */
+        {"a\xe2\x82", 1},
+        {"\xff", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_int_equal(bb_utf8_valid_prefix(cases[i].s, strlen(cases[i].s)), cases[i].valid);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_diag),
+        cmocka_unit_test(test_utf8),
+    };
+    return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}

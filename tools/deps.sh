@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of botbox (DESIGN §5) on Debian 12.
+# Idempotent and silent when everything is already present; when something is
+# missing it runs apt-get (root required) and fails loudly if that fails, so a
+# missing prerequisite can never turn into a skipped test.
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    gcc make pkg-config
+    libnftnl-dev libmnl-dev libnetfilter-queue-dev libssl-dev libyaml-dev
+    libcmocka-dev node-llhttp libc-ares-dev
+    # style, fuzzing and sanitizer runtimes
+    clang clang-format libclang-rt-14-dev
+    # tests and benches
+    nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
+    wrk haproxy valgrind
+    # images
+    podman runc debootstrap
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 ]]; then
+    echo "deps: missing packages and not root; run 'sudo make deps'" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# --no-install-recommends keeps services and extras out; a Debian
+# policy-rc.d (if present) keeps daemons such as nginx from starting.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done" >&2
