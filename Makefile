@@ -63,6 +63,9 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZBUILD)/%.o)
 
 C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
+# Keep fuzz objects and the like: they are not throw-away intermediates.
+.SECONDARY:
+
 .PHONY: all deps test unit cli-test fuzz fuzz-smoke bench format format-check clean
 
 all: $(BIN)

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define BB_DIAG_MAX_MESSAGES 200 /* stored lines; the rest are only counted */
-#define BB_DIAG_MAX_LINE 1024    /* bytes per formatted line, truncated beyond */
+#define BB_DIAG_MAX_MESSAGES 200  /* stored lines; the rest are only counted */
+#define BB_DIAG_MAX_LINE     1024 /* bytes per formatted line, truncated beyond */
 
 enum bb_diag_level { BB_DIAG_ERROR, BB_DIAG_WARNING };
 

@@ -14,8 +14,7 @@ static const char help_help[] = "usage: botbox help [COMMAND]\n"
                                 "Shows the list of commands, or the help of one command.\n";
 
 static const struct bb_cmd commands[] = {
-    {"check", "validate a config and print the normalised policy", bb_cmd_check_help,
-     bb_cmd_check},
+    {"check", "validate a config and print the normalised policy", bb_cmd_check_help, bb_cmd_check},
     {"help", "show help for botbox or for one command", help_help, cmd_help},
 };
 

@@ -6,14 +6,14 @@
 #ifndef BB_CLI_H
 #define BB_CLI_H
 
-#define BB_EXIT_OK 0
-#define BB_EXIT_FAIL 1
+#define BB_EXIT_OK    0
+#define BB_EXIT_FAIL  1
 #define BB_EXIT_USAGE 2
 
 struct bb_cmd {
     const char *name;
-    const char *summary; /* one line for `botbox help` */
-    const char *help;    /* full text for `botbox help NAME` */
+    const char *summary;               /* one line for `botbox help` */
+    const char *help;                  /* full text for `botbox help NAME` */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 };
 

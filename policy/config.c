@@ -25,15 +25,30 @@ static const char *const mode_names[] = {"sidecar", "gateway", NULL};
 #define CFG(member) offsetof(struct bb_config, member)
 
 static const struct bb_field timeouts_fields[] = {
-    {.key = "connect", .type = BB_F_U32, .off = CFG(timeouts.connect_ms), .min = 1,
+    {.key = "connect",
+     .type = BB_F_U32,
+     .off = CFG(timeouts.connect_ms),
+     .min = 1,
      .max = BB_TIMEOUT_MAX_MS},
-    {.key = "request_header", .type = BB_F_U32, .off = CFG(timeouts.request_header_ms), .min = 1,
+    {.key = "request_header",
+     .type = BB_F_U32,
+     .off = CFG(timeouts.request_header_ms),
+     .min = 1,
      .max = BB_TIMEOUT_MAX_MS},
-    {.key = "response_header", .type = BB_F_U32, .off = CFG(timeouts.response_header_ms),
-     .min = 1, .max = BB_TIMEOUT_MAX_MS},
-    {.key = "idle", .type = BB_F_U32, .off = CFG(timeouts.idle_ms), .min = 1,
+    {.key = "response_header",
+     .type = BB_F_U32,
+     .off = CFG(timeouts.response_header_ms),
+     .min = 1,
      .max = BB_TIMEOUT_MAX_MS},
-    {.key = "shutdown_drain", .type = BB_F_U32, .off = CFG(timeouts.shutdown_drain_ms), .min = 0,
+    {.key = "idle",
+     .type = BB_F_U32,
+     .off = CFG(timeouts.idle_ms),
+     .min = 1,
+     .max = BB_TIMEOUT_MAX_MS},
+    {.key = "shutdown_drain",
+     .type = BB_F_U32,
+     .off = CFG(timeouts.shutdown_drain_ms),
+     .min = 0,
      .max = BB_TIMEOUT_MAX_MS},
     {0},
 };
@@ -68,8 +83,8 @@ static int decode_ifaces(struct bb_cctx *ctx, const struct bb_ynode *v, void *ba
                       &cfg->gateway.nclient_interfaces) != 0)
         return -1;
     cfg->gateway.client_interfaces = arr;
-    struct bb_srcpos *pos = bb_arena_calloc(ctx->arena, cfg->gateway.nclient_interfaces + 1,
-                                            sizeof(*pos));
+    struct bb_srcpos *pos =
+        bb_arena_calloc(ctx->arena, cfg->gateway.nclient_interfaces + 1, sizeof(*pos));
     if (pos == NULL) {
         ctx->oom = 1;
         return -1;
@@ -114,8 +129,12 @@ static const struct bb_field audit_fields[] = {
 };
 
 static const struct bb_field dns_fields[] = {
-    {.key = "listen_port", .type = BB_F_U16, .off = CFG(dns.listen_port), .min = 1,
-     .max = 65535, .flags = BB_F_TRACK},
+    {.key = "listen_port",
+     .type = BB_F_U16,
+     .off = CFG(dns.listen_port),
+     .min = 1,
+     .max = 65535,
+     .flags = BB_F_TRACK},
     {.key = "upstream", .type = BB_F_STR, .off = CFG(dns.upstream), .flags = BB_F_TRACK},
     {.key = "enforce_names", .type = BB_F_BOOL, .off = CFG(dns.enforce_names)},
     {0},
@@ -126,39 +145,71 @@ static const struct bb_field dns_fields[] = {
 static const struct bb_field tls_fields[] = {
     {.key = "enabled", .type = BB_F_BOOL, .off = CFG(tls.enabled), .flags = BB_F_TRACK},
     {.key = "listen_addr", .type = BB_F_STR, .off = CFG(tls.listen_addr), .flags = BB_F_TRACK},
-    {.key = "listen_port", .type = BB_F_U16, .off = CFG(tls.listen_port), .min = 1, .max = 65535,
+    {.key = "listen_port",
+     .type = BB_F_U16,
+     .off = CFG(tls.listen_port),
+     .min = 1,
+     .max = 65535,
      .flags = BB_F_TRACK},
     {.key = "ca_cert_path", .type = BB_F_STR, .off = CFG(tls.ca_cert_path), .flags = BB_F_TRACK},
     {.key = "ca_key_path", .type = BB_F_STR, .off = CFG(tls.ca_key_path), .flags = BB_F_TRACK},
     {.key = "enforce_sni_host_match", .type = BB_F_BOOL, .off = CFG(tls.enforce_sni_host_match)},
-    {.key = "deny_handshake_on_disallowed_sni", .type = BB_F_BOOL,
+    {.key = "deny_handshake_on_disallowed_sni",
+     .type = BB_F_BOOL,
      .off = CFG(tls.deny_handshake_on_disallowed_sni)},
-    {.key = "cert_ttl_seconds", .type = BB_F_U32, .off = CFG(tls.cert_ttl_seconds),
-     .max = UINT32_MAX, .flags = BB_F_TRACK},
-    {.key = "cert_cache_size", .type = BB_F_U32, .off = CFG(tls.cert_cache_size),
-     .max = UINT32_MAX, .flags = BB_F_TRACK},
-    {.key = "cert_cache_ttl_seconds", .type = BB_F_U32, .off = CFG(tls.cert_cache_ttl_seconds),
-     .max = UINT32_MAX, .flags = BB_F_TRACK},
-    {.key = "handshake_timeout_ms", .type = BB_F_U32, .off = CFG(tls.handshake_timeout_ms),
-     .max = UINT32_MAX, .flags = BB_F_TRACK},
+    {.key = "cert_ttl_seconds",
+     .type = BB_F_U32,
+     .off = CFG(tls.cert_ttl_seconds),
+     .max = UINT32_MAX,
+     .flags = BB_F_TRACK},
+    {.key = "cert_cache_size",
+     .type = BB_F_U32,
+     .off = CFG(tls.cert_cache_size),
+     .max = UINT32_MAX,
+     .flags = BB_F_TRACK},
+    {.key = "cert_cache_ttl_seconds",
+     .type = BB_F_U32,
+     .off = CFG(tls.cert_cache_ttl_seconds),
+     .max = UINT32_MAX,
+     .flags = BB_F_TRACK},
+    {.key = "handshake_timeout_ms",
+     .type = BB_F_U32,
+     .off = CFG(tls.handshake_timeout_ms),
+     .max = UINT32_MAX,
+     .flags = BB_F_TRACK},
     {0},
 };
 
 static const struct bb_field top_fields[] = {
-    {.key = "mode", .type = BB_F_ENUM, .off = CFG(mode), .names = mode_names,
-     .flags = BB_F_TRACK},
+    {.key = "mode", .type = BB_F_ENUM, .off = CFG(mode), .names = mode_names, .flags = BB_F_TRACK},
     {.key = "listen_addr", .type = BB_F_STR, .off = CFG(listen_addr), .flags = BB_F_TRACK},
-    {.key = "listen_port", .type = BB_F_U16, .off = CFG(listen_port), .min = 1, .max = 65535,
+    {.key = "listen_port",
+     .type = BB_F_U16,
+     .off = CFG(listen_port),
+     .min = 1,
+     .max = 65535,
      .flags = BB_F_TRACK},
     {.key = "metrics_addr", .type = BB_F_STR, .off = CFG(metrics_addr), .flags = BB_F_TRACK},
-    {.key = "metrics_port", .type = BB_F_U16, .off = CFG(metrics_port), .min = 1, .max = 65535,
+    {.key = "metrics_port",
+     .type = BB_F_U16,
+     .off = CFG(metrics_port),
+     .min = 1,
+     .max = 65535,
      .flags = BB_F_TRACK},
     {.key = "secrets_dir", .type = BB_F_STR, .off = CFG(secrets_dir), .flags = BB_F_TRACK},
-    {.key = "max_connections", .type = BB_F_U32, .off = CFG(max_connections), .min = 1,
+    {.key = "max_connections",
+     .type = BB_F_U32,
+     .off = CFG(max_connections),
+     .min = 1,
      .max = BB_MAX_CONNECTIONS_LIMIT},
-    {.key = "allow_non_loopback", .type = BB_F_BOOL, .off = CFG(allow_non_loopback),
+    {.key = "allow_non_loopback",
+     .type = BB_F_BOOL,
+     .off = CFG(allow_non_loopback),
      .flags = BB_F_TRACK},
-    {.key = "proxy_uid", .type = BB_F_U32, .off = CFG(proxy_uid), .max = UINT32_MAX - 1,
+    {.key = "proxy_uid",
+     .type = BB_F_U32,
+     .off = CFG(proxy_uid),
+     .max = UINT32_MAX - 1,
      .flags = BB_F_TRACK},
     {.key = "workers", .type = BB_F_U32, .off = CFG(workers), .max = BB_MAX_WORKERS},
     {.key = "timeouts", .type = BB_F_MAP, .sub = timeouts_fields},
@@ -244,8 +295,7 @@ static void build(struct bb_cctx *ctx, const struct bb_ynode *root)
 {
     struct bb_config *cfg = ctx->cfg;
     if (root->kind != BB_Y_MAP) {
-        bb_cerr(ctx, root, "the configuration must be a mapping, got %s",
-                bb_ynode_kind_name(root));
+        bb_cerr(ctx, root, "the configuration must be a mapping, got %s", bb_ynode_kind_name(root));
         return;
     }
     bb_decode_map(ctx, root, top_fields, cfg);
@@ -275,8 +325,8 @@ const struct bb_config *bb_config_parse(const char *name, const char *buf, size_
     cfg->arena = arena;
     set_defaults(cfg);
     cfg->path = bb_arena_strndup(arena, name, strlen(name));
-    *ctx = (struct bb_cctx){.file = cfg->path, .diag = diag, .arena = arena, .cfg = cfg,
-                            .env = env};
+    *ctx =
+        (struct bb_cctx){.file = cfg->path, .diag = diag, .arena = arena, .cfg = cfg, .env = env};
     tree = bb_ytree_parse(buf, len, &yerr);
     if (tree == NULL) {
         bb_diag_add(diag, BB_DIAG_ERROR, "%s:%u:%u: %s", name, yerr.line, yerr.col, yerr.msg);

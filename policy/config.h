@@ -27,21 +27,21 @@ struct bb_diag;
 struct bb_policy;
 struct bb_arena;
 
-#define BB_CONFIG_MAX_BYTES (64u << 20) /* config file size */
-#define BB_MAX_PORTS_PER_RULE 1024      /* allowed_ports / flows ports entries */
-#define BB_MAX_PATHS_PER_RULE 256       /* paths entries */
-#define BB_MAX_REWRITES_PER_RULE 64     /* header_rewrites entries */
-#define BB_MAX_CLIENT_IFACES 256        /* gateway.client_interfaces entries */
-#define BB_TIMEOUT_MAX_MS 3600000u      /* any timeouts.* value */
-#define BB_MAX_WORKERS 256
+#define BB_CONFIG_MAX_BYTES      (64u << 20) /* config file size */
+#define BB_MAX_PORTS_PER_RULE    1024        /* allowed_ports / flows ports entries */
+#define BB_MAX_PATHS_PER_RULE    256         /* paths entries */
+#define BB_MAX_REWRITES_PER_RULE 64          /* header_rewrites entries */
+#define BB_MAX_CLIENT_IFACES     256         /* gateway.client_interfaces entries */
+#define BB_TIMEOUT_MAX_MS        3600000u    /* any timeouts.* value */
+#define BB_MAX_WORKERS           256
 #define BB_MAX_CONNECTIONS_LIMIT 1048576u
-#define BB_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
-#define BB_SECRET_NAME_MAX 255
-#define BB_HEADER_VALUE_MAX 8192
+#define BB_IFNAME_MAX            15 /* IFNAMSIZ - 1 */
+#define BB_SECRET_NAME_MAX       255
+#define BB_HEADER_VALUE_MAX      8192
 
 /* Interception numbers (kept from BotBox). */
-#define BB_CERT_TTL_MIN 60u
-#define BB_CERT_TTL_MAX 604800u
+#define BB_CERT_TTL_MIN          60u
+#define BB_CERT_TTL_MAX          604800u
 #define BB_HANDSHAKE_TIMEOUT_MIN 100u
 #define BB_HANDSHAKE_TIMEOUT_MAX 60000u
 
@@ -76,14 +76,14 @@ struct bb_rewrite {
 };
 
 struct bb_rule {
-    uint32_t index;        /* position in egress_policy.rules */
-    const char *host_raw;  /* as written */
-    struct bb_host host;   /* normalised; kind BB_HOST_WILDCARD for "*.x" */
+    uint32_t index;       /* position in egress_policy.rules */
+    const char *host_raw; /* as written */
+    struct bb_host host;  /* normalised; kind BB_HOST_WILDCARD for "*.x" */
     enum bb_action action;
     const uint16_t *ports; /* allowed_ports; default {443} */
     size_t nports;
     bool ports_default;
-    unsigned methods;      /* enum bb_method bits; 0 = any */
+    unsigned methods;         /* enum bb_method bits; 0 = any */
     const char *const *paths; /* normalised prefixes; npaths 0 = any */
     size_t npaths;
     enum bb_tls_mode tls;
@@ -131,8 +131,8 @@ struct bb_config {
     uint32_t max_connections;
     bool allow_non_loopback;
     uint32_t proxy_uid;
-    uint32_t workers;  /* 0 = one per CPU */
-    bool enable_ipv6;  /* BOTBOX_ENABLE_IPV6 only; default on */
+    uint32_t workers; /* 0 = one per CPU */
+    bool enable_ipv6; /* BOTBOX_ENABLE_IPV6 only; default on */
     struct bb_timeouts timeouts;
     struct {
         const char *ca_file; /* "" = system store only */

@@ -28,8 +28,7 @@ size_t bb_cctx_push_key(struct bb_cctx *ctx, const char *key)
     size_t room = sizeof(ctx->path) - ctx->pathlen;
     char *at = ctx->path + ctx->pathlen;
     size_t saved = ctx->pathlen;
-    append(ctx, ctx->pathlen == 0 ? snprintf(at, room, "%s", key)
-                                  : snprintf(at, room, ".%s", key));
+    append(ctx, ctx->pathlen == 0 ? snprintf(at, room, "%s", key) : snprintf(at, room, ".%s", key));
     return saved;
 }
 
@@ -46,6 +45,14 @@ void bb_cctx_pop(struct bb_cctx *ctx, size_t saved)
 }
 
 /* ---- messages ---- */
+
+static void emit(struct bb_cctx *ctx, enum bb_diag_level lvl, const char *where, const char *path,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void emit_node(struct bb_cctx *ctx, enum bb_diag_level lvl, const struct bb_ynode *n,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void emit_at(struct bb_cctx *ctx, enum bb_diag_level lvl, const void *dst,
+                    const char *fallback, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 static void emit(struct bb_cctx *ctx, enum bb_diag_level lvl, const char *where, const char *path,
                  const char *fmt, va_list ap)
@@ -131,8 +138,7 @@ void bb_cwarn_at(struct bb_cctx *ctx, const void *dst, const char *fallback, con
 
 /* ---- origins ---- */
 
-void bb_cctx_track(struct bb_cctx *ctx, const void *dst, const struct bb_ynode *n,
-                   const char *env)
+void bb_cctx_track(struct bb_cctx *ctx, const void *dst, const struct bb_ynode *n, const char *env)
 {
     struct bb_origin *o = NULL;
     for (size_t i = 0; i < ctx->norigins; i++)
@@ -330,8 +336,7 @@ int bb_decode_map(struct bb_cctx *ctx, const struct bb_ynode *m, const struct bb
         if (f == NULL) {
             bb_cerr(ctx, k, "unknown key");
             rc = -1;
-        } else if (!bb_ynode_is_null(k->value) || f->type == BB_F_CUSTOM ||
-                   f->type == BB_F_MAP) {
+        } else if (!bb_ynode_is_null(k->value) || f->type == BB_F_CUSTOM || f->type == BB_F_MAP) {
             if (decode_field(ctx, f, k->value, base) != 0)
                 rc = -1;
         }
@@ -392,9 +397,11 @@ int bb_decode_ports(struct bb_cctx *ctx, const struct bb_ynode *seq, const uint1
                     size_t *n)
 {
     void *arr;
-    if (bb_decode_seq(ctx, seq, sizeof(uint16_t), BB_MAX_PORTS_PER_RULE, port_elem, &arr, n) != 0)
-        return -1;
+    int rc = bb_decode_seq(ctx, seq, sizeof(uint16_t), BB_MAX_PORTS_PER_RULE, port_elem, &arr, n);
     uint16_t *p = arr;
+    *ports = p; /* published even on error: count and array always agree */
+    if (rc != 0)
+        return -1;
     uint64_t seen[65536 / 64] = {0};
     const struct bb_ynode *it = seq->first;
     for (size_t i = 0; i < *n; i++, it = it->next) {
@@ -407,6 +414,5 @@ int bb_decode_ports(struct bb_cctx *ctx, const struct bb_ynode *seq, const uint1
         }
         seen[p[i] / 64] |= bit;
     }
-    *ports = p;
     return 0;
 }

@@ -29,7 +29,7 @@ enum bb_ftype {
 };
 
 #define BB_F_REQUIRED 0x1u /* the key must be present */
-#define BB_F_TRACK 0x2u    /* remember where the value came from (cross-checks) */
+#define BB_F_TRACK    0x2u /* remember where the value came from (cross-checks) */
 
 struct bb_cctx;
 
@@ -80,17 +80,16 @@ void bb_cwarn(struct bb_cctx *ctx, const struct bb_ynode *n, const char *fmt, ..
     __attribute__((format(printf, 3, 4)));
 /* The same for a tracked value: positioned where it came from (file or
  * environment); fallback_path names it when it is a default. */
-void bb_cerr_at(struct bb_cctx *ctx, const void *dst, const char *fallback_path,
-                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void bb_cwarn_at(struct bb_cctx *ctx, const void *dst, const char *fallback_path,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void bb_cerr_at(struct bb_cctx *ctx, const void *dst, const char *fallback_path, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+void bb_cwarn_at(struct bb_cctx *ctx, const void *dst, const char *fallback_path, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
 /* "FILE:L:C: <path>: msg" at an explicit position. */
 void bb_cerr_pos(struct bb_cctx *ctx, struct bb_srcpos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- origins ---- */
-void bb_cctx_track(struct bb_cctx *ctx, const void *dst, const struct bb_ynode *n,
-                   const char *env);
+void bb_cctx_track(struct bb_cctx *ctx, const void *dst, const struct bb_ynode *n, const char *env);
 const struct bb_origin *bb_cctx_origin(const struct bb_cctx *ctx, const void *dst);
 
 /* ---- decoding ---- */
@@ -105,7 +104,9 @@ int bb_decode_uint(struct bb_cctx *ctx, const struct bb_ynode *n, uint32_t min, 
                    uint32_t *out);
 
 /* Decodes a sequence: for each item, elem(ctx, item, arr + i * size, i).
- * null = empty (*n = 0). More than max items is an error. */
+ * null = empty (*n = 0). More than max items is an error. On an element
+ * error *arr and *n are still set (failed elements stay zeroed): callers
+ * publish both, so a count is never paired with a NULL array. */
 int bb_decode_seq(struct bb_cctx *ctx, const struct bb_ynode *seq, size_t size, size_t max,
                   int (*elem)(struct bb_cctx *, const struct bb_ynode *, void *, size_t),
                   void **arr, size_t *n);

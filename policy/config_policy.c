@@ -20,16 +20,28 @@ static const char *const proto_names[] = {"tcp", "udp", NULL};
 
 /* Header names a rewrite may never set (reserved or hop-by-hop), kept from
  * BotBox. */
-static const char *const reserved_headers[] = {
-    "host",       "connection", "keep-alive",        "proxy-connection", "proxy-authenticate",
-    "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", NULL};
+static const char *const reserved_headers[] = {"host",
+                                               "connection",
+                                               "keep-alive",
+                                               "proxy-connection",
+                                               "proxy-authenticate",
+                                               "proxy-authorization",
+                                               "te",
+                                               "trailer",
+                                               "transfer-encoding",
+                                               "upgrade",
+                                               NULL};
 
 /* ---- header rewrites ---- */
 
 static const struct bb_field rewrite_fields[] = {
-    {.key = "name", .type = BB_F_STR, .off = offsetof(struct bb_rewrite, name),
+    {.key = "name",
+     .type = BB_F_STR,
+     .off = offsetof(struct bb_rewrite, name),
      .flags = BB_F_REQUIRED},
-    {.key = "value", .type = BB_F_STR, .off = offsetof(struct bb_rewrite, value),
+    {.key = "value",
+     .type = BB_F_STR,
+     .off = offsetof(struct bb_rewrite, value),
      .flags = BB_F_REQUIRED},
     {.key = "secret_ref", .type = BB_F_STR, .off = offsetof(struct bb_rewrite, secret_ref)},
     {0},
@@ -127,10 +139,12 @@ static int decode_rewrites(struct bb_cctx *ctx, const struct bb_ynode *v, void *
 {
     struct bb_rule *r = base;
     void *arr;
-    if (bb_decode_seq(ctx, v, sizeof(struct bb_rewrite), BB_MAX_REWRITES_PER_RULE, rewrite_elem,
-                      &arr, &r->nrewrites) != 0)
-        return -1;
+    int rc = bb_decode_seq(ctx, v, sizeof(struct bb_rewrite), BB_MAX_REWRITES_PER_RULE,
+                           rewrite_elem, &arr, &r->nrewrites);
     struct bb_rewrite *rw = arr;
+    r->rewrites = rw; /* published even on error: count and array always agree */
+    if (rc != 0)
+        return -1;
     for (size_t i = 0; i < r->nrewrites; i++)
         for (size_t j = 0; j < i; j++)
             if (strcasecmp(rw[i].name, rw[j].name) == 0) {
@@ -139,7 +153,6 @@ static int decode_rewrites(struct bb_cctx *ctx, const struct bb_ynode *v, void *
                 bb_cctx_pop(ctx, saved);
                 return -1;
             }
-    r->rewrites = rw;
     return 0;
 }
 
@@ -167,8 +180,8 @@ static int method_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst,
     if (n->kind == BB_Y_SCALAR)
         bit = bb_method_from_token(n->str, n->len);
     if (bit == 0) {
-        if (n->kind == BB_Y_SCALAR && (strcasecmp(n->str, "CONNECT") == 0 ||
-                                       strcasecmp(n->str, "TRACE") == 0))
+        if (n->kind == BB_Y_SCALAR &&
+            (strcasecmp(n->str, "CONNECT") == 0 || strcasecmp(n->str, "TRACE") == 0))
             bb_cerr(ctx, n, "method %s is never allowed by botbox", n->str);
         else
             bb_cerr(ctx, n, "unknown method (use GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS)");
@@ -232,20 +245,24 @@ static int decode_paths(struct bb_cctx *ctx, const struct bb_ynode *v, void *bas
         bb_cerr(ctx, v, "paths cannot be empty (omit it to allow any path)");
         return -1;
     }
-    if (bb_decode_seq(ctx, v, sizeof(char *), BB_MAX_PATHS_PER_RULE, path_elem, &arr,
-                      &r->npaths) != 0)
-        return -1;
+    int rc =
+        bb_decode_seq(ctx, v, sizeof(char *), BB_MAX_PATHS_PER_RULE, path_elem, &arr, &r->npaths);
     r->paths = arr;
-    return 0;
+    return rc;
 }
 
 /* ---- rules ---- */
 
 static const struct bb_field rule_fields[] = {
-    {.key = "host", .type = BB_F_STR, .off = offsetof(struct bb_rule, host_raw),
+    {.key = "host",
+     .type = BB_F_STR,
+     .off = offsetof(struct bb_rule, host_raw),
      .flags = BB_F_REQUIRED},
-    {.key = "action", .type = BB_F_ENUM, .off = offsetof(struct bb_rule, action),
-     .names = action_names, .flags = BB_F_REQUIRED},
+    {.key = "action",
+     .type = BB_F_ENUM,
+     .off = offsetof(struct bb_rule, action),
+     .names = action_names,
+     .flags = BB_F_REQUIRED},
     {.key = "allowed_ports", .type = BB_F_CUSTOM, .custom = decode_allowed_ports},
     {.key = "methods", .type = BB_F_CUSTOM, .custom = decode_methods},
     {.key = "paths", .type = BB_F_CUSTOM, .custom = decode_paths},
@@ -371,8 +388,11 @@ static int decode_flow_cidr(struct bb_cctx *ctx, const struct bb_ynode *v, void 
 }
 
 static const struct bb_field flow_fields[] = {
-    {.key = "proto", .type = BB_F_ENUM, .off = offsetof(struct bb_flow, proto),
-     .names = proto_names, .flags = BB_F_REQUIRED},
+    {.key = "proto",
+     .type = BB_F_ENUM,
+     .off = offsetof(struct bb_flow, proto),
+     .names = proto_names,
+     .flags = BB_F_REQUIRED},
     {.key = "cidr", .type = BB_F_CUSTOM, .custom = decode_flow_cidr, .flags = BB_F_REQUIRED},
     {.key = "ports", .type = BB_F_CUSTOM, .custom = decode_flow_ports, .flags = BB_F_REQUIRED},
     {0},
@@ -396,17 +416,21 @@ static int decode_flows(struct bb_cctx *ctx, const struct bb_ynode *v, void *bas
 {
     struct bb_config *cfg = base;
     void *arr;
-    int rc = bb_decode_seq(ctx, v, sizeof(struct bb_flow), 65536, flow_elem, &arr,
-                           &cfg->egress.nflows);
+    int rc =
+        bb_decode_seq(ctx, v, sizeof(struct bb_flow), 65536, flow_elem, &arr, &cfg->egress.nflows);
     cfg->egress.flows = arr;
     return rc;
 }
 
 const struct bb_field bb_egress_fields[] = {
-    {.key = "default_action", .type = BB_F_ENUM,
-     .off = offsetof(struct bb_config, egress.default_action), .names = action_names,
+    {.key = "default_action",
+     .type = BB_F_ENUM,
+     .off = offsetof(struct bb_config, egress.default_action),
+     .names = action_names,
      .flags = BB_F_TRACK},
-    {.key = "enforce", .type = BB_F_BOOL, .off = offsetof(struct bb_config, egress.enforce),
+    {.key = "enforce",
+     .type = BB_F_BOOL,
+     .off = offsetof(struct bb_config, egress.enforce),
      .flags = BB_F_TRACK},
     {.key = "rules", .type = BB_F_CUSTOM, .custom = decode_rules, .flags = BB_F_REQUIRED},
     {.key = "flows", .type = BB_F_CUSTOM, .custom = decode_flows},
@@ -419,7 +443,7 @@ static const struct {
     const char *name;
     unsigned bit;
 } methods[] = {
-    {"GET", BB_METHOD_GET},         {"HEAD", BB_METHOD_HEAD},   {"POST", BB_METHOD_POST},
+    {"GET", BB_METHOD_GET},         {"HEAD", BB_METHOD_HEAD},     {"POST", BB_METHOD_POST},
     {"PUT", BB_METHOD_PUT},         {"DELETE", BB_METHOD_DELETE}, {"PATCH", BB_METHOD_PATCH},
     {"OPTIONS", BB_METHOD_OPTIONS},
 };

@@ -124,8 +124,8 @@ static void print_flow(const struct bb_flow *f, FILE *out)
     char cidr[BB_CIDR_TEXT_MAX];
     if (bb_cidr_format(&f->cidr, cidr, sizeof(cidr)) < 0)
         cidr[0] = '\0';
-    fprintf(out, "  flow[%u] allow %s %s ports=", f->index,
-            f->proto == IPPROTO_UDP ? "udp" : "tcp", cidr);
+    fprintf(out, "  flow[%u] allow %s %s ports=", f->index, f->proto == IPPROTO_UDP ? "udp" : "tcp",
+            cidr);
     print_list_ports(out, f->ports, f->nports);
     fprintf(out, "\n");
 }

@@ -25,8 +25,7 @@ static const struct env_override {
     const char *path;
 } env_overrides[] = {
     {"BOTBOX_ENABLE_IPV6", ENV_BOOL, CFG(enable_ipv6), "ipv6"},
-    {"BOTBOX_ENABLE_HTTPS_INTERCEPTION", ENV_BOOL, CFG(tls.enabled),
-     "https_interception.enabled"},
+    {"BOTBOX_ENABLE_HTTPS_INTERCEPTION", ENV_BOOL, CFG(tls.enabled), "https_interception.enabled"},
     {"BOTBOX_HTTPS_INTERCEPTION_PORT", ENV_PORT, CFG(tls.listen_port),
      "https_interception.listen_port"},
     {"BOTBOX_UID", ENV_UID, CFG(proxy_uid), "proxy_uid"},
@@ -93,8 +92,7 @@ void bb_config_apply_env(struct bb_cctx *ctx)
         void *dst = (char *)ctx->cfg + o->off;
         const char *why = env_value(o, s, dst);
         if (why != NULL) {
-            bb_diag_add(ctx->diag, BB_DIAG_ERROR, "%s: %s: invalid value: %s", shown, o->path,
-                        why);
+            bb_diag_add(ctx->diag, BB_DIAG_ERROR, "%s: %s: invalid value: %s", shown, o->path, why);
             continue;
         }
         size_t saved = bb_cctx_push_key(ctx, o->path);
@@ -193,8 +191,8 @@ static void check_interception(struct bb_cctx *ctx)
     if (t->cert_cache_size == 0)
         bb_cerr_at(ctx, &t->cert_cache_size, "https_interception.cert_cache_size",
                    "must be greater than 0");
-    check_range(ctx, &t->cert_ttl_seconds, "https_interception.cert_ttl_seconds",
-                BB_CERT_TTL_MIN, BB_CERT_TTL_MAX);
+    check_range(ctx, &t->cert_ttl_seconds, "https_interception.cert_ttl_seconds", BB_CERT_TTL_MIN,
+                BB_CERT_TTL_MAX);
     check_range(ctx, &t->handshake_timeout_ms, "https_interception.handshake_timeout_ms",
                 BB_HANDSHAKE_TIMEOUT_MIN, BB_HANDSHAKE_TIMEOUT_MAX);
     if (t->cert_cache_ttl_seconds > t->cert_ttl_seconds)
@@ -228,8 +226,7 @@ static void check_mode(struct bb_cctx *ctx)
                    "gateway mode needs gateway.client_interfaces (the interfaces whose traffic "
                    "is steered)");
     if (c->mode == BB_MODE_SIDECAR && c->gateway.nclient_interfaces > 0)
-        bb_cwarn_at(ctx, &c->mode, "mode",
-                    "gateway.client_interfaces is ignored in sidecar mode");
+        bb_cwarn_at(ctx, &c->mode, "mode", "gateway.client_interfaces is ignored in sidecar mode");
 }
 
 static void warnings(struct bb_cctx *ctx)

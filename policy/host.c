@@ -204,8 +204,7 @@ const char *bb_host_parse(const char *in, size_t len, unsigned flags, struct bb_
     return parse_name(h, hlen, flags, out);
 }
 
-int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, char *buf,
-                             size_t cap)
+int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, char *buf, size_t cap)
 {
     bool v6 = h->kind == BB_HOST_IPV6;
     int n;

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_HOST_MAX 253        /* bytes in a normalised name (RFC 1035) */
+#define BB_HOST_MAX       253  /* bytes in a normalised name (RFC 1035) */
 #define BB_HOST_LABEL_MAX 63   /* bytes in one label */
 #define BB_HOST_INPUT_MAX 1024 /* bytes accepted before any parsing */
 
@@ -30,13 +30,13 @@ enum bb_host_kind { BB_HOST_NAME, BB_HOST_IPV4, BB_HOST_IPV6, BB_HOST_WILDCARD }
 
 /* Flags for bb_host_parse. */
 #define BB_HOST_WILDCARD 0x1u /* accept "*.suffix" (policy rules only) */
-#define BB_HOST_NO_PORT 0x2u  /* refuse any ":port" (SNI, DNS names) */
+#define BB_HOST_NO_PORT  0x2u /* refuse any ":port" (SNI, DNS names) */
 
 struct bb_host {
     enum bb_host_kind kind;
     char name[BB_HOST_MAX + 1]; /* NUL-terminated; a wildcard keeps its "*." */
     size_t len;
-    uint16_t port; /* 0 when the input named no port */
+    uint16_t port;    /* 0 when the input named no port */
     uint8_t addr[16]; /* IPV4: first 4 bytes; IPV6: all 16 (network order) */
 };
 
@@ -45,7 +45,6 @@ const char *bb_host_parse(const char *in, size_t len, unsigned flags, struct bb_
 /* Writes host (and port unless 0 or equal to default_port) as an authority:
  * "name", "name:8080", "[::1]:8443". Returns the length, or -1 if cap is
  * too small. */
-int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, char *buf,
-                             size_t cap);
+int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, char *buf, size_t cap);
 
 #endif

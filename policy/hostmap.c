@@ -59,16 +59,15 @@ void bb_hostmap_free(struct bb_hostmap *m)
     free(m);
 }
 
-static struct slot *find(const struct bb_hostmap *m, struct slot *slots, size_t nslots,
-                         uint64_t h, const char *key, size_t len)
+static struct slot *find(const struct bb_hostmap *m, struct slot *slots, size_t nslots, uint64_t h,
+                         const char *key, size_t len)
 {
     size_t mask = nslots - 1;
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         struct slot *s = &slots[i];
         if (s->len == 0)
             return s;
-        if (s->hash == h && s->len == len && key != NULL &&
-            memcmp(m->pool + s->off, key, len) == 0)
+        if (s->hash == h && s->len == len && key != NULL && memcmp(m->pool + s->off, key, len) == 0)
             return s;
     }
 }

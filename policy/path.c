@@ -22,8 +22,8 @@ static int hexval(char c)
 
 static bool is_unreserved(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '~' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '~' || c == '.';
 }
 
 /* RFC 3986 pchar minus '%' (escapes are handled separately), plus '/'. */
@@ -69,11 +69,28 @@ static const char *decode_escapes(const char *in, size_t len, char *out, size_t 
     return NULL;
 }
 
+/* The query is passed on untouched, but only if it is well-formed: RFC 3986
+ * query characters and complete percent-escapes. */
+static const char *check_query(const char *q, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)q[i];
+        if (c == '%') {
+            if (len - i < 3 || hexval(q[i + 1]) < 0 || hexval(q[i + 2]) < 0)
+                return "malformed percent-escape";
+            i += 2;
+        } else if (c != '?' && !is_path_char(c)) {
+            return "invalid character in query";
+        }
+    }
+    return NULL;
+}
+
 /* Resolves dot segments of an absolute path in place. */
 static const char *remove_dots(char *p, size_t len, size_t *outlen)
 {
-    size_t o = 0;  /* output length; output always starts with '/' */
-    size_t i = 1;  /* input position after the leading '/' */
+    size_t o = 0; /* output length; output always starts with '/' */
+    size_t i = 1; /* input position after the leading '/' */
     p[o++] = '/';
     while (i <= len) {
         const char *slash = memchr(p + i, '/', len - i);
@@ -123,6 +140,8 @@ const char *bb_path_normalize(const char *in, size_t len, char *out, size_t cap,
     if (why != NULL)
         return why;
     size_t qlen = len - plen;
+    if ((why = check_query(in + plen, qlen)) != NULL)
+        return why;
     memcpy(out + dlen, in + plen, qlen);
     out[dlen + qlen] = '\0';
     *pathlen = dlen;

@@ -2,8 +2,9 @@
  * Request path normalisation for policy path prefixes.
  *
  * The goal is one reading of a path that botbox and any upstream agree on.
- * Only the path is normalised (the query, from the first '?', is returned
- * untouched as a suffix and never matched):
+ * Only the path is normalised (the query, from the first '?', is checked
+ * for RFC 3986 characters and complete escapes, then returned untouched as a
+ * suffix and never matched):
  *   - percent-escapes of unreserved characters (ALPHA DIGIT - _ ~) are
  *     decoded; other escapes are kept with upper-case hex;
  *   - dot segments ("." and "..") are removed (RFC 3986 §5.2.4), and ".."

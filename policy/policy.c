@@ -95,8 +95,7 @@ const struct bb_rule *bb_policy_match_host(const struct bb_policy *p, const stru
     return NULL;
 }
 
-static struct bb_decision verdict(enum bb_verdict v, enum bb_reason why,
-                                  const struct bb_rule *rule)
+static struct bb_decision verdict(enum bb_verdict v, enum bb_reason why, const struct bb_rule *rule)
 {
     return (struct bb_decision){.verdict = v, .reason = why, .rule = rule};
 }
@@ -161,8 +160,8 @@ static struct bb_decision decide_http(const struct bb_policy *p, const struct bb
 }
 
 void bb_policy_check_http_parsed(const struct bb_policy *p, const struct bb_host *host,
-                                 const char *method, size_t mlen, const char *path,
-                                 size_t pathlen, const char *path_error, struct bb_decision *out)
+                                 const char *method, size_t mlen, const char *path, size_t pathlen,
+                                 const char *path_error, struct bb_decision *out)
 {
     *out = decide_http(p, host, method, mlen, path, pathlen, path_error);
     enforce(p, out);

@@ -31,18 +31,18 @@
 enum bb_verdict { BB_VERDICT_DENY, BB_VERDICT_ALLOW, BB_VERDICT_WOULD_DENY };
 
 enum bb_reason {
-    BB_REASON_RULE,          /* an allow rule matched */
-    BB_REASON_DEFAULT_ALLOW, /* no rule; default_action: allow */
-    BB_REASON_NO_RULE,       /* no rule; default_action: deny */
-    BB_REASON_DENY_RULE,     /* a deny rule matched */
-    BB_REASON_PORT,          /* port not allowed for the host */
-    BB_REASON_METHOD,        /* method not in the rule's methods */
-    BB_REASON_PATH,          /* path outside the rule's paths */
-    BB_REASON_AMBIGUOUS_PATH, /* path refused by the normaliser */
-    BB_REASON_BAD_HOST,      /* authority could not be parsed */
+    BB_REASON_RULE,             /* an allow rule matched */
+    BB_REASON_DEFAULT_ALLOW,    /* no rule; default_action: allow */
+    BB_REASON_NO_RULE,          /* no rule; default_action: deny */
+    BB_REASON_DENY_RULE,        /* a deny rule matched */
+    BB_REASON_PORT,             /* port not allowed for the host */
+    BB_REASON_METHOD,           /* method not in the rule's methods */
+    BB_REASON_PATH,             /* path outside the rule's paths */
+    BB_REASON_AMBIGUOUS_PATH,   /* path refused by the normaliser */
+    BB_REASON_BAD_HOST,         /* authority could not be parsed */
     BB_REASON_FORBIDDEN_METHOD, /* CONNECT, TRACE, TRACK: never allowed */
-    BB_REASON_FLOW,          /* a flows rule matched */
-    BB_REASON_NO_FLOW,       /* no flows rule matched */
+    BB_REASON_FLOW,             /* a flows rule matched */
+    BB_REASON_NO_FLOW,          /* no flows rule matched */
 };
 
 struct bb_decision {
@@ -81,9 +81,8 @@ void bb_policy_check_http(const struct bb_policy *p, const char *authority, size
 /* The same from an already parsed host and normalised path (the proxy has
  * both at hand); path NULL with path_error set when normalisation failed. */
 void bb_policy_check_http_parsed(const struct bb_policy *p, const struct bb_host *host,
-                                 const char *method, size_t mlen, const char *path,
-                                 size_t pathlen, const char *path_error,
-                                 struct bb_decision *out);
+                                 const char *method, size_t mlen, const char *path, size_t pathlen,
+                                 const char *path_error, struct bb_decision *out);
 
 /* May this name be resolved / named in SNI? Port-less: allowed when an allow
  * rule (exact or wildcard) or default allow covers it. */

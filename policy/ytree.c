@@ -162,9 +162,8 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     if (refuse_decorations(b, ev, s->anchor, s->tag, s->plain_implicit || s->quoted_implicit))
         return -1;
     if (s->length > BB_YAML_MAX_SCALAR)
-        return fail(b->err, (uint32_t)ev->start_mark.line + 1,
-                    (uint32_t)ev->start_mark.column + 1, "scalar longer than %u bytes",
-                    BB_YAML_MAX_SCALAR);
+        return fail(b->err, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1,
+                    "scalar longer than %u bytes", BB_YAML_MAX_SCALAR);
     struct bb_ynode *n = new_node(b, BB_Y_SCALAR, &ev->start_mark);
     if (n == NULL)
         return -1;
@@ -192,9 +191,8 @@ static int on_open(struct builder *b, const yaml_event_t *ev, enum bb_ykind kind
     if (refuse_decorations(b, ev, anchor, tag, implicit))
         return -1;
     if (b->depth == BB_YAML_MAX_DEPTH)
-        return fail(b->err, (uint32_t)ev->start_mark.line + 1,
-                    (uint32_t)ev->start_mark.column + 1, "nesting deeper than %u levels",
-                    BB_YAML_MAX_DEPTH);
+        return fail(b->err, (uint32_t)ev->start_mark.line + 1, (uint32_t)ev->start_mark.column + 1,
+                    "nesting deeper than %u levels", BB_YAML_MAX_DEPTH);
     struct bb_ynode *n = new_node(b, kind, &ev->start_mark);
     if (n == NULL || attach(b, n) != 0)
         return -1;

@@ -17,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_YAML_MAX_BYTES (64u << 20) /* whole document */
-#define BB_YAML_MAX_DEPTH 64          /* nested collections */
-#define BB_YAML_MAX_NODES 8000000u    /* scalars + collections */
-#define BB_YAML_MAX_SCALAR 65536u     /* bytes in one scalar */
-#define BB_YAML_MAX_MAP_KEYS 256u     /* keys in one mapping */
+#define BB_YAML_MAX_BYTES    (64u << 20) /* whole document */
+#define BB_YAML_MAX_DEPTH    64          /* nested collections */
+#define BB_YAML_MAX_NODES    8000000u    /* scalars + collections */
+#define BB_YAML_MAX_SCALAR   65536u      /* bytes in one scalar */
+#define BB_YAML_MAX_MAP_KEYS 256u        /* keys in one mapping */
 
 enum bb_ykind { BB_Y_SCALAR, BB_Y_MAP, BB_Y_SEQ };
 

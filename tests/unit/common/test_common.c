@@ -69,15 +69,15 @@ static void test_utf8(void **state)
     } cases[] = {
         {"plain ascii", 11},
         {"caf\xc3\xa9", 5},
-        {"\xe2\x82\xac", 3},         /* euro sign */
-        {"\xf0\x9f\x98\x80", 4},     /* emoji */
-        {"a\xc0\xaf", 1},            /* overlong '/' */
-        {"a\xe0\x80\xaf", 1},        /* overlong, 3 bytes */
-        {"a\xed\xa0\x80", 1},        /* surrogate */
-        {"a\xf4\x90\x80\x80", 1},    /* above U+10FFFF */
+        {"\xe2\x82\xac", 3},      /* euro sign */
+        {"\xf0\x9f\x98\x80", 4},  /* emoji */
+        {"a\xc0\xaf", 1},         /* overlong '/' */
+        {"a\xe0\x80\xaf", 1},     /* overlong, 3 bytes */
+        {"a\xed\xa0\x80", 1},     /* surrogate */
+        {"a\xf4\x90\x80\x80", 1}, /* above U+10FFFF */
         {"a\xf5\x80\x80\x80", 1},
-        {"a\xc3", 1},                /* truncated */
-        {"a\x80", 1},                /* stray continuation */
+        {"a\xc3", 1}, /* truncated */
+        {"a\x80", 1}, /* stray continuation */
         {"a\xe2\x82", 1},
         {"\xff", 0},
     };

@@ -70,8 +70,7 @@ static void test_refusals(void **state)
         {"fd00::1/64", "address has bits set beyond the prefix length"},
         {"10.0.0/8", "invalid IP address in CIDR"},
         {"example.com/8", "invalid IP address in CIDR"},
-        {"0123456789012345678901234567890123456789012345678901234567890123456789",
-         "CIDR too long"},
+        {"0123456789012345678901234567890123456789012345678901234567890123456789", "CIDR too long"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct bb_cidr c;

@@ -150,9 +150,10 @@ static void test_duplicate_host_port_and_dot(void **state)
 static void test_wildcard_and_apex_not_duplicates(void **state)
 {
     (void)state;
-    const struct bb_config *c = tu_expect_ok("egress_policy:\n  rules:\n"
-                                             "    - host: example.com\n      action: allow\n"
-                                             "    - host: \"*.example.com\"\n      action: allow\n");
+    const struct bb_config *c =
+        tu_expect_ok("egress_policy:\n  rules:\n"
+                     "    - host: example.com\n      action: allow\n"
+                     "    - host: \"*.example.com\"\n      action: allow\n");
     assert_int_equal(c->egress.rules[1].host.kind, BB_HOST_WILDCARD);
     bb_config_free(c);
 }
@@ -234,9 +235,17 @@ static void test_rewrite_header_names(void **state)
 static void test_rewrite_reserved_headers(void **state)
 {
     (void)state;
-    static const char *const reserved[] = {
-        "Host",   "Connection", "Keep-Alive",        "Proxy-Connection", "Proxy-Authenticate",
-        "Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "host"};
+    static const char *const reserved[] = {"Host",
+                                           "Connection",
+                                           "Keep-Alive",
+                                           "Proxy-Connection",
+                                           "Proxy-Authenticate",
+                                           "Proxy-Authorization",
+                                           "TE",
+                                           "Trailer",
+                                           "Transfer-Encoding",
+                                           "Upgrade",
+                                           "host"};
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
         char yaml[512], want[256];
         snprintf(yaml, sizeof(yaml),
@@ -349,6 +358,22 @@ static void test_passthrough_rules(void **state)
                                              "      action: allow\n      tls: passthrough\n");
     assert_int_equal(c->egress.rules[0].tls, BB_TLS_PASSTHROUGH);
     bb_config_free(c);
+}
+
+static void test_failed_list_elements(void **state)
+{
+    (void)state;
+    /* fuzz_config regression: a rewrite that fails to decode left the rule
+     * with a count and no array, and the passthrough check read it. */
+    tu_expect_error("egress_policy:\n  rules:\n    - host: a.example\n      action: allow\n"
+                    "      tls: passthrough\n      header_rewrites:\n        - name: [x]\n",
+                    "header_rewrites[0].name: expected a string, got a list");
+    tu_expect_error("egress_policy:\n  rules:\n    - host: a.example\n      action: allow\n"
+                    "      tls: passthrough\n      allowed_ports: [x]\n      paths: [[1]]\n",
+                    "allowed_ports[0]: expected an integer");
+    tu_expect_error("egress_policy:\n  rules: []\n  flows:\n    - proto: tcp\n"
+                    "      cidr: 10.0.0.0/8\n      ports: [1, x]\n",
+                    "flows[0].ports[1]: expected an integer");
 }
 
 static void test_deny_rule_extras_warn(void **state)
@@ -471,7 +496,7 @@ static void test_interception_ranges(void **state)
     tu_expect_error(TLS_ON "  ca_cert_path: \"\"\n  ca_key_path: \"\"\n",
                     "https_interception.ca_cert_path: must not be empty");
     tu_expect_error(TLS_ON "  ca_key_path: \"\"\n", "https_interception.ca_key_path: must not be "
-                                                   "empty");
+                                                    "empty");
     /* BotBox checked these only when interception is on; so do we. */
     bb_config_free(tu_expect_ok(POLICY_EMPTY "https_interception:\n  cert_ttl_seconds: 5\n"));
 }
@@ -505,9 +530,9 @@ static void test_gateway_mode(void **state)
     assert_string_equal(c->gateway.client_interfaces[1], "br-x");
     assert_int_equal(c->gateway.client_interface_pos[1].line, 3);
     bb_config_free(c);
-    tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [averyveryverylongname]\n"
-                    POLICY_EMPTY,
-                    "t.yaml:3:23: gateway.client_interfaces[0]: invalid interface name");
+    tu_expect_error(
+        "mode: gateway\ngateway:\n  client_interfaces: [averyveryverylongname]\n" POLICY_EMPTY,
+        "t.yaml:3:23: gateway.client_interfaces[0]: invalid interface name");
     tu_expect_error("mode: bridge\n" POLICY_EMPTY, "mode: must be one of: sidecar, gateway");
     tu_expect_warning("gateway:\n  client_interfaces: [veth0]\n" POLICY_EMPTY,
                       "gateway.client_interfaces is ignored in sidecar mode");
@@ -570,10 +595,12 @@ static void test_unknown_keys(void **state)
 static void test_env_overrides(void **state)
 {
     (void)state;
-    static const char *const env[] = {"BOTBOX_UID=2000", "BOTBOX_PROXY_PORT=18080",
+    static const char *const env[] = {"BOTBOX_UID=2000",
+                                      "BOTBOX_PROXY_PORT=18080",
                                       "BOTBOX_ENABLE_HTTPS_INTERCEPTION=1",
                                       "BOTBOX_HTTPS_INTERCEPTION_PORT=18443",
-                                      "BOTBOX_ENABLE_IPV6=0", NULL};
+                                      "BOTBOX_ENABLE_IPV6=0",
+                                      NULL};
     /* Env wins over the file, the file over defaults. */
     const struct bb_config *c =
         tu_expect_ok_env("proxy_uid: 1500\nlisten_port: 8081\n" POLICY_EMPTY, env);
@@ -717,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_passthrough_rules),
+        cmocka_unit_test(test_failed_list_elements),
         cmocka_unit_test(test_deny_rule_extras_warn),
         cmocka_unit_test(test_flows),
         cmocka_unit_test(test_listen_addr),

@@ -183,10 +183,8 @@ static void test_format_authority(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accepts),
-        cmocka_unit_test(test_refuses),
-        cmocka_unit_test(test_lengths),
-        cmocka_unit_test(test_not_nul_terminated),
+        cmocka_unit_test(test_accepts),          cmocka_unit_test(test_refuses),
+        cmocka_unit_test(test_lengths),          cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_format_authority),
     };
     return cmocka_run_group_tests_name("policy/host", tests, NULL, NULL);

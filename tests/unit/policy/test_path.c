@@ -68,6 +68,11 @@ static const struct {
     {"/a<b>", "invalid character in path"},
     {"/caf\xc3\xa9", "invalid character in path"},
     {"/a#b", "fragment in request target"},
+    /* Found by fuzz_path: the query was not checked at all. */
+    {"/a?x\x01", "invalid character in query"},
+    {"/a?x y", "invalid character in query"},
+    {"/a?x=%zz", "malformed percent-escape"},
+    {"/a?x=%4", "malformed percent-escape"},
 };
 
 static void test_refuses(void **state)
@@ -79,8 +84,7 @@ static void test_refuses(void **state)
         const char *in = bad_cases[i].in;
         const char *why = bb_path_normalize(in, strlen(in), out, sizeof(out), &outlen, &pathlen);
         if (why == NULL || strcmp(why, bad_cases[i].why) != 0)
-            fprintf(stderr, "case '%s': got %s, want %s\n", in, why ? why : "ok",
-                    bad_cases[i].why);
+            fprintf(stderr, "case '%s': got %s, want %s\n", in, why ? why : "ok", bad_cases[i].why);
         assert_non_null(why);
         assert_string_equal(why, bad_cases[i].why);
     }
@@ -94,11 +98,13 @@ static void test_limits(void **state)
     memset(in, 'a', sizeof(in));
     in[0] = '/';
     assert_null(bb_path_normalize(in, BB_PATH_MAX, out, sizeof(out), &outlen, &pathlen));
-    assert_string_equal(bb_path_normalize(in, BB_PATH_MAX + 1, out, sizeof(out), &outlen,
-                                          &pathlen),
+    assert_string_equal(bb_path_normalize(in, BB_PATH_MAX + 1, out, sizeof(out), &outlen, &pathlen),
                         "path too long");
     assert_string_equal(bb_path_normalize("/abc", 4, out, 4, &outlen, &pathlen),
                         "output buffer too small");
+    /* A NUL in the query (fuzz_path regression: output length disagreed). */
+    assert_string_equal(bb_path_normalize("/a?x\0y", 6, out, sizeof(out), &outlen, &pathlen),
+                        "invalid character in query");
     /* Stops at len. */
     assert_null(bb_path_normalize("/ok/../x", 3, out, sizeof(out), &outlen, &pathlen));
     assert_string_equal(out, "/ok");

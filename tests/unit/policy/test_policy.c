@@ -10,8 +10,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-static struct bb_decision http(const struct bb_config *c, const char *authority,
-                               const char *method, const char *target)
+static struct bb_decision http(const struct bb_config *c, const char *authority, const char *method,
+                               const char *target)
 {
     struct bb_decision d;
     bb_policy_check_http(c->policy, authority, strlen(authority), method, strlen(method), target,
@@ -25,7 +25,7 @@ static enum bb_verdict get(const struct bb_config *c, const char *authority)
 }
 
 #define ALLOW BB_VERDICT_ALLOW
-#define DENY BB_VERDICT_DENY
+#define DENY  BB_VERDICT_DENY
 
 static const char one_rule[] = "egress_policy:\n  rules:\n"
                                "    - host: api.openai.com\n      action: allow\n"
@@ -75,9 +75,8 @@ static void test_port_443_stripping(void **state)
 static void test_explicit_deny_under_default_allow(void **state)
 {
     (void)state;
-    const struct bb_config *c =
-        tu_expect_ok("egress_policy:\n  default_action: allow\n  rules:\n"
-                     "    - host: blocked.com\n      action: deny\n");
+    const struct bb_config *c = tu_expect_ok("egress_policy:\n  default_action: allow\n  rules:\n"
+                                             "    - host: blocked.com\n      action: deny\n");
     struct bb_decision d = http(c, "blocked.com", "GET", "/");
     assert_int_equal(d.verdict, DENY);
     assert_int_equal(d.reason, BB_REASON_DENY_RULE);
@@ -157,10 +156,12 @@ static void test_bad_authority(void **state)
     (void)state;
     const struct bb_config *c =
         tu_expect_ok("egress_policy:\n  default_action: allow\n  rules: []\n");
-    static const char *const bad[] = {"",          "allowed.test@evil.test", "a b.com",
-                                      "a.com:x",   "a.com:0",                "[::1",
-                                      "127.1",     "0x7f.0.0.1",             "a..com",
-                                      "%2e.com",   "host\t.com",             "*.a.com"};
+    static const char *const bad[] = {"",           "allowed.test@evil.test",
+                                      "a b.com",    "a.com:x",
+                                      "a.com:0",    "[::1",
+                                      "127.1",      "0x7f.0.0.1",
+                                      "a..com",     "%2e.com",
+                                      "host\t.com", "*.a.com"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct bb_decision d = http(c, bad[i], "GET", "/");
         if (d.reason != BB_REASON_BAD_HOST)
@@ -235,9 +236,8 @@ static void test_methods(void **state)
 static void test_forbidden_methods_always(void **state)
 {
     (void)state;
-    const struct bb_config *c =
-        tu_expect_ok("egress_policy:\n  default_action: allow\n  rules:\n"
-                     "    - host: api.test\n      action: allow\n");
+    const struct bb_config *c = tu_expect_ok("egress_policy:\n  default_action: allow\n  rules:\n"
+                                             "    - host: api.test\n      action: allow\n");
     static const char *const m[] = {"CONNECT", "TRACE", "TRACK"};
     for (size_t i = 0; i < 3; i++) {
         struct bb_decision d = http(c, "api.test", m[i], "/");
@@ -279,10 +279,9 @@ static void test_ambiguous_paths_denied(void **state)
     (void)state;
     const struct bb_config *c = tu_expect_ok(scoped);
     static const char *const bad[] = {
-        "/v1/%2e%2e/admin", "/v1/%2E%2E/admin", "/v1%2fadmin", "/v1/%2F../admin",
-        "/v1/..%5cadmin",   "/v1\\..\\admin",   "/v1//../admin", "/v1/%00",
-        "/v1/%zz",          "/v1/%4",           "/v1/x#frag",    "v1/models",
-        "/v1/\x01",         "/../v1/",
+        "/v1/%2e%2e/admin", "/v1/%2E%2E/admin", "/v1%2fadmin", "/v1/%2F../admin", "/v1/..%5cadmin",
+        "/v1\\..\\admin",   "/v1//../admin",    "/v1/%00",     "/v1/%zz",         "/v1/%4",
+        "/v1/x#frag",       "v1/models",        "/v1/\x01",    "/../v1/",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct bb_decision d = http(c, "api.test", "GET", bad[i]);
@@ -354,8 +353,7 @@ static void test_names(void **state)
 
 /* ---- flows ---- */
 
-static struct bb_decision flow(const struct bb_config *c, int proto, const char *ip,
-                               uint16_t port)
+static struct bb_decision flow(const struct bb_config *c, int proto, const char *ip, uint16_t port)
 {
     uint8_t a[16];
     int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
