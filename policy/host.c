@@ -156,7 +156,8 @@ static const char *parse_name(const char *s, size_t len, unsigned flags, struct 
         skip = 2;
         out->kind = BB_HOST_WILDCARD;
     }
-    if (len > BB_HOST_MAX + skip)
+    /* "*." counts: a subdomain the wildcard could match is longer still. */
+    if (len > BB_HOST_MAX)
         return "host longer than 253 bytes";
     for (size_t i = 0; i < len; i++) {
         char c = s[i];

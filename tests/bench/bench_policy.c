@@ -16,7 +16,7 @@
 #include <time.h>
 
 #define LOOKUPS 2000000 /* per measurement */
-#define PROBES 1024     /* distinct names cycled through */
+#define PROBES  1024    /* distinct names cycled through */
 
 static double now(void)
 {
@@ -113,8 +113,7 @@ static void run(size_t n)
 
 int main(void)
 {
-    printf("policy lookups (%d per figure; ns per call, including host normalisation)\n",
-           LOOKUPS);
+    printf("policy lookups (%d per figure; ns per call, including host normalisation)\n", LOOKUPS);
     run(1000);
     run(10000);
     run(100000);

@@ -145,6 +145,19 @@ static void test_lengths(void **state)
     assert_null(bb_host_parse(buf, 254, 0, &h));
     buf[253] = 'c';
     assert_string_equal(bb_host_parse(buf, 254, 0, &h), "host longer than 253 bytes");
+    /* fuzz_host regression: a wildcard with a 252-byte suffix overflowed
+     * the name buffer. "*." counts towards the 253 bytes. */
+    char wild[300] = "*.";
+    memcpy(wild + 2, buf, 251);
+    wild[253] = '\0';
+    assert_null(bb_host_parse(wild, 253, BB_HOST_WILDCARD, &h));
+    assert_int_equal(h.len, 253);
+    memcpy(wild + 2, buf, 253);
+    wild[255] = '\0';
+    assert_string_equal(bb_host_parse(wild, 255, BB_HOST_WILDCARD, &h),
+                        "host longer than 253 bytes");
+    assert_string_equal(bb_host_parse(wild, 254, BB_HOST_WILDCARD, &h),
+                        "host longer than 253 bytes");
     /* Inputs over the hard cap are refused before any parsing. */
     char big[BB_HOST_INPUT_MAX + 2];
     memset(big, 'a', sizeof(big));
