@@ -31,7 +31,7 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 INCS := -I. -include common/poison.h
 DEFS := -DBB_VERSION='"$(VERSION)"'
 LLHTTP_DIR := /usr/share/llhttp
-LIBS := -lyaml
+LIBS := -lyaml -lnftnl -lmnl
 
 ifeq ($(SAN),1)
 # FORTIFY and ASan both intercept the same calls; ASan is the stronger check.

@@ -15,6 +15,7 @@ static const char help_help[] = "usage: botbox help [COMMAND]\n"
 
 static const struct bb_cmd commands[] = {
     {"check", "validate a config and print the normalised policy", bb_cmd_check_help, bb_cmd_check},
+    {"nft", "install, show or remove botbox's nftables steering", bb_cmd_nft_help, bb_cmd_nft},
     {"help", "show help for botbox or for one command", help_help, cmd_help},
 };
 

@@ -31,5 +31,7 @@ int bb_cli_option(int argc, char **argv, int *i, const char *name, const char **
 /* The subcommands (defined in their cmd_*.c files). */
 int bb_cmd_check(int argc, char **argv);
 extern const char bb_cmd_check_help[];
+int bb_cmd_nft(int argc, char **argv);
+extern const char bb_cmd_nft_help[];
 
 #endif

@@ -309,8 +309,47 @@ static void build(struct bb_cctx *ctx, const struct bb_ynode *root)
         ctx->oom = 1;
 }
 
-const struct bb_config *bb_config_parse(const char *name, const char *buf, size_t len,
-                                        bb_getenv_fn env, struct bb_diag *diag)
+/* The origins recorded while decoding outlive the context: later modules
+ * (nft errors) attribute kernel refusals to config lines with them. */
+static void keep_origins(struct bb_cctx *ctx)
+{
+    struct bb_config_origin *o =
+        bb_arena_calloc(ctx->arena, ctx->norigins + 1, sizeof(struct bb_config_origin));
+    if (o == NULL)
+        return; /* messages lose their positions, nothing else */
+    for (size_t i = 0; i < ctx->norigins; i++)
+        o[i] = (struct bb_config_origin){.field = ctx->origins[i].dst,
+                                         .path = ctx->origins[i].path,
+                                         .env = ctx->origins[i].env,
+                                         .line = ctx->origins[i].line,
+                                         .col = ctx->origins[i].col};
+    ctx->cfg->origins = o;
+    ctx->cfg->norigins = ctx->norigins;
+}
+
+const struct bb_config_origin *bb_config_origin_of(const struct bb_config *cfg, const void *field)
+{
+    for (size_t i = 0; i < cfg->norigins; i++)
+        if (cfg->origins[i].field == field)
+            return &cfg->origins[i];
+    return NULL;
+}
+
+const char *bb_config_where(const struct bb_config *cfg, const void *field,
+                            const char *fallback_path, char *buf, size_t cap)
+{
+    const struct bb_config_origin *o = field ? bb_config_origin_of(cfg, field) : NULL;
+    if (o == NULL)
+        snprintf(buf, cap, "%s: %s", cfg->path, fallback_path);
+    else if (o->env != NULL)
+        snprintf(buf, cap, "%s: %s", o->env, o->path);
+    else
+        snprintf(buf, cap, "%s:%u:%u: %s", cfg->path, o->line, o->col, o->path);
+    return buf;
+}
+
+static const struct bb_config *parse(const char *name, const char *buf, size_t len,
+                                     const struct bb_load_opts *opts, struct bb_diag *diag)
 {
     size_t errors_before = bb_diag_errors(diag);
     struct bb_arena *arena = bb_arena_new();
@@ -325,8 +364,12 @@ const struct bb_config *bb_config_parse(const char *name, const char *buf, size_
     cfg->arena = arena;
     set_defaults(cfg);
     cfg->path = bb_arena_strndup(arena, name, strlen(name));
-    *ctx =
-        (struct bb_cctx){.file = cfg->path, .diag = diag, .arena = arena, .cfg = cfg, .env = env};
+    *ctx = (struct bb_cctx){.file = cfg->path,
+                            .diag = diag,
+                            .arena = arena,
+                            .cfg = cfg,
+                            .env = opts->env,
+                            .mode_override = opts->mode};
     tree = bb_ytree_parse(buf, len, &yerr);
     if (tree == NULL) {
         bb_diag_add(diag, BB_DIAG_ERROR, "%s:%u:%u: %s", name, yerr.line, yerr.col, yerr.msg);
@@ -337,6 +380,7 @@ const struct bb_config *bb_config_parse(const char *name, const char *buf, size_
         bb_diag_add(diag, BB_DIAG_ERROR, "%s: out of memory", name);
     if (bb_diag_errors(diag) > errors_before)
         goto fail;
+    keep_origins(ctx);
     bb_ytree_free(tree);
     free(ctx);
     return cfg;
@@ -348,6 +392,13 @@ fail:
     else
         bb_arena_free(arena);
     return NULL;
+}
+
+const struct bb_config *bb_config_parse(const char *name, const char *buf, size_t len,
+                                        bb_getenv_fn env, struct bb_diag *diag)
+{
+    struct bb_load_opts opts = {.env = env};
+    return parse(name, buf, len, &opts, diag);
 }
 
 static char *read_file(const char *path, size_t *len, struct bb_diag *diag)
@@ -392,15 +443,22 @@ out:
     return buf;
 }
 
-const struct bb_config *bb_config_load(const char *path, bb_getenv_fn env, struct bb_diag *diag)
+const struct bb_config *bb_config_load_opts(const char *path, const struct bb_load_opts *opts,
+                                            struct bb_diag *diag)
 {
     size_t len = 0;
     char *buf = read_file(path, &len, diag);
     if (buf == NULL)
         return NULL;
-    const struct bb_config *cfg = bb_config_parse(path, buf, len, env, diag);
+    const struct bb_config *cfg = parse(path, buf, len, opts, diag);
     free(buf);
     return cfg;
+}
+
+const struct bb_config *bb_config_load(const char *path, bb_getenv_fn env, struct bb_diag *diag)
+{
+    struct bb_load_opts opts = {.env = env};
+    return bb_config_load_opts(path, &opts, diag);
 }
 
 void bb_config_free(const struct bb_config *cfg)

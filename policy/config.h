@@ -163,7 +163,20 @@ struct bb_config {
     struct bb_interception tls;
     const struct bb_policy *policy; /* compiled lookup structures */
 
-    struct bb_arena *arena; /* private: owns everything above */
+    /* private */
+    struct bb_arena *arena; /* owns everything above */
+    const struct bb_config_origin *origins;
+    size_t norigins;
+};
+
+/* Where a tracked value (listeners, ports, uid, mode, interception paths...)
+ * came from. line 0 with env set: the environment; otherwise a file
+ * position. */
+struct bb_config_origin {
+    const void *field; /* address of the value inside the config */
+    const char *path;  /* key path, e.g. "mitm.listen_port" */
+    const char *env;   /* "NAME=VALUE" or NULL */
+    uint32_t line, col;
 };
 
 /* Looks up an environment variable; getenv() fits. NULL disables overrides. */
@@ -178,7 +191,27 @@ const struct bb_config *bb_config_parse(const char *name, const char *buf, size_
 /* Reads `path` (a regular file of at most BB_CONFIG_MAX_BYTES) and parses it. */
 const struct bb_config *bb_config_load(const char *path, bb_getenv_fn env, struct bb_diag *diag);
 
+/* Overrides from the command line, applied after the environment (so the
+ * order of precedence is: command line, environment, file, defaults). */
+struct bb_load_opts {
+    bb_getenv_fn env; /* NULL: no environment overrides */
+    const char *mode; /* "sidecar" / "gateway" (--mode), NULL: the file's */
+};
+
+const struct bb_config *bb_config_load_opts(const char *path, const struct bb_load_opts *opts,
+                                            struct bb_diag *diag);
+
 void bb_config_free(const struct bb_config *cfg);
+
+/* The origin of the value at `field` (a pointer into cfg), or NULL when it
+ * is a default or not tracked. */
+const struct bb_config_origin *bb_config_origin_of(const struct bb_config *cfg, const void *field);
+
+/* Formats "FILE:L:C: path", "NAME=VALUE: path" or "FILE: path" (default) for
+ * messages about a config value; fallback_path names untracked values.
+ * Returns buf. */
+const char *bb_config_where(const struct bb_config *cfg, const void *field,
+                            const char *fallback_path, char *buf, size_t cap);
 
 /* Writes the normalised configuration (what `botbox check` prints). */
 void bb_config_print(const struct bb_config *cfg, FILE *out);

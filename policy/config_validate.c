@@ -74,8 +74,30 @@ static const char *env_value(const struct env_override *o, const char *s, void *
     }
 }
 
+/* --mode from the command line: after the environment, before validation
+ * (gateway mode has requirements of its own). */
+static void apply_mode_override(struct bb_cctx *ctx)
+{
+    char shown[64];
+    const char *m = ctx->mode_override;
+    snprintf(shown, sizeof(shown), "--mode %.32s", m);
+    if (strcmp(m, "sidecar") == 0) {
+        ctx->cfg->mode = BB_MODE_SIDECAR;
+    } else if (strcmp(m, "gateway") == 0) {
+        ctx->cfg->mode = BB_MODE_GATEWAY;
+    } else {
+        bb_diag_add(ctx->diag, BB_DIAG_ERROR, "%s: mode: must be sidecar or gateway", shown);
+        return;
+    }
+    size_t saved = bb_cctx_push_key(ctx, "mode");
+    bb_cctx_track(ctx, &ctx->cfg->mode, NULL, shown);
+    bb_cctx_pop(ctx, saved);
+}
+
 void bb_config_apply_env(struct bb_cctx *ctx)
 {
+    if (ctx->mode_override != NULL)
+        apply_mode_override(ctx);
     if (ctx->env == NULL)
         return;
     for (size_t i = 0; i < sizeof(env_overrides) / sizeof(env_overrides[0]); i++) {

@@ -711,6 +711,22 @@ static void test_enforce_false_warns(void **state)
                       "default_action allow lets any host through");
 }
 
+static void test_origins_kept(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"BOTBOX_UID=2000", NULL};
+    const struct bb_config *c = tu_expect_ok_env("listen_port: 8081\n" POLICY_EMPTY, env);
+    char buf[256];
+    assert_string_equal(bb_config_where(c, &c->listen_port, "listen_port", buf, sizeof(buf)),
+                        "t.yaml:1:14: listen_port");
+    assert_string_equal(bb_config_where(c, &c->proxy_uid, "proxy_uid", buf, sizeof(buf)),
+                        "BOTBOX_UID=2000: proxy_uid");
+    assert_string_equal(bb_config_where(c, &c->metrics_port, "metrics_port", buf, sizeof(buf)),
+                        "t.yaml: metrics_port");
+    assert_null(bb_config_origin_of(c, &c->metrics_port));
+    bb_config_free(c);
+}
+
 static void test_all_errors_reported(void **state)
 {
     (void)state;
@@ -763,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_yaml_depth_bomb),
         cmocka_unit_test(test_null_sections),
         cmocka_unit_test(test_enforce_false_warns),
+        cmocka_unit_test(test_origins_kept),
         cmocka_unit_test(test_all_errors_reported),
     };
     return cmocka_run_group_tests_name("policy/config", tests, NULL, NULL);

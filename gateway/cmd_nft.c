@@ -1,0 +1,100 @@
+/*
+ * `botbox nft apply|show|flush`: botbox's steering in the current network
+ * namespace, through netlink only (no nft, ip or iptables processes).
+ * Replaces the BotBox iptables init script; reads the same BOTBOX_*
+ * environment variables (through the config loader).
+ */
+#include "gateway/cli.h"
+
+#include "common/diag.h"
+#include "nft/nft.h"
+#include "policy/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char bb_cmd_nft_help[] =
+    "usage: botbox nft apply --config FILE [--mode sidecar|gateway]\n"
+    "       botbox nft show\n"
+    "       botbox nft flush\n"
+    "\n"
+    "apply  installs table inet botbox and botbox's policy routing in the current\n"
+    "       network namespace, replacing a previous botbox table atomically. The\n"
+    "       environment variables BOTBOX_UID, BOTBOX_PROXY_PORT,\n"
+    "       BOTBOX_ENABLE_HTTPS_INTERCEPTION, BOTBOX_HTTPS_INTERCEPTION_PORT and\n"
+    "       BOTBOX_ENABLE_IPV6 override the config; --mode overrides both.\n"
+    "show   prints the installed table (in nft's netlink notation) and routing.\n"
+    "flush  removes the table and the routing. Nothing else is touched.\n"
+    "\n"
+    "Needs CAP_NET_ADMIN. exit status: 0 ok, 1 error, 2 usage error\n";
+
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+static int finish(struct bb_diag *diag, int rc)
+{
+    bb_diag_print(diag, stderr);
+    bb_diag_free(diag);
+    return rc == 0 ? BB_EXIT_OK : BB_EXIT_FAIL;
+}
+
+static void print_report(const struct bb_config *cfg, const struct bb_nft_report *r)
+{
+    printf("applied table inet %s: %s mode, %zu chains, %zu rules, %zu set elements, "
+           "queue %u via %s%s; policy routing ipv4%s\n",
+           BB_NFT_TABLE, cfg->mode == BB_MODE_GATEWAY ? "gateway" : "sidecar", r->chains,
+           r->rules, r->elements, BB_NFT_QUEUE_NUM,
+           r->queue == BB_NFT_QUEUE_NATIVE ? "the nft queue expression"
+                                           : "the xtables NFQUEUE target",
+           r->attempts > 1 ? " (kernel has no native queue expression)" : "",
+           cfg->enable_ipv6 ? " and ipv6" : "");
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+    struct bb_load_opts opts = {.env = env_lookup};
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        int rc = bb_cli_option(argc, argv, &i, "--config", &path);
+        if (rc == 0)
+            rc = bb_cli_option(argc, argv, &i, "--mode", &opts.mode);
+        if (rc < 0)
+            return bb_cli_usage("nft", "%s needs a value", argv[i]);
+        if (rc == 0)
+            return bb_cli_usage("nft", "unknown option '%s'", argv[i]);
+    }
+    if (path == NULL)
+        return bb_cli_usage("nft", "apply needs --config FILE");
+    if (opts.mode != NULL && strcmp(opts.mode, "sidecar") != 0 && strcmp(opts.mode, "gateway") != 0)
+        return bb_cli_usage("nft", "--mode must be sidecar or gateway");
+    struct bb_diag *diag = bb_diag_new();
+    const struct bb_config *cfg = bb_config_load_opts(path, &opts, diag);
+    int rc = -1;
+    if (cfg != NULL) {
+        struct bb_nft_report report;
+        rc = bb_nft_apply(cfg, &report, diag);
+        if (rc == 0)
+            print_report(cfg, &report);
+    }
+    bb_config_free(cfg);
+    return finish(diag, rc);
+}
+
+int bb_cmd_nft(int argc, char **argv)
+{
+    if (argc < 2)
+        return bb_cli_usage("nft", "expected apply, show or flush");
+    const char *sub = argv[1];
+    if (strcmp(sub, "apply") == 0)
+        return cmd_apply(argc - 1, argv + 1);
+    if (strcmp(sub, "show") != 0 && strcmp(sub, "flush") != 0)
+        return bb_cli_usage("nft", "unknown subcommand '%s'", sub);
+    if (argc > 2)
+        return bb_cli_usage("nft", "%s takes no arguments", sub);
+    struct bb_diag *diag = bb_diag_new();
+    int rc = strcmp(sub, "show") == 0 ? bb_nft_show(stdout, diag) : bb_nft_flush(diag);
+    return finish(diag, rc);
+}

@@ -1,0 +1,517 @@
+/*
+ * Ruleset builder (see ruleset.h): assembles table inet botbox for the
+ * sidecar and gateway shapes. Every rule carries its purpose as an nft
+ * comment, which is also the name used in error messages.
+ *
+ * Fail-closed choices, written where they are made:
+ *  - steered packets are accepted because their re-route sends them to lo,
+ *    never because of their mark: if the policy-routing rule is missing,
+ *    marked packets leave by their normal route and meet the queue rule;
+ *  - the last rule of every filter chain queues; NFQUEUE without a reader
+ *    drops, and no bypass flag is ever set.
+ */
+#include "nft/nft_int.h"
+
+#include <arpa/inet.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SET_PORTS "proxy_ports"
+#define SET_IFACES "client_ifaces"
+#define SET_ND "nd_types"
+
+/* nft datatype ids, so `nft list` prints elements in their own notation. */
+#define NFT_TYPE_INET_SERVICE 13
+#define NFT_TYPE_ICMP6_TYPE 29
+#define NFT_TYPE_IFNAME 41
+#define NFT_BYTEORDER_HOST 1
+#define NFT_BYTEORDER_BIG 2
+
+/* ICMPv6 neighbour discovery and MLD reports: without them IPv6 stops
+ * working on the link (router and neighbour solicitation, neighbour
+ * advertisement, MLDv2 report). */
+static const uint8_t nd_types[] = {133, 135, 136, 143};
+
+/* ---- object list ---- */
+
+struct bb_ruleset *bb_ruleset_new(enum bb_nft_queue queue)
+{
+    struct bb_ruleset *rs = calloc(1, sizeof(*rs));
+    if (rs != NULL)
+        rs->queue = queue;
+    return rs;
+}
+
+struct bb_nft_obj *bb_ruleset_add(struct bb_ruleset *rs, enum bb_nft_kind kind)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 32;
+        struct bb_nft_obj *o = realloc(rs->objs, cap * sizeof(*o));
+        if (o == NULL) {
+            rs->oom = 1;
+            return NULL;
+        }
+        rs->objs = o;
+        rs->cap = cap;
+    }
+    struct bb_nft_obj *o = &rs->objs[rs->n++];
+    memset(o, 0, sizeof(*o));
+    o->kind = kind;
+    return o;
+}
+
+void bb_ruleset_free(struct bb_ruleset *rs)
+{
+    if (rs == NULL)
+        return;
+    for (size_t i = 0; i < rs->n; i++) {
+        struct bb_nft_obj *o = &rs->objs[i];
+        if (o->table)
+            nftnl_table_free(o->table);
+        if (o->set)
+            nftnl_set_free(o->set);
+        if (o->chain)
+            nftnl_chain_free(o->chain);
+        if (o->rule)
+            nftnl_rule_free(o->rule);
+    }
+    free(rs->objs);
+    free(rs);
+}
+
+static void describe(struct bb_nft_obj *o, const void *field, const char *path, const char *fmt,
+                     ...) __attribute__((format(printf, 4, 5)));
+
+static void describe(struct bb_nft_obj *o, const void *field, const char *path, const char *fmt,
+                     ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->what, sizeof(o->what), fmt, ap);
+    va_end(ap);
+    o->field = field;
+    snprintf(o->path, sizeof(o->path), "%s", path);
+}
+
+/* ---- table, sets, chains ---- */
+
+static void add_table(struct bb_ruleset *rs)
+{
+    struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_TABLE);
+    if (o == NULL || (o->table = nftnl_table_alloc()) == NULL) {
+        rs->oom = 1;
+        return;
+    }
+    nftnl_table_set_u32(o->table, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+    nftnl_table_set_str(o->table, NFTNL_TABLE_NAME, BB_NFT_TABLE);
+    describe(o, NULL, "", "table inet %s", BB_NFT_TABLE);
+}
+
+static struct nftnl_set *set_alloc(const char *name)
+{
+    struct nftnl_set *s = nftnl_set_alloc();
+    if (s == NULL)
+        return NULL;
+    nftnl_set_set_str(s, NFTNL_SET_TABLE, BB_NFT_TABLE);
+    nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+    nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+    return s;
+}
+
+static void add_set(struct bb_ruleset *rs, const char *name, uint32_t type, uint32_t len,
+                    uint32_t byteorder)
+{
+    struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_SET);
+    struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
+    if (o == NULL || ud == NULL || (o->set = set_alloc(name)) == NULL) {
+        nftnl_udata_buf_free(ud);
+        rs->oom = 1;
+        return;
+    }
+    nftnl_set_set_u32(o->set, NFTNL_SET_KEY_TYPE, type);
+    nftnl_set_set_u32(o->set, NFTNL_SET_KEY_LEN, len);
+    nftnl_set_set_u32(o->set, NFTNL_SET_FLAGS, 0);
+    /* NEWSET requires an id, unique within the transaction. */
+    nftnl_set_set_u32(o->set, NFTNL_SET_ID, (uint32_t)rs->n);
+    /* Without the byte order, `nft list` prints ifname elements as "". */
+    nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, byteorder);
+    nftnl_set_set_data(o->set, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+                       nftnl_udata_buf_len(ud));
+    nftnl_udata_buf_free(ud);
+    describe(o, NULL, "", "set %s", name);
+}
+
+/* One element per object (and per netlink message), so a refused element
+ * is named precisely. */
+static struct bb_nft_obj *add_elem(struct bb_ruleset *rs, const char *set, const void *key,
+                                   uint32_t len)
+{
+    struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_ELEM);
+    struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+    if (o == NULL || e == NULL || (o->set = set_alloc(set)) == NULL) {
+        if (e != NULL)
+            nftnl_set_elem_free(e);
+        rs->oom = 1;
+        return NULL;
+    }
+    nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+    nftnl_set_elem_add(o->set, e);
+    return o;
+}
+
+static void add_chain(struct bb_ruleset *rs, const char *name, const char *type, uint32_t hook,
+                      int32_t prio)
+{
+    static const char *const hooks[] = {"prerouting", "input", "forward", "output",
+                                        "postrouting"};
+    struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_CHAIN);
+    if (o == NULL || (o->chain = nftnl_chain_alloc()) == NULL) {
+        rs->oom = 1;
+        return;
+    }
+    nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+    nftnl_chain_set_str(o->chain, NFTNL_CHAIN_TABLE, BB_NFT_TABLE);
+    nftnl_chain_set_str(o->chain, NFTNL_CHAIN_NAME, name);
+    nftnl_chain_set_str(o->chain, NFTNL_CHAIN_TYPE, type);
+    nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_HOOKNUM, hook);
+    nftnl_chain_set_s32(o->chain, NFTNL_CHAIN_PRIO, prio);
+    nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+    describe(o, NULL, "", "chain %s (%s, %s, priority %d)", name, type, hooks[hook], prio);
+}
+
+/* ---- rules ---- */
+
+struct rule_ctx {
+    struct bb_ruleset *rs;
+    const struct bb_config *cfg;
+    const char *chain;
+};
+
+/* Starts a rule in the current chain; the comment is what `nft list` shows
+ * and what errors call the rule. */
+static struct bb_rb begin(struct rule_ctx *rc, const void *field, const char *path,
+                          const char *comment)
+{
+    struct bb_rb b = {.err = 1};
+    struct bb_nft_obj *o = bb_ruleset_add(rc->rs, BB_NFT_OBJ_RULE);
+    struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+    if (o == NULL || ud == NULL || (o->rule = nftnl_rule_alloc()) == NULL) {
+        nftnl_udata_buf_free(ud);
+        rc->rs->oom = 1;
+        return b;
+    }
+    nftnl_rule_set_u32(o->rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
+    nftnl_rule_set_str(o->rule, NFTNL_RULE_TABLE, BB_NFT_TABLE);
+    nftnl_rule_set_str(o->rule, NFTNL_RULE_CHAIN, rc->chain);
+    nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment);
+    nftnl_rule_set_data(o->rule, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+                        nftnl_udata_buf_len(ud));
+    nftnl_udata_buf_free(ud);
+    describe(o, field, path, "rule '%s' in chain %s", comment, rc->chain);
+    b.rule = o->rule;
+    b.err = 0;
+    return b;
+}
+
+static void end(struct rule_ctx *rc, struct bb_rb *b)
+{
+    if (b->err)
+        rc->rs->oom = 1;
+}
+
+static void rule_skuid(struct rule_ctx *rc, int verdict, const char *what)
+{
+    char comment[96];
+    snprintf(comment, sizeof(comment), "%s proxy_uid %u", what, rc->cfg->proxy_uid);
+    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid", comment);
+    bb_rb_u32(&b, NFT_META_SKUID, rc->cfg->proxy_uid);
+    bb_rb_verdict(&b, verdict);
+    end(rc, &b);
+}
+
+static void rule_lo(struct rule_ctx *rc, int verdict, const char *comment)
+{
+    struct bb_rb b = begin(rc, NULL, "", comment);
+    bb_rb_ifname(&b, NFT_META_OIFNAME, "lo");
+    bb_rb_verdict(&b, verdict);
+    end(rc, &b);
+}
+
+static void rule_not_client(struct rule_ctx *rc)
+{
+    struct bb_rb b = begin(rc, NULL, "gateway.client_interfaces",
+                           "not from a client interface: not botbox's business");
+    bb_rb_meta_load(&b, NFT_META_IIFNAME, NFT_REG_1);
+    bb_rb_lookup(&b, NFT_REG_1, SET_IFACES, true);
+    bb_rb_verdict(&b, NFT_RETURN);
+    end(rc, &b);
+}
+
+static void rule_ct_state(struct rule_ctx *rc, uint32_t bits, int verdict, const char *comment)
+{
+    struct bb_rb b = begin(rc, NULL, "", comment);
+    bb_rb_ct_bits(&b, NFT_CT_STATE, bits);
+    bb_rb_verdict(&b, verdict);
+    end(rc, &b);
+}
+
+static void rule_nd(struct rule_ctx *rc)
+{
+    struct bb_rb b = begin(rc, NULL, "", "accept IPv6 neighbour discovery");
+    bb_rb_nfproto(&b, NFPROTO_IPV6);
+    bb_rb_l4proto(&b, IPPROTO_ICMPV6);
+    bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+    bb_rb_lookup(&b, NFT_REG_1, SET_ND, false);
+    bb_rb_verdict(&b, NF_ACCEPT);
+    end(rc, &b);
+}
+
+static void rule_queue(struct rule_ctx *rc)
+{
+    char comment[96];
+    snprintf(comment, sizeof(comment), "queue every other flow to NFQUEUE %u for a verdict",
+             BB_NFT_QUEUE_NUM);
+    struct bb_rb b = begin(rc, NULL, "", comment);
+    if (!b.err)
+        rc->rs->objs[rc->rs->n - 1].uses_queue = true;
+    bb_rb_queue(&b, rc->rs->queue, BB_NFT_QUEUE_NUM);
+    end(rc, &b);
+}
+
+static void rule_dns_redirect(struct rule_ctx *rc, uint8_t proto)
+{
+    char comment[96];
+    uint16_t port = htons(rc->cfg->dns.listen_port);
+    snprintf(comment, sizeof(comment), "redirect %s/53 to the DNS forwarder on port %u",
+             proto == IPPROTO_UDP ? "udp" : "tcp", rc->cfg->dns.listen_port);
+    struct bb_rb b = begin(rc, &rc->cfg->dns.listen_port, "dns.listen_port", comment);
+    bb_rb_dport(&b, proto, 53);
+    bb_rb_imm(&b, NFT_REG_1, &port, sizeof(port));
+    bb_rb_redir(&b, NFT_REG_1);
+    end(rc, &b);
+}
+
+/* The listener a steered port goes to: 80 -> listen_port, 443 -> the TLS
+ * listener. */
+static const uint16_t *listener_for(const struct bb_config *cfg, uint16_t port, const char **path)
+{
+    *path = port == 80 ? "listen_port" : "https_interception.listen_port";
+    return port == 80 ? &cfg->listen_port : &cfg->tls.listen_port;
+}
+
+/* tproxy to the loopback listener. The listeners always have a loopback
+ * socket with IP_TRANSPARENT; clients can reach them only through here. */
+static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool gateway)
+{
+    const char *path;
+    const uint16_t *lport = listener_for(rc->cfg, port, &path);
+    uint16_t be = htons(*lport);
+    uint32_t mark = BB_NFT_MARK;
+    bool v6 = nfproto == NFPROTO_IPV6;
+    char comment[96];
+    snprintf(comment, sizeof(comment), "tproxy tcp/%u to %s:%u", port, v6 ? "[::1]" : "127.0.0.1",
+             *lport);
+    struct bb_rb b = begin(rc, lport, path, comment);
+    if (!gateway)
+        bb_rb_u32(&b, NFT_META_MARK, mark); /* marked on output, re-entered via lo */
+    else
+        bb_rb_ct_original(&b);
+    bb_rb_dport(&b, IPPROTO_TCP, port);
+    if (v6)
+        bb_rb_imm(&b, NFT_REG_1, &in6addr_loopback, sizeof(in6addr_loopback));
+    else {
+        uint32_t lo = htonl(INADDR_LOOPBACK);
+        bb_rb_imm(&b, NFT_REG_1, &lo, sizeof(lo));
+    }
+    bb_rb_imm(&b, NFT_REG_2, &be, sizeof(be));
+    bb_rb_tproxy(&b, nfproto, NFT_REG_1, NFT_REG_2);
+    if (gateway) { /* the mark selects the local route (policy routing) */
+        bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
+        bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
+    }
+    bb_rb_verdict(&b, NF_ACCEPT);
+    end(rc, &b);
+}
+
+static void tproxy_chain(struct rule_ctx *rc, bool gateway)
+{
+    uint16_t ports[2];
+    size_t n = bb_ruleset_steered_ports(rc->cfg, ports);
+    rc->chain = "steer_tproxy";
+    add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_MANGLE);
+    if (gateway)
+        rule_not_client(rc);
+    for (size_t i = 0; i < n; i++) {
+        rule_tproxy(rc, ports[i], NFPROTO_IPV4, gateway);
+        if (rc->cfg->enable_ipv6)
+            rule_tproxy(rc, ports[i], NFPROTO_IPV6, gateway);
+    }
+}
+
+/* ---- the two shapes ---- */
+
+static void sidecar_mark_chain(struct rule_ctx *rc)
+{
+    uint32_t mark = BB_NFT_MARK;
+    rc->chain = "steer_mark";
+    /* type route: changing the mark here makes the kernel route the packet
+     * again, into the policy-routing table (a filter chain would not). */
+    add_chain(rc->rs, rc->chain, "route", NF_INET_LOCAL_OUT, BB_NFT_PRIO_MANGLE);
+    rule_lo(rc, NFT_RETURN, "skip loopback");
+    rule_skuid(rc, NFT_RETURN, "skip");
+    struct bb_rb b =
+        begin(rc, &rc->cfg->listen_port, "listen_port", "mark new outbound tcp to steered ports");
+    if (!rc->cfg->enable_ipv6)
+        bb_rb_nfproto(&b, NFPROTO_IPV4); /* IPv6 then meets the queue rule */
+    bb_rb_ct_original(&b);
+    bb_rb_l4proto(&b, IPPROTO_TCP);
+    bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+    bb_rb_lookup(&b, NFT_REG_1, SET_PORTS, false);
+    bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
+    bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
+    end(rc, &b);
+}
+
+static void build_sidecar(struct rule_ctx *rc)
+{
+    sidecar_mark_chain(rc);
+    tproxy_chain(rc, false);
+
+    rc->chain = "dns_redirect";
+    add_chain(rc->rs, rc->chain, "nat", NF_INET_LOCAL_OUT, BB_NFT_PRIO_DSTNAT);
+    rule_skuid(rc, NFT_RETURN, "skip");
+    rule_dns_redirect(rc, IPPROTO_UDP);
+    rule_dns_redirect(rc, IPPROTO_TCP);
+
+    rc->chain = "egress_filter";
+    add_chain(rc->rs, rc->chain, "filter", NF_INET_LOCAL_OUT, BB_NFT_PRIO_FILTER);
+    rule_lo(rc, NF_ACCEPT, "accept loopback (steered and redirected traffic included)");
+    rule_skuid(rc, NF_ACCEPT, "accept");
+    rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
+                  NF_ACCEPT, "accept established and related");
+    rule_ct_state(rc, NF_CT_STATE_INVALID_BIT, NF_DROP, "drop invalid");
+    rule_nd(rc);
+    rule_queue(rc);
+}
+
+static void rule_accept_dns(struct rule_ctx *rc, uint8_t proto)
+{
+    char comment[96];
+    uint16_t port = htons(rc->cfg->dns.listen_port);
+    snprintf(comment, sizeof(comment), "accept redirected DNS (%s/%u)",
+             proto == IPPROTO_UDP ? "udp" : "tcp", rc->cfg->dns.listen_port);
+    struct bb_rb b = begin(rc, &rc->cfg->dns.listen_port, "dns.listen_port", comment);
+    bb_rb_ct_bits(&b, NFT_CT_STATUS, IPS_DST_NAT);
+    bb_rb_l4proto(&b, proto);
+    bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+    bb_rb_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &port, sizeof(port));
+    bb_rb_verdict(&b, NF_ACCEPT);
+    end(rc, &b);
+}
+
+static void gateway_guard(struct rule_ctx *rc, const char *chain, uint32_t hook, bool input)
+{
+    rc->chain = chain;
+    add_chain(rc->rs, chain, "filter", hook, BB_NFT_PRIO_FILTER);
+    rule_not_client(rc);
+    rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
+                  NF_ACCEPT, "accept established and related");
+    rule_ct_state(rc, NF_CT_STATE_INVALID_BIT, NF_DROP, "drop invalid");
+    if (input) {
+        uint32_t mark = BB_NFT_MARK;
+        struct bb_rb b = begin(rc, NULL, "", "accept steered (tproxy) connections");
+        bb_rb_u32(&b, NFT_META_MARK, mark);
+        bb_rb_verdict(&b, NF_ACCEPT);
+        end(rc, &b);
+        rule_accept_dns(rc, IPPROTO_UDP);
+        rule_accept_dns(rc, IPPROTO_TCP);
+        rule_nd(rc);
+    }
+    rule_queue(rc);
+}
+
+static void build_gateway(struct rule_ctx *rc)
+{
+    const struct bb_config *c = rc->cfg;
+    for (size_t i = 0; i < c->gateway.nclient_interfaces; i++) {
+        char key[IFNAMSIZ] = {0};
+        const char *name = c->gateway.client_interfaces[i];
+        memcpy(key, name, strnlen(name, IFNAMSIZ - 1));
+        struct bb_nft_obj *o = add_elem(rc->rs, SET_IFACES, key, sizeof(key));
+        if (o == NULL)
+            return;
+        describe(o, NULL, "", "element \"%s\" of set %s", name, SET_IFACES);
+        snprintf(o->path, sizeof(o->path), "gateway.client_interfaces[%zu]", i);
+        o->pos = c->gateway.client_interface_pos[i];
+    }
+    tproxy_chain(rc, true);
+
+    rc->chain = "dns_redirect";
+    add_chain(rc->rs, rc->chain, "nat", NF_INET_PRE_ROUTING, BB_NFT_PRIO_DSTNAT);
+    rule_not_client(rc);
+    rule_dns_redirect(rc, IPPROTO_UDP);
+    rule_dns_redirect(rc, IPPROTO_TCP);
+
+    gateway_guard(rc, "guard_input", NF_INET_LOCAL_IN, true);
+    gateway_guard(rc, "guard_forward", NF_INET_FORWARD, false);
+}
+
+size_t bb_ruleset_steered_ports(const struct bb_config *cfg, uint16_t ports[2])
+{
+    size_t n = 0;
+    bool tls = cfg->tls.enabled;
+    for (size_t i = 0; !tls && i < cfg->egress.nrules; i++)
+        tls = cfg->egress.rules[i].tls == BB_TLS_PASSTHROUGH &&
+              cfg->egress.rules[i].action == BB_ACTION_ALLOW;
+    ports[n++] = 80;
+    if (tls)
+        ports[n++] = 443;
+    return n;
+}
+
+static void add_sets(struct bb_ruleset *rs, const struct bb_config *cfg)
+{
+    uint16_t ports[2];
+    size_t n = bb_ruleset_steered_ports(cfg, ports);
+    add_set(rs, SET_PORTS, NFT_TYPE_INET_SERVICE, 2, NFT_BYTEORDER_BIG);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t be = htons(ports[i]);
+        struct bb_nft_obj *o = add_elem(rs, SET_PORTS, &be, sizeof(be));
+        if (o != NULL)
+            describe(o, NULL, "", "element %u of set %s", ports[i], SET_PORTS);
+    }
+    add_set(rs, SET_ND, NFT_TYPE_ICMP6_TYPE, 1, NFT_BYTEORDER_BIG);
+    for (size_t i = 0; i < sizeof(nd_types); i++) {
+        struct bb_nft_obj *o = add_elem(rs, SET_ND, &nd_types[i], 1);
+        if (o != NULL)
+            describe(o, NULL, "", "element %u of set %s", nd_types[i], SET_ND);
+    }
+    if (cfg->mode == BB_MODE_GATEWAY)
+        add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
+}
+
+struct bb_ruleset *bb_ruleset_build(const struct bb_config *cfg, enum bb_nft_queue queue)
+{
+    struct bb_ruleset *rs = bb_ruleset_new(queue);
+    if (rs == NULL)
+        return NULL;
+    struct rule_ctx rc = {.rs = rs, .cfg = cfg};
+    add_table(rs);
+    add_sets(rs, cfg);
+    if (cfg->mode == BB_MODE_GATEWAY)
+        build_gateway(&rc);
+    else
+        build_sidecar(&rc);
+    if (rs->oom) {
+        bb_ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
+}

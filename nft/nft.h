@@ -1,0 +1,49 @@
+/*
+ * `botbox nft`: install, show and remove botbox's steering in the current
+ * network namespace. Owns exactly table `inet botbox` plus the policy
+ * routing of route.h; everything else (other tables, other rules) is left
+ * as it is.
+ *
+ * apply = policy routing first (harmless alone: only botbox's rules set the
+ * mark), then one atomic nftables transaction that replaces the table.
+ * The transaction uses the native queue expression and, when the kernel
+ * answers ENOENT for it (no CONFIG_NFT_QUEUE), is rebuilt with the compat
+ * NFQUEUE target and sent again. A refused transaction changes nothing: the
+ * previous ruleset stays in place.
+ *
+ * Error convention: 0 / -1, with every reason in diag (kernel refusals name
+ * the object and the config line it came from).
+ */
+#ifndef BB_NFT_H
+#define BB_NFT_H
+
+#include "nft/ruleset.h"
+
+#include <stdio.h>
+
+struct bb_diag;
+
+/* What apply did, for the summary line. */
+struct bb_nft_report {
+    enum bb_nft_queue queue; /* the form the kernel accepted */
+    size_t chains, rules, elements;
+    int attempts; /* 2 when the native queue was refused */
+};
+
+int bb_nft_apply(const struct bb_config *cfg, struct bb_nft_report *report, struct bb_diag *diag);
+
+/* Removes table inet botbox and the policy routing; nothing else. */
+int bb_nft_flush(struct bb_diag *diag);
+
+/* Prints table inet botbox (same notation as bb_ruleset_render) and the
+ * policy routing state. */
+int bb_nft_show(FILE *out, struct bb_diag *diag);
+
+/* Sends an already built ruleset as one replacing transaction; used by apply
+ * and by tests that feed it a deliberately broken ruleset. cfg names config
+ * lines in errors. Returns 0, or -1 with *enoent_queue set when the only
+ * problem was an unsupported native queue expression. */
+int bb_nft_send(const struct bb_ruleset *rs, const struct bb_config *cfg, int *enoent_queue,
+                struct bb_diag *diag);
+
+#endif

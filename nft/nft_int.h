@@ -1,0 +1,92 @@
+/*
+ * nft/ internals shared by the builder, the renderer, the kernel I/O and
+ * the unit tests (no other module includes this).
+ *
+ * A ruleset is an ordered array of objects; the order is the order of the
+ * netlink batch (sets before the rules that look them up). Each object keeps
+ * a short description and, when it comes from a specific config value, a
+ * pointer to that value (and for list elements their position), so errors
+ * can say "botbox.yaml:4:26: gateway.client_interfaces[1]: ...".
+ */
+#ifndef BB_NFT_INT_H
+#define BB_NFT_INT_H
+
+#include "nft/ruleset.h"
+
+struct bb_diag;
+
+/* glibc's netinet/in.h must precede any linux/ uapi header that pulls in
+ * linux/in.h, or both define struct in_addr. */
+#include <netinet/in.h>
+
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <stdbool.h>
+
+#define BB_NFT_WHAT_MAX 160
+
+enum bb_nft_kind { BB_NFT_OBJ_TABLE, BB_NFT_OBJ_SET, BB_NFT_OBJ_ELEM, BB_NFT_OBJ_CHAIN, BB_NFT_OBJ_RULE };
+
+struct bb_nft_obj {
+    enum bb_nft_kind kind;
+    struct nftnl_table *table;
+    struct nftnl_set *set; /* SET: the set; ELEM: a set carrying one element */
+    struct nftnl_chain *chain;
+    struct nftnl_rule *rule;
+    char what[BB_NFT_WHAT_MAX]; /* "rule 'tproxy tcp/80 to 127.0.0.1:8080' in chain steer_tproxy" */
+    const void *field;          /* config value it derives from, or NULL */
+    char path[64];              /* key path for field (or for pos) */
+    struct bb_srcpos pos;       /* explicit position (list elements), line 0 if none */
+    bool uses_queue;            /* holds the queue expression (fallback trigger) */
+};
+
+struct bb_ruleset {
+    struct bb_nft_obj *objs;
+    size_t n, cap;
+    enum bb_nft_queue queue;
+    int oom;
+};
+
+/* Appends a zeroed object; NULL (and rs->oom set) on out-of-memory. */
+struct bb_nft_obj *bb_ruleset_add(struct bb_ruleset *rs, enum bb_nft_kind kind);
+
+/* An empty ruleset (used by dumps); NULL on out-of-memory. */
+struct bb_ruleset *bb_ruleset_new(enum bb_nft_queue queue);
+
+/* ---- netlink (txn.c, dump.c) ---- */
+
+struct mnl_socket;
+/* A bound NETLINK_NETFILTER socket with short (capped) extended acks. */
+int bb_nfnl_open(struct mnl_socket **out, struct bb_diag *diag);
+
+/* ---- rule building (build_expr.c): sticky-error helpers ---- */
+
+struct bb_rb {
+    struct nftnl_rule *rule;
+    int err;
+};
+
+void bb_rb_meta_load(struct bb_rb *b, uint32_t key, uint32_t dreg);
+void bb_rb_meta_set(struct bb_rb *b, uint32_t key, uint32_t sreg);
+void bb_rb_cmp(struct bb_rb *b, uint32_t op, uint32_t sreg, const void *data, uint32_t len);
+void bb_rb_payload(struct bb_rb *b, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg);
+void bb_rb_lookup(struct bb_rb *b, uint32_t sreg, const char *set, bool invert);
+void bb_rb_imm(struct bb_rb *b, uint32_t dreg, const void *data, uint32_t len);
+void bb_rb_verdict(struct bb_rb *b, int verdict);
+void bb_rb_tproxy(struct bb_rb *b, int nfproto, uint32_t areg, uint32_t preg);
+void bb_rb_redir(struct bb_rb *b, uint32_t preg);
+void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num);
+
+/* Composites (exactly what nft 1.0.6 emits for the same statement). */
+void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask); /* ct KEY & mask != 0 */
+void bb_rb_ct_original(struct bb_rb *b);                          /* ct direction original */
+void bb_rb_l4proto(struct bb_rb *b, uint8_t proto);               /* meta l4proto P */
+void bb_rb_nfproto(struct bb_rb *b, uint8_t nfproto);             /* meta nfproto F */
+void bb_rb_dport(struct bb_rb *b, uint8_t proto, uint16_t port);  /* P dport N */
+void bb_rb_ifname(struct bb_rb *b, uint32_t key, const char *name); /* [io]ifname "x" */
+void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v);        /* meta KEY == v (host order) */
+
+#endif

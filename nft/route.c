@@ -1,0 +1,258 @@
+/*
+ * rtnetlink for botbox's policy routing (see route.h). Each change is one
+ * request with NLM_F_ACK, answered by one NLMSG_ERROR carrying the errno
+ * (0 = done). The rule has a fixed priority and is added with NLM_F_EXCL:
+ * without them the kernel would add a duplicate on every apply
+ * (nft-facts §5).
+ */
+#include "nft/route.h"
+
+#include "common/diag.h"
+#include "nft/ruleset.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROUTE_BUF 8192
+
+struct rtnl {
+    struct mnl_socket *nl;
+    uint32_t portid, seq;
+};
+
+static int rtnl_open(struct rtnl *r, struct bb_diag *diag)
+{
+    r->nl = mnl_socket_open(NETLINK_ROUTE);
+    if (r->nl == NULL || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        bb_diag_add(diag, BB_DIAG_ERROR, "rtnetlink: %s", strerror(errno));
+        if (r->nl != NULL)
+            mnl_socket_close(r->nl);
+        r->nl = NULL;
+        return -1;
+    }
+    r->portid = mnl_socket_get_portid(r->nl);
+    r->seq = (uint32_t)time(NULL);
+    return 0;
+}
+
+/* Sends one request and returns the errno of its ack (0 = success). */
+static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh)
+{
+    char buf[ROUTE_BUF];
+    nlh->nlmsg_seq = ++r->seq;
+    if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+        return errno;
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+        if (n < 0)
+            return errno;
+        int rc = mnl_cb_run(buf, (size_t)n, r->seq, r->portid, NULL, NULL);
+        if (rc <= MNL_CB_STOP)
+            return rc < 0 ? errno : 0;
+    }
+}
+
+static struct nlmsghdr *rule_msg(char *buf, uint16_t type, int family)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    if (type == RTM_NEWRULE)
+        nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+    struct fib_rule_hdr *h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+    h->family = (uint8_t)family;
+    h->action = FR_ACT_TO_TBL;
+    h->table = RT_TABLE_UNSPEC;
+    mnl_attr_put_u32(nlh, FRA_PRIORITY, BB_NFT_RULE_PRIORITY);
+    mnl_attr_put_u32(nlh, FRA_FWMARK, BB_NFT_MARK);
+    mnl_attr_put_u32(nlh, FRA_TABLE, BB_NFT_ROUTE_TABLE);
+    return nlh;
+}
+
+static struct nlmsghdr *route_msg(char *buf, uint16_t type, int family)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    if (type == RTM_NEWROUTE)
+        nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+    struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+    rt->rtm_family = (uint8_t)family;
+    rt->rtm_dst_len = 0; /* default */
+    rt->rtm_table = RT_TABLE_UNSPEC;
+    rt->rtm_protocol = RTPROT_BOOT;
+    rt->rtm_scope = RT_SCOPE_HOST;
+    rt->rtm_type = RTN_LOCAL;
+    mnl_attr_put_u32(nlh, RTA_TABLE, BB_NFT_ROUTE_TABLE);
+    mnl_attr_put_u32(nlh, RTA_OIF, if_nametoindex("lo"));
+    return nlh;
+}
+
+static const char *fam(int family)
+{
+    return family == AF_INET ? "ipv4" : "ipv6";
+}
+
+static int add_family(struct rtnl *r, int family, struct bb_diag *diag)
+{
+    char buf[ROUTE_BUF];
+    int err = rtnl_talk(r, route_msg(buf, RTM_NEWROUTE, family));
+    if (err != 0 && err != EEXIST) {
+        bb_diag_add(diag, BB_DIAG_ERROR,
+                    "policy routing: adding %s route local default dev lo table %u: %s",
+                    fam(family), BB_NFT_ROUTE_TABLE, strerror(err));
+        return -1;
+    }
+    err = rtnl_talk(r, rule_msg(buf, RTM_NEWRULE, family));
+    if (err != 0 && err != EEXIST) {
+        bb_diag_add(diag, BB_DIAG_ERROR,
+                    "policy routing: adding %s rule pref %u fwmark 0x%x lookup %u: %s",
+                    fam(family), BB_NFT_RULE_PRIORITY, BB_NFT_MARK, BB_NFT_ROUTE_TABLE,
+                    strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int bb_route_apply(bool ipv6, struct bb_diag *diag)
+{
+    struct rtnl r;
+    if (rtnl_open(&r, diag) != 0)
+        return -1;
+    int rc = add_family(&r, AF_INET, diag);
+    if (rc == 0 && ipv6)
+        rc = add_family(&r, AF_INET6, diag);
+    mnl_socket_close(r.nl);
+    return rc;
+}
+
+int bb_route_flush(struct bb_diag *diag)
+{
+    static const int families[] = {AF_INET, AF_INET6};
+    char buf[ROUTE_BUF];
+    struct rtnl r;
+    int rc = 0;
+    if (rtnl_open(&r, diag) != 0)
+        return -1;
+    for (size_t i = 0; i < 2; i++) {
+        int f = families[i];
+        /* Absent (ENOENT / ESRCH) or a kernel without IPv6
+         * (EAFNOSUPPORT) leaves nothing to remove. */
+        int err = rtnl_talk(&r, rule_msg(buf, RTM_DELRULE, f));
+        if (err != 0 && err != ENOENT && err != EAFNOSUPPORT) {
+            bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s rule: %s", fam(f),
+                        strerror(err));
+            rc = -1;
+        }
+        err = rtnl_talk(&r, route_msg(buf, RTM_DELROUTE, f));
+        if (err != 0 && err != ESRCH && err != ENOENT && err != EAFNOSUPPORT) {
+            bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s route: %s", fam(f),
+                        strerror(err));
+            rc = -1;
+        }
+    }
+    mnl_socket_close(r.nl);
+    return rc;
+}
+
+/* ---- show: dump and look for our objects ---- */
+
+struct found {
+    int rule, route;
+};
+
+static int attr_u32(const struct nlattr *a, uint16_t type, uint32_t *out)
+{
+    if (mnl_attr_get_type(a) != type || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+        return 0;
+    *out = mnl_attr_get_u32(a);
+    return 1;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+    uint32_t prio = 0, mark = 0, table = 0;
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct fib_rule_hdr))
+    {
+        attr_u32(a, FRA_PRIORITY, &prio);
+        attr_u32(a, FRA_FWMARK, &mark);
+        attr_u32(a, FRA_TABLE, &table);
+    }
+    if (prio == BB_NFT_RULE_PRIORITY && mark == BB_NFT_MARK && table == BB_NFT_ROUTE_TABLE)
+        ((struct found *)data)->rule = 1;
+    return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+    const struct rtmsg *rt = mnl_nlmsg_get_payload(nlh);
+    uint32_t table = rt->rtm_table, oif = 0;
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(*rt))
+    {
+        attr_u32(a, RTA_TABLE, &table);
+        attr_u32(a, RTA_OIF, &oif);
+    }
+    if (table == BB_NFT_ROUTE_TABLE && rt->rtm_type == RTN_LOCAL && rt->rtm_dst_len == 0 &&
+        oif == if_nametoindex("lo"))
+        ((struct found *)data)->route = 1;
+    return MNL_CB_OK;
+}
+
+static int dump(struct rtnl *r, uint16_t type, int family, mnl_cb_t cb, struct found *f)
+{
+    char buf[ROUTE_BUF];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = ++r->seq;
+    struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+    rt->rtm_family = (uint8_t)family;
+    if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+        return -1;
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+        if (n < 0)
+            return -1;
+        int rc = mnl_cb_run(buf, (size_t)n, r->seq, r->portid, cb, f);
+        if (rc <= MNL_CB_STOP)
+            return rc < 0 ? -1 : 0;
+    }
+}
+
+int bb_route_show(FILE *out, struct bb_diag *diag)
+{
+    static const int families[] = {AF_INET, AF_INET6};
+    struct rtnl r;
+    int present = 0;
+    if (rtnl_open(&r, diag) != 0)
+        return -1;
+    for (size_t i = 0; i < 2; i++) {
+        struct found f = {0};
+        if (dump(&r, RTM_GETRULE, families[i], rule_cb, &f) != 0 ||
+            dump(&r, RTM_GETROUTE, families[i], route_cb, &f) != 0) {
+            if (errno == EAFNOSUPPORT)
+                continue;
+            bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: dump failed: %s", strerror(errno));
+            mnl_socket_close(r.nl);
+            return -1;
+        }
+        fprintf(out, "routing %s rule pref %u fwmark 0x%x lookup %u: %s\n", fam(families[i]),
+                BB_NFT_RULE_PRIORITY, BB_NFT_MARK, BB_NFT_ROUTE_TABLE,
+                f.rule ? "present" : "absent");
+        fprintf(out, "routing %s route local default dev lo table %u: %s\n", fam(families[i]),
+                BB_NFT_ROUTE_TABLE, f.route ? "present" : "absent");
+        present += f.rule + f.route;
+    }
+    mnl_socket_close(r.nl);
+    return present;
+}
