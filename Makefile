@@ -66,7 +66,7 @@ C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # Keep fuzz objects and the like: they are not throw-away intermediates.
 .SECONDARY:
 
-.PHONY: all deps test unit cli-test fuzz fuzz-smoke bench format format-check clean
+.PHONY: all deps test unit cli-test e2e fuzz fuzz-smoke bench format format-check clean
 
 all: $(BIN)
 
@@ -100,10 +100,27 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	@echo "  CC/LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka -lm
 
+# Namespace-scenario tools: a test NFQUEUE consumer and a fault injector.
+E2E_TOOLS := $(BUILD)/tests/e2e/nfq_probe $(BUILD)/tests/e2e/nft_fault
+
+$(BUILD)/tests/e2e/nfq_probe: tests/e2e/tools/nfq_probe.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC/LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lnetfilter_queue -lmnl
+
+$(BUILD)/tests/e2e/nft_fault: tests/e2e/tools/nft_fault.c $(LIB) | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC/LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
 # ---- tests ---------------------------------------------------------------
 
-test: unit cli-test fuzz-smoke format-check
+test: unit cli-test e2e fuzz-smoke format-check
 	@echo "make test: all suites passed (SAN=$(SAN))"
+
+# Network-namespace scenarios (root required; they fail, never skip).
+e2e: $(BIN) $(E2E_TOOLS)
+	@BOTBOX=$(BIN) E2E_TOOLS=$(BUILD)/tests/e2e bash tests/e2e/run.sh $(E2E_ONLY)
 
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)
@@ -121,7 +138,7 @@ format: | deps
 
 FUZZ_CFLAGS := $(CSTD) $(WARN) -Wno-unused-command-line-argument -O1 -g \
                -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
-               $(INCS) $(DEFS)
+               $(INCS) $(DEFS) -MMD -MP
 
 $(FUZZBUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -146,4 +163,7 @@ bench: $(BENCH_BINS)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/gateway/main.d
+# Header dependencies of everything compiled (objects and test binaries),
+# so a changed header rebuilds every user of it.
+-include $(LIB_OBJS:.o=.d) $(BUILD)/gateway/main.d $(FUZZ_LIB_OBJS:.o=.d) \
+         $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(E2E_TOOLS:=.d)

@@ -45,8 +45,8 @@ static void print_report(const struct bb_config *cfg, const struct bb_nft_report
 {
     printf("applied table inet %s: %s mode, %zu chains, %zu rules, %zu set elements, "
            "queue %u via %s%s; policy routing ipv4%s\n",
-           BB_NFT_TABLE, cfg->mode == BB_MODE_GATEWAY ? "gateway" : "sidecar", r->chains,
-           r->rules, r->elements, BB_NFT_QUEUE_NUM,
+           BB_NFT_TABLE, cfg->mode == BB_MODE_GATEWAY ? "gateway" : "sidecar", r->chains, r->rules,
+           r->elements, BB_NFT_QUEUE_NUM,
            r->queue == BB_NFT_QUEUE_NATIVE ? "the nft queue expression"
                                            : "the xtables NFQUEUE target",
            r->attempts > 1 ? " (kernel has no native queue expression)" : "",

@@ -4,9 +4,10 @@
  * comment, which is also the name used in error messages.
  *
  * Fail-closed choices, written where they are made:
- *  - steered packets are accepted because their re-route sends them to lo,
- *    never because of their mark: if the policy-routing rule is missing,
- *    marked packets leave by their normal route and meet the queue rule;
+ *  - steered packets are accepted because their re-route sends them to lo
+ *    (seen in postrouting), never because of their mark: if the
+ *    policy-routing rule is missing, marked packets leave by their normal
+ *    route and meet the queue rule;
  *  - the last rule of every filter chain queues; NFQUEUE without a reader
  *    drops, and no bypass flag is ever set.
  */
@@ -23,16 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SET_PORTS "proxy_ports"
+#define SET_PORTS  "proxy_ports"
 #define SET_IFACES "client_ifaces"
-#define SET_ND "nd_types"
+#define SET_ND     "nd_types"
 
 /* nft datatype ids, so `nft list` prints elements in their own notation. */
 #define NFT_TYPE_INET_SERVICE 13
-#define NFT_TYPE_ICMP6_TYPE 29
-#define NFT_TYPE_IFNAME 41
-#define NFT_BYTEORDER_HOST 1
-#define NFT_BYTEORDER_BIG 2
+#define NFT_TYPE_ICMP6_TYPE   29
+#define NFT_TYPE_IFNAME       41
+#define NFT_BYTEORDER_HOST    1
+#define NFT_BYTEORDER_BIG     2
 
 /* ICMPv6 neighbour discovery and MLD reports: without them IPv6 stops
  * working on the link (router and neighbour solicitation, neighbour
@@ -169,8 +170,7 @@ static struct bb_nft_obj *add_elem(struct bb_ruleset *rs, const char *set, const
 static void add_chain(struct bb_ruleset *rs, const char *name, const char *type, uint32_t hook,
                       int32_t prio)
 {
-    static const char *const hooks[] = {"prerouting", "input", "forward", "output",
-                                        "postrouting"};
+    static const char *const hooks[] = {"prerouting", "input", "forward", "output", "postrouting"};
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_CHAIN);
     if (o == NULL || (o->chain = nftnl_chain_alloc()) == NULL) {
         rs->oom = 1;
@@ -390,8 +390,13 @@ static void build_sidecar(struct rule_ctx *rc)
     rule_dns_redirect(rc, IPPROTO_UDP);
     rule_dns_redirect(rc, IPPROTO_TCP);
 
+    /* Postrouting, not output: every output-hook chain sees the device
+     * chosen before the route chain or the DNS redirect re-routed the
+     * packet, so "oifname lo" would miss steered traffic there. Here the
+     * device is the final one; a marked packet that policy routing did not
+     * send to lo still shows its real device and meets the queue rule. */
     rc->chain = "egress_filter";
-    add_chain(rc->rs, rc->chain, "filter", NF_INET_LOCAL_OUT, BB_NFT_PRIO_FILTER);
+    add_chain(rc->rs, rc->chain, "filter", NF_INET_POST_ROUTING, BB_NFT_PRIO_FILTER);
     rule_lo(rc, NF_ACCEPT, "accept loopback (steered and redirected traffic included)");
     rule_skuid(rc, NF_ACCEPT, "accept");
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),

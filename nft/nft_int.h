@@ -28,7 +28,13 @@ struct bb_diag;
 
 #define BB_NFT_WHAT_MAX 160
 
-enum bb_nft_kind { BB_NFT_OBJ_TABLE, BB_NFT_OBJ_SET, BB_NFT_OBJ_ELEM, BB_NFT_OBJ_CHAIN, BB_NFT_OBJ_RULE };
+enum bb_nft_kind {
+    BB_NFT_OBJ_TABLE,
+    BB_NFT_OBJ_SET,
+    BB_NFT_OBJ_ELEM,
+    BB_NFT_OBJ_CHAIN,
+    BB_NFT_OBJ_RULE
+};
 
 struct bb_nft_obj {
     enum bb_nft_kind kind;
@@ -81,12 +87,12 @@ void bb_rb_redir(struct bb_rb *b, uint32_t preg);
 void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num);
 
 /* Composites (exactly what nft 1.0.6 emits for the same statement). */
-void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask); /* ct KEY & mask != 0 */
-void bb_rb_ct_original(struct bb_rb *b);                          /* ct direction original */
-void bb_rb_l4proto(struct bb_rb *b, uint8_t proto);               /* meta l4proto P */
-void bb_rb_nfproto(struct bb_rb *b, uint8_t nfproto);             /* meta nfproto F */
-void bb_rb_dport(struct bb_rb *b, uint8_t proto, uint16_t port);  /* P dport N */
+void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask);   /* ct KEY & mask != 0 */
+void bb_rb_ct_original(struct bb_rb *b);                            /* ct direction original */
+void bb_rb_l4proto(struct bb_rb *b, uint8_t proto);                 /* meta l4proto P */
+void bb_rb_nfproto(struct bb_rb *b, uint8_t nfproto);               /* meta nfproto F */
+void bb_rb_dport(struct bb_rb *b, uint8_t proto, uint16_t port);    /* P dport N */
 void bb_rb_ifname(struct bb_rb *b, uint32_t key, const char *name); /* [io]ifname "x" */
-void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v);        /* meta KEY == v (host order) */
+void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v);          /* meta KEY == v (host order) */
 
 #endif

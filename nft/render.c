@@ -72,8 +72,7 @@ static void render_rule(const struct nftnl_rule *r, FILE *out)
 
 static void render_chain(const struct nftnl_chain *c, FILE *out)
 {
-    static const char *const hooks[] = {"prerouting", "input", "forward", "output",
-                                        "postrouting"};
+    static const char *const hooks[] = {"prerouting", "input", "forward", "output", "postrouting"};
     uint32_t hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
     uint32_t policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
     fprintf(out, "chain %s type %s hook %s priority %d policy %s\n",
@@ -104,8 +103,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Elements of the set named `name`, gathered from every ELEM object. */
-static void render_elements(const struct bb_ruleset *rs, const char *name, uint32_t type,
-                            FILE *out)
+static void render_elements(const struct bb_ruleset *rs, const char *name, uint32_t type, FILE *out)
 {
     char **lines = calloc(rs->n + 1, sizeof(char *));
     size_t n = 0;

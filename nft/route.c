@@ -101,25 +101,51 @@ static const char *fam(int family)
     return family == AF_INET ? "ipv4" : "ipv6";
 }
 
+static const char *hint(int err)
+{
+    return err == EPERM ? " (botbox nft needs CAP_NET_ADMIN: run it as root)" : "";
+}
+
 static int add_family(struct rtnl *r, int family, struct bb_diag *diag)
 {
     char buf[ROUTE_BUF];
     int err = rtnl_talk(r, route_msg(buf, RTM_NEWROUTE, family));
     if (err != 0 && err != EEXIST) {
         bb_diag_add(diag, BB_DIAG_ERROR,
-                    "policy routing: adding %s route local default dev lo table %u: %s",
-                    fam(family), BB_NFT_ROUTE_TABLE, strerror(err));
+                    "policy routing: adding %s route local default dev lo table %u: %s%s",
+                    fam(family), BB_NFT_ROUTE_TABLE, strerror(err), hint(err));
         return -1;
     }
     err = rtnl_talk(r, rule_msg(buf, RTM_NEWRULE, family));
     if (err != 0 && err != EEXIST) {
         bb_diag_add(diag, BB_DIAG_ERROR,
-                    "policy routing: adding %s rule pref %u fwmark 0x%x lookup %u: %s",
+                    "policy routing: adding %s rule pref %u fwmark 0x%x lookup %u: %s%s",
                     fam(family), BB_NFT_RULE_PRIORITY, BB_NFT_MARK, BB_NFT_ROUTE_TABLE,
-                    strerror(err));
+                    strerror(err), hint(err));
         return -1;
     }
     return 0;
+}
+
+/* Removes one family's rule and route; absent ones (ENOENT, ESRCH) or a
+ * kernel without that family (EAFNOSUPPORT) leave nothing to do. */
+static int del_family(struct rtnl *r, int family, struct bb_diag *diag)
+{
+    char buf[ROUTE_BUF];
+    int rc = 0;
+    int err = rtnl_talk(r, rule_msg(buf, RTM_DELRULE, family));
+    if (err != 0 && err != ENOENT && err != EAFNOSUPPORT) {
+        bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s rule: %s%s", fam(family),
+                    strerror(err), hint(err));
+        rc = -1;
+    }
+    err = rtnl_talk(r, route_msg(buf, RTM_DELROUTE, family));
+    if (err != 0 && err != ESRCH && err != ENOENT && err != EAFNOSUPPORT) {
+        bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s route: %s%s", fam(family),
+                    strerror(err), hint(err));
+        rc = -1;
+    }
+    return rc;
 }
 
 int bb_route_apply(bool ipv6, struct bb_diag *diag)
@@ -128,37 +154,21 @@ int bb_route_apply(bool ipv6, struct bb_diag *diag)
     if (rtnl_open(&r, diag) != 0)
         return -1;
     int rc = add_family(&r, AF_INET, diag);
-    if (rc == 0 && ipv6)
-        rc = add_family(&r, AF_INET6, diag);
+    /* With IPv6 steering off, routing left by an earlier apply goes too. */
+    if (rc == 0)
+        rc = ipv6 ? add_family(&r, AF_INET6, diag) : del_family(&r, AF_INET6, diag);
     mnl_socket_close(r.nl);
     return rc;
 }
 
 int bb_route_flush(struct bb_diag *diag)
 {
-    static const int families[] = {AF_INET, AF_INET6};
-    char buf[ROUTE_BUF];
     struct rtnl r;
-    int rc = 0;
     if (rtnl_open(&r, diag) != 0)
         return -1;
-    for (size_t i = 0; i < 2; i++) {
-        int f = families[i];
-        /* Absent (ENOENT / ESRCH) or a kernel without IPv6
-         * (EAFNOSUPPORT) leaves nothing to remove. */
-        int err = rtnl_talk(&r, rule_msg(buf, RTM_DELRULE, f));
-        if (err != 0 && err != ENOENT && err != EAFNOSUPPORT) {
-            bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s rule: %s", fam(f),
-                        strerror(err));
-            rc = -1;
-        }
-        err = rtnl_talk(&r, route_msg(buf, RTM_DELROUTE, f));
-        if (err != 0 && err != ESRCH && err != ENOENT && err != EAFNOSUPPORT) {
-            bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s route: %s", fam(f),
-                        strerror(err));
-            rc = -1;
-        }
-    }
+    int rc = del_family(&r, AF_INET, diag);
+    if (del_family(&r, AF_INET6, diag) != 0)
+        rc = -1;
     mnl_socket_close(r.nl);
     return rc;
 }

@@ -8,9 +8,10 @@
  * golden tests compare.
  *
  * The shapes (DESIGN §1, docs/steering.md):
- *   sidecar  output: steer TCP 80/443 of every uid but proxy_uid to the
- *            loopback listeners (mark + policy routing + tproxy), redirect
- *            DNS, accept loopback/proxy_uid/established, queue the rest;
+ *   sidecar  steer TCP 80/443 of every uid but proxy_uid to the loopback
+ *            listeners (output mark + policy routing + prerouting tproxy),
+ *            redirect DNS (output nat), and in postrouting accept
+ *            loopback/proxy_uid/established and queue the rest;
  *   gateway  the same for packets arriving on gateway.client_interfaces, on
  *            prerouting, input and forward.
  *
@@ -25,14 +26,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define BB_NFT_TABLE "botbox"      /* the one table botbox owns (family inet) */
-#define BB_NFT_MARK 0x6262u        /* packet mark of steered connections */
-#define BB_NFT_ROUTE_TABLE 25186u  /* policy-routing table (0x6262) */
-#define BB_NFT_RULE_PRIORITY 100u  /* pref of the fwmark rule (fixed: EEXIST = present) */
-#define BB_NFT_QUEUE_NUM 25186u    /* NFQUEUE number the verdict thread binds */
-#define BB_NFT_PRIO_MANGLE (-150)  /* tproxy and marks */
-#define BB_NFT_PRIO_DSTNAT (-100)  /* DNS redirect */
-#define BB_NFT_PRIO_FILTER 0       /* accept / queue */
+#define BB_NFT_TABLE         "botbox" /* the one table botbox owns (family inet) */
+#define BB_NFT_MARK          0x6262u  /* packet mark of steered connections */
+#define BB_NFT_ROUTE_TABLE   25186u   /* policy-routing table (0x6262) */
+#define BB_NFT_RULE_PRIORITY 100u     /* pref of the fwmark rule (fixed: EEXIST = present) */
+#define BB_NFT_QUEUE_NUM     25186u   /* NFQUEUE number the verdict thread binds */
+#define BB_NFT_PRIO_MANGLE   (-150)   /* tproxy and marks */
+#define BB_NFT_PRIO_DSTNAT   (-100)   /* DNS redirect */
+#define BB_NFT_PRIO_FILTER   0        /* accept / queue */
 
 /* How "queue to userspace" is expressed: the native nft expression, or the
  * xtables NFQUEUE target through nft_compat (kernels without

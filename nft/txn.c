@@ -30,18 +30,18 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define BB_NFT_BATCH_MAX (8u << 20)    /* bytes in one transaction */
-#define BB_NFT_MSG_MAX 65536u           /* room kept for the next message */
-#define BB_NFT_REPLY_TIMEOUT_MS 3000    /* wait for the kernel's answers */
-#define BB_NFT_MAX_REPORTED 32          /* errors reported per transaction */
+#define BB_NFT_BATCH_MAX        (8u << 20) /* bytes in one transaction */
+#define BB_NFT_MSG_MAX          65536u     /* room kept for the next message */
+#define BB_NFT_REPLY_TIMEOUT_MS 3000       /* wait for the kernel's answers */
+#define BB_NFT_MAX_REPORTED     32         /* errors reported per transaction */
 
 enum { STEP_BEGIN = -1, STEP_END = -2, STEP_DELETE = -3 };
 
 struct batch {
     char *buf;
     size_t len;
-    uint32_t base;   /* seq of BATCH_BEGIN */
-    int32_t *steps;  /* message i (seq base + i) -> object index or STEP_* */
+    uint32_t base;  /* seq of BATCH_BEGIN */
+    int32_t *steps; /* message i (seq base + i) -> object index or STEP_* */
     size_t nsteps;
 };
 
@@ -82,7 +82,8 @@ static struct nlmsghdr *next_msg(struct batch *b, int32_t step)
     if (b->len + BB_NFT_MSG_MAX > BB_NFT_BATCH_MAX)
         return NULL;
     b->steps[b->nsteps++] = step;
-    return (struct nlmsghdr *)(b->buf + b->len);
+    /* buf comes from malloc and len is NLMSG_ALIGNed: aligned for a header. */
+    return (struct nlmsghdr *)(void *)(b->buf + b->len);
 }
 
 static void commit_msg(struct batch *b, struct nlmsghdr *nlh)
@@ -111,13 +112,12 @@ static int put_object(struct batch *b, const struct bb_nft_obj *o, int32_t idx)
         nftnl_set_nlmsg_build_payload(nlh, o->set);
         break;
     case BB_NFT_OBJ_ELEM:
-        nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE,
-                                    seq);
+        nlh =
+            nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, seq);
         nftnl_set_elems_nlmsg_build_payload(nlh, o->set);
         break;
     case BB_NFT_OBJ_CHAIN:
-        nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE,
-                                    seq);
+        nlh = nftnl_nlmsg_build_hdr((char *)nlh, NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, seq);
         nftnl_chain_nlmsg_build_payload(nlh, o->chain);
         break;
     case BB_NFT_OBJ_RULE:
@@ -186,7 +186,7 @@ static void on_error_msg(const struct batch *b, const struct nlmsghdr *nlh, stru
 
 static int read_replies(struct mnl_socket *nl, const struct batch *b, struct reply *r)
 {
-    static char buf[1 << 16];
+    static _Alignas(struct nlmsghdr) char buf[1 << 16];
     struct pollfd p = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
     for (;;) {
         /* Answers are queued before sendmsg returns; the timeout only
@@ -200,7 +200,7 @@ static int read_replies(struct mnl_socket *nl, const struct batch *b, struct rep
         ssize_t len = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
         if (len < 0)
             return (errno == EAGAIN && (r->committed || r->nerrors)) ? 0 : -1;
-        const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+        const struct nlmsghdr *nlh = (const struct nlmsghdr *)(void *)buf;
         int left = (int)len;
         for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
             if (nlh->nlmsg_type == NLMSG_ERROR)
@@ -210,8 +210,8 @@ static int read_replies(struct mnl_socket *nl, const struct batch *b, struct rep
 
 /* ---- error reporting ---- */
 
-static void report(const struct bb_ruleset *rs, const struct bb_config *cfg, int32_t step,
-                   int err, struct bb_diag *diag)
+static void report(const struct bb_ruleset *rs, const struct bb_config *cfg, int32_t step, int err,
+                   struct bb_diag *diag)
 {
     char where[512];
     const char *what = "the transaction";

@@ -23,7 +23,8 @@ static const struct golden cases[] = {
     {"sidecar-native-queue", "examples/botbox.yaml", {NULL}, BB_NFT_QUEUE_NATIVE},
     {"sidecar-ipv4-only", "examples/botbox.yaml", {"BOTBOX_ENABLE_IPV6=0"}, BB_NFT_QUEUE_COMPAT},
     {"sidecar-tls", "tests/golden/nft/sidecar-tls.yaml", {NULL}, BB_NFT_QUEUE_COMPAT},
-    {"sidecar-env", "examples/botbox.yaml",
+    {"sidecar-env",
+     "examples/botbox.yaml",
      {"BOTBOX_UID=2000", "BOTBOX_PROXY_PORT=18080", "BOTBOX_ENABLE_HTTPS_INTERCEPTION=1",
       "BOTBOX_HTTPS_INTERCEPTION_PORT=18443"},
      BB_NFT_QUEUE_COMPAT},
@@ -91,8 +92,9 @@ static void test_golden(void **state)
         }
         char *want = slurp(path);
         if (want == NULL || strcmp(got, want) != 0)
-            fprintf(stderr, "%s differs from the built ruleset; review, then run "
-                            "build/tests/unit/nft/test_build --regen\n--- built:\n%s",
+            fprintf(stderr,
+                    "%s differs from the built ruleset; review, then run "
+                    "build/tests/unit/nft/test_build --regen\n--- built:\n%s",
                     path, got);
         assert_non_null(want);
         assert_string_equal(got, want);
@@ -154,8 +156,8 @@ static void test_no_bypass_anywhere(void **state)
         struct bb_ruleset *rs = bb_ruleset_build(c, cases[i].queue);
         char *text = render(rs);
         assert_null(strstr(text, "bypass"));
-        assert_non_null(strstr(text, cases[i].queue == BB_NFT_QUEUE_NATIVE ? "[ queue "
-                                                                           : "[ target "));
+        assert_non_null(
+            strstr(text, cases[i].queue == BB_NFT_QUEUE_NATIVE ? "[ queue " : "[ target "));
         free(text);
         bb_ruleset_free(rs);
         bb_config_free(c);

@@ -1,0 +1,245 @@
+# shellcheck shell=bash
+# Namespace harness for botbox scenarios. Sourced by tests/e2e/scenarios/*.
+#
+# Rules it enforces (DESIGN §7): everything a scenario creates lives in
+# network namespaces it created (unique names per run), every address is in
+# 10.201.0.0/16 or fd00:201::/48, and a trap removes namespaces, their
+# /etc/netns files and background processes on every exit path. Nothing is
+# ever done in the root namespace.
+#
+# Environment: BOTBOX (the binary), E2E_TOOLS (dir with nfq_probe, nft_fault).
+
+set -u
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$E2E_DIR/../.." && pwd)
+BIN=$(realpath "${BOTBOX:-$REPO/build/botbox}")
+TOOLS=$(realpath "${E2E_TOOLS:-$REPO/build/tests/e2e}")
+PROBE="/usr/bin/python3 $E2E_DIR/tools/probe.py"
+PY=/usr/bin/python3
+NFQ_PROBE=$TOOLS/nfq_probe
+QUEUE=25186
+E2E_PREFIX="bbe$$"
+E2E_TMP=$(mktemp -d /tmp/botbox-e2e.XXXXXX)
+chmod 755 "$E2E_TMP" # probes running as uid 1000 write their logs here
+declare -A NS=()
+E2E_PIDS=()
+E2E_PASS=0
+E2E_FAIL=0
+SCENARIO=$(basename "$0" .sh)
+
+# ---- cleanup ----------------------------------------------------------------
+
+e2e_cleanup() {
+    local pid ns
+    for pid in "${E2E_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for ns in "${NS[@]}"; do
+        # Anything still running inside goes with its namespace.
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -9 "$pid" 2>/dev/null
+        done
+        ip netns del "$ns" 2>/dev/null
+        rm -rf "/etc/netns/$ns"
+    done
+    wait 2>/dev/null
+    rm -rf "$E2E_TMP"
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- reporting --------------------------------------------------------------
+
+pass() {
+    E2E_PASS=$((E2E_PASS + 1))
+    printf '  ok    %s: %s\n' "$SCENARIO" "$1"
+}
+
+fail() {
+    E2E_FAIL=$((E2E_FAIL + 1))
+    printf '  FAIL  %s: %s\n' "$SCENARIO" "$1"
+    [ $# -gt 1 ] && printf '%s\n' "$2" | head -20 | sed 's/^/        /'
+    return 0
+}
+
+# check "what" CMD...: passes when CMD succeeds.
+check() {
+    local what=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then pass "$what"; else fail "$what" "$out"; fi
+}
+
+# refute "what" CMD...: passes when CMD fails.
+refute() {
+    local what=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then fail "$what (unexpectedly succeeded)" "$out"; else pass "$what"; fi
+}
+
+# Ends the scenario: prints its tally, exits non-zero on any failure.
+finish() {
+    printf '  %s: %d passed, %d failed\n' "$SCENARIO" "$E2E_PASS" "$E2E_FAIL"
+    [ "$E2E_FAIL" -eq 0 ]
+    exit
+}
+
+# ---- namespaces and links ---------------------------------------------------
+
+# ns_new NAME: a fresh namespace with lo up, known to the scenario as NAME.
+ns_new() {
+    local real="${E2E_PREFIX}-$1"
+    ip netns add "$real" || { echo "e2e: cannot create namespace $real" >&2; exit 1; }
+    NS[$1]=$real
+    ip netns exec "$real" ip link set lo up
+}
+
+# in_ns NAME CMD...: runs CMD inside NAME (as root).
+in_ns() {
+    local ns=${NS[$1]}
+    shift
+    ip netns exec "$ns" "$@"
+}
+
+# as_uid UID NAME CMD...: runs CMD inside NAME as UID (no capabilities).
+as_uid() {
+    local uid=$1 ns=${NS[$2]}
+    shift 2
+    ip netns exec "$ns" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+        --inh-caps=-all "$@"
+}
+
+# link A IFA B IFB: a veth pair between two namespaces, both ends up. Made
+# inside A, so the root namespace never holds either end.
+link() {
+    in_ns "$1" ip link add "$2" type veth peer name "$4" netns "${NS[$3]}"
+    in_ns "$1" ip link set "$2" up
+    in_ns "$3" ip link set "$4" up
+}
+
+# addr NAME IF CIDR...: addresses (IPv6 without duplicate address detection).
+addr() {
+    local n=$1 dev=$2 a
+    shift 2
+    for a in "$@"; do
+        if [[ $a == *:* ]]; then
+            in_ns "$n" ip -6 addr add "$a" dev "$dev" nodad
+        else
+            in_ns "$n" ip addr add "$a" dev "$dev"
+        fi
+    done
+}
+
+# hosts NAME "ip name"...: /etc/hosts inside NAME (ip netns exec mounts it).
+hosts() {
+    local n=$1
+    shift
+    mkdir -p "/etc/netns/${NS[$n]}"
+    printf '%s\n' "127.0.0.1 localhost" "::1 localhost" "$@" >"/etc/netns/${NS[$n]}/hosts"
+}
+
+# ---- topologies -------------------------------------------------------------
+
+# Sidecar: the workload's (pod's) namespace "app" and an "up"stream, on one
+# link. The upstream also owns 10.201.200.53 / fd00:201:200::53, a "foreign
+# resolver" address that must never be reached directly.
+topo_sidecar() {
+    ns_new app
+    ns_new up
+    link app bb0 up bb1
+    addr app bb0 10.201.1.1/24 fd00:201:1::1/64
+    addr up bb1 10.201.1.2/24 fd00:201:1::2/64
+    addr up lo 10.201.200.53/32 fd00:201:200::53/128
+    in_ns app ip route add default via 10.201.1.2
+    in_ns app ip -6 route add default via fd00:201:1::2
+    hosts app "10.201.1.2 upstream.test" "fd00:201:1::2 upstream.test"
+}
+
+# Gateway: "cli"ent -> "gw" (forwarding, client interface bbc0) -> "up".
+topo_gateway() {
+    ns_new cli
+    ns_new gw
+    ns_new up
+    link cli bb0 gw bbc0
+    link gw bbu0 up bb1
+    addr cli bb0 10.201.2.2/24 fd00:201:2::2/64
+    addr gw bbc0 10.201.2.1/24 fd00:201:2::1/64
+    addr gw bbu0 10.201.3.1/24 fd00:201:3::1/64
+    addr up bb1 10.201.3.2/24 fd00:201:3::2/64
+    addr up lo 10.201.200.53/32 fd00:201:200::53/128
+    in_ns gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    in_ns cli ip route add default via 10.201.2.1
+    in_ns cli ip -6 route add default via fd00:201:2::1
+    in_ns up ip route add default via 10.201.3.1
+    in_ns up ip -6 route add default via fd00:201:3::1
+}
+
+# ---- background processes ---------------------------------------------------
+
+# bg NAME LOG CMD...: starts CMD inside NAME in the background; its output
+# goes to $E2E_TMP/LOG.out. Sets BG_PID.
+bg() {
+    local n=$1 log=$2
+    shift 2
+    in_ns "$n" "$@" >"$E2E_TMP/$log.out" 2>&1 &
+    BG_PID=$!
+    E2E_PIDS+=("$BG_PID")
+}
+
+# stop PID: stops one background process and waits for it.
+stop() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -ge "$deadline" ] && return 1
+        sleep 0.05
+    done
+}
+
+# wait_ready LOG: a background probe has printed "ready".
+wait_ready() {
+    wait_for 5 grep -q '^ready' "$E2E_TMP/$1.out" ||
+        { echo "e2e: $1 did not become ready:" >&2; cat "$E2E_TMP/$1.out" >&2; exit 1; }
+}
+
+# listen NAME LOG ARGS...: a probe listener (see tools/probe.py), ready.
+listen() {
+    local n=$1 log=$2
+    shift 2
+    bg "$n" "$log" $PROBE listen --log "$E2E_TMP/$log.log" "$@"
+    wait_ready "$log"
+    touch "$E2E_TMP/$log.log"
+}
+
+# nfq_start NAME [verdict]: the test NFQUEUE consumer, ready. Sets NFQ_PID.
+nfq_start() {
+    bg "$1" nfq "$NFQ_PROBE" "$QUEUE" "${2:-drop}"
+    NFQ_PID=$BG_PID
+    wait_ready nfq
+}
+
+# ---- assertions on probe logs ----------------------------------------------
+
+# logged LOG PATTERN: the probe log has a line matching PATTERN (grep -E).
+logged() {
+    grep -qE -- "$2" "$E2E_TMP/$1.log"
+}
+
+# count LOG: events in a probe log.
+count() {
+    wc -l <"$E2E_TMP/$1.log"
+}
+
+# nfq_saw PATTERN: the NFQUEUE consumer printed a matching line (waits 2 s).
+nfq_saw() {
+    wait_for 2 grep -qE -- "$1" "$E2E_TMP/nfq.out"
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The gateway ruleset with real traffic: "cli" routes through "gw", which
+# carries botbox's ruleset with client interface bbc0, to "up". Stand-ins in
+# gw play the proxy (transparent 127.0.0.1/[::1]:8080), the DNS forwarder
+# (wildcard :5353, reached only through the redirect) and the verdict thread.
+. "$(dirname "$0")/../lib.sh"
+
+topo_gateway
+UP4=10.201.3.2
+UP6=fd00:201:3::2
+GW4=10.201.2.1
+RESOLVER4=10.201.200.53
+RESOLVER6=fd00:201:200::53
+cat >"$E2E_TMP/gw.yaml" <<'YAML'
+mode: gateway
+gateway:
+  client_interfaces: [bbc0]
+egress_policy:
+  rules: []
+YAML
+
+check "apply the gateway ruleset" in_ns gw "$BIN" nft apply --config "$E2E_TMP/gw.yaml"
+
+listen gw proxy --transparent --bind 127.0.0.1:8080 --bind '[::1]:8080'
+listen gw dns --proto udp --bind 0.0.0.0:5353 --bind '[::]:5353'
+listen gw dnstcp --bind 0.0.0.0:5353 --bind '[::]:5353'
+listen up tcp --bind 0.0.0.0:80 --bind '[::]:80' --bind 0.0.0.0:443 --bind '[::]:443' \
+    --bind 0.0.0.0:22 --bind '[::]:22' --bind 0.0.0.0:53
+listen up udp --proto udp --bind 0.0.0.0:443 --bind '[::]:443' --bind 0.0.0.0:53 \
+    --bind '[::]:53' --bind 0.0.0.0:9999
+nfq_start gw
+
+# ---- forwarded HTTP is steered with its original destination ----
+out=$(as_uid 1000 cli $PROBE connect $UP4 80)
+if [[ $out == "local=$UP4:80 peer=10.201.2.2:"* ]]; then
+    pass "client tcp/80 to $UP4 reaches the proxy with the original destination"
+else
+    fail "client tcp/80 to $UP4 reaches the proxy with the original destination" "$out"
+fi
+out=$(as_uid 1000 cli $PROBE connect $UP6 80)
+if [[ $out == "local=[$UP6]:80 peer=[fd00:201:2::2]:"* ]]; then
+    pass "client tcp/80 to [$UP6] reaches the proxy with the original destination"
+else
+    fail "client tcp/80 to [$UP6] reaches the proxy with the original destination" "$out"
+fi
+out=$(as_uid 1000 cli $PROBE connect $GW4 80)
+if [[ $out == "local=$GW4:80 "* ]]; then
+    pass "tcp/80 to the gateway's own address is steered as well"
+else
+    fail "tcp/80 to the gateway's own address is steered as well" "$out"
+fi
+refute "nothing steered reached the upstream" logged tcp ':80"'
+refute "steered traffic never went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
+
+# ---- the rest of the client's traffic is queued, never forwarded ----
+refute "direct tcp/443 fails" as_uid 1000 cli $PROBE connect $UP4 443 --timeout 1.5
+check "... and was queued" nfq_saw "proto=tcp src=10.201.2.2 dst=$UP4 dport=443"
+refute "direct tcp/22 fails" as_uid 1000 cli $PROBE connect $UP4 22 --timeout 1.5
+check "... and was queued" nfq_saw "proto=tcp src=10.201.2.2 dst=$UP4 dport=22"
+refute "direct tcp/443 over IPv6 fails" as_uid 1000 cli $PROBE connect $UP6 443 --timeout 1.5
+check "... and was queued" nfq_saw "proto=tcp src=fd00:201:2::2 dst=$UP6 dport=443"
+refute "udp/443 (QUIC) fails" as_uid 1000 cli $PROBE udp $UP4 443 --timeout 1.5
+check "... and was queued" nfq_saw "proto=udp src=10.201.2.2 dst=$UP4 dport=443"
+refute "udp/443 over IPv6 fails" as_uid 1000 cli $PROBE udp $UP6 443 --timeout 1.5
+check "... and was queued" nfq_saw "proto=udp src=fd00:201:2::2 dst=$UP6 dport=443"
+refute "none of it reached the upstream (tcp)" logged tcp ':(443|22)"'
+refute "none of it reached the upstream (udp)" logged udp '"bytes"'
+
+# ---- the gateway's listeners are reachable only through steering ----
+refute "direct connection to the proxy port on the gateway fails" \
+    as_uid 1000 cli $PROBE connect $GW4 8080 --timeout 1.5
+check "... and was queued" nfq_saw "proto=tcp src=10.201.2.2 dst=$GW4 dport=8080"
+refute "direct udp to the DNS forwarder port fails" as_uid 1000 cli $PROBE udp $GW4 5353 --timeout 1.5
+refute "... and the forwarder saw nothing" logged dns '"bytes"'
+
+# ---- with nobody reading the queue, packets are dropped ----
+stop "$NFQ_PID"
+refute "no consumer: udp/9999 is dropped" as_uid 1000 cli $PROBE udp $UP4 9999 --timeout 1.5
+refute "no consumer: tcp/22 is dropped" as_uid 1000 cli $PROBE connect $UP4 22 --timeout 1.5
+refute "no consumer: nothing reached the upstream" logged udp ':9999"'
+
+# ---- DNS to any resolver is redirected to the forwarder port ----
+check "udp/53 to a foreign resolver is answered by the forwarder port" \
+    as_uid 1000 cli $PROBE udp $RESOLVER4 53
+check "udp/53 over IPv6 likewise" as_uid 1000 cli $PROBE udp $RESOLVER6 53
+check "... the forwarder saw both" test "$(count dns)" -eq 2
+check "tcp/53 is redirected too" as_uid 1000 cli $PROBE connect $RESOLVER4 53
+check "... seen on the forwarder's tcp port" logged dnstcp ':5353"'
+refute "no client DNS reached the upstream" logged udp ':53"'
+
+# ---- traffic that does not come from a client interface is left alone ----
+check "the gateway host's own tcp/443 goes out" in_ns gw $PROBE connect $UP4 443
+check "upstream-initiated tcp/22 to the client side still works" \
+    bash -c "ip netns exec ${NS[cli]} $PROBE listen --bind 10.201.2.2:2222 --log $E2E_TMP/cli.log \
+               >$E2E_TMP/cli.out 2>&1 & pid=\$!; sleep 0.3;
+             ip netns exec ${NS[up]} $PROBE connect 10.201.2.2 2222; rc=\$?; kill \$pid; exit \$rc"
+
+check "flush" in_ns gw "$BIN" nft flush
+finish
