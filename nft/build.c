@@ -103,7 +103,7 @@ static void describe(struct bb_nft_obj *o, const void *field, const char *path, 
 
 /* ---- table, sets, chains ---- */
 
-static void add_table(struct bb_ruleset *rs)
+void bb_ruleset_add_table(struct bb_ruleset *rs)
 {
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_TABLE);
     if (o == NULL || (o->table = nftnl_table_alloc()) == NULL) {
@@ -170,7 +170,6 @@ static struct bb_nft_obj *add_elem(struct bb_ruleset *rs, const char *set, const
 static void add_chain(struct bb_ruleset *rs, const char *name, const char *type, uint32_t hook,
                       int32_t prio)
 {
-    static const char *const hooks[] = {"prerouting", "input", "forward", "output", "postrouting"};
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_CHAIN);
     if (o == NULL || (o->chain = nftnl_chain_alloc()) == NULL) {
         rs->oom = 1;
@@ -183,7 +182,8 @@ static void add_chain(struct bb_ruleset *rs, const char *name, const char *type,
     nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_HOOKNUM, hook);
     nftnl_chain_set_s32(o->chain, NFTNL_CHAIN_PRIO, prio);
     nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-    describe(o, NULL, "", "chain %s (%s, %s, priority %d)", name, type, hooks[hook], prio);
+    describe(o, NULL, "", "chain %s (%s, %s, priority %d)", name, type, bb_nft_hook_name(hook),
+             prio);
 }
 
 /* ---- rules ---- */
@@ -508,7 +508,7 @@ struct bb_ruleset *bb_ruleset_build(const struct bb_config *cfg, enum bb_nft_que
     if (rs == NULL)
         return NULL;
     struct rule_ctx rc = {.rs = rs, .cfg = cfg};
-    add_table(rs);
+    bb_ruleset_add_table(rs);
     add_sets(rs, cfg);
     if (cfg->mode == BB_MODE_GATEWAY)
         build_gateway(&rc);

@@ -62,11 +62,30 @@ struct bb_nft_obj *bb_ruleset_add(struct bb_ruleset *rs, enum bb_nft_kind kind);
 /* An empty ruleset (used by dumps); NULL on out-of-memory. */
 struct bb_ruleset *bb_ruleset_new(enum bb_nft_queue queue);
 
+/* Appends the table object (always the first one); sets rs->oom on failure. */
+void bb_ruleset_add_table(struct bb_ruleset *rs);
+
+/* "prerouting", "input", ... for a NF_INET_* hook number. */
+const char *bb_nft_hook_name(uint32_t hook);
+
 /* ---- netlink (txn.c, dump.c) ---- */
 
 struct mnl_socket;
 /* A bound NETLINK_NETFILTER socket with short (capped) extended acks. */
 int bb_nfnl_open(struct mnl_socket **out, struct bb_diag *diag);
+
+/* One refused message of a transaction: the object index it came from
+ * (negative for the batch's own messages) and the errno. */
+struct bb_nft_refusal {
+    int32_t step;
+    int err;
+};
+
+/* The native-to-compat fallback trigger: rs used the native queue
+ * expression and every refusal is ENOENT on a rule holding it (a kernel
+ * without nft_queue aborts the whole batch that way). */
+bool bb_nft_only_queue_refused(const struct bb_ruleset *rs, const struct bb_nft_refusal *r,
+                               size_t n);
 
 /* ---- rule building (build_expr.c): sticky-error helpers ---- */
 

@@ -70,15 +70,19 @@ static void render_rule(const struct nftnl_rule *r, FILE *out)
     nftnl_expr_iter_destroy(it);
 }
 
-static void render_chain(const struct nftnl_chain *c, FILE *out)
+const char *bb_nft_hook_name(uint32_t hook)
 {
     static const char *const hooks[] = {"prerouting", "input", "forward", "output", "postrouting"};
-    uint32_t hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+    return hook < sizeof(hooks) / sizeof(hooks[0]) ? hooks[hook] : "?";
+}
+
+static void render_chain(const struct nftnl_chain *c, FILE *out)
+{
     uint32_t policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
     fprintf(out, "chain %s type %s hook %s priority %d policy %s\n",
             nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE),
-            hook < 5 ? hooks[hook] : "?", nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO),
-            policy == NF_ACCEPT ? "accept" : "drop");
+            bb_nft_hook_name(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM)),
+            nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), policy == NF_ACCEPT ? "accept" : "drop");
 }
 
 /* One element key in the notation of its set's type. */

@@ -48,10 +48,7 @@ struct batch {
 struct reply {
     int committed;
     size_t nerrors;
-    struct {
-        int32_t step;
-        int err;
-    } errors[BB_NFT_MAX_REPORTED];
+    struct bb_nft_refusal errors[BB_NFT_MAX_REPORTED];
 };
 
 /* ---- socket ---- */
@@ -238,15 +235,14 @@ static void report(const struct bb_ruleset *rs, const struct bb_config *cfg, int
                 err == EPERM ? " (botbox nft needs CAP_NET_ADMIN: run it as root)" : "");
 }
 
-/* The fallback trigger: every refusal is ENOENT on a rule that holds the
- * native queue expression (the kernel has no nft_queue). */
-static bool only_queue_refused(const struct bb_ruleset *rs, const struct reply *r)
+bool bb_nft_only_queue_refused(const struct bb_ruleset *rs, const struct bb_nft_refusal *r,
+                               size_t n)
 {
-    if (rs->queue != BB_NFT_QUEUE_NATIVE || r->nerrors == 0 || r->nerrors > BB_NFT_MAX_REPORTED)
+    if (rs->queue != BB_NFT_QUEUE_NATIVE || n == 0)
         return false;
-    for (size_t i = 0; i < r->nerrors; i++)
-        if (r->errors[i].err != ENOENT || r->errors[i].step < 0 ||
-            !rs->objs[r->errors[i].step].uses_queue)
+    for (size_t i = 0; i < n; i++)
+        if (r[i].err != ENOENT || r[i].step < 0 || (size_t)r[i].step >= rs->n ||
+            !rs->objs[r[i].step].uses_queue)
             return false;
     return true;
 }
@@ -287,7 +283,7 @@ static int transact(const struct bb_ruleset *rs, const struct bb_config *cfg, bo
         rc = 0;
         goto out;
     }
-    if (only_queue_refused(rs, &r)) {
+    if (r.nerrors <= BB_NFT_MAX_REPORTED && bb_nft_only_queue_refused(rs, r.errors, r.nerrors)) {
         *enoent_queue = 1;
         goto out;
     }
@@ -355,14 +351,13 @@ int bb_nft_apply(const struct bb_config *cfg, struct bb_nft_report *report_out,
 int bb_nft_flush(struct bb_diag *diag)
 {
     struct bb_ruleset *rs = bb_ruleset_new(BB_NFT_QUEUE_COMPAT);
-    struct bb_nft_obj *o = rs ? bb_ruleset_add(rs, BB_NFT_OBJ_TABLE) : NULL;
     int enoent_queue, rc = -1;
-    if (o == NULL || (o->table = nftnl_table_alloc()) == NULL) {
+    if (rs != NULL)
+        bb_ruleset_add_table(rs);
+    if (rs == NULL || rs->oom) {
         bb_diag_add(diag, BB_DIAG_ERROR, "nft: out of memory");
         goto out;
     }
-    nftnl_table_set_u32(o->table, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    nftnl_table_set_str(o->table, NFTNL_TABLE_NAME, BB_NFT_TABLE);
     rc = transact(rs, NULL, true, &enoent_queue, diag);
     /* Routing goes even if the table could not: a lone fwmark rule steers
      * nothing, but leaving it would be littering. */

@@ -79,6 +79,26 @@ refute() {
     if out=$("$@" 2>&1); then fail "$what (unexpectedly succeeded)" "$out"; else pass "$what"; fi
 }
 
+# expect "what" TEXT CMD...: passes when CMD succeeds and its output (stdout
+# and stderr) contains TEXT.
+expect() {
+    expect_status "$1" 0 "$2" "${@:3}"
+}
+
+# expect_status "what" STATUS TEXT CMD...: passes when CMD exits with STATUS
+# and its output contains TEXT.
+expect_status() {
+    local what=$1 want=$2 text=$3 out rc
+    shift 3
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq "$want" ] && grep -qF -- "$text" <<<"$out"; then
+        pass "$what"
+    else
+        fail "$what (exit $rc, want $want and '$text')" "$out"
+    fi
+}
+
 # Ends the scenario: prints its tally, exits non-zero on any failure.
 finish() {
     printf '  %s: %d passed, %d failed\n' "$SCENARIO" "$E2E_PASS" "$E2E_FAIL"

@@ -32,11 +32,7 @@ else
 fi
 check "the previous ruleset is still in place" diff <(echo "$before") <(in_ns fw nft list ruleset 2>/dev/null)
 
-out=$(in_ns fw "$TOOLS/nft_fault" "$E2E_TMP/gw.yaml" 0 2>&1)
-if grep -qF "gw.yaml:3:23: gateway.client_interfaces[0]" <<<"$out"; then
-    pass "the first interface is attributed to its own column"
-else
-    fail "the first interface is attributed to its own column" "$out"
-fi
+expect_status "the first interface is attributed to its own column" 1 \
+    "gw.yaml:3:23: gateway.client_interfaces[0]" in_ns fw "$TOOLS/nft_fault" "$E2E_TMP/gw.yaml" 0
 check "flush" in_ns fw "$BIN" nft flush
 finish

@@ -25,19 +25,13 @@ listen up udp --proto udp --bind 0.0.0.0:443 --bind '[::]:443' --bind 0.0.0.0:53
 nfq_start app
 
 # ---- steered HTTP keeps its original destination ----
-out=$(as_uid 1000 app $PROBE connect $UP4 80)
-if [[ $out == "local=$UP4:80 "* ]] && logged proxy "\"local\": \"$UP4:80\""; then
-    pass "uid 1000 tcp/80 to $UP4 reaches the proxy with the original destination"
-else
-    fail "uid 1000 tcp/80 to $UP4 reaches the proxy with the original destination" "$out"
-fi
-out=$(as_uid 1000 app $PROBE connect $UP6 80)
-if [[ $out == "local=[$UP6]:80 "* ]] && logged proxy "\"local\": \"\[$UP6\]:80\""; then
-    pass "uid 1000 tcp/80 to [$UP6] reaches the proxy with the original destination"
-else
-    fail "uid 1000 tcp/80 to [$UP6] reaches the proxy with the original destination" "$out"
-fi
-refute "nothing steered reached the upstream" logged tcp ':80"'
+expect "uid 1000 tcp/80 to $UP4 reaches the proxy with the original destination" \
+    "local=$UP4:80 " as_uid 1000 app $PROBE connect $UP4 80
+check "... as the proxy logged it" logged proxy "\"local\": \"$UP4:80\""
+expect "uid 1000 tcp/80 to [$UP6] reaches the proxy with the original destination" \
+    "local=[$UP6]:80 " as_uid 1000 app $PROBE connect $UP6 80
+check "... as the proxy logged it" logged proxy "\"local\": \"\\[$UP6\\]:80\""
+ refute "nothing steered reached the upstream" logged tcp ':80"'
 refute "steered traffic never went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
 
 # ---- exemptions ----
@@ -45,12 +39,8 @@ check "uid 1337 (botbox itself) goes straight to the upstream" as_uid 1337 app $
 check "... and the upstream saw it" logged tcp "\"local\": \"$UP4:80\""
 check "... over IPv6 too" as_uid 1337 app $PROBE connect $UP6 80
 proxied=$(count proxy)
-out=$(as_uid 1000 app $PROBE connect 127.0.0.1 80)
-if [[ $out == "local=127.0.0.1:80 "* ]] && [ "$(count proxy)" -eq "$proxied" ]; then
-    pass "loopback tcp/80 is not steered"
-else
-    fail "loopback tcp/80 is not steered" "$out"
-fi
+expect "loopback tcp/80 is not steered" "local=127.0.0.1:80 " as_uid 1000 app $PROBE connect 127.0.0.1 80
+check "... the proxy saw nothing" test "$(count proxy)" -eq "$proxied"
 
 # ---- everything else is queued, never delivered ----
 refute "direct tcp/443 fails" as_uid 1000 app $PROBE connect $UP4 443 --timeout 1.5
@@ -102,18 +92,10 @@ listen app tls --transparent --bind 127.0.0.1:8443 --bind '[::1]:8443'
 check "apply with BOTBOX_ENABLE_HTTPS_INTERCEPTION=1" \
     env BOTBOX_ENABLE_HTTPS_INTERCEPTION=1 ip netns exec "${NS[app]}" "$BIN" nft apply \
     --config "$REPO/examples/botbox.yaml"
-out=$(as_uid 1000 app $PROBE connect $UP4 443)
-if [[ $out == "local=$UP4:443 "* ]]; then
-    pass "tcp/443 reaches the TLS listener with the original destination"
-else
-    fail "tcp/443 reaches the TLS listener with the original destination" "$out"
-fi
-out=$(as_uid 1000 app $PROBE connect $UP6 443)
-if [[ $out == "local=[$UP6]:443 "* ]]; then
-    pass "tcp/443 over IPv6 likewise"
-else
-    fail "tcp/443 over IPv6 likewise" "$out"
-fi
+
+expect "tcp/443 reaches the TLS listener with the original destination" "local=$UP4:443 " \
+    as_uid 1000 app $PROBE connect $UP4 443
+expect "tcp/443 over IPv6 likewise" "local=[$UP6]:443 " as_uid 1000 app $PROBE connect $UP6 443
 refute "the upstream saw no tcp/443" logged tcp ':443"'
 
 check "flush" in_ns app "$BIN" nft flush

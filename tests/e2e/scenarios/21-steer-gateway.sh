@@ -31,24 +31,12 @@ listen up udp --proto udp --bind 0.0.0.0:443 --bind '[::]:443' --bind 0.0.0.0:53
 nfq_start gw
 
 # ---- forwarded HTTP is steered with its original destination ----
-out=$(as_uid 1000 cli $PROBE connect $UP4 80)
-if [[ $out == "local=$UP4:80 peer=10.201.2.2:"* ]]; then
-    pass "client tcp/80 to $UP4 reaches the proxy with the original destination"
-else
-    fail "client tcp/80 to $UP4 reaches the proxy with the original destination" "$out"
-fi
-out=$(as_uid 1000 cli $PROBE connect $UP6 80)
-if [[ $out == "local=[$UP6]:80 peer=[fd00:201:2::2]:"* ]]; then
-    pass "client tcp/80 to [$UP6] reaches the proxy with the original destination"
-else
-    fail "client tcp/80 to [$UP6] reaches the proxy with the original destination" "$out"
-fi
-out=$(as_uid 1000 cli $PROBE connect $GW4 80)
-if [[ $out == "local=$GW4:80 "* ]]; then
-    pass "tcp/80 to the gateway's own address is steered as well"
-else
-    fail "tcp/80 to the gateway's own address is steered as well" "$out"
-fi
+expect "client tcp/80 to $UP4 reaches the proxy with the original destination" \
+    "local=$UP4:80 peer=10.201.2.2:" as_uid 1000 cli $PROBE connect $UP4 80
+expect "client tcp/80 to [$UP6] reaches the proxy with the original destination" \
+    "local=[$UP6]:80 peer=[fd00:201:2::2]:" as_uid 1000 cli $PROBE connect $UP6 80
+expect "tcp/80 to the gateway's own address is steered as well" "local=$GW4:80 " \
+    as_uid 1000 cli $PROBE connect $GW4 80
 refute "nothing steered reached the upstream" logged tcp ':80"'
 refute "steered traffic never went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
 

@@ -9,6 +9,7 @@
 
 #include "nft/nft_int.h"
 
+#include <errno.h>
 #include <linux/netfilter/nf_tables.h>
 
 struct golden {
@@ -178,6 +179,42 @@ static void test_steered_ports(void **state)
     bb_config_free(c);
 }
 
+static void test_fallback_decision(void **state)
+{
+    (void)state;
+    const struct bb_config *c = load(&cases[5]); /* gateway: two queue rules */
+    struct bb_ruleset *native = bb_ruleset_build(c, BB_NFT_QUEUE_NATIVE);
+    struct bb_ruleset *compat = bb_ruleset_build(c, BB_NFT_QUEUE_COMPAT);
+    int32_t q[2] = {-1, -1}, set = -1, rule = -1;
+    for (size_t i = 0, nq = 0; i < native->n; i++) {
+        if (native->objs[i].uses_queue && nq < 2)
+            q[nq++] = (int32_t)i;
+        else if (native->objs[i].kind == BB_NFT_OBJ_SET && set < 0)
+            set = (int32_t)i;
+        else if (native->objs[i].kind == BB_NFT_OBJ_RULE && rule < 0)
+            rule = (int32_t)i;
+    }
+    assert_true(q[0] >= 0 && q[1] >= 0 && set >= 0 && rule >= 0);
+    struct bb_nft_refusal both[] = {{q[0], ENOENT}, {q[1], ENOENT}};
+    assert_true(bb_nft_only_queue_refused(native, both, 2));
+    assert_true(bb_nft_only_queue_refused(native, both, 1));
+    /* Any other refusal is a real error, not a missing expression. */
+    struct bb_nft_refusal other[] = {{q[0], ENOENT}, {set, ENOENT}};
+    assert_false(bb_nft_only_queue_refused(native, other, 2));
+    struct bb_nft_refusal not_enoent[] = {{q[0], EINVAL}};
+    assert_false(bb_nft_only_queue_refused(native, not_enoent, 1));
+    struct bb_nft_refusal plain_rule[] = {{rule, ENOENT}};
+    assert_false(bb_nft_only_queue_refused(native, plain_rule, 1));
+    struct bb_nft_refusal batch[] = {{-3, ENOENT}};
+    assert_false(bb_nft_only_queue_refused(native, batch, 1));
+    assert_false(bb_nft_only_queue_refused(native, NULL, 0));
+    /* Already the compat form: nothing left to fall back to. */
+    assert_false(bb_nft_only_queue_refused(compat, both, 2));
+    bb_ruleset_free(native);
+    bb_ruleset_free(compat);
+    bb_config_free(c);
+}
+
 int main(int argc, char **argv)
 {
     regen = argc > 1 && strcmp(argv[1], "--regen") == 0;
@@ -186,6 +223,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_no_bypass_anywhere),
         cmocka_unit_test(test_steered_ports),
+        cmocka_unit_test(test_fallback_decision),
     };
     return cmocka_run_group_tests_name("nft/build", tests, NULL, NULL);
 }
