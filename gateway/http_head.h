@@ -1,0 +1,88 @@
+/*
+ * HTTP/1.x message heads: finding the end of a head in a byte stream, and
+ * parsing a complete request or response head with llhttp (strict mode)
+ * plus the checks llhttp leaves to its user (DESIGN §2a): obs-fold, bare CR
+ * or LF, NUL, doubled spaces in the start line, versions other than 1.0 and
+ * 1.1, empty header names, Transfer-Encoding on HTTP/1.0 or other than
+ * exactly "chunked", duplicate Host, and the size and count limits.
+ *
+ * The parsed head points into the caller's buffer, which must stay put
+ * while the head is used. The llhttp parser passed in is left paused right
+ * after the head, so the caller can feed it the body next.
+ *
+ * Pure: bytes in, struct out; no I/O. Parsers return 0 when the head is
+ * acceptable, or the HTTP status it deserves (400, 431; for responses any
+ * nonzero value means "bad upstream response") with a static reason.
+ */
+#ifndef BB_HTTP_HEAD_H
+#define BB_HTTP_HEAD_H
+
+#include <llhttp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BB_HTTP_HEAD_MAX (64u * 1024u) /* bytes in a head: 431 beyond (REFERENCE §4) */
+#define BB_HTTP_MAX_HEADERS 100        /* header lines in a head: 431 beyond */
+
+struct bb_hdr {
+    const char *name, *value; /* value without surrounding whitespace */
+    size_t name_len, value_len;
+};
+
+enum bb_http_framing {
+    BB_BODY_NONE,    /* no body */
+    BB_BODY_LENGTH,  /* Content-Length bytes */
+    BB_BODY_CHUNKED, /* Transfer-Encoding: chunked */
+    BB_BODY_EOF,     /* responses only: until the connection closes */
+};
+
+struct bb_http_head {
+    /* start line */
+    const char *method, *target, *reason;
+    size_t method_len, target_len, reason_len;
+    int status;           /* responses */
+    uint8_t minor;        /* HTTP/1.minor */
+    uint8_t method_id;    /* llhttp_method_t */
+    /* headers, in order */
+    struct bb_hdr h[BB_HTTP_MAX_HEADERS];
+    size_t n;
+    /* derived */
+    enum bb_http_framing framing;
+    uint64_t content_length;
+    bool keep_alive;      /* per llhttp_should_keep_alive */
+    bool upgrade;         /* Connection: upgrade with an Upgrade header */
+    const struct bb_hdr *host; /* the single Host header, or NULL */
+    size_t head_len;      /* bytes of the head, CRLF CRLF included */
+};
+
+/* Scans buf for the end of a head (CRLF CRLF). Returns its length, 0 when
+ * more bytes are needed, -1 for bytes no valid head contains (bare LF, CR
+ * not followed by LF, NUL), -2 when no head ends within `limit` bytes. */
+ssize_t bb_http_head_end(const char *buf, size_t len, size_t limit);
+
+/* llhttp settings for heads: the callbacks fill a struct bb_http_head
+ * through parser->data. */
+const llhttp_settings_t *bb_http_head_settings(void);
+
+/* Parses the complete request head buf[0..len) (len from bb_http_head_end)
+ * with p, which this function initialises. Returns 0, 400 or 431. */
+int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_http_head *out,
+                          const char **why);
+
+/* The same for a response head; head_request says the request was HEAD
+ * (no body follows then). Returns 0, or nonzero for an unusable response. */
+int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_request,
+                           struct bb_http_head *out, const char **why);
+
+/* Case-insensitive header name comparison. */
+bool bb_hdr_is(const struct bb_hdr *h, const char *name);
+
+/* The first header with that name, or NULL; *count gets how many there are. */
+const struct bb_hdr *bb_http_find(const struct bb_http_head *h, const char *name, size_t *count);
+
+/* True when the comma-separated list in value contains token (any case). */
+bool bb_http_has_token(const char *value, size_t len, const char *token);
+
+#endif
