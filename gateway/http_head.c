@@ -349,8 +349,8 @@ int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_r
     if ((rc = run(p, &s, buf, len, why)) != 0)
         return rc;
     out->status = llhttp_get_status_code(p);
-    bool bodyless = head_request || out->status / 100 == 1 || out->status == 204 ||
-                    out->status == 304;
+    bool bodyless =
+        head_request || out->status / 100 == 1 || out->status == 204 || out->status == 304;
     if (bodyless)
         out->framing = BB_BODY_NONE;
     else if (out->framing == BB_BODY_NONE)

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define BB_HTTP_HEAD_MAX (64u * 1024u) /* bytes in a head: 431 beyond (REFERENCE §4) */
-#define BB_HTTP_MAX_HEADERS 100        /* header lines in a head: 431 beyond */
+#define BB_HTTP_HEAD_MAX    (64u * 1024u) /* bytes in a head: 431 beyond (REFERENCE §4) */
+#define BB_HTTP_MAX_HEADERS 100           /* header lines in a head: 431 beyond */
 
 struct bb_hdr {
     const char *name, *value; /* value without surrounding whitespace */
@@ -42,19 +42,19 @@ struct bb_http_head {
     /* start line */
     const char *method, *target, *reason;
     size_t method_len, target_len, reason_len;
-    int status;           /* responses */
-    uint8_t minor;        /* HTTP/1.minor */
-    uint8_t method_id;    /* llhttp_method_t */
+    int status;        /* responses */
+    uint8_t minor;     /* HTTP/1.minor */
+    uint8_t method_id; /* llhttp_method_t */
     /* headers, in order */
     struct bb_hdr h[BB_HTTP_MAX_HEADERS];
     size_t n;
     /* derived */
     enum bb_http_framing framing;
     uint64_t content_length;
-    bool keep_alive;      /* per llhttp_should_keep_alive */
-    bool upgrade;         /* Connection: upgrade with an Upgrade header */
+    bool keep_alive;           /* per llhttp_should_keep_alive */
+    bool upgrade;              /* Connection: upgrade with an Upgrade header */
     const struct bb_hdr *host; /* the single Host header, or NULL */
-    size_t head_len;      /* bytes of the head, CRLF CRLF included */
+    size_t head_len;           /* bytes of the head, CRLF CRLF included */
 };
 
 /* Scans buf for the end of a head (CRLF CRLF). Returns its length, 0 when

@@ -38,7 +38,8 @@ static ssize_t run(const char *msg, size_t len, bool response, struct bb_http_bo
 static void test_content_length_and_pipelining(void **state)
 {
     (void)state;
-    const char *m = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n";
+    const char *m =
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n";
     struct bb_http_body b;
     ssize_t used = run(m, strlen(m), false, &b);
     assert_int_equal(used, 5); /* stops where the next request begins */
@@ -80,11 +81,11 @@ static void test_bad_chunks(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "zz\r\nabc\r\n0\r\n\r\n",                   /* not hex */
-        "-1\r\nabc\r\n0\r\n\r\n",                   /* sign */
-        "ffffffffffffffffff\r\nx\r\n0\r\n\r\n",     /* overflow */
-        "3\r\nabcX\r\n0\r\n\r\n",                   /* data longer than the size */
-        "3 \r\nabc\r\n0\r\n\r\n",                   /* space after the size */
+        "zz\r\nabc\r\n0\r\n\r\n",               /* not hex */
+        "-1\r\nabc\r\n0\r\n\r\n",               /* sign */
+        "ffffffffffffffffff\r\nx\r\n0\r\n\r\n", /* overflow */
+        "3\r\nabcX\r\n0\r\n\r\n",               /* data longer than the size */
+        "3 \r\nabc\r\n0\r\n\r\n",               /* space after the size */
     };
     const char *h = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

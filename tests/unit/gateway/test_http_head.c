@@ -29,7 +29,8 @@ static int req(const char *text)
 static void test_simple_get(void **state)
 {
     (void)state;
-    assert_int_equal(req("GET /v1/models?x=1 HTTP/1.1\r\nHost: api.test\r\nAccept: */*  \r\n\r\n"), 0);
+    assert_int_equal(req("GET /v1/models?x=1 HTTP/1.1\r\nHost: api.test\r\nAccept: */*  \r\n\r\n"),
+                     0);
     assert_int_equal(head.method_len, 3);
     assert_memory_equal(head.method, "GET", 3);
     assert_int_equal(head.target_len, 14);
@@ -96,7 +97,8 @@ static void test_smuggling_shapes_refused(void **state)
         "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n",
         /* TE other than chunked, twice, obfuscated, or on HTTP/1.0 */
         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n",
         "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -190,9 +192,8 @@ static void test_responses(void **state)
                      0);
     assert_true(head.upgrade);
     assert_int_equal(resp("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", false), 0);
-    assert_int_not_equal(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                              false),
-                         0);
+    assert_int_not_equal(
+        resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false), 0);
     assert_int_not_equal(resp("HTTP/1.1 20 OK\r\n\r\n", false), 0);
     assert_int_not_equal(resp("HTTP/1.1 200 OK\r\nX: 1\r\n folded\r\n\r\n", false), 0);
 }
