@@ -42,6 +42,11 @@ static size_t seq_len(const uint8_t *p, size_t left)
     return n;
 }
 
+size_t bb_utf8_seq_len(const void *buf, size_t len)
+{
+    return len == 0 ? 0 : seq_len(buf, len);
+}
+
 size_t bb_utf8_valid_prefix(const void *buf, size_t len)
 {
     const uint8_t *p = buf;

@@ -11,4 +11,8 @@
  * buffer is valid. */
 size_t bb_utf8_valid_prefix(const void *buf, size_t len);
 
+/* Bytes of the well-formed sequence starting at buf (1..4), or 0 when none
+ * starts there (including one cut short by len). */
+size_t bb_utf8_seq_len(const void *buf, size_t len);
+
 #endif

@@ -14,6 +14,7 @@ static const char help_help[] = "usage: botbox help [COMMAND]\n"
                                 "Shows the list of commands, or the help of one command.\n";
 
 static const struct bb_cmd commands[] = {
+    {"serve", "run the gateway (proxy listeners, audit)", bb_cmd_serve_help, bb_cmd_serve},
     {"check", "validate a config and print the normalised policy", bb_cmd_check_help, bb_cmd_check},
     {"nft", "install, show or remove botbox's nftables steering", bb_cmd_nft_help, bb_cmd_nft},
     {"help", "show help for botbox or for one command", help_help, cmd_help},
@@ -110,6 +111,8 @@ int bb_cli_main(int argc, char **argv)
         print_overview(stdout);
         return BB_EXIT_OK;
     }
+    if (strcmp(first, "--config") == 0 || strncmp(first, "--config=", 9) == 0)
+        return bb_cmd_serve(argc, argv); /* `botbox --config FILE` means serve */
     if (first[0] == '-')
         return bb_cli_usage(NULL, "unknown option '%s'", first);
     const struct bb_cmd *c = find_command(first);

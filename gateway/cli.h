@@ -33,5 +33,7 @@ int bb_cmd_check(int argc, char **argv);
 extern const char bb_cmd_check_help[];
 int bb_cmd_nft(int argc, char **argv);
 extern const char bb_cmd_nft_help[];
+int bb_cmd_serve(int argc, char **argv);
+extern const char bb_cmd_serve_help[];
 
 #endif

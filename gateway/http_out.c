@@ -11,9 +11,16 @@
 
 /* Hop-by-hop headers (RFC 9110 §7.6.1 plus the legacy ones): never
  * forwarded in either direction. */
-static const char *const hop_by_hop[] = {
-    "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-    "te",         "trailer",    "transfer-encoding", "upgrade",           NULL};
+static const char *const hop_by_hop[] = {"connection",
+                                         "keep-alive",
+                                         "proxy-connection",
+                                         "proxy-authenticate",
+                                         "proxy-authorization",
+                                         "te",
+                                         "trailer",
+                                         "transfer-encoding",
+                                         "upgrade",
+                                         NULL};
 
 static bool is_hop_by_hop(const struct bb_hdr *x)
 {

@@ -26,7 +26,7 @@ struct bb_target {
     size_t authority_len;
     const char *path; /* origin-form: "/..." (never empty) */
     size_t path_len;
-    bool absolute;    /* the request used absolute-form */
+    bool absolute; /* the request used absolute-form */
 };
 
 /* Splits the request target and checks it against Host. Returns 0, or the
@@ -36,7 +36,7 @@ int bb_http_target(const struct bb_http_head *h, struct bb_target *t, const char
 
 /* Where a rewrite's secret comes from. */
 struct bb_inject {
-    const struct bb_rule *rule;        /* rewrites to apply; NULL: none */
+    const struct bb_rule *rule; /* rewrites to apply; NULL: none */
     const struct bb_secrets *secrets;
 };
 

@@ -128,8 +128,7 @@ struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *
         }
     char root[PATH_MAX];
     if (s->n > 0 && realpath(cfg->secrets_dir, root) == NULL) {
-        bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir,
-                    strerror(errno));
+        bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir, strerror(errno));
         return s;
     }
     for (size_t i = 0; i < s->n; i++)

@@ -15,24 +15,23 @@ struct prefix {
 };
 
 static const struct prefix v4[] = {
-    {{0}, 8, BB_ADDR_FORBIDDEN},                 /* 0.0.0.0/8 this network */
-    {{127}, 8, BB_ADDR_FORBIDDEN},               /* loopback */
-    {{169, 254}, 16, BB_ADDR_FORBIDDEN},         /* link-local, metadata */
-    {{224}, 4, BB_ADDR_FORBIDDEN},               /* multicast */
-    {{240}, 4, BB_ADDR_FORBIDDEN},               /* reserved + broadcast */
-    {{10}, 8, BB_ADDR_PRIVATE},                  /* RFC 1918 */
-    {{172, 16}, 12, BB_ADDR_PRIVATE},
-    {{192, 168}, 16, BB_ADDR_PRIVATE},
-    {{100, 64}, 10, BB_ADDR_PRIVATE},            /* CGNAT */
+    {{0}, 8, BB_ADDR_FORBIDDEN},         /* 0.0.0.0/8 this network */
+    {{127}, 8, BB_ADDR_FORBIDDEN},       /* loopback */
+    {{169, 254}, 16, BB_ADDR_FORBIDDEN}, /* link-local, metadata */
+    {{224}, 4, BB_ADDR_FORBIDDEN},       /* multicast */
+    {{240}, 4, BB_ADDR_FORBIDDEN},       /* reserved + broadcast */
+    {{10}, 8, BB_ADDR_PRIVATE},          /* RFC 1918 */
+    {{172, 16}, 12, BB_ADDR_PRIVATE},    {{192, 168}, 16, BB_ADDR_PRIVATE},
+    {{100, 64}, 10, BB_ADDR_PRIVATE}, /* CGNAT */
 };
 
 static const struct prefix v6[] = {
-    {{0}, 128, BB_ADDR_FORBIDDEN},               /* :: unspecified */
+    {{0}, 128, BB_ADDR_FORBIDDEN},                                              /* :: unspecified */
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, BB_ADDR_FORBIDDEN}, /* ::1 */
-    {{0xfe, 0x80}, 10, BB_ADDR_FORBIDDEN},       /* link-local */
-    {{0xff}, 8, BB_ADDR_FORBIDDEN},              /* multicast */
-    {{0xfc}, 7, BB_ADDR_PRIVATE},                /* ULA */
-    {{0xfe, 0xc0}, 10, BB_ADDR_PRIVATE},         /* site-local (deprecated) */
+    {{0xfe, 0x80}, 10, BB_ADDR_FORBIDDEN},                                      /* link-local */
+    {{0xff}, 8, BB_ADDR_FORBIDDEN},                                             /* multicast */
+    {{0xfc}, 7, BB_ADDR_PRIVATE},                                               /* ULA */
+    {{0xfe, 0xc0}, 10, BB_ADDR_PRIVATE}, /* site-local (deprecated) */
 };
 
 static bool match(const uint8_t *addr, const struct prefix *p)

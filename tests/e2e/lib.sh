@@ -263,3 +263,57 @@ count() {
 nfq_saw() {
     wait_for 2 grep -qE -- "$1" "$E2E_TMP/nfq.out"
 }
+
+# ---- certificates, resolver, botbox ----------------------------------------
+
+# make_certs DIR NAME...: a test CA (DIR/ca.crt) and, for each NAME, a
+# certificate DIR/NAME.crt for that name signed by it; NAME "default" gets
+# DEFAULT_SANS. Also DIR/untrusted-ca.crt and, when named, a certificate
+# "badcert.test" signed by that other CA.
+make_certs() {
+    local dir=$1 name san
+    shift
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj "/CN=botbox e2e CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj "/CN=untrusted CA" -keyout "$dir/untrusted-ca.key" -out "$dir/untrusted-ca.crt" 2>/dev/null
+    for name in "$@"; do
+        local ca=ca
+        san="DNS:$name"
+        [ "$name" = default ] && san=$DEFAULT_SANS
+        [ "$name" = badcert.test ] && ca=untrusted-ca
+        [ "$name" = wrongname.test ] && san="DNS:other.test"
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -subj "/CN=$name" -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null
+        openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
+            -CAcreateserial -days 2 -out "$dir/$name.crt" \
+            -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san") 2>/dev/null
+    done
+    chmod -R a+rX "$dir"
+}
+
+# dnsmasq_start NAME ADDR "name=ip"...: the real resolver, with a query log
+# at $E2E_TMP/dnsmasq.log.
+dnsmasq_start() {
+    local n=$1 addr=$2 rec args=()
+    shift 2
+    for rec in "$@"; do
+        args+=("--address=/${rec%%=*}/${rec#*=}")
+    done
+    bg "$n" dnsmasq dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+        --listen-address="$addr" --port=53 --user=root --group=root --pid-file= \
+        --log-queries --log-facility="$E2E_TMP/dnsmasq.log" "${args[@]}"
+    wait_for 5 bash -c "ip netns exec ${NS[$n]} ss -uln | grep -q '$addr:53 '" ||
+        { echo "e2e: dnsmasq did not start" >&2; cat "$E2E_TMP/dnsmasq.out" >&2; exit 1; }
+}
+
+# serve_start NAME CONFIG: botbox serve inside NAME as uid 1337 with only
+# CAP_NET_ADMIN (what IP_TRANSPARENT needs), waiting until it serves.
+serve_start() {
+    bg "$1" serve setpriv --reuid=1337 --regid=1337 --clear-groups \
+        --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin "$BIN" serve --config "$2"
+    SERVE_PID=$BG_PID
+    wait_for 5 grep -q "serving on port" "$E2E_TMP/serve.out" ||
+        { echo "e2e: botbox serve did not start:" >&2; cat "$E2E_TMP/serve.out" >&2; exit 1; }
+}

@@ -12,6 +12,8 @@ listen  --proto tcp|udp --bind ADDR:PORT [--bind ...] [--transparent] --log FILE
 connect HOST PORT [--timeout S]   exit 0 and print the reply when a TCP
         connection is accepted and answered, else exit 1 with the error.
 udp     HOST PORT [--timeout S]   send one datagram, exit 0 if answered.
+raw     HOST PORT [--timeout S]   send stdin as is over TCP, print what comes
+        back until the peer closes or the timeout passes.
 """
 import argparse
 import json
@@ -110,6 +112,28 @@ def udp(args):
             return 1
 
 
+def raw(args):
+    data = sys.stdin.buffer.read()
+    try:
+        with socket.create_connection((args.host, args.port), timeout=args.timeout) as s:
+            s.sendall(data)
+            s.settimeout(args.timeout)
+            out = b""
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    out += chunk
+            except socket.timeout:
+                pass
+            sys.stdout.write(out.decode("latin-1"))
+            return 0
+    except OSError as e:
+        print(f"raw failed: {e}", file=sys.stderr)
+        return 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -118,7 +142,7 @@ def main():
     lp.add_argument("--bind", action="append", required=True)
     lp.add_argument("--transparent", action="store_true")
     lp.add_argument("--log", required=True)
-    for name in ("connect", "udp"):
+    for name in ("connect", "udp", "raw"):
         cp = sub.add_parser(name)
         cp.add_argument("host")
         cp.add_argument("port", type=int)
@@ -128,6 +152,8 @@ def main():
         listen(args)
     elif args.cmd == "connect":
         sys.exit(connect(args))
+    elif args.cmd == "raw":
+        sys.exit(raw(args))
     else:
         sys.exit(udp(args))
 

@@ -46,9 +46,8 @@ static void test_targets(void **state)
     assert_int_equal(target("GET http://API.test:80 HTTP/1.1\r\nHost: api.test\r\n\r\n", &t, &why),
                      0);
     assert_memory_equal(t.path, "/", 1);
-    assert_int_equal(target("GET https://api.test/ HTTP/1.1\r\nHost: api.test:443\r\n\r\n", &t,
-                            &why),
-                     0);
+    assert_int_equal(
+        target("GET https://api.test/ HTTP/1.1\r\nHost: api.test:443\r\n\r\n", &t, &why), 0);
     assert_int_equal(target("GET http://api.test/ HTTP/1.1\r\n\r\n", &t, &why), 0);
 
     static const struct {
@@ -163,17 +162,14 @@ static void test_request_missing_secret_and_no_rule(void **state)
     struct bb_buf b;
     bb_buf_init(&b, 65536);
     struct bb_inject inj = {.rule = &cfg->egress.rules[1], .secrets = secrets};
-    assert_int_equal(bb_http_write_request(&b, &head, &t, "gone.test", &inj, false, injected,
-                                           &ninj),
-                     -2);
+    assert_int_equal(
+        bb_http_write_request(&b, &head, &t, "gone.test", &inj, false, injected, &ninj), -2);
     assert_int_equal(bb_buf_size(&b), 0); /* nothing written */
     /* Without a rule (would_deny, default allow) nothing is injected. */
     struct bb_inject none = {0};
-    assert_int_equal(bb_http_write_request(&b, &head, &t, "gone.test", &none, false, injected,
-                                           &ninj),
-                     0);
-    assert_string_equal(out_text(&b),
-                        "GET / HTTP/1.1\r\nHost: gone.test\r\nX-Key: mine\r\n\r\n");
+    assert_int_equal(
+        bb_http_write_request(&b, &head, &t, "gone.test", &none, false, injected, &ninj), 0);
+    assert_string_equal(out_text(&b), "GET / HTTP/1.1\r\nHost: gone.test\r\nX-Key: mine\r\n\r\n");
     bb_buf_free(&b);
 }
 
@@ -189,9 +185,8 @@ static void test_request_chunked_and_websocket(void **state)
     struct bb_buf b;
     bb_buf_init(&b, 65536);
     struct bb_inject none = {0};
-    assert_int_equal(bb_http_write_request(&b, &head, &t, "[fd00::1]:8443", &none, true, injected,
-                                           &ninj),
-                     0);
+    assert_int_equal(
+        bb_http_write_request(&b, &head, &t, "[fd00::1]:8443", &none, true, injected, &ninj), 0);
     assert_string_equal(out_text(&b), "GET /ws HTTP/1.1\r\nHost: [fd00::1]:8443\r\n"
                                       "Sec-WebSocket-Key: abc\r\n"
                                       "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");

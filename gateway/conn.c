@@ -1,0 +1,141 @@
+/*
+ * Plain and TLS transports (see conn.h).
+ */
+#include "gateway/conn.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- plain ---- */
+
+static ssize_t plain_read(struct bb_conn *c, void *buf, size_t n)
+{
+    ssize_t r = recv(c->fd, buf, n, 0);
+    if (r > 0)
+        return r;
+    if (r == 0)
+        return BB_IO_EOF;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        c->want = EPOLLIN;
+        return 0;
+    }
+    return BB_IO_ERR;
+}
+
+static ssize_t plain_write(struct bb_conn *c, const void *buf, size_t n)
+{
+    ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        c->want = EPOLLOUT;
+        return 0;
+    }
+    return BB_IO_ERR;
+}
+
+static int plain_handshake(struct bb_conn *c)
+{
+    (void)c;
+    return 1;
+}
+
+static void plain_close(struct bb_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static const struct bb_conn_ops plain_ops = {plain_read, plain_write, plain_handshake,
+                                             plain_close};
+
+void bb_conn_plain(struct bb_conn *c, int fd)
+{
+    c->ops = &plain_ops;
+    c->fd = fd;
+    c->ssl = NULL;
+    c->want = 0;
+}
+
+/* ---- TLS ---- */
+
+/* Maps an SSL_* result to the I/O convention, recording what to wait for. */
+static ssize_t tls_result(struct bb_conn *c, int r)
+{
+    if (r > 0)
+        return r;
+    switch (SSL_get_error(c->ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        c->want = EPOLLIN;
+        return 0;
+    case SSL_ERROR_WANT_WRITE:
+        c->want = EPOLLOUT;
+        return 0;
+    case SSL_ERROR_ZERO_RETURN:
+        return BB_IO_EOF;
+    default:
+        ERR_clear_error(); /* the queue is per thread: leave it clean */
+        return BB_IO_ERR;
+    }
+}
+
+static ssize_t tls_read(struct bb_conn *c, void *buf, size_t n)
+{
+    return tls_result(c, SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n));
+}
+
+static ssize_t tls_write(struct bb_conn *c, const void *buf, size_t n)
+{
+    return tls_result(c, SSL_write(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n));
+}
+
+static int tls_handshake(struct bb_conn *c)
+{
+    ssize_t r = tls_result(c, SSL_do_handshake(c->ssl));
+    return r > 0 ? 1 : r == 0 ? 0 : -1;
+}
+
+static void tls_close(struct bb_conn *c)
+{
+    if (c->ssl != NULL) {
+        SSL_free(c->ssl); /* no close_notify round trip: the peer may be gone */
+        c->ssl = NULL;
+    }
+    plain_close(c);
+}
+
+static const struct bb_conn_ops tls_ops = {tls_read, tls_write, tls_handshake, tls_close};
+
+int bb_conn_tls_client(struct bb_conn *c, int fd, SSL_CTX *ctx, const char *host, bool is_ip,
+                       SSL_SESSION *resume)
+{
+    bb_conn_plain(c, fd);
+    SSL *ssl = SSL_new(ctx);
+    if (ssl == NULL)
+        return -1;
+    SSL_set_fd(ssl, fd);
+    SSL_set_connect_state(ssl);
+    if (is_ip) {
+        /* An IP literal: the certificate must name the address (no SNI). */
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+    } else {
+        SSL_set_tlsext_host_name(ssl, host);
+        SSL_set1_host(ssl, host);
+    }
+    if (resume != NULL)
+        SSL_set_session(ssl, resume);
+    c->ssl = ssl;
+    c->ops = &tls_ops;
+    return 0;
+}
+
+void bb_conn_close(struct bb_conn *c)
+{
+    if (c->ops != NULL)
+        c->ops->close(c);
+}

@@ -1,0 +1,61 @@
+/*
+ * Transport: a nonblocking socket, plain or TLS, behind one interface
+ * (redis's connection vtable). The proxy never asks which one it has.
+ *
+ * I/O convention: >0 bytes moved, 0 would block (c->want then holds the
+ * epoll events the transport waits for: TLS may need to read in order to
+ * write), BB_IO_EOF for an orderly close, BB_IO_ERR for an error.
+ */
+#ifndef BB_CONN_H
+#define BB_CONN_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BB_IO_ERR (-1)
+#define BB_IO_EOF (-2)
+
+struct bb_conn;
+
+struct bb_conn_ops {
+    ssize_t (*read)(struct bb_conn *c, void *buf, size_t n);
+    ssize_t (*write)(struct bb_conn *c, const void *buf, size_t n);
+    int (*handshake)(struct bb_conn *c); /* 1 done, 0 in progress, -1 failed */
+    void (*close)(struct bb_conn *c);
+};
+
+struct bb_conn {
+    const struct bb_conn_ops *ops;
+    int fd;
+    SSL *ssl;      /* TLS only */
+    uint32_t want; /* after a 0 return: EPOLLIN and/or EPOLLOUT */
+};
+
+/* Wraps a connected (or connecting) nonblocking socket. */
+void bb_conn_plain(struct bb_conn *c, int fd);
+
+/* Wraps fd in a TLS client for `host` (SNI and certificate name check for
+ * names; IP address check for literals). Returns 0, or -1 on allocation
+ * failure. The handshake then runs through bb_conn_handshake. */
+int bb_conn_tls_client(struct bb_conn *c, int fd, SSL_CTX *ctx, const char *host, bool is_ip,
+                       SSL_SESSION *resume);
+
+static inline ssize_t bb_conn_read(struct bb_conn *c, void *buf, size_t n)
+{
+    return c->ops->read(c, buf, n);
+}
+static inline ssize_t bb_conn_write(struct bb_conn *c, const void *buf, size_t n)
+{
+    return c->ops->write(c, buf, n);
+}
+static inline int bb_conn_handshake(struct bb_conn *c)
+{
+    return c->ops->handshake(c);
+}
+
+/* Closes the socket and frees TLS state. Safe to call twice. */
+void bb_conn_close(struct bb_conn *c);
+
+#endif

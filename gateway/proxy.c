@@ -1,0 +1,541 @@
+/*
+ * The proxy, client side (see proxy_int.h for the states): accepting,
+ * reading and checking request heads, the refusals of REFERENCE §4 in
+ * order, the policy decision, botbox's own responses, the audit line at
+ * the end of every request, keep-alive, timers, and proxy_update, the one
+ * place where socket interest changes.
+ */
+#include "gateway/proxy_int.h"
+#include "common/macros.h"
+
+#include "gateway/audit.h"
+#include "gateway/secrets.h"
+#include "policy/path.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
+static void step(struct proxy *p);
+
+/* ---- helpers ---- */
+
+static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
+        port = ntohs(s->sin_port);
+        snprintf(out, cap, "%s:%u", ip, port);
+    } else {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
+        port = ntohs(s->sin6_port);
+        snprintf(out, cap, "[%s]:%u", ip, port);
+    }
+}
+
+static const struct bb_config *cfg(const struct proxy *p)
+{
+    return p->w->sh->cfg;
+}
+
+static void on_timer(struct bb_loop *l, struct bb_timer *t);
+
+void proxy_arm(struct proxy *p, uint64_t ms)
+{
+    bb_loop_timer_set(p->w->loop, &p->timer, ms, on_timer);
+}
+
+/* ---- life cycle ---- */
+
+static void free_proxy(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct proxy *p = arg;
+    free(p->head);
+    free(p->rhead);
+    bb_buf_free(&p->cin);
+    bb_buf_free(&p->cout);
+    bb_buf_free(&p->up_head);
+    free(p);
+}
+
+void proxy_close(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    p->dead = true;
+    struct bb_loop *l = p->w->loop;
+    if (p->prev != NULL)
+        p->prev->next = p->next;
+    else
+        p->w->proxies = p->next;
+    if (p->next != NULL)
+        p->next->prev = p->prev;
+    if (p->rq != NULL)
+        bb_resolve_cancel(p->rq);
+    p->rq = NULL;
+    proxy_release_upstream(p, false);
+    bb_loop_timer_cancel(l, &p->timer);
+    bb_loop_io_del(l, &p->io);
+    bb_conn_close(&p->client);
+    atomic_fetch_sub(&p->w->sh->connections, 1);
+    if (bb_loop_defer(l, free_proxy, p) != 0)
+        free_proxy(l, p); /* nothing else can refer to it any more */
+}
+
+static void reject_overload(int fd)
+{
+    static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 20\r\nConnection: close\r\n\r\n"
+                               "too many connections";
+    /* Best effort on a fresh socket: the small answer fits its buffer. */
+    if (send(fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        /* the client is gone already */
+    }
+    close(fd);
+}
+
+void bb_proxy_accept(struct bb_worker *w, int fd)
+{
+    if (atomic_fetch_add(&w->sh->connections, 1) >= w->sh->cfg->max_connections) {
+        atomic_fetch_sub(&w->sh->connections, 1);
+        reject_overload(fd);
+        return;
+    }
+    struct proxy *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        atomic_fetch_sub(&w->sh->connections, 1);
+        close(fd);
+        return;
+    }
+    p->w = w;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+        format_addr(&ss, p->src, sizeof(p->src));
+    sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        format_addr(&ss, p->dst, sizeof(p->dst)); /* the original destination under tproxy */
+    bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
+    bb_buf_init(&p->cout, BB_PROXY_OUT);
+    bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
+    bb_conn_plain(&p->client, fd);
+    p->st = P_HEAD;
+    if (bb_loop_io_add(w->loop, &p->io, fd, EPOLLIN, client_event) != 0) {
+        p->dead = true;
+        atomic_fetch_sub(&w->sh->connections, 1);
+        close(fd);
+        free_proxy(w->loop, p);
+        return;
+    }
+    p->next = w->proxies;
+    if (w->proxies != NULL)
+        w->proxies->prev = p;
+    w->proxies = p;
+    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+}
+
+void bb_proxy_close_all(struct bb_worker *w)
+{
+    while (w->proxies != NULL)
+        proxy_close(w->proxies);
+}
+
+/* ---- the audit line and request end ---- */
+
+static void audit(struct proxy *p)
+{
+    const struct bb_rule *r = p->dec.rule;
+    struct bb_audit_http e = {
+        .decision = p->decision ? p->decision : "error",
+        .reason = p->reason,
+        .rule = r != NULL ? r->host.name : NULL,
+        .src = p->src,
+        .dst = p->dst,
+        .request_id = p->rid,
+        .host = p->host.name[0] ? p->host.name : NULL,
+        .host_len = p->host.len,
+        .method = p->req.method,
+        .method_len = p->req.method_len,
+        .path = p->path_len ? p->path : p->req.target,
+        .path_len = p->path_len ? p->path_len : p->req.target_len,
+        .status = p->status,
+        .bytes_in = p->bytes_in,
+        .bytes_out = p->bytes_out,
+        .duration_ms = bb_loop_now(p->w->loop) - p->t0,
+        .injected = p->injected,
+        .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
+    };
+    bb_audit_http(p->w->sh->audit, &e);
+}
+
+/* Forgets the finished request so the connection can read the next one. */
+static void reset_request(struct proxy *p)
+{
+    free(p->head);
+    free(p->rhead);
+    p->head = p->rhead = NULL;
+    memset(&p->req, 0, sizeof(p->req));
+    memset(&p->resp, 0, sizeof(p->resp));
+    memset(&p->host, 0, sizeof(p->host));
+    memset(&p->dec, 0, sizeof(p->dec));
+    p->req_done = p->resp_started = p->resp_done = p->websocket = false;
+    p->path_len = p->ninjected = 0;
+    p->bytes_in = p->bytes_out = 0;
+    p->status = p->attempts = 0;
+    p->decision = p->reason = NULL;
+    bb_buf_reset(&p->up_head);
+}
+
+void proxy_request_done(struct proxy *p)
+{
+    audit(p);
+    bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF &&
+                !p->closing;
+    proxy_release_upstream(p, p->resp.keep_alive && p->resp.framing != BB_BODY_EOF);
+    reset_request(p);
+    if (!keep) {
+        p->closing = true;
+        p->st = P_DRAIN;
+        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        return;
+    }
+    p->st = P_HEAD;
+    proxy_arm(p, bb_buf_size(&p->cin) ? cfg(p)->timeouts.request_header_ms
+                                      : cfg(p)->timeouts.idle_ms);
+    if (bb_buf_size(&p->cin) > 0)
+        step(p); /* a pipelined request is already here */
+}
+
+void proxy_fail(struct proxy *p, int status, const char *body, const char *reason)
+{
+    p->status = status;
+    p->reason = reason;
+    if (p->decision == NULL || strcmp(p->decision, "allow") == 0)
+        p->decision = status >= 500 ? "error" : "deny";
+    audit(p);
+    proxy_release_upstream(p, false);
+    if (p->resp_started) {
+        proxy_close(p); /* a response is under way: no second status line */
+        return;
+    }
+    bb_buf_reset(&p->cout);
+    bb_http_write_error(&p->cout, status, body);
+    p->closing = true;
+    p->st = P_DRAIN;
+    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+}
+
+/* ---- the request pipeline (REFERENCE §4) ---- */
+
+/* Method and upgrade checks that come before any host logic. */
+static bool refuse_method(struct proxy *p)
+{
+    if (p->req.method_id == HTTP_CONNECT) {
+        proxy_fail(p, 405, "CONNECT method not allowed", "connect_not_allowed");
+        return true;
+    }
+    if (p->req.method_id == HTTP_TRACE ||
+        (p->req.method_len == 5 && memcmp(p->req.method, "TRACK", 5) == 0)) {
+        proxy_fail(p, 405, "method not allowed", "method_not_allowed");
+        return true;
+    }
+    const struct bb_hdr *up = bb_http_find(&p->req, "upgrade", NULL);
+    if (up != NULL) {
+        /* Only the WebSocket handshake is relayed; h2c and anything else
+         * would switch to a protocol botbox does not inspect. */
+        p->websocket = up->value_len == 9 && strncasecmp(up->value, "websocket", 9) == 0 &&
+                       p->req.upgrade;
+        if (!p->websocket) {
+            proxy_fail(p, 405, "method not allowed", "method_not_allowed");
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The host and path the policy sees. */
+static bool resolve_target(struct proxy *p)
+{
+    const char *why;
+    if (bb_http_target(&p->req, &p->target, &why) != 0) {
+        proxy_fail(p, 400, why, strcmp(why, "missing host") == 0 ? "missing_host" : why);
+        return false;
+    }
+    if (bb_host_parse(p->target.authority, p->target.authority_len, 0, &p->host) != NULL) {
+        memset(&p->host, 0, sizeof(p->host));
+        proxy_fail(p, 400, "bad request", "bad_host");
+        return false;
+    }
+    size_t outlen, pathlen;
+    if (bb_path_normalize(p->target.path, p->target.path_len, p->path, sizeof(p->path), &outlen,
+                          &pathlen) == NULL)
+        p->path_len = outlen; /* forwarded as checked */
+    return true;
+}
+
+static bool decide(struct proxy *p)
+{
+    const char *path_err = p->path_len ? NULL : "unnormalisable";
+    size_t pathlen = p->path_len;
+    const char *q = p->path_len ? memchr(p->path, '?', p->path_len) : NULL;
+    if (q != NULL)
+        pathlen = (size_t)(q - p->path);
+    bb_policy_check_http_parsed(cfg(p)->policy, &p->host, p->req.method, p->req.method_len,
+                                p->path_len ? p->path : NULL, pathlen, path_err, &p->dec);
+    p->decision = bb_verdict_name(p->dec.verdict);
+    p->reason = bb_reason_name(p->dec.reason);
+    if (p->dec.verdict == BB_VERDICT_DENY) {
+        proxy_fail(p, 403, "host not allowed", p->reason);
+        return false;
+    }
+    return true;
+}
+
+/* Rebuilds the head for upstream; a missing secret stops here (500). */
+static bool build_upstream_head(struct proxy *p)
+{
+    char host_header[BB_HOST_MAX + 16];
+    if (bb_host_format_authority(&p->host, 443, host_header, sizeof(host_header)) < 0) {
+        proxy_fail(p, 400, "bad request", "bad_host");
+        return false;
+    }
+    struct bb_target t = p->target;
+    if (p->path_len) {
+        t.path = p->path;
+        t.path_len = p->path_len;
+    }
+    /* Credentials only on a real allow (never on would_deny). */
+    struct bb_inject inj = {
+        .rule = p->dec.verdict == BB_VERDICT_ALLOW ? p->dec.rule : NULL,
+        .secrets = p->w->sh->secrets,
+    };
+    int rc = bb_http_write_request(&p->up_head, &p->req, &t, host_header, &inj, p->websocket,
+                                   p->injected, &p->ninjected);
+    if (rc == -2) {
+        proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
+        return false;
+    }
+    if (rc != 0) {
+        proxy_fail(p, 431, "request header too large", "head_too_large");
+        return false;
+    }
+    p->port = p->host.port ? p->host.port : 443;
+    snprintf(p->key, sizeof(p->key), p->host.kind == BB_HOST_IPV6 ? "[%s]:%u" : "%s:%u",
+             p->host.name, p->port);
+    return true;
+}
+
+static void handle_request(struct proxy *p)
+{
+    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p))
+        return;
+    p->reqbody = (struct bb_http_body){0};
+    proxy_go_upstream(p);
+}
+
+/* Looks for a complete head in cin; checks and parses it. */
+static void try_head(struct proxy *p)
+{
+    ssize_t end = bb_http_head_end(bb_buf_head(&p->cin), bb_buf_size(&p->cin), BB_HTTP_HEAD_MAX);
+    if (end == 0)
+        return;
+    p->rid = bb_worker_request_id(p->w);
+    p->t0 = bb_loop_now(p->w->loop);
+    if (end == -1) {
+        proxy_fail(p, 400, "bad request", "bad_request");
+        return;
+    }
+    if (end == -2) {
+        proxy_fail(p, 431, "request header too large", "head_too_large");
+        return;
+    }
+    p->head = malloc((size_t)end); /* XXX: per-request allocation, pooled later */
+    if (p->head == NULL) {
+        proxy_fail(p, 503, "too many connections", "out_of_memory");
+        return;
+    }
+    memcpy(p->head, bb_buf_head(&p->cin), (size_t)end);
+    bb_buf_consume(&p->cin, (size_t)end);
+    p->bytes_in = (uint64_t)end;
+    const char *why;
+    int rc = bb_http_parse_request(&p->reqp, p->head, (size_t)end, &p->req, &why);
+    if (rc == 431) {
+        proxy_fail(p, 431, "request header too large", "head_too_large");
+        return;
+    }
+    if (rc != 0) {
+        proxy_fail(p, 400, "bad request", "bad_request");
+        return;
+    }
+    handle_request(p);
+}
+
+/* ---- client I/O ---- */
+
+int proxy_flush_client(struct proxy *p)
+{
+    while (bb_buf_size(&p->cout) > 0) {
+        ssize_t n = bb_conn_write(&p->client, bb_buf_head(&p->cout), bb_buf_size(&p->cout));
+        if (n == 0) {
+            p->wr_want = p->client.want;
+            return 0;
+        }
+        if (n < 0)
+            return -1;
+        bb_buf_consume(&p->cout, (size_t)n);
+    }
+    p->wr_want = 0;
+    return 0;
+}
+
+/* Reads what the state allows. Returns 1 data, 0 nothing now, -1 EOF or
+ * error. */
+static int read_client(struct proxy *p)
+{
+    size_t room;
+    char *space = bb_buf_space(&p->cin, BB_PROXY_READ, &room);
+    if (space == NULL)
+        return 0; /* full: the state machine consumes first */
+    ssize_t n = bb_conn_read(&p->client, space, room);
+    if (n > 0) {
+        bb_buf_commit(&p->cin, (size_t)n);
+        p->rd_want = 0;
+        return 1;
+    }
+    if (n == 0) {
+        p->rd_want = p->client.want;
+        return 0;
+    }
+    return -1;
+}
+
+static void step(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    switch (p->st) {
+    case P_HEAD:
+        try_head(p);
+        break;
+    case P_FORWARD:
+    case P_TUNNEL:
+        if (proxy_pump_request(p) != 0)
+            proxy_close(p);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool wants_client_input(const struct proxy *p)
+{
+    const struct bb_upconn *u = p->up;
+    switch (p->st) {
+    case P_HEAD:
+        return !p->closing;
+    case P_FORWARD:
+        return !p->req_done && u != NULL && u->state == BB_UP_READY &&
+               bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
+    case P_TUNNEL:
+        return u != NULL && bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
+    default:
+        return false;
+    }
+}
+
+static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)l;
+    struct proxy *p = BB_CONTAINER_OF(io, struct proxy, io);
+    if (p->dead)
+        return;
+    if ((events & (EPOLLOUT | EPOLLERR)) && proxy_flush_client(p) != 0) {
+        proxy_close(p);
+        return;
+    }
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && wants_client_input(p)) {
+        int r = read_client(p);
+        if (r < 0) {
+            /* The client left: nothing more to read or answer. */
+            proxy_close(p);
+            return;
+        }
+        if (r > 0 && p->st == P_HEAD && p->head == NULL)
+            proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+        step(p);
+    }
+    if (!p->dead)
+        proxy_update(p);
+}
+
+/* ---- interest and timers ---- */
+
+void proxy_update(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    if (proxy_flush_client(p) != 0) {
+        proxy_close(p);
+        return;
+    }
+    if (p->closing && bb_buf_size(&p->cout) == 0) {
+        proxy_close(p);
+        return;
+    }
+    uint32_t ev = 0;
+    if (wants_client_input(p))
+        ev |= p->rd_want ? p->rd_want : EPOLLIN;
+    if (bb_buf_size(&p->cout) > 0)
+        ev |= p->wr_want ? p->wr_want : EPOLLOUT;
+    bb_loop_io_set(p->w->loop, &p->io, ev);
+    struct bb_upconn *u = p->up;
+    if (u == NULL || u->state != BB_UP_READY)
+        return; /* connecting: proxy_up.c manages the interest */
+    uint32_t uev = 0;
+    bool read_up = (p->st == P_FORWARD && !p->resp_done) || p->st == P_TUNNEL;
+    if (read_up && bb_buf_size(&p->cout) < BB_PROXY_WATERMARK)
+        uev |= p->up_rd_want ? p->up_rd_want : EPOLLIN;
+    if (bb_buf_size(&u->out) > 0)
+        uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
+    bb_loop_io_set(p->w->loop, &u->io, uev);
+}
+
+static void on_timer(struct bb_loop *l, struct bb_timer *t)
+{
+    (void)l;
+    struct proxy *p = BB_CONTAINER_OF(t, struct proxy, timer);
+    switch (p->st) {
+    case P_HEAD:
+        if (bb_buf_size(&p->cin) == 0 && p->head == NULL) {
+            proxy_close(p); /* idle keep-alive connection */
+            return;
+        }
+        p->rid = bb_worker_request_id(p->w);
+        proxy_fail(p, 408, "request timeout", "request_timeout");
+        break;
+    case P_RESOLVE:
+    case P_CONNECT:
+        proxy_fail(p, 502, "upstream connection failed", "upstream_connect_timeout");
+        break;
+    case P_FORWARD:
+        if (!p->resp_started)
+            proxy_fail(p, 504, "gateway timeout", "upstream_timeout");
+        else
+            proxy_close(p); /* the body stalled past timeouts.idle */
+        break;
+    default:
+        proxy_close(p);
+        return;
+    }
+    proxy_update(p);
+}

@@ -1,0 +1,23 @@
+/*
+ * The proxy: one state machine per client connection (REFERENCE §4,
+ * DESIGN §6). It reads a request head within the limits, refuses what must
+ * be refused with the exact status and body, decides with the policy,
+ * resolves and classifies the destination, dials it over verified TLS (or
+ * reuses a pooled connection), forwards a rebuilt head and the body in one
+ * framing, relays the response as it streams, and keeps both connections
+ * alive when it can. Every request ends with one audit line.
+ */
+#ifndef BB_PROXY_H
+#define BB_PROXY_H
+
+#include <sys/socket.h>
+
+struct bb_worker;
+
+/* Takes over an accepted, nonblocking client socket. */
+void bb_proxy_accept(struct bb_worker *w, int fd);
+
+/* Closes every client connection of the worker (at shutdown). */
+void bb_proxy_close_all(struct bb_worker *w);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * Proxy internals shared by proxy.c (client side, pipeline, life cycle) and
+ * proxy_up.c (upstream side: resolve, dial, relay). Not for other modules.
+ *
+ * One struct proxy per client connection; its state says what it waits for:
+ *
+ *   HEAD     reading a request head (timer: request_header, or idle between
+ *            keep-alive requests)
+ *   RESOLVE  the destination name is being resolved      (timer: connect)
+ *   CONNECT  TCP connect + TLS handshake upstream         (timer: connect)
+ *   FORWARD  request head sent, body streaming up, response streaming down
+ *            (timer: response_header until the response head, then idle)
+ *   TUNNEL   after a 101 for a WebSocket: bytes both ways  (timer: idle)
+ *   DRAIN    flushing a final response, then close
+ *
+ * Interest in both sockets is recomputed in one place (proxy_update) after
+ * every step, from the state and the fill of the buffers: a side is read
+ * only while the other side's output is under BB_PROXY_WATERMARK
+ * (backpressure), so no buffer grows past its limit.
+ */
+#ifndef BB_PROXY_INT_H
+#define BB_PROXY_INT_H
+
+#include "common/buf.h"
+#include "gateway/conn.h"
+#include "gateway/http_body.h"
+#include "gateway/http_out.h"
+#include "gateway/loop.h"
+#include "gateway/proxy.h"
+#include "gateway/upstream.h"
+#include "gateway/resolver.h"
+#include "gateway/worker.h"
+#include "policy/path.h"
+#include "policy/policy.h"
+
+#define BB_PROXY_READ 16384u                      /* bytes per read call */
+#define BB_PROXY_WATERMARK (64u * 1024u)          /* stop reading the other side */
+#define BB_PROXY_CLIENT_IN (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
+#define BB_PROXY_OUT (256u * 1024u)               /* output buffers, either side */
+#define BB_PROXY_ADDR_MAX 64                      /* "[v6]:port" */
+
+enum proxy_state { P_HEAD, P_RESOLVE, P_CONNECT, P_FORWARD, P_TUNNEL, P_DRAIN };
+
+struct proxy {
+    struct bb_worker *w;
+    struct proxy *prev, *next; /* the worker's list of live connections */
+    struct bb_io io;
+    struct bb_conn client;
+    uint32_t rd_want, wr_want; /* client: events the transport waits for */
+    struct bb_buf cin, cout;
+    enum proxy_state st;
+    struct bb_timer timer;
+    bool closing;   /* close once cout is flushed */
+    bool dead;      /* freed at the end of this iteration */
+    char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
+
+    /* the current request */
+    char *head; /* a copy of the head bytes: req points into it */
+    llhttp_t reqp;
+    struct bb_http_head req;
+    struct bb_http_body reqbody;
+    bool req_done;
+    struct bb_target target;
+    struct bb_host host;
+    char path[BB_PATH_MAX + 1]; /* normalised target, when it normalised */
+    size_t path_len;
+    struct bb_decision dec;
+    bool websocket;
+    uint16_t port;
+    char key[BB_POOL_KEY_MAX];
+    struct bb_buf up_head; /* the rebuilt request head, until a connection takes it */
+    const char *injected[BB_HTTP_INJECTED_MAX];
+    size_t ninjected;
+    struct bb_resolve_req *rq;
+    struct bb_upconn *up;
+    uint32_t up_rd_want, up_wr_want;
+    int attempts;
+
+    /* the response */
+    char *rhead;
+    llhttp_t respp;
+    struct bb_http_head resp;
+    struct bb_http_body respbody;
+    bool resp_started, resp_done;
+    enum bb_http_out_framing rframing;
+
+    /* for the audit line */
+    uint64_t rid, t0, bytes_in, bytes_out;
+    int status;
+    const char *decision, *reason;
+};
+
+/* ---- proxy.c ---- */
+void proxy_update(struct proxy *p);
+void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
+void proxy_request_done(struct proxy *p);
+void proxy_close(struct proxy *p);
+int proxy_flush_client(struct proxy *p);
+void proxy_arm(struct proxy *p, uint64_t ms);
+
+/* ---- proxy_up.c ---- */
+/* Takes the decided request upstream: pool, literal address or resolver. */
+void proxy_go_upstream(struct proxy *p);
+/* The client sent body bytes (or closed): forward what can be forwarded. */
+int proxy_pump_request(struct proxy *p);
+/* Releases the upstream side; keep says it may return to the pool. */
+void proxy_release_upstream(struct proxy *p, bool keep);
+
+#endif

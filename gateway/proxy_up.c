@@ -1,0 +1,418 @@
+/*
+ * The proxy, upstream side (see proxy_int.h): resolve and classify the
+ * destination, dial the checked address, hand the rebuilt head and the
+ * re-framed body upstream, relay the response as it streams, tunnel
+ * WebSockets, and retry once on a pooled connection that the upstream had
+ * already closed (idempotent requests without a body only).
+ */
+#include "gateway/proxy_int.h"
+#include "common/macros.h"
+
+#include "gateway/resolver.h"
+#include "policy/addrclass.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
+
+static const struct bb_config *cfg(const struct proxy *p)
+{
+    return p->w->sh->cfg;
+}
+
+static struct proxy *owner_of(struct bb_io *io)
+{
+    struct bb_upconn *u = BB_CONTAINER_OF(io, struct bb_upconn, io);
+    return u->owner;
+}
+
+/* ---- body encoders (llhttp on_data callbacks) ---- */
+
+static int to_upstream(void *arg, const char *data, size_t n)
+{
+    struct proxy *p = arg;
+    enum bb_http_out_framing f = p->req.framing == BB_BODY_CHUNKED ? BB_OUT_CHUNKED : BB_OUT_LENGTH;
+    return bb_http_write_body(&p->up->out, f, data, n);
+}
+
+static int to_client(void *arg, const char *data, size_t n)
+{
+    struct proxy *p = arg;
+    p->bytes_out += n;
+    return bb_http_write_body(&p->cout, p->rframing, data, n);
+}
+
+/* ---- releasing ---- */
+
+void proxy_release_upstream(struct proxy *p, bool keep)
+{
+    struct bb_upconn *u = p->up;
+    if (u == NULL)
+        return;
+    p->up = NULL;
+    p->up_rd_want = p->up_wr_want = 0;
+    if (keep && u->state == BB_UP_READY && p->st != P_TUNNEL && bb_buf_size(&u->out) == 0) {
+        bb_buf_reset(&u->in);
+        bb_pool_put(p->w->pool, u);
+    } else {
+        bb_upstream_close(p->w->loop, u);
+    }
+}
+
+/* ---- forwarding the request ---- */
+
+/* The connection is ready: the head goes out, the body follows. */
+static void start_forward(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    if (bb_buf_append(&u->out, bb_buf_head(&p->up_head), bb_buf_size(&p->up_head)) != 0) {
+        proxy_fail(p, 502, "upstream connection failed", "upstream_buffer");
+        return;
+    }
+    p->st = P_FORWARD;
+    proxy_arm(p, cfg(p)->timeouts.response_header_ms);
+    p->reqbody = (struct bb_http_body){.on_data = to_upstream, .arg = p};
+    bb_http_body_start(&p->reqp, &p->req, &p->reqbody);
+    p->req_done = p->reqbody.done;
+    if (proxy_pump_request(p) != 0)
+        proxy_close(p);
+}
+
+int proxy_pump_request(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    if (u == NULL || u->state != BB_UP_READY)
+        return 0;
+    if (p->st == P_TUNNEL) {
+        size_t n = bb_buf_size(&p->cin);
+        if (bb_buf_append(&u->out, bb_buf_head(&p->cin), n) != 0)
+            return -1;
+        bb_buf_consume(&p->cin, n);
+        return 0;
+    }
+    if (p->req_done || bb_buf_size(&p->cin) == 0)
+        return 0;
+    ssize_t used = bb_http_body_feed(&p->reqp, &p->reqbody, bb_buf_head(&p->cin),
+                                     bb_buf_size(&p->cin));
+    if (used < 0)
+        return -1; /* malformed body after a forwarded head: nothing to answer */
+    bb_buf_consume(&p->cin, (size_t)used);
+    p->bytes_in += (uint64_t)used;
+    if (p->reqbody.done) {
+        p->req_done = true;
+        if (p->req.framing == BB_BODY_CHUNKED && bb_http_write_body_end(&u->out, BB_OUT_CHUNKED))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- dialling ---- */
+
+static void attach(struct proxy *p, struct bb_upconn *u)
+{
+    u->owner = p;
+    p->up = u;
+    p->up_rd_want = p->up_wr_want = 0;
+    if (u->io.added) {
+        u->io.cb = up_event; /* from the pool */
+    } else if (bb_loop_io_add(p->w->loop, &u->io, u->conn.fd, EPOLLOUT, up_event) != 0) {
+        proxy_fail(p, 502, "upstream connection failed", "upstream_socket");
+        return;
+    }
+    if (u->state == BB_UP_READY) {
+        start_forward(p);
+        return;
+    }
+    p->st = P_CONNECT;
+    proxy_arm(p, cfg(p)->timeouts.connect_ms);
+}
+
+static bool allow_private(const struct proxy *p)
+{
+    return !cfg(p)->upstream.deny_private || (p->dec.rule != NULL && p->dec.rule->allow_private);
+}
+
+static void dial(struct proxy *p, int family, const uint8_t *addr)
+{
+    bool is_ip = p->host.kind == BB_HOST_IPV4 || p->host.kind == BB_HOST_IPV6;
+    struct bb_upconn *u =
+        bb_upstream_dial(p->w->pool, family, addr, p->port, p->host.name, is_ip, p->key);
+    if (u == NULL) {
+        proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
+        return;
+    }
+    attach(p, u);
+}
+
+/* Every address is classified; one forbidden address refuses the name (a
+ * mix of public and internal answers is a rebinding trick). The first
+ * address, as checked, is the one dialled. */
+static void on_resolved(void *arg, int status, const struct bb_addrs *a)
+{
+    struct proxy *p = arg;
+    p->rq = NULL;
+    if (p->dead)
+        return;
+    if (status != 0) {
+        proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
+    } else {
+        for (size_t i = 0; i < a->n; i++)
+            if (!bb_addr_dialable(a->a[i].family, a->a[i].addr, allow_private(p))) {
+                proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
+                proxy_update(p);
+                return;
+            }
+        dial(p, a->a[0].family, a->a[0].addr);
+    }
+    proxy_update(p);
+}
+
+static void go(struct proxy *p, bool use_pool)
+{
+    struct bb_upconn *u = use_pool ? bb_pool_get(p->w->pool, p->key) : NULL;
+    if (u != NULL) {
+        attach(p, u);
+        return;
+    }
+    if (p->host.kind == BB_HOST_IPV4 || p->host.kind == BB_HOST_IPV6) {
+        int fam = p->host.kind == BB_HOST_IPV4 ? AF_INET : AF_INET6;
+        if (!bb_addr_dialable(fam, p->host.addr, allow_private(p))) {
+            proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
+            return;
+        }
+        dial(p, fam, p->host.addr);
+        return;
+    }
+    p->st = P_RESOLVE;
+    proxy_arm(p, cfg(p)->timeouts.connect_ms);
+    p->rq = bb_resolve(p->w->resolver, p->host.name, on_resolved, p);
+    if (p->rq == NULL)
+        proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
+}
+
+void proxy_go_upstream(struct proxy *p)
+{
+    go(p, true);
+}
+
+/* A pooled connection the upstream closed before answering: safe to try
+ * once more on a fresh one, if the request has no body and is idempotent. */
+static bool retry(struct proxy *p)
+{
+    bool idempotent = p->req.method_id == HTTP_GET || p->req.method_id == HTTP_HEAD ||
+                      p->req.method_id == HTTP_OPTIONS;
+    if (p->up == NULL || !p->up->reused || p->attempts > 0 || p->resp_started ||
+        p->req.framing != BB_BODY_NONE || !idempotent)
+        return false;
+    p->attempts++;
+    proxy_release_upstream(p, false);
+    go(p, false);
+    return true;
+}
+
+/* ---- the response ---- */
+
+static void finish_response(struct proxy *p)
+{
+    p->resp_done = true;
+    if (bb_http_write_body_end(&p->cout, p->rframing) != 0) {
+        proxy_close(p);
+        return;
+    }
+    if (!p->req_done)
+        p->closing = true; /* answered before the body ended: do not reuse */
+    proxy_request_done(p);
+}
+
+/* proxy_fail for take_response_head: the exchange ends there. */
+static int fail_head(struct proxy *p, const char *reason)
+{
+    proxy_fail(p, 502, "upstream connection failed", reason);
+    return 0;
+}
+
+/* A complete response head in u->in: relay it (or fail). Returns 1 when the
+ * exchange goes on, 0 when it ended (failed, or switched to a tunnel). */
+static int take_response_head(struct proxy *p, size_t end)
+{
+    struct bb_upconn *u = p->up;
+    free(p->rhead);
+    p->rhead = malloc(end);
+    const char *why;
+    if (p->rhead == NULL)
+        return fail_head(p, "out_of_memory");
+    memcpy(p->rhead, bb_buf_head(&u->in), end);
+    bb_buf_consume(&u->in, end);
+    bool head_req = p->req.method_id == HTTP_HEAD;
+    if (bb_http_parse_response(&p->respp, p->rhead, end, head_req, &p->resp, &why) != 0)
+        return fail_head(p, "upstream_protocol");
+    if (p->resp.status == 101) {
+        if (!p->websocket)
+            return fail_head(p, "upstream_protocol");
+        p->status = 101;
+        bb_http_write_response(&p->cout, &p->resp, BB_OUT_NONE, false, true);
+        p->st = P_TUNNEL;
+        p->resp_started = true;
+        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        return 0;
+    }
+    if (p->resp.status / 100 == 1) { /* interim (100 Continue): relay, wait on */
+        bb_http_write_response(&p->cout, &p->resp, BB_OUT_NONE, false, false);
+        return 1;
+    }
+    p->resp_started = true;
+    p->status = p->resp.status;
+    p->rframing = bb_http_response_framing(&p->resp, p->req.minor);
+    bool close = !p->req.keep_alive || p->closing;
+    if (bb_http_write_response(&p->cout, &p->resp, p->rframing, close, false) != 0)
+        return fail_head(p, "upstream_head_too_large");
+    p->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};
+    bb_http_body_start(&p->respp, &p->resp, &p->respbody);
+    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+    return 1;
+}
+
+/* Consumes what u->in holds: heads, then body bytes. */
+static void process_response(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    while (!p->dead && p->up == u && p->st == P_FORWARD && bb_buf_size(&u->in) > 0) {
+        if (!p->resp_started) {
+            ssize_t end = bb_http_head_end(bb_buf_head(&u->in), bb_buf_size(&u->in),
+                                           BB_HTTP_HEAD_MAX);
+            if (end == 0)
+                return;
+            if (end < 0) {
+                proxy_fail(p, 502, "upstream connection failed", "upstream_protocol");
+                return;
+            }
+            if (take_response_head(p, (size_t)end) == 0)
+                break;
+            continue;
+        }
+        ssize_t used = bb_http_body_feed(&p->respp, &p->respbody, bb_buf_head(&u->in),
+                                         bb_buf_size(&u->in));
+        if (used < 0) {
+            proxy_close(p); /* malformed body mid-stream: cut the client off */
+            return;
+        }
+        bb_buf_consume(&u->in, (size_t)used);
+        if (p->respbody.done) {
+            finish_response(p);
+            return;
+        }
+        if (used == 0)
+            return;
+    }
+    if (!p->dead && p->st == P_TUNNEL && p->up == u) {
+        size_t n = bb_buf_size(&u->in);
+        p->bytes_out += n;
+        if (bb_buf_append(&p->cout, bb_buf_head(&u->in), n) != 0)
+            proxy_close(p);
+        else
+            bb_buf_consume(&u->in, n);
+    }
+}
+
+/* The upstream closed (or failed) while we were reading. */
+static void upstream_gone(struct proxy *p, bool clean_eof)
+{
+    if (p->st == P_TUNNEL) {
+        p->closing = true;
+        proxy_release_upstream(p, false);
+        return;
+    }
+    if (!p->resp_started) {
+        if (!retry(p))
+            proxy_fail(p, 502, "upstream connection failed", "upstream_closed");
+        return;
+    }
+    if (clean_eof && bb_http_body_eof(&p->respp, &p->respbody) == 0) {
+        proxy_release_upstream(p, false);
+        finish_response(p); /* an until-close body ended */
+        return;
+    }
+    proxy_close(p); /* cut short: the client must not take it as complete */
+}
+
+static void read_upstream(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    size_t room;
+    char *space = bb_buf_space(&u->in, BB_PROXY_READ, &room);
+    if (space == NULL)
+        return;
+    ssize_t n = bb_conn_read(&u->conn, space, room);
+    if (n == 0) {
+        p->up_rd_want = u->conn.want;
+        return;
+    }
+    if (n < 0) {
+        upstream_gone(p, n == BB_IO_EOF);
+        return;
+    }
+    p->up_rd_want = 0;
+    bb_buf_commit(&u->in, (size_t)n);
+    if (p->resp_started && p->st == P_FORWARD)
+        proxy_arm(p, cfg(p)->timeouts.idle_ms); /* body inactivity */
+    process_response(p);
+}
+
+static int flush_upstream(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    while (bb_buf_size(&u->out) > 0) {
+        ssize_t n = bb_conn_write(&u->conn, bb_buf_head(&u->out), bb_buf_size(&u->out));
+        if (n == 0) {
+            p->up_wr_want = u->conn.want;
+            return 0;
+        }
+        if (n < 0)
+            return -1;
+        bb_buf_consume(&u->out, (size_t)n);
+    }
+    p->up_wr_want = 0;
+    return 0;
+}
+
+static void connecting(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    int r = bb_upstream_progress(u);
+    if (r < 0) {
+        proxy_fail(p, 502, "upstream connection failed",
+                   u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");
+        return;
+    }
+    if (r == 0) {
+        uint32_t ev = u->state == BB_UP_CONNECTING ? EPOLLOUT : u->conn.want;
+        bb_loop_io_set(p->w->loop, &u->io, ev);
+        return;
+    }
+    start_forward(p);
+}
+
+static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)l;
+    struct proxy *p = owner_of(io);
+    if (p == NULL || p->dead)
+        return;
+    if (p->up->state != BB_UP_READY) {
+        connecting(p);
+    } else {
+        if ((events & (EPOLLOUT | EPOLLERR)) && flush_upstream(p) != 0) {
+            upstream_gone(p, false);
+        } else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+            if (p->st == P_FORWARD || p->st == P_TUNNEL)
+                read_upstream(p);
+        }
+        /* Reading the response may have made room for more request body. */
+        if (!p->dead && p->up != NULL && proxy_pump_request(p) != 0)
+            proxy_close(p);
+    }
+    if (!p->dead)
+        proxy_update(p);
+}

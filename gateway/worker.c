@@ -1,0 +1,181 @@
+/*
+ * Workers (see worker.h). Each binds its own listening sockets with
+ * SO_REUSEPORT, so the kernel spreads connections and no lock guards
+ * accept. The listeners on 127.0.0.1 and ::1 carry IP_TRANSPARENT: tproxy
+ * delivers steered connections only to such sockets, and being on loopback
+ * they are unreachable except through tproxy.
+ */
+#include "gateway/worker.h"
+#include "common/macros.h"
+
+#include "gateway/proxy.h"
+#include "gateway/resolver.h"
+#include "gateway/upstream.h"
+#include "policy/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BB_LISTEN_BACKLOG 1024
+
+static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events);
+
+static int open_listener(const char *addr, uint16_t port)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+    if (family == AF_INET) {
+        struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+        s->sin_family = AF_INET;
+        s->sin_port = htons(port);
+        inet_pton(AF_INET, addr, &s->sin_addr);
+        sl = sizeof(*s);
+    } else {
+        struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+        s->sin6_family = AF_INET6;
+        s->sin6_port = htons(port);
+        inet_pton(AF_INET6, addr, &s->sin6_addr);
+        sl = sizeof(*s);
+    }
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    /* Needs CAP_NET_ADMIN; without it only explicit-proxy clients work. */
+    if (family == AF_INET)
+        setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
+    else
+        setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, BB_LISTEN_BACKLOG) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int add_listener(struct bb_worker *w, const char *addr, uint16_t port)
+{
+    int fd = open_listener(addr, port);
+    if (fd < 0) {
+        fprintf(stderr, "botbox: listening on %s%s%s:%u: %s\n", strchr(addr, ':') ? "[" : "",
+                addr, strchr(addr, ':') ? "]" : "", port, strerror(errno));
+        return -1;
+    }
+    struct bb_listener *li = &w->listeners[w->nlisteners++];
+    li->w = w;
+    if (bb_loop_io_add(w->loop, &li->io, fd, EPOLLIN, on_accept) != 0) {
+        close(fd);
+        return -1;
+    }
+    return 0;
+}
+
+static void set_accepting(struct bb_worker *w, bool on)
+{
+    for (size_t i = 0; i < w->nlisteners; i++)
+        bb_loop_io_set(w->loop, &w->listeners[i].io, on ? EPOLLIN : 0);
+}
+
+static void resume_accept(struct bb_loop *l, struct bb_timer *t)
+{
+    (void)l;
+    struct bb_worker *w = BB_CONTAINER_OF(t, struct bb_worker, accept_pause);
+    set_accepting(w, true);
+}
+
+static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)events;
+    struct bb_listener *li = (struct bb_listener *)io;
+    for (int i = 0; i < BB_ACCEPT_BATCH; i++) {
+        int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            bb_proxy_accept(li->w, fd);
+            continue;
+        }
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            /* Out of descriptors: stop accepting for a moment instead of
+             * spinning on a listener that stays readable. */
+            set_accepting(li->w, false);
+            bb_loop_timer_set(l, &li->w->accept_pause, BB_ACCEPT_PAUSE_MS, resume_accept);
+        }
+        return; /* EAGAIN, or a connection that died in the queue */
+    }
+}
+
+int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
+{
+    const struct bb_config *c = sh->cfg;
+    memset(w, 0, sizeof(*w));
+    w->id = id;
+    w->sh = sh;
+    w->loop = bb_loop_new();
+    if (w->loop == NULL)
+        return -1;
+    w->resolver = bb_resolver_new(w->loop, c->dns.upstream);
+    w->pool = bb_pool_new(w->loop, sh->client_tls, c->timeouts.idle_ms);
+    if (w->resolver == NULL || w->pool == NULL)
+        return -1;
+    if (add_listener(w, "127.0.0.1", c->listen_port) != 0)
+        return -1;
+    if (c->enable_ipv6 && add_listener(w, "::1", c->listen_port) != 0)
+        return -1;
+    bool extra = strcmp(c->listen_addr, "127.0.0.1") != 0 && strcmp(c->listen_addr, "::1") != 0;
+    if (extra && add_listener(w, c->listen_addr, c->listen_port) != 0)
+        return -1;
+    return 0;
+}
+
+static void *run(void *arg)
+{
+    struct bb_worker *w = arg;
+    bb_loop_run(w->loop);
+    return NULL;
+}
+
+int bb_worker_start(struct bb_worker *w)
+{
+    if (pthread_create(&w->thread, NULL, run, w) != 0)
+        return -1;
+    w->started = true;
+    return 0;
+}
+
+void bb_worker_stop(struct bb_worker *w)
+{
+    if (w->loop == NULL)
+        return;
+    if (w->started) {
+        bb_loop_stop(w->loop);
+        pthread_join(w->thread, NULL);
+    }
+    bb_proxy_close_all(w);
+    bb_loop_run_deferred(w->loop);
+    bb_pool_free(w->pool);
+    bb_resolver_free(w->resolver);
+    bb_loop_run_deferred(w->loop);
+    for (size_t i = 0; i < w->nlisteners; i++) {
+        bb_loop_io_del(w->loop, &w->listeners[i].io);
+        close(w->listeners[i].io.fd);
+    }
+    bb_loop_free(w->loop);
+    w->loop = NULL;
+}
+
+uint64_t bb_worker_request_id(struct bb_worker *w)
+{
+    return ((uint64_t)w->id << 56) | (++w->next_request & 0x00ffffffffffffffull);
+}

@@ -1,0 +1,73 @@
+/*
+ * Workers: N threads, each with its own event loop, SO_REUSEPORT listeners,
+ * resolver and upstream pool; they share only the read-only snapshot
+ * (config, secrets, TLS context) and two atomics in struct bb_shared.
+ */
+#ifndef BB_WORKER_H
+#define BB_WORKER_H
+
+#include "gateway/loop.h"
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BB_MAX_LISTENERS 4         /* 127.0.0.1, ::1, listen_addr */
+#define BB_ACCEPT_PAUSE_MS 100     /* EMFILE: retry accepting after this */
+#define BB_ACCEPT_BATCH 64         /* connections accepted per readiness event */
+
+struct bb_config;
+struct bb_secrets;
+struct bb_audit;
+struct bb_resolver;
+struct bb_pool;
+
+/* Process-wide state shared by the workers. */
+struct bb_shared {
+    const struct bb_config *cfg;
+    const struct bb_secrets *secrets;
+    SSL_CTX *client_tls;
+    struct bb_audit *audit;
+    atomic_uint connections; /* open client connections, all workers */
+};
+
+struct bb_worker;
+
+struct bb_listener {
+    struct bb_io io;
+    struct bb_worker *w;
+};
+
+struct proxy;
+
+struct bb_worker {
+    unsigned id;
+    struct bb_shared *sh;
+    struct bb_loop *loop;
+    struct bb_resolver *resolver;
+    struct bb_pool *pool;
+    struct bb_listener listeners[BB_MAX_LISTENERS];
+    size_t nlisteners;
+    struct bb_timer accept_pause;
+    uint64_t next_request;
+    struct proxy *proxies; /* live client connections (closed at stop) */
+    pthread_t thread;
+    bool started;
+};
+
+/* Creates the worker's loop, resolver, pool and listeners (bound now, so
+ * that errors show at start-up). Returns 0 or -1 with a message on stderr. */
+int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh);
+
+/* Runs the loop in a new thread. */
+int bb_worker_start(struct bb_worker *w);
+
+/* Asks the loop to stop (any thread), then joins and frees. */
+void bb_worker_stop(struct bb_worker *w);
+
+/* A fresh request id: worker id in the top byte, a counter below. */
+uint64_t bb_worker_request_id(struct bb_worker *w);
+
+#endif

@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""A recording HTTPS upstream for the proxy scenarios (stdlib only).
+
+upstream.py --bind ADDR:PORT [...] --certs DIR --log FILE
+
+Serves TLS with a certificate chosen by SNI from DIR (NAME.crt/NAME.key,
+falling back to default.crt/key). Every accepted connection and every
+request is appended to FILE as one JSON line, so a scenario can assert what
+reached the upstream and what did not. Endpoints:
+
+  /echo      JSON: method, path, headers (in order), body length and sha256
+  /big?n=N   N bytes of a fixed pattern (Content-Length)
+  /chunked?n=N  the same, chunked
+  /sse       five server-sent events, 200 ms apart, close-delimited
+  /hang      accepts and never answers (until the client gives up)
+  /ws        WebSocket echo (text and binary frames)
+  /count     how many TCP connections this server has accepted
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+ACCEPTS = 0
+LOG = None
+
+
+def record(obj):
+    with LOCK:
+        LOG.write(json.dumps(obj) + "\n")
+        LOG.flush()
+
+
+def pattern(n):
+    block = bytes(range(256)) * 64
+    out = bytearray()
+    while len(out) < n:
+        out += block
+    return bytes(out[:n])
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b""):
+                        pass
+                    return bytes(data)
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length", "0") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def send(self, code, body, ctype="application/json", extra=()):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        body = self.read_body()
+        sni = getattr(self.connection, "bb_sni", None)
+        record({"event": "request", "method": self.command, "path": self.path,
+                "headers": [[k, v] for k, v in self.headers.items()], "sni": sni,
+                "body_len": len(body), "peer": self.client_address[0],
+                "local": self.connection.getsockname()[0]})
+        route = self.path.split("?")[0]
+        query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
+        if route == "/big":
+            self.send(200, pattern(int(query.get("n", "0"))), "application/octet-stream")
+        elif route == "/chunked":
+            self.chunked(pattern(int(query.get("n", "0"))))
+        elif route == "/sse":
+            self.sse()
+        elif route == "/hang":
+            time.sleep(10)
+        elif route == "/ws":
+            self.websocket()
+        elif route == "/count":
+            self.send(200, json.dumps({"accepts": ACCEPTS}).encode())
+        else:
+            self.send(200, json.dumps({
+                "method": self.command, "path": self.path,
+                "headers": [[k, v] for k, v in self.headers.items()],
+                "body_len": len(body), "body_sha256": hashlib.sha256(body).hexdigest(),
+                "sni": sni}).encode())
+
+    def chunked(self, data):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(0, len(data), 65536):
+            part = data[i:i + 65536]
+            self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    def sse(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for i in range(5):
+            self.wfile.write(f"data: event {i} at {time.time():.3f}\n\n".encode())
+            self.wfile.flush()
+            time.sleep(0.2)
+        self.close_connection = True
+
+    def websocket(self):
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        while True:
+            hdr = self.rfile.read(2)
+            if len(hdr) < 2:
+                return
+            op, n = hdr[0] & 15, hdr[1] & 127
+            if n == 126:
+                n = int.from_bytes(self.rfile.read(2), "big")
+            elif n == 127:
+                n = int.from_bytes(self.rfile.read(8), "big")
+            mask = self.rfile.read(4) if hdr[1] & 128 else b"\0\0\0\0"
+            data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(n)))
+            if op == 8:
+                return
+            head = bytes([0x80 | op])
+            head += bytes([len(data)]) if len(data) < 126 else bytes([126]) + len(data).to_bytes(2, "big")
+            self.wfile.write(head + data)
+            self.wfile.flush()
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = handle_any
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, family, ctx):
+        self.address_family = family
+        self.ctx = ctx
+        super().__init__(addr, Handler)
+
+    def server_bind(self):
+        if self.address_family == socket.AF_INET6:
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        super().server_bind()
+
+    def get_request(self):
+        global ACCEPTS
+        sock, addr = self.socket.accept()
+        with LOCK:
+            ACCEPTS += 1
+        record({"event": "accept", "peer": addr[0], "local": sock.getsockname()[0],
+                "port": sock.getsockname()[1]})
+        holder = {}
+
+        def on_sni(ssl_sock, name, ctx):
+            holder["sni"] = name
+            ssl_sock.context = contexts.get(name, contexts["default"])
+
+        self.ctx.sni_callback = on_sni
+        tls = self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        try:
+            tls.settimeout(5)
+            tls.do_handshake()
+            tls.settimeout(None)
+        except (ssl.SSLError, OSError) as e:
+            record({"event": "handshake_failed", "error": str(e)})
+            tls.close()
+            raise
+        tls.bb_sni = holder.get("sni")
+        return tls, addr
+
+
+contexts = {}
+
+
+def load_contexts(certs):
+    for f in os.listdir(certs):
+        if f.endswith(".crt"):
+            name = f[:-4]
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(os.path.join(certs, f), os.path.join(certs, name + ".key"))
+            contexts[name] = ctx
+
+
+def main():
+    global LOG
+    p = argparse.ArgumentParser()
+    p.add_argument("--bind", action="append", required=True)
+    p.add_argument("--certs", required=True)
+    p.add_argument("--log", required=True)
+    args = p.parse_args()
+    LOG = open(args.log, "a")
+    load_contexts(args.certs)
+    for b in args.bind:
+        host, _, port = b.rpartition(":")
+        host = host.strip("[]")
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        base = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        base.load_cert_chain(os.path.join(args.certs, "default.crt"),
+                             os.path.join(args.certs, "default.key"))
+        srv = Server((host, int(port)), fam, base)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    print("ready", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
