@@ -9,6 +9,6 @@
 /* The struct of type `type` whose member `member` is at ptr (the callback
  * idiom: a loop hands back the embedded io or timer). Through void * because
  * the member's alignment guarantees the container's. */
-#define BB_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define BB_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #endif

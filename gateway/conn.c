@@ -51,8 +51,7 @@ static void plain_close(struct bb_conn *c)
     c->fd = -1;
 }
 
-static const struct bb_conn_ops plain_ops = {plain_read, plain_write, plain_handshake,
-                                             plain_close};
+static const struct bb_conn_ops plain_ops = {plain_read, plain_write, plain_handshake, plain_close};
 
 void bb_conn_plain(struct bb_conn *c, int fd)
 {

@@ -40,8 +40,8 @@ struct bb_io {
 };
 
 struct bb_timer {
-    uint64_t when;   /* ms on the loop clock */
-    size_t slot;     /* heap index + 1; 0 = not armed */
+    uint64_t when; /* ms on the loop clock */
+    size_t slot;   /* heap index + 1; 0 = not armed */
     bb_timer_cb cb;
 };
 

@@ -199,8 +199,7 @@ static void reset_request(struct proxy *p)
 void proxy_request_done(struct proxy *p)
 {
     audit(p);
-    bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF &&
-                !p->closing;
+    bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF && !p->closing;
     proxy_release_upstream(p, p->resp.keep_alive && p->resp.framing != BB_BODY_EOF);
     reset_request(p);
     if (!keep) {
@@ -210,8 +209,8 @@ void proxy_request_done(struct proxy *p)
         return;
     }
     p->st = P_HEAD;
-    proxy_arm(p, bb_buf_size(&p->cin) ? cfg(p)->timeouts.request_header_ms
-                                      : cfg(p)->timeouts.idle_ms);
+    proxy_arm(p,
+              bb_buf_size(&p->cin) ? cfg(p)->timeouts.request_header_ms : cfg(p)->timeouts.idle_ms);
     if (bb_buf_size(&p->cin) > 0)
         step(p); /* a pipelined request is already here */
 }
@@ -253,8 +252,8 @@ static bool refuse_method(struct proxy *p)
     if (up != NULL) {
         /* Only the WebSocket handshake is relayed; h2c and anything else
          * would switch to a protocol botbox does not inspect. */
-        p->websocket = up->value_len == 9 && strncasecmp(up->value, "websocket", 9) == 0 &&
-                       p->req.upgrade;
+        p->websocket =
+            up->value_len == 9 && strncasecmp(up->value, "websocket", 9) == 0 && p->req.upgrade;
         if (!p->websocket) {
             proxy_fail(p, 405, "method not allowed", "method_not_allowed");
             return true;
@@ -335,9 +334,34 @@ static bool build_upstream_head(struct proxy *p)
     return true;
 }
 
+static int discard(void *arg, const char *data, size_t n)
+{
+    (void)arg;
+    (void)data;
+    (void)n;
+    return 0;
+}
+
+/* Body bytes that arrived with the head are checked before anything is
+ * dialled, on a copy of the parser: a bad chunk size in them is refused
+ * with nothing sent upstream. */
+static bool body_prefix_ok(struct proxy *p)
+{
+    if (p->req.framing != BB_BODY_CHUNKED || bb_buf_size(&p->cin) == 0)
+        return true;
+    llhttp_t probe = p->reqp;
+    struct bb_http_body b = {.on_data = discard};
+    bb_http_body_start(&probe, &p->req, &b);
+    if (bb_http_body_feed(&probe, &b, bb_buf_head(&p->cin), bb_buf_size(&p->cin)) >= 0)
+        return true;
+    proxy_fail(p, 400, "bad request", "bad_body");
+    return false;
+}
+
 static void handle_request(struct proxy *p)
 {
-    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p))
+    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
+        !body_prefix_ok(p))
         return;
     p->reqbody = (struct bb_http_body){0};
     proxy_go_upstream(p);
@@ -453,12 +477,27 @@ static bool wants_client_input(const struct proxy *p)
     }
 }
 
+/* Reads and discards what a closing client still sends. */
+static void linger(struct proxy *p)
+{
+    char scratch[BB_PROXY_READ];
+    ssize_t n = bb_conn_read(&p->client, scratch, sizeof(scratch));
+    if (n > 0)
+        p->lingered += (size_t)n;
+    if (n < 0 || p->lingered > BB_LINGER_MAX_BYTES)
+        proxy_close(p);
+}
+
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
 {
     (void)l;
     struct proxy *p = BB_CONTAINER_OF(io, struct proxy, io);
     if (p->dead)
         return;
+    if (p->lingering) {
+        linger(p);
+        return;
+    }
     if ((events & (EPOLLOUT | EPOLLERR)) && proxy_flush_client(p) != 0) {
         proxy_close(p);
         return;
@@ -488,8 +527,15 @@ void proxy_update(struct proxy *p)
         proxy_close(p);
         return;
     }
-    if (p->closing && bb_buf_size(&p->cout) == 0) {
-        proxy_close(p);
+    if (p->closing && bb_buf_size(&p->cout) == 0 && !p->lingering) {
+        /* Closing with unread input would make the kernel send a reset
+         * that can destroy the response in flight: linger instead. */
+        p->lingering = true;
+        shutdown(p->client.fd, SHUT_WR);
+        proxy_arm(p, BB_LINGER_MS);
+    }
+    if (p->lingering) {
+        bb_loop_io_set(p->w->loop, &p->io, EPOLLIN);
         return;
     }
     uint32_t ev = 0;

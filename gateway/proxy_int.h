@@ -11,12 +11,16 @@
  *   FORWARD  request head sent, body streaming up, response streaming down
  *            (timer: response_header until the response head, then idle)
  *   TUNNEL   after a 101 for a WebSocket: bytes both ways  (timer: idle)
- *   DRAIN    flushing a final response, then close
+ *   DRAIN    flushing a final response, then a lingering close: the write
+ *            side is shut and input is read and discarded for a bounded
+ *            time, so a client still sending sees the response rather than
+ *            a reset
  *
  * Interest in both sockets is recomputed in one place (proxy_update) after
  * every step, from the state and the fill of the buffers: a side is read
  * only while the other side's output is under BB_PROXY_WATERMARK
- * (backpressure), so no buffer grows past its limit.
+ * (backpressure), and bodies are decoded BB_PROXY_FEED bytes at a time, so
+ * no output buffer (BB_PROXY_OUT, BB_UPSTREAM_OUT) can reach its limit.
  */
 #ifndef BB_PROXY_INT_H
 #define BB_PROXY_INT_H
@@ -33,11 +37,16 @@
 #include "policy/path.h"
 #include "policy/policy.h"
 
-#define BB_PROXY_READ 16384u                      /* bytes per read call */
-#define BB_PROXY_WATERMARK (64u * 1024u)          /* stop reading the other side */
-#define BB_PROXY_CLIENT_IN (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
-#define BB_PROXY_OUT (256u * 1024u)               /* output buffers, either side */
-#define BB_PROXY_ADDR_MAX 64                      /* "[v6]:port" */
+#define BB_PROXY_READ      16384u        /* bytes per read call */
+#define BB_PROXY_WATERMARK (64u * 1024u) /* stop reading the other side */
+#define BB_PROXY_FEED                                                                              \
+    (64u * 1024u) /* body bytes decoded per step: with the watermark, at                           \
+                     most 128 KiB + framing in a 256 KiB buffer */
+#define BB_PROXY_CLIENT_IN  (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
+#define BB_PROXY_OUT        (256u * 1024u)                     /* output buffers, either side */
+#define BB_PROXY_ADDR_MAX   64                                 /* "[v6]:port" */
+#define BB_LINGER_MS        2000u           /* drain a closing client at most this long */
+#define BB_LINGER_MAX_BYTES (1024u * 1024u) /* ... and at most this much */
 
 enum proxy_state { P_HEAD, P_RESOLVE, P_CONNECT, P_FORWARD, P_TUNNEL, P_DRAIN };
 
@@ -51,7 +60,9 @@ struct proxy {
     enum proxy_state st;
     struct bb_timer timer;
     bool closing;   /* close once cout is flushed */
-    bool dead;      /* freed at the end of this iteration */
+    bool lingering; /* write side shut, draining input before close */
+    size_t lingered;
+    bool dead; /* freed at the end of this iteration */
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
 
     /* the current request */

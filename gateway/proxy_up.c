@@ -92,18 +92,26 @@ int proxy_pump_request(struct proxy *p)
         bb_buf_consume(&p->cin, n);
         return 0;
     }
-    if (p->req_done || bb_buf_size(&p->cin) == 0)
-        return 0;
-    ssize_t used = bb_http_body_feed(&p->reqp, &p->reqbody, bb_buf_head(&p->cin),
-                                     bb_buf_size(&p->cin));
-    if (used < 0)
-        return -1; /* malformed body after a forwarded head: nothing to answer */
-    bb_buf_consume(&p->cin, (size_t)used);
-    p->bytes_in += (uint64_t)used;
-    if (p->reqbody.done) {
-        p->req_done = true;
-        if (p->req.framing == BB_BODY_CHUNKED && bb_http_write_body_end(&u->out, BB_OUT_CHUNKED))
-            return -1;
+    while (!p->req_done && bb_buf_size(&p->cin) > 0 && bb_buf_size(&u->out) < BB_PROXY_WATERMARK) {
+        size_t n = bb_buf_size(&p->cin) < BB_PROXY_FEED ? bb_buf_size(&p->cin) : BB_PROXY_FEED;
+        ssize_t used = bb_http_body_feed(&p->reqp, &p->reqbody, bb_buf_head(&p->cin), n);
+        if (used < 0) {
+            /* A malformed body after the head went up: the upstream never
+             * gets a complete request; the client gets 400 if nothing was
+             * answered yet. */
+            proxy_fail(p, 400, "bad request", "bad_body");
+            return 0;
+        }
+        bb_buf_consume(&p->cin, (size_t)used);
+        p->bytes_in += (uint64_t)used;
+        if (p->reqbody.done) {
+            p->req_done = true;
+            if (p->req.framing == BB_BODY_CHUNKED &&
+                bb_http_write_body_end(&u->out, BB_OUT_CHUNKED) != 0)
+                return -1;
+        }
+        if (used == 0)
+            break;
     }
     return 0;
 }
@@ -280,8 +288,8 @@ static void process_response(struct proxy *p)
     struct bb_upconn *u = p->up;
     while (!p->dead && p->up == u && p->st == P_FORWARD && bb_buf_size(&u->in) > 0) {
         if (!p->resp_started) {
-            ssize_t end = bb_http_head_end(bb_buf_head(&u->in), bb_buf_size(&u->in),
-                                           BB_HTTP_HEAD_MAX);
+            ssize_t end =
+                bb_http_head_end(bb_buf_head(&u->in), bb_buf_size(&u->in), BB_HTTP_HEAD_MAX);
             if (end == 0)
                 return;
             if (end < 0) {
@@ -292,8 +300,8 @@ static void process_response(struct proxy *p)
                 break;
             continue;
         }
-        ssize_t used = bb_http_body_feed(&p->respp, &p->respbody, bb_buf_head(&u->in),
-                                         bb_buf_size(&u->in));
+        ssize_t used =
+            bb_http_body_feed(&p->respp, &p->respbody, bb_buf_head(&u->in), bb_buf_size(&u->in));
         if (used < 0) {
             proxy_close(p); /* malformed body mid-stream: cut the client off */
             return;

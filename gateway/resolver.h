@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_RESOLVE_MAX_ADDRS 16      /* addresses kept per name */
-#define BB_RESOLVE_TIMEOUT_MS 2000   /* per try (c-ares retries on its own) */
-#define BB_RESOLVE_TRIES 2
+#define BB_RESOLVE_MAX_ADDRS  16   /* addresses kept per name */
+#define BB_RESOLVE_TIMEOUT_MS 2000 /* per try (c-ares retries on its own) */
+#define BB_RESOLVE_TRIES      2
 
 struct bb_loop;
 struct bb_resolver;

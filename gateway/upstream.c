@@ -135,8 +135,8 @@ struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8
     u->pool = pool;
     u->state = BB_UP_CONNECTING;
     snprintf(u->key, sizeof(u->key), "%s", key);
-    bb_buf_init(&u->in, BB_UPSTREAM_BUF);
-    bb_buf_init(&u->out, BB_UPSTREAM_BUF);
+    bb_buf_init(&u->in, BB_UPSTREAM_IN);
+    bb_buf_init(&u->out, BB_UPSTREAM_OUT);
     return u;
 }
 

@@ -19,10 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BB_POOL_MAX_IDLE 256     /* idle upstream connections per worker */
-#define BB_POOL_KEY_MAX 272      /* "host:port" */
-#define BB_TLS_SESSIONS 64       /* cached client sessions per worker */
-#define BB_UPSTREAM_BUF (64u * 1024u) /* per direction */
+#define BB_POOL_MAX_IDLE 256            /* idle upstream connections per worker */
+#define BB_POOL_KEY_MAX  272            /* "host:port" */
+#define BB_TLS_SESSIONS  64             /* cached client sessions per worker */
+#define BB_UPSTREAM_IN   (64u * 1024u)  /* response bytes read, drained after each read */
+#define BB_UPSTREAM_OUT  (256u * 1024u) /* request bytes to send: a watermark plus headroom */
 
 struct bb_config;
 struct bb_pool;
@@ -35,11 +36,11 @@ struct bb_upconn {
     enum bb_up_state state;
     struct bb_buf in, out;
     char key[BB_POOL_KEY_MAX];
-    bool reused;             /* came from the pool */
-    struct bb_timer idle;    /* while pooled */
-    struct bb_upconn *next;  /* pool list */
+    bool reused;            /* came from the pool */
+    struct bb_timer idle;   /* while pooled */
+    struct bb_upconn *next; /* pool list */
     struct bb_pool *pool;
-    void *owner;             /* the proxy connection using it, NULL when pooled */
+    void *owner; /* the proxy connection using it, NULL when pooled */
 };
 
 /* The shared client context. NULL with a message on stderr on failure. */

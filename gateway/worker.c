@@ -70,8 +70,8 @@ static int add_listener(struct bb_worker *w, const char *addr, uint16_t port)
 {
     int fd = open_listener(addr, port);
     if (fd < 0) {
-        fprintf(stderr, "botbox: listening on %s%s%s:%u: %s\n", strchr(addr, ':') ? "[" : "",
-                addr, strchr(addr, ':') ? "]" : "", port, strerror(errno));
+        fprintf(stderr, "botbox: listening on %s%s%s:%u: %s\n", strchr(addr, ':') ? "[" : "", addr,
+                strchr(addr, ':') ? "]" : "", port, strerror(errno));
         return -1;
     }
     struct bb_listener *li = &w->listeners[w->nlisteners++];

@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BB_MAX_LISTENERS 4         /* 127.0.0.1, ::1, listen_addr */
-#define BB_ACCEPT_PAUSE_MS 100     /* EMFILE: retry accepting after this */
-#define BB_ACCEPT_BATCH 64         /* connections accepted per readiness event */
+#define BB_MAX_LISTENERS   4   /* 127.0.0.1, ::1, listen_addr */
+#define BB_ACCEPT_PAUSE_MS 100 /* EMFILE: retry accepting after this */
+#define BB_ACCEPT_BATCH    64  /* connections accepted per readiness event */
 
 struct bb_config;
 struct bb_secrets;

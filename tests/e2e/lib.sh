@@ -199,11 +199,13 @@ topo_gateway() {
 # ---- background processes ---------------------------------------------------
 
 # bg NAME LOG CMD...: starts CMD inside NAME in the background; its output
-# goes to $E2E_TMP/LOG.out. Sets BG_PID.
+# goes to $E2E_TMP/LOG.out. Sets BG_PID (the PID of CMD itself).
 bg() {
     local n=$1 log=$2
     shift 2
-    in_ns "$n" "$@" >"$E2E_TMP/$log.out" 2>&1 &
+    # exec all the way down (ip netns exec and setpriv exec too), so BG_PID
+    # is the command itself and signals reach it.
+    (exec ip netns exec "${NS[$n]}" "$@") >"$E2E_TMP/$log.out" 2>&1 &
     BG_PID=$!
     E2E_PIDS+=("$BG_PID")
 }
@@ -316,4 +318,117 @@ serve_start() {
     SERVE_PID=$BG_PID
     wait_for 5 grep -q "serving on port" "$E2E_TMP/serve.out" ||
         { echo "e2e: botbox serve did not start:" >&2; cat "$E2E_TMP/serve.out" >&2; exit 1; }
+}
+
+# ---- the proxy world (scenarios 3x) ----------------------------------------
+
+# proxy_world: the sidecar topology with botbox's ruleset and botbox serve
+# (uid 1337) in "app"; in "up" an HTTPS upstream (tools/upstream.py, log at
+# $E2E_TMP/upstream.log) for a test CA, and dnsmasq as the resolver. Names
+# resolve (for botbox, through dnsmasq) as follows; the workload's own
+# hosts file points all of them at the upstream, so its connections are
+# steered whatever botbox later finds the names to mean.
+#   api.test        10.201.1.2 + fd00:201:1::2   injects Authorization (api-key)
+#   scoped.test     10.201.1.2                   GET /echo only
+#   nosecret.test   10.201.1.2                   needs a secret that is absent
+#   private.test    10.201.1.2                   no allow_private
+#   hang.test, wrongname.test, badcert.test      10.201.1.2
+#   loop.test 127.0.0.1, meta.test 169.254.169.254, mapped.test ::ffff:127.0.0.1
+#   unknown.test    allowed, but the resolver does not know it
+proxy_world() {
+    topo_sidecar
+    UP4=10.201.1.2
+    UP6=fd00:201:1::2
+    SECRET=sk-e2e-0123456789abcdef
+
+    # ---- the upstream world ----
+    DEFAULT_SANS="DNS:api.test,DNS:scoped.test,DNS:nosecret.test,DNS:private.test,DNS:hang.test"
+    DEFAULT_SANS+=",DNS:loop.test,DNS:meta.test,DNS:mapped.test,IP:$UP4,IP:$UP6"
+    make_certs "$E2E_TMP/certs" default wrongname.test badcert.test
+    dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
+        private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
+        loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1
+    bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
+        --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
+    wait_ready upstream
+    touch "$E2E_TMP/upstream.log"
+
+    # ---- the workload's namespace ----
+    mkdir -p "/etc/netns/${NS[app]}"
+    echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
+    names="api.test scoped.test nosecret.test private.test hang.test wrongname.test badcert.test"
+    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test"
+    mkdir -p "$E2E_TMP/secrets"
+    printf '%s\n' "$SECRET" >"$E2E_TMP/secrets/api-key"
+    touch "$E2E_TMP/audit.jsonl"
+    chown -R 1337:1337 "$E2E_TMP/secrets" "$E2E_TMP/audit.jsonl"
+    cat >"$E2E_TMP/botbox.yaml" <<YAML
+listen_port: 8080
+workers: 1
+secrets_dir: $E2E_TMP/secrets
+timeouts:
+  connect: 2000
+  request_header: 2000
+  response_header: 1500
+  idle: 5000
+upstream:
+  ca_file: $E2E_TMP/certs/ca.crt
+audit:
+  output: $E2E_TMP/audit.jsonl
+egress_policy:
+  rules:
+    - host: api.test
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - name: Authorization
+          value: "Bearer {value}"
+          secret_ref: api-key
+    - host: scoped.test
+      action: allow
+      allow_private: true
+      methods: [GET]
+      paths: ["/echo"]
+    - host: nosecret.test
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - name: X-Key
+          value: "{value}"
+          secret_ref: absent-key
+    - host: private.test
+      action: allow
+    - { host: hang.test, action: allow, allow_private: true }
+    - { host: wrongname.test, action: allow, allow_private: true }
+    - { host: badcert.test, action: allow, allow_private: true }
+    - { host: loop.test, action: allow, allow_private: true }
+    - { host: meta.test, action: allow, allow_private: true }
+    - { host: mapped.test, action: allow, allow_private: true }
+    - { host: unknown.test, action: allow, allow_private: true }
+YAML
+    check "apply the sidecar ruleset" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
+    serve_start app "$E2E_TMP/botbox.yaml"
+}
+
+curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
+# status URL [curl args]: the status code only
+status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }
+# upstream_saw PATTERN: the upstream log has a matching request
+upstream_saw() { grep '"event": "request"' "$E2E_TMP/upstream.log" | grep -qE -- "$1"; }
+requests() { grep -c '"event": "request"' "$E2E_TMP/upstream.log"; }
+
+
+# serve_stop: SIGTERM to botbox serve; it must exit 0 within 5 s, with no
+# sanitizer report (under SAN=1) in its output.
+serve_stop() {
+    local rc deadline=$((SECONDS + 5))
+    kill -TERM "$SERVE_PID" 2>/dev/null
+    while kill -0 "$SERVE_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+    wait "$SERVE_PID"
+    rc=$?
+    if [ "$rc" -eq 0 ] && ! grep -qE "Sanitizer|runtime error" "$E2E_TMP/serve.out"; then
+        pass "botbox serve stops cleanly on SIGTERM (exit 0, no sanitizer report)"
+    else
+        fail "botbox serve stops cleanly on SIGTERM (exit $rc)" "$(tail -30 "$E2E_TMP/serve.out")"
+    fi
 }

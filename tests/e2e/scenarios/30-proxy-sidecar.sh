@@ -5,83 +5,7 @@
 # resolver. REFERENCE §4, row by row.
 . "$(dirname "$0")/../lib.sh"
 
-topo_sidecar
-UP4=10.201.1.2
-UP6=fd00:201:1::2
-SECRET=sk-e2e-0123456789abcdef
-
-# ---- the upstream world ----
-DEFAULT_SANS="DNS:api.test,DNS:scoped.test,DNS:nosecret.test,DNS:private.test,DNS:hang.test"
-DEFAULT_SANS+=",DNS:loop.test,DNS:meta.test,DNS:mapped.test,IP:$UP4,IP:$UP6"
-make_certs "$E2E_TMP/certs" default wrongname.test badcert.test
-dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
-    private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
-    loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1
-bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
-    --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
-wait_ready upstream
-touch "$E2E_TMP/upstream.log"
-
-# ---- the workload's namespace ----
-mkdir -p "/etc/netns/${NS[app]}"
-echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
-names="api.test scoped.test nosecret.test private.test hang.test wrongname.test badcert.test"
-hosts app "$UP4 $names loop.test meta.test mapped.test evil.test"
-mkdir -p "$E2E_TMP/secrets"
-printf '%s\n' "$SECRET" >"$E2E_TMP/secrets/api-key"
-touch "$E2E_TMP/audit.jsonl"
-chown -R 1337:1337 "$E2E_TMP/secrets" "$E2E_TMP/audit.jsonl"
-cat >"$E2E_TMP/botbox.yaml" <<YAML
-listen_port: 8080
-secrets_dir: $E2E_TMP/secrets
-timeouts:
-  connect: 2000
-  request_header: 2000
-  response_header: 1500
-  idle: 5000
-upstream:
-  ca_file: $E2E_TMP/certs/ca.crt
-audit:
-  output: $E2E_TMP/audit.jsonl
-egress_policy:
-  rules:
-    - host: api.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: Authorization
-          value: "Bearer {value}"
-          secret_ref: api-key
-    - host: scoped.test
-      action: allow
-      allow_private: true
-      methods: [GET]
-      paths: ["/echo"]
-    - host: nosecret.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: X-Key
-          value: "{value}"
-          secret_ref: absent-key
-    - host: private.test
-      action: allow
-    - { host: hang.test, action: allow, allow_private: true }
-    - { host: wrongname.test, action: allow, allow_private: true }
-    - { host: badcert.test, action: allow, allow_private: true }
-    - { host: loop.test, action: allow, allow_private: true }
-    - { host: meta.test, action: allow, allow_private: true }
-    - { host: mapped.test, action: allow, allow_private: true }
-YAML
-check "apply the sidecar ruleset" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
-serve_start app "$E2E_TMP/botbox.yaml"
-
-curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
-# status URL [curl args]: the status code only
-status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }
-# upstream_saw PATTERN: the upstream log has a matching request
-upstream_saw() { grep '"event": "request"' "$E2E_TMP/upstream.log" | grep -qE -- "$1"; }
-requests() { grep -c '"event": "request"' "$E2E_TMP/upstream.log"; }
+proxy_world
 
 # ---- an allowed request: key injected once, the client's own dropped ----
 out=$(curl_as http://api.test/echo -H "Authorization: Bearer client-own-1" \
@@ -133,4 +57,5 @@ expect "... with body 'internal error: secret not available'" \
     "internal error: secret not available" curl_as http://nosecret.test/echo
 check "none of the refused requests reached the upstream" test "$(requests)" -eq $((n + 1))
 
+serve_stop
 finish

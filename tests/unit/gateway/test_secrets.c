@@ -145,8 +145,9 @@ static void test_oversized(void **state)
 static void test_header_injection_refused(void **state)
 {
     (void)state;
-    put("inject", "sk-1\r\nX-Evil: yes\n", 20);
-    put("nul", "sk\0x", 4);
+    static const char inject[] = "sk-1\r\nX-Evil: yes\n", nul[] = "sk\0x";
+    put("inject", inject, sizeof(inject) - 1);
+    put("nul", nul, sizeof(nul) - 1);
     const char *refs[] = {"inject", "nul"};
     const struct bb_config *c = config(refs, 2);
     struct bb_diag *d = bb_diag_new();

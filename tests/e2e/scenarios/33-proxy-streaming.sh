@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Bodies and connections: uploads and downloads arrive byte-exact in either
+# framing, server-sent events stream one by one, a WebSocket round-trips,
+# keep-alive reuses one upstream connection, python3 and node clients work,
+# and the audit lines are valid JSON with the REFERENCE fields and never the
+# secret.
+. "$(dirname "$0")/../lib.sh"
+
+proxy_world
+
+# ---- bodies ----
+head -c $((1024 * 1024)) /dev/urandom >"$E2E_TMP/upload.bin"
+chmod a+r "$E2E_TMP/upload.bin"
+want=$(sha256sum "$E2E_TMP/upload.bin" | cut -d' ' -f1)
+expect "a 1 MiB upload arrives byte-exact" "\"body_sha256\": \"$want\"" \
+    curl_as --data-binary @"$E2E_TMP/upload.bin" http://api.test/echo
+expect "... also sent chunked" "\"body_sha256\": \"$want\"" \
+    curl_as -H "Transfer-Encoding: chunked" --data-binary @"$E2E_TMP/upload.bin" http://api.test/echo
+pattern_sha() { $PY -c "
+import hashlib
+block = bytes(range(256)) * 64
+n = $1
+data = (block * (n // len(block) + 1))[:n]
+print(hashlib.sha256(data).hexdigest())"; }
+big=$((10 * 1024 * 1024))
+check "a 10 MiB download arrives byte-exact" \
+    test "$(curl_as http://api.test/big?n=$big | sha256sum | cut -d' ' -f1)" = "$(pattern_sha $big)"
+check "... also when the upstream sends it chunked" \
+    test "$(curl_as http://api.test/chunked?n=$big | sha256sum | cut -d' ' -f1)" = "$(pattern_sha $big)"
+
+# ---- server-sent events: each event reaches the client before the next is sent ----
+sse() {
+    $PY - <<'PY'
+import json, socket, time
+s = socket.create_connection(("10.201.1.2", 80), timeout=5)
+s.sendall(b"GET /sse HTTP/1.1\r\nHost: api.test\r\nAccept: text/event-stream\r\n\r\n")
+buf, events = b"", []
+while len(events) < 5:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+    while b"data: event " in buf:
+        i = buf.index(b"data: event ")
+        j = buf.find(b"\n", i)
+        if j < 0:
+            break
+        sent = float(buf[i:j].split(b" at ")[1])
+        events.append((sent, time.time()))
+        buf = buf[j + 1:]
+print(json.dumps(events))
+assert len(events) == 5, events
+# Streaming, not buffering: the first event arrived before the last was sent.
+assert events[0][1] < events[4][0], events
+PY
+}
+check "five SSE events sent 200 ms apart arrive one by one" as_uid 1000 app bash -c "$(declare -f sse); PY=$PY; sse"
+
+# ---- WebSocket ----
+ws() {
+    $PY - <<'PY'
+import base64, os, socket
+s = socket.create_connection(("10.201.1.2", 80), timeout=5)
+key = base64.b64encode(os.urandom(16))
+s.sendall(b"GET /ws HTTP/1.1\r\nHost: api.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+          b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n")
+head = b""
+while b"\r\n\r\n" not in head:
+    head += s.recv(1)
+assert head.startswith(b"HTTP/1.1 101 "), head
+msg = b"hello through botbox"
+mask = os.urandom(4)
+s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+frame = s.recv(2)
+data = s.recv(frame[1] & 127)
+assert frame[0] == 0x81 and data == msg, (frame, data)
+print("echoed:", data.decode())
+PY
+}
+expect "a WebSocket echo round-trips" "echoed: hello through botbox" \
+    as_uid 1000 app bash -c "$(declare -f ws); PY=$PY; ws"
+
+# ---- keep-alive: one upstream connection serves many requests ----
+accepts() { curl_as http://api.test/count | $PY -c 'import json,sys; print(json.load(sys.stdin)["accepts"])'; }
+before=$(accepts)
+for i in $(seq 10); do curl_as -o /dev/null http://api.test/echo; done
+after=$(accepts)
+check "ten requests from ten client connections reuse the pooled upstream connection" \
+    test "$after" -eq "$before"
+out=$(curl_as http://api.test/echo http://api.test/echo http://api.test/echo -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n')
+check "three requests share one client connection (keep-alive towards the client)" \
+    test "$(echo $out)" = "1 0 0"
+
+# ---- other clients ----
+expect "python3 urllib works" "Bearer $SECRET" as_uid 1000 app $PY -c '
+import urllib.request
+print(urllib.request.urlopen("http://api.test/echo", timeout=5).read().decode())'
+expect "node fetch works" "Bearer $SECRET" as_uid 1000 app node -e '
+fetch("http://api.test/echo").then(r => r.text()).then(t => console.log(t))'
+
+# ---- audit ----
+check "every audit line is valid JSON with the REFERENCE fields" $PY - "$E2E_TMP/audit.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+http = [a for a in lines if a["event"] == "http"]
+assert len(http) >= 20, len(http)
+fields = {"ts", "event", "decision", "reason", "src", "dst", "request_id", "host", "method",
+          "path", "status", "bytes_in", "bytes_out", "duration_ms", "injected"}
+for a in http:
+    assert fields <= set(a), fields - set(a)
+    assert a["ts"].endswith("Z") and "T" in a["ts"]
+    assert a["decision"] in ("allow", "deny", "would_deny", "error")
+allowed = [a for a in http if a["decision"] == "allow" and a["host"] == "api.test"]
+assert allowed and all(a["injected"] == ["Authorization"] for a in allowed)
+assert any(a["rule"] == "api.test" and a["status"] == 200 for a in allowed)
+assert any(a["bytes_out"] >= 10 * 1024 * 1024 for a in allowed)
+PY
+check "the secret appears in no audit line" bash -c "! grep -q '$SECRET' $E2E_TMP/audit.jsonl"
+check "nor in botbox's output" bash -c "! grep -q '$SECRET' $E2E_TMP/serve.out"
+
+serve_stop
+finish
