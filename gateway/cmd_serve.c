@@ -87,8 +87,10 @@ static int run(const struct bb_config *c, struct bb_diag *diag)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* OpenSSL writes to sockets without MSG_NOSIGNAL: a peer that went away
+     * must cost an EPIPE, not the process. */
+    signal(SIGPIPE, SIG_IGN);
     if (w == NULL || prepare(&sh, c, diag) != 0)
         goto out;
     unsigned i;

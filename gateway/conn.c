@@ -59,6 +59,7 @@ void bb_conn_plain(struct bb_conn *c, int fd)
     c->fd = fd;
     c->ssl = NULL;
     c->want = 0;
+    c->failed = false;
 }
 
 /* ---- TLS ---- */
@@ -79,6 +80,7 @@ static ssize_t tls_result(struct bb_conn *c, int r)
         return BB_IO_EOF;
     default:
         ERR_clear_error(); /* the queue is per thread: leave it clean */
+        c->failed = true;
         return BB_IO_ERR;
     }
 }
@@ -102,7 +104,14 @@ static int tls_handshake(struct bb_conn *c)
 static void tls_close(struct bb_conn *c)
 {
     if (c->ssl != NULL) {
-        SSL_free(c->ssl); /* no close_notify round trip: the peer may be gone */
+        /* One close_notify, not waited for (the socket is nonblocking).
+         * Without it OpenSSL treats the session as possibly compromised and
+         * marks it not resumable (ssl_clear_bad_session), which is right
+         * only after an error. */
+        if (!c->failed && SSL_is_init_finished(c->ssl))
+            SSL_shutdown(c->ssl);
+        ERR_clear_error();
+        SSL_free(c->ssl);
         c->ssl = NULL;
     }
     plain_close(c);

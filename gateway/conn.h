@@ -31,6 +31,7 @@ struct bb_conn {
     int fd;
     SSL *ssl;      /* TLS only */
     uint32_t want; /* after a 0 return: EPOLLIN and/or EPOLLOUT */
+    bool failed;   /* an I/O error happened: the TLS session is not reused */
 };
 
 /* Wraps a connected (or connecting) nonblocking socket. */

@@ -35,6 +35,20 @@ struct bb_pool {
     size_t next_session;
 };
 
+static void session_store(struct bb_pool *p, const char *key, SSL_SESSION *s);
+
+/* OpenSSL hands over a resumable session here: with TLS 1.3 the tickets
+ * arrive after the handshake, so the session at handshake time would not
+ * resume. The connection is the SSL's app data. */
+static int on_new_session(SSL *ssl, SSL_SESSION *s)
+{
+    struct bb_upconn *u = SSL_get_app_data(ssl);
+    if (u == NULL)
+        return 0;
+    session_store(u->pool, u->key, s);
+    return 1; /* the cache keeps the reference */
+}
+
 SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -48,6 +62,7 @@ SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
     static const unsigned char alpn[] = "\x08http/1.1";
     SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, on_new_session);
     if (SSL_CTX_set_default_verify_paths(ctx) != 1)
         goto fail;
     if (cfg->upstream.ca_file[0] != '\0' &&
@@ -73,11 +88,9 @@ static SSL_SESSION *session_find(struct bb_pool *p, const char *key)
     return NULL;
 }
 
-static void session_store(struct bb_pool *p, const char *key, SSL *ssl)
+/* Takes ownership of s. */
+static void session_store(struct bb_pool *p, const char *key, SSL_SESSION *s)
 {
-    SSL_SESSION *s = SSL_get1_session(ssl);
-    if (s == NULL)
-        return;
     struct session *slot = NULL;
     for (size_t i = 0; i < BB_TLS_SESSIONS && slot == NULL; i++)
         if (p->sessions[i].s != NULL && strcmp(p->sessions[i].key, key) == 0)
@@ -134,6 +147,7 @@ struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8
     }
     u->pool = pool;
     u->state = BB_UP_CONNECTING;
+    SSL_set_app_data(u->conn.ssl, u);
     snprintf(u->key, sizeof(u->key), "%s", key);
     bb_buf_init(&u->in, BB_UPSTREAM_IN);
     bb_buf_init(&u->out, BB_UPSTREAM_OUT);
@@ -155,7 +169,6 @@ int bb_upstream_progress(struct bb_upconn *u)
         int r = bb_conn_handshake(&u->conn);
         if (r <= 0)
             return r;
-        session_store(u->pool, u->key, u->conn.ssl);
         u->state = BB_UP_READY;
     }
     return 1;

@@ -335,6 +335,9 @@ serve_start() {
 #   hang.test, wrongname.test, badcert.test      10.201.1.2
 #   loop.test 127.0.0.1, meta.test 169.254.169.254, mapped.test ::ffff:127.0.0.1
 #   unknown.test    allowed, but the resolver does not know it
+#   slow.test       10.201.1.3, an address of "up" that drops every SYN
+#   resume.test     10.201.1.2, allowed on port 9443 (scenario 34 runs
+#                   openssl s_server there)
 proxy_world() {
     topo_sidecar
     UP4=10.201.1.2
@@ -343,11 +346,12 @@ proxy_world() {
 
     # ---- the upstream world ----
     DEFAULT_SANS="DNS:api.test,DNS:scoped.test,DNS:nosecret.test,DNS:private.test,DNS:hang.test"
-    DEFAULT_SANS+=",DNS:loop.test,DNS:meta.test,DNS:mapped.test,IP:$UP4,IP:$UP6"
+    DEFAULT_SANS+=",DNS:loop.test,DNS:meta.test,DNS:mapped.test,DNS:resume.test,IP:$UP4,IP:$UP6"
     make_certs "$E2E_TMP/certs" default wrongname.test badcert.test
     dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
         private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
-        loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1
+        loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1 \
+        slow.test=10.201.1.3 resume.test=$UP4
     bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
         --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
     wait_ready upstream
@@ -357,7 +361,16 @@ proxy_world() {
     mkdir -p "/etc/netns/${NS[app]}"
     echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
     names="api.test scoped.test nosecret.test private.test hang.test wrongname.test badcert.test"
-    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test"
+    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test slow.test resume.test"
+    addr up lo 10.201.1.3/32
+    in_ns up nft -f - <<NFT
+table inet blackhole {
+    chain in {
+        type filter hook input priority 0;
+        ip daddr 10.201.1.3 tcp dport 443 drop
+    }
+}
+NFT
     mkdir -p "$E2E_TMP/secrets"
     printf '%s\n' "$SECRET" >"$E2E_TMP/secrets/api-key"
     touch "$E2E_TMP/audit.jsonl"
@@ -405,6 +418,8 @@ egress_policy:
     - { host: meta.test, action: allow, allow_private: true }
     - { host: mapped.test, action: allow, allow_private: true }
     - { host: unknown.test, action: allow, allow_private: true }
+    - { host: slow.test, action: allow, allow_private: true }
+    - { host: resume.test, action: allow, allow_private: true, allowed_ports: [9443] }
 YAML
     check "apply the sidecar ruleset" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
     serve_start app "$E2E_TMP/botbox.yaml"

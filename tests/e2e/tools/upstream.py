@@ -15,6 +15,8 @@ reached the upstream and what did not. Endpoints:
   /hang      accepts and never answers (until the client gives up)
   /ws        WebSocket echo (text and binary frames)
   /count     how many TCP connections this server has accepted
+  /flaky     answers the first request of a connection; closes the
+             connection, unanswered, on any later one (a keep-alive race)
 """
 import argparse
 import base64
@@ -77,6 +79,12 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def handle_any(self):
+        self.count = getattr(self, "count", 0) + 1
+        if self.path.startswith("/flaky") and self.count > 1:
+            record({"event": "flaky_drop", "path": self.path})
+            self.close_connection = True
+            self.connection.close()
+            return
         body = self.read_body()
         sni = getattr(self.connection, "bb_sni", None)
         record({"event": "request", "method": self.command, "path": self.path,

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Limits and connection management: request_header (408), connect (502),
+# idle keep-alive connections closed, max_connections (503), the single
+# retry on a pooled connection the upstream closed, and TLS sessions
+# resumed on new upstream connections.
+. "$(dirname "$0")/../lib.sh"
+
+proxy_world
+
+# client PY_BODY: a Python snippet run as the workload (uid 1000), with
+# socket/time imported and UP = the upstream address.
+client() {
+    as_uid 1000 app $PY -c "import socket, sys, time
+UP = '$UP4'
+$1"
+}
+
+# ---- request_header: a head that never completes ----
+expect "a head not complete within timeouts.request_header: 408 request timeout" \
+    "HTTP/1.1 408 Request Timeout" client '
+s = socket.create_connection((UP, 80), timeout=6)
+s.sendall(b"GET /echo HTTP/1.1\r\nHost: api.test\r\n")
+print(s.recv(4096).decode())'
+expect "... with body 'request timeout'" "request timeout" client '
+s = socket.create_connection((UP, 80), timeout=6)
+s.sendall(b"GET /echo HTTP/1.1\r\n")
+time.sleep(0.5)
+s.sendall(b"Host: api.test\r\n")
+print(s.recv(4096).decode())'
+
+# ---- connect: a destination that never answers the SYN ----
+start=$(date +%s%N)
+code=$(status http://slow.test/echo)
+elapsed=$((($(date +%s%N) - start) / 1000000))
+if [ "$code" = 502 ] && [ "$elapsed" -ge 1800 ] && [ "$elapsed" -lt 4500 ]; then
+    pass "an upstream that never accepts: 502 after timeouts.connect (${elapsed} ms)"
+else
+    fail "an upstream that never accepts: 502 after timeouts.connect" "status $code after $elapsed ms"
+fi
+
+# ---- idle keep-alive client connections are closed after timeouts.idle ----
+expect "an idle keep-alive connection is closed by botbox" "closed after idle" client '
+s = socket.create_connection((UP, 80), timeout=10)
+s.sendall(b"GET /echo HTTP/1.1\r\nHost: api.test\r\n\r\n")
+data = s.recv(65536)
+assert data.startswith(b"HTTP/1.1 200"), data[:40]
+start = time.time()
+while s.recv(65536):
+    pass
+print("closed after idle", round(time.time() - start, 1))'
+
+# ---- a pooled connection the upstream closed: one retry, idempotent only ----
+check "the first /flaky request opens a pooled connection" test "$(status http://api.test/flaky)" = 200
+check "the next one meets the closed connection and is retried: 200" \
+    test "$(status http://api.test/flaky)" = 200
+check "... the upstream dropped one request and served it again" \
+    bash -c "grep -c flaky_drop $E2E_TMP/upstream.log | grep -qx 1"
+status http://api.test/flaky >/dev/null # a fresh pooled connection again
+check "a POST is never retried: 502" test "$(status -X POST -d x http://api.test/flaky)" = 502
+
+# ---- TLS sessions: a new upstream connection resumes the last session ----
+# openssl s_server -www closes after every answer (so each request needs a
+# new connection) and says in its page whether the session was reused.
+bg up s_server openssl s_server -accept $UP4:9443 -cert "$E2E_TMP/certs/default.crt" \
+    -key "$E2E_TMP/certs/default.key" -www
+wait_for 5 bash -c "ip netns exec ${NS[up]} ss -tln | grep -q '$UP4:9443 '"
+expect "the first connection makes a new TLS session" "New, TLSv1.3" \
+    curl_as http://resume.test/ -H "Host: resume.test:9443"
+expect "the next connection resumes it" "Reused, TLSv1.3" \
+    curl_as http://resume.test/ -H "Host: resume.test:9443"
+
+# ---- max_connections ----
+serve_stop
+sed 's/^workers: 1$/workers: 1\nmax_connections: 2/' "$E2E_TMP/botbox.yaml" >"$E2E_TMP/small.yaml"
+chmod a+r "$E2E_TMP/small.yaml"
+serve_start app "$E2E_TMP/small.yaml"
+expect "over max_connections: 503 too many connections" "too many connections" client '
+held = [socket.create_connection((UP, 80), timeout=5) for _ in range(2)]
+time.sleep(0.3)
+third = socket.create_connection((UP, 80), timeout=5)
+print(third.recv(4096).decode())'
+expect "... and with them closed, connections are served again" '"method": "GET"' \
+    curl_as http://api.test/echo
+
+serve_stop
+finish
