@@ -96,6 +96,23 @@ int bb_cli_option(int argc, char **argv, int *i, const char *name, const char **
     return 1;
 }
 
+int bb_cli_config_only(int argc, char **argv, const char *cmd, const char **path)
+{
+    *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        int rc = bb_cli_option(argc, argv, &i, "--config", path);
+        if (rc < 0)
+            return bb_cli_usage(cmd, "--config needs a file name");
+        if (rc == 0 && argv[i][0] == '-')
+            return bb_cli_usage(cmd, "unknown option '%s'", argv[i]);
+        if (rc == 0)
+            return bb_cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    }
+    if (*path == NULL)
+        return bb_cli_usage(cmd, "--config FILE is required");
+    return 0;
+}
+
 int bb_cli_main(int argc, char **argv)
 {
     if (argc < 2) {

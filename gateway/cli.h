@@ -28,6 +28,10 @@ int bb_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
  * 0 when it is another argument, -1 when the value is missing. */
 int bb_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* Parses a command line that takes only --config FILE. Returns 0 with
+ * *path set, or prints the usage error and returns BB_EXIT_USAGE. */
+int bb_cli_config_only(int argc, char **argv, const char *cmd, const char **path);
+
 /* The subcommands (defined in their cmd_*.c files). */
 int bb_cmd_check(int argc, char **argv);
 extern const char bb_cmd_check_help[];

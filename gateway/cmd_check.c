@@ -31,18 +31,10 @@ static const char *env_lookup(const char *name)
 
 int bb_cmd_check(int argc, char **argv)
 {
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        int rc = bb_cli_option(argc, argv, &i, "--config", &path);
-        if (rc < 0)
-            return bb_cli_usage("check", "--config needs a file name");
-        if (rc == 0 && argv[i][0] == '-')
-            return bb_cli_usage("check", "unknown option '%s'", argv[i]);
-        if (rc == 0)
-            return bb_cli_usage("check", "unexpected argument '%s'", argv[i]);
-    }
-    if (path == NULL)
-        return bb_cli_usage("check", "--config FILE is required");
+    const char *path;
+    int usage = bb_cli_config_only(argc, argv, "check", &path);
+    if (usage != 0)
+        return usage;
     struct bb_diag *diag = bb_diag_new();
     if (diag == NULL) {
         fprintf(stderr, "botbox check: out of memory\n");

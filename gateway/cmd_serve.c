@@ -117,16 +117,10 @@ out:
 
 int bb_cmd_serve(int argc, char **argv)
 {
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        int rc = bb_cli_option(argc, argv, &i, "--config", &path);
-        if (rc < 0)
-            return bb_cli_usage("serve", "--config needs a file name");
-        if (rc == 0)
-            return bb_cli_usage("serve", "unknown option '%s'", argv[i]);
-    }
-    if (path == NULL)
-        return bb_cli_usage("serve", "--config FILE is required");
+    const char *path;
+    int usage = bb_cli_config_only(argc, argv, "serve", &path);
+    if (usage != 0)
+        return usage;
     struct bb_diag *diag = bb_diag_new();
     const struct bb_config *c = bb_config_load(path, env_lookup, diag);
     int status = BB_EXIT_FAIL;

@@ -3,6 +3,8 @@
  */
 #include "gateway/conn.h"
 
+#include "common/buf.h"
+
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -146,4 +148,36 @@ void bb_conn_close(struct bb_conn *c)
 {
     if (c->ops != NULL)
         c->ops->close(c);
+}
+
+ssize_t bb_conn_read_buf(struct bb_conn *c, struct bb_buf *b, size_t max, uint32_t *want)
+{
+    size_t room;
+    char *space = bb_buf_space(b, max, &room);
+    if (space == NULL)
+        return 0; /* full: the consumer drains it first */
+    ssize_t n = bb_conn_read(c, space, room);
+    if (n > 0) {
+        bb_buf_commit(b, (size_t)n);
+        *want = 0;
+    } else if (n == 0) {
+        *want = c->want;
+    }
+    return n;
+}
+
+int bb_conn_flush_buf(struct bb_conn *c, struct bb_buf *b, uint32_t *want)
+{
+    while (bb_buf_size(b) > 0) {
+        ssize_t n = bb_conn_write(c, bb_buf_head(b), bb_buf_size(b));
+        if (n == 0) {
+            *want = c->want;
+            return 0;
+        }
+        if (n < 0)
+            return BB_IO_ERR;
+        bb_buf_consume(b, (size_t)n);
+    }
+    *want = 0;
+    return 0;
 }

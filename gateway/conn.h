@@ -56,6 +56,16 @@ static inline int bb_conn_handshake(struct bb_conn *c)
     return c->ops->handshake(c);
 }
 
+struct bb_buf;
+
+/* Reads at most max bytes into b. Returns >0 bytes, 0 would block (*want
+ * set) or no room in b, <0 BB_IO_EOF / BB_IO_ERR. */
+ssize_t bb_conn_read_buf(struct bb_conn *c, struct bb_buf *b, size_t max, uint32_t *want);
+
+/* Writes out what b holds. Returns 0 (everything written, or would block
+ * with *want set) or BB_IO_ERR. */
+int bb_conn_flush_buf(struct bb_conn *c, struct bb_buf *b, uint32_t *want);
+
 /* Closes the socket and frees TLS state. Safe to call twice. */
 void bb_conn_close(struct bb_conn *c);
 

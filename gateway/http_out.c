@@ -3,31 +3,16 @@
  */
 #include "gateway/http_out.h"
 
+#include "common/hop.h"
 #include "gateway/secrets.h"
 #include "policy/host.h"
 
 #include <string.h>
 #include <strings.h>
 
-/* Hop-by-hop headers (RFC 9110 §7.6.1 plus the legacy ones): never
- * forwarded in either direction. */
-static const char *const hop_by_hop[] = {"connection",
-                                         "keep-alive",
-                                         "proxy-connection",
-                                         "proxy-authenticate",
-                                         "proxy-authorization",
-                                         "te",
-                                         "trailer",
-                                         "transfer-encoding",
-                                         "upgrade",
-                                         NULL};
-
 static bool is_hop_by_hop(const struct bb_hdr *x)
 {
-    for (size_t i = 0; hop_by_hop[i] != NULL; i++)
-        if (bb_hdr_is(x, hop_by_hop[i]))
-            return true;
-    return false;
+    return bb_is_hop_by_hop(x->name, x->name_len);
 }
 
 /* Is x named in any Connection header of h? */

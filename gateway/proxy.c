@@ -408,39 +408,15 @@ static void try_head(struct proxy *p)
 
 int proxy_flush_client(struct proxy *p)
 {
-    while (bb_buf_size(&p->cout) > 0) {
-        ssize_t n = bb_conn_write(&p->client, bb_buf_head(&p->cout), bb_buf_size(&p->cout));
-        if (n == 0) {
-            p->wr_want = p->client.want;
-            return 0;
-        }
-        if (n < 0)
-            return -1;
-        bb_buf_consume(&p->cout, (size_t)n);
-    }
-    p->wr_want = 0;
-    return 0;
+    return bb_conn_flush_buf(&p->client, &p->cout, &p->wr_want);
 }
 
 /* Reads what the state allows. Returns 1 data, 0 nothing now, -1 EOF or
  * error. */
 static int read_client(struct proxy *p)
 {
-    size_t room;
-    char *space = bb_buf_space(&p->cin, BB_PROXY_READ, &room);
-    if (space == NULL)
-        return 0; /* full: the state machine consumes first */
-    ssize_t n = bb_conn_read(&p->client, space, room);
-    if (n > 0) {
-        bb_buf_commit(&p->cin, (size_t)n);
-        p->rd_want = 0;
-        return 1;
-    }
-    if (n == 0) {
-        p->rd_want = p->client.want;
-        return 0;
-    }
-    return -1;
+    ssize_t n = bb_conn_read_buf(&p->client, &p->cin, BB_PROXY_READ, &p->rd_want);
+    return n > 0 ? 1 : n == 0 ? 0 : -1;
 }
 
 static void step(struct proxy *p)

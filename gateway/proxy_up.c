@@ -348,21 +348,13 @@ static void upstream_gone(struct proxy *p, bool clean_eof)
 static void read_upstream(struct proxy *p)
 {
     struct bb_upconn *u = p->up;
-    size_t room;
-    char *space = bb_buf_space(&u->in, BB_PROXY_READ, &room);
-    if (space == NULL)
+    ssize_t n = bb_conn_read_buf(&u->conn, &u->in, BB_PROXY_READ, &p->up_rd_want);
+    if (n == 0)
         return;
-    ssize_t n = bb_conn_read(&u->conn, space, room);
-    if (n == 0) {
-        p->up_rd_want = u->conn.want;
-        return;
-    }
     if (n < 0) {
         upstream_gone(p, n == BB_IO_EOF);
         return;
     }
-    p->up_rd_want = 0;
-    bb_buf_commit(&u->in, (size_t)n);
     if (p->resp_started && p->st == P_FORWARD)
         proxy_arm(p, cfg(p)->timeouts.idle_ms); /* body inactivity */
     process_response(p);
@@ -370,19 +362,7 @@ static void read_upstream(struct proxy *p)
 
 static int flush_upstream(struct proxy *p)
 {
-    struct bb_upconn *u = p->up;
-    while (bb_buf_size(&u->out) > 0) {
-        ssize_t n = bb_conn_write(&u->conn, bb_buf_head(&u->out), bb_buf_size(&u->out));
-        if (n == 0) {
-            p->up_wr_want = u->conn.want;
-            return 0;
-        }
-        if (n < 0)
-            return -1;
-        bb_buf_consume(&u->out, (size_t)n);
-    }
-    p->up_wr_want = 0;
-    return 0;
+    return bb_conn_flush_buf(&p->up->conn, &p->up->out, &p->up_wr_want);
 }
 
 static void connecting(struct proxy *p)

@@ -7,6 +7,7 @@
 #include "policy/config_int.h"
 
 #include "common/arena.h"
+#include "common/hop.h"
 #include "policy/path.h"
 
 #include <netinet/in.h>
@@ -17,20 +18,6 @@
 static const char *const action_names[] = {"deny", "allow", NULL};
 static const char *const tls_names[] = {"intercept", "passthrough", NULL};
 static const char *const proto_names[] = {"tcp", "udp", NULL};
-
-/* Header names a rewrite may never set (reserved or hop-by-hop), kept from
- * BotBox. */
-static const char *const reserved_headers[] = {"host",
-                                               "connection",
-                                               "keep-alive",
-                                               "proxy-connection",
-                                               "proxy-authenticate",
-                                               "proxy-authorization",
-                                               "te",
-                                               "trailer",
-                                               "transfer-encoding",
-                                               "upgrade",
-                                               NULL};
 
 /* ---- header rewrites ---- */
 
@@ -61,9 +48,9 @@ static const char *check_header_name(const char *name)
     for (const char *p = name; *p; p++)
         if (!is_tchar((unsigned char)*p))
             return "invalid header name";
-    for (size_t i = 0; reserved_headers[i] != NULL; i++)
-        if (strcasecmp(name, reserved_headers[i]) == 0)
-            return "header cannot be used in rewrites (reserved or hop-by-hop)";
+    /* Host is set by botbox; hop-by-hop headers never cross it. */
+    if (strcasecmp(name, "host") == 0 || bb_is_hop_by_hop(name, strlen(name)))
+        return "header cannot be used in rewrites (reserved or hop-by-hop)";
     return NULL;
 }
 
