@@ -7,8 +7,15 @@
 #include <strings.h>
 
 static const char *const hop_by_hop[] = {
-    "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-    "te",         "trailer",    "transfer-encoding", "upgrade",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
 };
 
 bool bb_is_hop_by_hop(const char *name, size_t len)

@@ -28,6 +28,46 @@ check "a 10 MiB download arrives byte-exact" \
 check "... also when the upstream sends it chunked" \
     test "$(curl_as http://api.test/chunked?n=$big | sha256sum | cut -d' ' -f1)" = "$(pattern_sha $big)"
 
+# ---- backpressure: a client that does not read does not grow botbox ----
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVE_PID/status"; }
+stall() {
+    $PY - "$1" <<'PY'
+import hashlib, socket, sys, time
+n = 64 * 1024 * 1024
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.connect(("10.201.1.2", 80))
+s.sendall(b"GET /big?n=%d HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n" % n)
+time.sleep(2.5)  # read nothing: botbox must stop reading the upstream
+open(sys.argv[1], "w").write("stalled\n")
+time.sleep(1.0)
+data = b""
+while True:
+    chunk = s.recv(1 << 20)
+    if not chunk:
+        break
+    data += chunk
+body = data.split(b"\r\n\r\n", 1)[1]
+print(len(body), hashlib.sha256(body).hexdigest())
+PY
+}
+before=$(rss_kib)
+marker=$E2E_TMP/stall-marker
+touch "$marker" && chmod 666 "$marker" && : >"$marker"
+as_uid 1000 app bash -c "$(declare -f stall); PY=$PY; stall $marker" >"$E2E_TMP/stall.out" 2>&1 &
+stall_pid=$!
+wait_for 10 grep -q stalled "$marker"
+during=$(rss_kib)
+wait "$stall_pid"
+growth=$((during - before))
+if [ "$growth" -lt 16384 ]; then
+    pass "a client that reads nothing of a 64 MiB response grows botbox by ${growth} KiB only"
+else
+    fail "a client that reads nothing of a 64 MiB response grows botbox by ${growth} KiB only"
+fi
+check "... and then receives all of it, byte-exact" \
+    test "$(cat "$E2E_TMP/stall.out")" = "$((64 * 1024 * 1024)) $(pattern_sha $((64 * 1024 * 1024)))"
+
 # ---- server-sent events: each event reaches the client before the next is sent ----
 sse() {
     $PY - <<'PY'
