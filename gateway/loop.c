@@ -21,6 +21,10 @@ struct deferred {
 struct bb_loop {
     int epfd;
     struct bb_io stop_io;
+    struct bb_io post_io;
+    pthread_mutex_t post_lock;
+    struct deferred *posted; /* under post_lock */
+    size_t nposted, capposted;
     volatile int stopping;
     uint64_t now;
     struct bb_timer **heap;
@@ -46,18 +50,82 @@ static void on_stop(struct bb_loop *l, struct bb_io *io, uint32_t events)
     l->stopping = 1;
 }
 
+static void run_posted(struct bb_loop *l);
+
+/* Runs what other threads posted, outside the lock. */
+static void on_post(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)events;
+    uint64_t v;
+    if (read(io->fd, &v, sizeof(v)) < 0) {
+        /* spurious wake-up: the queue below is what counts */
+    }
+    run_posted(l);
+}
+
+static void run_posted(struct bb_loop *l)
+{
+    pthread_mutex_lock(&l->post_lock);
+    struct deferred *tasks = l->posted;
+    size_t n = l->nposted;
+    l->posted = NULL;
+    l->nposted = l->capposted = 0;
+    pthread_mutex_unlock(&l->post_lock);
+    for (size_t i = 0; i < n; i++)
+        tasks[i].fn(l, tasks[i].arg);
+    free(tasks);
+}
+
+int bb_loop_post(struct bb_loop *l, bb_defer_cb fn, void *arg)
+{
+    pthread_mutex_lock(&l->post_lock);
+    if (l->nposted == l->capposted) {
+        size_t cap = l->capposted ? l->capposted * 2 : 16;
+        struct deferred *d = realloc(l->posted, cap * sizeof(*d));
+        if (d == NULL) {
+            pthread_mutex_unlock(&l->post_lock);
+            return -1;
+        }
+        l->posted = d;
+        l->capposted = cap;
+    }
+    l->posted[l->nposted++] = (struct deferred){fn, arg};
+    pthread_mutex_unlock(&l->post_lock);
+    uint64_t one = 1;
+    if (write(l->post_io.fd, &one, sizeof(one)) < 0) {
+        /* the counter is full: a wake-up is already pending */
+    }
+    return 0;
+}
+
+static int add_eventfd(struct bb_loop *l, struct bb_io *io, bb_io_cb cb)
+{
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd < 0)
+        return -1;
+    if (bb_loop_io_add(l, io, efd, EPOLLIN, cb) != 0) {
+        close(efd);
+        return -1;
+    }
+    return 0;
+}
+
 struct bb_loop *bb_loop_new(void)
 {
     struct bb_loop *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return NULL;
+    pthread_mutex_init(&l->post_lock, NULL);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
-    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (l->epfd < 0 || efd < 0 || bb_loop_io_add(l, &l->stop_io, efd, EPOLLIN, on_stop) != 0) {
-        if (efd >= 0)
-            close(efd);
+    if (l->epfd < 0 || add_eventfd(l, &l->stop_io, on_stop) != 0) {
         if (l->epfd >= 0)
             close(l->epfd);
+        free(l);
+        return NULL;
+    }
+    if (add_eventfd(l, &l->post_io, on_post) != 0) {
+        close(l->stop_io.fd);
+        close(l->epfd);
         free(l);
         return NULL;
     }
@@ -69,7 +137,12 @@ void bb_loop_free(struct bb_loop *l)
 {
     if (l == NULL)
         return;
+    run_posted(l); /* whatever was handed over late still runs (releases refs) */
+    bb_loop_run_deferred(l);
     close(l->stop_io.fd);
+    close(l->post_io.fd);
+    pthread_mutex_destroy(&l->post_lock);
+    free(l->posted);
     close(l->epfd);
     free(l->heap);
     free(l->defer);

@@ -10,13 +10,15 @@
  *    event of the current iteration has been handled; owners free
  *    themselves there, never inside their own I/O callback (an event for
  *    the same object may still be pending in this batch).
- *  - bb_loop_stop may be called from any thread.
+ *  - bb_loop_post and bb_loop_stop may be called from any thread; both wake
+ *    the loop through an eventfd.
  *
  * Error convention: 0 / -1 + errno.
  */
 #ifndef BB_LOOP_H
 #define BB_LOOP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +68,11 @@ static inline bool bb_timer_armed(const struct bb_timer *t)
 /* Runs fn(l, arg) after the current iteration's events. Returns -1 only on
  * out-of-memory. */
 int bb_loop_defer(struct bb_loop *l, bb_defer_cb fn, void *arg);
+
+/* Runs fn(l, arg) on the loop's own thread soon; callable from any thread
+ * (how the control thread hands snapshots and commands to workers).
+ * Returns 0, or -1 on out-of-memory. */
+int bb_loop_post(struct bb_loop *l, bb_defer_cb fn, void *arg);
 
 /* Runs the deferred queue now (teardown, after the last iteration). */
 void bb_loop_run_deferred(struct bb_loop *l);

@@ -42,9 +42,14 @@ static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap
     }
 }
 
+const struct bb_config *proxy_cfg(const struct proxy *p)
+{
+    return (p->snap != NULL ? p->snap : p->w->snap)->cfg;
+}
+
 static const struct bb_config *cfg(const struct proxy *p)
 {
-    return p->w->sh->cfg;
+    return proxy_cfg(p);
 }
 
 static void on_timer(struct bb_loop *l, struct bb_timer *t);
@@ -60,6 +65,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
 {
     (void)l;
     struct proxy *p = arg;
+    bb_snapshot_unref(p->snap);
     free(p->head);
     free(p->rhead);
     bb_buf_free(&p->cin);
@@ -106,7 +112,7 @@ static void reject_overload(int fd)
 
 void bb_proxy_accept(struct bb_worker *w, int fd)
 {
-    if (atomic_fetch_add(&w->sh->connections, 1) >= w->sh->cfg->max_connections) {
+    if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
         atomic_fetch_sub(&w->sh->connections, 1);
         reject_overload(fd);
         return;
@@ -181,6 +187,8 @@ static void audit(struct proxy *p)
 /* Forgets the finished request so the connection can read the next one. */
 static void reset_request(struct proxy *p)
 {
+    bb_snapshot_unref(p->snap);
+    p->snap = NULL;
     free(p->head);
     free(p->rhead);
     p->head = p->rhead = NULL;
@@ -316,7 +324,7 @@ static bool build_upstream_head(struct proxy *p)
     /* Credentials only on a real allow (never on would_deny). */
     struct bb_inject inj = {
         .rule = p->dec.verdict == BB_VERDICT_ALLOW ? p->dec.rule : NULL,
-        .secrets = p->w->sh->secrets,
+        .secrets = p->snap->secrets,
     };
     int rc = bb_http_write_request(&p->up_head, &p->req, &t, host_header, &inj, p->websocket,
                                    p->injected, &p->ninjected);
@@ -375,6 +383,7 @@ static void try_head(struct proxy *p)
         return;
     p->rid = bb_worker_request_id(p->w);
     p->t0 = bb_loop_now(p->w->loop);
+    p->snap = bb_snapshot_ref(p->w->snap);
     if (end == -1) {
         proxy_fail(p, 400, "bad request", "bad_request");
         return;

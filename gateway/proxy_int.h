@@ -33,6 +33,7 @@
 #include "gateway/proxy.h"
 #include "gateway/upstream.h"
 #include "gateway/resolver.h"
+#include "gateway/snapshot.h"
 #include "gateway/worker.h"
 #include "policy/path.h"
 #include "policy/policy.h"
@@ -66,7 +67,8 @@ struct proxy {
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
 
     /* the current request */
-    char *head; /* a copy of the head bytes: req points into it */
+    struct bb_snapshot *snap; /* pinned from the head until the request ends */
+    char *head;               /* a copy of the head bytes: req points into it */
     llhttp_t reqp;
     struct bb_http_head req;
     struct bb_http_body reqbody;
@@ -100,6 +102,9 @@ struct proxy {
     int status;
     const char *decision, *reason;
 };
+
+/* The config a request sees: its pinned snapshot's, else the worker's. */
+const struct bb_config *proxy_cfg(const struct proxy *p);
 
 /* ---- proxy.c ---- */
 void proxy_update(struct proxy *p);

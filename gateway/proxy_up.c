@@ -19,7 +19,7 @@ static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
 
 static const struct bb_config *cfg(const struct proxy *p)
 {
-    return p->w->sh->cfg;
+    return proxy_cfg(p);
 }
 
 static struct proxy *owner_of(struct bb_io *io)

@@ -26,6 +26,7 @@ struct entry {
 struct bb_secrets {
     struct entry *e;
     size_t n;
+    bool dir_ok;
 };
 
 static int add_name(struct bb_secrets *s, const char *name)
@@ -131,6 +132,7 @@ struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *
         bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir, strerror(errno));
         return s;
     }
+    s->dir_ok = true;
     for (size_t i = 0; i < s->n; i++)
         load_one(&s->e[i], root, cfg->secrets_dir, diag);
     return s;
@@ -165,4 +167,23 @@ size_t bb_secrets_missing(const struct bb_secrets *s)
     for (size_t i = 0; i < s->n; i++)
         n += s->e[i].value == NULL;
     return n;
+}
+
+bool bb_secrets_dir_ok(const struct bb_secrets *s)
+{
+    return s->dir_ok;
+}
+
+bool bb_secrets_equal(const struct bb_secrets *a, const struct bb_secrets *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct entry *x = &a->e[i], *y = &b->e[i];
+        if (strcmp(x->name, y->name) != 0 || (x->value == NULL) != (y->value == NULL))
+            return false;
+        if (x->value != NULL && (x->len != y->len || memcmp(x->value, y->value, x->len) != 0))
+            return false;
+    }
+    return true;
 }

@@ -14,6 +14,7 @@
 #ifndef BB_SECRETS_H
 #define BB_SECRETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define BB_SECRET_MAX_BYTES (1u << 20) /* larger files are skipped with a warning */
@@ -35,5 +36,12 @@ const char *bb_secrets_get(const struct bb_secrets *s, const char *name, size_t 
 
 /* How many referenced secrets are absent (0 = ready). */
 size_t bb_secrets_missing(const struct bb_secrets *s);
+
+/* False when secrets_dir itself could not be resolved (a reload that sees
+ * this keeps the previous values). */
+bool bb_secrets_dir_ok(const struct bb_secrets *s);
+
+/* Same names, same values (nothing to publish). */
+bool bb_secrets_equal(const struct bb_secrets *a, const struct bb_secrets *b);
 
 #endif

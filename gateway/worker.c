@@ -10,6 +10,7 @@
 
 #include "gateway/proxy.h"
 #include "gateway/resolver.h"
+#include "gateway/snapshot.h"
 #include "gateway/upstream.h"
 #include "policy/config.h"
 
@@ -118,10 +119,11 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
 
 int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
 {
-    const struct bb_config *c = sh->cfg;
+    const struct bb_config *c = sh->boot_cfg;
     memset(w, 0, sizeof(*w));
     w->id = id;
     w->sh = sh;
+    w->snap = bb_snapshot_ref(sh->current);
     w->loop = bb_loop_new();
     if (w->loop == NULL)
         return -1;
@@ -173,6 +175,38 @@ void bb_worker_stop(struct bb_worker *w)
     }
     bb_loop_free(w->loop);
     w->loop = NULL;
+    bb_snapshot_unref(w->snap);
+    w->snap = NULL;
+}
+
+struct install {
+    struct bb_worker *w;
+    struct bb_snapshot *snap;
+};
+
+/* On the worker's thread: requests in flight keep the snapshot they pinned;
+ * new ones get this one. */
+static void do_install(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct install *in = arg;
+    struct bb_snapshot *old = in->w->snap;
+    in->w->snap = in->snap;
+    bb_snapshot_unref(old);
+    free(in);
+}
+
+void bb_worker_install(struct bb_worker *w, struct bb_snapshot *snap)
+{
+    struct install *in = malloc(sizeof(*in));
+    if (in != NULL) {
+        in->w = w; /* filled before posting: the worker may run it at once */
+        in->snap = snap;
+    }
+    if (in == NULL || bb_loop_post(w->loop, do_install, in) != 0) {
+        free(in);
+        bb_snapshot_unref(snap); /* XXX: out of memory: the worker keeps the old one */
+    }
 }
 
 uint64_t bb_worker_request_id(struct bb_worker *w)

@@ -24,10 +24,14 @@ struct bb_audit;
 struct bb_resolver;
 struct bb_pool;
 
+struct bb_snapshot;
+
 /* Process-wide state shared by the workers. */
 struct bb_shared {
-    const struct bb_config *cfg;
-    const struct bb_secrets *secrets;
+    /* The config serve started with: listeners, workers, resolver and pool
+     * settings come from it and change only with a restart. */
+    const struct bb_config *boot_cfg;
+    struct bb_snapshot *current; /* the control thread's; workers get refs */
     SSL_CTX *client_tls;
     struct bb_audit *audit;
     atomic_uint connections; /* open client connections, all workers */
@@ -52,7 +56,8 @@ struct bb_worker {
     size_t nlisteners;
     struct bb_timer accept_pause;
     uint64_t next_request;
-    struct proxy *proxies; /* live client connections (closed at stop) */
+    struct proxy *proxies;    /* live client connections (closed at stop) */
+    struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
     pthread_t thread;
     bool started;
 };
@@ -66,6 +71,9 @@ int bb_worker_start(struct bb_worker *w);
 
 /* Asks the loop to stop (any thread), then joins and frees. */
 void bb_worker_stop(struct bb_worker *w);
+
+/* Hands the worker a new snapshot (takes one reference); any thread. */
+void bb_worker_install(struct bb_worker *w, struct bb_snapshot *snap);
 
 /* A fresh request id: worker id in the top byte, a counter below. */
 uint64_t bb_worker_request_id(struct bb_worker *w);

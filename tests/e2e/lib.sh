@@ -428,6 +428,8 @@ YAML
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }
+# status_is CODE URL [curl args]: the status code is CODE
+status_is() { [ "$(status "${@:2}")" = "$1" ]; }
 # upstream_saw PATTERN: the upstream log has a matching request
 upstream_saw() { grep '"event": "request"' "$E2E_TMP/upstream.log" | grep -qE -- "$1"; }
 requests() { grep -c '"event": "request"' "$E2E_TMP/upstream.log"; }

@@ -176,8 +176,35 @@ static void test_missing_dir(void **state)
     struct bb_diag *d = bb_diag_new();
     struct bb_secrets *s = bb_secrets_load(c, d);
     assert_int_equal(bb_secrets_missing(s), 1);
+    assert_false(bb_secrets_dir_ok(s)); /* a reload keeps the last good values */
     assert_true(tu_has(d, BB_DIAG_WARNING, "secrets_dir /tmp/bb-no-such-dir"));
     bb_secrets_free(s);
+    bb_diag_free(d);
+    bb_config_free(c);
+}
+
+/* What the reloader compares before publishing a new snapshot. */
+static void test_equal(void **state)
+{
+    (void)state;
+    put("a", "one\n", 4);
+    const char *refs[] = {"a", "b"};
+    const struct bb_config *c = config(refs, 2);
+    struct bb_diag *d = bb_diag_new();
+    struct bb_secrets *s1 = bb_secrets_load(c, d), *s2 = bb_secrets_load(c, d);
+    assert_true(bb_secrets_dir_ok(s1));
+    assert_true(bb_secrets_equal(s1, s2));
+    put("a", "two\n", 4); /* same length, other value */
+    struct bb_secrets *s3 = bb_secrets_load(c, d);
+    assert_false(bb_secrets_equal(s1, s3));
+    put("b", "x", 1); /* one that was absent appears */
+    struct bb_secrets *s4 = bb_secrets_load(c, d);
+    assert_false(bb_secrets_equal(s3, s4));
+    assert_int_equal(bb_secrets_missing(s4), 0);
+    bb_secrets_free(s1);
+    bb_secrets_free(s2);
+    bb_secrets_free(s3);
+    bb_secrets_free(s4);
     bb_diag_free(d);
     bb_config_free(c);
 }
@@ -190,6 +217,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oversized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_injection_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_equal, setup, teardown),
     };
     return cmocka_run_group_tests_name("gateway/secrets", tests, NULL, NULL);
 }

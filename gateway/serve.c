@@ -1,0 +1,315 @@
+/*
+ * The daemon's control thread (see serve.h): start-up, the control loop,
+ * reloads and shutdown. Workers never block on it: it only posts them new
+ * snapshots.
+ */
+#include "gateway/serve.h"
+
+#include "common/diag.h"
+#include "common/macros.h"
+#include "gateway/audit.h"
+#include "gateway/loop.h"
+#include "gateway/resolver.h"
+#include "gateway/secrets.h"
+#include "gateway/snapshot.h"
+#include "gateway/upstream.h"
+#include "gateway/worker.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define INOTIFY_BUF 4096
+
+struct serve {
+    const char *path;
+    char cfg_dir[PATH_MAX], cfg_name[NAME_MAX + 1];
+    bb_getenv_fn env;
+    struct bb_shared sh;
+    struct bb_cfgref *boot_ref; /* keeps sh.boot_cfg alive across reloads */
+    struct bb_worker *w;
+    unsigned nworkers;
+    struct bb_loop *loop;
+    struct bb_io sig_io, ino_io;
+    int cfg_wd, sec_wd;
+    struct bb_timer cfg_debounce, sec_debounce, rescan;
+    uint64_t generation;
+    int status;
+};
+
+/* ---- publishing ---- */
+
+/* Makes (cfgref, secrets) the current snapshot everywhere. */
+static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets *secrets)
+{
+    struct bb_snapshot *snap = bb_snapshot_new(cfgref, secrets, ++s->generation);
+    if (snap == NULL)
+        return; /* XXX: out of memory: the running snapshot stays */
+    struct bb_snapshot *old = s->sh.current;
+    s->sh.current = snap;
+    for (unsigned i = 0; i < s->nworkers; i++)
+        bb_worker_install(&s->w[i], bb_snapshot_ref(snap));
+    bb_snapshot_unref(old);
+}
+
+static void print_diag(struct bb_diag *d)
+{
+    bb_diag_print(d, stderr);
+    bb_diag_clear(d);
+}
+
+/* ---- reloads ---- */
+
+static void reload_secrets(struct serve *s)
+{
+    struct bb_diag *d = bb_diag_new();
+    struct bb_snapshot *cur = s->sh.current;
+    struct bb_secrets *sec = d ? bb_secrets_load(cur->cfg, d) : NULL;
+    if (sec == NULL || !bb_secrets_dir_ok(sec) || bb_secrets_equal(sec, cur->secrets)) {
+        /* Unchanged, or the directory is unreadable: the last good values
+         * stay (a vanished directory is not a change to act on). */
+        bb_secrets_free(sec);
+        bb_diag_free(d);
+        return;
+    }
+    print_diag(d);
+    bb_diag_free(d);
+    size_t missing = bb_secrets_missing(sec);
+    publish(s, cur->cfgref, sec);
+    bb_audit_event(s->sh.audit, "secrets", missing ? "error" : "allow",
+                   missing ? "reloaded; referenced secrets missing" : "reloaded");
+}
+
+static void reload_config(struct serve *s, const char *why)
+{
+    struct bb_diag *d = bb_diag_new();
+    if (d == NULL)
+        return;
+    const struct bb_config *c = bb_config_load(s->path, s->env, d);
+    if (c == NULL) {
+        fprintf(stderr, "botbox: config reload (%s) failed; the running config stays\n", why);
+        const char *first = bb_diag_count(d) ? bb_diag_text(d, 0) : "invalid config";
+        bb_audit_event(s->sh.audit, "config", "error", first);
+        print_diag(d);
+        bb_diag_free(d);
+        return;
+    }
+    struct bb_secrets *sec = bb_secrets_load(c, d);
+    struct bb_cfgref *ref = bb_cfgref_new(c);
+    print_diag(d);
+    bb_diag_free(d);
+    if (sec == NULL || ref == NULL) {
+        bb_secrets_free(sec);
+        if (ref != NULL)
+            bb_cfgref_unref(ref);
+        else
+            bb_config_free(c);
+        return;
+    }
+    publish(s, ref, sec);
+    bb_cfgref_unref(ref); /* the snapshot holds it now */
+    fprintf(stderr, "botbox: config reloaded (%s)\n", why);
+    bb_audit_event(s->sh.audit, "config", "allow", "reloaded");
+}
+
+/* ---- watches ---- */
+
+static void watch_secrets(struct serve *s)
+{
+    int fd = s->ino_io.fd;
+    if (s->sec_wd >= 0)
+        return;
+    s->sec_wd = inotify_add_watch(fd, s->sh.current->cfg->secrets_dir,
+                                  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+                                      IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
+                                      IN_MOVE_SELF | IN_ONLYDIR);
+}
+
+static void on_cfg_debounce(struct bb_loop *l, struct bb_timer *t)
+{
+    (void)l;
+    reload_config(BB_CONTAINER_OF(t, struct serve, cfg_debounce), "config file changed");
+}
+
+static void on_sec_debounce(struct bb_loop *l, struct bb_timer *t)
+{
+    (void)l;
+    reload_secrets(BB_CONTAINER_OF(t, struct serve, sec_debounce));
+}
+
+static void on_rescan(struct bb_loop *l, struct bb_timer *t)
+{
+    struct serve *s = BB_CONTAINER_OF(t, struct serve, rescan);
+    watch_secrets(s); /* a directory created after start */
+    reload_secrets(s);
+    bb_loop_timer_set(l, t, BB_SECRETS_RESCAN_MS, on_rescan);
+}
+
+static void on_inotify(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)events;
+    struct serve *s = BB_CONTAINER_OF(io, struct serve, ino_io);
+    _Alignas(struct inotify_event) char buf[INOTIFY_BUF];
+    ssize_t n = read(io->fd, buf, sizeof(buf));
+    for (ssize_t off = 0; off < n;) {
+        const struct inotify_event *e = (const struct inotify_event *)(void *)(buf + off);
+        off += (ssize_t)(sizeof(*e) + e->len);
+        if (e->wd == s->sec_wd) {
+            if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+                s->sec_wd = -1; /* gone: the rescan timer watches for it */
+            bb_loop_timer_set(l, &s->sec_debounce, BB_SECRETS_DEBOUNCE_MS, on_sec_debounce);
+        } else if (e->wd == s->cfg_wd && e->len > 0 &&
+                   (strcmp(e->name, s->cfg_name) == 0 || strcmp(e->name, "..data") == 0)) {
+            /* The file itself, or a Kubernetes ConfigMap's ..data swap. */
+            bb_loop_timer_set(l, &s->cfg_debounce, BB_CONFIG_DEBOUNCE_MS, on_cfg_debounce);
+        }
+    }
+}
+
+static void on_signal(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)events;
+    struct serve *s = BB_CONTAINER_OF(io, struct serve, sig_io);
+    struct signalfd_siginfo si;
+    while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGHUP) {
+            reload_config(s, "SIGHUP");
+            continue;
+        }
+        bb_audit_event(s->sh.audit, "lifecycle", "allow",
+                       si.ssi_signo == SIGINT ? "sigint" : "sigterm");
+        bb_loop_stop(l);
+    }
+}
+
+static int setup_control(struct serve *s, const sigset_t *set)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s", s->path);
+    snprintf(s->cfg_dir, sizeof(s->cfg_dir), "%s", dirname(tmp));
+    snprintf(tmp, sizeof(tmp), "%s", s->path);
+    snprintf(s->cfg_name, sizeof(s->cfg_name), "%s", basename(tmp));
+    s->loop = bb_loop_new();
+    int sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+    int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (s->loop == NULL || sfd < 0 || ifd < 0 ||
+        bb_loop_io_add(s->loop, &s->sig_io, sfd, EPOLLIN, on_signal) != 0 ||
+        bb_loop_io_add(s->loop, &s->ino_io, ifd, EPOLLIN, on_inotify) != 0) {
+        fprintf(stderr, "botbox: control loop: %s\n", strerror(errno));
+        return -1;
+    }
+    s->cfg_wd = inotify_add_watch(ifd, s->cfg_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+    s->sec_wd = -1;
+    watch_secrets(s);
+    bb_loop_timer_set(s->loop, &s->rescan, BB_SECRETS_RESCAN_MS, on_rescan);
+    return 0;
+}
+
+static void teardown_control(struct serve *s)
+{
+    if (s->loop == NULL)
+        return;
+    if (s->sig_io.added) {
+        bb_loop_io_del(s->loop, &s->sig_io);
+        close(s->sig_io.fd);
+    }
+    if (s->ino_io.added) {
+        bb_loop_io_del(s->loop, &s->ino_io);
+        close(s->ino_io.fd);
+    }
+    bb_loop_free(s->loop);
+}
+
+/* ---- start and stop ---- */
+
+static unsigned worker_count(const struct bb_config *c)
+{
+    if (c->workers > 0)
+        return c->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n <= BB_MAX_WORKERS ? (unsigned)n : 1;
+}
+
+/* Takes over boot: from here on it is freed with its last reference. */
+static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag *diag)
+{
+    s->boot_ref = bb_cfgref_new(boot);
+    if (s->boot_ref == NULL) {
+        bb_config_free(boot);
+        return -1;
+    }
+    s->sh.boot_cfg = boot;
+    s->sh.client_tls = bb_upstream_tls_ctx(boot);
+    s->sh.audit = bb_audit_open(boot, diag);
+    struct bb_secrets *sec = bb_secrets_load(boot, diag);
+    s->sh.current = sec ? bb_snapshot_new(s->boot_ref, sec, ++s->generation) : NULL;
+    if (bb_resolver_global_init() != 0)
+        bb_diag_add(diag, BB_DIAG_ERROR, "resolver: initialisation failed");
+    if (s->sh.current != NULL && bb_secrets_missing(s->sh.current->secrets) > 0)
+        bb_diag_add(diag, BB_DIAG_WARNING,
+                    "%zu referenced secret(s) missing in %s: requests that need them get 500",
+                    bb_secrets_missing(s->sh.current->secrets), boot->secrets_dir);
+    return s->sh.current && s->sh.client_tls && s->sh.audit && bb_diag_errors(diag) == 0 ? 0
+                                                                                        : -1;
+}
+
+static int start_workers(struct serve *s)
+{
+    s->nworkers = worker_count(s->sh.boot_cfg);
+    s->w = calloc(s->nworkers, sizeof(*s->w));
+    if (s->w == NULL)
+        return -1;
+    for (unsigned i = 0; i < s->nworkers; i++)
+        if (bb_worker_init(&s->w[i], i, &s->sh) != 0)
+            return -1;
+    for (unsigned i = 0; i < s->nworkers; i++)
+        if (bb_worker_start(&s->w[i]) != 0)
+            return -1;
+    return 0;
+}
+
+static void stop_all(struct serve *s)
+{
+    for (unsigned i = 0; s->w != NULL && i < s->nworkers; i++)
+        bb_worker_stop(&s->w[i]);
+    free(s->w);
+    teardown_control(s);
+    bb_snapshot_unref(s->sh.current);
+    bb_audit_free(s->sh.audit);
+    SSL_CTX_free(s->sh.client_tls);
+    bb_cfgref_unref(s->boot_ref); /* the boot config outlives every worker */
+}
+
+int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot,
+             struct bb_diag *diag)
+{
+    struct serve s = {.path = path, .env = env, .status = 1};
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    /* Blocked before any thread exists, so only the signalfd sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* OpenSSL writes to sockets without MSG_NOSIGNAL: a peer that went away
+     * must cost an EPIPE, not the process. */
+    signal(SIGPIPE, SIG_IGN);
+    int ok = prepare(&s, boot, diag) == 0 && start_workers(&s) == 0 &&
+             setup_control(&s, &set) == 0;
+    print_diag(diag);
+    if (ok) {
+        fprintf(stderr, "botbox %s: serving on port %u with %u worker(s)\n", BB_VERSION,
+                boot->listen_port, s.nworkers);
+        bb_audit_event(s.sh.audit, "lifecycle", "allow", "started");
+        s.status = bb_loop_run(s.loop) == 0 ? 0 : 1;
+    }
+    stop_all(&s);
+    return s.status;
+}

@@ -1,0 +1,64 @@
+/*
+ * Snapshot reference counting (see snapshot.h).
+ */
+#include "gateway/snapshot.h"
+
+#include "gateway/secrets.h"
+#include "policy/config.h"
+
+#include <stdlib.h>
+
+struct bb_cfgref {
+    atomic_uint refs;
+    const struct bb_config *cfg;
+};
+
+struct bb_cfgref *bb_cfgref_new(const struct bb_config *cfg)
+{
+    struct bb_cfgref *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    atomic_init(&c->refs, 1);
+    c->cfg = cfg;
+    return c;
+}
+
+void bb_cfgref_unref(struct bb_cfgref *c)
+{
+    if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1) {
+        bb_config_free(c->cfg);
+        free(c);
+    }
+}
+
+struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets *secrets,
+                                    uint64_t generation)
+{
+    struct bb_snapshot *s = malloc(sizeof(*s));
+    if (s == NULL) {
+        bb_secrets_free(secrets);
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    atomic_fetch_add(&cfgref->refs, 1);
+    s->cfgref = cfgref;
+    s->cfg = cfgref->cfg;
+    s->secrets = secrets;
+    s->generation = generation;
+    return s;
+}
+
+struct bb_snapshot *bb_snapshot_ref(struct bb_snapshot *s)
+{
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    return s;
+}
+
+void bb_snapshot_unref(struct bb_snapshot *s)
+{
+    if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    bb_secrets_free((struct bb_secrets *)s->secrets);
+    bb_cfgref_unref(s->cfgref);
+    free(s);
+}

@@ -1,0 +1,44 @@
+/*
+ * Snapshots: the one piece of shared mutable state (DESIGN §3). A snapshot
+ * is an immutable bundle of config and secrets with a reference count.
+ * The control thread builds a new one on every reload and hands it to each
+ * worker (bb_loop_post); a worker keeps one reference to its current
+ * snapshot, and every request pins the snapshot it started with until it
+ * ends, so work in flight never sees a half-applied reload. The last
+ * reference frees it (secrets wiped).
+ *
+ * The config inside is itself shared by reference: a secrets reload makes a
+ * new snapshot around the same config.
+ */
+#ifndef BB_SNAPSHOT_H
+#define BB_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct bb_config;
+struct bb_secrets;
+struct bb_cfgref;
+
+struct bb_snapshot {
+    atomic_uint refs;
+    uint64_t generation;
+    const struct bb_config *cfg;
+    const struct bb_secrets *secrets;
+    struct bb_cfgref *cfgref;
+};
+
+/* A shared handle on a config (frees it with the last reference). */
+struct bb_cfgref *bb_cfgref_new(const struct bb_config *cfg);
+
+/* A snapshot of cfgref's config with `secrets` (ownership of secrets passes
+ * to the snapshot; cfgref gains a reference). One reference, the caller's.
+ * NULL on out-of-memory (secrets then freed). */
+struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets *secrets,
+                                    uint64_t generation);
+
+struct bb_snapshot *bb_snapshot_ref(struct bb_snapshot *s);
+void bb_snapshot_unref(struct bb_snapshot *s);
+void bb_cfgref_unref(struct bb_cfgref *c);
+
+#endif
