@@ -22,6 +22,7 @@
 
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
 static void step(struct proxy *p);
+static void head_begins(struct proxy *p);
 
 /* ---- helpers ---- */
 
@@ -94,6 +95,7 @@ void proxy_close(struct proxy *p)
     bb_loop_io_del(l, &p->io);
     bb_conn_close(&p->client);
     atomic_fetch_sub(&p->w->sh->connections, 1);
+    bb_metrics_connections(p->w->metrics, BB_ML_PROXY, -1);
     if (bb_loop_defer(l, free_proxy, p) != 0)
         free_proxy(l, p); /* nothing else can refer to it any more */
 }
@@ -147,6 +149,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd)
     if (w->proxies != NULL)
         w->proxies->prev = p;
     w->proxies = p;
+    bb_metrics_connections(w->metrics, BB_ML_PROXY, +1);
     proxy_arm(p, cfg(p)->timeouts.request_header_ms);
 }
 
@@ -156,10 +159,46 @@ void bb_proxy_close_all(struct bb_worker *w)
         proxy_close(w->proxies);
 }
 
-/* ---- the audit line and request end ---- */
+/* ---- the audit line, metrics and request end ---- */
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The host label: the matched rule's, else by the decision (bounded: no
+ * name the workload sends ever becomes a label). */
+static uint16_t host_label(const struct proxy *p, enum bb_m_decision d)
+{
+    const struct bb_rule *r = p->dec.rule;
+    if (r == bb_policy_default_rule())
+        return BB_LABEL_DEFAULT_ALLOW;
+    if (r != NULL && p->snap != NULL && p->snap->labels != NULL)
+        return p->snap->labels[r - p->snap->cfg->egress.rules]; /* a rule of that config */
+    if (r != NULL)
+        return BB_LABEL_OTHER;
+    return d == BB_MD_ALLOW ? BB_LABEL_DEFAULT_ALLOW : BB_LABEL_DENIED;
+}
+
+static void count(struct proxy *p)
+{
+    enum bb_m_decision d = bb_metrics_decision(p->decision);
+    struct bb_metrics_request m = {
+        .label = host_label(p, d),
+        .decision = d,
+        .status = p->status,
+        .upstream_error = p->status == 502 || p->status == 504,
+        .duration_us = mono_us() - p->t0_us,
+        .rewrites = d == BB_MD_ALLOW ? (unsigned)p->ninjected : 0,
+    };
+    bb_metrics_request(p->w->metrics, &m);
+}
 
 static void audit(struct proxy *p)
 {
+    count(p);
     const struct bb_rule *r = p->dec.rule;
     struct bb_audit_http e = {
         .decision = p->decision ? p->decision : "error",
@@ -196,7 +235,7 @@ static void reset_request(struct proxy *p)
     memset(&p->resp, 0, sizeof(p->resp));
     memset(&p->host, 0, sizeof(p->host));
     memset(&p->dec, 0, sizeof(p->dec));
-    p->req_done = p->resp_started = p->resp_done = p->websocket = false;
+    p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
     p->path_len = p->ninjected = 0;
     p->bytes_in = p->bytes_out = 0;
     p->status = p->attempts = 0;
@@ -217,10 +256,12 @@ void proxy_request_done(struct proxy *p)
         return;
     }
     p->st = P_HEAD;
-    proxy_arm(p,
-              bb_buf_size(&p->cin) ? cfg(p)->timeouts.request_header_ms : cfg(p)->timeouts.idle_ms);
-    if (bb_buf_size(&p->cin) > 0)
-        step(p); /* a pipelined request is already here */
+    if (bb_buf_size(&p->cin) == 0) {
+        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        return;
+    }
+    head_begins(p); /* a pipelined request is already here */
+    step(p);
 }
 
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason)
@@ -375,6 +416,17 @@ static void handle_request(struct proxy *p)
     proxy_go_upstream(p);
 }
 
+/* The first bytes of a request head arrived: the request's clock starts,
+ * and the whole head must follow within request_header (re-arming on
+ * every read would let a client trickle bytes forever). */
+static void head_begins(struct proxy *p)
+{
+    p->head_started = true;
+    p->t0 = bb_loop_now(p->w->loop);
+    p->t0_us = mono_us();
+    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+}
+
 /* Looks for a complete head in cin; checks and parses it. */
 static void try_head(struct proxy *p)
 {
@@ -382,7 +434,6 @@ static void try_head(struct proxy *p)
     if (end == 0)
         return;
     p->rid = bb_worker_request_id(p->w);
-    p->t0 = bb_loop_now(p->w->loop);
     p->snap = bb_snapshot_ref(p->w->snap);
     if (end == -1) {
         proxy_fail(p, 400, "bad request", "bad_request");
@@ -494,8 +545,8 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
             proxy_close(p);
             return;
         }
-        if (r > 0 && p->st == P_HEAD && p->head == NULL)
-            proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+        if (r > 0 && p->st == P_HEAD && !p->head_started)
+            head_begins(p);
         step(p);
     }
     if (!p->dead)

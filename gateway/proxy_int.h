@@ -30,6 +30,7 @@
 #include "gateway/http_body.h"
 #include "gateway/http_out.h"
 #include "gateway/loop.h"
+#include "gateway/metrics.h"
 #include "gateway/proxy.h"
 #include "gateway/upstream.h"
 #include "gateway/resolver.h"
@@ -67,6 +68,7 @@ struct proxy {
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
 
     /* the current request */
+    bool head_started;        /* bytes of this request's head arrived */
     struct bb_snapshot *snap; /* pinned from the head until the request ends */
     char *head;               /* a copy of the head bytes: req points into it */
     llhttp_t reqp;
@@ -99,6 +101,7 @@ struct proxy {
 
     /* for the audit line */
     uint64_t rid, t0, bytes_in, bytes_out;
+    uint64_t t0_us; /* for the duration histogram */
     int status;
     const char *decision, *reason;
 };

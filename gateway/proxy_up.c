@@ -369,6 +369,8 @@ static void connecting(struct proxy *p)
 {
     struct bb_upconn *u = p->up;
     int r = bb_upstream_progress(u);
+    if (r != 0 && u->state != BB_UP_CONNECTING)
+        bb_metrics_tls(p->w->metrics, r > 0);
     if (r < 0) {
         proxy_fail(p, 502, "upstream connection failed",
                    u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");

@@ -9,6 +9,8 @@
 #include "common/macros.h"
 #include "gateway/audit.h"
 #include "gateway/loop.h"
+#include "gateway/metrics.h"
+#include "gateway/admin.h"
 #include "gateway/resolver.h"
 #include "gateway/secrets.h"
 #include "gateway/snapshot.h"
@@ -38,6 +40,8 @@ struct serve {
     unsigned nworkers;
     struct bb_loop *loop;
     struct bb_io sig_io, ino_io;
+    struct bb_admin *admin;
+    bool workers_up;
     int cfg_wd, sec_wd;
     struct bb_timer cfg_debounce, sec_debounce, rescan;
     uint64_t generation;
@@ -46,10 +50,28 @@ struct serve {
 
 /* ---- publishing ---- */
 
+/* A snapshot of (cfgref, secrets) with its rules' metrics labels. */
+static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgref,
+                                         struct bb_secrets *secrets)
+{
+    struct bb_snapshot *snap = bb_snapshot_new(cfgref, secrets, ++s->generation);
+    if (snap == NULL)
+        return NULL;
+    const struct bb_config *c = snap->cfg;
+    snap->labels = calloc(c->egress.nrules ? c->egress.nrules : 1, sizeof(*snap->labels));
+    if (snap->labels == NULL) {
+        bb_snapshot_unref(snap);
+        return NULL;
+    }
+    for (size_t i = 0; i < c->egress.nrules; i++)
+        snap->labels[i] = bb_metrics_label(s->sh.metrics, c->egress.rules[i].host.name);
+    return snap;
+}
+
 /* Makes (cfgref, secrets) the current snapshot everywhere. */
 static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets *secrets)
 {
-    struct bb_snapshot *snap = bb_snapshot_new(cfgref, secrets, ++s->generation);
+    struct bb_snapshot *snap = make_snapshot(s, cfgref, secrets);
     if (snap == NULL)
         return; /* XXX: out of memory: the running snapshot stays */
     struct bb_snapshot *old = s->sh.current;
@@ -95,6 +117,7 @@ static void reload_config(struct serve *s, const char *why)
     const struct bb_config *c = bb_config_load(s->path, s->env, d);
     if (c == NULL) {
         fprintf(stderr, "botbox: config reload (%s) failed; the running config stays\n", why);
+        bb_metrics_reload(s->sh.metrics, false);
         const char *first = bb_diag_count(d) ? bb_diag_text(d, 0) : "invalid config";
         bb_audit_event(s->sh.audit, "config", "error", first);
         print_diag(d);
@@ -115,6 +138,7 @@ static void reload_config(struct serve *s, const char *why)
     }
     publish(s, ref, sec);
     bb_cfgref_unref(ref); /* the snapshot holds it now */
+    bb_metrics_reload(s->sh.metrics, true);
     fprintf(stderr, "botbox: config reloaded (%s)\n", why);
     bb_audit_event(s->sh.audit, "config", "allow", "reloaded");
 }
@@ -126,10 +150,10 @@ static void watch_secrets(struct serve *s)
     int fd = s->ino_io.fd;
     if (s->sec_wd >= 0)
         return;
-    s->sec_wd = inotify_add_watch(fd, s->sh.current->cfg->secrets_dir,
-                                  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
-                                      IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
-                                      IN_MOVE_SELF | IN_ONLYDIR);
+    s->sec_wd =
+        inotify_add_watch(fd, s->sh.current->cfg->secrets_dir,
+                          IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
+                              IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
 }
 
 static void on_cfg_debounce(struct bb_loop *l, struct bb_timer *t)
@@ -189,6 +213,33 @@ static void on_signal(struct bb_loop *l, struct bb_io *io, uint32_t events)
     }
 }
 
+/* Ready: every listener is up and every referenced secret is loaded. */
+static bool ready(void *arg)
+{
+    struct serve *s = arg;
+    return s->workers_up && bb_secrets_missing(s->sh.current->secrets) == 0;
+}
+
+static int render_metrics(void *arg, struct bb_buf *out)
+{
+    struct serve *s = arg;
+    return bb_metrics_render(s->sh.metrics, out);
+}
+
+static int setup_admin(struct serve *s)
+{
+    const struct bb_config *c = s->sh.boot_cfg;
+    const struct bb_admin_ops ops = {.ready = ready, .metrics = render_metrics, .arg = s};
+    s->admin = bb_admin_new(s->loop, c->metrics_addr, c->metrics_port, &ops);
+    if (s->admin == NULL) {
+        bool v6 = strchr(c->metrics_addr, ':') != NULL;
+        fprintf(stderr, "botbox: metrics listener on %s%s%s:%u: %s\n", v6 ? "[" : "",
+                c->metrics_addr, v6 ? "]" : "", c->metrics_port, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int setup_control(struct serve *s, const sigset_t *set)
 {
     char tmp[PATH_MAX];
@@ -209,13 +260,14 @@ static int setup_control(struct serve *s, const sigset_t *set)
     s->sec_wd = -1;
     watch_secrets(s);
     bb_loop_timer_set(s->loop, &s->rescan, BB_SECRETS_RESCAN_MS, on_rescan);
-    return 0;
+    return setup_admin(s);
 }
 
 static void teardown_control(struct serve *s)
 {
     if (s->loop == NULL)
         return;
+    bb_admin_free(s->admin);
     if (s->sig_io.added) {
         bb_loop_io_del(s->loop, &s->sig_io);
         close(s->sig_io.fd);
@@ -248,21 +300,21 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     s->sh.boot_cfg = boot;
     s->sh.client_tls = bb_upstream_tls_ctx(boot);
     s->sh.audit = bb_audit_open(boot, diag);
-    struct bb_secrets *sec = bb_secrets_load(boot, diag);
-    s->sh.current = sec ? bb_snapshot_new(s->boot_ref, sec, ++s->generation) : NULL;
+    s->nworkers = worker_count(boot);
+    s->sh.metrics = bb_metrics_new(s->nworkers);
+    struct bb_secrets *sec = s->sh.metrics ? bb_secrets_load(boot, diag) : NULL;
+    s->sh.current = sec ? make_snapshot(s, s->boot_ref, sec) : NULL;
     if (bb_resolver_global_init() != 0)
         bb_diag_add(diag, BB_DIAG_ERROR, "resolver: initialisation failed");
     if (s->sh.current != NULL && bb_secrets_missing(s->sh.current->secrets) > 0)
         bb_diag_add(diag, BB_DIAG_WARNING,
                     "%zu referenced secret(s) missing in %s: requests that need them get 500",
                     bb_secrets_missing(s->sh.current->secrets), boot->secrets_dir);
-    return s->sh.current && s->sh.client_tls && s->sh.audit && bb_diag_errors(diag) == 0 ? 0
-                                                                                        : -1;
+    return s->sh.current && s->sh.client_tls && s->sh.audit && bb_diag_errors(diag) == 0 ? 0 : -1;
 }
 
 static int start_workers(struct serve *s)
 {
-    s->nworkers = worker_count(s->sh.boot_cfg);
     s->w = calloc(s->nworkers, sizeof(*s->w));
     if (s->w == NULL)
         return -1;
@@ -272,6 +324,7 @@ static int start_workers(struct serve *s)
     for (unsigned i = 0; i < s->nworkers; i++)
         if (bb_worker_start(&s->w[i]) != 0)
             return -1;
+    s->workers_up = true;
     return 0;
 }
 
@@ -284,11 +337,11 @@ static void stop_all(struct serve *s)
     bb_snapshot_unref(s->sh.current);
     bb_audit_free(s->sh.audit);
     SSL_CTX_free(s->sh.client_tls);
+    bb_metrics_free(s->sh.metrics);
     bb_cfgref_unref(s->boot_ref); /* the boot config outlives every worker */
 }
 
-int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot,
-             struct bb_diag *diag)
+int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot, struct bb_diag *diag)
 {
     struct serve s = {.path = path, .env = env, .status = 1};
     sigset_t set;
@@ -301,8 +354,7 @@ int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot,
     /* OpenSSL writes to sockets without MSG_NOSIGNAL: a peer that went away
      * must cost an EPIPE, not the process. */
     signal(SIGPIPE, SIG_IGN);
-    int ok = prepare(&s, boot, diag) == 0 && start_workers(&s) == 0 &&
-             setup_control(&s, &set) == 0;
+    int ok = prepare(&s, boot, diag) == 0 && start_workers(&s) == 0 && setup_control(&s, &set) == 0;
     print_diag(diag);
     if (ok) {
         fprintf(stderr, "botbox %s: serving on port %u with %u worker(s)\n", BB_VERSION,

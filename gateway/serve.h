@@ -15,10 +15,11 @@
 
 #include "policy/config.h"
 
-#define BB_CONFIG_DEBOUNCE_MS 300   /* after the last change to the config file */
-#define BB_SECRETS_DEBOUNCE_MS 100  /* after the last change in secrets_dir */
-#define BB_SECRETS_RESCAN_MS 1000   /* periodic re-read: covers missed events and a
-                                       directory created after start */
+#define BB_CONFIG_DEBOUNCE_MS  300 /* after the last change to the config file */
+#define BB_SECRETS_DEBOUNCE_MS 100 /* after the last change in secrets_dir */
+#define BB_SECRETS_RESCAN_MS                                                                       \
+    1000 /* periodic re-read: covers missed events and a                                           \
+            directory created after start */
 
 /* Runs the daemon for the config at path, already loaded as boot (which it
  * takes over). Returns the process exit status. */

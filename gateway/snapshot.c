@@ -45,6 +45,7 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
     s->cfg = cfgref->cfg;
     s->secrets = secrets;
     s->generation = generation;
+    s->labels = NULL;
     return s;
 }
 
@@ -60,5 +61,6 @@ void bb_snapshot_unref(struct bb_snapshot *s)
         return;
     bb_secrets_free((struct bb_secrets *)s->secrets);
     bb_cfgref_unref(s->cfgref);
+    free(s->labels);
     free(s);
 }

@@ -26,6 +26,7 @@ struct bb_snapshot {
     const struct bb_config *cfg;
     const struct bb_secrets *secrets;
     struct bb_cfgref *cfgref;
+    uint16_t *labels; /* metrics host label per rule (freed with the snapshot) */
 };
 
 /* A shared handle on a config (frees it with the last reference). */

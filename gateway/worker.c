@@ -8,6 +8,8 @@
 #include "gateway/worker.h"
 #include "common/macros.h"
 
+#include "gateway/listen.h"
+#include "gateway/metrics.h"
 #include "gateway/proxy.h"
 #include "gateway/resolver.h"
 #include "gateway/snapshot.h"
@@ -23,53 +25,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define BB_LISTEN_BACKLOG 1024
-
 static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events);
-
-static int open_listener(const char *addr, uint16_t port)
-{
-    struct sockaddr_storage ss = {0};
-    socklen_t sl;
-    int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-    if (family == AF_INET) {
-        struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-        s->sin_family = AF_INET;
-        s->sin_port = htons(port);
-        inet_pton(AF_INET, addr, &s->sin_addr);
-        sl = sizeof(*s);
-    } else {
-        struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-        s->sin6_family = AF_INET6;
-        s->sin6_port = htons(port);
-        inet_pton(AF_INET6, addr, &s->sin6_addr);
-        sl = sizeof(*s);
-    }
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd < 0)
-        return -1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    if (family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    /* Needs CAP_NET_ADMIN; without it only explicit-proxy clients work. */
-    if (family == AF_INET)
-        setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
-    else
-        setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, BB_LISTEN_BACKLOG) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
 
 static int add_listener(struct bb_worker *w, const char *addr, uint16_t port)
 {
-    int fd = open_listener(addr, port);
+    int fd = bb_listen(addr, port, BB_LISTEN_TRANSPARENT | BB_LISTEN_REUSEPORT);
     if (fd < 0) {
         fprintf(stderr, "botbox: listening on %s%s%s:%u: %s\n", strchr(addr, ':') ? "[" : "", addr,
                 strchr(addr, ':') ? "]" : "", port, strerror(errno));
@@ -124,6 +84,7 @@ int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
     w->id = id;
     w->sh = sh;
     w->snap = bb_snapshot_ref(sh->current);
+    w->metrics = bb_metrics_shard(sh->metrics, id);
     w->loop = bb_loop_new();
     if (w->loop == NULL)
         return -1;

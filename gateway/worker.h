@@ -25,6 +25,8 @@ struct bb_resolver;
 struct bb_pool;
 
 struct bb_snapshot;
+struct bb_metrics;
+struct bb_metrics_shard;
 
 /* Process-wide state shared by the workers. */
 struct bb_shared {
@@ -34,7 +36,8 @@ struct bb_shared {
     struct bb_snapshot *current; /* the control thread's; workers get refs */
     SSL_CTX *client_tls;
     struct bb_audit *audit;
-    atomic_uint connections; /* open client connections, all workers */
+    struct bb_metrics *metrics; /* one shard per worker */
+    atomic_uint connections;    /* open client connections, all workers */
 };
 
 struct bb_worker;
@@ -58,6 +61,7 @@ struct bb_worker {
     uint64_t next_request;
     struct proxy *proxies;    /* live client connections (closed at stop) */
     struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
+    struct bb_metrics_shard *metrics;
     pthread_t thread;
     bool started;
 };

@@ -428,6 +428,10 @@ YAML
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }
+# admin PATH [curl args]: botbox's metrics listener (127.0.0.1:9090 in app)
+admin() { in_ns app curl -sS --max-time 5 "http://127.0.0.1:9090$1" "${@:2}"; }
+# admin_is CODE PATH: its status for PATH is CODE
+admin_is() { [ "$(admin "$2" "${@:3}" -o /dev/null -w '%{http_code}')" = "$1" ]; }
 # status_is CODE URL [curl args]: the status code is CODE
 status_is() { [ "$(status "${@:2}")" = "$1" ]; }
 # upstream_saw PATTERN: the upstream log has a matching request

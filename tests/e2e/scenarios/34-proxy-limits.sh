@@ -28,6 +28,27 @@ time.sleep(0.5)
 s.sendall(b"Host: api.test\r\n")
 print(s.recv(4096).decode())'
 
+expect "a head trickled a byte at a time still ends at request_header: 408" "408 in time" client '
+s = socket.create_connection((UP, 80), timeout=8)
+start, data = time.time(), b""
+for i in range(60):  # 6 s of trickling, three times request_header
+    try:
+        s.sendall(b"a" if i else b"GET /echo HTTP/1.1\r\nHost: api.test\r\nX-Slow: ")
+    except OSError:
+        break
+    time.sleep(0.1)
+    s.setblocking(False)
+    try:
+        data = s.recv(4096)
+    except BlockingIOError:
+        pass
+    s.setblocking(True)
+    if data:
+        break
+took = time.time() - start
+print(data.split(b" ")[1].decode() if data else "nothing",
+      "in time" if took < 3.5 else "too late", round(took, 1))'
+
 # ---- connect: a destination that never answers the SYN ----
 start=$(date +%s%N)
 code=$(status http://slow.test/echo)

@@ -27,16 +27,6 @@ egress_policy:
       allow_private: true
       header_rewrites:
         - { name: Authorization, value: "Bearer {value}", secret_ref: api-key }
-    - host: nosecret.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - { name: X-Key, value: "{value}", secret_ref: outside-key }
-    - host: private.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - { name: X-Key, value: "{value}", secret_ref: big-key }
 ${1:-}
 YAML
     chmod a+r "$CFG.new"
@@ -54,6 +44,9 @@ print(h[0] if h else "")'
 bearer_is() { [ "$(bearer)" = "Bearer $1" ]; }
 
 # ---- the acceptance walk: the secret is missing, then created ----
+check "healthz is 503 while a referenced secret is missing" admin_is 503 /healthz
+expect "... with body 'not ready'" "not ready" admin /healthz
+check "readyz says the same" admin_is 503 /readyz
 check "a request that needs a missing secret: 500" status_is 500 http://api.test/echo
 expect "... with body 'internal error: secret not available'" \
     "internal error: secret not available" curl_as http://api.test/echo
@@ -83,11 +76,37 @@ mv -T "$KSEC.tmp" "$KSEC_FINAL" # the directory appears after start
 check "the secret directory created after start is picked up: request OK within 3 s" \
     wait_for 3 bearer_is "$V1"
 check "... the upstream saw the injected value" upstream_saw "Bearer $V1"
+check "healthz is now 200" admin_is 200 /healthz
+expect "... with body 'ok'" "ok" admin /readyz
 
 # ---- rotation, the way kubelet does it ----
 kube_publish 2026_11_29_02 api-key=$V2
 check "after a ..data swap the next requests carry the new value within 3 s" \
     wait_for 3 bearer_is "$V2"
+
+# ---- a secret that disappears ----
+rm "$KSEC/api-key"
+check "a referenced secret deleted: healthz flips back to 503 within 3 s" \
+    wait_for 3 admin_is 503 /healthz
+check "... and requests that need it get 500" status_is 500 http://api.test/echo
+ln -s ..data/api-key "$KSEC/api-key"
+check "... restored: 200 again" wait_for 3 admin_is 200 /healthz
+
+# ---- secrets that must not load (rules added by a reload) ----
+OUTSIDE_RULES='    - host: nosecret.test
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - { name: X-Key, value: "{value}", secret_ref: outside-key }
+    - host: private.test
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - { name: X-Key, value: "{value}", secret_ref: big-key }'
+write_config "$OUTSIDE_RULES"
+kill -HUP "$SERVE_PID"
+check "a reload adding rules whose secrets cannot load: healthz 503" \
+    wait_for 3 admin_is 503 /healthz
 check "a secret symlinked outside the directory is not loaded: 500" status_is 500 \
     http://nosecret.test/echo
 check "... and botbox says why" grep -q "outside-key.*outside" "$E2E_TMP/serve.out"
@@ -97,7 +116,7 @@ refute "the outside value reached no upstream" upstream_saw "sk-outside"
 
 # ---- config reload ----
 check "scoped.test is not in the policy yet: 403" status_is 403 http://scoped.test/echo
-write_config "    - { host: scoped.test, action: allow, allow_private: true }"
+write_config "    - { host: scoped.test, action: allow, allow_private: true }"  # the bad rules go
 kill -HUP "$SERVE_PID"
 check "SIGHUP with a new rule: the new host is allowed" \
     wait_for 3 status_is 200 http://scoped.test/echo

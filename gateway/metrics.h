@@ -1,0 +1,70 @@
+/*
+ * Metrics (REFERENCE §5): counters kept per worker, summed when scraped.
+ *
+ * Each worker writes only its own shard, with relaxed atomic loads and
+ * stores (no locked instructions, no sharing of cache lines between
+ * workers); the control thread reads every shard when it renders
+ * /metrics. A scrape may see one worker's request counted a moment before
+ * its duration: Prometheus tolerates that, and nothing on the request path
+ * waits for a scrape.
+ *
+ * Host labels come only from the configured rules, plus "_default_allow"
+ * (allowed by the default policy), "_denied" (refused before or without a
+ * rule) and "_other" (rules beyond BB_METRICS_MAX_HOSTS): the series count
+ * is bounded whatever the workload sends. Labels are interned by the
+ * control thread when it builds a snapshot (bb_metrics_label) and keep
+ * their numbers across reloads, so counters survive them.
+ */
+#ifndef BB_METRICS_H
+#define BB_METRICS_H
+
+#include "common/buf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BB_METRICS_MAX_HOSTS 1024 /* host label values, the three reserved included */
+#define BB_METRICS_BUCKETS   11   /* request duration buckets (+Inf apart) */
+
+/* Reserved host labels. */
+enum { BB_LABEL_DEFAULT_ALLOW, BB_LABEL_DENIED, BB_LABEL_OTHER, BB_LABEL_FIRST_RULE };
+
+enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_ERROR, BB_MD_N };
+enum bb_m_listener { BB_ML_PROXY, BB_ML_N };
+enum bb_m_proto { BB_MP_TCP, BB_MP_UDP, BB_MP_N };
+
+struct bb_metrics;
+struct bb_metrics_shard;
+
+/* Metrics for nshards workers. NULL on out-of-memory. */
+struct bb_metrics *bb_metrics_new(unsigned nshards);
+void bb_metrics_free(struct bb_metrics *m);
+struct bb_metrics_shard *bb_metrics_shard(struct bb_metrics *m, unsigned i);
+
+/* ---- control thread ---- */
+
+/* The label number for a rule's host (interned; "_other" once full). */
+uint16_t bb_metrics_label(struct bb_metrics *m, const char *host);
+void bb_metrics_reload(struct bb_metrics *m, bool ok);
+/* Appends the Prometheus text exposition (format 0.0.4). 0 or -1. */
+int bb_metrics_render(const struct bb_metrics *m, struct bb_buf *out);
+
+/* ---- a worker, on its own shard ---- */
+
+struct bb_metrics_request {
+    uint16_t label;
+    enum bb_m_decision decision;
+    int status;          /* sent to the client */
+    bool upstream_error; /* the status reports an upstream failure */
+    uint64_t duration_us;
+    unsigned rewrites; /* headers injected */
+};
+
+void bb_metrics_request(struct bb_metrics_shard *s, const struct bb_metrics_request *r);
+void bb_metrics_tls(struct bb_metrics_shard *s, bool ok);
+void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, int delta);
+
+/* The decision label for an audit decision string. */
+enum bb_m_decision bb_metrics_decision(const char *decision);
+
+#endif
