@@ -22,7 +22,7 @@
 
 #define BB_ADMIN_MAX_CONNS  16
 #define BB_ADMIN_TIMEOUT_MS 5000
-#define BB_ADMIN_HEAD_MAX   8192              /* request head bytes: 431 beyond */
+#define BB_ADMIN_HEAD_MAX   8192                  /* request head bytes: 431 beyond */
 #define BB_ADMIN_OUT_MAX    (16u * 1024u * 1024u) /* a response: 500 beyond */
 
 struct bb_loop;

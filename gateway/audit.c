@@ -1,25 +1,59 @@
 /*
- * Audit lines (see audit.h).
+ * Audit lines: formatting, the queue, floods and the writer (see audit.h).
  */
 #include "gateway/audit.h"
 
 #include "common/diag.h"
 #include "common/json.h"
+#include "common/macros.h"
+#include "gateway/loop.h"
 #include "policy/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#define BB_AUDIT_WRITE_BATCH (256u * 1024u) /* bytes per write() of the writer */
+
+struct item {
+    char *line;
+    size_t len;
+    uint64_t key; /* flood key of a denial; 0: never summarised */
+};
+
+/* One flood being summarised: lines with `key` since start_ms. */
+struct flood {
+    uint64_t key, start_ms, held;
+    struct item last; /* the latest line held back */
+};
 
 struct bb_audit {
     int fd;
     bool owned;
-    pthread_mutex_t lock;
+    char *path; /* a file output, for reopening */
+    bool write_failed;
+
+    pthread_mutex_t lock; /* guards q, nq, dropped, signalled */
+    struct item *q, *spare;
+    size_t nq;
+    uint64_t dropped;
+    bool signalled;
+
+    struct bb_loop *loop; /* the control loop, once attached */
+    struct bb_io io;      /* eventfd: lines are waiting */
+    struct bb_timer tick;
+    struct bb_buf out; /* the writer's batch */
+    struct flood floods[BB_AUDIT_FLOOD_SLOTS];
 };
+
+static void summarise(struct bb_audit *a, struct flood *f);
+static void write_out(struct bb_audit *a);
 
 struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag)
 {
@@ -27,13 +61,23 @@ struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag
     if (a == NULL)
         return NULL;
     pthread_mutex_init(&a->lock, NULL);
+    a->io.fd = -1;
     a->fd = cfg->audit.output == BB_AUDIT_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+    a->q = calloc(BB_AUDIT_QUEUE_LINES, sizeof(*a->q));
+    a->spare = calloc(BB_AUDIT_QUEUE_LINES, sizeof(*a->spare));
+    bb_buf_init(&a->out, BB_AUDIT_WRITE_BATCH + BB_AUDIT_LINE_MAX + 64);
+    if (a->q == NULL || a->spare == NULL) {
+        bb_audit_free(a);
+        return NULL;
+    }
     if (cfg->audit.output == BB_AUDIT_FILE) {
+        a->path = strdup(cfg->audit.path);
         a->fd = open(cfg->audit.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (a->fd < 0) {
+        if (a->fd < 0 || a->path == NULL) {
             bb_diag_add(diag, BB_DIAG_ERROR, "audit.output %s: %s", cfg->audit.path,
                         strerror(errno));
-            free(a);
+            a->fd = -1;
+            bb_audit_free(a);
             return NULL;
         }
         a->owned = true;
@@ -45,8 +89,26 @@ void bb_audit_free(struct bb_audit *a)
 {
     if (a == NULL)
         return;
+    if (a->fd >= 0 && a->q != NULL) {
+        bb_audit_drain(a, a->loop ? bb_loop_now(a->loop) : 0);
+        for (size_t i = 0; i < BB_AUDIT_FLOOD_SLOTS; i++)
+            summarise(a, &a->floods[i]); /* floods still open end here */
+        write_out(a);
+    }
+    if (a->loop != NULL) {
+        bb_loop_timer_cancel(a->loop, &a->tick);
+        bb_loop_io_del(a->loop, &a->io);
+    }
+    if (a->io.fd >= 0)
+        close(a->io.fd);
     if (a->owned)
         close(a->fd);
+    for (size_t i = 0; i < BB_AUDIT_FLOOD_SLOTS; i++)
+        free(a->floods[i].last.line);
+    free(a->q);
+    free(a->spare);
+    free(a->path);
+    bb_buf_free(&a->out);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
@@ -106,19 +168,55 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
     return rc ? -1 : 0;
 }
 
-static void emit(struct bb_audit *a, struct bb_buf *b)
+/* ---- producers (any thread) ---- */
+
+/* FNV-1a over the parts, separated so that ("ab","c") != ("a","bc"). */
+static uint64_t hash_parts(const char *const *parts, const size_t *lens, size_t n)
 {
-    pthread_mutex_lock(&a->lock);
-    size_t off = 0, n = bb_buf_size(b);
-    while (off < n) {
-        ssize_t w = write(a->fd, bb_buf_head(b) + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break; /* XXX: counted and summarised once the queue exists */
-        off += (size_t)w;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; parts[i] != NULL && j < lens[i]; j++)
+            h = (h ^ (unsigned char)parts[i][j]) * 0x100000001b3ull;
+        h = (h ^ 0xff) * 0x100000001b3ull;
     }
+    return h ? h : 1;
+}
+
+/* A denial's flood key: reason, host and the client's address without
+ * its port (a client opening new connections is still the same flood). */
+static uint64_t flood_key(const struct bb_audit_http *e)
+{
+    if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
+        return 0;
+    const char *src = e->src ? e->src : "";
+    const char *colon = strrchr(src, ':');
+    const char *parts[] = {"http", e->reason, e->host, src};
+    size_t lens[] = {4, e->reason ? strlen(e->reason) : 0, e->host_len,
+                     colon ? (size_t)(colon - src) : strlen(src)};
+    return hash_parts(parts, lens, 4);
+}
+
+static void enqueue(struct bb_audit *a, const struct bb_buf *b, uint64_t key)
+{
+    size_t len = bb_buf_size(b);
+    char *line = malloc(len);
+    if (line != NULL)
+        memcpy(line, bb_buf_head(b), len);
+    pthread_mutex_lock(&a->lock);
+    if (line == NULL || a->nq == BB_AUDIT_QUEUE_LINES) {
+        a->dropped++; /* reported by the next drain */
+        pthread_mutex_unlock(&a->lock);
+        free(line);
+        return;
+    }
+    a->q[a->nq++] = (struct item){line, len, key};
+    bool wake = !a->signalled;
+    a->signalled = true;
     pthread_mutex_unlock(&a->lock);
+    uint64_t one = 1;
+    if (wake && a->io.fd >= 0 && write(a->io.fd, &one, sizeof(one)) < 0) {
+        /* the counter is saturated: a wake-up is pending anyway */
+    }
 }
 
 void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e)
@@ -126,7 +224,7 @@ void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e)
     struct bb_buf b;
     bb_buf_init(&b, BB_AUDIT_LINE_MAX);
     if (bb_audit_format_http(&b, wall_ms(), e) == 0)
-        emit(a, &b);
+        enqueue(a, &b, flood_key(e));
     bb_buf_free(&b);
 }
 
@@ -138,6 +236,152 @@ void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
              put_cstr(&b, "decision", decision) | put_cstr(&b, "reason", reason) |
              bb_buf_append(&b, "}\n", 2);
     if (rc == 0)
-        emit(a, &b);
+        enqueue(a, &b, 0);
     bb_buf_free(&b);
+}
+
+/* ---- the writer (control thread) ---- */
+
+static void write_out(struct bb_audit *a)
+{
+    size_t off = 0, n = bb_buf_size(&a->out);
+    while (off < n) {
+        ssize_t w = write(a->fd, bb_buf_head(&a->out) + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!a->write_failed) /* said once, not once per line */
+                fprintf(stderr, "botbox: audit output: %s; lines are being lost\n",
+                        w < 0 ? strerror(errno) : "short write");
+            a->write_failed = true;
+            break;
+        }
+        off += (size_t)w;
+    }
+    bb_buf_reset(&a->out);
+}
+
+/* Appends a line to the batch; writes the batch when it is big enough.
+ * extra (NULL or ",\"key\":value") goes before the closing brace. */
+static void put_line(struct bb_audit *a, const char *line, size_t len, const char *extra)
+{
+    if (extra != NULL && len >= 2) {
+        bb_buf_append(&a->out, line, len - 2); /* without "}\n" */
+        bb_buf_printf(&a->out, "%s}\n", extra);
+    } else {
+        bb_buf_append(&a->out, line, len);
+    }
+    if (bb_buf_size(&a->out) >= BB_AUDIT_WRITE_BATCH)
+        write_out(a);
+}
+
+static void summarise(struct bb_audit *a, struct flood *f)
+{
+    if (f->held > 0) {
+        char extra[48];
+        snprintf(extra, sizeof(extra), ",\"repeated\":%llu", (unsigned long long)f->held);
+        put_line(a, f->last.line, f->last.len, extra);
+    }
+    free(f->last.line);
+    f->last.line = NULL;
+    f->held = 0;
+}
+
+/* Writes the line, or holds it back as part of a flood. Takes the line. */
+static void take(struct bb_audit *a, struct item it, uint64_t now)
+{
+    if (it.key != 0) {
+        struct flood *f = &a->floods[it.key % BB_AUDIT_FLOOD_SLOTS];
+        if (f->key == it.key && now - f->start_ms < BB_AUDIT_FLOOD_WINDOW_MS) {
+            free(f->last.line);
+            f->last = it;
+            f->held++;
+            return;
+        }
+        summarise(a, f); /* whatever flood had this slot before */
+        f->key = it.key;
+        f->start_ms = now;
+    }
+    put_line(a, it.line, it.len, NULL);
+    free(it.line);
+}
+
+void bb_audit_drain(struct bb_audit *a, uint64_t now)
+{
+    pthread_mutex_lock(&a->lock);
+    struct item *q = a->q;
+    size_t n = a->nq;
+    uint64_t dropped = a->dropped;
+    a->q = a->spare;
+    a->spare = q;
+    a->nq = 0;
+    a->dropped = 0;
+    a->signalled = false;
+    pthread_mutex_unlock(&a->lock);
+    for (size_t i = 0; i < n; i++)
+        take(a, q[i], now);
+    for (size_t i = 0; i < BB_AUDIT_FLOOD_SLOTS; i++)
+        if (a->floods[i].held > 0 && now - a->floods[i].start_ms >= BB_AUDIT_FLOOD_WINDOW_MS)
+            summarise(a, &a->floods[i]);
+    if (dropped > 0) {
+        struct bb_buf b;
+        bb_buf_init(&b, BB_AUDIT_LINE_MAX);
+        if ((put_ts(&b, wall_ms()) |
+             bb_buf_printf(&b,
+                           ",\"event\":\"lifecycle\",\"decision\":\"error\","
+                           "\"reason\":\"audit_queue_full\",\"dropped\":%llu}\n",
+                           (unsigned long long)dropped)) == 0)
+            put_line(a, bb_buf_head(&b), bb_buf_size(&b), NULL);
+        bb_buf_free(&b);
+    }
+    if (bb_buf_size(&a->out) > 0)
+        write_out(a);
+}
+
+static void on_wake(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)events;
+    uint64_t v;
+    if (read(io->fd, &v, sizeof(v)) < 0) {
+        /* nothing to reset: the queue is what counts */
+    }
+    bb_audit_drain(BB_CONTAINER_OF(io, struct bb_audit, io), bb_loop_now(l));
+}
+
+static void on_tick(struct bb_loop *l, struct bb_timer *t)
+{
+    bb_audit_drain(BB_CONTAINER_OF(t, struct bb_audit, tick), bb_loop_now(l));
+    bb_loop_timer_set(l, t, BB_AUDIT_TICK_MS, on_tick);
+}
+
+int bb_audit_attach(struct bb_audit *a, struct bb_loop *l)
+{
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd < 0 || bb_loop_io_add(l, &a->io, efd, EPOLLIN, on_wake) != 0) {
+        if (efd >= 0)
+            close(efd);
+        return -1;
+    }
+    a->loop = l;
+    bb_loop_timer_set(l, &a->tick, BB_AUDIT_TICK_MS, on_tick);
+    bb_audit_drain(a, bb_loop_now(l)); /* what was queued before */
+    return 0;
+}
+
+int bb_audit_reopen(struct bb_audit *a)
+{
+    if (a->path == NULL)
+        return 0;
+    int fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        fprintf(stderr, "botbox: reopening audit.output %s: %s; still writing the old file\n",
+                a->path, strerror(errno));
+        return -1;
+    }
+    /* what was meant for the old file goes there */
+    bb_audit_drain(a, a->loop ? bb_loop_now(a->loop) : UINT64_MAX);
+    close(a->fd);
+    a->fd = fd;
+    a->write_failed = false;
+    return 0;
 }

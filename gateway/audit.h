@@ -2,9 +2,22 @@
  * Audit log: one JSON object per line, one line per decision (REFERENCE §6),
  * on audit.output (stdout, stderr or a file opened for appending).
  *
- * XXX: lines are written synchronously under a mutex for now; the
- * operations issue replaces this with a bounded queue drained by the
- * control thread, flood summaries, and reopening on SIGHUP.
+ * Workers never write: they format a line and put it on a bounded queue
+ * (a mutex held for a pointer swap, never across I/O). The control thread
+ * drains the queue (woken through an eventfd, and every
+ * BB_AUDIT_TICK_MS) and does the writing. Nothing is lost silently:
+ *
+ *  - queue full: the line is counted, and the next drain writes one
+ *    {"event":"lifecycle","decision":"error","reason":"audit_queue_full",
+ *    "dropped":N} line;
+ *  - floods: a denial identical to one written less than
+ *    BB_AUDIT_FLOOD_WINDOW_MS ago (same event, reason, host and client
+ *    address, ports aside) is held back; when the window closes, the last
+ *    one held is written with "repeated": N, the number of lines it
+ *    stands for. So every denial is accounted for: the first line plus
+ *    the repeated counts.
+ *
+ * A file output is reopened on SIGHUP (bb_audit_reopen), for logrotate.
  *
  * Never given a secret: the path is logged without its query (queries often
  * carry keys), injected headers by name only.
@@ -17,10 +30,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_AUDIT_LINE_MAX 8192 /* bytes per line; longer fields are cut */
+#define BB_AUDIT_LINE_MAX        8192  /* bytes per line; longer fields are cut */
+#define BB_AUDIT_QUEUE_LINES     16384 /* lines waiting for the writer; more are dropped */
+#define BB_AUDIT_FLOOD_WINDOW_MS 1000  /* identical denials within it are summarised */
+#define BB_AUDIT_FLOOD_SLOTS     1024  /* distinct floods tracked at once */
+#define BB_AUDIT_TICK_MS         250   /* the writer's periodic drain */
 
 struct bb_config;
 struct bb_diag;
+struct bb_loop;
 struct bb_audit;
 
 struct bb_audit_http {
@@ -36,11 +54,21 @@ struct bb_audit_http {
 };
 
 struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag);
+/* Writes everything still queued or held, then closes. NULL is fine. */
 void bb_audit_free(struct bb_audit *a);
 
-void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e);
+/* The control thread: drain on l from now on. 0 or -1. */
+int bb_audit_attach(struct bb_audit *a, struct bb_loop *l);
+/* Writes out the queue; floods whose window closed by now_ms (monotonic)
+ * are summarised. The control thread only (tests call it directly). */
+void bb_audit_drain(struct bb_audit *a, uint64_t now_ms);
+/* Reopens a file output (after logrotate moved it); control thread only.
+ * 0, or -1 with the old file kept. */
+int bb_audit_reopen(struct bb_audit *a);
 
-/* A lifecycle or config line: {"event": event, "decision": ..., "reason": ...}. */
+/* Queue a line; any thread. */
+void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e);
+/* A lifecycle, config or secrets line: {"event", "decision", "reason"}. */
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
                     const char *reason);
 

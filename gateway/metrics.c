@@ -279,8 +279,8 @@ static int render_per_host(const struct bb_metrics *m, struct bb_buf *o,
                  "Headers injected into allowed requests.");
     for (unsigned l = 0; l < m->nlabels; l++)
         if (sums[l].rewrites > 0)
-            rc |= host_sample(o, "botbox_header_rewrites_total", m->labels[l], "",
-                              sums[l].rewrites);
+            rc |=
+                host_sample(o, "botbox_header_rewrites_total", m->labels[l], "", sums[l].rewrites);
     return rc;
 }
 

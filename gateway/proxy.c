@@ -98,6 +98,7 @@ void proxy_close(struct proxy *p)
     bb_metrics_connections(p->w->metrics, BB_ML_PROXY, -1);
     if (bb_loop_defer(l, free_proxy, p) != 0)
         free_proxy(l, p); /* nothing else can refer to it any more */
+    bb_worker_connection_closed(p->w);
 }
 
 static void reject_overload(int fd)
@@ -151,6 +152,22 @@ void bb_proxy_accept(struct bb_worker *w, int fd)
     w->proxies = p;
     bb_metrics_connections(w->metrics, BB_ML_PROXY, +1);
     proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+}
+
+/* Idle: between requests on a keep-alive connection, nothing of the next
+ * head received. Such connections close at once when draining. */
+static bool idle(const struct proxy *p)
+{
+    return p->st == P_HEAD && !p->head_started && bb_buf_size(&p->cin) == 0;
+}
+
+void bb_proxy_close_idle(struct bb_worker *w)
+{
+    for (struct proxy *p = w->proxies, *next; p != NULL; p = next) {
+        next = p->next;
+        if (idle(p))
+            proxy_close(p);
+    }
 }
 
 void bb_proxy_close_all(struct bb_worker *w)
@@ -246,7 +263,8 @@ static void reset_request(struct proxy *p)
 void proxy_request_done(struct proxy *p)
 {
     audit(p);
-    bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF && !p->closing;
+    bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF &&
+                !p->closing && !p->w->draining;
     proxy_release_upstream(p, p->resp.keep_alive && p->resp.framing != BB_BODY_EOF);
     reset_request(p);
     if (!keep) {

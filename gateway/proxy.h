@@ -20,4 +20,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd);
 /* Closes every client connection of the worker (at shutdown). */
 void bb_proxy_close_all(struct bb_worker *w);
 
+/* Closes the worker's idle keep-alive connections (graceful shutdown). */
+void bb_proxy_close_idle(struct bb_worker *w);
+
 #endif

@@ -273,7 +273,7 @@ static int take_response_head(struct proxy *p, size_t end)
     p->resp_started = true;
     p->status = p->resp.status;
     p->rframing = bb_http_response_framing(&p->resp, p->req.minor);
-    bool close = !p->req.keep_alive || p->closing;
+    bool close = !p->req.keep_alive || p->closing || p->w->draining;
     if (bb_http_write_response(&p->cout, &p->resp, p->rframing, close, false) != 0)
         return fail_head(p, "upstream_head_too_large");
     p->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};

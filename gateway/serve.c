@@ -42,6 +42,9 @@ struct serve {
     struct bb_io sig_io, ino_io;
     struct bb_admin *admin;
     bool workers_up;
+    bool draining;
+    unsigned ndrained; /* workers with no connection left */
+    struct bb_timer drain_timer;
     int cfg_wd, sec_wd;
     struct bb_timer cfg_debounce, sec_debounce, rescan;
     uint64_t generation;
@@ -197,19 +200,61 @@ static void on_inotify(struct bb_loop *l, struct bb_io *io, uint32_t events)
     }
 }
 
+/* ---- graceful shutdown ---- */
+
+static void drained_on_control(struct bb_loop *l, void *arg)
+{
+    struct serve *s = arg;
+    if (++s->ndrained == s->nworkers)
+        bb_loop_stop(l); /* every request finished */
+}
+
+/* On a worker's thread: tell the control thread. */
+static void worker_drained(void *arg)
+{
+    struct serve *s = arg;
+    bb_loop_post(s->loop, drained_on_control, s);
+}
+
+static void on_drain_timeout(struct bb_loop *l, struct bb_timer *t)
+{
+    struct serve *s = BB_CONTAINER_OF(t, struct serve, drain_timer);
+    fprintf(stderr, "botbox: shutdown_drain over; aborting %u connection(s)\n",
+            atomic_load(&s->sh.connections));
+    bb_loop_stop(l);
+}
+
+/* SIGTERM/SIGINT: listeners close at once, idle connections too, requests
+ * in flight finish; a second signal or timeouts.shutdown_drain stops what
+ * is left. */
+static void begin_drain(struct serve *s, const char *why)
+{
+    bb_audit_event(s->sh.audit, "lifecycle", "allow", why);
+    if (s->draining) {
+        bb_loop_stop(s->loop);
+        return;
+    }
+    s->draining = true; /* readiness goes 503 */
+    uint32_t ms = s->sh.current->cfg->timeouts.shutdown_drain_ms;
+    fprintf(stderr, "botbox: %s: draining for at most %u ms\n", why, ms);
+    bb_loop_timer_set(s->loop, &s->drain_timer, ms, on_drain_timeout);
+    for (unsigned i = 0; i < s->nworkers; i++)
+        bb_worker_drain(&s->w[i], worker_drained, s);
+}
+
 static void on_signal(struct bb_loop *l, struct bb_io *io, uint32_t events)
 {
+    (void)l;
     (void)events;
     struct serve *s = BB_CONTAINER_OF(io, struct serve, sig_io);
     struct signalfd_siginfo si;
     while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGHUP) {
+            bb_audit_reopen(s->sh.audit); /* logrotate moved the file */
             reload_config(s, "SIGHUP");
             continue;
         }
-        bb_audit_event(s->sh.audit, "lifecycle", "allow",
-                       si.ssi_signo == SIGINT ? "sigint" : "sigterm");
-        bb_loop_stop(l);
+        begin_drain(s, si.ssi_signo == SIGINT ? "sigint" : "sigterm");
     }
 }
 
@@ -217,7 +262,7 @@ static void on_signal(struct bb_loop *l, struct bb_io *io, uint32_t events)
 static bool ready(void *arg)
 {
     struct serve *s = arg;
-    return s->workers_up && bb_secrets_missing(s->sh.current->secrets) == 0;
+    return s->workers_up && !s->draining && bb_secrets_missing(s->sh.current->secrets) == 0;
 }
 
 static int render_metrics(void *arg, struct bb_buf *out)
@@ -260,6 +305,10 @@ static int setup_control(struct serve *s, const sigset_t *set)
     s->sec_wd = -1;
     watch_secrets(s);
     bb_loop_timer_set(s->loop, &s->rescan, BB_SECRETS_RESCAN_MS, on_rescan);
+    if (bb_audit_attach(s->sh.audit, s->loop) != 0) {
+        fprintf(stderr, "botbox: audit writer: %s\n", strerror(errno));
+        return -1;
+    }
     return setup_admin(s);
 }
 
@@ -333,9 +382,9 @@ static void stop_all(struct serve *s)
     for (unsigned i = 0; s->w != NULL && i < s->nworkers; i++)
         bb_worker_stop(&s->w[i]);
     free(s->w);
+    bb_audit_free(s->sh.audit); /* writes what the workers left; needs the loop */
     teardown_control(s);
     bb_snapshot_unref(s->sh.current);
-    bb_audit_free(s->sh.audit);
     SSL_CTX_free(s->sh.client_tls);
     bb_metrics_free(s->sh.metrics);
     bb_cfgref_unref(s->boot_ref); /* the boot config outlives every worker */

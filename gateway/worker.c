@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events);
+static void close_listeners(struct bb_worker *w);
 
 static int add_listener(struct bb_worker *w, const char *addr, uint16_t port)
 {
@@ -125,15 +126,13 @@ void bb_worker_stop(struct bb_worker *w)
         bb_loop_stop(w->loop);
         pthread_join(w->thread, NULL);
     }
+    w->drained = NULL; /* stopping now: nobody waits for the drain any more */
     bb_proxy_close_all(w);
     bb_loop_run_deferred(w->loop);
     bb_pool_free(w->pool);
     bb_resolver_free(w->resolver);
     bb_loop_run_deferred(w->loop);
-    for (size_t i = 0; i < w->nlisteners; i++) {
-        bb_loop_io_del(w->loop, &w->listeners[i].io);
-        close(w->listeners[i].io.fd);
-    }
+    close_listeners(w);
     bb_loop_free(w->loop);
     w->loop = NULL;
     bb_snapshot_unref(w->snap);
@@ -167,6 +166,55 @@ void bb_worker_install(struct bb_worker *w, struct bb_snapshot *snap)
     if (in == NULL || bb_loop_post(w->loop, do_install, in) != 0) {
         free(in);
         bb_snapshot_unref(snap); /* XXX: out of memory: the worker keeps the old one */
+    }
+}
+
+static void close_listeners(struct bb_worker *w)
+{
+    for (size_t i = 0; i < w->nlisteners; i++) {
+        bb_loop_io_del(w->loop, &w->listeners[i].io);
+        close(w->listeners[i].io.fd);
+    }
+    w->nlisteners = 0;
+    bb_loop_timer_cancel(w->loop, &w->accept_pause);
+}
+
+void bb_worker_connection_closed(struct bb_worker *w)
+{
+    if (w->draining && w->proxies == NULL && w->drained != NULL) {
+        void (*done)(void *) = w->drained;
+        w->drained = NULL; /* once */
+        done(w->drained_arg);
+    }
+}
+
+struct drain {
+    struct bb_worker *w;
+    void (*drained)(void *arg);
+    void *arg;
+};
+
+static void do_drain(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct drain *d = arg;
+    struct bb_worker *w = d->w;
+    w->draining = true;
+    w->drained = d->drained;
+    w->drained_arg = d->arg;
+    free(d);
+    close_listeners(w); /* new connections are refused from now on */
+    bb_proxy_close_idle(w);
+    bb_worker_connection_closed(w); /* maybe nothing was left */
+}
+
+void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg)
+{
+    struct drain *d = malloc(sizeof(*d));
+    if (d != NULL)
+        *d = (struct drain){w, drained, arg};
+    if (d == NULL || bb_loop_post(w->loop, do_drain, d) != 0) {
+        free(d); /* XXX: out of memory: the drain timeout stops this worker */
     }
 }
 

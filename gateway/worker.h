@@ -62,6 +62,9 @@ struct bb_worker {
     struct proxy *proxies;    /* live client connections (closed at stop) */
     struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
     struct bb_metrics_shard *metrics;
+    bool draining;              /* listeners closed; requests finish, then close */
+    void (*drained)(void *arg); /* called (on this thread) once no connection is left */
+    void *drained_arg;
     pthread_t thread;
     bool started;
 };
@@ -78,6 +81,14 @@ void bb_worker_stop(struct bb_worker *w);
 
 /* Hands the worker a new snapshot (takes one reference); any thread. */
 void bb_worker_install(struct bb_worker *w, struct bb_snapshot *snap);
+
+/* Graceful shutdown, from any thread: the worker closes its listeners and
+ * idle connections, lets requests in flight finish without keep-alive, and
+ * calls drained(arg) on its own thread when its last connection closed. */
+void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg);
+
+/* proxy.c tells the worker a connection closed. */
+void bb_worker_connection_closed(struct bb_worker *w);
 
 /* A fresh request id: worker id in the top byte, a counter below. */
 uint64_t bb_worker_request_id(struct bb_worker *w);

@@ -12,6 +12,7 @@ reached the upstream and what did not. Endpoints:
   /big?n=N   N bytes of a fixed pattern (Content-Length)
   /chunked?n=N  the same, chunked
   /sse       five server-sent events, 200 ms apart, close-delimited
+  /slow?s=S  10 parts of 1 KiB spread over S seconds (Content-Length 10240)
   /hang      accepts and never answers (until the client gives up)
   /ws        WebSocket echo (text and binary frames)
   /count     how many TCP connections this server has accepted
@@ -99,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             self.chunked(pattern(int(query.get("n", "0"))))
         elif route == "/sse":
             self.sse()
+        elif route == "/slow":
+            self.slow(float(query.get("s", "5")))
         elif route == "/hang":
             time.sleep(10)
         elif route == "/ws":
@@ -120,6 +123,16 @@ class Handler(BaseHTTPRequestHandler):
             part = data[i:i + 65536]
             self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
         self.wfile.write(b"0\r\n\r\n")
+
+    def slow(self, seconds):
+        data = pattern(10240)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        for i in range(10):
+            self.wfile.write(data[i * 1024:(i + 1) * 1024])
+            self.wfile.flush()
+            time.sleep(seconds / 10)
 
     def sse(self):
         self.send_response(200)

@@ -48,12 +48,12 @@ static void test_requests_summed_and_cumulative(void **state)
     (void)state;
     struct bb_metrics *m = bb_metrics_new(2);
     uint16_t api = bb_metrics_label(m, "api.test");
-    struct bb_metrics_request r = {.label = api, .decision = BB_MD_ALLOW, .status = 200,
-                                   .duration_us = 3000, .rewrites = 1};
+    struct bb_metrics_request r = {
+        .label = api, .decision = BB_MD_ALLOW, .status = 200, .duration_us = 3000, .rewrites = 1};
     bb_metrics_request(bb_metrics_shard(m, 0), &r);
     r.duration_us = 40000;
     bb_metrics_request(bb_metrics_shard(m, 1), &r); /* another worker */
-    r.duration_us = 60000000; /* beyond the last bucket */
+    r.duration_us = 60000000;                       /* beyond the last bucket */
     r.status = 504;
     r.upstream_error = true;
     r.decision = BB_MD_ERROR;

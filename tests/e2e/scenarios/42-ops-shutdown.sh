@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Graceful shutdown (REFERENCE §7) and the audit log's flood summaries and
+# reopening (§6): SIGTERM during a slow download lets it finish while new
+# connections are refused and idle keep-alive clients are let go at once;
+# what outlives timeouts.shutdown_drain is aborted; exit 0 either way.
+. "$(dirname "$0")/../lib.sh"
+
+proxy_world
+serve_stop
+
+# ---- audit: floods of identical denials are summarised, nothing lost ----
+sed -i 's/^  idle: 5000$/  idle: 5000\n  shutdown_drain: 8000/' "$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+urls=()
+for _ in $(seq 60); do urls+=(http://evil.test/x); done
+curl_as "${urls[@]}" >/dev/null
+sleep 1.5 # the flood window closes
+denials() { grep '"host":"evil.test"' "$E2E_TMP/audit.jsonl"; }
+lines=$(denials | wc -l)
+accounted=$(denials | $PY -c 'import json, sys
+print(sum(1 + json.loads(l).get("repeated", 0) - (1 if "repeated" in json.loads(l) else 0)
+          for l in sys.stdin))')
+check "60 identical denials take a few audit lines ($lines), not 60" test "$lines" -lt 10
+check "... and every one is accounted for (first lines + repeated = $accounted)" \
+    test "$accounted" = 60
+check "... the summary line says repeated" bash -c "grep -q '\"repeated\":' $E2E_TMP/audit.jsonl"
+
+mv "$E2E_TMP/audit.jsonl" "$E2E_TMP/audit.jsonl.1" # logrotate, with its "create"
+install -o 1337 -g 1337 -m 640 /dev/null "$E2E_TMP/audit.jsonl"
+kill -HUP "$SERVE_PID"
+status http://api.test/echo >/dev/null
+check "after SIGHUP the audit file is reopened: new lines in the new file" \
+    wait_for 3 grep -q '"host":"api.test"' "$E2E_TMP/audit.jsonl"
+refute "... none in the moved one" grep -q '"event":"config"' "$E2E_TMP/audit.jsonl.1"
+
+# ---- SIGTERM during a slow download ----
+OUT=$E2E_TMP/out # the workload's files
+mkdir -m 777 "$OUT"
+# an idle keep-alive client: one request, then it waits for botbox to close
+as_uid 1000 app $PY -c "import socket, time
+s = socket.create_connection(('$UP4', 80), timeout=30)
+s.sendall(b'GET /echo HTTP/1.1\r\nHost: api.test\r\n\r\n')
+data = b''
+while b'}' not in data:  # the whole /echo answer (a JSON object)
+    data += s.recv(65536)
+assert data.startswith(b'HTTP/1.1 200'), data[:40]
+print('idle', flush=True)
+while s.recv(65536):
+    pass
+print('closed', time.time(), flush=True)" >"$E2E_TMP/idle.out" 2>&1 &
+idle_pid=$!
+as_uid 1000 app curl -sS --max-time 20 -o "$OUT/slow.bin" -w '%{http_code}' \
+    "http://api.test/slow?s=5" >"$E2E_TMP/slow.code" 2>&1 &
+slow_pid=$!
+wait_for 5 grep -q idle "$E2E_TMP/idle.out"
+sleep 1 # the download is under way
+t0=$(date +%s.%N)
+kill -TERM "$SERVE_PID"
+sleep 0.3
+check "healthz says not ready while draining" admin_is 503 /healthz
+code=$(as_uid 1000 app curl -sS --max-time 3 -o /dev/null -w '%{http_code}' http://api.test/echo 2>/dev/null)
+check "a new connection is refused once draining ($code)" test "$code" = 000
+wait "$idle_pid"
+closed=$(awk '/closed/ {print $2}' "$E2E_TMP/idle.out")
+check "the idle keep-alive connection was closed at once ($(cat "$E2E_TMP/idle.out" | tr '\n' ' ') vs $t0)" \
+    $PY -c "import sys; sys.exit(0 if 0 <= $closed - $t0 < 1.5 else 1)"
+wait "$SERVE_PID"
+rc=$?
+t1=$(date +%s.%N)
+check "botbox exits 0 after the drain (exit $rc)" test "$rc" = 0
+check "... within shutdown_drain (8 s)" $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 8.5 else 1)"
+wait "$slow_pid"
+check "the slow download completed (status $(cat "$E2E_TMP/slow.code"))" \
+    test "$(cat "$E2E_TMP/slow.code")" = 200
+check "... all 10240 bytes" test "$(stat -c %s "$OUT/slow.bin")" = 10240
+check "the shutdown is audited" grep -q '"reason":"sigterm"' "$E2E_TMP/audit.jsonl"
+refute "no sanitizer report" grep -qE "Sanitizer|runtime error" "$E2E_TMP/serve.out"
+
+# ---- what outlives shutdown_drain is aborted ----
+sed -i 's/^  shutdown_drain: 8000$/  shutdown_drain: 1000/' "$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+as_uid 1000 app curl -sS --max-time 20 -o "$OUT/slow2.bin" "http://api.test/slow?s=5" \
+    >/dev/null 2>&1 &
+slow_pid=$!
+sleep 1
+t0=$(date +%s.%N)
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+rc=$?
+t1=$(date +%s.%N)
+check "with shutdown_drain 1000: exit 0 ($rc) after about 1 s" \
+    $PY -c "import sys; sys.exit(0 if $rc == 0 and 0.8 < $t1 - $t0 < 2.5 else 1)"
+wait "$slow_pid"
+check "... the download still running was cut short" test "$(stat -c %s "$OUT/slow2.bin")" -lt 10240
+check "... and botbox said so" grep -q "aborting 1 connection" "$E2E_TMP/serve.out"
+finish
