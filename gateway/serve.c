@@ -10,6 +10,7 @@
 #include "gateway/audit.h"
 #include "gateway/loop.h"
 #include "gateway/metrics.h"
+#include "gateway/privs.h"
 #include "gateway/admin.h"
 #include "gateway/resolver.h"
 #include "gateway/secrets.h"
@@ -112,6 +113,8 @@ static void reload_secrets(struct serve *s)
                    missing ? "reloaded; referenced secrets missing" : "reloaded");
 }
 
+static void watch_secrets(struct serve *s);
+
 static void reload_config(struct serve *s, const char *why)
 {
     struct bb_diag *d = bb_diag_new();
@@ -139,8 +142,15 @@ static void reload_config(struct serve *s, const char *why)
             bb_config_free(c);
         return;
     }
+    bool moved = strcmp(c->secrets_dir, s->sh.current->cfg->secrets_dir) != 0;
     publish(s, ref, sec);
-    bb_cfgref_unref(ref); /* the snapshot holds it now */
+    bb_cfgref_unref(ref);          /* the snapshot holds it now */
+    if (moved && s->sec_wd >= 0) { /* watch the new secrets_dir instead */
+        inotify_rm_watch(s->ino_io.fd, s->sec_wd);
+        s->sec_wd = -1;
+    }
+    if (moved)
+        watch_secrets(s);
     bb_metrics_reload(s->sh.metrics, true);
     fprintf(stderr, "botbox: config reloaded (%s)\n", why);
     bb_audit_event(s->sh.audit, "config", "allow", "reloaded");
@@ -362,7 +372,8 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     return s->sh.current && s->sh.client_tls && s->sh.audit && bb_diag_errors(diag) == 0 ? 0 : -1;
 }
 
-static int start_workers(struct serve *s)
+/* Creates the workers and binds their listeners (as the starting user). */
+static int init_workers(struct serve *s)
 {
     s->w = calloc(s->nworkers, sizeof(*s->w));
     if (s->w == NULL)
@@ -370,6 +381,12 @@ static int start_workers(struct serve *s)
     for (unsigned i = 0; i < s->nworkers; i++)
         if (bb_worker_init(&s->w[i], i, &s->sh) != 0)
             return -1;
+    return 0;
+}
+
+/* After the privilege drop: threads inherit the trimmed credentials. */
+static int start_workers(struct serve *s)
+{
     for (unsigned i = 0; i < s->nworkers; i++)
         if (bb_worker_start(&s->w[i]) != 0)
             return -1;
@@ -403,7 +420,11 @@ int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot, s
     /* OpenSSL writes to sockets without MSG_NOSIGNAL: a peer that went away
      * must cost an EPIPE, not the process. */
     signal(SIGPIPE, SIG_IGN);
-    int ok = prepare(&s, boot, diag) == 0 && start_workers(&s) == 0 && setup_control(&s, &set) == 0;
+    /* Everything that needs privileges is open before the drop; the
+     * worker threads start after it. */
+    int ok = prepare(&s, boot, diag) == 0 && init_workers(&s) == 0 &&
+             setup_control(&s, &set) == 0 && bb_privs_drop(boot->proxy_uid) == 0 &&
+             start_workers(&s) == 0;
     print_diag(diag);
     if (ok) {
         fprintf(stderr, "botbox %s: serving on port %u with %u worker(s)\n", BB_VERSION,

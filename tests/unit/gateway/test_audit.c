@@ -21,9 +21,10 @@ static int setup(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
     char yaml[256];
-    snprintf(yaml, sizeof(yaml),
-             "audit:\n  output: %s\negress_policy:\n  rules:\n    - {host: a.test, action: allow}\n",
-             path);
+    snprintf(
+        yaml, sizeof(yaml),
+        "audit:\n  output: %s\negress_policy:\n  rules:\n    - {host: a.test, action: allow}\n",
+        path);
     cfg = tu_expect_ok(yaml);
     struct bb_diag *d = bb_diag_new();
     audit = bb_audit_open(cfg, d);
@@ -64,9 +65,16 @@ static size_t count(const char *hay, const char *needle)
 
 static void deny(const char *host, const char *src)
 {
-    struct bb_audit_http e = {.decision = "deny", .reason = "no_rule", .src = src,
-                              .dst = "10.0.0.1:443", .host = host, .host_len = strlen(host),
-                              .method = "GET", .method_len = 3, .path = "/", .path_len = 1,
+    struct bb_audit_http e = {.decision = "deny",
+                              .reason = "no_rule",
+                              .src = src,
+                              .dst = "10.0.0.1:443",
+                              .host = host,
+                              .host_len = strlen(host),
+                              .method = "GET",
+                              .method_len = 3,
+                              .path = "/",
+                              .path_len = 1,
                               .status = 403};
     bb_audit_http(audit, &e);
 }
@@ -75,13 +83,24 @@ static void test_format(void **state)
 {
     (void)state;
     const char *inj[] = {"Authorization"};
-    struct bb_audit_http e = {.decision = "allow", .reason = "rule", .rule = "api.test",
-                              .src = "[fd00::1]:5000", .dst = "10.0.0.1:443",
-                              .request_id = 0x0100000000000007ull, .host = "api.test",
-                              .host_len = 8, .method = "GET", .method_len = 3,
-                              .path = "/v1/x?key=sk-123", .path_len = 16, .status = 200,
-                              .bytes_in = 10, .bytes_out = 20, .duration_ms = 3,
-                              .injected = inj, .ninjected = 1};
+    struct bb_audit_http e = {.decision = "allow",
+                              .reason = "rule",
+                              .rule = "api.test",
+                              .src = "[fd00::1]:5000",
+                              .dst = "10.0.0.1:443",
+                              .request_id = 0x0100000000000007ull,
+                              .host = "api.test",
+                              .host_len = 8,
+                              .method = "GET",
+                              .method_len = 3,
+                              .path = "/v1/x?key=sk-123",
+                              .path_len = 16,
+                              .status = 200,
+                              .bytes_in = 10,
+                              .bytes_out = 20,
+                              .duration_ms = 3,
+                              .injected = inj,
+                              .ninjected = 1};
     struct bb_buf b;
     bb_buf_init(&b, BB_AUDIT_LINE_MAX);
     assert_int_equal(bb_audit_format_http(&b, 1764396000123ull, &e), 0);
@@ -145,8 +164,12 @@ static void test_flood_key(void **state)
     deny("evil.test", "10.0.0.2:1");
     deny("evil.test", "10.0.0.3:1");
     deny("evil.test", "[fd00::2]:1");
-    struct bb_audit_http ok = {.decision = "allow", .reason = "rule", .src = "10.0.0.2:1",
-                               .host = "a.test", .host_len = 6, .status = 200};
+    struct bb_audit_http ok = {.decision = "allow",
+                               .reason = "rule",
+                               .src = "10.0.0.2:1",
+                               .host = "a.test",
+                               .host_len = 6,
+                               .status = 200};
     for (int i = 0; i < 5; i++)
         bb_audit_http(audit, &ok);
     bb_audit_drain(audit, 5000);
