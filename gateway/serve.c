@@ -115,6 +115,36 @@ static void reload_secrets(struct serve *s)
 
 static void watch_secrets(struct serve *s);
 
+static bool same_str(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Settings bound at start: a reload that changes them says so rather than
+ * seeming to apply them. */
+static void warn_restart_only(const struct bb_config *boot, const struct bb_config *c)
+{
+    const struct {
+        const char *key;
+        bool same;
+    } keys[] = {
+        {"listen_addr", same_str(boot->listen_addr, c->listen_addr)},
+        {"listen_port", boot->listen_port == c->listen_port},
+        {"metrics_addr", same_str(boot->metrics_addr, c->metrics_addr)},
+        {"metrics_port", boot->metrics_port == c->metrics_port},
+        {"workers", boot->workers == c->workers},
+        {"proxy_uid", boot->proxy_uid == c->proxy_uid},
+        {"upstream.ca_file", same_str(boot->upstream.ca_file, c->upstream.ca_file)},
+        {"dns.upstream", same_str(boot->dns.upstream, c->dns.upstream)},
+        {"audit.output",
+         boot->audit.output == c->audit.output && same_str(boot->audit.path, c->audit.path)},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!keys[i].same)
+            fprintf(stderr, "warning: %s: %s changed; it takes effect after a restart\n", c->path,
+                    keys[i].key);
+}
+
 static void reload_config(struct serve *s, const char *why)
 {
     struct bb_diag *d = bb_diag_new();
@@ -142,6 +172,7 @@ static void reload_config(struct serve *s, const char *why)
             bb_config_free(c);
         return;
     }
+    warn_restart_only(s->sh.boot_cfg, c);
     bool moved = strcmp(c->secrets_dir, s->sh.current->cfg->secrets_dir) != 0;
     publish(s, ref, sec);
     bb_cfgref_unref(ref);          /* the snapshot holds it now */

@@ -139,6 +139,12 @@ sed -i '/scoped.test/d' "$CFG"
 check "an edited config file is reloaded without a signal" \
     wait_for 3 status_is 403 http://scoped.test/echo
 
+sed -i 's/^listen_port: 8080$/listen_port: 8080\nmetrics_port: 9091/' "$CFG"
+check "a reload changing metrics_port says that needs a restart" wait_for 3 \
+    grep -q "warning: $CFG: metrics_port changed; it takes effect after a restart" \
+    "$E2E_TMP/serve.out"
+check "... and /metrics stays where it was" admin_is 200 /metrics
+
 # ---- secrets stay secret ----
 for v in "$V1" "$V2" sk-outside; do
     refute "$v appears in no audit line" grep -q -- "$v" "$E2E_TMP/audit.jsonl"
