@@ -168,6 +168,21 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
     return rc ? -1 : 0;
 }
 
+static int put_id(struct bb_buf *b, const char *key, int64_t v)
+{
+    return v < 0 ? 0 : bb_buf_printf(b, ",\"%s\":%lld", key, (long long)v);
+}
+
+int bb_audit_format_flow(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_flow *e)
+{
+    int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"flow\"", 15) |
+             put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
+             put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) |
+             put_cstr(b, "proto", e->proto) | put_id(b, "uid", e->uid) | put_id(b, "gid", e->gid) |
+             put_cstr(b, "error", e->error) | bb_buf_append(b, "}\n", 2);
+    return rc ? -1 : 0;
+}
+
 /* ---- producers (any thread) ---- */
 
 /* FNV-1a over the parts, separated so that ("ab","c") != ("a","bc"). */
@@ -225,6 +240,37 @@ void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e)
     bb_buf_init(&b, BB_AUDIT_LINE_MAX);
     if (bb_audit_format_http(&b, wall_ms(), e) == 0)
         enqueue(a, &b, flood_key(e));
+    bb_buf_free(&b);
+}
+
+/* A flow denial's key: everything but the client's port (a flood from
+ * random source ports is still one flood). */
+static uint64_t flow_key(const struct bb_audit_flow *e)
+{
+    if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
+        return 0;
+    const char *src = e->src ? e->src : "";
+    const char *colon = e->src && strchr(src, '.') ? strrchr(src, ':') : NULL;
+    if (src[0] == '[')
+        colon = strrchr(src, ']') ? strrchr(src, ']') + 1 : NULL;
+    char ids[48];
+    snprintf(ids, sizeof(ids), "%lld/%lld", (long long)e->uid, (long long)e->gid);
+    const char *parts[] = {"flow", e->reason, e->proto, src, e->dst, ids};
+    size_t lens[] = {4,
+                     e->reason ? strlen(e->reason) : 0,
+                     e->proto ? strlen(e->proto) : 0,
+                     colon ? (size_t)(colon - src) : strlen(src),
+                     e->dst ? strlen(e->dst) : 0,
+                     strlen(ids)};
+    return hash_parts(parts, lens, 6);
+}
+
+void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e)
+{
+    struct bb_buf b;
+    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
+    if (bb_audit_format_flow(&b, wall_ms(), e) == 0)
+        enqueue(a, &b, flow_key(e));
     bb_buf_free(&b);
 }
 

@@ -11,8 +11,9 @@
  *    {"event":"lifecycle","decision":"error","reason":"audit_queue_full",
  *    "dropped":N} line;
  *  - floods: a denial identical to one written less than
- *    BB_AUDIT_FLOOD_WINDOW_MS ago (same event, reason, host and client
- *    address, ports aside) is held back; when the window closes, the last
+ *    BB_AUDIT_FLOOD_WINDOW_MS ago (http: same reason, host and client
+ *    address, ports aside; flow: same reason, protocol, uid, client address
+ *    and destination address and port) is held back; when the window closes, the last
  *    one held is written with "repeated": N, the number of lines it
  *    stands for. So every denial is accounted for: the first line plus
  *    the repeated counts.
@@ -53,6 +54,15 @@ struct bb_audit_http {
     size_t ninjected;
 };
 
+/* A verdict on the NFQUEUE path. */
+struct bb_audit_flow {
+    const char *decision, *reason;
+    const char *src, *dst; /* "ip:port" (ports for TCP and UDP), IPv6 bracketed */
+    const char *proto;     /* "tcp", "udp", "icmp", "icmpv6", "other" */
+    int64_t uid, gid;      /* the owning socket's, or -1 where the kernel gives none */
+    const char *error;     /* why a packet could not be decoded, or NULL */
+};
+
 struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag);
 /* Writes everything still queued or held, then closes. NULL is fine. */
 void bb_audit_free(struct bb_audit *a);
@@ -68,6 +78,7 @@ int bb_audit_reopen(struct bb_audit *a);
 
 /* Queue a line; any thread. */
 void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e);
+void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e);
 /* A lifecycle, config or secrets line: {"event", "decision", "reason"}. */
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
                     const char *reason);
@@ -75,5 +86,6 @@ void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
 /* The line for e at wall-clock time ts_ms (pure; used by the writer and by
  * tests). Returns 0 or -1. */
 int bb_audit_format_http(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_http *e);
+int bb_audit_format_flow(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_flow *e);
 
 #endif

@@ -4,6 +4,7 @@
 #include "gateway/metrics.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,9 @@ static const uint64_t bucket_us[BB_METRICS_BUCKETS] = {
 static const char *const bucket_le[BB_METRICS_BUCKETS] = {
     "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
 };
-static const char *const decision_name[BB_MD_N] = {"allow", "deny", "error"};
+static const char *const decision_name[BB_MD_N] = {"allow", "deny", "would_deny", "error"};
 static const char *const listener_name[BB_ML_N] = {"proxy"};
-static const char *const proto_name[BB_MP_N] = {"tcp", "udp"};
+static const char *const proto_name[BB_MP_N] = {"tcp", "udp", "icmp", "icmpv6", "other"};
 
 struct host_counters {
     counter requests[BB_MD_N];
@@ -35,6 +36,8 @@ struct host_counters {
 struct bb_metrics_shard {
     struct host_counters host[BB_METRICS_MAX_HOSTS];
     counter tls[2]; /* [0] failure, [1] success */
+    counter flows[BB_MP_N][BB_MD_N];
+    counter nfq_overruns;
     _Atomic int64_t connections[BB_ML_N];
 };
 
@@ -122,6 +125,8 @@ enum bb_m_decision bb_metrics_decision(const char *decision)
         return BB_MD_ALLOW;
     if (decision != NULL && strcmp(decision, "deny") == 0)
         return BB_MD_DENY;
+    if (decision != NULL && strcmp(decision, "would_deny") == 0)
+        return BB_MD_WOULD_DENY;
     return BB_MD_ERROR;
 }
 
@@ -138,6 +143,32 @@ void bb_metrics_request(struct bb_metrics_shard *s, const struct bb_metrics_requ
         bump(&h->upstream_errors[r->status - UP_FIRST], 1);
     if (r->rewrites > 0)
         bump(&h->rewrites, r->rewrites);
+}
+
+enum bb_m_proto bb_metrics_proto(uint8_t ipproto)
+{
+    switch (ipproto) {
+    case 6:
+        return BB_MP_TCP;
+    case 17:
+        return BB_MP_UDP;
+    case 1:
+        return BB_MP_ICMP;
+    case 58:
+        return BB_MP_ICMPV6;
+    default:
+        return BB_MP_OTHER;
+    }
+}
+
+void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_decision d)
+{
+    bump(&s->flows[p][d], 1);
+}
+
+void bb_metrics_nfq_overrun(struct bb_metrics_shard *s)
+{
+    bump(&s->nfq_overruns, 1);
 }
 
 void bb_metrics_tls(struct bb_metrics_shard *s, bool ok)
@@ -178,13 +209,15 @@ static void sum_host(const struct bb_metrics *m, unsigned label, struct host_sum
         out->total += out->buckets[b];
 }
 
-static uint64_t sum_tls(const struct bb_metrics *m, int ok)
+/* The counter at offset `off` in every shard, summed: SUM(m, tls[1]). */
+static uint64_t sum_at(const struct bb_metrics *m, size_t off)
 {
     uint64_t n = 0;
     for (unsigned s = 0; s < m->nshards; s++)
-        n += get(&m->shards[s].tls[ok]);
+        n += get((const counter *)(const void *)((const char *)&m->shards[s] + off));
     return n;
 }
+#define SUM(m, field) sum_at((m), offsetof(struct bb_metrics_shard, field))
 
 static int64_t sum_connections(const struct bb_metrics *m, unsigned l)
 {
@@ -288,10 +321,10 @@ static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
 {
     int rc = family(o, "botbox_tls_handshakes_total", "counter", "Upstream TLS handshakes.") |
              bb_buf_printf(o, "botbox_tls_handshakes_total{result=\"success\"} %llu\n",
-                           (unsigned long long)sum_tls(m, 1)) |
+                           (unsigned long long)SUM(m, tls[1])) |
              bb_buf_printf(o, "botbox_tls_handshakes_total{result=\"failure\"} %llu\n",
-                           (unsigned long long)sum_tls(m, 0));
-    /* The interception and NFQUEUE paths are not built yet: their families
+                           (unsigned long long)SUM(m, tls[0]));
+    /* The interception and DNS paths are not built yet: their families
      * are declared (dashboards keep working) and stay at zero. */
     rc |= family(o, "botbox_https_interception_cert_issued_total", "counter",
                  "Leaf certificates minted for intercepted SNIs.") |
@@ -305,8 +338,16 @@ static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
           bb_buf_printf(o, "botbox_https_interception_host_mismatch_total 0\n");
     rc |= family(o, "botbox_flows_total", "counter", "Flows judged on the NFQUEUE path.");
     for (unsigned p = 0; p < BB_MP_N; p++)
-        rc |= bb_buf_printf(o, "botbox_flows_total{proto=\"%s\",decision=\"deny\"} 0\n",
-                            proto_name[p]);
+        for (unsigned d = 0; d < BB_MD_N; d++) {
+            uint64_t n = SUM(m, flows[p][d]);
+            if (n > 0 || (p <= BB_MP_UDP && d <= BB_MD_DENY)) /* the usual ones always */
+                rc |= bb_buf_printf(o, "botbox_flows_total{proto=\"%s\",decision=\"%s\"} %llu\n",
+                                    proto_name[p], decision_name[d], (unsigned long long)n);
+        }
+    rc |= family(o, "botbox_nfq_overruns_total", "counter",
+                 "Times the kernel reported queued packets lost for lack of buffer (dropped).") |
+          bb_buf_printf(o, "botbox_nfq_overruns_total %llu\n",
+                        (unsigned long long)SUM(m, nfq_overruns));
     rc |= family(o, "botbox_dns_queries_total", "counter", "DNS queries answered or refused.") |
           bb_buf_printf(o, "botbox_dns_queries_total{decision=\"allow\"} 0\n"
                            "botbox_dns_queries_total{decision=\"deny\"} 0\n");

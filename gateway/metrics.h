@@ -29,9 +29,9 @@
 /* Reserved host labels. */
 enum { BB_LABEL_DEFAULT_ALLOW, BB_LABEL_DENIED, BB_LABEL_OTHER, BB_LABEL_FIRST_RULE };
 
-enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_ERROR, BB_MD_N };
+enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_WOULD_DENY, BB_MD_ERROR, BB_MD_N };
 enum bb_m_listener { BB_ML_PROXY, BB_ML_N };
-enum bb_m_proto { BB_MP_TCP, BB_MP_UDP, BB_MP_N };
+enum bb_m_proto { BB_MP_TCP, BB_MP_UDP, BB_MP_ICMP, BB_MP_ICMPV6, BB_MP_OTHER, BB_MP_N };
 
 struct bb_metrics;
 struct bb_metrics_shard;
@@ -63,6 +63,13 @@ struct bb_metrics_request {
 void bb_metrics_request(struct bb_metrics_shard *s, const struct bb_metrics_request *r);
 void bb_metrics_tls(struct bb_metrics_shard *s, bool ok);
 void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, int delta);
+/* The verdict thread: one flow decision; queue overruns (ENOBUFS: the
+ * kernel had to drop packets meant for us). */
+void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_decision d);
+void bb_metrics_nfq_overrun(struct bb_metrics_shard *s);
+
+/* The proto label for an IP protocol number. */
+enum bb_m_proto bb_metrics_proto(uint8_t ipproto);
 
 /* The decision label for an audit decision string. */
 enum bb_m_decision bb_metrics_decision(const char *decision);

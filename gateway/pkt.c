@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define IPV4_MIN   20
-#define IPV6_HDR   40
-#define FRAG_HDR   8
+#define IPV4_MIN       20
+#define IPV6_HDR       40
+#define FRAG_HDR       8
 #define IPV4_MF_OFFSET 0x1fffu /* fragment offset bits of frag_off */
 
 static uint16_t be16(const uint8_t *p)
@@ -27,9 +27,7 @@ static int bad(const char **why, const char *reason)
 /* The upper-layer header at off, when the packet holds enough of it. */
 static void upper(const uint8_t *p, size_t len, struct bb_pkt *o)
 {
-    size_t off = o->l4_off, need = o->proto == IPPROTO_TCP   ? 4
-                                   : o->proto == IPPROTO_UDP ? 4
-                                                             : 2;
+    size_t off = o->l4_off, need = o->proto == IPPROTO_TCP ? 4 : o->proto == IPPROTO_UDP ? 4 : 2;
     if (o->later_fragment || off > len || len - off < need)
         return;
     if (o->proto == IPPROTO_TCP || o->proto == IPPROTO_UDP) {

@@ -18,10 +18,10 @@
 #define BB_PKT_MAX_EXT 8 /* IPv6 extension headers walked; more is malformed */
 
 struct bb_pkt {
-    int family; /* AF_INET or AF_INET6 */
-    uint8_t proto; /* the upper-layer protocol (after extension headers) */
+    int family;               /* AF_INET or AF_INET6 */
+    uint8_t proto;            /* the upper-layer protocol (after extension headers) */
     uint8_t src[16], dst[16]; /* 4 or 16 bytes used */
-    bool has_ports; /* TCP or UDP with its ports present */
+    bool has_ports;           /* TCP or UDP with its ports present */
     uint16_t sport, dport;
     bool has_icmp; /* ICMP / ICMPv6 with type and code present */
     uint8_t icmp_type, icmp_code;

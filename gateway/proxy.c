@@ -6,6 +6,8 @@
  * place where socket interest changes.
  */
 #include "gateway/proxy_int.h"
+
+#include "common/netaddr.h"
 #include "common/macros.h"
 
 #include "gateway/audit.h"
@@ -25,23 +27,6 @@ static void step(struct proxy *p);
 static void head_begins(struct proxy *p);
 
 /* ---- helpers ---- */
-
-static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-    char ip[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
-        port = ntohs(s->sin_port);
-        snprintf(out, cap, "%s:%u", ip, port);
-    } else {
-        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-        inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
-        port = ntohs(s->sin6_port);
-        snprintf(out, cap, "[%s]:%u", ip, port);
-    }
-}
 
 const struct bb_config *proxy_cfg(const struct proxy *p)
 {
@@ -130,10 +115,10 @@ void bb_proxy_accept(struct bb_worker *w, int fd)
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-        format_addr(&ss, p->src, sizeof(p->src));
+        bb_sockaddr_format(&ss, p->src, sizeof(p->src));
     sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-        format_addr(&ss, p->dst, sizeof(p->dst)); /* the original destination under tproxy */
+        bb_sockaddr_format(&ss, p->dst, sizeof(p->dst)); /* the original destination under tproxy */
     bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
     bb_buf_init(&p->cout, BB_PROXY_OUT);
     bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);

@@ -10,6 +10,7 @@
 #include "gateway/audit.h"
 #include "gateway/loop.h"
 #include "gateway/metrics.h"
+#include "gateway/nfq.h"
 #include "gateway/privs.h"
 #include "gateway/admin.h"
 #include "gateway/resolver.h"
@@ -17,6 +18,7 @@
 #include "gateway/snapshot.h"
 #include "gateway/upstream.h"
 #include "gateway/worker.h"
+#include "nft/ruleset.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -39,6 +41,7 @@ struct serve {
     struct bb_cfgref *boot_ref; /* keeps sh.boot_cfg alive across reloads */
     struct bb_worker *w;
     unsigned nworkers;
+    struct bb_nfq *nfq;
     struct bb_loop *loop;
     struct bb_io sig_io, ino_io;
     struct bb_admin *admin;
@@ -82,6 +85,8 @@ static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets
     s->sh.current = snap;
     for (unsigned i = 0; i < s->nworkers; i++)
         bb_worker_install(&s->w[i], bb_snapshot_ref(snap));
+    if (s->nfq != NULL)
+        bb_nfq_install(s->nfq, bb_snapshot_ref(snap));
     bb_snapshot_unref(old);
 }
 
@@ -391,7 +396,7 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     s->sh.client_tls = bb_upstream_tls_ctx(boot);
     s->sh.audit = bb_audit_open(boot, diag);
     s->nworkers = worker_count(boot);
-    s->sh.metrics = bb_metrics_new(s->nworkers);
+    s->sh.metrics = bb_metrics_new(s->nworkers + 1); /* the last shard: the verdict thread */
     struct bb_secrets *sec = s->sh.metrics ? bb_secrets_load(boot, diag) : NULL;
     s->sh.current = sec ? make_snapshot(s, s->boot_ref, sec) : NULL;
     if (bb_resolver_global_init() != 0)
@@ -403,7 +408,8 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     return s->sh.current && s->sh.client_tls && s->sh.audit && bb_diag_errors(diag) == 0 ? 0 : -1;
 }
 
-/* Creates the workers and binds their listeners (as the starting user). */
+/* Creates the workers and binds their listeners, and binds the NFQUEUE
+ * (as the starting user: both may need privileges dropped later). */
 static int init_workers(struct serve *s)
 {
     s->w = calloc(s->nworkers, sizeof(*s->w));
@@ -412,7 +418,8 @@ static int init_workers(struct serve *s)
     for (unsigned i = 0; i < s->nworkers; i++)
         if (bb_worker_init(&s->w[i], i, &s->sh) != 0)
             return -1;
-    return 0;
+    s->nfq = bb_nfq_open(BB_NFT_QUEUE_NUM, &s->sh, bb_metrics_shard(s->sh.metrics, s->nworkers));
+    return s->nfq != NULL ? 0 : -1;
 }
 
 /* After the privilege drop: threads inherit the trimmed credentials. */
@@ -421,6 +428,8 @@ static int start_workers(struct serve *s)
     for (unsigned i = 0; i < s->nworkers; i++)
         if (bb_worker_start(&s->w[i]) != 0)
             return -1;
+    if (bb_nfq_start(s->nfq) != 0)
+        return -1;
     s->workers_up = true;
     return 0;
 }
@@ -430,6 +439,7 @@ static void stop_all(struct serve *s)
     for (unsigned i = 0; s->w != NULL && i < s->nworkers; i++)
         bb_worker_stop(&s->w[i]);
     free(s->w);
+    bb_nfq_free(s->nfq);        /* last: verdicts until the end, then the kernel drops */
     bb_audit_free(s->sh.audit); /* writes what the workers left; needs the loop */
     teardown_control(s);
     bb_snapshot_unref(s->sh.current);

@@ -3,6 +3,7 @@
  */
 #include "gateway/snapshot.h"
 
+#include "gateway/loop.h"
 #include "gateway/secrets.h"
 #include "policy/config.h"
 
@@ -63,4 +64,32 @@ void bb_snapshot_unref(struct bb_snapshot *s)
     bb_cfgref_unref(s->cfgref);
     free(s->labels);
     free(s);
+}
+
+struct handover {
+    struct bb_snapshot **slot;
+    struct bb_snapshot *snap;
+};
+
+/* On the receiving thread: work in flight keeps the snapshot it pinned;
+ * new work gets this one. */
+static void take_over(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct handover *h = arg;
+    struct bb_snapshot *old = *h->slot;
+    *h->slot = h->snap;
+    bb_snapshot_unref(old);
+    free(h);
+}
+
+void bb_snapshot_post(struct bb_loop *l, struct bb_snapshot **slot, struct bb_snapshot *snap)
+{
+    struct handover *h = malloc(sizeof(*h));
+    if (h != NULL)
+        *h = (struct handover){slot, snap}; /* filled before posting: it may run at once */
+    if (h == NULL || bb_loop_post(l, take_over, h) != 0) {
+        free(h);
+        bb_snapshot_unref(snap); /* XXX: out of memory: the old snapshot stays */
+    }
 }

@@ -39,6 +39,13 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
                                     uint64_t generation);
 
 struct bb_snapshot *bb_snapshot_ref(struct bb_snapshot *s);
+
+struct bb_loop;
+
+/* Hands snap (one reference, taken over) to the thread running l: there,
+ * *slot becomes snap and the old one is released. Callable from any
+ * thread; on out-of-memory the old snapshot stays and snap is released. */
+void bb_snapshot_post(struct bb_loop *l, struct bb_snapshot **slot, struct bb_snapshot *snap);
 void bb_snapshot_unref(struct bb_snapshot *s);
 void bb_cfgref_unref(struct bb_cfgref *c);
 

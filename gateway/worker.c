@@ -139,34 +139,9 @@ void bb_worker_stop(struct bb_worker *w)
     w->snap = NULL;
 }
 
-struct install {
-    struct bb_worker *w;
-    struct bb_snapshot *snap;
-};
-
-/* On the worker's thread: requests in flight keep the snapshot they pinned;
- * new ones get this one. */
-static void do_install(struct bb_loop *l, void *arg)
-{
-    (void)l;
-    struct install *in = arg;
-    struct bb_snapshot *old = in->w->snap;
-    in->w->snap = in->snap;
-    bb_snapshot_unref(old);
-    free(in);
-}
-
 void bb_worker_install(struct bb_worker *w, struct bb_snapshot *snap)
 {
-    struct install *in = malloc(sizeof(*in));
-    if (in != NULL) {
-        in->w = w; /* filled before posting: the worker may run it at once */
-        in->snap = snap;
-    }
-    if (in == NULL || bb_loop_post(w->loop, do_install, in) != 0) {
-        free(in);
-        bb_snapshot_unref(snap); /* XXX: out of memory: the worker keeps the old one */
-    }
+    bb_snapshot_post(w->loop, &w->snap, snap);
 }
 
 static void close_listeners(struct bb_worker *w)

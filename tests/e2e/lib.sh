@@ -17,6 +17,9 @@ BIN=$(realpath "${BOTBOX:-$REPO/build/botbox}")
 TOOLS=$(realpath "${E2E_TOOLS:-$REPO/build/tests/e2e}")
 PROBE="/usr/bin/python3 $E2E_DIR/tools/probe.py"
 PY=/usr/bin/python3
+# Under SAN=1: ASan keeps up to 256 MB of freed memory in quarantine by
+# default, which would swamp the scenarios' memory-growth checks.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
 NFQ_PROBE=$TOOLS/nfq_probe
 QUEUE=25186
 E2E_PREFIX="bbe$$"

@@ -215,6 +215,55 @@ static void test_reopen(void **state)
     assert_non_null(strstr(contents(path), "after"));
 }
 
+static void flow(const char *src, const char *dst)
+{
+    struct bb_audit_flow e = {.decision = "deny",
+                              .reason = "no_flow_rule",
+                              .src = src,
+                              .dst = dst,
+                              .proto = "udp",
+                              .uid = 1000,
+                              .gid = 1000};
+    bb_audit_flow(audit, &e);
+}
+
+static void test_flow_lines(void **state)
+{
+    (void)state;
+    struct bb_audit_flow e = {.decision = "deny",
+                              .reason = "no_flow_rule",
+                              .src = "[fd00::1]:5000",
+                              .dst = "[fd00::2]:53",
+                              .proto = "udp",
+                              .uid = 1000,
+                              .gid = -1};
+    struct bb_buf b;
+    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
+    assert_int_equal(bb_audit_format_flow(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b), "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
+                                         "\"decision\":\"deny\",\"reason\":\"no_flow_rule\","
+                                         "\"src\":\"[fd00::1]:5000\",\"dst\":\"[fd00::2]:53\","
+                                         "\"proto\":\"udp\",\"uid\":1000}\n");
+    bb_buf_free(&b);
+    /* a flood from changing source ports is one flood; another destination
+     * port or client is not */
+    char src[32];
+    for (int i = 0; i < 50; i++) {
+        snprintf(src, sizeof(src), "10.0.0.2:%d", 2000 + i);
+        flow(src, "10.0.0.9:9999");
+    }
+    flow("[fd00::2]:1", "10.0.0.9:9999");
+    flow("[fd00::2]:2", "10.0.0.9:9999");
+    flow("10.0.0.2:1", "10.0.0.9:9998");
+    bb_audit_drain(audit, 1000);
+    bb_audit_drain(audit, 1000 + BB_AUDIT_FLOOD_WINDOW_MS);
+    const char *c = contents(path);
+    assert_int_equal(count(c, "\n"), 5); /* 3 floods' first lines + 2 summaries */
+    assert_int_equal(count(c, "\"repeated\":49}"), 1);
+    assert_int_equal(count(c, "\"repeated\":1}"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_free_flushes_floods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_lines, setup, teardown),
     };
     return cmocka_run_group_tests_name("gateway/audit", tests, NULL, NULL);
 }

@@ -1,0 +1,245 @@
+/*
+ * The NFQUEUE verdict thread (see nfq.h): libnetfilter_queue's message
+ * helpers over a libmnl socket, on an event loop of its own.
+ */
+#include "gateway/nfq.h"
+
+#include "common/macros.h"
+#include "common/netaddr.h"
+#include "gateway/audit.h"
+#include "gateway/loop.h"
+#include "gateway/metrics.h"
+#include "gateway/pkt.h"
+#include "gateway/snapshot.h"
+#include "gateway/worker.h"
+#include "policy/policy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RECV_BUF (64u * 1024u) /* one recv: many queued-packet messages */
+
+struct bb_nfq {
+    uint16_t num;
+    struct mnl_socket *nl;
+    unsigned portid;
+    struct bb_loop *loop;
+    struct bb_io io;
+    struct bb_shared *sh;
+    struct bb_metrics_shard *metrics;
+    struct bb_snapshot *snap;
+    pthread_t thread;
+    bool started;
+    char buf[RECV_BUF];
+};
+
+/* ---- configuration (before the privilege drop) ---- */
+
+static int send_config(struct bb_nfq *q, struct nlmsghdr *nlh)
+{
+    if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+        return -1;
+    /* Config messages ask for an ack: a refusal (EPERM, EBUSY: another
+     * process has the queue) must stop the start, not pass unseen. */
+    ssize_t n = mnl_socket_recvfrom(q->nl, q->buf, sizeof(q->buf));
+    if (n < 0)
+        return -1;
+    return mnl_cb_run(q->buf, (size_t)n, nlh->nlmsg_seq, q->portid, NULL, NULL) < 0 ? -1 : 0;
+}
+
+static int configure(struct bb_nfq *q)
+{
+    char buf[1024];
+    struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+    nlh->nlmsg_flags |= NLM_F_ACK;
+    nlh->nlmsg_seq = 1;
+    nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
+    if (send_config(q, nlh) != 0)
+        return -1;
+    nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
+    nlh->nlmsg_flags |= NLM_F_ACK;
+    nlh->nlmsg_seq = 2;
+    nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, BB_NFQ_COPY_BYTES);
+    mnl_attr_put_u32(nlh, NFQA_CFG_QUEUE_MAXLEN, htonl(BB_NFQ_QUEUE_MAXLEN));
+    /* UID_GID: the owner of locally generated packets, for the audit line.
+     * Not FAIL_OPEN: see nfq.h. */
+    mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_UID_GID));
+    mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_UID_GID | NFQA_CFG_F_FAIL_OPEN));
+    return send_config(q, nlh);
+}
+
+/* ---- one packet ---- */
+
+struct verdict {
+    enum bb_verdict v;
+    const char *reason;
+    const char *error; /* a packet that did not decode */
+};
+
+static struct verdict judge(const struct bb_nfq *q, const struct bb_pkt *k, bool decoded,
+                            const char *why)
+{
+    struct bb_decision d = {.verdict = BB_VERDICT_DENY, .reason = BB_REASON_NO_FLOW};
+    if (!decoded)
+        return (struct verdict){BB_VERDICT_DENY, "malformed", why};
+    if (k->has_ports)
+        bb_policy_check_flow(q->snap->cfg->policy, k->proto, k->family, k->dst, k->dport, &d);
+    else if (!q->snap->cfg->egress.enforce)
+        d.verdict = BB_VERDICT_WOULD_DENY; /* ICMP and the like: no flows rule names them */
+    return (struct verdict){d.verdict, bb_reason_name(d.reason), NULL};
+}
+
+static void record(struct bb_nfq *q, const struct bb_pkt *k, const struct verdict *v,
+                   const struct nlattr *const *attr)
+{
+    char src[BB_NETADDR_MAX] = "", dst[BB_NETADDR_MAX] = "";
+    if (k->family != 0) {
+        bb_addr_format(k->family, k->src, k->has_ports ? k->sport : -1, src, sizeof(src));
+        bb_addr_format(k->family, k->dst, k->has_ports ? k->dport : -1, dst, sizeof(dst));
+    }
+    const char *decision = bb_verdict_name(v->v);
+    struct bb_audit_flow e = {
+        .decision = decision,
+        .reason = v->reason,
+        .src = src[0] ? src : NULL,
+        .dst = dst[0] ? dst : NULL,
+        .proto = bb_pkt_proto_name(k->proto),
+        .uid = attr[NFQA_UID] ? (int64_t)ntohl(mnl_attr_get_u32(attr[NFQA_UID])) : -1,
+        .gid = attr[NFQA_GID] ? (int64_t)ntohl(mnl_attr_get_u32(attr[NFQA_GID])) : -1,
+        .error = v->error,
+    };
+    bb_audit_flow(q->sh->audit, &e);
+    bb_metrics_flow(q->metrics, bb_metrics_proto(k->proto), bb_metrics_decision(decision));
+}
+
+static void send_verdict(struct bb_nfq *q, uint32_t id, int verdict)
+{
+    char buf[256];
+    struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, q->num);
+    nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
+    if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+        /* The packet stays queued until the socket closes, then the kernel
+         * drops it: a failed verdict fails closed. */
+    }
+}
+
+static int on_packet(const struct nlmsghdr *nlh, void *arg)
+{
+    struct bb_nfq *q = arg;
+    struct nlattr *attr[NFQA_MAX + 1] = {0};
+    if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL)
+        return MNL_CB_OK; /* not a packet: nothing to give a verdict on */
+    const struct nfqnl_msg_packet_hdr *ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+    const uint8_t *payload = attr[NFQA_PAYLOAD] ? mnl_attr_get_payload(attr[NFQA_PAYLOAD]) : NULL;
+    size_t len = payload ? mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]) : 0;
+    struct bb_pkt k;
+    const char *why = "no payload";
+    bool decoded = payload != NULL && bb_pkt_decode(payload, len, &k, &why) == 0;
+    if (!decoded)
+        memset(&k, 0, sizeof(k));
+    struct verdict v = judge(q, &k, decoded, why);
+    /* The verdict first: the packet waits for nothing else. */
+    send_verdict(q, ntohl(ph->packet_id), v.v == BB_VERDICT_DENY ? NF_DROP : NF_ACCEPT);
+    record(q, &k, &v, (const struct nlattr *const *)attr);
+    return MNL_CB_OK;
+}
+
+static void on_readable(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)l;
+    (void)events;
+    struct bb_nfq *q = BB_CONTAINER_OF(io, struct bb_nfq, io);
+    for (int i = 0; i < BB_NFQ_BATCH; i++) {
+        ssize_t n = recv(io->fd, q->buf, sizeof(q->buf), MSG_DONTWAIT);
+        if (n < 0 && errno == ENOBUFS) {
+            /* The socket overflowed: the kernel dropped what it could not
+             * deliver (fail closed). Counted; the queue carries on. */
+            bb_metrics_nfq_overrun(q->metrics);
+            continue;
+        }
+        if (n <= 0)
+            return;
+        mnl_cb_run(q->buf, (size_t)n, 0, q->portid, on_packet, q);
+    }
+}
+
+/* ---- life cycle ---- */
+
+struct bb_nfq *bb_nfq_open(uint16_t num, struct bb_shared *sh, struct bb_metrics_shard *metrics)
+{
+    struct bb_nfq *q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        return NULL;
+    q->num = num;
+    q->sh = sh;
+    q->metrics = metrics;
+    q->snap = bb_snapshot_ref(sh->current);
+    q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+    int rcvbuf = BB_NFQ_RCVBUF;
+    if (q->nl == NULL || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+        goto fail;
+    q->portid = mnl_socket_get_portid(q->nl);
+    /* FORCE needs CAP_NET_ADMIN, which botbox has here; plain is capped
+     * by rmem_max. Either way a larger buffer absorbs bursts. */
+    if (setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+                   sizeof(rcvbuf)) != 0)
+        setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    if (configure(q) != 0)
+        goto fail;
+    q->loop = bb_loop_new();
+    if (q->loop == NULL ||
+        bb_loop_io_add(q->loop, &q->io, mnl_socket_get_fd(q->nl), EPOLLIN, on_readable) != 0)
+        goto fail;
+    return q;
+fail:
+    fprintf(stderr, "botbox: NFQUEUE %u: %s\n", num, strerror(errno));
+    bb_nfq_free(q);
+    return NULL;
+}
+
+static void *run(void *arg)
+{
+    struct bb_nfq *q = arg;
+    bb_loop_run(q->loop);
+    return NULL;
+}
+
+int bb_nfq_start(struct bb_nfq *q)
+{
+    if (pthread_create(&q->thread, NULL, run, q) != 0)
+        return -1;
+    q->started = true;
+    return 0;
+}
+
+void bb_nfq_install(struct bb_nfq *q, struct bb_snapshot *snap)
+{
+    bb_snapshot_post(q->loop, &q->snap, snap);
+}
+
+void bb_nfq_free(struct bb_nfq *q)
+{
+    if (q == NULL)
+        return;
+    if (q->started) {
+        bb_loop_stop(q->loop);
+        pthread_join(q->thread, NULL);
+    }
+    if (q->loop != NULL) {
+        bb_loop_io_del(q->loop, &q->io);
+        bb_loop_free(q->loop);
+    }
+    if (q->nl != NULL)
+        mnl_socket_close(q->nl); /* unbinds: the kernel drops what is queued */
+    bb_snapshot_unref(q->snap);
+    free(q);
+}

@@ -1,0 +1,47 @@
+/*
+ * The NFQUEUE verdict thread (DESIGN §1, §3): every new flow the ruleset
+ * does not steer or exempt (TCP to other ports, UDP, ICMP, ...) is queued to
+ * BB_NFT_QUEUE_NUM, and this thread gives each packet exactly one verdict:
+ * accept when a `flows` rule matches (protocol, CIDR, port), drop otherwise,
+ * or accept and record `would_deny` under `enforce: false`. Every verdict is
+ * a `flow` audit line (floods of identical drops summarised by the audit
+ * writer) and a botbox_flows_total count.
+ *
+ * Fail closed by construction: the queue is bound without
+ * NFQA_CFG_F_FAIL_OPEN, and the ruleset's queue rule has no bypass flag, so
+ * packets the kernel cannot queue to us (queue full, no reader, botbox
+ * dead) are dropped, never let through. There is deliberately no option to
+ * change that: an egress firewall that opens when it is overloaded is a
+ * firewall an attacker can open by overloading it.
+ *
+ * The thread runs its own event loop; the control thread posts it new
+ * snapshots like any worker. The netlink socket is opened and bound before
+ * the privilege drop; verdicts need CAP_NET_ADMIN, which the thread keeps.
+ */
+#ifndef BB_NFQ_H
+#define BB_NFQ_H
+
+#include <stdint.h>
+
+#define BB_NFQ_COPY_BYTES  512       /* of each packet: headers, IPv6 extension headers */
+#define BB_NFQ_QUEUE_MAXLEN 8192     /* packets the kernel holds for us; beyond: dropped */
+#define BB_NFQ_RCVBUF      (8u << 20) /* socket receive buffer: bursts wait here */
+#define BB_NFQ_BATCH       256       /* messages handled per readiness event */
+
+struct bb_shared;
+struct bb_snapshot;
+struct bb_metrics_shard;
+struct bb_nfq;
+
+/* Opens and binds queue `num` (needs CAP_NET_ADMIN). NULL with a message
+ * on stderr when it cannot. */
+struct bb_nfq *bb_nfq_open(uint16_t num, struct bb_shared *sh, struct bb_metrics_shard *metrics);
+/* Starts the verdict thread. 0 or -1. */
+int bb_nfq_start(struct bb_nfq *q);
+/* Hands the thread a new snapshot (one reference, taken over); any thread. */
+void bb_nfq_install(struct bb_nfq *q, struct bb_snapshot *snap);
+/* Stops the thread, unbinds, frees (packets queued from then on are
+ * dropped by the kernel). NULL is fine. */
+void bb_nfq_free(struct bb_nfq *q);
+
+#endif

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The NFQUEUE verdict path in the gateway topology: "cli" routes through
+# "gw", where botbox serve (uid 1337, CAP_NET_ADMIN) judges every forwarded
+# flow that is not steered HTTP. Forwarded packets have no local owner, so
+# their audit lines carry no uid.
+. "$(dirname "$0")/../lib.sh"
+
+topo_gateway
+UP4=10.201.3.2
+UP6=fd00:201:3::2
+mkdir -p "$E2E_TMP/secrets"
+touch "$E2E_TMP/audit.jsonl"
+chown 1337:1337 "$E2E_TMP/audit.jsonl"
+cat >"$E2E_TMP/gw.yaml" <<YAML
+mode: gateway
+gateway:
+  client_interfaces: [bbc0]
+workers: 1
+secrets_dir: $E2E_TMP/secrets
+audit:
+  output: $E2E_TMP/audit.jsonl
+egress_policy:
+  rules: []
+  flows:
+    - {proto: udp, cidr: $UP4/32, ports: [123]}
+    - {proto: udp, cidr: "fd00:201:3::/64", ports: [123]}
+    - {proto: tcp, cidr: $UP4, ports: [5432]}
+YAML
+chmod a+r "$E2E_TMP/gw.yaml"
+check "apply the gateway ruleset" in_ns gw "$BIN" nft apply --config "$E2E_TMP/gw.yaml"
+serve_start gw "$E2E_TMP/gw.yaml"
+listen up udp --proto udp --bind $UP4:123 --bind $UP4:124 --bind $UP4:9999 --bind "[$UP6]:123"
+listen up tcp --bind $UP4:5432 --bind $UP4:5433 --bind $UP4:22
+
+refute "client udp/9999 through the gateway is dropped" as_uid 1000 cli $PROBE udp $UP4 9999 --timeout 1
+refute "... nothing arrived" logged udp ':9999"'
+check "... audited with the client's address, no uid (forwarded)" wait_for 2 bash -c \
+    "grep -F '\"dst\":\"$UP4:9999\"' $E2E_TMP/audit.jsonl | grep -F '\"src\":\"10.201.2.2:' |
+     grep -F '\"decision\":\"deny\"' | grep -vqF '\"uid\"'"
+check "udp/123 (a flows rule) arrives" as_uid 1000 cli $PROBE udp $UP4 123 --timeout 1
+check "... over IPv6 too" as_uid 1000 cli $PROBE udp $UP6 123 --timeout 3 # first ND: slower
+refute "udp/124 is dropped" as_uid 1000 cli $PROBE udp $UP4 124 --timeout 1
+check "tcp/5432 (a flows rule) completes" as_uid 1000 cli $PROBE connect $UP4 5432
+refute "tcp/5433 is dropped" as_uid 1000 cli $PROBE connect $UP4 5433 --timeout 1
+refute "tcp/22 is dropped" as_uid 1000 cli $PROBE connect $UP4 22 --timeout 1
+refute "nothing unallowed arrived" logged tcp ':(5433|22)"'
+
+kill -KILL "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+refute "botbox killed: udp/123 no longer passes (fail closed)" \
+    as_uid 1000 cli $PROBE udp $UP4 123 --timeout 1
+serve_start gw "$E2E_TMP/gw.yaml"
+check "restarted: verdicts resume" wait_for 3 as_uid 1000 cli $PROBE udp $UP4 123 --timeout 0.5
+serve_stop
+finish
