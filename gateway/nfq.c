@@ -190,8 +190,8 @@ struct bb_nfq *bb_nfq_open(uint16_t num, struct bb_shared *sh, struct bb_metrics
     q->portid = mnl_socket_get_portid(q->nl);
     /* FORCE needs CAP_NET_ADMIN, which botbox has here; plain is capped
      * by rmem_max. Either way a larger buffer absorbs bursts. */
-    if (setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-                   sizeof(rcvbuf)) != 0)
+    if (setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) !=
+        0)
         setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     if (configure(q) != 0)
         goto fail;

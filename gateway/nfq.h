@@ -23,10 +23,10 @@
 
 #include <stdint.h>
 
-#define BB_NFQ_COPY_BYTES  512       /* of each packet: headers, IPv6 extension headers */
-#define BB_NFQ_QUEUE_MAXLEN 8192     /* packets the kernel holds for us; beyond: dropped */
-#define BB_NFQ_RCVBUF      (8u << 20) /* socket receive buffer: bursts wait here */
-#define BB_NFQ_BATCH       256       /* messages handled per readiness event */
+#define BB_NFQ_COPY_BYTES   512        /* of each packet: headers, IPv6 extension headers */
+#define BB_NFQ_QUEUE_MAXLEN 8192       /* packets the kernel holds for us; beyond: dropped */
+#define BB_NFQ_RCVBUF       (8u << 20) /* socket receive buffer: bursts wait here */
+#define BB_NFQ_BATCH        256        /* messages handled per readiness event */
 
 struct bb_shared;
 struct bb_snapshot;

@@ -14,7 +14,7 @@ PACKAGES=(
     clang clang-format libclang-rt-14-dev
     # tests and benches
     nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
-    wrk haproxy valgrind python3-prometheus-client
+    wrk haproxy valgrind python3-prometheus-client bind9-dnsutils
     # images
     podman runc debootstrap
 )
