@@ -183,6 +183,15 @@ int bb_audit_format_flow(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
     return rc ? -1 : 0;
 }
 
+int bb_audit_format_dns(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_dns *e)
+{
+    int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"dns\"", 14) |
+             put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
+             put_cstr(b, "src", e->src) | put_str(b, "qname", e->qname, e->qname_len) |
+             put_cstr(b, "qtype", e->qtype) | bb_buf_append(b, "}\n", 2);
+    return rc ? -1 : 0;
+}
+
 /* ---- producers (any thread) ---- */
 
 /* FNV-1a over the parts, separated so that ("ab","c") != ("a","bc"). */
@@ -271,6 +280,29 @@ void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e)
     bb_buf_init(&b, BB_AUDIT_LINE_MAX);
     if (bb_audit_format_flow(&b, wall_ms(), e) == 0)
         enqueue(a, &b, flow_key(e));
+    bb_buf_free(&b);
+}
+
+/* A refused query's key: reason, client address (port aside) and name. */
+static uint64_t dns_key(const struct bb_audit_dns *e)
+{
+    if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
+        return 0;
+    const char *src = e->src ? e->src : "";
+    const char *colon = strrchr(src, ':');
+    const char *parts[] = {"dns", e->reason, src, e->qname, e->qtype};
+    size_t lens[] = {3, e->reason ? strlen(e->reason) : 0,
+                     colon ? (size_t)(colon - src) : strlen(src), e->qname_len,
+                     e->qtype ? strlen(e->qtype) : 0};
+    return hash_parts(parts, lens, 5);
+}
+
+void bb_audit_dns(struct bb_audit *a, const struct bb_audit_dns *e)
+{
+    struct bb_buf b;
+    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
+    if (bb_audit_format_dns(&b, wall_ms(), e) == 0)
+        enqueue(a, &b, dns_key(e));
     bb_buf_free(&b);
 }
 

@@ -13,7 +13,8 @@
  *  - floods: a denial identical to one written less than
  *    BB_AUDIT_FLOOD_WINDOW_MS ago (http: same reason, host and client
  *    address, ports aside; flow: same reason, protocol, uid, client address
- *    and destination address and port) is held back; when the window closes, the last
+ *    and destination address and port; dns: same reason, client address and
+ *    name) is held back; when the window closes, the last
  *    one held is written with "repeated": N, the number of lines it
  *    stands for. So every denial is accounted for: the first line plus
  *    the repeated counts.
@@ -63,6 +64,15 @@ struct bb_audit_flow {
     const char *error;     /* why a packet could not be decoded, or NULL */
 };
 
+/* A query at the DNS forwarder. */
+struct bb_audit_dns {
+    const char *decision, *reason;
+    const char *src;   /* the client, "ip:port" */
+    const char *qname; /* may hold any bytes: escaped */
+    size_t qname_len;
+    const char *qtype; /* "A", "AAAA", "TYPE65534" */
+};
+
 struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag);
 /* Writes everything still queued or held, then closes. NULL is fine. */
 void bb_audit_free(struct bb_audit *a);
@@ -79,6 +89,7 @@ int bb_audit_reopen(struct bb_audit *a);
 /* Queue a line; any thread. */
 void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e);
 void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e);
+void bb_audit_dns(struct bb_audit *a, const struct bb_audit_dns *e);
 /* A lifecycle, config or secrets line: {"event", "decision", "reason"}. */
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
                     const char *reason);
@@ -87,5 +98,6 @@ void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
  * tests). Returns 0 or -1. */
 int bb_audit_format_http(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_http *e);
 int bb_audit_format_flow(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_flow *e);
+int bb_audit_format_dns(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_dns *e);
 
 #endif

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FLAG_QR     0x8000u
-#define OPCODE(f)   (((f) >> 11) & 0xfu)
-#define FLAG_RD     0x0100u
-#define FLAG_RA     0x0080u
-#define LABEL_MAX   63
-#define PTR_MASK    0xc0u
+#define FLAG_QR   0x8000u
+#define OPCODE(f) (((f) >> 11) & 0xfu)
+#define FLAG_RD   0x0100u
+#define FLAG_RA   0x0080u
+#define LABEL_MAX 63
+#define PTR_MASK  0xc0u
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -20,8 +20,8 @@ static uint16_t be16(const uint8_t *p)
 
 static bool host_char(uint8_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 /* The question name at p[*off..len), into q->name. Returns 0 or -1. */
@@ -90,8 +90,8 @@ size_t bb_dns_answer_error(const uint8_t *p, size_t len, const struct bb_dns_que
     if (len < BB_DNS_HEADER || cap < BB_DNS_HEADER + qlen || (q && q->question_end > len))
         return 0;
     uint16_t in = be16(p + 2);
-    uint16_t flags = (uint16_t)(FLAG_QR | (in & 0x7800u) | (in & FLAG_RD) | FLAG_RA |
-                                ((unsigned)rcode & 0xfu));
+    uint16_t flags =
+        (uint16_t)(FLAG_QR | (in & 0x7800u) | (in & FLAG_RD) | FLAG_RA | ((unsigned)rcode & 0xfu));
     memcpy(out, p, 2); /* id */
     out[2] = (uint8_t)(flags >> 8);
     out[3] = (uint8_t)flags;

@@ -326,3 +326,20 @@ void bb_loop_stop(struct bb_loop *l)
         /* the counter is full: a stop is already pending */
     }
 }
+
+static void *thread_main(void *arg)
+{
+    bb_loop_run(arg);
+    return NULL;
+}
+
+int bb_loop_thread_start(struct bb_loop *l, pthread_t *t)
+{
+    return pthread_create(t, NULL, thread_main, l) == 0 ? 0 : -1;
+}
+
+void bb_loop_thread_join(struct bb_loop *l, pthread_t t)
+{
+    bb_loop_stop(l);
+    pthread_join(t, NULL);
+}

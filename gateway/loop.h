@@ -84,4 +84,10 @@ uint64_t bb_loop_now(const struct bb_loop *l);
 int bb_loop_run(struct bb_loop *l);
 void bb_loop_stop(struct bb_loop *l);
 
+/* Runs l in a new thread (the workers, the verdict thread, the DNS
+ * forwarder). 0 or -1. */
+int bb_loop_thread_start(struct bb_loop *l, pthread_t *t);
+/* Stops that loop and joins its thread. */
+void bb_loop_thread_join(struct bb_loop *l, pthread_t t);
+
 #endif

@@ -38,6 +38,7 @@ struct bb_metrics_shard {
     counter tls[2]; /* [0] failure, [1] success */
     counter flows[BB_MP_N][BB_MD_N];
     counter nfq_overruns;
+    counter dns[BB_MD_N];
     _Atomic int64_t connections[BB_ML_N];
 };
 
@@ -164,6 +165,11 @@ enum bb_m_proto bb_metrics_proto(uint8_t ipproto)
 void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_decision d)
 {
     bump(&s->flows[p][d], 1);
+}
+
+void bb_metrics_dns(struct bb_metrics_shard *s, enum bb_m_decision d)
+{
+    bump(&s->dns[d], 1);
 }
 
 void bb_metrics_nfq_overrun(struct bb_metrics_shard *s)
@@ -324,8 +330,8 @@ static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
                            (unsigned long long)SUM(m, tls[1])) |
              bb_buf_printf(o, "botbox_tls_handshakes_total{result=\"failure\"} %llu\n",
                            (unsigned long long)SUM(m, tls[0]));
-    /* The interception and DNS paths are not built yet: their families
-     * are declared (dashboards keep working) and stay at zero. */
+    /* The interception path is not built yet: its families are declared
+     * (dashboards keep working) and stay at zero. */
     rc |= family(o, "botbox_https_interception_cert_issued_total", "counter",
                  "Leaf certificates minted for intercepted SNIs.") |
           bb_buf_printf(o, "botbox_https_interception_cert_issued_total{decision=\"allow\"} 0\n");
@@ -348,9 +354,13 @@ static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
                  "Times the kernel reported queued packets lost for lack of buffer (dropped).") |
           bb_buf_printf(o, "botbox_nfq_overruns_total %llu\n",
                         (unsigned long long)SUM(m, nfq_overruns));
-    rc |= family(o, "botbox_dns_queries_total", "counter", "DNS queries answered or refused.") |
-          bb_buf_printf(o, "botbox_dns_queries_total{decision=\"allow\"} 0\n"
-                           "botbox_dns_queries_total{decision=\"deny\"} 0\n");
+    rc |= family(o, "botbox_dns_queries_total", "counter", "DNS queries answered or refused.");
+    for (unsigned d = 0; d < BB_MD_N; d++) {
+        uint64_t n = SUM(m, dns[d]);
+        if (n > 0 || d <= BB_MD_DENY)
+            rc |= bb_buf_printf(o, "botbox_dns_queries_total{decision=\"%s\"} %llu\n",
+                                decision_name[d], (unsigned long long)n);
+    }
     rc |= family(o, "botbox_connections_active", "gauge", "Open client connections.");
     for (unsigned l = 0; l < BB_ML_N; l++)
         rc |= bb_buf_printf(o, "botbox_connections_active{listener=\"%s\"} %lld\n",

@@ -67,6 +67,8 @@ void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, in
  * kernel had to drop packets meant for us). */
 void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_decision d);
 void bb_metrics_nfq_overrun(struct bb_metrics_shard *s);
+/* The DNS forwarder: one query answered or refused. */
+void bb_metrics_dns(struct bb_metrics_shard *s, enum bb_m_decision d);
 
 /* The proto label for an IP protocol number. */
 enum bb_m_proto bb_metrics_proto(uint8_t ipproto);

@@ -206,16 +206,9 @@ fail:
     return NULL;
 }
 
-static void *run(void *arg)
-{
-    struct bb_nfq *q = arg;
-    bb_loop_run(q->loop);
-    return NULL;
-}
-
 int bb_nfq_start(struct bb_nfq *q)
 {
-    if (pthread_create(&q->thread, NULL, run, q) != 0)
+    if (bb_loop_thread_start(q->loop, &q->thread) != 0)
         return -1;
     q->started = true;
     return 0;
@@ -231,8 +224,7 @@ void bb_nfq_free(struct bb_nfq *q)
     if (q == NULL)
         return;
     if (q->started) {
-        bb_loop_stop(q->loop);
-        pthread_join(q->thread, NULL);
+        bb_loop_thread_join(q->loop, q->thread);
     }
     if (q->loop != NULL) {
         bb_loop_io_del(q->loop, &q->io);

@@ -10,6 +10,7 @@
 #include "gateway/audit.h"
 #include "gateway/loop.h"
 #include "gateway/metrics.h"
+#include "gateway/dnsfwd.h"
 #include "gateway/nfq.h"
 #include "gateway/privs.h"
 #include "gateway/admin.h"
@@ -42,6 +43,7 @@ struct serve {
     struct bb_worker *w;
     unsigned nworkers;
     struct bb_nfq *nfq;
+    struct bb_dnsfwd *dns;
     struct bb_loop *loop;
     struct bb_io sig_io, ino_io;
     struct bb_admin *admin;
@@ -87,6 +89,8 @@ static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets
         bb_worker_install(&s->w[i], bb_snapshot_ref(snap));
     if (s->nfq != NULL)
         bb_nfq_install(s->nfq, bb_snapshot_ref(snap));
+    if (s->dns != NULL)
+        bb_dnsfwd_install(s->dns, bb_snapshot_ref(snap));
     bb_snapshot_unref(old);
 }
 
@@ -396,7 +400,8 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     s->sh.client_tls = bb_upstream_tls_ctx(boot);
     s->sh.audit = bb_audit_open(boot, diag);
     s->nworkers = worker_count(boot);
-    s->sh.metrics = bb_metrics_new(s->nworkers + 1); /* the last shard: the verdict thread */
+    /* A shard per worker, then the verdict thread's and the forwarder's. */
+    s->sh.metrics = bb_metrics_new(s->nworkers + 2);
     struct bb_secrets *sec = s->sh.metrics ? bb_secrets_load(boot, diag) : NULL;
     s->sh.current = sec ? make_snapshot(s, s->boot_ref, sec) : NULL;
     if (bb_resolver_global_init() != 0)
@@ -419,7 +424,8 @@ static int init_workers(struct serve *s)
         if (bb_worker_init(&s->w[i], i, &s->sh) != 0)
             return -1;
     s->nfq = bb_nfq_open(BB_NFT_QUEUE_NUM, &s->sh, bb_metrics_shard(s->sh.metrics, s->nworkers));
-    return s->nfq != NULL ? 0 : -1;
+    s->dns = bb_dnsfwd_open(&s->sh, bb_metrics_shard(s->sh.metrics, s->nworkers + 1));
+    return s->nfq != NULL && s->dns != NULL ? 0 : -1;
 }
 
 /* After the privilege drop: threads inherit the trimmed credentials. */
@@ -428,7 +434,7 @@ static int start_workers(struct serve *s)
     for (unsigned i = 0; i < s->nworkers; i++)
         if (bb_worker_start(&s->w[i]) != 0)
             return -1;
-    if (bb_nfq_start(s->nfq) != 0)
+    if (bb_nfq_start(s->nfq) != 0 || bb_dnsfwd_start(s->dns) != 0)
         return -1;
     s->workers_up = true;
     return 0;
@@ -439,6 +445,7 @@ static void stop_all(struct serve *s)
     for (unsigned i = 0; s->w != NULL && i < s->nworkers; i++)
         bb_worker_stop(&s->w[i]);
     free(s->w);
+    bb_dnsfwd_free(s->dns);
     bb_nfq_free(s->nfq);        /* last: verdicts until the end, then the kernel drops */
     bb_audit_free(s->sh.audit); /* writes what the workers left; needs the loop */
     teardown_control(s);

@@ -103,16 +103,9 @@ int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
     return 0;
 }
 
-static void *run(void *arg)
-{
-    struct bb_worker *w = arg;
-    bb_loop_run(w->loop);
-    return NULL;
-}
-
 int bb_worker_start(struct bb_worker *w)
 {
-    if (pthread_create(&w->thread, NULL, run, w) != 0)
+    if (bb_loop_thread_start(w->loop, &w->thread) != 0)
         return -1;
     w->started = true;
     return 0;
@@ -123,8 +116,7 @@ void bb_worker_stop(struct bb_worker *w)
     if (w->loop == NULL)
         return;
     if (w->started) {
-        bb_loop_stop(w->loop);
-        pthread_join(w->thread, NULL);
+        bb_loop_thread_join(w->loop, w->thread);
     }
     w->drained = NULL; /* stopping now: nobody waits for the drain any more */
     bb_proxy_close_all(w);

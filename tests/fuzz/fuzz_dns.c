@@ -38,14 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rc >= 0) {
         uint8_t out[BB_DNS_QUERY_MAX + 64];
-        size_t n = bb_dns_answer_error(p, size, rc == BB_DNS_NOERROR ? &q : NULL,
-                                       BB_DNS_NXDOMAIN, out, sizeof(out));
+        size_t n = bb_dns_answer_error(p, size, rc == BB_DNS_NOERROR ? &q : NULL, BB_DNS_NXDOMAIN,
+                                       out, sizeof(out));
         if (n < BB_DNS_HEADER || memcmp(out, p, 2) != 0)
             __builtin_trap();
         if (bb_dns_parse_query(out, n, &again) != -1) /* a response: dropped */
             __builtin_trap();
-        if (rc == BB_DNS_NOERROR &&
-            (n != q.question_end || memcmp(out + 12, p + 12, n - 12) != 0))
+        if (rc == BB_DNS_NOERROR && (n != q.question_end || memcmp(out + 12, p + 12, n - 12) != 0))
             __builtin_trap();
     }
     free(p);

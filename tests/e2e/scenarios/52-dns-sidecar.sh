@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The DNS forwarder (issue 6) in the sidecar topology, with dnsmasq as the
+# real resolver in "up" (its query log shows what reached it): allowed
+# names resolve through botbox, others get NXDOMAIN at once and never reach
+# the resolver, a query aimed at any resolver is redirected, TCP works,
+# malformed and multi-question queries are answered FORMERR / REFUSED, and
+# enforce_names: false resolves everything while auditing it.
+. "$(dirname "$0")/../lib.sh"
+
+topo_sidecar
+UP4=10.201.1.2
+UP6=fd00:201:1::2
+OTHER=10.201.200.53 # an address of "up" where no resolver listens
+dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 x.wild.test=$UP4 wild.test=$UP4 \
+    other.test=$UP4 c2VjcmV0.exfil.test=$UP4
+mkdir -p "/etc/netns/${NS[app]}"
+echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
+hosts app # localhost only: every name goes to DNS
+mkdir -p "$E2E_TMP/secrets"
+touch "$E2E_TMP/audit.jsonl"
+chown 1337:1337 "$E2E_TMP/audit.jsonl"
+write_cfg() {
+    cat >"$E2E_TMP/dns.yaml" <<YAML
+workers: 1
+secrets_dir: $E2E_TMP/secrets
+audit:
+  output: $E2E_TMP/audit.jsonl
+dns:
+  enforce_names: $1
+egress_policy:
+  rules:
+    - {host: api.test, action: allow}
+    - {host: "*.wild.test", action: allow}
+YAML
+    chmod a+r "$E2E_TMP/dns.yaml"
+}
+write_cfg true
+check "apply the sidecar ruleset" in_ns app "$BIN" nft apply --config "$E2E_TMP/dns.yaml"
+serve_start app "$E2E_TMP/dns.yaml"
+
+dns_line() { grep '"event":"dns"' "$E2E_TMP/audit.jsonl" | grep -F -- "$1"; }
+resolver_saw() { grep -q "query\[[A-Z]*\] $1 from" "$E2E_TMP/dnsmasq.log"; }
+
+expect "getent hosts api.test resolves through the forwarder" "$UP4 " \
+    as_uid 1000 app getent ahostsv4 api.test
+check "... the resolver got the query from botbox (uid 1337 in app)" resolver_saw api.test
+check "... and it is audited: dns, allow, qname, qtype" \
+    bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"allow\"' |
+             grep -F '\"qname\":\"api.test\"' | grep -qF '\"qtype\":\"A\"'"
+start=$(date +%s%N)
+refute "getent hosts c2VjcmV0.exfil.test: not found" as_uid 1000 app getent hosts c2VjcmV0.exfil.test
+ms=$((($(date +%s%N) - start) / 1000000))
+check "... in under 1 s (${ms} ms)" test "$ms" -lt 1000
+refute "... the resolver never saw that name" grep -qi "exfil" "$E2E_TMP/dnsmasq.log"
+check "... audited as a denial with the name" \
+    bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"deny\"' |
+             grep -qF '\"qname\":\"c2vjcmv0.exfil.test\"'"
+expect "a name under a wildcard rule resolves" "$UP4" as_uid 1000 app getent ahostsv4 x.wild.test
+refute "the wildcard's apex does not" as_uid 1000 app getent hosts wild.test
+
+# ---- other resolvers, transports, and malformed queries ----
+expect "a query aimed at another resolver address is redirected to the forwarder" "$UP4" \
+    as_uid 1000 app dig +short +time=2 +tries=1 @$OTHER api.test
+expect "... and refused names get NXDOMAIN there too" "status: NXDOMAIN" \
+    as_uid 1000 app dig +time=2 +tries=1 @$OTHER other.test
+expect "DNS over TCP works" "$UP4" as_uid 1000 app dig +tcp +short +time=2 +tries=1 @$UP4 api.test
+expect "... IPv6 transport and AAAA too" "$UP6" \
+    as_uid 1000 app dig +short +time=2 +tries=1 @$UP6 api.test AAAA
+expect "a malformed query gets FORMERR" "rcode=1" as_uid 1000 app $PY -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b'\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x04te', ('$UP4', 53))
+r = s.recv(512)
+print('id ok' if r[:2] == b'\x12\x34' else 'bad id', 'rcode=%d' % (r[3] & 15))"
+expect "a query with two questions gets REFUSED" "rcode=5" as_uid 1000 app $PY -c "import socket
+q = b'\x03api\x04test\x00\x00\x01\x00\x01'
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b'\x12\x34\x01\x00\x00\x02\x00\x00\x00\x00\x00\x00' + q + q, ('$UP4', 53))
+print('rcode=%d' % (s.recv(512)[3] & 15))"
+check "the metrics count DNS decisions" bash -c \
+    "ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics |
+     $PY $E2E_DIR/tools/metrics.py 'botbox_dns_queries_total{decision=deny}' | grep -qv '^0$'"
+
+# ---- enforce_names: false ----
+write_cfg false
+kill -HUP "$SERVE_PID"
+check "with enforce_names: false (after SIGHUP) any name resolves" \
+    wait_for 3 bash -c "ip netns exec ${NS[app]} setpriv --reuid=1000 --regid=1000 --clear-groups \
+        getent ahostsv4 other.test | grep -q $UP4"
+check "... and is still audited (would_deny)" \
+    bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"qname\":\"other.test\"' |
+             grep -qF '\"decision\":\"would_deny\"'"
+serve_stop
+finish
