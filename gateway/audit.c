@@ -206,6 +206,27 @@ static uint64_t hash_parts(const char *const *parts, const size_t *lens, size_t 
     return h ? h : 1;
 }
 
+/* The length of an audit address without its port: "10.0.0.1:5" -> 8,
+ * "[fd00::1]:5" -> 9, "10.0.0.1" and "[fd00::1]" whole. */
+static size_t without_port(const char *a)
+{
+    const char *end = a[0] == '[' ? strchr(a, ']') : NULL;
+    if (end != NULL)
+        return (size_t)(end + 1 - a);
+    const char *colon = strrchr(a, ':');
+    return colon != NULL ? (size_t)(colon - a) : strlen(a);
+}
+
+/* Formats e with `format` and queues the line under `key(e)`. */
+#define PRODUCE(a, format, key, e)                                                                 \
+    do {                                                                                           \
+        struct bb_buf b_;                                                                          \
+        bb_buf_init(&b_, BB_AUDIT_LINE_MAX);                                                       \
+        if (format(&b_, wall_ms(), (e)) == 0)                                                      \
+            enqueue((a), &b_, key(e));                                                             \
+        bb_buf_free(&b_);                                                                          \
+    } while (0)
+
 /* A denial's flood key: reason, host and the client's address without
  * its port (a client opening new connections is still the same flood). */
 static uint64_t flood_key(const struct bb_audit_http *e)
@@ -213,10 +234,8 @@ static uint64_t flood_key(const struct bb_audit_http *e)
     if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
         return 0;
     const char *src = e->src ? e->src : "";
-    const char *colon = strrchr(src, ':');
     const char *parts[] = {"http", e->reason, e->host, src};
-    size_t lens[] = {4, e->reason ? strlen(e->reason) : 0, e->host_len,
-                     colon ? (size_t)(colon - src) : strlen(src)};
+    size_t lens[] = {4, e->reason ? strlen(e->reason) : 0, e->host_len, without_port(src)};
     return hash_parts(parts, lens, 4);
 }
 
@@ -245,11 +264,7 @@ static void enqueue(struct bb_audit *a, const struct bb_buf *b, uint64_t key)
 
 void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e)
 {
-    struct bb_buf b;
-    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
-    if (bb_audit_format_http(&b, wall_ms(), e) == 0)
-        enqueue(a, &b, flood_key(e));
-    bb_buf_free(&b);
+    PRODUCE(a, bb_audit_format_http, flood_key, e);
 }
 
 /* A flow denial's key: everything but the client's port (a flood from
@@ -259,16 +274,13 @@ static uint64_t flow_key(const struct bb_audit_flow *e)
     if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
         return 0;
     const char *src = e->src ? e->src : "";
-    const char *colon = e->src && strchr(src, '.') ? strrchr(src, ':') : NULL;
-    if (src[0] == '[')
-        colon = strrchr(src, ']') ? strrchr(src, ']') + 1 : NULL;
     char ids[48];
     snprintf(ids, sizeof(ids), "%lld/%lld", (long long)e->uid, (long long)e->gid);
     const char *parts[] = {"flow", e->reason, e->proto, src, e->dst, ids};
     size_t lens[] = {4,
                      e->reason ? strlen(e->reason) : 0,
                      e->proto ? strlen(e->proto) : 0,
-                     colon ? (size_t)(colon - src) : strlen(src),
+                     without_port(src),
                      e->dst ? strlen(e->dst) : 0,
                      strlen(ids)};
     return hash_parts(parts, lens, 6);
@@ -276,11 +288,7 @@ static uint64_t flow_key(const struct bb_audit_flow *e)
 
 void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e)
 {
-    struct bb_buf b;
-    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
-    if (bb_audit_format_flow(&b, wall_ms(), e) == 0)
-        enqueue(a, &b, flow_key(e));
-    bb_buf_free(&b);
+    PRODUCE(a, bb_audit_format_flow, flow_key, e);
 }
 
 /* A refused query's key: reason, client address (port aside) and name. */
@@ -289,21 +297,15 @@ static uint64_t dns_key(const struct bb_audit_dns *e)
     if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
         return 0;
     const char *src = e->src ? e->src : "";
-    const char *colon = strrchr(src, ':');
     const char *parts[] = {"dns", e->reason, src, e->qname, e->qtype};
-    size_t lens[] = {3, e->reason ? strlen(e->reason) : 0,
-                     colon ? (size_t)(colon - src) : strlen(src), e->qname_len,
+    size_t lens[] = {3, e->reason ? strlen(e->reason) : 0, without_port(src), e->qname_len,
                      e->qtype ? strlen(e->qtype) : 0};
     return hash_parts(parts, lens, 5);
 }
 
 void bb_audit_dns(struct bb_audit *a, const struct bb_audit_dns *e)
 {
-    struct bb_buf b;
-    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
-    if (bb_audit_format_dns(&b, wall_ms(), e) == 0)
-        enqueue(a, &b, dns_key(e));
-    bb_buf_free(&b);
+    PRODUCE(a, bb_audit_format_dns, dns_key, e);
 }
 
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision, const char *reason)

@@ -31,9 +31,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define UDP_BATCH    64 /* datagrams read per readiness event */
-#define MAX_LISTENERS 4 /* UDP and TCP, IPv4 and IPv6 */
-#define TCP_FRAME    2  /* the length prefix of DNS over TCP */
+#define UDP_BATCH     64 /* datagrams read per readiness event */
+#define MAX_LISTENERS 4  /* UDP and TCP, IPv4 and IPv6 */
+#define TCP_FRAME     2  /* the length prefix of DNS over TCP */
 
 struct bb_dnsfwd;
 struct tcpc;
@@ -244,8 +244,8 @@ static int tcp_step(struct pending *p)
             return 0;
         }
     }
-    size_t want = p->off >= TCP_FRAME ? TCP_FRAME + (size_t)(p->buf[0] << 8 | p->buf[1])
-                                      : TCP_FRAME;
+    size_t want =
+        p->off >= TCP_FRAME ? TCP_FRAME + (size_t)(p->buf[0] << 8 | p->buf[1]) : TCP_FRAME;
     for (;;) {
         ssize_t n = recv(p->io.fd, p->buf + p->off, want - p->off, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN))
@@ -287,8 +287,8 @@ static void forward(struct bb_dnsfwd *f, const struct client *to, const uint8_t 
     }
     bool tcp = to->ufd < 0;
     struct pending *p = calloc(1, sizeof(*p));
-    int fd = socket(f->upstream.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
-                                               SOCK_CLOEXEC, 0);
+    int fd = socket(f->upstream.ss_family,
+                    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (p != NULL && tcp)
         p->buf = malloc(TCP_FRAME + BB_DNS_ANSWER_MAX);
     if (p == NULL || fd < 0 || (tcp && p->buf == NULL) ||
@@ -358,7 +358,7 @@ static void handle_query(struct bb_dnsfwd *f, const struct client *to, const uin
     if (rc != BB_DNS_NOERROR) {
         reply_error(f, to, msg, len, NULL, rc);
         audit(f, to, rc == BB_DNS_FORMERR ? NULL : &q, "deny",
-              rc == BB_DNS_FORMERR   ? "malformed"
+              rc == BB_DNS_FORMERR  ? "malformed"
               : rc == BB_DNS_NOTIMP ? "opcode_not_supported"
                                     : "refused");
         return;
@@ -429,8 +429,8 @@ static void on_tcpc_idle(struct bb_loop *l, struct bb_timer *t)
 /* Interest: write while output waits; read when no query is in flight. */
 static void tcpc_update(struct tcpc *c)
 {
-    uint32_t ev = (c->outoff < c->outlen ? EPOLLOUT : 0) |
-                  (c->busy == NULL && !c->closing ? EPOLLIN : 0);
+    uint32_t ev =
+        (c->outoff < c->outlen ? EPOLLOUT : 0) | (c->busy == NULL && !c->closing ? EPOLLIN : 0);
     bb_loop_io_set(c->f->loop, &c->io, ev);
     if (c->busy == NULL)
         bb_loop_timer_set(c->f->loop, &c->timer, BB_DNS_TCP_IDLE_MS, on_tcpc_idle);
@@ -532,8 +532,9 @@ static int find_upstream(struct bb_dnsfwd *f, const char *conf)
         const char *colon = close ? (close[1] == ':' ? close + 1 : NULL) : strchr(conf, ':');
         if (conf[0] != '[' && colon != NULL && strchr(colon + 1, ':') != NULL)
             colon = NULL; /* a bare IPv6 address */
-        size_t hl = close ? (size_t)(close - conf - 1) : colon ? (size_t)(colon - conf)
-                                                               : strlen(conf);
+        size_t hl = close   ? (size_t)(close - conf - 1)
+                    : colon ? (size_t)(colon - conf)
+                            : strlen(conf);
         snprintf(host, sizeof(host), "%.*s", (int)hl, conf + (close ? 1 : 0));
         if (colon != NULL)
             port = (unsigned)strtoul(colon + 1, NULL, 10);

@@ -25,11 +25,11 @@
 #ifndef BB_DNSFWD_H
 #define BB_DNSFWD_H
 
-#define BB_DNS_TIMEOUT_MS   3000 /* for the upstream's answer; then SERVFAIL */
-#define BB_DNS_MAX_PENDING  1024 /* queries at the upstream at once; beyond: REFUSED */
-#define BB_DNS_TCP_MAX      64   /* client TCP connections at once; beyond: closed */
-#define BB_DNS_TCP_IDLE_MS  5000 /* a TCP client with no query in flight */
-#define BB_DNS_ANSWER_MAX   65535
+#define BB_DNS_TIMEOUT_MS  3000 /* for the upstream's answer; then SERVFAIL */
+#define BB_DNS_MAX_PENDING 1024 /* queries at the upstream at once; beyond: REFUSED */
+#define BB_DNS_TCP_MAX     64   /* client TCP connections at once; beyond: closed */
+#define BB_DNS_TCP_IDLE_MS 5000 /* a TCP client with no query in flight */
+#define BB_DNS_ANSWER_MAX  65535
 
 struct bb_shared;
 struct bb_snapshot;
