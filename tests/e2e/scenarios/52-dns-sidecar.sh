@@ -92,4 +92,14 @@ check "... and is still audited (would_deny)" \
     bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"qname\":\"other.test\"' |
              grep -qF '\"decision\":\"would_deny\"'"
 serve_stop
+
+# ---- an upstream that fails: SERVFAIL, audited ----
+write_cfg true
+sed -i "s/^  enforce_names: true$/  enforce_names: true\n  upstream: $OTHER/" "$E2E_TMP/dns.yaml"
+serve_start app "$E2E_TMP/dns.yaml"
+expect "a resolver that refuses (port unreachable): the client gets SERVFAIL" "status: SERVFAIL" \
+    as_uid 1000 app dig +time=4 +tries=1 @$UP4 api.test
+check "... audited as an upstream error" bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl |
+    grep -F '\"decision\":\"error\"' | grep -qF '\"reason\":\"upstream_error\"'"
+serve_stop
 finish
