@@ -39,5 +39,7 @@ int bb_cmd_nft(int argc, char **argv);
 extern const char bb_cmd_nft_help[];
 int bb_cmd_serve(int argc, char **argv);
 extern const char bb_cmd_serve_help[];
+int bb_cmd_ca(int argc, char **argv);
+extern const char bb_cmd_ca_help[];
 
 #endif

@@ -58,8 +58,8 @@ bool bb_sni_valid(const char *s, size_t n)
             label = 0;
             continue;
         }
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-';
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
         if (!ok || ++label > 63)
             return false;
     }
@@ -107,13 +107,13 @@ static void take_alpn(struct rd *e, struct bb_hello *h)
 /* The ClientHello body (after its 4-byte handshake header). */
 static int parse_body(struct rd *b, struct bb_hello *h, const char **why)
 {
-    sub(b, 2 + 32);         /* legacy_version, random */
-    sub(b, u8(b));          /* legacy_session_id */
+    sub(b, 2 + 32); /* legacy_version, random */
+    sub(b, u8(b));  /* legacy_session_id */
     size_t cs = u16(b);
     if (b->bad || cs < 2 || cs % 2 != 0)
         return *why = "bad cipher suites", BB_HELLO_BAD;
     sub(b, cs);
-    sub(b, u8(b));          /* legacy_compression_methods */
+    sub(b, u8(b)); /* legacy_compression_methods */
     if (b->bad)
         return *why = "truncated ClientHello", BB_HELLO_BAD;
     if (b->off == b->len)

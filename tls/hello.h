@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_HELLO_MAX     16384 /* record bytes examined; a longer hello is refused */
-#define BB_SNI_MAX       253
+#define BB_HELLO_MAX 16384 /* record bytes examined; a longer hello is refused */
+#define BB_SNI_MAX   253
 
 enum bb_hello_result {
     BB_HELLO_MORE = 0, /* not all of the ClientHello is here yet */
@@ -28,13 +28,13 @@ enum bb_hello_result {
 };
 
 struct bb_hello {
-    bool has_sni;    /* a host_name entry was present */
-    bool sni_ok;     /* ... and it is a valid host name */
+    bool has_sni;             /* a host_name entry was present */
+    bool sni_ok;              /* ... and it is a valid host name */
     char sni[BB_SNI_MAX + 1]; /* lower case, when sni_ok */
     size_t sni_len;
     bool has_alpn;
     bool alpn_http11, alpn_h2; /* offered protocols of interest */
-    size_t record_bytes; /* bytes of the records that carry the hello */
+    size_t record_bytes;       /* bytes of the records that carry the hello */
 };
 
 /* Parses p[0..len), the first bytes a client sent. *why is set on BAD. */

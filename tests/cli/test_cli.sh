@@ -95,5 +95,19 @@ run "mitm alias warns" 0 "$BIN" check --config tests/cli/mitm.yaml &&
     has err "warning: tests/cli/mitm.yaml:3:1: mitm: mitm is deprecated" &&
     has out "interception  127.0.0.1:8443" && ok
 
+# ---- botbox ca init ----
+run "ca init creates a CA (modes exact under umask 077)" 0 sh -c "umask 077 && '$BIN' ca init --dir '$TMP/ca'" &&
+    has out "created $TMP/ca/ca.crt and $TMP/ca/ca.key" &&
+    [ "$(stat -c %a "$TMP/ca/ca.key")" = 600 ] && [ "$(stat -c %a "$TMP/ca/ca.crt")" = 644 ] &&
+    [ "$(stat -c %a "$TMP/ca")" = 700 ] &&
+    openssl x509 -in "$TMP/ca/ca.crt" -noout -text | grep -q "CA:TRUE" &&
+    openssl x509 -in "$TMP/ca/ca.crt" -noout -text | grep -q "prime256v1" &&
+    openssl pkey -in "$TMP/ca/ca.key" -noout && ok
+run "ca init never overwrites" 1 "$BIN" ca init --dir "$TMP/ca" && lines err 1 &&
+    has err "a CA is already there; not overwritten" && ok
+run "ca without subcommand" 2 "$BIN" ca && has err "botbox ca: a subcommand is required" && ok
+run "ca init without --dir" 2 "$BIN" ca init && has err "--dir DIR is required" && ok
+run "ca frob" 2 "$BIN" ca frob && has err "unknown subcommand 'frob'" && ok
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -23,18 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == BB_HELLO_OK) {
         if (h.record_bytes > size)
             __builtin_trap();
-        if (h.sni_ok && (!h.has_sni || !bb_sni_valid(h.sni, h.sni_len) ||
-                         strlen(h.sni) != h.sni_len))
+        if (h.sni_ok &&
+            (!h.has_sni || !bb_sni_valid(h.sni, h.sni_len) || strlen(h.sni) != h.sni_len))
             __builtin_trap();
         for (size_t i = 0; h.sni_ok && i < h.sni_len; i++)
             if (h.sni[i] >= 'A' && h.sni[i] <= 'Z')
                 __builtin_trap();
         /* the same records alone give the same answer */
-        if (bb_hello_parse(p, h.record_bytes, &h2, &why) != BB_HELLO_OK ||
-            h2.sni_ok != h.sni_ok || strcmp(h2.sni, h.sni) != 0)
+        if (bb_hello_parse(p, h.record_bytes, &h2, &why) != BB_HELLO_OK || h2.sni_ok != h.sni_ok ||
+            strcmp(h2.sni, h.sni) != 0)
             __builtin_trap();
-        if (h.record_bytes > 0 &&
-            bb_hello_parse(p, h.record_bytes - 1, &h2, &why) != BB_HELLO_MORE)
+        if (h.record_bytes > 0 && bb_hello_parse(p, h.record_bytes - 1, &h2, &why) != BB_HELLO_MORE)
             __builtin_trap();
     }
     free(p);
