@@ -23,9 +23,9 @@ const char bb_cmd_ca_help[] =
 int bb_cmd_ca(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "init") != 0)
-        return bb_cli_usage("ca", argc < 2 ? "a subcommand is required (init)"
-                                           : "unknown subcommand '%s'",
-                            argc < 2 ? "" : argv[1]);
+        return bb_cli_usage(
+            "ca", argc < 2 ? "a subcommand is required (init)" : "unknown subcommand '%s'",
+            argc < 2 ? "" : argv[1]);
     const char *dir = NULL;
     for (int i = 2; i < argc; i++) {
         int rc = bb_cli_option(argc, argv, &i, "--dir", &dir);

@@ -41,6 +41,7 @@ struct bb_arena;
 
 /* Interception numbers (kept from BotBox). */
 #define BB_CERT_TTL_MIN          60u
+#define BB_CERT_CACHE_MAX        65536 /* https_interception.cert_cache_size */
 #define BB_CERT_TTL_MAX          604800u
 #define BB_HANDSHAKE_TIMEOUT_MIN 100u
 #define BB_HANDSHAKE_TIMEOUT_MAX 60000u

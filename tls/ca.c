@@ -85,7 +85,8 @@ static int write_pem(const char *path, mode_t mode, X509 *cert, EVP_PKEY *key)
             close(fd);
         return -1;
     }
-    int ok = cert ? PEM_write_X509(f, cert) : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+    int ok =
+        cert ? PEM_write_X509(f, cert) : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
     return (fclose(f) == 0 && ok == 1) ? 0 : -1;
 }
 
@@ -147,8 +148,8 @@ struct bb_ca *bb_ca_load(const char *cert_path, const char *key_path, struct bb_
         goto fail;
     }
     if (X509_check_private_key(ca->cert, ca->key) != 1) {
-        bb_diag_add(diag, BB_DIAG_ERROR, "https_interception: %s does not belong to %s",
-                    key_path, cert_path);
+        bb_diag_add(diag, BB_DIAG_ERROR, "https_interception: %s does not belong to %s", key_path,
+                    cert_path);
         goto fail;
     }
     if (X509_check_ca(ca->cert) < 1) {

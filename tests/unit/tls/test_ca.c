@@ -113,9 +113,8 @@ static void test_leaf(void **state)
     X509 *leaf2;
     EVP_PKEY *lk2;
     assert_int_equal(bb_ca_mint(ca, "api.test", 86400, &leaf2, &lk2), 0);
-    assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(leaf),
-                                          X509_get0_serialNumber(leaf2)),
-                         0);
+    assert_int_not_equal(
+        ASN1_INTEGER_cmp(X509_get0_serialNumber(leaf), X509_get0_serialNumber(leaf2)), 0);
     assert_int_not_equal(EVP_PKEY_eq(lk, lk2), 1);
     X509_free(leaf2);
     EVP_PKEY_free(lk2);
