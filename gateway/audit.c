@@ -192,6 +192,15 @@ int bb_audit_format_dns(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_
     return rc ? -1 : 0;
 }
 
+int bb_audit_format_tls(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_tls *e)
+{
+    int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"tls\"", 14) |
+             put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
+             put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) | put_cstr(b, "sni", e->sni) |
+             put_cstr(b, "mode", e->mode) | bb_buf_append(b, "}\n", 2);
+    return rc ? -1 : 0;
+}
+
 /* ---- producers (any thread) ---- */
 
 /* FNV-1a over the parts, separated so that ("ab","c") != ("a","bc"). */
@@ -306,6 +315,23 @@ static uint64_t dns_key(const struct bb_audit_dns *e)
 void bb_audit_dns(struct bb_audit *a, const struct bb_audit_dns *e)
 {
     PRODUCE(a, bb_audit_format_dns, dns_key, e);
+}
+
+/* A refused handshake's key: reason, client address (port aside), SNI. */
+static uint64_t tls_key(const struct bb_audit_tls *e)
+{
+    if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
+        return 0;
+    const char *src = e->src ? e->src : "";
+    const char *parts[] = {"tls", e->reason, src, e->sni};
+    size_t lens[] = {3, e->reason ? strlen(e->reason) : 0, without_port(src),
+                     e->sni ? strlen(e->sni) : 0};
+    return hash_parts(parts, lens, 4);
+}
+
+void bb_audit_tls(struct bb_audit *a, const struct bb_audit_tls *e)
+{
+    PRODUCE(a, bb_audit_format_tls, tls_key, e);
 }
 
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision, const char *reason)

@@ -14,7 +14,7 @@
  *    BB_AUDIT_FLOOD_WINDOW_MS ago (http: same reason, host and client
  *    address, ports aside; flow: same reason, protocol, uid, client address
  *    and destination address and port; dns: same reason, client address and
- *    name) is held back; when the window closes, the last
+ *    name; tls: same reason, client address and SNI) is held back; when the window closes, the last
  *    one held is written with "repeated": N, the number of lines it
  *    stands for. So every denial is accounted for: the first line plus
  *    the repeated counts.
@@ -73,6 +73,15 @@ struct bb_audit_dns {
     const char *qtype; /* "A", "AAAA", "TYPE65534" */
 };
 
+/* A TLS connection on the interception listener: its handshake or its
+ * passthrough decision. */
+struct bb_audit_tls {
+    const char *decision, *reason;
+    const char *src, *dst;
+    const char *sni;  /* NULL when the client sent none */
+    const char *mode; /* "intercept" or "passthrough" */
+};
+
 struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag);
 /* Writes everything still queued or held, then closes. NULL is fine. */
 void bb_audit_free(struct bb_audit *a);
@@ -90,6 +99,7 @@ int bb_audit_reopen(struct bb_audit *a);
 void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e);
 void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e);
 void bb_audit_dns(struct bb_audit *a, const struct bb_audit_dns *e);
+void bb_audit_tls(struct bb_audit *a, const struct bb_audit_tls *e);
 /* A lifecycle, config or secrets line: {"event", "decision", "reason"}. */
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
                     const char *reason);
@@ -99,5 +109,6 @@ void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
 int bb_audit_format_http(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_http *e);
 int bb_audit_format_flow(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_flow *e);
 int bb_audit_format_dns(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_dns *e);
+int bb_audit_format_tls(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_tls *e);
 
 #endif

@@ -62,6 +62,7 @@ void bb_conn_plain(struct bb_conn *c, int fd)
     c->ssl = NULL;
     c->want = 0;
     c->failed = false;
+    c->prefixed = false;
 }
 
 /* ---- TLS ---- */
@@ -120,6 +121,47 @@ static void tls_close(struct bb_conn *c)
 }
 
 static const struct bb_conn_ops tls_ops = {tls_read, tls_write, tls_handshake, tls_close};
+
+/* The server's handshake starts on a memory BIO holding the ClientHello;
+ * once OpenSSL has consumed it and wants more, the socket takes over. */
+static int tls_server_handshake(struct bb_conn *c)
+{
+    int r = tls_handshake(c);
+    if (r == 0 && c->prefixed && c->want == EPOLLIN) {
+        c->prefixed = false;
+        SSL_set0_rbio(c->ssl, BIO_new_socket(c->fd, BIO_NOCLOSE)); /* frees the memory BIO */
+        r = tls_handshake(c);
+    }
+    return r;
+}
+
+static const struct bb_conn_ops tls_server_ops = {tls_read, tls_write, tls_server_handshake,
+                                                  tls_close};
+
+int bb_conn_tls_server(struct bb_conn *c, int fd, SSL_CTX *ctx, const void *prefix, size_t n,
+                       X509 *cert, EVP_PKEY *key, X509 *chain)
+{
+    bb_conn_plain(c, fd);
+    SSL *ssl = SSL_new(ctx);
+    BIO *mem = BIO_new(BIO_s_mem());
+    BIO *wr = BIO_new_socket(fd, BIO_NOCLOSE);
+    if (ssl == NULL || mem == NULL || wr == NULL || BIO_write(mem, prefix, (int)n) != (int)n ||
+        SSL_use_certificate(ssl, cert) != 1 || SSL_use_PrivateKey(ssl, key) != 1 ||
+        SSL_add1_chain_cert(ssl, chain) != 1) {
+        SSL_free(ssl);
+        BIO_free(mem);
+        BIO_free(wr);
+        ERR_clear_error();
+        return -1;
+    }
+    BIO_set_mem_eof_return(mem, -1); /* empty: "retry", not end of stream */
+    SSL_set_bio(ssl, mem, wr);
+    SSL_set_accept_state(ssl);
+    c->ssl = ssl;
+    c->prefixed = true;
+    c->ops = &tls_server_ops;
+    return 0;
+}
 
 int bb_conn_tls_client(struct bb_conn *c, int fd, SSL_CTX *ctx, const char *host, bool is_ip,
                        SSL_SESSION *resume)

@@ -32,6 +32,7 @@ struct bb_conn {
     SSL *ssl;      /* TLS only */
     uint32_t want; /* after a 0 return: EPOLLIN and/or EPOLLOUT */
     bool failed;   /* an I/O error happened: the TLS session is not reused */
+    bool prefixed; /* TLS server: still reading the ClientHello from memory */
 };
 
 /* Wraps a connected (or connecting) nonblocking socket. */
@@ -55,6 +56,13 @@ static inline int bb_conn_handshake(struct bb_conn *c)
 {
     return c->ops->handshake(c);
 }
+
+/* Wraps fd in a TLS server that first reads the n bytes at prefix (the
+ * ClientHello already taken off the socket to look at its SNI), then the
+ * socket. cert/key/chain: the certificate to present (references taken).
+ * Returns 0, or -1 on allocation failure. */
+int bb_conn_tls_server(struct bb_conn *c, int fd, SSL_CTX *ctx, const void *prefix, size_t n,
+                       X509 *cert, EVP_PKEY *key, X509 *chain);
 
 struct bb_buf;
 

@@ -23,6 +23,8 @@ static const char *const bucket_le[BB_METRICS_BUCKETS] = {
 };
 static const char *const decision_name[BB_MD_N] = {"allow", "deny", "would_deny", "error"};
 static const char *const listener_name[BB_ML_N] = {"proxy"};
+static const char *const tls_name[BB_MT_N] = {"ok",      "io_error",   "no_sni",
+                                              "bad_sni", "denied_sni", "timeout"};
 static const char *const proto_name[BB_MP_N] = {"tcp", "udp", "icmp", "icmpv6", "other"};
 
 struct host_counters {
@@ -35,7 +37,11 @@ struct host_counters {
 
 struct bb_metrics_shard {
     struct host_counters host[BB_METRICS_MAX_HOSTS];
-    counter tls[2]; /* [0] failure, [1] success */
+    counter tls[BB_MT_N];
+    counter up_tls[2]; /* [0] failure, [1] success */
+    counter certs_issued[BB_MD_N];
+    counter cert_cache[2]; /* [0] miss, [1] hit */
+    counter host_mismatch;
     counter flows[BB_MP_N][BB_MD_N];
     counter nfq_overruns;
     counter dns[BB_MD_N];
@@ -177,9 +183,29 @@ void bb_metrics_nfq_overrun(struct bb_metrics_shard *s)
     bump(&s->nfq_overruns, 1);
 }
 
-void bb_metrics_tls(struct bb_metrics_shard *s, bool ok)
+void bb_metrics_tls(struct bb_metrics_shard *s, enum bb_m_tls result)
 {
-    bump(&s->tls[ok], 1);
+    bump(&s->tls[result], 1);
+}
+
+void bb_metrics_upstream_tls(struct bb_metrics_shard *s, bool ok)
+{
+    bump(&s->up_tls[ok], 1);
+}
+
+void bb_metrics_cert_issued(struct bb_metrics_shard *s, enum bb_m_decision d)
+{
+    bump(&s->certs_issued[d], 1);
+}
+
+void bb_metrics_cert_cache(struct bb_metrics_shard *s, bool hit)
+{
+    bump(&s->cert_cache[hit], 1);
+}
+
+void bb_metrics_host_mismatch(struct bb_metrics_shard *s)
+{
+    bump(&s->host_mismatch, 1);
 }
 
 void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, int delta)
@@ -325,23 +351,37 @@ static int render_per_host(const struct bb_metrics *m, struct bb_buf *o,
 
 static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
 {
-    int rc = family(o, "botbox_tls_handshakes_total", "counter", "Upstream TLS handshakes.") |
-             bb_buf_printf(o, "botbox_tls_handshakes_total{result=\"success\"} %llu\n",
-                           (unsigned long long)SUM(m, tls[1])) |
-             bb_buf_printf(o, "botbox_tls_handshakes_total{result=\"failure\"} %llu\n",
-                           (unsigned long long)SUM(m, tls[0]));
-    /* The interception path is not built yet: its families are declared
-     * (dashboards keep working) and stay at zero. */
+    int rc = family(o, "botbox_tls_handshakes_total", "counter",
+                    "Client TLS handshakes on the interception listener.");
+    for (unsigned r = 0; r < BB_MT_N; r++)
+        rc |= bb_buf_printf(o, "botbox_tls_handshakes_total{result=\"%s\"} %llu\n", tls_name[r],
+                            (unsigned long long)SUM(m, tls[r]));
+    rc |= family(o, "botbox_upstream_tls_handshakes_total", "counter",
+                 "TLS handshakes with upstreams (resumed ones included).") |
+          bb_buf_printf(o, "botbox_upstream_tls_handshakes_total{result=\"success\"} %llu\n",
+                        (unsigned long long)SUM(m, up_tls[1])) |
+          bb_buf_printf(o, "botbox_upstream_tls_handshakes_total{result=\"failure\"} %llu\n",
+                        (unsigned long long)SUM(m, up_tls[0]));
     rc |= family(o, "botbox_https_interception_cert_issued_total", "counter",
-                 "Leaf certificates minted for intercepted SNIs.") |
-          bb_buf_printf(o, "botbox_https_interception_cert_issued_total{decision=\"allow\"} 0\n");
+                 "Leaf certificates minted, by the policy's decision on the SNI.");
+    for (unsigned d = 0; d < BB_MD_N; d++) {
+        uint64_t n = SUM(m, certs_issued[d]);
+        if (n > 0 || d <= BB_MD_DENY)
+            rc |= bb_buf_printf(o,
+                                "botbox_https_interception_cert_issued_total{decision=\"%s\"} "
+                                "%llu\n",
+                                decision_name[d], (unsigned long long)n);
+    }
     rc |= family(o, "botbox_https_interception_cert_cache_total", "counter",
                  "Leaf certificate cache lookups.") |
-          bb_buf_printf(o, "botbox_https_interception_cert_cache_total{result=\"hit\"} 0\n"
-                           "botbox_https_interception_cert_cache_total{result=\"miss\"} 0\n");
+          bb_buf_printf(o, "botbox_https_interception_cert_cache_total{result=\"hit\"} %llu\n",
+                        (unsigned long long)SUM(m, cert_cache[1])) |
+          bb_buf_printf(o, "botbox_https_interception_cert_cache_total{result=\"miss\"} %llu\n",
+                        (unsigned long long)SUM(m, cert_cache[0]));
     rc |= family(o, "botbox_https_interception_host_mismatch_total", "counter",
                  "Intercepted requests whose Host differed from the SNI.") |
-          bb_buf_printf(o, "botbox_https_interception_host_mismatch_total 0\n");
+          bb_buf_printf(o, "botbox_https_interception_host_mismatch_total %llu\n",
+                        (unsigned long long)SUM(m, host_mismatch));
     rc |= family(o, "botbox_flows_total", "counter", "Flows judged on the NFQUEUE path.");
     for (unsigned p = 0; p < BB_MP_N; p++)
         for (unsigned d = 0; d < BB_MD_N; d++) {

@@ -31,6 +31,16 @@ enum { BB_LABEL_DEFAULT_ALLOW, BB_LABEL_DENIED, BB_LABEL_OTHER, BB_LABEL_FIRST_R
 
 enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_WOULD_DENY, BB_MD_ERROR, BB_MD_N };
 enum bb_m_listener { BB_ML_PROXY, BB_ML_N };
+/* Results of client TLS handshakes on the interception listener. */
+enum bb_m_tls {
+    BB_MT_OK,         /* handshake completed */
+    BB_MT_IO_ERROR,   /* failed: the client left, or did not accept the leaf */
+    BB_MT_NO_SNI,     /* refused: no server name */
+    BB_MT_BAD_SNI,    /* refused: not a valid host name */
+    BB_MT_DENIED_SNI, /* refused: deny_handshake_on_disallowed_sni */
+    BB_MT_TIMEOUT,    /* not done within handshake_timeout_ms */
+    BB_MT_N
+};
 enum bb_m_proto { BB_MP_TCP, BB_MP_UDP, BB_MP_ICMP, BB_MP_ICMPV6, BB_MP_OTHER, BB_MP_N };
 
 struct bb_metrics;
@@ -61,7 +71,13 @@ struct bb_metrics_request {
 };
 
 void bb_metrics_request(struct bb_metrics_shard *s, const struct bb_metrics_request *r);
-void bb_metrics_tls(struct bb_metrics_shard *s, bool ok);
+void bb_metrics_tls(struct bb_metrics_shard *s, enum bb_m_tls result);
+void bb_metrics_upstream_tls(struct bb_metrics_shard *s, bool ok);
+/* A leaf minted, with the policy's decision on its SNI; a cache lookup; a
+ * request whose Host differed from the SNI. */
+void bb_metrics_cert_issued(struct bb_metrics_shard *s, enum bb_m_decision d);
+void bb_metrics_cert_cache(struct bb_metrics_shard *s, bool hit);
+void bb_metrics_host_mismatch(struct bb_metrics_shard *s);
 void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, int delta);
 /* The verdict thread: one flow decision; queue overruns (ENOBUFS: the
  * kernel had to drop packets meant for us). */

@@ -98,7 +98,7 @@ static void reject_overload(int fd)
     close(fd);
 }
 
-void bb_proxy_accept(struct bb_worker *w, int fd)
+void bb_proxy_accept(struct bb_worker *w, int fd, bool tls)
 {
     if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
         atomic_fetch_sub(&w->sh->connections, 1);
@@ -123,7 +123,8 @@ void bb_proxy_accept(struct bb_worker *w, int fd)
     bb_buf_init(&p->cout, BB_PROXY_OUT);
     bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
     bb_conn_plain(&p->client, fd);
-    p->st = P_HEAD;
+    p->tls = tls;
+    p->st = tls ? P_HELLO : P_HEAD;
     if (bb_loop_io_add(w->loop, &p->io, fd, EPOLLIN, client_event) != 0) {
         p->dead = true;
         atomic_fetch_sub(&w->sh->connections, 1);
@@ -136,7 +137,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd)
         w->proxies->prev = p;
     w->proxies = p;
     bb_metrics_connections(w->metrics, BB_ML_PROXY, +1);
-    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    proxy_arm(p, tls ? cfg(p)->tls.handshake_timeout_ms : cfg(p)->timeouts.request_header_ms);
 }
 
 /* Idle: between requests on a keep-alive connection, nothing of the next
@@ -269,6 +270,11 @@ void proxy_request_done(struct proxy *p)
 
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason)
 {
+    if (p->passthrough || p->st == P_HELLO || p->st == P_HANDSHAKE) {
+        /* no HTTP on this connection: nothing to answer with */
+        proxy_tls_refuse(p, status >= 500 ? "error" : "deny", reason);
+        return;
+    }
     p->status = status;
     p->reason = reason;
     if (p->decision == NULL || strcmp(p->decision, "allow") == 0)
@@ -412,6 +418,8 @@ static bool body_prefix_ok(struct proxy *p)
 
 static void handle_request(struct proxy *p)
 {
+    if (p->tls && !proxy_tls_request_ok(p))
+        return;
     if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
         !body_prefix_ok(p))
         return;
@@ -487,6 +495,9 @@ static void step(struct proxy *p)
     if (p->dead)
         return;
     switch (p->st) {
+    case P_HELLO:
+        proxy_tls_hello(p);
+        break;
     case P_HEAD:
         try_head(p);
         break;
@@ -504,6 +515,7 @@ static bool wants_client_input(const struct proxy *p)
 {
     const struct bb_upconn *u = p->up;
     switch (p->st) {
+    case P_HELLO:
     case P_HEAD:
         return !p->closing;
     case P_FORWARD:
@@ -537,6 +549,12 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         linger(p);
         return;
     }
+    if (p->st == P_HANDSHAKE) {
+        proxy_tls_handshake(p);
+        if (!p->dead)
+            proxy_update(p);
+        return;
+    }
     if ((events & (EPOLLOUT | EPOLLERR)) && proxy_flush_client(p) != 0) {
         proxy_close(p);
         return;
@@ -550,10 +568,27 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         }
         if (r > 0 && p->st == P_HEAD && !p->head_started)
             head_begins(p);
+        if (r > 0 && p->st == P_TUNNEL)
+            proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
         step(p);
     }
     if (!p->dead)
         proxy_update(p);
+}
+
+void proxy_begin_http(struct proxy *p)
+{
+    p->st = P_HEAD;
+    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    int r = read_client(p);
+    if (r < 0) {
+        proxy_close(p);
+        return;
+    }
+    if (r > 0) {
+        head_begins(p);
+        step(p);
+    }
 }
 
 /* ---- interest and timers ---- */
@@ -562,6 +597,10 @@ void proxy_update(struct proxy *p)
 {
     if (p->dead)
         return;
+    if (p->st == P_HANDSHAKE) { /* the handshake says what it waits for */
+        bb_loop_io_set(p->w->loop, &p->io, p->client.want ? p->client.want : EPOLLIN);
+        return;
+    }
     if (proxy_flush_client(p) != 0) {
         proxy_close(p);
         return;
@@ -600,6 +639,10 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
     (void)l;
     struct proxy *p = BB_CONTAINER_OF(t, struct proxy, timer);
     switch (p->st) {
+    case P_HELLO:
+    case P_HANDSHAKE:
+        proxy_tls_timeout(p);
+        return;
     case P_HEAD:
         if (bb_buf_size(&p->cin) == 0 && p->head == NULL) {
             proxy_close(p); /* idle keep-alive connection */

@@ -10,12 +10,14 @@
 #ifndef BB_PROXY_H
 #define BB_PROXY_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 struct bb_worker;
 
-/* Takes over an accepted, nonblocking client socket. */
-void bb_proxy_accept(struct bb_worker *w, int fd);
+/* Takes over an accepted, nonblocking client socket; tls: it came to the
+ * interception listener (a ClientHello is expected first). */
+void bb_proxy_accept(struct bb_worker *w, int fd, bool tls);
 
 /* Closes every client connection of the worker (at shutdown). */
 void bb_proxy_close_all(struct bb_worker *w);

@@ -4,6 +4,12 @@
  *
  * One struct proxy per client connection; its state says what it waits for:
  *
+ *   HELLO      interception listener: the ClientHello, read and looked at
+ *              (SNI) before anything is decided (timer: handshake_timeout)
+ *   HANDSHAKE  TLS with the client, with the leaf minted for its SNI
+ *              (timer: handshake_timeout); then HEAD as for plain HTTP.
+ *              Passthrough skips it: RESOLVE, CONNECT, then TUNNEL with
+ *              the ClientHello replayed
  *   HEAD     reading a request head (timer: request_header, or idle between
  *            keep-alive requests)
  *   RESOLVE  the destination name is being resolved      (timer: connect)
@@ -38,6 +44,7 @@
 #include "gateway/worker.h"
 #include "policy/path.h"
 #include "policy/policy.h"
+#include "tls/hello.h"
 
 #define BB_PROXY_READ      16384u        /* bytes per read call */
 #define BB_PROXY_WATERMARK (64u * 1024u) /* stop reading the other side */
@@ -50,7 +57,16 @@
 #define BB_LINGER_MS        2000u           /* drain a closing client at most this long */
 #define BB_LINGER_MAX_BYTES (1024u * 1024u) /* ... and at most this much */
 
-enum proxy_state { P_HEAD, P_RESOLVE, P_CONNECT, P_FORWARD, P_TUNNEL, P_DRAIN };
+enum proxy_state {
+    P_HELLO,
+    P_HANDSHAKE,
+    P_HEAD,
+    P_RESOLVE,
+    P_CONNECT,
+    P_FORWARD,
+    P_TUNNEL,
+    P_DRAIN
+};
 
 struct proxy {
     struct bb_worker *w;
@@ -66,6 +82,11 @@ struct proxy {
     size_t lingered;
     bool dead; /* freed at the end of this iteration */
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
+
+    /* the interception listener */
+    bool tls;         /* came to it: TLS, and the per-request checks apply */
+    bool passthrough; /* spliced to the upstream undecrypted */
+    char sni[BB_SNI_MAX + 1];
 
     /* the current request */
     bool head_started;        /* bytes of this request's head arrived */
@@ -116,6 +137,25 @@ void proxy_request_done(struct proxy *p);
 void proxy_close(struct proxy *p);
 int proxy_flush_client(struct proxy *p);
 void proxy_arm(struct proxy *p, uint64_t ms);
+/* The client's TLS is up: HTTP from here, as on the plain listener. Reads
+ * at once what OpenSSL may already hold (the client's first request can
+ * arrive with its Finished message, and epoll would not say so again). */
+void proxy_begin_http(struct proxy *p);
+
+/* ---- proxy_tls.c ---- */
+/* HELLO: looks at the ClientHello in cin and decides (intercept,
+ * passthrough or refuse). */
+void proxy_tls_hello(struct proxy *p);
+/* HANDSHAKE: drives the client handshake. */
+void proxy_tls_handshake(struct proxy *p);
+/* The interception listener's per-request checks (REFERENCE §4), before
+ * the pipeline. false: the request was answered. */
+bool proxy_tls_request_ok(struct proxy *p);
+/* Ends a connection that never got to HTTP (refused hello, failed
+ * handshake, failed passthrough): one tls audit line, then a reset. */
+void proxy_tls_refuse(struct proxy *p, const char *decision, const char *reason);
+/* The handshake timer ran out. */
+void proxy_tls_timeout(struct proxy *p);
 
 /* ---- proxy_up.c ---- */
 /* Takes the decided request upstream: pool, literal address or resolver. */

@@ -67,6 +67,13 @@ void proxy_release_upstream(struct proxy *p, bool keep)
 static void start_forward(struct proxy *p)
 {
     struct bb_upconn *u = p->up;
+    if (p->passthrough) { /* the ClientHello (in cin) goes first, then bytes both ways */
+        p->st = P_TUNNEL;
+        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        if (proxy_pump_request(p) != 0)
+            proxy_close(p);
+        return;
+    }
     if (bb_buf_append(&u->out, bb_buf_head(&p->up_head), bb_buf_size(&p->up_head)) != 0) {
         proxy_fail(p, 502, "upstream connection failed", "upstream_buffer");
         return;
@@ -145,8 +152,8 @@ static bool allow_private(const struct proxy *p)
 static void dial(struct proxy *p, int family, const uint8_t *addr)
 {
     bool is_ip = p->host.kind == BB_HOST_IPV4 || p->host.kind == BB_HOST_IPV6;
-    struct bb_upconn *u =
-        bb_upstream_dial(p->w->pool, family, addr, p->port, p->host.name, is_ip, p->key);
+    struct bb_upconn *u = bb_upstream_dial(p->w->pool, family, addr, p->port, p->host.name, is_ip,
+                                           p->key, !p->passthrough);
     if (u == NULL) {
         proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
         return;
@@ -179,7 +186,7 @@ static void on_resolved(void *arg, int status, const struct bb_addrs *a)
 
 static void go(struct proxy *p, bool use_pool)
 {
-    struct bb_upconn *u = use_pool ? bb_pool_get(p->w->pool, p->key) : NULL;
+    struct bb_upconn *u = use_pool && !p->passthrough ? bb_pool_get(p->w->pool, p->key) : NULL;
     if (u != NULL) {
         attach(p, u);
         return;
@@ -355,8 +362,8 @@ static void read_upstream(struct proxy *p)
         upstream_gone(p, n == BB_IO_EOF);
         return;
     }
-    if (p->resp_started && p->st == P_FORWARD)
-        proxy_arm(p, cfg(p)->timeouts.idle_ms); /* body inactivity */
+    if ((p->resp_started && p->st == P_FORWARD) || p->st == P_TUNNEL)
+        proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
     process_response(p);
 }
 
@@ -369,8 +376,8 @@ static void connecting(struct proxy *p)
 {
     struct bb_upconn *u = p->up;
     int r = bb_upstream_progress(u);
-    if (r != 0 && u->state != BB_UP_CONNECTING)
-        bb_metrics_tls(p->w->metrics, r > 0);
+    if (r != 0 && u->state != BB_UP_CONNECTING && u->conn.ssl != NULL)
+        bb_metrics_upstream_tls(p->w->metrics, r > 0);
     if (r < 0) {
         proxy_fail(p, 502, "upstream connection failed",
                    u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");

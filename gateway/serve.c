@@ -20,6 +20,9 @@
 #include "gateway/upstream.h"
 #include "gateway/worker.h"
 #include "nft/ruleset.h"
+#include "tls/ca.h"
+#include "tls/certcache.h"
+#include "tls/server.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -388,6 +391,26 @@ static unsigned worker_count(const struct bb_config *c)
     return n > 0 && n <= BB_MAX_WORKERS ? (unsigned)n : 1;
 }
 
+/* The interception listener's TLS (when 443 is steered): the server
+ * context, and the CA and leaf cache when interception is on (a missing
+ * or mismatched CA stops the start). */
+static int prepare_interception(struct serve *s, const struct bb_config *c, struct bb_diag *diag)
+{
+    uint16_t ports[2];
+    if (bb_ruleset_steered_ports(c, ports) < 2)
+        return 0;
+    s->sh.server_tls = bb_tls_server_ctx();
+    if (s->sh.server_tls == NULL)
+        return -1;
+    if (!c->tls.enabled)
+        return 0; /* passthrough only: nothing is decrypted, no CA needed */
+    s->sh.ca = bb_ca_load(c->tls.ca_cert_path, c->tls.ca_key_path, diag);
+    if (s->sh.ca != NULL)
+        s->sh.certs = bb_certcache_new(s->sh.ca, c->tls.cert_cache_size,
+                                       c->tls.cert_cache_ttl_seconds, c->tls.cert_ttl_seconds);
+    return s->sh.certs != NULL ? 0 : -1;
+}
+
 /* Takes over boot: from here on it is freed with its last reference. */
 static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag *diag)
 {
@@ -398,6 +421,8 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     }
     s->sh.boot_cfg = boot;
     s->sh.client_tls = bb_upstream_tls_ctx(boot);
+    if (prepare_interception(s, boot, diag) != 0)
+        return -1;
     s->sh.audit = bb_audit_open(boot, diag);
     s->nworkers = worker_count(boot);
     /* A shard per worker, then the verdict thread's and the forwarder's. */
@@ -451,6 +476,9 @@ static void stop_all(struct serve *s)
     teardown_control(s);
     bb_snapshot_unref(s->sh.current);
     SSL_CTX_free(s->sh.client_tls);
+    SSL_CTX_free(s->sh.server_tls);
+    bb_certcache_free(s->sh.certs);
+    bb_ca_free(s->sh.ca);
     bb_metrics_free(s->sh.metrics);
     bb_cfgref_unref(s->boot_ref); /* the boot config outlives every worker */
 }

@@ -59,6 +59,9 @@ SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
     /* A close-delimited body ends with a plain TCP close on many servers;
      * treat it as the end of the stream, not as an error. */
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    /* Output buffers compact between a WANT_WRITE and its retry: the same
+     * bytes may sit at another address. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     static const unsigned char alpn[] = "\x08http/1.1";
     SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
@@ -109,7 +112,7 @@ static void session_store(struct bb_pool *p, const char *key, SSL_SESSION *s)
 
 struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8_t *addr,
                                    uint16_t port, const char *host, bool host_is_ip,
-                                   const char *key)
+                                   const char *key, bool tls)
 {
     struct sockaddr_storage ss = {0};
     socklen_t sl;
@@ -138,8 +141,10 @@ struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8
         return NULL;
     }
     struct bb_upconn *u = calloc(1, sizeof(*u));
-    if (u == NULL || bb_conn_tls_client(&u->conn, fd, pool->ctx, host, host_is_ip,
-                                        session_find(pool, key)) != 0) {
+    if (u != NULL && !tls)
+        bb_conn_plain(&u->conn, fd);
+    if (u == NULL || (tls && bb_conn_tls_client(&u->conn, fd, pool->ctx, host, host_is_ip,
+                                                session_find(pool, key)) != 0)) {
         free(u);
         close(fd);
         errno = ENOMEM;
@@ -147,7 +152,8 @@ struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8
     }
     u->pool = pool;
     u->state = BB_UP_CONNECTING;
-    SSL_set_app_data(u->conn.ssl, u);
+    if (tls)
+        SSL_set_app_data(u->conn.ssl, u);
     snprintf(u->key, sizeof(u->key), "%s", key);
     bb_buf_init(&u->in, BB_UPSTREAM_IN);
     bb_buf_init(&u->out, BB_UPSTREAM_OUT);

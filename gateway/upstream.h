@@ -46,11 +46,12 @@ struct bb_upconn {
 /* The shared client context. NULL with a message on stderr on failure. */
 SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg);
 
-/* Starts a nonblocking TCP connect to addr:port and prepares TLS for host.
- * Returns the connection (state CONNECTING), or NULL with errno. */
+/* Starts a nonblocking TCP connect to addr:port and prepares TLS for host
+ * (tls false: plain TCP, for passthrough, where the client's own TLS goes
+ * through). Returns the connection (state CONNECTING), or NULL with errno. */
 struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8_t *addr,
                                    uint16_t port, const char *host, bool host_is_ip,
-                                   const char *key);
+                                   const char *key, bool tls);
 
 /* Advances connect and handshake. Returns 1 ready, 0 in progress (io
  * interest in c->conn.want or EPOLLOUT while connecting), -1 failed. */

@@ -28,7 +28,7 @@
 static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events);
 static void close_listeners(struct bb_worker *w);
 
-static int add_listener(struct bb_worker *w, const char *addr, uint16_t port)
+static int add_listener(struct bb_worker *w, const char *addr, uint16_t port, bool tls)
 {
     int fd = bb_listen(addr, port, BB_LISTEN_TRANSPARENT | BB_LISTEN_REUSEPORT);
     if (fd < 0) {
@@ -38,6 +38,7 @@ static int add_listener(struct bb_worker *w, const char *addr, uint16_t port)
     }
     struct bb_listener *li = &w->listeners[w->nlisteners++];
     li->w = w;
+    li->tls = tls;
     if (bb_loop_io_add(w->loop, &li->io, fd, EPOLLIN, on_accept) != 0) {
         close(fd);
         return -1;
@@ -65,7 +66,7 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
     for (int i = 0; i < BB_ACCEPT_BATCH; i++) {
         int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            bb_proxy_accept(li->w, fd);
+            bb_proxy_accept(li->w, fd, li->tls);
             continue;
         }
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -76,6 +77,19 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
         }
         return; /* EAGAIN, or a connection that died in the queue */
     }
+}
+
+/* 127.0.0.1 and ::1 (where tproxy delivers), and addr when it is another
+ * address (clients that name the proxy explicitly). */
+static int add_listeners(struct bb_worker *w, const char *addr, uint16_t port, bool tls)
+{
+    const struct bb_config *c = w->sh->boot_cfg;
+    if (add_listener(w, "127.0.0.1", port, tls) != 0)
+        return -1;
+    if (c->enable_ipv6 && add_listener(w, "::1", port, tls) != 0)
+        return -1;
+    bool extra = strcmp(addr, "127.0.0.1") != 0 && strcmp(addr, "::1") != 0;
+    return extra ? add_listener(w, addr, port, tls) : 0;
 }
 
 int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
@@ -93,14 +107,10 @@ int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
     w->pool = bb_pool_new(w->loop, sh->client_tls, c->timeouts.idle_ms);
     if (w->resolver == NULL || w->pool == NULL)
         return -1;
-    if (add_listener(w, "127.0.0.1", c->listen_port) != 0)
+    if (add_listeners(w, c->listen_addr, c->listen_port, false) != 0)
         return -1;
-    if (c->enable_ipv6 && add_listener(w, "::1", c->listen_port) != 0)
-        return -1;
-    bool extra = strcmp(c->listen_addr, "127.0.0.1") != 0 && strcmp(c->listen_addr, "::1") != 0;
-    if (extra && add_listener(w, c->listen_addr, c->listen_port) != 0)
-        return -1;
-    return 0;
+    return sh->server_tls != NULL ? add_listeners(w, c->tls.listen_addr, c->tls.listen_port, true)
+                                  : 0;
 }
 
 int bb_worker_start(struct bb_worker *w)

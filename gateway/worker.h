@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BB_MAX_LISTENERS   4   /* 127.0.0.1, ::1, listen_addr */
+#define BB_MAX_LISTENERS   6   /* 127.0.0.1, ::1, listen_addr; the same for TLS */
 #define BB_ACCEPT_PAUSE_MS 100 /* EMFILE: retry accepting after this */
 #define BB_ACCEPT_BATCH    64  /* connections accepted per readiness event */
 
@@ -27,6 +27,8 @@ struct bb_pool;
 struct bb_snapshot;
 struct bb_metrics;
 struct bb_metrics_shard;
+struct bb_ca;
+struct bb_certcache;
 
 /* Process-wide state shared by the workers. */
 struct bb_shared {
@@ -37,6 +39,10 @@ struct bb_shared {
     SSL_CTX *client_tls;
     struct bb_audit *audit;
     struct bb_metrics *metrics; /* one shard per worker */
+    /* HTTPS on the interception listener (when 443 is steered): */
+    SSL_CTX *server_tls;        /* the listener's TLS context */
+    struct bb_ca *ca;           /* NULL when only passthrough is configured */
+    struct bb_certcache *certs; /* leaves minted by ca */
     atomic_uint connections;    /* open client connections, all workers */
 };
 
@@ -45,6 +51,7 @@ struct bb_worker;
 struct bb_listener {
     struct bb_io io;
     struct bb_worker *w;
+    bool tls; /* the interception listener (443 steered here) */
 };
 
 struct proxy;

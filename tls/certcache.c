@@ -16,9 +16,9 @@ struct entry {
     X509 *cert;
     EVP_PKEY *key;
     uint64_t expires_ms;
-    bool minting;                /* a placeholder: another thread mints it */
-    struct entry *prev, *next;   /* LRU, most recent first */
-    struct entry *hnext;         /* hash chain */
+    bool minting;              /* a placeholder: another thread mints it */
+    struct entry *prev, *next; /* LRU, most recent first */
+    struct entry *hnext;       /* hash chain */
 };
 
 struct shard {
@@ -52,8 +52,8 @@ static uint64_t hash(const char *s)
     return h;
 }
 
-struct bb_certcache *bb_certcache_new(const struct bb_ca *ca, size_t capacity,
-                                      uint32_t cache_ttl_s, uint32_t cert_ttl_s)
+struct bb_certcache *bb_certcache_new(const struct bb_ca *ca, size_t capacity, uint32_t cache_ttl_s,
+                                      uint32_t cert_ttl_s)
 {
     struct bb_certcache *c = calloc(1, sizeof(*c));
     if (c == NULL || capacity == 0) {
@@ -64,7 +64,9 @@ struct bb_certcache *bb_certcache_new(const struct bb_ca *ca, size_t capacity,
     c->cache_ttl_s = cache_ttl_s;
     c->cert_ttl_s = cert_ttl_s;
     c->nshards = capacity / BB_CERTCACHE_SHARD_MIN;
-    c->nshards = c->nshards < 1 ? 1 : c->nshards > BB_CERTCACHE_SHARDS ? BB_CERTCACHE_SHARDS : c->nshards;
+    c->nshards = c->nshards < 1                     ? 1
+                 : c->nshards > BB_CERTCACHE_SHARDS ? BB_CERTCACHE_SHARDS
+                                                    : c->nshards;
     c->shards = calloc(c->nshards, sizeof(*c->shards));
     if (c->shards == NULL) {
         free(c);

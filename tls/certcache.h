@@ -27,8 +27,8 @@
 struct bb_ca;
 struct bb_certcache;
 
-struct bb_certcache *bb_certcache_new(const struct bb_ca *ca, size_t capacity,
-                                      uint32_t cache_ttl_s, uint32_t cert_ttl_s);
+struct bb_certcache *bb_certcache_new(const struct bb_ca *ca, size_t capacity, uint32_t cache_ttl_s,
+                                      uint32_t cert_ttl_s);
 void bb_certcache_free(struct bb_certcache *c);
 
 /* The leaf for name (a valid SNI): new references in *cert and *key (the

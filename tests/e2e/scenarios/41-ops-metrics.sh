@@ -24,7 +24,7 @@ before=$(metric 'botbox_requests_total{host=api.test,decision=allow}' \
     'botbox_requests_total{host=_denied,decision=deny}' \
     'botbox_upstream_errors_total{host=wrongname.test,status_code=502}' \
     'botbox_header_rewrites_total{host=api.test}' \
-    'botbox_tls_handshakes_total{result=failure}' \
+    'botbox_upstream_tls_handshakes_total{result=failure}' \
     'botbox_request_duration_seconds_count{host=api.test}' | tr '\n' ' ')
 read -r allow0 denied0 uperr0 rewrites0 tlsfail0 count0 <<<"$before"
 
@@ -36,7 +36,7 @@ after=$(metric 'botbox_requests_total{host=api.test,decision=allow}' \
     'botbox_requests_total{host=_denied,decision=deny}' \
     'botbox_upstream_errors_total{host=wrongname.test,status_code=502}' \
     'botbox_header_rewrites_total{host=api.test}' \
-    'botbox_tls_handshakes_total{result=failure}' \
+    'botbox_upstream_tls_handshakes_total{result=failure}' \
     'botbox_request_duration_seconds_count{host=api.test}' | tr '\n' ' ')
 read -r allow1 denied1 uperr1 rewrites1 tlsfail1 count1 <<<"$after"
 
@@ -44,7 +44,7 @@ check "requests_total{api.test, allow} rose by 3 ($allow0 -> $allow1)" test $((a
 check "requests_total{_denied, deny} rose by 1 ($denied0 -> $denied1)" test $((denied1 - denied0)) = 1
 check "upstream_errors_total{wrongname.test, 502} rose by 1" test $((uperr1 - uperr0)) = 1
 check "header_rewrites_total{api.test} rose by 3" test $((rewrites1 - rewrites0)) = 3
-check "tls_handshakes_total{failure} rose by 1" test $((tlsfail1 - tlsfail0)) = 1
+check "upstream_tls_handshakes_total{failure} rose by 1" test $((tlsfail1 - tlsfail0)) = 1
 check "the duration histogram counted the 3 requests" test $((count1 - count0)) = 3
 refute "no host label comes from the request (evil.test)" bash -c \
     "ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics | grep -q evil.test"

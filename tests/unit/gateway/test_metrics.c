@@ -61,8 +61,14 @@ static void test_requests_summed_and_cumulative(void **state)
     bb_metrics_request(bb_metrics_shard(m, 1), &r);
     struct bb_metrics_request d = {.label = BB_LABEL_DENIED, .decision = BB_MD_DENY, .status = 403};
     bb_metrics_request(bb_metrics_shard(m, 0), &d);
-    bb_metrics_tls(bb_metrics_shard(m, 0), true);
-    bb_metrics_tls(bb_metrics_shard(m, 1), false);
+    bb_metrics_upstream_tls(bb_metrics_shard(m, 0), true);
+    bb_metrics_upstream_tls(bb_metrics_shard(m, 1), false);
+    bb_metrics_tls(bb_metrics_shard(m, 1), BB_MT_OK);
+    bb_metrics_tls(bb_metrics_shard(m, 0), BB_MT_IO_ERROR);
+    bb_metrics_cert_cache(bb_metrics_shard(m, 0), false);
+    bb_metrics_cert_issued(bb_metrics_shard(m, 0), BB_MD_ALLOW);
+    bb_metrics_cert_cache(bb_metrics_shard(m, 1), true);
+    bb_metrics_host_mismatch(bb_metrics_shard(m, 1));
     bb_metrics_connections(bb_metrics_shard(m, 0), BB_ML_PROXY, +1);
     bb_metrics_connections(bb_metrics_shard(m, 1), BB_ML_PROXY, +1);
     bb_metrics_connections(bb_metrics_shard(m, 1), BB_ML_PROXY, -1);
@@ -87,8 +93,15 @@ static void test_requests_summed_and_cumulative(void **state)
         "botbox_request_duration_seconds_count{host=\"api.test\"} 3\n",
         "botbox_upstream_errors_total{host=\"api.test\",status_code=\"504\"} 1\n",
         "botbox_header_rewrites_total{host=\"api.test\"} 2\n",
-        "botbox_tls_handshakes_total{result=\"success\"} 1\n",
-        "botbox_tls_handshakes_total{result=\"failure\"} 1\n",
+        "botbox_upstream_tls_handshakes_total{result=\"success\"} 1\n",
+        "botbox_upstream_tls_handshakes_total{result=\"failure\"} 1\n",
+        "botbox_tls_handshakes_total{result=\"ok\"} 1\n",
+        "botbox_tls_handshakes_total{result=\"io_error\"} 1\n",
+        "botbox_tls_handshakes_total{result=\"timeout\"} 0\n",
+        "botbox_https_interception_cert_issued_total{decision=\"allow\"} 1\n",
+        "botbox_https_interception_cert_cache_total{result=\"hit\"} 1\n",
+        "botbox_https_interception_cert_cache_total{result=\"miss\"} 1\n",
+        "botbox_https_interception_host_mismatch_total 1\n",
         "botbox_connections_active{listener=\"proxy\"} 1\n",
         "botbox_config_reloads_total{result=\"success\"} 1\n",
         "botbox_config_reloads_total{result=\"failure\"} 2\n",

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# HTTPS interception (issue 7): with 443 steered to the TLS listener, the
+# workload (uid 1000) trusts only botbox's CA; botbox mints a leaf for the
+# SNI, applies the same pipeline (policy, injection, verified TLS
+# upstream) and re-encrypts. Plus the original BotBox interception cases.
+. "$(dirname "$0")/../lib.sh"
+
+proxy_world
+serve_stop
+
+CA=$E2E_TMP/botbox-ca
+check "botbox ca init makes the CA" "$BIN" ca init --dir "$CA"
+chown -R 1337:1337 "$CA"
+chmod 755 "$CA"
+cat >>"$E2E_TMP/botbox.yaml" <<YAML
+https_interception:
+  enabled: true
+  ca_cert_path: $CA/ca.crt
+  ca_key_path: $CA/ca.key
+  handshake_timeout_ms: 1000
+YAML
+check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+
+https() { as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 5 "$@"; }
+metric() {
+    in_ns app curl -s http://127.0.0.1:9090/metrics | $PY "$E2E_DIR/tools/metrics.py" "$@"
+}
+
+# ---- real clients, trusting only botbox's CA ----
+out=$(https https://api.test/echo -H "Authorization: Bearer client-own")
+if $PY - "$out" "$SECRET" <<'PY'; then
+import json, sys
+h = [v for k, v in json.loads(sys.argv[1])["headers"] if k.lower() == "authorization"]
+assert h == ["Bearer " + sys.argv[2]], h
+PY
+    pass "curl https://api.test/ through interception: 200, the key injected exactly once"
+else
+    fail "curl https://api.test/ through interception" "$out"
+fi
+expect "python3 urllib with SSL_CERT_FILE" "Bearer $SECRET" \
+    as_uid 1000 app env SSL_CERT_FILE="$CA/ca.crt" $PY -c '
+import urllib.request
+print(urllib.request.urlopen("https://api.test/echo", timeout=5).read().decode())'
+expect "node fetch with NODE_EXTRA_CA_CERTS" "Bearer $SECRET" \
+    as_uid 1000 app env NODE_EXTRA_CA_CERTS="$CA/ca.crt" node -e '
+fetch("https://api.test/echo").then(r => r.text()).then(t => console.log(t))'
+refute "without botbox's CA the client refuses the leaf" \
+    as_uid 1000 app curl -sS --max-time 5 -o /dev/null https://api.test/echo
+expect "a host no rule allows, over HTTPS: 403" "403" \
+    https -o /dev/null -w '%{http_code}' https://evil.test/
+refute "direct UDP 443 (QUIC) is dropped" as_uid 1000 app $PROBE udp $UP4 443 --timeout 1
+check "tls and http audit lines" bash -c "grep -q '\"event\":\"tls\".*\"sni\":\"api.test\".*\"mode\":\"intercept\"' $E2E_TMP/audit.jsonl &&
+    grep -q '\"event\":\"http\".*\"host\":\"api.test\"' $E2E_TMP/audit.jsonl"
+
+# ---- the original BotBox interception cases ----
+sclient() { # sclient SNI [args]: a handshake straight to the TLS listener
+    local sni=$1
+    shift
+    in_ns app timeout 5 openssl s_client -connect 127.0.0.1:8443 -servername "$sni" \
+        -CAfile "$CA/ca.crt" -verify_return_error "$@" </dev/null 2>&1
+}
+for sni in localhost api.openai.com xn--bcher-kva.example; do
+    expect "a handshake for SNI $sni succeeds" "Verify return code: 0 (ok)" sclient "$sni"
+done
+long=$(printf 'a%.0s' $(seq 60)).$(printf 'b%.0s' $(seq 60)).$(printf 'c%.0s' $(seq 60)).$(printf 'd%.0s' $(seq 70))
+for sni in bad_host '*.example.com' "$long"; do
+    refute "a handshake for SNI ${sni:0:20}... fails (no certificate is served)" bash -c \
+        "ip netns exec ${NS[app]} timeout 5 openssl s_client -connect 127.0.0.1:8443 \
+         -servername '$sni' </dev/null 2>&1 | grep -q 'Server certificate'"
+done
+sclient localhost -showcerts >"$E2E_TMP/leaf.txt"
+awk '/BEGIN CERT/{n++} n==1' "$E2E_TMP/leaf.txt" | sed '/END CERT/q' >"$E2E_TMP/leaf.pem"
+expect "the leaf has SAN DNS:localhost" "DNS:localhost" \
+    openssl x509 -in "$E2E_TMP/leaf.pem" -noout -ext subjectAltName
+expect "... the CA as issuer" "CN = botbox local CA" openssl x509 -in "$E2E_TMP/leaf.pem" -noout -issuer
+check "... passes -checkend 80000" openssl x509 -in "$E2E_TMP/leaf.pem" -noout -checkend 80000
+refute "... fails -checkend 200000 (1-day TTL)" openssl x509 -in "$E2E_TMP/leaf.pem" -noout -checkend 200000
+check "... and openssl verify -CAfile accepts it" openssl verify -CAfile "$CA/ca.crt" "$E2E_TMP/leaf.pem"
+
+raw_tls() { # raw_tls SNI REQUEST: the status line of REQUEST sent over TLS
+    printf "$2" | in_ns app timeout 5 openssl s_client -quiet -connect 127.0.0.1:8443 \
+        -servername "$1" -CAfile "$CA/ca.crt" 2>/dev/null | head -1
+}
+expect "SNI localhost with Host example.com: 400" "400" \
+    raw_tls localhost 'GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n'
+expect "Host localhost:8443: 403" "403" \
+    raw_tls localhost 'GET / HTTP/1.1\r\nHost: localhost:8443\r\nConnection: close\r\n\r\n'
+expect "absolute-form: 400" "400" \
+    raw_tls localhost 'GET https://localhost/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+check "... with the REFERENCE body" bash -c \
+    "printf 'GET https://localhost/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        ip netns exec ${NS[app]} timeout 5 openssl s_client -quiet -connect 127.0.0.1:8443 \
+        -servername localhost -CAfile $CA/ca.crt 2>/dev/null |
+        grep -qx 'absolute-form request not allowed on HTTPS interception listener'"
+check "the host mismatch is counted" test "$(metric botbox_https_interception_host_mismatch_total)" -ge 1
+
+start=$(date +%s%N)
+in_ns app $PY -c "import socket
+s = socket.create_connection(('127.0.0.1', 8443), timeout=5)
+print(s.recv(10))" >"$E2E_TMP/silent.out" 2>&1
+ms=$((($(date +%s%N) - start) / 1000000))
+check "a client that never sends its ClientHello is cut at handshake_timeout_ms (${ms} ms)" \
+    test "$ms" -ge 900 -a "$ms" -lt 3000
+
+ok0=$(metric 'botbox_tls_handshakes_total{result=ok}')
+err0=$(metric 'botbox_tls_handshakes_total{result=io_error}')
+sclient localhost >/dev/null
+in_ns app timeout 5 openssl s_client -connect 127.0.0.1:8443 -servername localhost \
+    -verify_return_error </dev/null >/dev/null 2>&1 # no CA: the client refuses the leaf
+sleep 0.3
+check "one good and one refused handshake: ok +1, io_error +1" \
+    test "$(($(metric 'botbox_tls_handshakes_total{result=ok}') - ok0)) $(($(metric 'botbox_tls_handshakes_total{result=io_error}') - err0))" = "1 1"
+check "leaves were issued and the cache hit" bash -c \
+    "[ \$(ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics | $PY $E2E_DIR/tools/metrics.py \
+        'botbox_https_interception_cert_cache_total{result=hit}') -ge 1 ]"
+serve_stop
+
+# ---- cache size 1, TTL 1 s; denied SNIs refused; the connection limit ----
+cat >>"$E2E_TMP/botbox.yaml" <<YAML
+  cert_cache_size: 1
+  cert_cache_ttl_seconds: 60
+  deny_handshake_on_disallowed_sni: true
+max_connections: 3
+YAML
+sed -i 's/  cert_cache_ttl_seconds: 60/  cert_cache_ttl_seconds: 1/' "$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+fp() { sclient "$1" | openssl x509 -noout -fingerprint -sha256 2>/dev/null; }
+a1=$(fp api.test)
+a2=$(fp api.test)
+check "cache size 1: the same name twice gets the same certificate" test -n "$a1" -a "$a1" = "$a2"
+fp scoped.test >/dev/null
+a3=$(fp api.test)
+check "... another name evicts it" test -n "$a3" -a "$a3" != "$a1"
+sleep 2
+a4=$(fp api.test)
+check "... after the TTL a new one" test -n "$a4" -a "$a4" != "$a3"
+refute "deny_handshake_on_disallowed_sni: a disallowed SNI's handshake is refused" \
+    bash -c "ip netns exec ${NS[app]} setpriv --reuid=1000 --regid=1000 --clear-groups \
+        env CURL_CA_BUNDLE=$CA/ca.crt curl -sS --max-time 5 -o /dev/null https://evil.test/"
+check "... audited as a tls denial" grep -q '"event":"tls","decision":"deny".*"sni":"evil.test"' \
+    "$E2E_TMP/audit.jsonl"
+expect "the connection limit applies to the TLS listener (max_connections 3)" "HTTP/1.1 503" \
+    in_ns app $PY -c "import socket, time
+held = [socket.create_connection(('127.0.0.1', 8443)) for _ in range(3)]
+time.sleep(0.3)
+s = socket.create_connection(('127.0.0.1', 8443), timeout=3)
+print(s.recv(100)[:12].decode())"
+serve_stop
+
+# ---- a missing CA stops the start ----
+sed -i "s|  ca_cert_path: $CA/ca.crt|  ca_cert_path: $CA/missing.crt|" "$E2E_TMP/botbox.yaml"
+start=$(date +%s)
+in_ns app "$BIN" serve --config "$E2E_TMP/botbox.yaml" >"$E2E_TMP/noca.out" 2>&1
+rc=$?
+check "missing CA files: serve exits non-zero ($rc) within 3 s" \
+    test "$rc" -ne 0 -a $(($(date +%s) - start)) -le 3
+check "... saying which file" grep -q "missing.crt" "$E2E_TMP/noca.out"
+finish
