@@ -147,8 +147,8 @@ void proxy_tls_hello(struct proxy *p)
 {
     struct bb_hello h;
     const char *why;
-    enum bb_hello_result r = bb_hello_parse((const uint8_t *)bb_buf_head(&p->cin),
-                                            bb_buf_size(&p->cin), &h, &why);
+    enum bb_hello_result r =
+        bb_hello_parse((const uint8_t *)bb_buf_head(&p->cin), bb_buf_size(&p->cin), &h, &why);
     if (r == BB_HELLO_MORE)
         return; /* the timer bounds the wait */
     if (r == BB_HELLO_BAD) {

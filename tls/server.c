@@ -32,8 +32,9 @@ SSL_CTX *bb_tls_server_ctx(void)
         return NULL;
     }
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
-    /* Resumption through tickets (stateless, any worker can resume). */
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* Resumption through stateless tickets (any worker can resume one);
+     * no internal session store to lock or to grow. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     /* as for upstreams: output buffers compact between retries */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* a client that just closes after the response is done, not failed */

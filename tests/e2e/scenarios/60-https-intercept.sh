@@ -78,6 +78,10 @@ check "... passes -checkend 80000" openssl x509 -in "$E2E_TMP/leaf.pem" -noout -
 refute "... fails -checkend 200000 (1-day TTL)" openssl x509 -in "$E2E_TMP/leaf.pem" -noout -checkend 200000
 check "... and openssl verify -CAfile accepts it" openssl verify -CAfile "$CA/ca.crt" "$E2E_TMP/leaf.pem"
 
+sclient localhost -sess_out "$E2E_TMP/sess.pem" >/dev/null
+expect "a client resumes its session (TLS 1.3 ticket)" "Reused, TLSv1.3" \
+    sclient localhost -sess_in "$E2E_TMP/sess.pem"
+
 raw_tls() { # raw_tls SNI REQUEST: the status line of REQUEST sent over TLS
     printf "$2" | in_ns app timeout 5 openssl s_client -quiet -connect 127.0.0.1:8443 \
         -servername "$1" -CAfile "$CA/ca.crt" 2>/dev/null | head -1
