@@ -349,7 +349,35 @@ static int render_per_host(const struct bb_metrics *m, struct bb_buf *o,
     return rc;
 }
 
-static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
+/* name{<prefix>decision="..."} for each decision, counters at off (an
+ * array of BB_MD_N): allow and deny always when `usual`, the rest once
+ * they moved. */
+static int decision_rows(const struct bb_metrics *m, struct bb_buf *o, const char *name,
+                         const char *prefix, size_t off, bool usual)
+{
+    int rc = 0;
+    for (unsigned d = 0; d < BB_MD_N; d++) {
+        uint64_t n = sum_at(m, off + d * sizeof(counter));
+        if (n > 0 || (usual && d <= BB_MD_DENY))
+            rc |= bb_buf_printf(o, "%s{%sdecision=\"%s\"} %llu\n", name, prefix, decision_name[d],
+                                (unsigned long long)n);
+    }
+    return rc;
+}
+
+/* name{label="value"} for a pair of counters [0] and [1]. */
+static int pair_rows(const struct bb_metrics *m, struct bb_buf *o, const char *name,
+                     const char *label, const char *v1, const char *v0, size_t off)
+{
+    return bb_buf_printf(o, "%s{%s=\"%s\"} %llu\n", name, label, v1,
+                         (unsigned long long)sum_at(m, off + sizeof(counter))) |
+           bb_buf_printf(o, "%s{%s=\"%s\"} %llu\n", name, label, v0,
+                         (unsigned long long)sum_at(m, off));
+}
+
+#define OFF(field) offsetof(struct bb_metrics_shard, field)
+
+static int render_tls(const struct bb_metrics *m, struct bb_buf *o)
 {
     int rc = family(o, "botbox_tls_handshakes_total", "counter",
                     "Client TLS handshakes on the interception listener.");
@@ -358,54 +386,47 @@ static int render_fixed(const struct bb_metrics *m, struct bb_buf *o)
                             (unsigned long long)SUM(m, tls[r]));
     rc |= family(o, "botbox_upstream_tls_handshakes_total", "counter",
                  "TLS handshakes with upstreams (resumed ones included).") |
-          bb_buf_printf(o, "botbox_upstream_tls_handshakes_total{result=\"success\"} %llu\n",
-                        (unsigned long long)SUM(m, up_tls[1])) |
-          bb_buf_printf(o, "botbox_upstream_tls_handshakes_total{result=\"failure\"} %llu\n",
-                        (unsigned long long)SUM(m, up_tls[0]));
+          pair_rows(m, o, "botbox_upstream_tls_handshakes_total", "result", "success", "failure",
+                    OFF(up_tls));
     rc |= family(o, "botbox_https_interception_cert_issued_total", "counter",
-                 "Leaf certificates minted, by the policy's decision on the SNI.");
-    for (unsigned d = 0; d < BB_MD_N; d++) {
-        uint64_t n = SUM(m, certs_issued[d]);
-        if (n > 0 || d <= BB_MD_DENY)
-            rc |= bb_buf_printf(o,
-                                "botbox_https_interception_cert_issued_total{decision=\"%s\"} "
-                                "%llu\n",
-                                decision_name[d], (unsigned long long)n);
-    }
+                 "Leaf certificates minted, by the policy's decision on the SNI.") |
+          decision_rows(m, o, "botbox_https_interception_cert_issued_total", "", OFF(certs_issued),
+                        true);
     rc |= family(o, "botbox_https_interception_cert_cache_total", "counter",
                  "Leaf certificate cache lookups.") |
-          bb_buf_printf(o, "botbox_https_interception_cert_cache_total{result=\"hit\"} %llu\n",
-                        (unsigned long long)SUM(m, cert_cache[1])) |
-          bb_buf_printf(o, "botbox_https_interception_cert_cache_total{result=\"miss\"} %llu\n",
-                        (unsigned long long)SUM(m, cert_cache[0]));
+          pair_rows(m, o, "botbox_https_interception_cert_cache_total", "result", "hit", "miss",
+                    OFF(cert_cache));
     rc |= family(o, "botbox_https_interception_host_mismatch_total", "counter",
                  "Intercepted requests whose Host differed from the SNI.") |
           bb_buf_printf(o, "botbox_https_interception_host_mismatch_total %llu\n",
                         (unsigned long long)SUM(m, host_mismatch));
-    rc |= family(o, "botbox_flows_total", "counter", "Flows judged on the NFQUEUE path.");
-    for (unsigned p = 0; p < BB_MP_N; p++)
-        for (unsigned d = 0; d < BB_MD_N; d++) {
-            uint64_t n = SUM(m, flows[p][d]);
-            if (n > 0 || (p <= BB_MP_UDP && d <= BB_MD_DENY)) /* the usual ones always */
-                rc |= bb_buf_printf(o, "botbox_flows_total{proto=\"%s\",decision=\"%s\"} %llu\n",
-                                    proto_name[p], decision_name[d], (unsigned long long)n);
-        }
+    return rc;
+}
+
+static int render_flows_dns(const struct bb_metrics *m, struct bb_buf *o)
+{
+    int rc = family(o, "botbox_flows_total", "counter", "Flows judged on the NFQUEUE path.");
+    for (unsigned p = 0; p < BB_MP_N; p++) {
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "proto=\"%s\",", proto_name[p]);
+        rc |= decision_rows(m, o, "botbox_flows_total", prefix, OFF(flows[p]), p <= BB_MP_UDP);
+    }
     rc |= family(o, "botbox_nfq_overruns_total", "counter",
                  "Times the kernel reported queued packets lost for lack of buffer (dropped).") |
           bb_buf_printf(o, "botbox_nfq_overruns_total %llu\n",
                         (unsigned long long)SUM(m, nfq_overruns));
-    rc |= family(o, "botbox_dns_queries_total", "counter", "DNS queries answered or refused.");
-    for (unsigned d = 0; d < BB_MD_N; d++) {
-        uint64_t n = SUM(m, dns[d]);
-        if (n > 0 || d <= BB_MD_DENY)
-            rc |= bb_buf_printf(o, "botbox_dns_queries_total{decision=\"%s\"} %llu\n",
-                                decision_name[d], (unsigned long long)n);
-    }
-    rc |= family(o, "botbox_connections_active", "gauge", "Open client connections.");
+    rc |= family(o, "botbox_dns_queries_total", "counter", "DNS queries answered or refused.") |
+          decision_rows(m, o, "botbox_dns_queries_total", "", OFF(dns), true);
+    return rc;
+}
+
+static int render_process(const struct bb_metrics *m, struct bb_buf *o)
+{
+    int rc = family(o, "botbox_connections_active", "gauge", "Open client connections.");
     for (unsigned l = 0; l < BB_ML_N; l++)
         rc |= bb_buf_printf(o, "botbox_connections_active{listener=\"%s\"} %lld\n",
                             listener_name[l], (long long)sum_connections(m, l));
-    rc |= family(o, "botbox_config_reloads_total", "counter", "Config and secrets reloads.") |
+    rc |= family(o, "botbox_config_reloads_total", "counter", "Config reloads.") |
           bb_buf_printf(o, "botbox_config_reloads_total{result=\"success\"} %llu\n",
                         (unsigned long long)m->reloads[1]) |
           bb_buf_printf(o, "botbox_config_reloads_total{result=\"failure\"} %llu\n",
@@ -421,7 +442,8 @@ int bb_metrics_render(const struct bb_metrics *m, struct bb_buf *out)
     for (unsigned l = 0; l < m->nlabels; l++)
         sum_host(m, l, &sums[l]);
     int rc = render_requests(m, out, sums) | render_durations(m, out, sums) |
-             render_per_host(m, out, sums) | render_fixed(m, out);
+             render_per_host(m, out, sums) | render_tls(m, out) | render_flows_dns(m, out) |
+             render_process(m, out);
     free(sums);
     return rc ? -1 : 0;
 }

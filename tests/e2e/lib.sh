@@ -428,6 +428,23 @@ YAML
     serve_start app "$E2E_TMP/botbox.yaml"
 }
 
+# enable_interception [LINES]: a botbox CA in $CA (made by `botbox ca
+# init`, readable by uid 1337) and an https_interception section, plus
+# LINES, appended to the proxy world's botbox.yaml.
+enable_interception() {
+    CA=$E2E_TMP/botbox-ca
+    "$BIN" ca init --dir "$CA" >/dev/null || { echo "e2e: botbox ca init failed" >&2; exit 1; }
+    chown -R 1337:1337 "$CA"
+    chmod 755 "$CA"
+    cat >>"$E2E_TMP/botbox.yaml" <<YAML
+https_interception:
+  enabled: true
+  ca_cert_path: $CA/ca.crt
+  ca_key_path: $CA/ca.key
+${1:-}
+YAML
+}
+
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }

@@ -8,17 +8,7 @@
 proxy_world
 serve_stop
 
-CA=$E2E_TMP/botbox-ca
-check "botbox ca init makes the CA" "$BIN" ca init --dir "$CA"
-chown -R 1337:1337 "$CA"
-chmod 755 "$CA"
-cat >>"$E2E_TMP/botbox.yaml" <<YAML
-https_interception:
-  enabled: true
-  ca_cert_path: $CA/ca.crt
-  ca_key_path: $CA/ca.key
-  handshake_timeout_ms: 1000
-YAML
+enable_interception "  handshake_timeout_ms: 1000"
 check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
 serve_start app "$E2E_TMP/botbox.yaml"
 

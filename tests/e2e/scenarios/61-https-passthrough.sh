@@ -44,16 +44,7 @@ expect "the metrics count it" "1" bash -c \
 serve_stop
 
 # ---- passthrough next to interception ----
-CA=$E2E_TMP/botbox-ca
-"$BIN" ca init --dir "$CA" >/dev/null
-chown -R 1337:1337 "$CA"
-chmod 755 "$CA"
-cat >>"$E2E_TMP/botbox.yaml" <<YAML
-https_interception:
-  enabled: true
-  ca_cert_path: $CA/ca.crt
-  ca_key_path: $CA/ca.key
-YAML
+enable_interception
 serve_start app "$E2E_TMP/botbox.yaml"
 expect "with interception on, the passthrough host still shows the upstream's certificate" \
     "issuer: CN=botbox e2e CA" bash -c "ip netns exec ${NS[app]} setpriv --reuid=1000 --regid=1000 \
