@@ -17,6 +17,7 @@ static const struct bb_cmd commands[] = {
     {"serve", "run the gateway (proxy listeners, audit)", bb_cmd_serve_help, bb_cmd_serve},
     {"check", "validate a config and print the normalised policy", bb_cmd_check_help, bb_cmd_check},
     {"nft", "install, show or remove botbox's nftables steering", bb_cmd_nft_help, bb_cmd_nft},
+    {"run", "run a command in a sandbox whose only way out is botbox", bb_cmd_run_help, bb_cmd_run},
     {"ca", "create a local CA for HTTPS interception", bb_cmd_ca_help, bb_cmd_ca},
     {"help", "show help for botbox or for one command", help_help, cmd_help},
 };

@@ -40,6 +40,8 @@ extern const char bb_cmd_nft_help[];
 int bb_cmd_serve(int argc, char **argv);
 extern const char bb_cmd_serve_help[];
 int bb_cmd_ca(int argc, char **argv);
+int bb_cmd_run(int argc, char **argv);
+extern const char bb_cmd_run_help[];
 extern const char bb_cmd_ca_help[];
 
 #endif

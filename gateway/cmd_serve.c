@@ -41,8 +41,11 @@ int bb_cmd_serve(int argc, char **argv)
     struct bb_diag *diag = bb_diag_new();
     const struct bb_config *c = bb_config_load(path, env_lookup, diag);
     int status = BB_EXIT_FAIL;
-    if (c != NULL)
-        status = bb_serve(path, env_lookup, c, diag) == 0 ? BB_EXIT_OK : BB_EXIT_FAIL;
+    if (c != NULL) {
+        const struct bb_serve_opts o = {
+            .path = path, .load = {.env = env_lookup}, .egress_netns = -1};
+        status = bb_serve(&o, c, diag) == 0 ? BB_EXIT_OK : BB_EXIT_FAIL;
+    }
     bb_diag_print(diag, stderr);
     bb_diag_free(diag);
     return status;

@@ -25,6 +25,7 @@
 #include "tls/server.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -38,9 +39,8 @@
 #define INOTIFY_BUF 4096
 
 struct serve {
-    const char *path;
+    const struct bb_serve_opts *o;
     char cfg_dir[PATH_MAX], cfg_name[NAME_MAX + 1];
-    bb_getenv_fn env;
     struct bb_shared sh;
     struct bb_cfgref *boot_ref; /* keeps sh.boot_cfg alive across reloads */
     struct bb_worker *w;
@@ -162,7 +162,7 @@ static void reload_config(struct serve *s, const char *why)
     struct bb_diag *d = bb_diag_new();
     if (d == NULL)
         return;
-    const struct bb_config *c = bb_config_load(s->path, s->env, d);
+    const struct bb_config *c = bb_config_load_opts(s->o->path, &s->o->load, d);
     if (c == NULL) {
         fprintf(stderr, "botbox: config reload (%s) failed; the running config stays\n", why);
         bb_metrics_reload(s->sh.metrics, false);
@@ -289,7 +289,8 @@ static void begin_drain(struct serve *s, const char *why)
     }
     s->draining = true; /* readiness goes 503 */
     uint32_t ms = s->sh.current->cfg->timeouts.shutdown_drain_ms;
-    fprintf(stderr, "botbox: %s: draining for at most %u ms\n", why, ms);
+    if (!s->o->quiet)
+        fprintf(stderr, "botbox: %s: draining for at most %u ms\n", why, ms);
     bb_loop_timer_set(s->loop, &s->drain_timer, ms, on_drain_timeout);
     for (unsigned i = 0; i < s->nworkers; i++)
         bb_worker_drain(&s->w[i], worker_drained, s);
@@ -341,9 +342,9 @@ static int setup_admin(struct serve *s)
 static int setup_control(struct serve *s, const sigset_t *set)
 {
     char tmp[PATH_MAX];
-    snprintf(tmp, sizeof(tmp), "%s", s->path);
+    snprintf(tmp, sizeof(tmp), "%s", s->o->path);
     snprintf(s->cfg_dir, sizeof(s->cfg_dir), "%s", dirname(tmp));
-    snprintf(tmp, sizeof(tmp), "%s", s->path);
+    snprintf(tmp, sizeof(tmp), "%s", s->o->path);
     snprintf(s->cfg_name, sizeof(s->cfg_name), "%s", basename(tmp));
     s->loop = bb_loop_new();
     int sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -483,9 +484,23 @@ static void stop_all(struct serve *s)
     bb_cfgref_unref(s->boot_ref); /* the boot config outlives every worker */
 }
 
-int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot, struct bb_diag *diag)
+/* botbox run: the listeners are bound in the gateway's namespace; what
+ * leaves for upstreams leaves from the egress one. Threads created after
+ * this inherit it. */
+static int enter_egress(const struct bb_serve_opts *o)
 {
-    struct serve s = {.path = path, .env = env, .status = 1};
+    if (o->egress_netns < 0)
+        return 0;
+    if (setns(o->egress_netns, CLONE_NEWNET) != 0) {
+        fprintf(stderr, "botbox: entering the egress namespace: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int bb_serve(const struct bb_serve_opts *o, const struct bb_config *boot, struct bb_diag *diag)
+{
+    struct serve s = {.o = o, .status = 1};
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -499,12 +514,15 @@ int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot, s
     /* Everything that needs privileges is open before the drop; the
      * worker threads start after it. */
     int ok = prepare(&s, boot, diag) == 0 && init_workers(&s) == 0 &&
-             setup_control(&s, &set) == 0 && bb_privs_drop(boot->proxy_uid) == 0 &&
-             start_workers(&s) == 0;
+             setup_control(&s, &set) == 0 && enter_egress(o) == 0 &&
+             bb_privs_drop(boot->proxy_uid) == 0 && start_workers(&s) == 0;
     print_diag(diag);
     if (ok) {
-        fprintf(stderr, "botbox %s: serving on port %u with %u worker(s)\n", BB_VERSION,
-                boot->listen_port, s.nworkers);
+        if (!o->quiet)
+            fprintf(stderr, "botbox %s: serving on port %u with %u worker(s)\n", BB_VERSION,
+                    boot->listen_port, s.nworkers);
+        if (o->on_ready != NULL)
+            o->on_ready(o->ready_arg);
         bb_audit_event(s.sh.audit, "lifecycle", "allow", "started");
         s.status = bb_loop_run(s.loop) == 0 ? 0 : 1;
     }

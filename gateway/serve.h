@@ -21,9 +21,22 @@
     1000 /* periodic re-read: covers missed events and a                                           \
             directory created after start */
 
-/* Runs the daemon for the config at path, already loaded as boot (which it
- * takes over). Returns the process exit status. */
-int bb_serve(const char *path, bb_getenv_fn env, const struct bb_config *boot,
-             struct bb_diag *diag);
+struct bb_serve_opts {
+    const char *path;         /* the config file: watched, reloaded */
+    struct bb_load_opts load; /* how it is loaded, at start and on every reload */
+    /* >= 0: a network namespace to move to once every listener is bound
+     * (botbox run): the listeners stay where they were opened, while
+     * upstream connections and lookups leave from this one. */
+    int egress_netns;
+    /* Called once, when serving (listeners bound, privileges dropped,
+     * threads started); NULL: nothing. */
+    void (*on_ready)(void *arg);
+    void *ready_arg;
+    bool quiet; /* no "serving on port" line */
+};
+
+/* Runs the daemon for the config at o->path, already loaded as boot (which
+ * it takes over). Returns the process exit status. */
+int bb_serve(const struct bb_serve_opts *o, const struct bb_config *boot, struct bb_diag *diag);
 
 #endif

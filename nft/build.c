@@ -45,8 +45,10 @@ static const uint8_t nd_types[] = {133, 135, 136, 143};
 struct bb_ruleset *bb_ruleset_new(enum bb_nft_queue queue)
 {
     struct bb_ruleset *rs = calloc(1, sizeof(*rs));
-    if (rs != NULL)
+    if (rs != NULL) {
         rs->queue = queue;
+        snprintf(rs->table, sizeof(rs->table), "%s", BB_NFT_TABLE);
+    }
     return rs;
 }
 
@@ -111,16 +113,18 @@ void bb_ruleset_add_table(struct bb_ruleset *rs)
         return;
     }
     nftnl_table_set_u32(o->table, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    nftnl_table_set_str(o->table, NFTNL_TABLE_NAME, BB_NFT_TABLE);
-    describe(o, NULL, "", "table inet %s", BB_NFT_TABLE);
+    nftnl_table_set_str(o->table, NFTNL_TABLE_NAME, rs->table);
+    if (rs->table_flags != 0)
+        nftnl_table_set_u32(o->table, NFTNL_TABLE_FLAGS, rs->table_flags);
+    describe(o, NULL, "", "table inet %s", rs->table);
 }
 
-static struct nftnl_set *set_alloc(const char *name)
+static struct nftnl_set *set_alloc(const struct bb_ruleset *rs, const char *name)
 {
     struct nftnl_set *s = nftnl_set_alloc();
     if (s == NULL)
         return NULL;
-    nftnl_set_set_str(s, NFTNL_SET_TABLE, BB_NFT_TABLE);
+    nftnl_set_set_str(s, NFTNL_SET_TABLE, rs->table);
     nftnl_set_set_str(s, NFTNL_SET_NAME, name);
     nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
     return s;
@@ -131,7 +135,7 @@ static void add_set(struct bb_ruleset *rs, const char *name, uint32_t type, uint
 {
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_SET);
     struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
-    if (o == NULL || ud == NULL || (o->set = set_alloc(name)) == NULL) {
+    if (o == NULL || ud == NULL || (o->set = set_alloc(rs, name)) == NULL) {
         nftnl_udata_buf_free(ud);
         rs->oom = 1;
         return;
@@ -156,7 +160,7 @@ static struct bb_nft_obj *add_elem(struct bb_ruleset *rs, const char *set, const
 {
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_ELEM);
     struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-    if (o == NULL || e == NULL || (o->set = set_alloc(set)) == NULL) {
+    if (o == NULL || e == NULL || (o->set = set_alloc(rs, set)) == NULL) {
         if (e != NULL)
             nftnl_set_elem_free(e);
         rs->oom = 1;
@@ -176,7 +180,7 @@ static void add_chain(struct bb_ruleset *rs, const char *name, const char *type,
         return;
     }
     nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-    nftnl_chain_set_str(o->chain, NFTNL_CHAIN_TABLE, BB_NFT_TABLE);
+    nftnl_chain_set_str(o->chain, NFTNL_CHAIN_TABLE, rs->table);
     nftnl_chain_set_str(o->chain, NFTNL_CHAIN_NAME, name);
     nftnl_chain_set_str(o->chain, NFTNL_CHAIN_TYPE, type);
     nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_HOOKNUM, hook);
@@ -208,7 +212,7 @@ static struct bb_rb begin(struct rule_ctx *rc, const void *field, const char *pa
         return b;
     }
     nftnl_rule_set_u32(o->rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
-    nftnl_rule_set_str(o->rule, NFTNL_RULE_TABLE, BB_NFT_TABLE);
+    nftnl_rule_set_str(o->rule, NFTNL_RULE_TABLE, rc->rs->table);
     nftnl_rule_set_str(o->rule, NFTNL_RULE_CHAIN, rc->chain);
     nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment);
     nftnl_rule_set_data(o->rule, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
@@ -514,6 +518,34 @@ struct bb_ruleset *bb_ruleset_build(const struct bb_config *cfg, enum bb_nft_que
         build_gateway(&rc);
     else
         build_sidecar(&rc);
+    if (rs->oom) {
+        bb_ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+/* ---- botbox run's NAT table ---- */
+
+struct bb_ruleset *bb_ruleset_build_masq(const char *table, uint32_t flags, const char *iif,
+                                         const char *oif)
+{
+    struct bb_ruleset *rs = bb_ruleset_new(BB_NFT_QUEUE_COMPAT);
+    if (rs == NULL)
+        return NULL;
+    snprintf(rs->table, sizeof(rs->table), "%s", table);
+    rs->table_flags = flags;
+    struct rule_ctx rc = {.rs = rs, .chain = "masquerade"};
+    bb_ruleset_add_table(rs);
+    add_chain(rs, rc.chain, "nat", NF_INET_POST_ROUTING, BB_NFT_PRIO_SRCNAT);
+    char comment[96];
+    snprintf(comment, sizeof(comment), "masquerade what %s forwards", iif);
+    struct bb_rb b = begin(&rc, NULL, "", comment);
+    bb_rb_ifname(&b, NFT_META_IIFNAME, iif);
+    /* Never back out of the link it came in by (the peer's own subnet). */
+    bb_rb_ifname_op(&b, NFT_META_OIFNAME, oif ? NFT_CMP_EQ : NFT_CMP_NEQ, oif ? oif : iif);
+    bb_rb_masq(&b);
+    end(&rc, &b);
     if (rs->oom) {
         bb_ruleset_free(rs);
         return NULL;

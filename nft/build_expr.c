@@ -119,6 +119,11 @@ void bb_rb_redir(struct bb_rb *b, uint32_t preg)
     nftnl_expr_set_u32(e, NFTNL_EXPR_REDIR_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
 }
 
+void bb_rb_masq(struct bb_rb *b)
+{
+    add(b, "masq");
+}
+
 void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num)
 {
     if (mode == BB_NFT_QUEUE_NATIVE) {
@@ -200,13 +205,18 @@ void bb_rb_dport(struct bb_rb *b, uint8_t proto, uint16_t port)
     bb_rb_cmp(b, NFT_CMP_EQ, NFT_REG_1, &be, sizeof(be));
 }
 
-void bb_rb_ifname(struct bb_rb *b, uint32_t key, const char *name)
+void bb_rb_ifname_op(struct bb_rb *b, uint32_t key, uint32_t op, const char *name)
 {
     char buf[IFNAMSIZ] = {0};
     size_t len = strlen(name);
     memcpy(buf, name, len < IFNAMSIZ - 1 ? len : IFNAMSIZ - 1);
     bb_rb_meta_load(b, key, NFT_REG_1);
-    bb_rb_cmp(b, NFT_CMP_EQ, NFT_REG_1, buf, sizeof(buf));
+    bb_rb_cmp(b, op, NFT_REG_1, buf, sizeof(buf));
+}
+
+void bb_rb_ifname(struct bb_rb *b, uint32_t key, const char *name)
+{
+    bb_rb_ifname_op(b, key, NFT_CMP_EQ, name);
 }
 
 void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v)

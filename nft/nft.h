@@ -46,4 +46,14 @@ int bb_nft_show(FILE *out, struct bb_diag *diag);
 int bb_nft_send(const struct bb_ruleset *rs, const struct bb_config *cfg, int *enoent_queue,
                 struct bb_diag *diag);
 
+/* Sends rs (whose table is its own, e.g. bb_ruleset_build_masq's) as one
+ * replacing transaction over nl, which the caller keeps: a table with
+ * NFT_TABLE_F_OWNER belongs to that socket and the kernel removes it when
+ * the socket closes, also when the process dies. */
+struct mnl_socket;
+int bb_nft_send_on(struct mnl_socket *nl, const struct bb_ruleset *rs, struct bb_diag *diag);
+
+/* Opens a NETLINK_NETFILTER socket in the current network namespace. */
+int bb_nft_socket(struct mnl_socket **out, struct bb_diag *diag);
+
 #endif

@@ -50,6 +50,8 @@ struct bb_nft_obj {
 };
 
 struct bb_ruleset {
+    char table[32];       /* BB_NFT_TABLE, or botbox run's own table */
+    uint32_t table_flags; /* NFT_TABLE_F_* */
     struct bb_nft_obj *objs;
     size_t n, cap;
     enum bb_nft_queue queue;
@@ -104,6 +106,7 @@ void bb_rb_verdict(struct bb_rb *b, int verdict);
 void bb_rb_tproxy(struct bb_rb *b, int nfproto, uint32_t areg, uint32_t preg);
 void bb_rb_redir(struct bb_rb *b, uint32_t preg);
 void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num);
+void bb_rb_masq(struct bb_rb *b);
 
 /* Composites (exactly what nft 1.0.6 emits for the same statement). */
 void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask);   /* ct KEY & mask != 0 */
@@ -112,6 +115,7 @@ void bb_rb_l4proto(struct bb_rb *b, uint8_t proto);                 /* meta l4pr
 void bb_rb_nfproto(struct bb_rb *b, uint8_t nfproto);               /* meta nfproto F */
 void bb_rb_dport(struct bb_rb *b, uint8_t proto, uint16_t port);    /* P dport N */
 void bb_rb_ifname(struct bb_rb *b, uint32_t key, const char *name); /* [io]ifname "x" */
-void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v);          /* meta KEY == v (host order) */
+void bb_rb_ifname_op(struct bb_rb *b, uint32_t key, uint32_t op, const char *name);
+void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v); /* meta KEY == v (host order) */
 
 #endif

@@ -8,6 +8,7 @@
 #include "nft/route.h"
 
 #include "common/diag.h"
+#include "common/rtnl.h"
 #include "nft/ruleset.h"
 
 #include <errno.h>
@@ -21,43 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUTE_BUF 8192
+#define ROUTE_BUF BB_RTNL_BUF
 
-struct rtnl {
-    struct mnl_socket *nl;
-    uint32_t portid, seq;
-};
-
-static int rtnl_open(struct rtnl *r, struct bb_diag *diag)
+static int rtnl_open(struct bb_rtnl *r, struct bb_diag *diag)
 {
-    r->nl = mnl_socket_open(NETLINK_ROUTE);
-    if (r->nl == NULL || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        bb_diag_add(diag, BB_DIAG_ERROR, "rtnetlink: %s", strerror(errno));
-        if (r->nl != NULL)
-            mnl_socket_close(r->nl);
-        r->nl = NULL;
-        return -1;
-    }
-    r->portid = mnl_socket_get_portid(r->nl);
-    r->seq = (uint32_t)time(NULL);
-    return 0;
-}
-
-/* Sends one request and returns the errno of its ack (0 = success). */
-static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh)
-{
-    char buf[ROUTE_BUF];
-    nlh->nlmsg_seq = ++r->seq;
-    if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-        return errno;
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
-        if (n < 0)
-            return errno;
-        int rc = mnl_cb_run(buf, (size_t)n, r->seq, r->portid, NULL, NULL);
-        if (rc <= MNL_CB_STOP)
-            return rc < 0 ? errno : 0;
-    }
+    int err = bb_rtnl_open(r);
+    if (err != 0)
+        bb_diag_add(diag, BB_DIAG_ERROR, "rtnetlink: %s", strerror(err));
+    return err != 0 ? -1 : 0;
 }
 
 static struct nlmsghdr *rule_msg(char *buf, uint16_t type, int family)
@@ -106,17 +78,17 @@ static const char *hint(int err)
     return err == EPERM ? " (botbox nft needs CAP_NET_ADMIN: run it as root)" : "";
 }
 
-static int add_family(struct rtnl *r, int family, struct bb_diag *diag)
+static int add_family(struct bb_rtnl *r, int family, struct bb_diag *diag)
 {
     char buf[ROUTE_BUF];
-    int err = rtnl_talk(r, route_msg(buf, RTM_NEWROUTE, family));
+    int err = bb_rtnl_talk(r, route_msg(buf, RTM_NEWROUTE, family));
     if (err != 0 && err != EEXIST) {
         bb_diag_add(diag, BB_DIAG_ERROR,
                     "policy routing: adding %s route local default dev lo table %u: %s%s",
                     fam(family), BB_NFT_ROUTE_TABLE, strerror(err), hint(err));
         return -1;
     }
-    err = rtnl_talk(r, rule_msg(buf, RTM_NEWRULE, family));
+    err = bb_rtnl_talk(r, rule_msg(buf, RTM_NEWRULE, family));
     if (err != 0 && err != EEXIST) {
         bb_diag_add(diag, BB_DIAG_ERROR,
                     "policy routing: adding %s rule pref %u fwmark 0x%x lookup %u: %s%s",
@@ -129,17 +101,17 @@ static int add_family(struct rtnl *r, int family, struct bb_diag *diag)
 
 /* Removes one family's rule and route; absent ones (ENOENT, ESRCH) or a
  * kernel without that family (EAFNOSUPPORT) leave nothing to do. */
-static int del_family(struct rtnl *r, int family, struct bb_diag *diag)
+static int del_family(struct bb_rtnl *r, int family, struct bb_diag *diag)
 {
     char buf[ROUTE_BUF];
     int rc = 0;
-    int err = rtnl_talk(r, rule_msg(buf, RTM_DELRULE, family));
+    int err = bb_rtnl_talk(r, rule_msg(buf, RTM_DELRULE, family));
     if (err != 0 && err != ENOENT && err != EAFNOSUPPORT) {
         bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s rule: %s%s", fam(family),
                     strerror(err), hint(err));
         rc = -1;
     }
-    err = rtnl_talk(r, route_msg(buf, RTM_DELROUTE, family));
+    err = bb_rtnl_talk(r, route_msg(buf, RTM_DELROUTE, family));
     if (err != 0 && err != ESRCH && err != ENOENT && err != EAFNOSUPPORT) {
         bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: removing %s route: %s%s", fam(family),
                     strerror(err), hint(err));
@@ -150,26 +122,26 @@ static int del_family(struct rtnl *r, int family, struct bb_diag *diag)
 
 int bb_route_apply(bool ipv6, struct bb_diag *diag)
 {
-    struct rtnl r;
+    struct bb_rtnl r;
     if (rtnl_open(&r, diag) != 0)
         return -1;
     int rc = add_family(&r, AF_INET, diag);
     /* With IPv6 steering off, routing left by an earlier apply goes too. */
     if (rc == 0)
         rc = ipv6 ? add_family(&r, AF_INET6, diag) : del_family(&r, AF_INET6, diag);
-    mnl_socket_close(r.nl);
+    bb_rtnl_close(&r);
     return rc;
 }
 
 int bb_route_flush(struct bb_diag *diag)
 {
-    struct rtnl r;
+    struct bb_rtnl r;
     if (rtnl_open(&r, diag) != 0)
         return -1;
     int rc = del_family(&r, AF_INET, diag);
     if (del_family(&r, AF_INET6, diag) != 0)
         rc = -1;
-    mnl_socket_close(r.nl);
+    bb_rtnl_close(&r);
     return rc;
 }
 
@@ -218,31 +190,23 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-static int dump(struct rtnl *r, uint16_t type, int family, mnl_cb_t cb, struct found *f)
+static int dump(struct bb_rtnl *r, uint16_t type, int family, mnl_cb_t cb, struct found *f)
 {
     char buf[ROUTE_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = ++r->seq;
     struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
     rt->rtm_family = (uint8_t)family;
-    if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-        return -1;
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
-        if (n < 0)
-            return -1;
-        int rc = mnl_cb_run(buf, (size_t)n, r->seq, r->portid, cb, f);
-        if (rc <= MNL_CB_STOP)
-            return rc < 0 ? -1 : 0;
-    }
+    int err = bb_rtnl_dump(r, nlh, cb, f);
+    errno = err;
+    return err != 0 ? -1 : 0;
 }
 
 int bb_route_show(FILE *out, struct bb_diag *diag)
 {
     static const int families[] = {AF_INET, AF_INET6};
-    struct rtnl r;
+    struct bb_rtnl r;
     int present = 0;
     if (rtnl_open(&r, diag) != 0)
         return -1;
@@ -253,7 +217,7 @@ int bb_route_show(FILE *out, struct bb_diag *diag)
             if (errno == EAFNOSUPPORT)
                 continue;
             bb_diag_add(diag, BB_DIAG_ERROR, "policy routing: dump failed: %s", strerror(errno));
-            mnl_socket_close(r.nl);
+            bb_rtnl_close(&r);
             return -1;
         }
         fprintf(out, "routing %s rule pref %u fwmark 0x%x lookup %u: %s\n", fam(families[i]),
@@ -263,6 +227,6 @@ int bb_route_show(FILE *out, struct bb_diag *diag)
                 BB_NFT_ROUTE_TABLE, f.route ? "present" : "absent");
         present += f.rule + f.route;
     }
-    mnl_socket_close(r.nl);
+    bb_rtnl_close(&r);
     return present;
 }

@@ -34,6 +34,7 @@
 #define BB_NFT_PRIO_MANGLE   (-150)   /* tproxy and marks */
 #define BB_NFT_PRIO_DSTNAT   (-100)   /* DNS redirect */
 #define BB_NFT_PRIO_FILTER   0        /* accept / queue */
+#define BB_NFT_PRIO_SRCNAT   100      /* botbox run's masquerade */
 
 /* How "queue to userspace" is expressed: the native nft expression, or the
  * xtables NFQUEUE target through nft_compat (kernels without
@@ -50,6 +51,12 @@ void bb_ruleset_free(struct bb_ruleset *rs);
  * `nft --debug=netlink` notation. Kernel dumps render the same way (nft.h),
  * so a built ruleset and an applied one can be compared line by line. */
 void bb_ruleset_render(const struct bb_ruleset *rs, FILE *out);
+
+/* `botbox run`'s NAT: table inet `table` (with NFT_TABLE_F_* flags) whose
+ * one rule masquerades what arrives on iif and leaves by oif (NULL: by any
+ * other interface). NULL on out-of-memory. */
+struct bb_ruleset *bb_ruleset_build_masq(const char *table, uint32_t flags, const char *iif,
+                                         const char *oif);
 
 /* TCP ports steered to the proxy for this config: 80, plus 443 when
  * interception is enabled or a rule is tls: passthrough. */

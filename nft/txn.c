@@ -55,7 +55,7 @@ struct reply {
 
 int bb_nfnl_open(struct mnl_socket **out, struct bb_diag *diag)
 {
-    struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     int one = 1;
     if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
         int err = errno;
@@ -70,6 +70,11 @@ int bb_nfnl_open(struct mnl_socket **out, struct bb_diag *diag)
     mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
     *out = nl;
     return 0;
+}
+
+int bb_nft_socket(struct mnl_socket **out, struct bb_diag *diag)
+{
+    return bb_nfnl_open(out, diag);
 }
 
 /* ---- batch assembly ---- */
@@ -212,10 +217,15 @@ static void report(const struct bb_ruleset *rs, const struct bb_config *cfg, int
 {
     char where[512];
     const char *what = "the transaction";
+    char table_what[96];
     if (cfg == NULL) {
         snprintf(where, sizeof(where), "nft");
+        snprintf(table_what, sizeof(table_what), "the %s of table inet %s",
+                 rs->n > 1 ? "replacement" : "removal", rs->table);
         if (step == STEP_DELETE)
-            what = "the removal of table inet " BB_NFT_TABLE;
+            what = table_what;
+        else if (step >= 0)
+            what = rs->objs[step].what;
     } else if (step >= 0) {
         const struct bb_nft_obj *o = &rs->objs[step];
         what = o->what;
@@ -227,8 +237,9 @@ static void report(const struct bb_ruleset *rs, const struct bb_config *cfg, int
         else
             snprintf(where, sizeof(where), "%s", cfg->path); /* built in, no config key */
     } else {
+        snprintf(table_what, sizeof(table_what), "the replacement of table inet %s", rs->table);
         if (step == STEP_DELETE)
-            what = "the replacement of table inet " BB_NFT_TABLE;
+            what = table_what;
         snprintf(where, sizeof(where), "%s", cfg->path);
     }
     bb_diag_add(diag, BB_DIAG_ERROR, "%s: kernel refused %s: %s%s", where, what, strerror(err),
@@ -249,12 +260,13 @@ bool bb_nft_only_queue_refused(const struct bb_ruleset *rs, const struct bb_nft_
 
 /* Sends one transaction: replace the table with rs, or (delete_only) just
  * remove it. cfg (NULL for delete_only) names config lines in errors. */
-static int transact(const struct bb_ruleset *rs, const struct bb_config *cfg, bool delete_only,
-                    int *enoent_queue, struct bb_diag *diag)
+static int transact(struct mnl_socket *keep, const struct bb_ruleset *rs,
+                    const struct bb_config *cfg, bool delete_only, int *enoent_queue,
+                    struct bb_diag *diag)
 {
     struct batch b = {0};
     struct reply r = {0};
-    struct mnl_socket *nl = NULL;
+    struct mnl_socket *nl = keep;
     int rc = -1;
     *enoent_queue = 0;
     b.buf = malloc(BB_NFT_BATCH_MAX);
@@ -267,7 +279,7 @@ static int transact(const struct bb_ruleset *rs, const struct bb_config *cfg, bo
         bb_diag_add(diag, BB_DIAG_ERROR, "nft: ruleset larger than %u bytes", BB_NFT_BATCH_MAX);
         goto out;
     }
-    if (bb_nfnl_open(&nl, diag) != 0)
+    if (nl == NULL && bb_nfnl_open(&nl, diag) != 0)
         goto out;
     int size = (int)b.len;
     setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
@@ -295,7 +307,7 @@ static int transact(const struct bb_ruleset *rs, const struct bb_config *cfg, bo
     if (r.nerrors == 0)
         bb_diag_add(diag, BB_DIAG_ERROR, "nft: the kernel did not confirm the commit");
 out:
-    if (nl != NULL)
+    if (nl != NULL && nl != keep)
         mnl_socket_close(nl);
     free(b.buf);
     free(b.steps);
@@ -305,7 +317,13 @@ out:
 int bb_nft_send(const struct bb_ruleset *rs, const struct bb_config *cfg, int *enoent_queue,
                 struct bb_diag *diag)
 {
-    return transact(rs, cfg, false, enoent_queue, diag);
+    return transact(NULL, rs, cfg, false, enoent_queue, diag);
+}
+
+int bb_nft_send_on(struct mnl_socket *nl, const struct bb_ruleset *rs, struct bb_diag *diag)
+{
+    int enoent_queue;
+    return transact(nl, rs, NULL, false, &enoent_queue, diag);
 }
 
 static size_t count(const struct bb_ruleset *rs, enum bb_nft_kind kind)
@@ -358,7 +376,7 @@ int bb_nft_flush(struct bb_diag *diag)
         bb_diag_add(diag, BB_DIAG_ERROR, "nft: out of memory");
         goto out;
     }
-    rc = transact(rs, NULL, true, &enoent_queue, diag);
+    rc = transact(NULL, rs, NULL, true, &enoent_queue, diag);
     /* Routing goes even if the table could not: a lone fwmark rule steers
      * nothing, but leaving it would be littering. */
     if (bb_route_flush(diag) != 0)

@@ -369,7 +369,8 @@ static const struct bb_config *parse(const char *name, const char *buf, size_t l
                             .arena = arena,
                             .cfg = cfg,
                             .env = opts->env,
-                            .mode_override = opts->mode};
+                            .mode_override = opts->mode,
+                            .opts = opts};
     tree = bb_ytree_parse(buf, len, &yerr);
     if (tree == NULL) {
         bb_diag_add(diag, BB_DIAG_ERROR, "%s:%u:%u: %s", name, yerr.line, yerr.col, yerr.msg);

@@ -197,6 +197,11 @@ const struct bb_config *bb_config_load(const char *path, bb_getenv_fn env, struc
 struct bb_load_opts {
     bb_getenv_fn env; /* NULL: no environment overrides */
     const char *mode; /* "sidecar" / "gateway" (--mode), NULL: the file's */
+    /* botbox run: the one client interface (replacing
+     * gateway.client_interfaces) and the audit file (--audit); NULL: the
+     * file's. */
+    const char *client_interface;
+    const char *audit_path;
 };
 
 const struct bb_config *bb_config_load_opts(const char *path, const struct bb_load_opts *opts,

@@ -60,7 +60,8 @@ struct bb_cctx {
     struct bb_arena *arena; /* the config's arena */
     struct bb_config *cfg;
     bb_getenv_fn env;
-    const char *mode_override; /* --mode, or NULL */
+    const char *mode_override;       /* --mode, or NULL */
+    const struct bb_load_opts *opts; /* every command-line override */
     char path[BB_CCTX_PATH_MAX];
     size_t pathlen;
     struct bb_origin origins[BB_MAX_ORIGINS];

@@ -4,6 +4,7 @@
  * port collisions, the interception limits kept from BotBox, gateway mode
  * requirements, and warnings for risky but legal settings.
  */
+#include "common/arena.h"
 #include "policy/config_int.h"
 
 #include "common/diag.h"
@@ -94,10 +95,39 @@ static void apply_mode_override(struct bb_cctx *ctx)
     bb_cctx_pop(ctx, saved);
 }
 
+/* botbox run's settings: one client interface, its own audit file. */
+static void apply_run_overrides(struct bb_cctx *ctx)
+{
+    const struct bb_load_opts *o = ctx->opts;
+    struct bb_config *c = ctx->cfg;
+    if (o->client_interface != NULL) {
+        const char **names = bb_arena_calloc(ctx->arena, 1, sizeof(*names));
+        struct bb_srcpos *pos = bb_arena_calloc(ctx->arena, 1, sizeof(*pos));
+        if (names != NULL)
+            names[0] =
+                bb_arena_strndup(ctx->arena, o->client_interface, strlen(o->client_interface));
+        if (names == NULL || pos == NULL || names[0] == NULL) {
+            ctx->oom = 1;
+            return;
+        }
+        c->gateway.client_interfaces = names;
+        c->gateway.client_interface_pos = pos;
+        c->gateway.nclient_interfaces = 1;
+    }
+    if (o->audit_path != NULL) {
+        c->audit.output = BB_AUDIT_FILE;
+        c->audit.path = bb_arena_strndup(ctx->arena, o->audit_path, strlen(o->audit_path));
+        if (c->audit.path == NULL)
+            ctx->oom = 1;
+    }
+}
+
 void bb_config_apply_env(struct bb_cctx *ctx)
 {
     if (ctx->mode_override != NULL)
         apply_mode_override(ctx);
+    if (ctx->opts != NULL)
+        apply_run_overrides(ctx);
     if (ctx->env == NULL)
         return;
     for (size_t i = 0; i < sizeof(env_overrides) / sizeof(env_overrides[0]); i++) {

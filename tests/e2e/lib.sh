@@ -445,6 +445,81 @@ ${1:-}
 YAML
 }
 
+# ---- botbox run (scenarios 7x) -----------------------------------------------
+
+# run_world: the outer side of `botbox run`. "host" plays the user's machine
+# (botbox run is started there, never in the root namespace); its default
+# route leads to "inet", a small internet: dnsmasq, the recording HTTPS
+# upstream (api.test and other.test, for the test CA), a TCP listener on 22
+# and a UDP one on 5000. A run's links take 10.201.128.0/17 and
+# fd00:201:0:8000::/49. Sets RUN (the command line up to "--"), INET4/6,
+# SECRET, CA (botbox's own CA dir) and RUN_AUDIT.
+run_world() {
+    ns_new host
+    ns_new inet
+    link host bbh0 inet bbi0
+    addr host bbh0 10.201.70.1/24 fd00:201:70::1/64
+    addr inet bbi0 10.201.70.2/24 fd00:201:70::2/64
+    in_ns host ip route add default via 10.201.70.2
+    in_ns host ip -6 route add default via fd00:201:70::2
+    INET4=10.201.70.2
+    INET6=fd00:201:70::2
+    SECRET=sk-run-0123456789abcdef
+    DEFAULT_SANS="DNS:api.test,DNS:other.test,IP:$INET4,IP:$INET6"
+    make_certs "$E2E_TMP/certs" default
+    dnsmasq_start inet $INET4 api.test=$INET4 api.test=$INET6 other.test=$INET4
+    bg inet upstream $PY "$E2E_DIR/tools/upstream.py" --bind $INET4:443 --bind "[$INET6]:443" \
+        --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
+    wait_ready upstream
+    touch "$E2E_TMP/upstream.log"
+    listen inet ssh --proto tcp --bind $INET4:22 --bind "[$INET6]:22"
+    listen inet udp --proto udp --bind $INET4:5000 --bind "[$INET6]:5000"
+    mkdir -p "/etc/netns/${NS[host]}"
+    echo "nameserver $INET4" >"/etc/netns/${NS[host]}/resolv.conf"
+    # World-readable on purpose: the run must hide them anyway.
+    mkdir -p "$E2E_TMP/secrets"
+    printf '%s\n' "$SECRET" >"$E2E_TMP/secrets/api-key"
+    chmod 755 "$E2E_TMP/secrets"
+    chmod 644 "$E2E_TMP/secrets/api-key"
+    CA=$E2E_TMP/botbox-ca
+    "$BIN" ca init --dir "$CA" >/dev/null || { echo "e2e: botbox ca init failed" >&2; exit 1; }
+    chmod 755 "$CA"
+    RUN_AUDIT=$E2E_TMP/run-audit.jsonl
+    cat >"$E2E_TMP/run.yaml" <<YAML
+workers: 1
+secrets_dir: $E2E_TMP/secrets
+upstream:
+  ca_file: $E2E_TMP/certs/ca.crt
+https_interception:
+  enabled: true
+  ca_cert_path: $CA/ca.crt
+  ca_key_path: $CA/ca.key
+egress_policy:
+  rules:
+    - host: api.test
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - name: Authorization
+          value: "Bearer {value}"
+          secret_ref: api-key
+YAML
+    RUN=(ip netns exec "${NS[host]}" "$BIN" run --config "$E2E_TMP/run.yaml" --user 1000
+        --net4 10.201.128.0/17 --net6 fd00:201:0:8000::/49 --audit "$RUN_AUDIT")
+}
+
+# run_leftovers: what botbox run may have left in "host" (links, tables,
+# named namespaces, per-run files, processes); empty when nothing.
+run_leftovers() {
+    in_ns host ip -br link | grep -v '^lo \|^bbh0@' || true
+    in_ns host ip route | grep -v 'bbh0' || true
+    in_ns host ip -6 route | grep -v 'bbh0' || true
+    in_ns host nft list tables | grep botbox_run || true
+    ip netns list | grep -o 'botbox-run-[0-9a-z-]*' || true
+    ls /run/botbox-run 2>/dev/null | grep -v -x -f <(pgrep -x botbox) || true
+    pgrep -f "$BIN run --config $E2E_TMP" || true
+}
+
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }

