@@ -119,9 +119,10 @@ int bb_link_default_route(struct bb_rtnl *r, const char *name, int family, const
     rt->rtm_family = (uint8_t)family;
     rt->rtm_table = RT_TABLE_MAIN;
     rt->rtm_protocol = RTPROT_BOOT;
-    rt->rtm_scope = RT_SCOPE_UNIVERSE;
+    rt->rtm_scope = gw != NULL ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
     rt->rtm_type = RTN_UNICAST;
-    mnl_attr_put(nlh, RTA_GATEWAY, (size_t)addr_len(family), gw);
+    if (gw != NULL)
+        mnl_attr_put(nlh, RTA_GATEWAY, (size_t)addr_len(family), gw);
     mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)index);
     return bb_rtnl_talk(r, nlh);
 }

@@ -24,7 +24,8 @@ int bb_link_up(struct bb_rtnl *r, const char *name);
  * ours). */
 int bb_link_addr(struct bb_rtnl *r, const char *name, int family, const void *addr, int plen);
 
-/* Adds the main table's default route via gw on link name. */
+/* Adds the main table's default route via gw on link name (gw NULL: the
+ * link itself, scope link). */
 int bb_link_default_route(struct bb_rtnl *r, const char *name, int family, const void *gw);
 
 /* Deletes the link (a veth takes its peer with it). */

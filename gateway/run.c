@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <libmnl/libmnl.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -106,9 +107,9 @@ static int make_files(struct run *r)
      * there (any other resolver address is redirected to it anyway). */
     inet_ntop(AF_INET, &e->gw_cli4, a4, sizeof(a4));
     inet_ntop(AF_INET6, &e->gw_cli6, a6, sizeof(a6));
-    int len = snprintf(text, sizeof(text), "# botbox run: the gateway's DNS forwarder\nnameserver %s\n%s%s%s",
-                       a4, r->net.ipv6 ? "nameserver " : "", r->net.ipv6 ? a6 : "",
-                       r->net.ipv6 ? "\n" : "");
+    int len = snprintf(
+        text, sizeof(text), "# botbox run: the gateway's DNS forwarder\nnameserver %s\n%s%s%s", a4,
+        r->net.ipv6 ? "nameserver " : "", r->net.ipv6 ? a6 : "", r->net.ipv6 ? "\n" : "");
     if (write_file(r->resolv, text, (size_t)len, 0644) != 0) {
         err_msg("%s: %s", r->resolv, strerror(errno));
         return -1;
@@ -116,13 +117,39 @@ static int make_files(struct run *r)
     return r->cfg->tls.enabled ? copy_ca(r) : 0;
 }
 
+static void remove_dir_files(const char *dir)
+{
+    static const char *const names[] = {"resolv.conf", "ca.crt"};
+    char path[128];
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 static void remove_files(struct run *r)
 {
-    if (r->dir[0] == '\0')
-        return;
-    unlink(r->resolv);
-    unlink(r->ca);
-    rmdir(r->dir);
+    if (r->dir[0] != '\0')
+        remove_dir_files(r->dir);
+}
+
+/* Files of runs that were killed (no time to clean up): removed once their
+ * process is gone. */
+static void gc_files(void)
+{
+    DIR *d = opendir(BB_RUN_DIR);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char *end, dir[128];
+        long pid = strtol(e->d_name, &end, 10);
+        if (pid <= 0 || *end != '\0' || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(dir, sizeof(dir), BB_RUN_DIR "/%ld", pid);
+        remove_dir_files(dir);
+    }
+    if (d != NULL)
+        closedir(d);
 }
 
 /* ---- children ---- */
@@ -162,17 +189,28 @@ static bool wait_gone(struct run *r, const bool *done, int ms)
     }
 }
 
+struct ready {
+    int fd;
+    pid_t parent;
+};
+
+/* In the gateway, serving. The privilege drop cleared the parent-death
+ * signal set at fork: set it again, so the gateway never outlives botbox
+ * run (if botbox run is already gone, stop now). */
 static void on_ready(void *arg)
 {
-    int fd = *(int *)arg;
-    ssize_t n = write(fd, "R", 1);
+    const struct ready *rd = arg;
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0 || getppid() != rd->parent)
+        kill(getpid(), SIGTERM);
+    ssize_t n = write(rd->fd, "R", 1);
     (void)n;
-    close(fd);
+    close(rd->fd);
 }
 
 /* In the gateway child: never returns. */
 static void serve_child(struct run *r, int ready_fd, pid_t parent)
 {
+    struct ready rd = {.fd = ready_fd, .parent = parent};
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -185,6 +223,10 @@ static void serve_child(struct run *r, int ready_fd, pid_t parent)
     if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0) /* stdout is CMD's */
         _exit(1);
     close(r->sfd);
+    /* The outer table belongs to botbox run's socket alone: it must go
+     * when botbox run goes, whatever the gateway does. */
+    if (r->net.masq != NULL)
+        mnl_socket_close(r->net.masq);
     if (setns(r->net.gw_fd, CLONE_NEWNET) != 0) {
         err_msg("entering the gateway namespace: %s", strerror(errno));
         _exit(1);
@@ -193,7 +235,7 @@ static void serve_child(struct run *r, int ready_fd, pid_t parent)
                                      .load = r->load,
                                      .egress_netns = r->net.outer_fd,
                                      .on_ready = on_ready,
-                                     .ready_arg = &ready_fd,
+                                     .ready_arg = &rd,
                                      .quiet = true};
     struct bb_diag *diag = bb_diag_new();
     int st = diag != NULL ? bb_serve(&so, r->cfg, diag) : 1;
@@ -424,6 +466,7 @@ static int setup(struct run *r)
         return -1;
     }
     bb_run_net_gc();
+    gc_files();
     struct bb_diag *diag = bb_diag_new();
     int rc = diag != NULL ? bb_run_net_up(&r->net, r->cfg, &r->ranges, diag) : -1;
     bb_diag_print(diag, stderr);

@@ -42,8 +42,8 @@ static int take_slot(struct bb_run_net *n, const struct bb_run_ranges *ranges)
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
             return -1;
-        if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-                                                        (size_t)len)) == 0) {
+        if (bind(fd, (struct sockaddr *)&a,
+                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) == 0) {
             n->slot = slot;
             n->slot_fd = fd;
             return 0;
@@ -62,8 +62,7 @@ struct inside {
     struct bb_diag *diag;
 };
 
-static int say(struct bb_diag *diag, const char *where, const char *what, const char *name,
-               int err)
+static int say(struct bb_diag *diag, const char *where, const char *what, const char *name, int err)
 {
     if (err != 0)
         bb_diag_add(diag, BB_DIAG_ERROR, "botbox run: %s: %s %s: %s", where, what, name,
@@ -79,9 +78,8 @@ static int link_conf(struct bb_rtnl *r, const struct inside *in, const char *whe
         say(in->diag, where, "addressing", name,
             bb_link_addr(r, name, AF_INET, a4, BB_RUN_PLEN4)) != 0)
         return -1;
-    if (in->n->ipv6 &&
-        say(in->diag, where, "addressing", name,
-            bb_link_addr(r, name, AF_INET6, a6, BB_RUN_PLEN6)) != 0)
+    if (in->n->ipv6 && say(in->diag, where, "addressing", name,
+                           bb_link_addr(r, name, AF_INET6, a6, BB_RUN_PLEN6)) != 0)
         return -1;
     return 0;
 }
@@ -109,29 +107,55 @@ static int write_proc(const char *path, const char *value)
     return err;
 }
 
-/* The gateway's namespace: links, routes toward the outer side, forwarding
- * (for flows), botbox's gateway ruleset and a masquerade for flows. */
+/* Without flows: a default route into a dead end (see run_plan.h). */
+static int gw_nowhere(struct bb_rtnl *r, const struct inside *in)
+{
+    const char *w = "gateway namespace";
+    if (say(in->diag, w, "creating veth", BB_RUN_GW_NOWHERE,
+            bb_link_veth(r, BB_RUN_GW_NOWHERE, -1, BB_RUN_GW_NOWHERE_PEER, -1)) != 0 ||
+        say(in->diag, w, "setting up", BB_RUN_GW_NOWHERE, bb_link_up(r, BB_RUN_GW_NOWHERE)) != 0 ||
+        say(in->diag, w, "default route via", BB_RUN_GW_NOWHERE,
+            bb_link_default_route(r, BB_RUN_GW_NOWHERE, AF_INET, NULL)) != 0)
+        return -1;
+    if (in->n->ipv6 && say(in->diag, w, "default route via", BB_RUN_GW_NOWHERE,
+                           bb_link_default_route(r, BB_RUN_GW_NOWHERE, AF_INET6, NULL)) != 0)
+        return -1;
+    return 0;
+}
+
+/* With flows: link A toward the outer side, and a masquerade so the outer
+ * side only ever sees link A's address. */
+static int gw_uplink(struct bb_rtnl *r, const struct inside *in)
+{
+    const struct bb_run_ends *e = &in->n->ends;
+    if (link_conf(r, in, "gateway namespace", BB_RUN_GW_UPLINK, &e->gw_up4, &e->gw_up6) != 0 ||
+        routes(r, in, "gateway namespace", BB_RUN_GW_UPLINK, &e->outer4, &e->outer6) != 0)
+        return -1;
+    struct bb_ruleset *rs =
+        bb_ruleset_build_masq("botbox_run", 0, BB_RUN_GW_CLIENT, BB_RUN_GW_UPLINK);
+    int rc = rs != NULL ? bb_nft_send_on(NULL, rs, in->diag) : -1;
+    bb_ruleset_free(rs);
+    return rc;
+}
+
+/* The gateway's namespace: links, a way out for flows (or a dead end),
+ * forwarding (so that everything a client sends meets the forward hook)
+ * and botbox's gateway ruleset. */
 static int gw_inside(void *arg)
 {
     const struct inside *in = arg;
     const struct bb_run_ends *e = &in->n->ends;
+    const char *w = "gateway namespace";
     struct bb_rtnl r;
     int rc = -1;
-    if (say(in->diag, "gateway namespace", "opening", "rtnetlink", bb_rtnl_open(&r)) != 0)
+    if (say(in->diag, w, "opening", "rtnetlink", bb_rtnl_open(&r)) != 0)
         return -1;
-    if (say(in->diag, "gateway namespace", "setting up", "lo", bb_link_up(&r, "lo")) == 0 &&
-        link_conf(&r, in, "gateway namespace", BB_RUN_GW_UPLINK, &e->gw_up4, &e->gw_up6) == 0 &&
-        link_conf(&r, in, "gateway namespace", BB_RUN_GW_CLIENT, &e->gw_cli4, &e->gw_cli6) == 0 &&
-        routes(&r, in, "gateway namespace", BB_RUN_GW_UPLINK, &e->outer4, &e->outer6) == 0 &&
-        say(in->diag, "gateway namespace", "writing", FWD4, write_proc(FWD4, "1")) == 0 &&
-        (!in->n->ipv6 ||
-         say(in->diag, "gateway namespace", "writing", FWD6, write_proc(FWD6, "1")) == 0) &&
-        bb_nft_apply(in->cfg, NULL, in->diag) == 0) {
-        struct bb_ruleset *rs =
-            bb_ruleset_build_masq("botbox_run", 0, BB_RUN_GW_CLIENT, BB_RUN_GW_UPLINK);
-        rc = rs != NULL ? bb_nft_send_on(NULL, rs, in->diag) : -1;
-        bb_ruleset_free(rs);
-    }
+    if (say(in->diag, w, "setting up", "lo", bb_link_up(&r, "lo")) == 0 &&
+        link_conf(&r, in, w, BB_RUN_GW_CLIENT, &e->gw_cli4, &e->gw_cli6) == 0 &&
+        (in->n->flows ? gw_uplink(&r, in) : gw_nowhere(&r, in)) == 0 &&
+        say(in->diag, w, "writing", FWD4, write_proc(FWD4, "1")) == 0 &&
+        (!in->n->ipv6 || say(in->diag, w, "writing", FWD6, write_proc(FWD6, "1")) == 0))
+        rc = bb_nft_apply(in->cfg, NULL, in->diag);
     bb_rtnl_close(&r);
     return rc;
 }
@@ -171,13 +195,18 @@ static int make_links(struct bb_run_net *n, struct inside *in)
     if (say(in->diag, "outer namespace", "opening", "rtnetlink", bb_rtnl_open(&r)) != 0)
         return -1;
     int rc = -1;
+    /* Link B: both ends go straight into their namespaces. */
+    if (say(in->diag, "outer namespace", "creating veth", BB_RUN_GW_CLIENT,
+            bb_link_veth(&r, BB_RUN_GW_CLIENT, n->gw_fd, BB_RUN_SANDBOX_IF, n->sandbox_fd)) != 0)
+        goto out;
+    if (!n->flows) {
+        rc = 0;
+        goto out;
+    }
     if (say(in->diag, "outer namespace", "creating veth", n->outer_if,
             bb_link_veth(&r, n->outer_if, -1, BB_RUN_GW_UPLINK, n->gw_fd)) != 0)
         goto out;
     n->have_link = true;
-    if (say(in->diag, "outer namespace", "creating veth", BB_RUN_GW_CLIENT,
-            bb_link_veth(&r, BB_RUN_GW_CLIENT, n->gw_fd, BB_RUN_SANDBOX_IF, n->sandbox_fd)) != 0)
-        goto out;
     rc = link_conf(&r, in, "outer namespace", n->outer_if, &n->ends.outer4, &n->ends.outer6);
 out:
     bb_rtnl_close(&r);
@@ -194,8 +223,7 @@ static bool has_flows(const struct bb_config *cfg, int family)
 
 /* flows traffic is forwarded by the outer namespace too: forwarding on,
  * only when needed, remembered so it is switched back off. */
-static int outer_forwarding(struct bb_run_net *n, const struct bb_config *cfg,
-                            struct bb_diag *diag)
+static int outer_forwarding(struct bb_run_net *n, const struct bb_config *cfg, struct bb_diag *diag)
 {
     static const char *const paths[2] = {FWD4, FWD6};
     static const int families[2] = {AF_INET, AF_INET6};
@@ -228,6 +256,7 @@ int bb_run_net_up(struct bb_run_net *n, const struct bb_config *cfg,
     *n = (struct bb_run_net){
         .pid = getpid(), .slot_fd = -1, .outer_fd = -1, .gw_fd = -1, .sandbox_fd = -1};
     n->ipv6 = cfg->enable_ipv6;
+    n->flows = cfg->egress.nflows > 0;
     snprintf(n->sandbox_ns, sizeof(n->sandbox_ns), BB_RUN_NETNS_PREFIX "%d", (int)n->pid);
     snprintf(n->gw_ns, sizeof(n->gw_ns), BB_RUN_NETNS_PREFIX "%d-gw", (int)n->pid);
     snprintf(n->outer_if, sizeof(n->outer_if), BB_RUN_OUTER_PREFIX "%d", (int)n->pid);
@@ -251,7 +280,7 @@ int bb_run_net_up(struct bb_run_net *n, const struct bb_config *cfg,
     }
     if (make_links(n, &in) != 0 || call_inside(n->gw_fd, gw_inside, &in, "gateway") != 0 ||
         call_inside(n->sandbox_fd, sandbox_inside, &in, "sandbox") != 0 ||
-        outer_masq(n, diag) != 0 || outer_forwarding(n, cfg, diag) != 0)
+        (n->flows && (outer_masq(n, diag) != 0 || outer_forwarding(n, cfg, diag) != 0)))
         goto fail;
     return 0;
 fail:

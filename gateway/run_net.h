@@ -4,11 +4,12 @@
  * ruleset in the gateway's namespace, and masquerading for `flows`
  * traffic on both hops.
  *
- * Only three things of a run are visible in the outer namespace: the link
- * bbr<pid>, the table inet botbox_run_<pid> (owned by a netlink socket
- * this process keeps, so the kernel removes it even if botbox run is
- * killed), and, only when the config has flows rules, forwarding switched
- * on. Everything else lives in namespaces that die with the run.
+ * Without `flows` rules the outer namespace is not touched at all. With
+ * them, three things of a run are visible there: the link bbr<pid>, the
+ * table inet botbox_run_<pid> (owned by a netlink socket this process
+ * keeps, so the kernel removes it even if botbox run is killed), and
+ * forwarding switched on. Everything else lives in namespaces that die
+ * with the run.
  *
  * Error convention: 0 / -1 with the reason in diag.
  */
@@ -30,6 +31,7 @@ struct bb_run_net {
     int slot_fd; /* holds the slot (an abstract socket in the outer namespace) */
     struct bb_run_ends ends;
     bool ipv6;
+    bool flows; /* link A and the masquerades exist */
     char sandbox_ns[48], gw_ns[48], outer_if[16], table[32];
     int outer_fd, gw_fd, sandbox_fd; /* namespace descriptors */
     struct mnl_socket *masq;         /* owns the outer table */

@@ -8,6 +8,13 @@
  *
  *   outer  bbr<pid> ──link A── host0    [gateway ns]   sandbox0 ──link B── eth0  [sandbox]
  *
+ * Link A exists only when the config has `flows` rules: the gateway's own
+ * connections leave from the outer namespace directly (its sockets are
+ * opened there), so only raw forwarded flows need a path. Without it the
+ * gateway namespace routes everything to egress0, one end of a veth pair
+ * whose other end stays down: packets still pass the forward hook, where
+ * they are queued, audited and dropped, and then go nowhere.
+ *
  * Slot s takes 8 IPv4 addresses at range + 8s (two /30s: link A .1 outer,
  * .2 gateway; link B .5 gateway, .6 sandbox) and the /64s 2s and 2s+1 of
  * the IPv6 range (::1 the side nearer the outer namespace, ::2 the other).
@@ -22,22 +29,24 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#define BB_RUN_NET4_DEFAULT "10.200.0.0/16"
-#define BB_RUN_NET6_DEFAULT "fd62:6f74:626f::/48"
-#define BB_RUN_SLOTS_MAX    8192u /* concurrent runs, whatever the ranges allow */
-#define BB_RUN_NETNS_PREFIX "botbox-run-"
-#define BB_RUN_OUTER_PREFIX "bbr"       /* + pid: the outer end of link A */
-#define BB_RUN_GW_UPLINK    "host0"     /* gateway's end of link A */
-#define BB_RUN_GW_CLIENT    "sandbox0"  /* gateway's end of link B: gateway.client_interfaces */
-#define BB_RUN_SANDBOX_IF   "eth0"      /* the sandbox's only interface */
-#define BB_RUN_TABLE_PREFIX "botbox_run_" /* + pid: the outer table (masquerade) */
+#define BB_RUN_NET4_DEFAULT    "10.200.0.0/16"
+#define BB_RUN_NET6_DEFAULT    "fd62:6f74:626f::/48"
+#define BB_RUN_SLOTS_MAX       8192u /* concurrent runs, whatever the ranges allow */
+#define BB_RUN_NETNS_PREFIX    "botbox-run-"
+#define BB_RUN_OUTER_PREFIX    "bbr"      /* + pid: the outer end of link A */
+#define BB_RUN_GW_UPLINK       "host0"    /* gateway's end of link A */
+#define BB_RUN_GW_CLIENT       "sandbox0" /* gateway's end of link B: gateway.client_interfaces */
+#define BB_RUN_SANDBOX_IF      "eth0"     /* the sandbox's only interface */
+#define BB_RUN_GW_NOWHERE      "egress0"  /* default route without flows: a dead end */
+#define BB_RUN_GW_NOWHERE_PEER "egress1"
+#define BB_RUN_TABLE_PREFIX    "botbox_run_" /* + pid: the outer table (masquerade) */
 
 struct bb_run_ranges {
     struct bb_cidr v4, v6;
 };
 
 struct bb_run_ends {
-    struct in_addr outer4, gw_up4, gw_cli4, sandbox4; /* /30 each link */
+    struct in_addr outer4, gw_up4, gw_cli4, sandbox4;  /* /30 each link */
     struct in6_addr outer6, gw_up6, gw_cli6, sandbox6; /* /64 each link */
 };
 

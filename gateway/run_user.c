@@ -12,8 +12,8 @@
 extern char **environ;
 
 const char *const bb_run_ca_vars[] = {
-    "SSL_CERT_FILE",     "CURL_CA_BUNDLE",    "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
-    "GIT_SSL_CAINFO",    "CARGO_HTTP_CAINFO", "DENO_CERT",          NULL,
+    "SSL_CERT_FILE",  "CURL_CA_BUNDLE",    "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "DENO_CERT",          NULL,
 };
 
 /* Variables botbox run sets itself, dropped from the inherited ones. */
@@ -64,12 +64,14 @@ int bb_run_user_resolve(const char *spec, uint32_t proxy_uid, struct bb_run_user
         return -1;
     }
     if (u->uid == 0) {
-        snprintf(why, cap, "refusing to run CMD as root (uid 0): it could leave the sandbox; "
-                           "name an unprivileged user with --user");
+        snprintf(why, cap,
+                 "refusing to run CMD as root (uid 0): it could leave the sandbox; "
+                 "name an unprivileged user with --user");
         return -1;
     }
     if (u->uid == proxy_uid) {
-        snprintf(why, cap, "refusing to run CMD as proxy_uid %u, the gateway's own user", proxy_uid);
+        snprintf(why, cap, "refusing to run CMD as proxy_uid %u, the gateway's own user",
+                 proxy_uid);
         return -1;
     }
     return 0;

@@ -13,7 +13,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-
 static const char *const step_names[] = {
     [BB_SB_NETNS] = "entering the sandbox network namespace",
     [BB_SB_MOUNTNS] = "making a private mount namespace",

@@ -21,8 +21,8 @@
 #define BB_SANDBOX_MAX_HIDDEN 4
 
 struct bb_sandbox {
-    int netns;               /* the sandbox's namespace */
-    const char *resolv_conf; /* bound over /etc/resolv.conf */
+    int netns;                                     /* the sandbox's namespace */
+    const char *resolv_conf;                       /* bound over /etc/resolv.conf */
     const char *hide_dirs[BB_SANDBOX_MAX_HIDDEN];  /* covered by an empty tmpfs */
     const char *hide_files[BB_SANDBOX_MAX_HIDDEN]; /* covered by /dev/null */
     uid_t uid;

@@ -9,11 +9,13 @@
 
 #include "policy/config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,46 @@ static int on_new_session(SSL *ssl, SSL_SESSION *s)
     return 1; /* the cache keeps the reference */
 }
 
+/* True when dir holds OpenSSL's hashed names ("5ad8a5d6.0"), which lets
+ * the store look issuers up one file at a time. */
+static bool hashed_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    while (d != NULL && !found && (e = readdir(d)) != NULL) {
+        size_t hex = strspn(e->d_name, "0123456789abcdef");
+        found = hex == 8 && e->d_name[8] == '.' && e->d_name[9] >= '0' && e->d_name[9] <= '9';
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* The system trust store. SSL_CTX_set_default_verify_paths would parse
+ * the whole bundle file (some 140 certificates, tens of milliseconds) at
+ * every start, which botbox run pays on every command; the hashed
+ * directory gives the same anchors, read when an issuer is first needed.
+ * The bundle is still read when there is no such directory, or when
+ * SSL_CERT_FILE names one explicitly. */
+static int system_store(SSL_CTX *ctx)
+{
+    const char *dir = getenv(X509_get_default_cert_dir_env());
+    const char *file = getenv(X509_get_default_cert_file_env());
+    if (dir == NULL)
+        dir = X509_get_default_cert_dir();
+    bool lazy = hashed_dir(dir);
+    if (lazy && SSL_CTX_load_verify_dir(ctx, dir) != 1)
+        return -1;
+    if (!lazy || file != NULL) {
+        if (file == NULL)
+            file = X509_get_default_cert_file();
+        if (access(file, R_OK) == 0 && SSL_CTX_load_verify_file(ctx, file) != 1)
+            return -1;
+    }
+    return 0;
+}
+
 SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -66,7 +108,7 @@ SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
     SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(ctx, on_new_session);
-    if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+    if (system_store(ctx) != 0)
         goto fail;
     if (cfg->upstream.ca_file[0] != '\0' &&
         SSL_CTX_load_verify_locations(ctx, cfg->upstream.ca_file, NULL) != 1) {

@@ -508,13 +508,19 @@ YAML
         --net4 10.201.128.0/17 --net6 fd00:201:0:8000::/49 --audit "$RUN_AUDIT")
 }
 
-# run_leftovers: what botbox run may have left in "host" (links, tables,
-# named namespaces, per-run files, processes); empty when nothing.
-run_leftovers() {
-    in_ns host ip -br link | grep -v '^lo \|^bbh0@' || true
+# host_leftovers: what botbox run left in "host" itself (links, routes,
+# tables); empty when nothing.
+host_leftovers() {
+    in_ns host ip -br link 2>/dev/null | grep -v '^lo \|^bbh0@' || true
     in_ns host ip route | grep -v 'bbh0' || true
     in_ns host ip -6 route | grep -v 'bbh0' || true
     in_ns host nft list tables | grep botbox_run || true
+}
+
+# run_leftovers: the same, plus named namespaces, per-run files and
+# processes of botbox run; empty when nothing.
+run_leftovers() {
+    host_leftovers
     ip netns list | grep -o 'botbox-run-[0-9a-z-]*' || true
     ls /run/botbox-run 2>/dev/null | grep -v -x -f <(pgrep -x botbox) || true
     pgrep -f "$BIN run --config $E2E_TMP" || true

@@ -36,7 +36,7 @@ print(urllib.request.urlopen("https://api.test/echo", timeout=5).read().decode()
 expect "IPv6: curl -6 https://api.test/echo works the same" "Bearer $SECRET" \
     curl_in -6 https://api.test/echo
 check "... audited as coming from the sandbox's IPv6 address" \
-    grep -q '"event":"http".*"src":"\[fd00:201:0:8' "$RUN_AUDIT"
+    grep -q '"event":"http".*"src":"\[fd00:201:0:' "$RUN_AUDIT"
 
 # ---- everything else is refused ----
 expect "a name no rule allows does not even resolve" "Could not resolve host" \
@@ -99,8 +99,9 @@ check "after all of these, nothing is left behind" test -z "$(run_leftovers)"
 bg host sigrun "${RUN[@]}" sh -c 'echo started; trap "echo got INT; exit 3" INT; sleep 30 & wait'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/sigrun.out"
-check "while it runs, its namespaces and link exist" bash -c \
-    "ip netns list | grep -q botbox-run-$runpid && ip -n ${NS[host]} link show bbr$runpid"
+check "while it runs, its two namespaces exist" bash -c \
+    "ip netns list | grep -q 'botbox-run-$runpid\$' && ip netns list | grep -q botbox-run-$runpid-gw"
+check "... and, without flows rules, the host has nothing of it" test -z "$(host_leftovers)"
 kill -INT "$runpid"
 wait "$runpid"
 rc=$?
@@ -117,6 +118,49 @@ rc=$?
 check "SIGTERM to botbox run ends CMD (143)" test "$rc" -eq 143
 check "... its background jobs too" test -z "$(pgrep -f 'sleep 30')"
 check "... and nothing is left" test -z "$(run_leftovers)"
+
+# ---- flows: raw forwarding, only what the rules name ----
+cp "$E2E_TMP/run.yaml" "$E2E_TMP/flows.yaml"
+cat >>"$E2E_TMP/flows.yaml" <<YAML
+  flows:
+    - {proto: tcp, cidr: $INET4/32, ports: [22]}
+    - {proto: udp, cidr: "fd00:201:70::/64", ports: [5000]}
+YAML
+FLOWS=("${RUN[@]}")
+FLOWS[7]=$E2E_TMP/flows.yaml
+check "without flows rules the host's forwarding stayed off" \
+    test "$(in_ns host sysctl -n net.ipv4.ip_forward)" = 0
+out=$(timeout 30 "${FLOWS[@]}" sh -c "
+    $PROBE connect $INET4 22 --timeout 3 && $PROBE udp $INET6 5000 --timeout 2 &&
+    ! $PROBE udp $INET4 5000 --timeout 1 && ! $PROBE connect $INET6 22 --timeout 1 &&
+    ip -n ${NS[host]} -br link 2>/dev/null; echo done" 2>&1)
+check "a flows rule lets tcp/22 and udp/5000 (IPv6) through, and nothing more" \
+    grep -q '^done' <<<"$out"
+check "... the upstream saw them from the host's address (masqueraded twice)" \
+    bash -c "grep -q '\"peer\": \"10.201.70.1:' $E2E_TMP/ssh.log &&
+             grep -q '\"peer\": \"\[fd00:201:70::1\]' $E2E_TMP/udp.log"
+check "... audited as allowed flows" grep -q '"event":"flow","decision":"allow"' "$RUN_AUDIT"
+check "... and afterwards the host's forwarding is off again, nothing left" \
+    bash -c "test \"\$(ip netns exec ${NS[host]} sysctl -n net.ipv4.ip_forward)\" = 0" 
+check "... nothing left" test -z "$(run_leftovers)"
+bg host flowrun "${FLOWS[@]}" sh -c 'echo started; exec sleep 31'
+runpid=$BG_PID
+wait_for 10 grep -q started "$E2E_TMP/flowrun.out"
+check "with flows, the host holds the run's link, its table and forwarding while it runs" bash -c \
+    "ip -n ${NS[host]} link show bbr$runpid >/dev/null &&
+     ip netns exec ${NS[host]} nft list table inet botbox_run_$runpid >/dev/null &&
+     test \"\$(ip netns exec ${NS[host]} sysctl -n net.ipv4.ip_forward)\" = 1"
+kill -9 "$runpid"
+wait "$runpid" 2>/dev/null
+check "SIGKILL to botbox run: the kernel still drops its table (socket-owned)" \
+    wait_for 3 bash -c "! ip netns exec ${NS[host]} nft list tables | grep -q botbox_run"
+check "... CMD dies with it (parent-death signal)" \
+    wait_for 3 bash -c "! pgrep -fx 'sleep 31' >/dev/null"
+check "... the gateway too" wait_for 5 bash -c "! pgrep -f '[r]un --config $E2E_TMP/flows.yaml' >/dev/null"
+check "... and the next run sweeps the names it left" bash -c "${RUN[*]} true; ! ip netns list | grep -q botbox-run-$runpid"
+check "... after which the link has gone with its namespace" \
+    wait_for 3 bash -c "! ip -n ${NS[host]} link show bbr$runpid 2>/dev/null"
+in_ns host sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 
 # ---- two runs at once ----
 run sh -c 'sleep 1; curl -sS --max-time 5 https://api.test/echo' >"$E2E_TMP/one.out" 2>&1 &
