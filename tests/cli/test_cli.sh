@@ -109,5 +109,20 @@ run "ca without subcommand" 2 "$BIN" ca && has err "botbox ca: a subcommand is r
 run "ca init without --dir" 2 "$BIN" ca init && has err "--dir DIR is required" && ok
 run "ca frob" 2 "$BIN" ca frob && has err "unknown subcommand 'frob'" && ok
 
+# ---- botbox run (the namespace side is tests/e2e/scenarios/70-run.sh) ----
+printf 'egress_policy:\n  rules: []\n' >"$TMP/run.yaml"
+run "run without --config" 2 "$BIN" run -- true && has err "--config FILE is required" && ok
+run "run without a command" 2 "$BIN" run --config "$TMP/run.yaml" && has err "no command given" &&
+    lines err 1 && ok
+run "run --config without a value" 2 "$BIN" run --config && has err "--config needs a value" && ok
+run "run with an unknown option" 2 "$BIN" run --config "$TMP/run.yaml" --frob -- true &&
+    has err "unknown option '--frob'" && ok
+run "run as a user without privileges: 125, says why" 125 \
+    setpriv --reuid=1000 --regid=1000 --clear-groups "$BIN" run --config "$TMP/run.yaml" -- true &&
+    has err "botbox run: needs root" && lines err 1 && ok
+run "help run names every option and the exit statuses" 0 "$BIN" help run &&
+    has out "--user USER" && has out "--audit FILE" && has out "--net4 CIDR" &&
+    has out "--net6 CIDR" && has out "125 botbox" && has out "127" && ok
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
