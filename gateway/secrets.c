@@ -78,22 +78,24 @@ static bool header_safe(const char *v, size_t len)
     return true;
 }
 
-static void load_one(struct entry *e, const char *root, const char *dir, struct bb_diag *diag)
+/* Returns false when the file exists but may not be read (so the caller
+ * can keep the values it had rather than call the secret missing). */
+static bool load_one(struct entry *e, const char *root, const char *dir, struct bb_diag *diag)
 {
     char path[PATH_MAX], real[PATH_MAX];
     struct stat st;
     snprintf(path, sizeof(path), "%s/%s", dir, e->name);
     if (realpath(path, real) == NULL)
-        return; /* absent: readiness reports it */
+        return errno != EACCES; /* absent: readiness reports it */
     size_t rl = strlen(root);
     if (strncmp(real, root, rl) != 0 || real[rl] != '/') {
         bb_diag_add(diag, BB_DIAG_WARNING, "secret %s: resolves outside %s; not loaded", e->name,
                     dir);
-        return;
+        return true;
     }
     int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return errno != EACCES;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         bb_diag_add(diag, BB_DIAG_WARNING, "secret %s: not a regular file; not loaded", e->name);
     } else if ((size_t)st.st_size > BB_SECRET_MAX_BYTES) {
@@ -112,6 +114,7 @@ static void load_one(struct entry *e, const char *root, const char *dir, struct 
         }
     }
     close(fd);
+    return true;
 }
 
 struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *diag)
@@ -132,9 +135,17 @@ struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *
         bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir, strerror(errno));
         return s;
     }
-    s->dir_ok = true;
+    /* A directory (or file) this uid may not read is not an empty one: the
+     * caller keeps the values it has (botbox run's gateway, for one, reads
+     * a root-only secrets_dir at start, before it drops to proxy_uid). */
+    if (s->n > 0 && access(root, R_OK | X_OK) != 0) {
+        bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir, strerror(errno));
+        return s;
+    }
+    bool readable = true;
     for (size_t i = 0; i < s->n; i++)
-        load_one(&s->e[i], root, cfg->secrets_dir, diag);
+        readable &= load_one(&s->e[i], root, cfg->secrets_dir, diag);
+    s->dir_ok = readable;
     return s;
 }
 

@@ -37,8 +37,9 @@ const char *bb_secrets_get(const struct bb_secrets *s, const char *name, size_t 
 /* How many referenced secrets are absent (0 = ready). */
 size_t bb_secrets_missing(const struct bb_secrets *s);
 
-/* False when secrets_dir itself could not be resolved (a reload that sees
- * this keeps the previous values). */
+/* False when secrets_dir could not be resolved or read, or a secret in it
+ * exists but may not be read by this process (a reload that sees this
+ * keeps the previous values). */
 bool bb_secrets_dir_ok(const struct bb_secrets *s);
 
 /* Same names, same values (nothing to publish). */

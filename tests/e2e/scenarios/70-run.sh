@@ -68,6 +68,11 @@ check "the audit file has the allowed request, the denial and the dropped flows"
     grep -q '\"event\":\"dns\".*exfil.test' $RUN_AUDIT"
 check "no secret in the audit file" bash -c "! grep -q '$SECRET' $RUN_AUDIT"
 
+chmod 700 "$E2E_TMP/secrets"
+expect "a root-only secrets_dir: still injected after the gateway's rescans (as proxy_uid)" \
+    "Bearer $SECRET" run sh -c 'sleep 2.5; curl -sS --max-time 5 https://api.test/echo'
+chmod 755 "$E2E_TMP/secrets"
+
 # ---- what CMD cannot touch ----
 refute "CMD cannot read the secret (the directory is hidden)" run cat "$E2E_TMP/secrets/api-key"
 expect_status "... the secrets directory is closed" 2 "Permission denied" \
