@@ -77,7 +77,7 @@ C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # Keep fuzz objects and the like: they are not throw-away intermediates.
 .SECONDARY:
 
-.PHONY: all deps test unit cli-test e2e fuzz fuzz-smoke bench format format-check clean
+.PHONY: all deps test unit cli-test e2e fuzz fuzz-smoke bench demo format format-check clean
 
 all: $(BIN)
 
@@ -178,8 +178,14 @@ fuzz-smoke: $(FUZZ_BINS)
 
 # ---- benchmarks ----------------------------------------------------------
 
-bench: $(BENCH_BINS)
+bench: $(BENCH_BINS) $(BIN)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@echo "== tests/bench/bench_run.sh"; bash tests/bench/bench_run.sh $(BIN)
+
+# ---- demo (root: it creates network namespaces) ---------------------------
+
+demo: $(BIN)
+	@BOTBOX=$(BIN) bash demo/demo.sh
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -246,7 +246,8 @@ static void serve_child(struct run *r, int ready_fd, pid_t parent)
     _exit(st);
 }
 
-static int start_gateway(struct run *r)
+/* Forks the gateway; its readiness comes on *ready_fd. */
+static int fork_gateway(struct run *r, int *ready_fd)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
@@ -263,11 +264,30 @@ static int start_gateway(struct run *r)
         err_msg("fork: %s", strerror(errno));
         return -1;
     }
-    struct pollfd pf = {.fd = p[0], .events = POLLIN};
+    *ready_fd = p[0];
+    return 0;
+}
+
+/* Starts the gateway, finishes the network while it starts (two cores
+ * do both at once), then waits until it serves. */
+static int start_gateway(struct run *r)
+{
+    int ready_fd;
+    if (fork_gateway(r, &ready_fd) != 0)
+        return -1;
+    struct bb_diag *diag = bb_diag_new();
+    int rc = diag != NULL ? bb_run_net_finish(&r->net, r->cfg, diag) : -1;
+    bb_diag_print(diag, stderr);
+    bb_diag_free(diag);
+    if (rc != 0) {
+        close(ready_fd);
+        return -1;
+    }
+    struct pollfd pf = {.fd = ready_fd, .events = POLLIN};
     char c = 0;
     int n = poll(&pf, 1, BB_RUN_READY_TIMEOUT_MS);
-    bool ready = n > 0 && read(p[0], &c, 1) == 1 && c == 'R';
-    close(p[0]);
+    bool ready = n > 0 && read(ready_fd, &c, 1) == 1 && c == 'R';
+    close(ready_fd);
     if (!ready)
         err_msg("the gateway did not start%s", n == 0 ? " in time" : "");
     return ready ? 0 : -1;

@@ -155,9 +155,15 @@ static int gw_inside(void *arg)
         (in->n->flows ? gw_uplink(&r, in) : gw_nowhere(&r, in)) == 0 &&
         say(in->diag, w, "writing", FWD4, write_proc(FWD4, "1")) == 0 &&
         (!in->n->ipv6 || say(in->diag, w, "writing", FWD6, write_proc(FWD6, "1")) == 0))
-        rc = bb_nft_apply(in->cfg, NULL, in->diag);
+        rc = 0;
     bb_rtnl_close(&r);
     return rc;
+}
+
+static int gw_ruleset(void *arg)
+{
+    const struct inside *in = arg;
+    return bb_nft_apply(in->cfg, NULL, in->diag);
 }
 
 static int sandbox_inside(void *arg)
@@ -279,13 +285,21 @@ int bb_run_net_up(struct bb_run_net *n, const struct bb_config *cfg,
         goto fail;
     }
     if (make_links(n, &in) != 0 || call_inside(n->gw_fd, gw_inside, &in, "gateway") != 0 ||
-        call_inside(n->sandbox_fd, sandbox_inside, &in, "sandbox") != 0 ||
         (n->flows && (outer_masq(n, diag) != 0 || outer_forwarding(n, cfg, diag) != 0)))
         goto fail;
     return 0;
 fail:
     bb_run_net_down(n);
     return -1;
+}
+
+int bb_run_net_finish(struct bb_run_net *n, const struct bb_config *cfg, struct bb_diag *diag)
+{
+    struct inside in = {.n = n, .cfg = cfg, .diag = diag};
+    if (call_inside(n->gw_fd, gw_ruleset, &in, "gateway") != 0 ||
+        call_inside(n->sandbox_fd, sandbox_inside, &in, "sandbox") != 0)
+        return -1;
+    return 0;
 }
 
 /* ---- teardown ---- */

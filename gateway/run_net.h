@@ -39,10 +39,16 @@ struct bb_run_net {
     bool forward_set[2]; /* we switched ipv4 / ipv6 forwarding on */
 };
 
-/* Builds it all for cfg (already loaded for gateway mode with client
- * interface BB_RUN_GW_CLIENT). On failure, what was built is removed. */
+/* Builds the namespaces, links, addresses and routes for cfg (already
+ * loaded for gateway mode with client interface BB_RUN_GW_CLIENT): enough
+ * for the gateway to start. On failure, what was built is removed. */
 int bb_run_net_up(struct bb_run_net *n, const struct bb_config *cfg,
                   const struct bb_run_ranges *ranges, struct bb_diag *diag);
+
+/* The rest, done while the gateway starts (nothing flows before CMD does):
+ * the gateway ruleset and the sandbox's addresses and routes. On failure
+ * the caller still owns n (bb_run_net_down). */
+int bb_run_net_finish(struct bb_run_net *n, const struct bb_config *cfg, struct bb_diag *diag);
 
 /* Removes everything bb_run_net_up built; safe on a partly built one. */
 void bb_run_net_down(struct bb_run_net *n);

@@ -158,9 +158,8 @@ static void test_env(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ranges), cmocka_unit_test(test_slots),
-        cmocka_unit_test(test_ends),   cmocka_unit_test(test_user),
-        cmocka_unit_test(test_env),
+        cmocka_unit_test(test_ranges), cmocka_unit_test(test_slots), cmocka_unit_test(test_ends),
+        cmocka_unit_test(test_user),   cmocka_unit_test(test_env),
     };
     return cmocka_run_group_tests_name("gateway/run", tests, NULL, NULL);
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make demo (issue 8): the scripted agent's six steps come out as the demo
+# says they do, the audit table has a row for each, and the demo leaves
+# nothing behind.
+. "$(dirname "$0")/../lib.sh"
+
+DEMO_OUT=$(BOTBOX=$BIN timeout 60 bash "$REPO/demo/demo.sh" 2>&1)
+rc=$?
+check "make demo's script exits 0" test "$rc" -eq 0
+has() { grep -qF -- "$1" <<<"$DEMO_OUT"; }
+check "step 1: the agent has no key in its environment" has "no API key in my environment"
+check "... and the API received it, injected" has '"authorization": "Bearer sk-demo-'
+check "step 2: a method/path the policy does not allow: 403" has "HTTP 403 (forbidden by policy"
+check "step 3: a host no rule allows, by address: 403" has "HTTP 403 (denied: evil.test"
+check "step 4: direct HTTPS to the IP is blocked" has "BLOCKED: the connection was refused"
+check "step 5: UDP is dropped" has "DROPPED: no answer"
+check "step 6: DNS exfiltration gets NXDOMAIN" has ".exfil.test -> NXDOMAIN"
+table=$(sed -n '/The audit log of the run/,$p' <<<"$DEMO_OUT")
+for row in "http +allow +rule +POST api.llm.test/v1/chat -> 200 \(\+Authorization\)" \
+    "http +deny +method_not_allowed +GET api.llm.test/admin -> 403" \
+    "http +deny +no_rule +POST evil.test/upload -> 403" \
+    "tls +deny +no_sni" "flow +deny +no_flow_rule +udp .* -> 10.201.250.2:9999" \
+    "dns +deny +no_rule +DNS A [a-z0-9]+.exfil.test"; do
+    check "the audit table has: ${row//\\/}" grep -qE -- "$row" <<<"$table"
+done
+check "the key is in no audit line" has "The key appears in no audit line"
+check "no agent step misbehaved" bash -c "! grep -q 'should never happen\|found a key' <<<\"\$1\"" _ "$DEMO_OUT"
+check "nothing left: namespaces" bash -c "! ip netns list | grep -q 'bbdemo\|botbox-run'"
+check "... files" bash -c "! ls -d /tmp/botbox-demo.* /etc/netns/bbdemo* 2>/dev/null | grep -q ."
+check "... processes" bash -c "! pgrep -f '[d]emo/internet.py' && ! pgrep -f '[b]otbox-demo' >/dev/null"
+finish
