@@ -54,6 +54,8 @@ run "check example: valid" 0 "$BIN" check --config examples/botbox.yaml &&
     has out "examples/botbox.yaml: valid" &&
     has out "rule[0] allow api.openai.com ports=443 methods=any paths=any tls=intercept set Authorization<-secret:openai-api-key" &&
     has out "rule[1] allow api.anthropic.com" && has out "http          127.0.0.1:8080" && ok
+run "check botbox run example: valid, one injecting rule" 0 "$BIN" check --config examples/run-github.yaml &&
+    has out "examples/run-github.yaml: valid" && has out "api.github.com" && ok
 run "check gateway example (--config=)" 0 "$BIN" check --config=examples/gateway.yaml &&
     has out "mode: gateway" && has out "flow[0] allow udp 10.0.0.0/8 ports=123" &&
     has out "interception  127.0.0.1:8443" && has out "rule[1] allow *.githubusercontent.com" && ok

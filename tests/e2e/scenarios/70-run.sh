@@ -124,6 +124,24 @@ check "SIGTERM to botbox run ends CMD (143)" test "$rc" -eq 143
 check "... its background jobs too" test -z "$(pgrep -f 'sleep 30')"
 check "... and nothing is left" test -z "$(run_leftovers)"
 
+# ---- a policy edited during the run applies to it ----
+mkdir -m 1777 "$E2E_TMP/drop"
+chmod 644 "$E2E_TMP/run.yaml"
+bg host reloadrun "${RUN[@]}" sh -c "
+    echo first: \$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' --resolve other.test:443:$INET4 https://other.test/)
+    for i in \$(seq 100); do [ -e $E2E_TMP/drop/go ] && break; sleep 0.1; done
+    echo second: \$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' https://other.test/)"
+runpid=$BG_PID
+wait_for 10 grep -q '^first:' "$E2E_TMP/reloadrun.out"
+cp "$E2E_TMP/run.yaml" "$E2E_TMP/run.yaml.orig"
+printf '    - {host: other.test, action: allow, allow_private: true}\n' >>"$E2E_TMP/run.yaml"
+wait_for 5 grep -q '"event":"config","decision":"allow","reason":"reloaded"' "$RUN_AUDIT"
+touch "$E2E_TMP/drop/go"
+wait "$runpid"
+check "editing the policy during a run: other.test goes from 403 to allowed (DNS too)" \
+    bash -c "grep -q '^first: 403' $E2E_TMP/reloadrun.out && grep -q '^second: 200' $E2E_TMP/reloadrun.out"
+mv "$E2E_TMP/run.yaml.orig" "$E2E_TMP/run.yaml"
+
 # ---- flows: raw forwarding, only what the rules name ----
 cp "$E2E_TMP/run.yaml" "$E2E_TMP/flows.yaml"
 cat >>"$E2E_TMP/flows.yaml" <<YAML
