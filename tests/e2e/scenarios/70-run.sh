@@ -197,4 +197,7 @@ rc2=$?
 check "two runs at once both succeed" bash -c "test $rc1 -eq 0 -a $rc2 -eq 0 &&
     grep -q 'Bearer $SECRET' $E2E_TMP/one.out && grep -q 'Bearer $SECRET' $E2E_TMP/two.out"
 check "... and leave nothing" test -z "$(run_leftovers)"
+out=$(run sh -c 'curl -sS --max-time 5 -o /dev/null https://api.test/echo; exit 3' 2>&1)
+check "no sanitizer report from botbox run, its gateway, or any run above (SAN=1)" \
+    bash -c "! grep -qE 'Sanitizer|runtime error' - $E2E_TMP/*.out <<<\"\$1\"" _ "$out"
 finish
