@@ -86,15 +86,22 @@ static int addr_len(int family)
     return family == AF_INET ? 4 : 16;
 }
 
+/* A request creating a new object (an address, a route). */
+static struct nlmsghdr *create_msg(char *buf, uint16_t type)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    return nlh;
+}
+
 int bb_link_addr(struct bb_rtnl *r, const char *name, int family, const void *addr, int plen)
 {
     int index, err = link_index(r, name, &index);
     if (err != 0)
         return err;
     char buf[BB_RTNL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    struct nlmsghdr *nlh = create_msg(buf, RTM_NEWADDR);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
     ifa->ifa_family = (uint8_t)family;
     ifa->ifa_prefixlen = (uint8_t)plen;
@@ -112,9 +119,7 @@ int bb_link_default_route(struct bb_rtnl *r, const char *name, int family, const
     if (err != 0)
         return err;
     char buf[BB_RTNL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWROUTE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    struct nlmsghdr *nlh = create_msg(buf, RTM_NEWROUTE);
     struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
     rt->rtm_family = (uint8_t)family;
     rt->rtm_table = RT_TABLE_MAIN;

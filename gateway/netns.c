@@ -105,16 +105,21 @@ struct sysctl_write {
     const char *path, *value;
 };
 
+int bb_sysctl_write(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    size_t len = strlen(value);
+    int err = write(fd, value, len) == (ssize_t)len ? 0 : errno;
+    close(fd);
+    return err;
+}
+
 static int write_sysctl(void *arg)
 {
     const struct sysctl_write *w = arg;
-    int fd = open(w->path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    size_t len = strlen(w->value);
-    int err = write(fd, w->value, len) == (ssize_t)len ? 0 : errno;
-    close(fd);
-    return err;
+    return bb_sysctl_write(w->path, w->value);
 }
 
 int bb_netns_sysctl(int fd, const char *path, const char *value)

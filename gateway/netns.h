@@ -34,6 +34,9 @@ int bb_netns_call(int fd, int (*fn)(void *arg), void *arg);
 /* Writes value into a /proc/sys path as seen from namespace fd. */
 int bb_netns_sysctl(int fd, const char *path, const char *value);
 
+/* Writes value into a /proc/sys path of the calling thread's namespace. */
+int bb_sysctl_write(const char *path, const char *value);
+
 /* Reads a /proc/sys path of the calling thread's namespace into buf. */
 int bb_sysctl_read(const char *path, char *buf, int cap);
 

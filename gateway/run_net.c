@@ -96,31 +96,15 @@ static int routes(struct bb_rtnl *r, const struct inside *in, const char *where,
     return 0;
 }
 
-static int write_proc(const char *path, const char *value)
-{
-    FILE *f = fopen(path, "we");
-    if (f == NULL)
-        return errno;
-    int err = fputs(value, f) < 0 ? errno : 0;
-    if (fclose(f) != 0 && err == 0)
-        err = errno;
-    return err;
-}
-
 /* Without flows: a default route into a dead end (see run_plan.h). */
 static int gw_nowhere(struct bb_rtnl *r, const struct inside *in)
 {
     const char *w = "gateway namespace";
     if (say(in->diag, w, "creating veth", BB_RUN_GW_NOWHERE,
             bb_link_veth(r, BB_RUN_GW_NOWHERE, -1, BB_RUN_GW_NOWHERE_PEER, -1)) != 0 ||
-        say(in->diag, w, "setting up", BB_RUN_GW_NOWHERE, bb_link_up(r, BB_RUN_GW_NOWHERE)) != 0 ||
-        say(in->diag, w, "default route via", BB_RUN_GW_NOWHERE,
-            bb_link_default_route(r, BB_RUN_GW_NOWHERE, AF_INET, NULL)) != 0)
+        say(in->diag, w, "setting up", BB_RUN_GW_NOWHERE, bb_link_up(r, BB_RUN_GW_NOWHERE)) != 0)
         return -1;
-    if (in->n->ipv6 && say(in->diag, w, "default route via", BB_RUN_GW_NOWHERE,
-                           bb_link_default_route(r, BB_RUN_GW_NOWHERE, AF_INET6, NULL)) != 0)
-        return -1;
-    return 0;
+    return routes(r, in, w, BB_RUN_GW_NOWHERE, NULL, NULL);
 }
 
 /* With flows: link A toward the outer side, and a masquerade so the outer
@@ -153,8 +137,8 @@ static int gw_inside(void *arg)
     if (say(in->diag, w, "setting up", "lo", bb_link_up(&r, "lo")) == 0 &&
         link_conf(&r, in, w, BB_RUN_GW_CLIENT, &e->gw_cli4, &e->gw_cli6) == 0 &&
         (in->n->flows ? gw_uplink(&r, in) : gw_nowhere(&r, in)) == 0 &&
-        say(in->diag, w, "writing", FWD4, write_proc(FWD4, "1")) == 0 &&
-        (!in->n->ipv6 || say(in->diag, w, "writing", FWD6, write_proc(FWD6, "1")) == 0))
+        say(in->diag, w, "writing", FWD4, bb_sysctl_write(FWD4, "1")) == 0 &&
+        (!in->n->ipv6 || say(in->diag, w, "writing", FWD6, bb_sysctl_write(FWD6, "1")) == 0))
         rc = 0;
     bb_rtnl_close(&r);
     return rc;
@@ -239,7 +223,7 @@ static int outer_forwarding(struct bb_run_net *n, const struct bb_config *cfg, s
             continue;
         if (bb_sysctl_read(paths[i], now, sizeof(now)) == 0 && now[0] == '1')
             continue;
-        if (say(diag, "outer namespace", "writing", paths[i], write_proc(paths[i], "1")) != 0)
+        if (say(diag, "outer namespace", "writing", paths[i], bb_sysctl_write(paths[i], "1")) != 0)
             return -1;
         n->forward_set[i] = true;
     }
@@ -350,9 +334,9 @@ void bb_run_net_down(struct bb_run_net *n)
     close_fd(&n->outer_fd);
     if ((n->forward_set[0] || n->forward_set[1]) && !other_runs(n->pid)) {
         if (n->forward_set[0])
-            write_proc(FWD4, "0");
+            bb_sysctl_write(FWD4, "0");
         if (n->forward_set[1])
-            write_proc(FWD6, "0");
+            bb_sysctl_write(FWD6, "0");
     }
     close_fd(&n->slot_fd);
 }
