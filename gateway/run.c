@@ -516,7 +516,7 @@ int bb_run(const struct bb_run_opts *o)
             status = 130;
         } else if ((status = start_cmd(&r)) == 0) {
             wait_cmd(&r);
-            status = r.serve_done ? BB_RUN_EXIT_ERROR : exit_status(r.cmd_status);
+            status = r.cmd_done && !r.serve_done ? exit_status(r.cmd_status) : BB_RUN_EXIT_ERROR;
         }
     }
     teardown(&r);

