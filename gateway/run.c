@@ -36,7 +36,8 @@ struct run {
     bool net_up;
     struct bb_run_user user;
     char dir[64], resolv[96], ca[96];
-    int sfd; /* signalfd: SIGCHLD and the signals passed on to CMD */
+    int sfd;     /* signalfd: SIGCHLD and the signals passed on to CMD */
+    int life_fd; /* the sandbox's init dies when this closes (see sandbox.c) */
     pid_t serve_pid, cmd_pid;
     int serve_status, cmd_status;
     bool serve_done, cmd_done;
@@ -295,9 +296,23 @@ static int start_gateway(struct run *r)
 
 static int start_cmd(struct run *r)
 {
-    int p[2];
+    int p[2], life[2];
     if (pipe2(p, O_CLOEXEC) != 0)
-        return -1;
+        return BB_RUN_EXIT_ERROR;
+    if (pipe2(life, O_CLOEXEC) != 0) {
+        close(p[0]);
+        close(p[1]);
+        return BB_RUN_EXIT_ERROR;
+    }
+    r->life_fd = life[1]; /* open until botbox run exits */
+    /* The next child is pid 1 of a new PID namespace: the sandbox's init. */
+    if (unshare(CLONE_NEWPID) != 0) {
+        err_msg("a PID namespace for CMD: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        close(life[0]);
+        return BB_RUN_EXIT_ERROR;
+    }
     struct bb_sandbox sb = {.netns = r->net.sandbox_fd,
                             .resolv_conf = r->resolv,
                             .hide_dirs = {r->cfg->secrets_dir},
@@ -308,11 +323,15 @@ static int start_cmd(struct run *r)
                             .ngroups = r->user.ngroups,
                             .argv = r->o->argv,
                             .envp = r->user.envp,
-                            .err_fd = p[1]};
+                            .err_fd = p[1],
+                            .life_fd = life[0]};
     r->cmd_pid = fork();
-    if (r->cmd_pid == 0)
+    if (r->cmd_pid == 0) {
+        close(life[1]);
         bb_sandbox_exec(&sb);
+    }
     close(p[1]);
+    close(life[0]);
     if (r->cmd_pid < 0) {
         close(p[0]);
         err_msg("fork: %s", strerror(errno));
@@ -508,7 +527,7 @@ static int exit_status(int st)
 
 int bb_run(const struct bb_run_opts *o)
 {
-    struct run r = {.o = o, .sfd = -1};
+    struct run r = {.o = o, .sfd = -1, .life_fd = -1};
     int status = BB_RUN_EXIT_ERROR;
     if (setup(&r) == 0) {
         if (interrupted(&r)) {
@@ -524,5 +543,7 @@ int bb_run(const struct bb_run_opts *o)
         bb_config_free(r.cfg);
     if (r.sfd >= 0)
         close(r.sfd);
+    if (r.life_fd >= 0)
+        close(r.life_fd);
     return status;
 }

@@ -5,8 +5,9 @@
  *   set-up    config (forced to gateway mode on the run's client link),
  *             network (run_net.h), the gateway as a child process in the
  *             gateway namespace, ready before anything else happens;
- *   CMD       a child in the sandbox (sandbox.h), in botbox run's process
- *             group so the terminal's signals reach it directly; SIGINT,
+ *   CMD       in the sandbox, under an init of its own in a new PID
+ *             namespace (sandbox.h), in botbox run's process group so
+ *             the terminal's signals reach it directly; SIGINT,
  *             SIGTERM, SIGHUP and SIGQUIT sent to botbox run itself are
  *             passed on;
  *   teardown  whatever CMD left running in the sandbox is killed, the

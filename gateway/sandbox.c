@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -24,6 +27,8 @@ static const char *const step_names[] = {
     [BB_SB_UID] = "setting the user id",
     [BB_SB_NO_NEW_PRIVS] = "setting no_new_privs",
     [BB_SB_PDEATHSIG] = "setting the parent-death signal",
+    [BB_SB_PROC] = "mounting the sandbox's /proc",
+    [BB_SB_FORK] = "starting CMD",
     [BB_SB_EXEC] = "executing",
 };
 
@@ -34,7 +39,7 @@ const char *bb_sandbox_step_name(int step)
     return step_names[step];
 }
 
-static void fail(const struct bb_sandbox *sb, int step)
+static __attribute__((noreturn)) void fail(const struct bb_sandbox *sb, int step)
 {
     struct bb_sandbox_err e = {.step = step, .err = errno};
     ssize_t n = write(sb->err_fd, &e, sizeof(e));
@@ -65,6 +70,10 @@ static void mounts(const struct bb_sandbox *sb)
 {
     if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
         fail(sb, BB_SB_MOUNTNS);
+    /* The sandbox's own /proc: only its processes exist there, so CMD
+     * can neither see nor signal nor ptrace anything outside. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        fail(sb, BB_SB_PROC);
     if (mount(sb->resolv_conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
         fail(sb, BB_SB_RESOLV);
     for (size_t i = 0; i < BB_SANDBOX_MAX_HIDDEN && sb->hide_dirs[i] != NULL; i++)
@@ -108,22 +117,73 @@ static int exec_errno(const char *cmd, int err)
     return ENOENT;
 }
 
+/* CMD itself: the user, then exec. */
+static __attribute__((noreturn)) void exec_cmd(const struct bb_sandbox *sb)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    become_user(sb);
+    execvpe(sb->argv[0], sb->argv, sb->envp);
+    errno = exec_errno(sb->argv[0], errno);
+    fail(sb, BB_SB_EXEC);
+}
+
+/* Signals a process sent (botbox run passing one on) go to CMD; the
+ * terminal's reached CMD already (same process group). */
+static bool sent_by_a_process(const siginfo_t *si)
+{
+    return si->si_code == SI_USER || si->si_code == SI_QUEUE;
+}
+
+/* pid 1 of the sandbox: reaps, passes signals on to CMD, and ends with
+ * CMD's status (128 + N for a signal), at which the kernel kills every
+ * other process of the namespace. */
+static __attribute__((noreturn)) void init_loop(pid_t cmd)
+{
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t si;
+        if (sigwaitinfo(&all, &si) < 0)
+            continue;
+        if (si.si_signo != SIGCHLD) {
+            if (sent_by_a_process(&si))
+                kill(cmd, si.si_signo);
+            continue;
+        }
+        int st;
+        pid_t pid;
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+            if (pid == cmd)
+                _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
+}
+
 void bb_sandbox_exec(const struct bb_sandbox *sb)
 {
-    pid_t parent = getppid();
+    /* First: whatever happens next, this process (pid 1 of the sandbox's
+     * PID namespace: botbox run unshared it) dies with botbox run, and
+     * every process of the namespace with it. botbox run holds the other
+     * end of life_fd: a hang-up means it died before the line above. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        fail(sb, BB_SB_PDEATHSIG);
+    struct pollfd p = {.fd = sb->life_fd, .events = POLLIN};
+    if (poll(&p, 1, 0) != 0)
+        _exit(126);
+    prctl(PR_SET_NAME, "botbox-init", 0, 0, 0); /* what ps shows as pid 1 */
     reset_signals();
     if (setns(sb->netns, CLONE_NEWNET) != 0)
         fail(sb, BB_SB_NETNS);
     mounts(sb);
-    become_user(sb);
-    /* After the uid change, which clears it. If botbox run died before
-     * this line, the signal would never come: check. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-        fail(sb, BB_SB_PDEATHSIG);
-    if (getppid() != parent)
-        _exit(126);
-    execvpe(sb->argv[0], sb->argv, sb->envp);
-    errno = exec_errno(sb->argv[0], errno);
-    fail(sb, BB_SB_EXEC);
-    _exit(126); /* not reached */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    pid_t cmd = fork();
+    if (cmd == 0)
+        exec_cmd(sb);
+    if (cmd < 0)
+        fail(sb, BB_SB_FORK);
+    close(sb->err_fd); /* CMD's copy says whether exec worked */
+    init_loop(cmd);
 }

@@ -1,14 +1,18 @@
 /*
- * The child side of `botbox run`: turns a freshly forked process into CMD,
- * confined. In order:
+ * The child side of `botbox run`. The child is pid 1 of a new PID namespace
+ * (botbox run unshares it just before the fork) and becomes the sandbox's
+ * init:
+ *   parent-death SIGKILL, so the sandbox never outlives botbox run (and
+ *   when pid 1 dies, the kernel kills every process of its namespace);
  *   signals back to their defaults (the parent blocks and ignores some);
  *   the sandbox network namespace;
  *   a mount namespace of its own (slave: nothing mounted here leaks out),
- *   in which resolv.conf names the gateway and the secrets directory and
- *   the CA key are hidden (empty read-only tmpfs, /dev/null);
- *   the target user's groups, gid and uid; no_new_privs (no setuid binary
- *   gets root back); parent-death signal, so CMD never outlives botbox run;
- *   exec.
+ *   with its own /proc, resolv.conf naming the gateway, and the secrets
+ *   directory and the CA key hidden (empty read-only tmpfs, /dev/null);
+ *   then it forks CMD, which takes the target user's groups, gid and uid
+ *   and no_new_privs (no setuid binary gets root back) and execs; init
+ *   reaps, passes on the signals botbox run passes on, and exits with
+ *   CMD's status.
  * A step that fails is reported through err_fd and the child exits; the
  * parent turns it into a message and exit status 126 (127: not found).
  */
@@ -31,7 +35,8 @@ struct bb_sandbox {
     size_t ngroups;
     char *const *argv;
     char *const *envp;
-    int err_fd; /* O_CLOEXEC pipe: a struct bb_sandbox_err when a step fails */
+    int err_fd;  /* O_CLOEXEC pipe: a struct bb_sandbox_err when a step fails */
+    int life_fd; /* read end of a pipe only botbox run writes to: EOF = it died */
 };
 
 /* The steps, in order (a failure names one). */
@@ -46,6 +51,8 @@ enum bb_sandbox_step {
     BB_SB_UID,
     BB_SB_NO_NEW_PRIVS,
     BB_SB_PDEATHSIG,
+    BB_SB_PROC,
+    BB_SB_FORK,
     BB_SB_EXEC,
 };
 

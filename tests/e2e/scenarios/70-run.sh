@@ -91,6 +91,12 @@ refute "... and on loopback" curl_in --max-time 2 http://127.0.0.1:9090/metrics
 expect "CMD runs as the user asked for, with no capabilities" "CapEff:	0000000000000000" \
     run grep CapEff /proc/self/status
 refute "CMD cannot regain root (no_new_privs)" run grep -q 'NoNewPrivs:	0' /proc/self/status
+as_uid 1000 host sleep 33 &
+outside=$!
+check "CMD sees only the sandbox's processes (its own PID namespace and /proc)" \
+    test "$(run ps -e -o pid=,comm= | tr -s ' \n' ' ')" = " 1 botbox-init 2 ps "
+refute "... and cannot signal a process of the same uid outside it" run kill -0 "$outside"
+kill "$outside"
 
 # ---- exit status, stdio, errors ----
 expect_status "sh -c 'exit 7' exits 7" 7 "" run sh -c 'exit 7'
@@ -131,7 +137,7 @@ check "... and nothing is left" test -z "$(run_leftovers)"
 bg host gwdeath "${RUN[@]}" sh -c 'echo started; exec sleep 32'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/gwdeath.out"
-kill -9 "$(pgrep -P "$runpid" -x botbox)"
+kill -9 "$(pgrep -o -P "$runpid" -x botbox)" # the gateway (the sandbox's init is botbox-init)
 wait "$runpid"
 rc=$?
 check "the gateway killed under CMD: CMD is stopped, botbox run exits 125 and says why" \
@@ -181,7 +187,7 @@ check "... audited as allowed flows" grep -q '"event":"flow","decision":"allow"'
 check "... and afterwards the host's forwarding is off again, nothing left" \
     bash -c "test \"\$(ip netns exec ${NS[host]} sysctl -n net.ipv4.ip_forward)\" = 0" 
 check "... nothing left" test -z "$(run_leftovers)"
-bg host flowrun "${FLOWS[@]}" sh -c 'echo started; exec sleep 31'
+bg host flowrun "${FLOWS[@]}" sh -c 'sleep 31 & echo started; exec sleep 31'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/flowrun.out"
 check "with flows, the host holds the run's link, its table and forwarding while it runs" bash -c \
@@ -192,7 +198,7 @@ kill -9 "$runpid"
 wait "$runpid" 2>/dev/null
 check "SIGKILL to botbox run: the kernel still drops its table (socket-owned)" \
     wait_for 3 bash -c "! ip netns exec ${NS[host]} nft list tables | grep -q botbox_run"
-check "... CMD dies with it (parent-death signal)" \
+check "... CMD and its background job die with it (the sandbox's init has a parent-death signal)" \
     wait_for 3 bash -c "! pgrep -fx 'sleep 31' >/dev/null"
 check "... the gateway too" wait_for 5 bash -c "! pgrep -f '[r]un --config $E2E_TMP/flows.yaml' >/dev/null"
 check "... and the next run sweeps the names it left" bash -c "${RUN[*]} true; ! ip netns list | grep -q botbox-run-$runpid"
