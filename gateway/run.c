@@ -305,9 +305,14 @@ static int start_cmd(struct run *r)
         return BB_RUN_EXIT_ERROR;
     }
     r->life_fd = life[1]; /* open until botbox run exits */
-    /* The next child is pid 1 of a new PID namespace: the sandbox's init. */
-    if (unshare(CLONE_NEWPID) != 0) {
+    /* The next child is pid 1 of a new PID namespace: the sandbox's init.
+     * Only that one: our later children (none today, but also the ones
+     * sanitizers fork at exit) go back to our own namespace. */
+    int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (own_pidns < 0 || unshare(CLONE_NEWPID) != 0) {
         err_msg("a PID namespace for CMD: %s", strerror(errno));
+        if (own_pidns >= 0)
+            close(own_pidns);
         close(p[0]);
         close(p[1]);
         close(life[0]);
@@ -328,8 +333,12 @@ static int start_cmd(struct run *r)
     r->cmd_pid = fork();
     if (r->cmd_pid == 0) {
         close(life[1]);
+        close(own_pidns);
         bb_sandbox_exec(&sb);
     }
+    if (setns(own_pidns, CLONE_NEWPID) != 0)
+        err_msg("back to botbox run's PID namespace: %s", strerror(errno));
+    close(own_pidns);
     close(p[1]);
     close(life[0]);
     if (r->cmd_pid < 0) {
