@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netfilter/nf_tables.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,10 +145,22 @@ static int gw_inside(void *arg)
     return rc;
 }
 
+/* A kernel that refused the native queue expression once (no nft_queue)
+ * refuses it until the next boot: /run remembers, and the compat form is
+ * sent straight away. */
 static int gw_ruleset(void *arg)
 {
     const struct inside *in = arg;
-    return bb_nft_apply(in->cfg, NULL, in->diag);
+    struct bb_nft_report rep;
+    bool compat = access(BB_RUN_QUEUE_HINT, F_OK) == 0;
+    int rc = bb_nft_apply_as(in->cfg, compat ? BB_NFT_QUEUE_COMPAT : BB_NFT_QUEUE_NATIVE, &rep,
+                             in->diag);
+    if (rc == 0 && !compat && rep.queue == BB_NFT_QUEUE_COMPAT) {
+        int fd = open(BB_RUN_QUEUE_HINT, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            close(fd);
+    }
+    return rc;
 }
 
 static int sandbox_inside(void *arg)

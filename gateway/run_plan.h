@@ -40,6 +40,8 @@
 #define BB_RUN_GW_NOWHERE      "egress0"  /* default route without flows: a dead end */
 #define BB_RUN_GW_NOWHERE_PEER "egress1"
 #define BB_RUN_TABLE_PREFIX    "botbox_run_" /* + pid: the outer table (masquerade) */
+/* Present when this boot's kernel refused the native queue expression. */
+#define BB_RUN_QUEUE_HINT "/run/botbox-run/nft-queue-compat"
 
 struct bb_run_ranges {
     struct bb_cidr v4, v6;

@@ -32,6 +32,12 @@ struct bb_nft_report {
 
 int bb_nft_apply(const struct bb_config *cfg, struct bb_nft_report *report, struct bb_diag *diag);
 
+/* The same, trying the queue form `first` first. The compat form works on
+ * every kernel that took it once (botbox run remembers that, and skips a
+ * refused native attempt on every run: about 12 ms here). */
+int bb_nft_apply_as(const struct bb_config *cfg, enum bb_nft_queue first,
+                    struct bb_nft_report *report, struct bb_diag *diag);
+
 /* Removes table inet botbox and the policy routing; nothing else. */
 int bb_nft_flush(struct bb_diag *diag);
 

@@ -337,9 +337,15 @@ static size_t count(const struct bb_ruleset *rs, enum bb_nft_kind kind)
 int bb_nft_apply(const struct bb_config *cfg, struct bb_nft_report *report_out,
                  struct bb_diag *diag)
 {
+    return bb_nft_apply_as(cfg, BB_NFT_QUEUE_NATIVE, report_out, diag);
+}
+
+int bb_nft_apply_as(const struct bb_config *cfg, enum bb_nft_queue first,
+                    struct bb_nft_report *report_out, struct bb_diag *diag)
+{
     if (bb_route_apply(cfg->enable_ipv6, diag) != 0)
         return -1;
-    enum bb_nft_queue q = BB_NFT_QUEUE_NATIVE;
+    enum bb_nft_queue q = first;
     for (int attempt = 1; attempt <= 2; attempt++) {
         struct bb_ruleset *rs = bb_ruleset_build(cfg, q);
         int enoent_queue = 0;

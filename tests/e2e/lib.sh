@@ -522,7 +522,7 @@ host_leftovers() {
 run_leftovers() {
     host_leftovers
     ip netns list | grep -o 'botbox-run-[0-9a-z-]*' || true
-    ls /run/botbox-run 2>/dev/null | grep -v -x -f <(pgrep -x botbox) || true
+    ls /run/botbox-run 2>/dev/null | grep -x '[0-9]*' | grep -v -x -f <(pgrep -x botbox) || true
     pgrep -f "$BIN run --config $E2E_TMP" || true
 }
 
