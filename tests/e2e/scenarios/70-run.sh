@@ -111,7 +111,7 @@ expect_status "a public range is refused" 125 "not a private range" \
 check "after all of these, nothing is left behind" test -z "$(run_leftovers)"
 
 # ---- signals ----
-bg host sigrun "${RUN[@]}" sh -c 'echo started; trap "echo got INT; exit 3" INT; sleep 30 & wait'
+bg host sigrun "${RUN[@]}" sh -c 'echo started; trap "echo got INT; exit 3" INT; sleep 30.1 & wait'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/sigrun.out"
 check "while it runs, its two namespaces exist" bash -c \
@@ -124,17 +124,17 @@ check "SIGINT to botbox run reaches CMD, whose status is returned (3)" test "$rc
 check "... CMD saw it" grep -q "got INT" "$E2E_TMP/sigrun.out"
 check "... and nothing is left" test -z "$(run_leftovers)"
 
-bg host killrun "${RUN[@]}" sh -c 'echo started; sleep 30 & sleep 30 & wait'
+bg host killrun "${RUN[@]}" sh -c 'echo started; sleep 30.2 & sleep 30.2 & wait'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/killrun.out"
 kill -TERM "$runpid"
 wait "$runpid"
 rc=$?
 check "SIGTERM to botbox run ends CMD (143)" test "$rc" -eq 143
-check "... its background jobs too" test -z "$(pgrep -f 'sleep 30')"
+check "... its background jobs too" test -z "$(pgrep -fx 'sleep 30.2')"
 check "... and nothing is left" test -z "$(run_leftovers)"
 
-bg host gwdeath "${RUN[@]}" sh -c 'echo started; exec sleep 32'
+bg host gwdeath "${RUN[@]}" sh -c 'echo started; exec sleep 32.1'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/gwdeath.out"
 kill -9 "$(pgrep -o -P "$runpid" -x botbox)" # the gateway (the sandbox's init is botbox-init)
@@ -142,7 +142,7 @@ wait "$runpid"
 rc=$?
 check "the gateway killed under CMD: CMD is stopped, botbox run exits 125 and says why" \
     bash -c "test $rc -eq 125 && grep -q 'the gateway stopped' $E2E_TMP/gwdeath.out &&
-             ! pgrep -fx 'sleep 32' >/dev/null"
+             ! pgrep -fx 'sleep 32.1' >/dev/null"
 check "... and nothing is left" test -z "$(run_leftovers)"
 
 # ---- a policy edited during the run applies to it ----
@@ -187,7 +187,7 @@ check "... audited as allowed flows" grep -q '"event":"flow","decision":"allow"'
 check "... and afterwards the host's forwarding is off again, nothing left" \
     bash -c "test \"\$(ip netns exec ${NS[host]} sysctl -n net.ipv4.ip_forward)\" = 0" 
 check "... nothing left" test -z "$(run_leftovers)"
-bg host flowrun "${FLOWS[@]}" sh -c 'sleep 31 & echo started; exec sleep 31'
+bg host flowrun "${FLOWS[@]}" sh -c 'sleep 31.1 & echo started; exec sleep 31.1'
 runpid=$BG_PID
 wait_for 10 grep -q started "$E2E_TMP/flowrun.out"
 check "with flows, the host holds the run's link, its table and forwarding while it runs" bash -c \
@@ -199,7 +199,7 @@ wait "$runpid" 2>/dev/null
 check "SIGKILL to botbox run: the kernel still drops its table (socket-owned)" \
     wait_for 3 bash -c "! ip netns exec ${NS[host]} nft list tables | grep -q botbox_run"
 check "... CMD and its background job die with it (the sandbox's init has a parent-death signal)" \
-    wait_for 3 bash -c "! pgrep -fx 'sleep 31' >/dev/null"
+    wait_for 3 bash -c "! pgrep -fx 'sleep 31.1' >/dev/null"
 check "... the gateway too" wait_for 5 bash -c "! pgrep -f '[r]un --config $E2E_TMP/flows.yaml' >/dev/null"
 check "... and the next run sweeps the names it left" bash -c "${RUN[*]} true; ! ip netns list | grep -q botbox-run-$runpid"
 check "... after which the link has gone with its namespace" \
