@@ -77,12 +77,18 @@ C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # Keep fuzz objects and the like: they are not throw-away intermediates.
 .SECONDARY:
 
-.PHONY: all deps test unit cli-test e2e fuzz fuzz-smoke bench demo format format-check clean
+.PHONY: all deps test unit cli-test k8s-test install-test e2e fuzz fuzz-smoke bench demo image install uninstall \
+        format format-check clean
 
 all: $(BIN)
 
+# NODEPS=1: the caller has installed what the build needs (the image build
+# does; make deps would add the test tooling).
+NODEPS ?= 0
 deps:
+ifneq ($(NODEPS),1)
 	@bash tools/deps.sh
+endif
 
 # ---- build ---------------------------------------------------------------
 
@@ -131,7 +137,7 @@ $(BUILD)/tests/e2e/nft_fault: tests/e2e/tools/nft_fault.c $(LIB) | deps
 
 # ---- tests ---------------------------------------------------------------
 
-test: unit cli-test e2e fuzz-smoke format-check
+test: unit cli-test k8s-test install-test e2e fuzz-smoke format-check
 	@echo "make test: all suites passed (SAN=$(SAN))"
 
 # Network-namespace scenarios (root required; they fail, never skip).
@@ -143,6 +149,14 @@ unit: $(UNIT_BINS)
 
 cli-test: $(BIN)
 	@bash tests/cli/test_cli.sh $(BIN)
+
+# Kubernetes manifests: rendered and validated offline (tests/k8s).
+k8s-test: $(BIN)
+	@bash tests/k8s/run.sh $(BIN)
+
+# make install / uninstall into a scratch DESTDIR (tests/install).
+install-test: $(BIN)
+	@bash tests/install/run.sh SAN=$(SAN)
 
 format-check: | deps
 	@bash tools/format-check.sh $(C_FILES)
@@ -186,6 +200,49 @@ bench: $(BENCH_BINS) $(BIN)
 
 demo: $(BIN)
 	@BOTBOX=$(BIN) bash demo/demo.sh
+
+# ---- images (docker/Dockerfile; podman here, docker build elsewhere) ------
+
+IMAGE ?= localhost/botbox
+IMAGE_BASE ?= localhost/debian:bookworm
+PODMAN := CONTAINERS_CONF=$(CURDIR)/docker/containers.conf podman
+
+image: | deps
+	@bash tools/base-image.sh $(IMAGE_BASE)
+	$(PODMAN) build --network host --build-arg BASE=$(IMAGE_BASE) -f docker/Dockerfile \
+	    --target runtime -t $(IMAGE):latest .
+	$(PODMAN) build --network host --build-arg BASE=$(IMAGE_BASE) -f docker/Dockerfile \
+	    --target nft-init -t $(IMAGE)-nft-init:latest .
+
+# ---- install (DESTDIR for packaging; units get the chosen paths) -----------
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/botbox
+UNITS := botbox.service botbox-nft.service
+DOCS := README.md docs/deployment.md docs/run.md docs/configuration.md docs/operations.md
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/botbox
+	@mkdir -p $(BUILD)/systemd
+	@for u in $(UNITS); do \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        -e 's|@DOCDIR@|$(DOCDIR)|g' systemd/$$u >$(BUILD)/systemd/$$u && \
+	    install -D -m 0644 $(BUILD)/systemd/$$u $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -D -m 0644 examples/botbox.yaml $(DESTDIR)$(SYSCONFDIR)/botbox/config.yaml.example
+	@# The live config is the administrator's: created once, never overwritten.
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/botbox/config.yaml ] || \
+	    install -m 0644 examples/botbox.yaml $(DESTDIR)$(SYSCONFDIR)/botbox/config.yaml
+	@for d in $(DOCS); do install -D -m 0644 $$d $(DESTDIR)$(DOCDIR)/$$(basename $$d) || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/botbox $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/botbox/config.yaml.example
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/botbox/config.yaml is kept (your configuration)"
 
 clean:
 	rm -rf build build-san build-fuzz

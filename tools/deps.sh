@@ -15,16 +15,33 @@ PACKAGES=(
     # tests and benches
     nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
     wrk haproxy valgrind python3-prometheus-client bind9-dnsutils
-    # images
-    podman runc debootstrap
+    # images and manifests
+    podman runc debootstrap python3-yaml
 )
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+# The manifest validators (tests/k8s): npm packages pinned by its lock file.
+# kubectl (for `kubectl kustomize`) is not in Debian 12 at a usable version
+# (kubernetes-client 1.20 has a kustomize too old for these files): it must
+# be installed already, as it is on the project's machines.
+npm_deps() {
+    if [[ ! -d "$REPO/tests/k8s/node_modules/kubernetes-models" ]]; then
+        echo "deps: npm ci in tests/k8s" >&2
+        npm ci --prefix "$REPO/tests/k8s" --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    command -v kubectl >/dev/null ||
+        { echo "deps: kubectl (1.27 or later, for kubectl kustomize) is missing" >&2; exit 1; }
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then
+    npm_deps
+    exit 0
+fi
 
 echo "deps: installing ${missing[*]}" >&2
 if [[ $(id -u) -ne 0 ]]; then
@@ -36,4 +53,5 @@ apt-get update -qq
 # --no-install-recommends keeps services and extras out; a Debian
 # policy-rc.d (if present) keeps daemons such as nginx from starting.
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_deps
 echo "deps: done" >&2
