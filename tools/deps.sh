@@ -16,7 +16,7 @@ PACKAGES=(
     nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
     wrk haproxy valgrind python3-prometheus-client bind9-dnsutils
     # images and manifests
-    podman runc debootstrap python3-yaml
+    podman runc debootstrap python3-yaml ruby
 )
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 

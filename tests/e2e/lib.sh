@@ -445,6 +445,27 @@ ${1:-}
 YAML
 }
 
+# upstream_world NAME...: topo_sidecar plus, in "up", the recording HTTPS
+# upstream (log $E2E_TMP/upstream.log) with a test-CA certificate for the
+# NAMEs, and dnsmasq resolving them to it ($UP4). The container scenarios
+# use it; proxy_world is the proxy scenarios' larger version.
+upstream_world() {
+    local n recs=()
+    topo_sidecar
+    UP4=10.201.1.2
+    DEFAULT_SANS=$(printf 'DNS:%s,' "$@")
+    DEFAULT_SANS=${DEFAULT_SANS%,}
+    make_certs "$E2E_TMP/certs" default
+    for n in "$@"; do
+        recs+=("$n=$UP4")
+    done
+    dnsmasq_start up $UP4 "${recs[@]}"
+    bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --certs "$E2E_TMP/certs" \
+        --log "$E2E_TMP/upstream.log"
+    wait_ready upstream
+    touch "$E2E_TMP/upstream.log"
+}
+
 # ---- botbox run (scenarios 7x) -----------------------------------------------
 
 # run_world: the outer side of `botbox run`. "host" plays the user's machine

@@ -36,16 +36,8 @@ check "the test client image builds" podman build -q --network host \
     -t localhost/botbox-testclient:latest "$REPO/tests/e2e/container"
 
 # ---- the world: the pod's namespace (app) and an upstream ----
-topo_sidecar
-UP4=10.201.1.2
+upstream_world api.test evil.test
 SECRET=sk-ctr-0123456789abcdef
-DEFAULT_SANS="DNS:api.test,DNS:evil.test"
-make_certs "$E2E_TMP/certs" default
-dnsmasq_start up $UP4 api.test=$UP4 evil.test=$UP4
-bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --certs "$E2E_TMP/certs" \
-    --log "$E2E_TMP/upstream.log"
-wait_ready upstream
-touch "$E2E_TMP/upstream.log"
 mkdir -p "$E2E_TMP/ctr/config" "$E2E_TMP/ctr/secrets"
 cp "$E2E_TMP/certs/ca.crt" "$E2E_TMP/ctr/config/upstream-ca.crt"
 printf '%s\n' "$SECRET" >"$E2E_TMP/ctr/secrets/api-key"
