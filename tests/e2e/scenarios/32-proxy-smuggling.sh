@@ -25,7 +25,7 @@ for f in "$CORPUS"/*.req; do
     cases=$((cases + 1))
     expect "$(basename "$f" .req): $what -> $want" "HTTP/1.1 $want " send "$f"
 done
-check "the corpus has cases" test "$cases" -ge 20
+check "the corpus has at least 40 cases" test "$cases" -ge 40
 
 # A head over the 64 KiB limit.
 big() {
