@@ -22,7 +22,7 @@ static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags)
 
 int bb_link_veth(struct bb_rtnl *r, const char *name, int name_ns, const char *peer, int peer_ns)
 {
-    char buf[BB_RTNL_BUF];
+    char buf[BB_RTNL_BUF] = {0}; /* pad bytes go to the kernel too */
     struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     if (name_ns >= 0)
@@ -45,7 +45,7 @@ int bb_link_veth(struct bb_rtnl *r, const char *name, int name_ns, const char *p
 
 int bb_link_up(struct bb_rtnl *r, const char *name)
 {
-    char buf[BB_RTNL_BUF];
+    char buf[BB_RTNL_BUF] = {0}; /* pad bytes go to the kernel too */
     struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0);
     struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
     ifi->ifi_flags = IFF_UP;
@@ -56,7 +56,7 @@ int bb_link_up(struct bb_rtnl *r, const char *name)
 
 int bb_link_del(struct bb_rtnl *r, const char *name)
 {
-    char buf[BB_RTNL_BUF];
+    char buf[BB_RTNL_BUF] = {0}; /* pad bytes go to the kernel too */
     struct nlmsghdr *nlh = link_msg(buf, RTM_DELLINK, 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     return bb_rtnl_talk(r, nlh);
@@ -73,7 +73,7 @@ static int index_cb(const struct nlmsghdr *nlh, void *data)
  * look in the calling thread's). */
 static int link_index(struct bb_rtnl *r, const char *name, int *index)
 {
-    char buf[BB_RTNL_BUF];
+    char buf[BB_RTNL_BUF] = {0}; /* pad bytes go to the kernel too */
     struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     *index = 0;
@@ -100,7 +100,7 @@ int bb_link_addr(struct bb_rtnl *r, const char *name, int family, const void *ad
     int index, err = link_index(r, name, &index);
     if (err != 0)
         return err;
-    char buf[BB_RTNL_BUF];
+    char buf[BB_RTNL_BUF] = {0}; /* pad bytes go to the kernel too */
     struct nlmsghdr *nlh = create_msg(buf, RTM_NEWADDR);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
     ifa->ifa_family = (uint8_t)family;
@@ -118,7 +118,7 @@ int bb_link_default_route(struct bb_rtnl *r, const char *name, int family, const
     int index, err = link_index(r, name, &index);
     if (err != 0)
         return err;
-    char buf[BB_RTNL_BUF];
+    char buf[BB_RTNL_BUF] = {0}; /* pad bytes go to the kernel too */
     struct nlmsghdr *nlh = create_msg(buf, RTM_NEWROUTE);
     struct rtmsg *rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
     rt->rtm_family = (uint8_t)family;

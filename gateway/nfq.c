@@ -58,13 +58,16 @@ static int send_config(struct bb_nfq *q, struct nlmsghdr *nlh)
 
 static int configure(struct bb_nfq *q)
 {
-    char buf[1024];
+    /* Zeroed: libnetfilter_queue leaves the pad bytes of its structs as
+     * they were, and they would go to the kernel (valgrind saw it). */
+    char buf[1024] = {0};
     struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
     nlh->nlmsg_flags |= NLM_F_ACK;
     nlh->nlmsg_seq = 1;
     nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
     if (send_config(q, nlh) != 0)
         return -1;
+    memset(buf, 0, sizeof(buf));
     nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
     nlh->nlmsg_flags |= NLM_F_ACK;
     nlh->nlmsg_seq = 2;

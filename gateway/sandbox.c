@@ -68,20 +68,20 @@ static int hide(const char *path, const char *src, const char *type, unsigned lo
 
 static void mounts(const struct bb_sandbox *sb)
 {
-    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
+    if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) != 0)
         fail(sb, BB_SB_MOUNTNS);
     /* The sandbox's own /proc: only its processes exist there, so CMD
      * can neither see nor signal nor ptrace anything outside. */
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
         fail(sb, BB_SB_PROC);
-    if (mount(sb->resolv_conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
+    if (mount(sb->resolv_conf, "/etc/resolv.conf", "none", MS_BIND, NULL) != 0)
         fail(sb, BB_SB_RESOLV);
     for (size_t i = 0; i < BB_SANDBOX_MAX_HIDDEN && sb->hide_dirs[i] != NULL; i++)
         if (hide(sb->hide_dirs[i], "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                  "size=4k,mode=000") != 0)
             fail(sb, BB_SB_HIDE_DIR);
     for (size_t i = 0; i < BB_SANDBOX_MAX_HIDDEN && sb->hide_files[i] != NULL; i++)
-        if (hide(sb->hide_files[i], "/dev/null", NULL, MS_BIND, NULL) != 0)
+        if (hide(sb->hide_files[i], "/dev/null", "none", MS_BIND, NULL) != 0)
             fail(sb, BB_SB_HIDE_FILE);
 }
 

@@ -80,7 +80,7 @@ static const char *hint(int err)
 
 static int add_family(struct bb_rtnl *r, int family, struct bb_diag *diag)
 {
-    char buf[ROUTE_BUF];
+    char buf[ROUTE_BUF] = {0};
     int err = bb_rtnl_talk(r, route_msg(buf, RTM_NEWROUTE, family));
     if (err != 0 && err != EEXIST) {
         bb_diag_add(diag, BB_DIAG_ERROR,
@@ -103,7 +103,7 @@ static int add_family(struct bb_rtnl *r, int family, struct bb_diag *diag)
  * kernel without that family (EAFNOSUPPORT) leave nothing to do. */
 static int del_family(struct bb_rtnl *r, int family, struct bb_diag *diag)
 {
-    char buf[ROUTE_BUF];
+    char buf[ROUTE_BUF] = {0};
     int rc = 0;
     int err = bb_rtnl_talk(r, rule_msg(buf, RTM_DELRULE, family));
     if (err != 0 && err != ENOENT && err != EAFNOSUPPORT) {
@@ -192,7 +192,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 
 static int dump(struct bb_rtnl *r, uint16_t type, int family, mnl_cb_t cb, struct found *f)
 {
-    char buf[ROUTE_BUF];
+    char buf[ROUTE_BUF] = {0};
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;

@@ -269,7 +269,9 @@ static int transact(struct mnl_socket *keep, const struct bb_ruleset *rs,
     struct mnl_socket *nl = keep;
     int rc = -1;
     *enoent_queue = 0;
-    b.buf = malloc(BB_NFT_BATCH_MAX);
+    /* Zeroed (calloc of this size costs no memset: fresh pages): libnftnl
+     * leaves some pad bytes unwritten, and they go to the kernel. */
+    b.buf = calloc(1, BB_NFT_BATCH_MAX);
     b.steps = calloc(BB_NFT_BATCH_MAX / 16, sizeof(int32_t));
     if (b.buf == NULL || b.steps == NULL) {
         bb_diag_add(diag, BB_DIAG_ERROR, "nft: out of memory");
