@@ -101,10 +101,6 @@ int bb_netns_call(int fd, int (*fn)(void *arg), void *arg)
     return back != 0 ? back : rc;
 }
 
-struct sysctl_write {
-    const char *path, *value;
-};
-
 int bb_sysctl_write(const char *path, const char *value)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -114,18 +110,6 @@ int bb_sysctl_write(const char *path, const char *value)
     int err = write(fd, value, len) == (ssize_t)len ? 0 : errno;
     close(fd);
     return err;
-}
-
-static int write_sysctl(void *arg)
-{
-    const struct sysctl_write *w = arg;
-    return bb_sysctl_write(w->path, w->value);
-}
-
-int bb_netns_sysctl(int fd, const char *path, const char *value)
-{
-    struct sysctl_write w = {path, value};
-    return bb_netns_call(fd, write_sysctl, &w);
 }
 
 int bb_sysctl_read(const char *path, char *buf, int cap)

@@ -31,9 +31,6 @@ int bb_netns_forget(const char *name);
  * ENOTRECOVERABLE). */
 int bb_netns_call(int fd, int (*fn)(void *arg), void *arg);
 
-/* Writes value into a /proc/sys path as seen from namespace fd. */
-int bb_netns_sysctl(int fd, const char *path, const char *value);
-
 /* Writes value into a /proc/sys path of the calling thread's namespace. */
 int bb_sysctl_write(const char *path, const char *value);
 

@@ -29,7 +29,6 @@
 #define BB_RUN_READY_TIMEOUT_MS 15000             /* the gateway must be serving by then */
 #define BB_RUN_STOP_GRACE_MS    3000 /* after SIGTERM, before SIGKILL (gateway, leftovers) */
 #define BB_RUN_CA_MAX_BYTES     (1u << 20)
-#define BB_RUN_MAX_GROUPS       256
 
 struct bb_run_opts {
     const char *config;
