@@ -12,6 +12,7 @@ FILE, one JSON line each. Prints "ready" once listening.
 import argparse
 import json
 import socket
+import socketserver
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,12 @@ class TLSServer(ThreadingHTTPServer):
         self.log = log
         super().__init__(addr, Handler)
         self.ctx = ctx
+
+    def server_bind(self):
+        # Not HTTPServer.server_bind: its getfqdn() would send a reverse
+        # lookup to whatever resolver this namespace has.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     def get_request(self):
         sock, peer = self.socket.accept()

@@ -320,12 +320,23 @@ static bool refuse_method(struct proxy *p)
     return false;
 }
 
+/* The audit reason for a refused request target (the body says it in
+ * words; the reason is a token). */
+static const char *target_reason(const char *why)
+{
+    if (strcmp(why, "missing host") == 0)
+        return "missing_host";
+    if (strcmp(why, "host mismatch") == 0)
+        return "host_mismatch";
+    return "bad_target";
+}
+
 /* The host and path the policy sees. */
 static bool resolve_target(struct proxy *p)
 {
     const char *why;
     if (bb_http_target(&p->req, &p->target, &why) != 0) {
-        proxy_fail(p, 400, why, strcmp(why, "missing host") == 0 ? "missing_host" : why);
+        proxy_fail(p, 400, why, target_reason(why));
         return false;
     }
     if (bb_host_parse(p->target.authority, p->target.authority_len, 0, &p->host) != NULL) {

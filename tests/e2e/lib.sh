@@ -302,12 +302,13 @@ make_certs() {
 }
 
 # dnsmasq_start NAME ADDR "name=ip"...: the real resolver, with a query log
-# at $E2E_TMP/dnsmasq.log.
+# at $E2E_TMP/dnsmasq.log. Arguments starting with "--" go to dnsmasq as
+# they are.
 dnsmasq_start() {
     local n=$1 addr=$2 rec args=()
     shift 2
     for rec in "$@"; do
-        args+=("--address=/${rec%%=*}/${rec#*=}")
+        if [[ $rec == --* ]]; then args+=("$rec"); else args+=("--address=/${rec%%=*}/${rec#*=}"); fi
     done
     bg "$n" dnsmasq dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
         --listen-address="$addr" --port=53 --user=root --group=root --pid-file= \

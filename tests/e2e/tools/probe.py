@@ -14,11 +14,21 @@ connect HOST PORT [--timeout S]   exit 0 and print the reply when a TCP
 udp     HOST PORT [--timeout S]   send one datagram, exit 0 if answered.
 raw     HOST PORT [--timeout S]   send stdin as is over TCP, print what comes
         back until the peer closes or the timeout passes.
+ping    HOST [--timeout S]   one ICMP echo request with a 64-byte payload
+        through an unprivileged ICMP socket (needs ping_group_range), exit 0
+        if answered.
+rawudp  HOST PORT [--timeout S]   one UDP datagram built by hand on a raw
+        socket (needs CAP_NET_RAW), exit 0 when the kernel sent it.
+rebind  --bind ADDR:PORT --answers IP,IP... --log FILE
+        A DNS server that answers every A query with the next address of the
+        list in turn (TTL 0): a name that changes its answer between two
+        lookups. Logs one JSON line per answer. Prints "ready".
 """
 import argparse
 import json
 import selectors
 import socket
+import struct
 import sys
 import threading
 
@@ -134,6 +144,62 @@ def raw(args):
         return 1
 
 
+def ping(args):
+    v6 = ":" in args.host
+    family, proto = (socket.AF_INET6, socket.IPPROTO_ICMPV6) if v6 else (socket.AF_INET, socket.IPPROTO_ICMP)
+    kind = 128 if v6 else 8
+    payload = b"botbox-exfil-" + b"x" * 51
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM, proto) as s:
+            s.settimeout(args.timeout)
+            # The kernel fills in the identifier and the checksum.
+            s.sendto(struct.pack("!BBHHH", kind, 0, 0, 0, 1) + payload, (args.host, 0))
+            s.recvfrom(4096)
+            print("echo reply")
+            return 0
+    except OSError as e:
+        print(f"ping failed: {e}", file=sys.stderr)
+        return 1
+
+
+def rawudp(args):
+    header = struct.pack("!HHHH", 40000, args.port, 8 + 6, 0)  # checksum 0: none (IPv4)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP) as s:
+            s.sendto(header + b"rawudp", (args.host, 0))
+            print("sent")
+            return 0
+    except OSError as e:
+        print(f"rawudp failed: {e}", file=sys.stderr)
+        return 1
+
+
+def rebind(args):
+    answers = args.answers.split(",")
+    host, port = split_addr(args.bind)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, port))
+    log = open(args.log, "a", buffering=1)
+    print("ready", flush=True)
+    turn = 0
+    while True:
+        query, peer = s.recvfrom(512)
+        if len(query) < 12:
+            continue
+        end = query.index(b"\0", 12) + 5  # the question: name, type, class
+        qtype = struct.unpack("!H", query[end - 4:end - 2])[0]
+        head = query[:2] + struct.pack("!HHHHH", 0x8180, 1, 0, 0, 0)
+        if qtype == 1:
+            addr = answers[turn % len(answers)]
+            turn += 1
+            head = query[:2] + struct.pack("!HHHHH", 0x8180, 1, 1, 0, 0)
+            rr = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 0, 4) + socket.inet_aton(addr)
+            log.write(json.dumps({"event": "answer", "addr": addr}) + "\n")
+        else:
+            rr = b""
+        s.sendto(head + query[12:end] + rr, peer)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -142,7 +208,14 @@ def main():
     lp.add_argument("--bind", action="append", required=True)
     lp.add_argument("--transparent", action="store_true")
     lp.add_argument("--log", required=True)
-    for name in ("connect", "udp", "raw"):
+    rp = sub.add_parser("rebind")
+    rp.add_argument("--bind", required=True)
+    rp.add_argument("--answers", required=True)
+    rp.add_argument("--log", required=True)
+    pp = sub.add_parser("ping")
+    pp.add_argument("host")
+    pp.add_argument("--timeout", type=float, default=2.0)
+    for name in ("connect", "udp", "raw", "rawudp"):
         cp = sub.add_parser(name)
         cp.add_argument("host")
         cp.add_argument("port", type=int)
@@ -154,6 +227,12 @@ def main():
         sys.exit(connect(args))
     elif args.cmd == "raw":
         sys.exit(raw(args))
+    elif args.cmd == "rawudp":
+        sys.exit(rawudp(args))
+    elif args.cmd == "ping":
+        sys.exit(ping(args))
+    elif args.cmd == "rebind":
+        rebind(args)
     else:
         sys.exit(udp(args))
 

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import socket
+import socketserver
 import ssl
 import threading
 import time
@@ -49,11 +50,41 @@ def pattern(n):
     return bytes(out[:n])
 
 
+class Tee:
+    """The request stream, keeping a copy of every byte the handler reads:
+    the request exactly as it arrived (head and body), for the log."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.seen = bytearray()
+
+    def readline(self, *args):
+        line = self.stream.readline(*args)
+        self.seen += line
+        return line
+
+    def read(self, *args):
+        data = self.stream.read(*args)
+        self.seen += data
+        return data
+
+    def take(self):
+        data, self.seen = bytes(self.seen), bytearray()
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        self.rfile = Tee(self.rfile)
 
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -88,10 +119,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         body = self.read_body()
         sni = getattr(self.connection, "bb_sni", None)
+        raw = self.rfile.take()
         record({"event": "request", "method": self.command, "path": self.path,
                 "headers": [[k, v] for k, v in self.headers.items()], "sni": sni,
                 "body_len": len(body), "peer": self.client_address[0],
-                "local": self.connection.getsockname()[0]})
+                "local": self.connection.getsockname()[0],
+                "raw": raw[:4096].decode("latin-1")})
         route = self.path.split("?")[0]
         query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
         if route == "/big":
@@ -189,7 +222,10 @@ class Server(ThreadingHTTPServer):
     def server_bind(self):
         if self.address_family == socket.AF_INET6:
             self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        super().server_bind()
+        # Not HTTPServer.server_bind: its getfqdn() would send a reverse
+        # lookup to the machine's resolver, outside the test's namespaces.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     def get_request(self):
         global ACCEPTS
