@@ -44,6 +44,7 @@ struct bb_metrics_shard {
     counter host_mismatch;
     counter flows[BB_MP_N][BB_MD_N];
     counter nfq_overruns;
+    counter accept_paused;
     counter dns[BB_MD_N];
     _Atomic int64_t connections[BB_ML_N];
 };
@@ -201,6 +202,11 @@ void bb_metrics_cert_issued(struct bb_metrics_shard *s, enum bb_m_decision d)
 void bb_metrics_cert_cache(struct bb_metrics_shard *s, bool hit)
 {
     bump(&s->cert_cache[hit], 1);
+}
+
+void bb_metrics_accept_paused(struct bb_metrics_shard *s)
+{
+    bump(&s->accept_paused, 1);
 }
 
 void bb_metrics_host_mismatch(struct bb_metrics_shard *s)
@@ -426,6 +432,10 @@ static int render_process(const struct bb_metrics *m, struct bb_buf *o)
     for (unsigned l = 0; l < BB_ML_N; l++)
         rc |= bb_buf_printf(o, "botbox_connections_active{listener=\"%s\"} %lld\n",
                             listener_name[l], (long long)sum_connections(m, l));
+    rc |= family(o, "botbox_accept_paused_total", "counter",
+                 "Times a listener paused accepting because file descriptors ran out.") |
+          bb_buf_printf(o, "botbox_accept_paused_total %llu\n",
+                        (unsigned long long)SUM(m, accept_paused));
     rc |= family(o, "botbox_config_reloads_total", "counter", "Config reloads.") |
           bb_buf_printf(o, "botbox_config_reloads_total{result=\"success\"} %llu\n",
                         (unsigned long long)m->reloads[1]) |

@@ -79,6 +79,8 @@ void bb_metrics_cert_issued(struct bb_metrics_shard *s, enum bb_m_decision d);
 void bb_metrics_cert_cache(struct bb_metrics_shard *s, bool hit);
 void bb_metrics_host_mismatch(struct bb_metrics_shard *s);
 void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, int delta);
+/* A listener stopped accepting for a moment: no file descriptor left. */
+void bb_metrics_accept_paused(struct bb_metrics_shard *s);
 /* The verdict thread: one flow decision; queue overruns (ENOBUFS: the
  * kernel had to drop packets meant for us). */
 void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_decision d);

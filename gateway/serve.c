@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -412,6 +413,26 @@ static int prepare_interception(struct serve *s, const struct bb_config *c, stru
     return s->sh.certs != NULL ? 0 : -1;
 }
 
+/* Raises the soft descriptor limit to what max_connections needs (a client
+ * and an upstream socket each, plus every worker's idle pool), up to the
+ * hard limit, and says so when the hard limit is lower: past it, new
+ * connections wait in the listen queue (botbox_accept_paused_total). */
+static void fit_fd_limit(const struct bb_config *c, unsigned nworkers, struct bb_diag *diag)
+{
+    rlim_t need =
+        2 * (rlim_t)c->max_connections + (rlim_t)nworkers * BB_POOL_MAX_IDLE + BB_FD_RESERVE;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < need)
+        bb_diag_add(diag, BB_DIAG_WARNING,
+                    "max_connections %u needs about %llu file descriptors, the limit is %llu "
+                    "(ulimit -n): past it, new connections wait until others close",
+                    c->max_connections, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+}
+
 /* Takes over boot: from here on it is freed with its last reference. */
 static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag *diag)
 {
@@ -426,6 +447,7 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
         return -1;
     s->sh.audit = bb_audit_open(boot, diag);
     s->nworkers = worker_count(boot);
+    fit_fd_limit(boot, s->nworkers, diag);
     /* A shard per worker, then the verdict thread's and the forwarder's. */
     s->sh.metrics = bb_metrics_new(s->nworkers + 2);
     struct bb_secrets *sec = s->sh.metrics ? bb_secrets_load(boot, diag) : NULL;

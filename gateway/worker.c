@@ -73,6 +73,7 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
             /* Out of descriptors: stop accepting for a moment instead of
              * spinning on a listener that stays readable. */
             set_accepting(li->w, false);
+            bb_metrics_accept_paused(li->w->metrics);
             bb_loop_timer_set(l, &li->w->accept_pause, BB_ACCEPT_PAUSE_MS, resume_accept);
         }
         return; /* EAGAIN, or a connection that died in the queue */

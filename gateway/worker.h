@@ -17,6 +17,9 @@
 #define BB_MAX_LISTENERS   6   /* 127.0.0.1, ::1, listen_addr; the same for TLS */
 #define BB_ACCEPT_PAUSE_MS 100 /* EMFILE: retry accepting after this */
 #define BB_ACCEPT_BATCH    64  /* connections accepted per readiness event */
+/* Descriptors besides connections: listeners, epoll and event fds, audit,
+ * metrics, NFQUEUE, DNS, inotify, trust store. */
+#define BB_FD_RESERVE 64
 
 struct bb_config;
 struct bb_secrets;

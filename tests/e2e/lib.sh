@@ -317,10 +317,11 @@ dnsmasq_start() {
         { echo "e2e: dnsmasq did not start" >&2; cat "$E2E_TMP/dnsmasq.out" >&2; exit 1; }
 }
 
-# serve_start NAME CONFIG: botbox serve inside NAME as uid 1337 with only
-# CAP_NET_ADMIN (what IP_TRANSPARENT needs), waiting until it serves.
+# serve_start NAME CONFIG [PREFIX...]: botbox serve inside NAME as uid 1337
+# with only CAP_NET_ADMIN (what IP_TRANSPARENT needs), waiting until it
+# serves. PREFIX (e.g. prlimit --nofile=64) wraps the command.
 serve_start() {
-    bg "$1" serve setpriv --reuid=1337 --regid=1337 --clear-groups \
+    bg "$1" serve "${@:3}" setpriv --reuid=1337 --regid=1337 --clear-groups \
         --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin "$BIN" serve --config "$2"
     SERVE_PID=$BG_PID
     wait_for "$E2E_SERVE_WAIT" grep -q "serving on port" "$E2E_TMP/serve.out" ||

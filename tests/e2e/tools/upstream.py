@@ -213,6 +213,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # the listen backlog (socketserver's default is 5)
 
     def __init__(self, addr, family, ctx):
         self.address_family = family
@@ -234,14 +235,13 @@ class Server(ThreadingHTTPServer):
             ACCEPTS += 1
         record({"event": "accept", "peer": addr[0], "local": sock.getsockname()[0],
                 "port": sock.getsockname()[1]})
-        holder = {}
+        return sock, addr
 
-        def on_sni(ssl_sock, name, ctx):
-            holder["sni"] = name
-            ssl_sock.context = contexts.get(name, contexts["default"])
-
-        self.ctx.sni_callback = on_sni
+    def finish_request(self, sock, addr):
+        # The handshake runs here, on the connection's own thread: in
+        # get_request it would hold up every other connection's accept.
         tls = self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        tls.bb_sni = None
         try:
             tls.settimeout(5)
             tls.do_handshake()
@@ -249,9 +249,15 @@ class Server(ThreadingHTTPServer):
         except (ssl.SSLError, OSError) as e:
             record({"event": "handshake_failed", "error": str(e)})
             tls.close()
-            raise
-        tls.bb_sni = holder.get("sni")
-        return tls, addr
+            return
+        super().finish_request(tls, addr)
+
+
+def on_sni(ssl_sock, name, ctx):
+    """The certificate for the name the client asked for (set once on every
+    context: connections are handshaking on several threads at a time)."""
+    ssl_sock.bb_sni = name
+    ssl_sock.context = contexts.get(name, contexts["default"])
 
 
 contexts = {}
@@ -282,6 +288,7 @@ def main():
         base = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         base.load_cert_chain(os.path.join(args.certs, "default.crt"),
                              os.path.join(args.certs, "default.key"))
+        base.sni_callback = on_sni
         srv = Server((host, int(port)), fam, base)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("ready", flush=True)

@@ -69,6 +69,8 @@ static void test_requests_summed_and_cumulative(void **state)
     bb_metrics_cert_issued(bb_metrics_shard(m, 0), BB_MD_ALLOW);
     bb_metrics_cert_cache(bb_metrics_shard(m, 1), true);
     bb_metrics_host_mismatch(bb_metrics_shard(m, 1));
+    bb_metrics_accept_paused(bb_metrics_shard(m, 0));
+    bb_metrics_accept_paused(bb_metrics_shard(m, 1));
     bb_metrics_connections(bb_metrics_shard(m, 0), BB_ML_PROXY, +1);
     bb_metrics_connections(bb_metrics_shard(m, 1), BB_ML_PROXY, +1);
     bb_metrics_connections(bb_metrics_shard(m, 1), BB_ML_PROXY, -1);
@@ -103,6 +105,7 @@ static void test_requests_summed_and_cumulative(void **state)
         "botbox_https_interception_cert_cache_total{result=\"miss\"} 1\n",
         "botbox_https_interception_host_mismatch_total 1\n",
         "botbox_connections_active{listener=\"proxy\"} 1\n",
+        "botbox_accept_paused_total 2\n",
         "botbox_config_reloads_total{result=\"success\"} 1\n",
         "botbox_config_reloads_total{result=\"failure\"} 2\n",
         "# TYPE botbox_https_interception_cert_cache_total counter\n",

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Resource exhaustion (issue 9): slowloris at one byte per second, 10 000
+# idle keep-alive connections held (memory per connection reported), and
+# file descriptors run out under a low `ulimit -n` without botbox stopping
+# for good. (The slow reader on a large download is in 33.)
+. "$(dirname "$0")/../lib.sh"
+
+proxy_world
+serve_stop
+# Room for 10 000 connections, kept open for as long as the test needs.
+sed -i 's/^  idle: 5000$/  idle: 120000/; s/^  connect: 2000$/  connect: 5000/' "$E2E_TMP/botbox.yaml"
+echo "max_connections: 12000" >>"$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+
+metric() { admin /metrics | $PY "$E2E_DIR/tools/metrics.py" "$@"; }
+active_is() { [ "$(metric 'botbox_connections_active{listener=proxy}')" -eq "$1" ]; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVE_PID/status"; }
+# many ARGS: tools/many.py as the workload, allowed 20 000 descriptors.
+many() {
+    in_ns app prlimit --nofile=20000:20000 setpriv --reuid=1000 --regid=1000 --clear-groups \
+        --inh-caps=-all $PY "$E2E_DIR/tools/many.py" --to $UP4:80 "$@"
+}
+
+# ---- slowloris: 40 heads at one byte per second ----
+slowloris() {
+    as_uid 1000 app $PY - "$UP4" <<'PY'
+import socket, sys, time
+conns = [socket.create_connection((sys.argv[1], 80), timeout=5) for _ in range(40)]
+for s in conns:
+    s.sendall(b"GET /echo HTTP/1.1\r\nHost: api.test\r\n")
+start, cut = time.time(), {}
+while len(cut) < len(conns) and time.time() - start < 8:
+    for i, s in enumerate(conns):
+        if i in cut:
+            continue
+        try:
+            s.sendall(b"X")
+            s.setblocking(False)
+            data = s.recv(4096)
+            cut[i] = (data.split(b" ")[1].decode() if data else "closed", time.time() - start)
+        except BlockingIOError:
+            pass
+        except OSError:
+            cut[i] = ("reset", time.time() - start)
+        finally:
+            s.setblocking(True)
+    time.sleep(1)
+codes = sorted({c for c, _ in cut.values()})
+print(len(cut), "cut", codes, "latest after %.1f s" % max(t for _, t in cut.values()))
+PY
+}
+bg_slow() { slowloris >"$E2E_TMP/slowloris.out" 2>&1; }
+bg_slow &
+slow_pid=$!
+sleep 0.5
+check "while 40 slowloris heads trickle, a normal request is served" status_is 200 http://api.test/echo
+wait "$slow_pid"
+expect "all 40 are cut at request_header (2 s) with 408" "40 cut ['408']" cat "$E2E_TMP/slowloris.out"
+check "... within request_header plus a second's trickle" \
+    bash -c "awk '{ exit !(\$(NF-1) <= 4.0) }' <<<\"\$(cat $E2E_TMP/slowloris.out)\""
+
+# ---- 10 000 idle keep-alive connections ----
+N=${EXHAUST_N:-10000}
+before=$(rss_kib)
+ready=$E2E_TMP/many-ready
+go=$E2E_TMP/many-go
+rm -f "$go"
+: >"$ready"
+chown 1000 "$ready"
+# One allowed request on each (keep-alive), 100 connections at a time so the
+# upstream is not the test; then all of them sit idle.
+many --count $N --host api.test --path /echo --wave 100 --phase 150 --ready "$ready" --go "$go" >"$E2E_TMP/many.out" 2>&1 &
+many_pid=$!
+if wait_for 160 test -s "$ready"; then
+    expect "$N connections opened, each answered by the upstream and kept alive" "\"first\": $N" cat "$ready"
+    held=$(rss_kib)
+    active=$(metric 'botbox_connections_active{listener=proxy}')
+    check "... all $N held open by botbox (connections_active $active)" test "$active" -eq $N
+    per=$(((held - before) * 1024 / N))
+    # A measurement, not an assertion (make bench compares it with the peers).
+    printf '  info  %s: RSS %s KiB before, %s KiB with %s idle connections: %s bytes each\n' \
+        "$SCENARIO" "$before" "$held" "$N" "$per"
+    touch "$go"
+    wait "$many_pid"
+    expect "... and every one still serves a second request (all 200)" "\"second\": $N, \"statuses\": {\"200\": $((2 * N))}" \
+        cat "$E2E_TMP/many.out"
+else
+    fail "$N connections opened and answered" "$(cat "$E2E_TMP/many.out")"
+    kill "$many_pid"
+fi
+check "after they close, connections_active returns to 0" \
+    wait_for 10 active_is 0
+
+# ---- file descriptors run out (ulimit -n 64) ----
+serve_stop
+serve_start app "$E2E_TMP/botbox.yaml" prlimit --nofile=64:64
+expect "botbox says max_connections cannot be met under the limit" \
+    "the limit is 64 (ulimit -n)" cat "$E2E_TMP/serve.out"
+out=$(many --count 150 --host evil.test --phase 3)
+served=$($PY -c 'import json, sys; print(json.loads(sys.argv[1])["first"])' "$out")
+check "150 connections against 64 descriptors: some served ($served), not all" \
+    test "$served" -gt 0 -a "$served" -lt 150
+check "... accepting paused and counted" test "$(metric botbox_accept_paused_total)" -gt 0
+check "with them closed, botbox serves again" wait_for 5 status_is 200 http://api.test/echo
+expect "... and a second round of 40 is served in full" '"first": 40' \
+    many --count 40 --host evil.test --phase 5
+serve_stop
+finish
