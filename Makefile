@@ -4,7 +4,8 @@
 #   make test       unit tests, CLI tests, fuzz smoke runs, style check
 #   make test SAN=1 the same, built with AddressSanitizer + UBSan (build-san/)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (default 60)
-#   make bench      benchmarks (numbers, never assertions)
+#   make bench      side by side with HAProxy and nginx, tables to docs/benchmarks.md
+#                   (numbers, never assertions; bench-smoke, in make test, checks answers)
 #   make deps       install build and test dependencies (Debian 12, apt-get)
 #   make format     reformat the tree with the committed .clang-format
 
@@ -77,7 +78,7 @@ C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # Keep fuzz objects and the like: they are not throw-away intermediates.
 .SECONDARY:
 
-.PHONY: all deps test unit cli-test k8s-test install-test e2e memcheck fuzz fuzz-smoke bench demo image install uninstall \
+.PHONY: all deps test unit cli-test k8s-test install-test e2e memcheck fuzz fuzz-smoke bench bench-smoke demo image install uninstall \
         format format-check clean
 
 all: $(BIN)
@@ -137,7 +138,7 @@ $(BUILD)/tests/e2e/nft_fault: tests/e2e/tools/nft_fault.c $(LIB) | deps
 
 # ---- tests ---------------------------------------------------------------
 
-test: unit cli-test k8s-test install-test e2e fuzz-smoke format-check
+test: unit cli-test k8s-test install-test e2e bench-smoke fuzz-smoke format-check
 	@echo "make test: all suites passed (SAN=$(SAN))"
 
 # Network-namespace scenarios (root required; they fail, never skip).
@@ -200,9 +201,21 @@ fuzz-smoke: $(FUZZ_BINS)
 
 # ---- benchmarks ----------------------------------------------------------
 
-bench: $(BENCH_BINS) $(BIN)
-	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
-	@echo "== tests/bench/bench_run.sh"; bash tests/bench/bench_run.sh $(BIN)
+# Side by side with HAProxy and nginx (tests/bench/compare.sh); the tables
+# go to docs/benchmarks.md. bench-smoke (in make test) runs every scenario
+# briefly and checks the answers, never the speed.
+BENCH_TOOLS := $(BUILD)/tests/bench/udpflood
+
+$(BUILD)/tests/bench/udpflood: tests/bench/tools/udpflood.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC/LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: $(BENCH_BINS) $(BENCH_TOOLS) $(BIN)
+	@BOTBOX=$(BIN) bash tests/bench/compare.sh --out docs/benchmarks.md
+
+bench-smoke: $(BENCH_BINS) $(BENCH_TOOLS) $(BIN)
+	@BOTBOX=$(BIN) bash tests/bench/compare.sh --quick
 
 # ---- demo (root: it creates network namespaces) ---------------------------
 
@@ -258,4 +271,4 @@ clean:
 # Header dependencies of everything compiled (objects and test binaries),
 # so a changed header rebuilds every user of it.
 -include $(LIB_OBJS:.o=.d) $(BUILD)/gateway/main.d $(FUZZ_LIB_OBJS:.o=.d) \
-         $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(E2E_TOOLS:=.d)
+         $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(E2E_TOOLS:=.d) $(BENCH_TOOLS:=.d)

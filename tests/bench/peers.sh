@@ -1,0 +1,315 @@
+# shellcheck shell=bash
+# The side-by-side bench's world (sourced by tests/bench/compare.sh): three
+# namespaces made for the run, and the three peers doing the same job.
+#
+#   bcli (wrk, 10.201.91.2) -> bgw (10.201.91.1 | 10.201.92.1) -> bup (10.201.92.2)
+#
+# bup: nginx as the HTTPS upstream (a test CA's certificate for api.bench;
+#      /ok answers "ok", /big 1 MiB) and dnsmasq (api.bench).
+# bgw: the peer under test, one at a time, same worker count, same job:
+#      plain HTTP in, Authorization injected, verified TLS to api.bench:443
+#      with upstream keep-alive, one log line per request to a file.
+#        botbox   gateway mode: the client's connections to api.bench:80/443
+#                 are steered by its own ruleset (tproxy), as deployed
+#        haproxy  10.201.91.1:8081 (HTTP) and :8444 (TLS with a static
+#                 certificate for api.bench)
+#        nginx    10.201.91.1:8082 and :8445, the same
+# Everything lives in those namespaces; nothing touches the root one.
+
+set -u
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+BIN=$(realpath "${BOTBOX:-$REPO/build/botbox}")
+PY=/usr/bin/python3
+P=bbb$$
+CLI=$P-cli GW=$P-gw UP=$P-up
+GW4=10.201.91.1 CLI4=10.201.91.2 UP4=10.201.92.2
+TMP=$(mktemp -d /tmp/botbox-bench.XXXXXX)
+chmod 755 "$TMP"
+SECRET=sk-bench-0123456789abcdef
+PEER_PID=
+BG_PIDS=()
+# Descriptors for every process of the bench: 65536, or the hard limit
+# when it is lower (raising it needs CAP_SYS_RESOURCE, not always there).
+NOFILE=$(ulimit -Hn)
+[ "$NOFILE" = unlimited ] || [ "$NOFILE" -gt 65536 ] && NOFILE=65536
+
+bench_cleanup() {
+    local ns pid
+    for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for ns in $CLI $GW $UP; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+        rm -rf "/etc/netns/$ns"
+    done
+    wait 2>/dev/null
+    rm -rf "$TMP"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ---- the world ----------------------------------------------------------------
+
+bench_world() {
+    local ns
+    for ns in $CLI $GW $UP; do
+        ip netns add "$ns" || { echo "bench: cannot create namespace $ns" >&2; exit 1; }
+        ip -n "$ns" link set lo up
+    done
+    ip -n $CLI link add bb0 type veth peer name bbc0 netns $GW
+    ip -n $GW link add bbu0 type veth peer name bb1 netns $UP
+    ip -n $CLI addr add $CLI4/24 dev bb0
+    ip -n $GW addr add $GW4/24 dev bbc0
+    ip -n $GW addr add 10.201.92.1/24 dev bbu0
+    ip -n $UP addr add $UP4/24 dev bb1
+    ip -n $CLI link set bb0 up
+    ip -n $GW link set bbc0 up
+    ip -n $GW link set bbu0 up
+    ip -n $UP link set bb1 up
+    ip -n $CLI route add default via $GW4
+    ip -n $UP route add default via 10.201.92.1
+    in_ns $GW sysctl -qw net.ipv4.ip_forward=1
+    in_ns $CLI sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+    in_ns $GW sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+    mkdir -p "/etc/netns/$CLI"
+    printf '%s\n' "127.0.0.1 localhost" "$UP4 api.bench" >"/etc/netns/$CLI/hosts"
+    echo "nameserver $UP4" >"/etc/netns/$CLI/resolv.conf"
+    certs
+    upstream_start
+}
+
+# A test CA, the upstream's certificate and the peers' static certificate
+# (both for api.bench), and botbox's own CA.
+certs() {
+    local c=$TMP/certs
+    mkdir -p "$c"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj "/CN=bench CA" -keyout "$c/ca.key" -out "$c/ca.crt" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=api.bench" \
+        -keyout "$c/api.key" -out "$c/api.csr" 2>/dev/null
+    openssl x509 -req -in "$c/api.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+        -days 2 -out "$c/api.crt" -extfile <(printf 'subjectAltName=DNS:api.bench\n') 2>/dev/null
+    cat "$c/api.crt" "$c/api.key" >"$c/api.pem"
+    "$BIN" ca init --dir "$TMP/botbox-ca" >/dev/null
+    mkdir -p "$TMP/secrets"
+    printf '%s\n' "$SECRET" >"$TMP/secrets/api-key"
+    chown -R 1337:1337 "$TMP/botbox-ca" "$TMP/secrets"
+    chmod -R a+rX "$c"
+}
+
+bg_ns() { # bg_ns NS LOG CMD...: CMD in NS in the background; sets BG_PID
+    local ns=$1 log=$2
+    shift 2
+    (exec ip netns exec "$ns" "$@") >"$TMP/$log.out" 2>&1 &
+    BG_PID=$!
+    BG_PIDS+=("$BG_PID")
+}
+
+wait_port() { # wait_port NS ADDR:PORT: something listens there (10 s)
+    local i
+    for ((i = 0; i < 200; i++)); do
+        in_ns "$1" ss -Htln | awk '{print $4}' | grep -qx "$2" && return 0
+        sleep 0.05
+    done
+    echo "bench: nothing listens on $2 in $1" >&2
+    return 1
+}
+
+upstream_start() {
+    head -c $((1024 * 1024)) /dev/urandom >"$TMP/big"
+    chmod 644 "$TMP/big"
+    cat >"$TMP/up-nginx.conf" <<CONF
+worker_processes 2;
+pid $TMP/up-nginx.pid;
+error_log $TMP/up-nginx.err warn;
+events { worker_connections 65536; }
+http {
+    log_format auth '\$request \$http_authorization';
+    access_log $TMP/up-access.log auth buffer=64k flush=1s;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    server {
+        listen $UP4:443 ssl reuseport backlog=4096;
+        ssl_certificate $TMP/certs/api.crt;
+        ssl_certificate_key $TMP/certs/api.key;
+        location = /ok { default_type text/plain; return 200 "ok"; }
+        location = /big { alias $TMP/big; default_type application/octet-stream; }
+    }
+}
+CONF
+    bg_ns $UP up-nginx prlimit --nofile=$NOFILE:$NOFILE nginx -c "$TMP/up-nginx.conf" -g 'daemon off;'
+    bg_ns $UP dnsmasq dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+        --listen-address=$UP4 --port=53 --user=root --group=root --pid-file= \
+        --address=/api.bench/$UP4
+    wait_port $UP $UP4:443 && wait_port $UP $UP4:53 || { cat "$TMP"/up-nginx.out "$TMP"/up-nginx.err "$TMP"/dnsmasq.out >&2; exit 1; }
+}
+
+# ---- the peers ------------------------------------------------------------------
+
+botbox_conf() { # botbox_conf WORKERS
+    cat >"$TMP/botbox.yaml" <<YAML
+mode: gateway
+gateway:
+  client_interfaces: [bbc0]
+workers: $1
+max_connections: 30000
+secrets_dir: $TMP/secrets
+timeouts:
+  idle: 120000
+upstream:
+  ca_file: $TMP/certs/ca.crt
+audit:
+  output: $TMP/botbox-audit.jsonl
+dns:
+  upstream: $UP4
+https_interception:
+  enabled: true
+  ca_cert_path: $TMP/botbox-ca/ca.crt
+  ca_key_path: $TMP/botbox-ca/ca.key
+egress_policy:
+  rules:
+    - host: api.bench
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - name: Authorization
+          value: "Bearer {value}"
+          secret_ref: api-key
+YAML
+    chmod 644 "$TMP/botbox.yaml"
+    : >"$TMP/botbox-audit.jsonl"
+    chown 1337:1337 "$TMP/botbox-audit.jsonl"
+}
+
+haproxy_conf() { # haproxy_conf WORKERS
+    cat >"$TMP/haproxy.cfg" <<CONF
+global
+    nbthread $1
+    ulimit-n $NOFILE
+    maxconn $(((NOFILE - 100) / 2))
+    log stdout format raw local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+    timeout http-keep-alive 120s
+    http-reuse always
+frontend plain
+    bind $GW4:8081
+    bind $GW4:8444 ssl crt $TMP/certs/api.pem alpn http/1.1
+    http-request set-header Authorization "Bearer $SECRET"
+    default_backend up
+backend up
+    http-request set-header Host api.bench
+    server api $UP4:443 ssl verify required ca-file $TMP/certs/ca.crt sni str(api.bench) verifyhost api.bench alpn http/1.1 pool-max-conn 1000
+CONF
+}
+
+nginx_conf() { # nginx_conf WORKERS
+    cat >"$TMP/nginx.conf" <<CONF
+worker_processes $1;
+pid $TMP/nginx.pid;
+error_log $TMP/nginx.err warn;
+events { worker_connections 65536; }
+http {
+    access_log $TMP/nginx-access.log combined buffer=64k flush=1s;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    upstream api { server $UP4:443; keepalive 1000; keepalive_requests 1000000; }
+    server {
+        listen $GW4:8082 reuseport backlog=4096;
+        listen $GW4:8445 ssl reuseport backlog=4096;
+        ssl_certificate $TMP/certs/api.crt;
+        ssl_certificate_key $TMP/certs/api.key;
+        location / {
+            proxy_pass https://api;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host api.bench;
+            proxy_set_header Authorization "Bearer $SECRET";
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate $TMP/certs/ca.crt;
+            proxy_ssl_name api.bench;
+            proxy_ssl_server_name on;
+            proxy_ssl_session_reuse on;
+            proxy_buffering on;
+        }
+    }
+}
+CONF
+}
+
+# peer_start NAME WORKERS: the peer in bgw, ready. Sets PEER_PID (the
+# process whose tree is measured).
+peer_start() {
+    case $1 in
+    botbox)
+        botbox_conf "$2"
+        in_ns $GW "$BIN" nft apply --config "$TMP/botbox.yaml" >/dev/null || exit 1
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE setpriv --reuid=1337 --regid=1337 \
+            --clear-groups --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
+            "$BIN" serve --config "$TMP/botbox.yaml"
+        PEER_PID=$BG_PID
+        wait_port $GW 127.0.0.1:8080 || { cat "$TMP/peer.out" >&2; exit 1; }
+        ;;
+    haproxy)
+        haproxy_conf "$2"
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE haproxy -db -f "$TMP/haproxy.cfg"
+        PEER_PID=$BG_PID
+        wait_port $GW $GW4:8081 || { cat "$TMP/peer.out" >&2; exit 1; }
+        ;;
+    nginx)
+        nginx_conf "$2"
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE nginx -c "$TMP/nginx.conf" -g 'daemon off;'
+        PEER_PID=$BG_PID
+        wait_port $GW $GW4:8082 || { cat "$TMP/peer.out" >&2; exit 1; }
+        ;;
+    esac
+}
+
+peer_stop() {
+    kill -TERM "$PEER_PID" 2>/dev/null
+    wait "$PEER_PID" 2>/dev/null
+    [ "$1" = botbox ] && in_ns $GW "$BIN" nft flush >/dev/null
+    PEER_PID=
+}
+
+# The URL a peer is reached at, per scheme.
+peer_url() { # peer_url NAME http|https PATH
+    case $1 in
+    botbox) echo "$2://api.bench$3" ;;
+    haproxy) [ "$2" = http ] && echo "http://$GW4:8081$3" || echo "https://$GW4:8444$3" ;;
+    nginx) [ "$2" = http ] && echo "http://$GW4:8082$3" || echo "https://$GW4:8445$3" ;;
+    esac
+}
+
+# ---- measurements ---------------------------------------------------------------
+
+# The peer's process tree (nginx: master and workers).
+tree_pids() {
+    echo "$PEER_PID"
+    pgrep -P "$PEER_PID" 2>/dev/null
+}
+# CPU ticks (user + system) used so far by the peer's tree.
+cpu_ticks() {
+    local pid sum=0 f
+    for pid in $(tree_pids); do
+        f=$(cut -d' ' -f14,15 "/proc/$pid/stat" 2>/dev/null) || continue
+        sum=$((sum + ${f% *} + ${f#* }))
+    done
+    echo $sum
+}
+# Peak RSS (VmHWM) of the tree, KiB, and the current RSS.
+tree_status_kib() { # tree_status_kib VmHWM|VmRSS
+    local pid sum=0 v
+    for pid in $(tree_pids); do
+        v=$(awk -v k="$1:" '$1 == k {print $2}' "/proc/$pid/status" 2>/dev/null)
+        sum=$((sum + ${v:-0}))
+    done
+    echo $sum
+}
