@@ -44,6 +44,7 @@ struct bb_audit {
     size_t nq;
     uint64_t dropped;
     bool signalled;
+    uint64_t woken_ms; /* the last wake-up, CLOCK_MONOTONIC_COARSE */
 
     struct bb_loop *loop; /* the control loop, once attached */
     struct bb_io io;      /* eventfd: lines are waiting */
@@ -248,8 +249,16 @@ static uint64_t flood_key(const struct bb_audit_http *e)
     return hash_parts(parts, lens, 4);
 }
 
+static uint64_t coarse_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void enqueue(struct bb_audit *a, const struct bb_buf *b, uint64_t key)
 {
+    uint64_t now = coarse_ms();
     size_t len = bb_buf_size(b);
     char *line = malloc(len);
     if (line != NULL)
@@ -262,8 +271,12 @@ static void enqueue(struct bb_audit *a, const struct bb_buf *b, uint64_t key)
         return;
     }
     a->q[a->nq++] = (struct item){line, len, key};
-    bool wake = !a->signalled;
-    a->signalled = true;
+    bool wake = !a->signalled &&
+                (a->nq >= BB_AUDIT_WAKE_LINES || now - a->woken_ms >= BB_AUDIT_WAKE_MIN_MS);
+    if (wake) {
+        a->signalled = true;
+        a->woken_ms = now;
+    }
     pthread_mutex_unlock(&a->lock);
     uint64_t one = 1;
     if (wake && a->io.fd >= 0 && write(a->io.fd, &one, sizeof(one)) < 0) {

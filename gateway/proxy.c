@@ -570,7 +570,9 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         proxy_close(p);
         return;
     }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && wants_client_input(p)) {
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !wants_client_input(p))
+        p->in_unwanted = true;
+    else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && wants_client_input(p)) {
         int r = read_client(p);
         if (r < 0) {
             /* The client left: nothing more to read or answer. */
@@ -612,6 +614,9 @@ void proxy_update(struct proxy *p)
         bb_loop_io_set(p->w->loop, &p->io, p->client.want ? p->client.want : EPOLLIN);
         return;
     }
+    proxy_flush_upstream_now(p);
+    if (p->dead)
+        return;
     if (proxy_flush_client(p) != 0) {
         proxy_close(p);
         return;
@@ -628,8 +633,16 @@ void proxy_update(struct proxy *p)
         return;
     }
     uint32_t ev = 0;
-    if (wants_client_input(p))
+    if (wants_client_input(p)) {
         ev |= p->rd_want ? p->rd_want : EPOLLIN;
+        p->in_unwanted = false;
+    } else if (!p->in_unwanted) {
+        /* Left armed while a request is in flight: a client that waits
+         * for its answer never fires it, and disarming then re-arming
+         * would cost two epoll_ctl calls per request. If it does fire
+         * (pipelining, EOF), client_event marks it and it is disarmed. */
+        ev |= p->io.events & EPOLLIN;
+    }
     if (bb_buf_size(&p->cout) > 0)
         ev |= p->wr_want ? p->wr_want : EPOLLOUT;
     bb_loop_io_set(p->w->loop, &p->io, ev);
@@ -639,7 +652,7 @@ void proxy_update(struct proxy *p)
     uint32_t uev = 0;
     bool read_up = (p->st == P_FORWARD && !p->resp_done) || p->st == P_TUNNEL;
     if (read_up && bb_buf_size(&p->cout) < BB_PROXY_WATERMARK)
-        uev |= p->up_rd_want ? p->up_rd_want : EPOLLIN;
+        uev |= p->up_rd_want ? p->up_rd_want : EPOLLIN | EPOLLRDHUP; /* as when pooled */
     if (bb_buf_size(&u->out) > 0)
         uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
     bb_loop_io_set(p->w->loop, &u->io, uev);

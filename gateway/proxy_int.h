@@ -74,6 +74,7 @@ struct proxy {
     struct bb_io io;
     struct bb_conn client;
     uint32_t rd_want, wr_want; /* client: events the transport waits for */
+    bool in_unwanted;          /* input arrived while none was wanted: disarm EPOLLIN */
     struct bb_buf cin, cout;
     enum proxy_state st;
     struct bb_timer timer;
@@ -162,6 +163,10 @@ void proxy_tls_timeout(struct proxy *p);
 void proxy_go_upstream(struct proxy *p);
 /* The client sent body bytes (or closed): forward what can be forwarded. */
 int proxy_pump_request(struct proxy *p);
+/* Writes what the upstream connection's output holds, at once when it was
+ * not known to block (no EPOLLOUT round trip for a request head). An error
+ * ends the request as a lost upstream would. */
+void proxy_flush_upstream_now(struct proxy *p);
 /* Releases the upstream side; keep says it may return to the pool. */
 void proxy_release_upstream(struct proxy *p, bool keep);
 

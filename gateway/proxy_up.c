@@ -372,6 +372,15 @@ static int flush_upstream(struct proxy *p)
     return bb_conn_flush_buf(&p->up->conn, &p->up->out, &p->up_wr_want);
 }
 
+void proxy_flush_upstream_now(struct proxy *p)
+{
+    struct bb_upconn *u = p->up;
+    if (u == NULL || u->state != BB_UP_READY || bb_buf_size(&u->out) == 0 || p->up_wr_want != 0)
+        return;
+    if (flush_upstream(p) != 0)
+        upstream_gone(p, false);
+}
+
 static void connecting(struct proxy *p)
 {
     struct bb_upconn *u = p->up;

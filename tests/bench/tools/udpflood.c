@@ -56,8 +56,10 @@ int main(int argc, char **argv)
                 .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = dst};
             port = port == 65535 ? 1024 : port + 1;
             iov[i] = (struct iovec){.iov_base = payload, .iov_len = sizeof(payload) - 1};
-            msgs[i].msg_hdr = (struct msghdr){
-                .msg_name = &to[i], .msg_namelen = sizeof(to[i]), .msg_iov = &iov[i], .msg_iovlen = 1};
+            msgs[i].msg_hdr = (struct msghdr){.msg_name = &to[i],
+                                              .msg_namelen = sizeof(to[i]),
+                                              .msg_iov = &iov[i],
+                                              .msg_iovlen = 1};
         }
         int n = sendmmsg(fd, msgs, BATCH, 0);
         if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EPERM) {

@@ -28,7 +28,7 @@ expect "private.test (10.x) without allow_private: 403 destination not allowed" 
 check "api.test (10.x too) with allow_private: 200" test "$(status http://api.test/echo)" = 200
 check "the refused destinations were never dialled" test "$(requests)" -eq $((n + 1))
 check "audit: destination refusals are recorded" \
-    audit_has 'a.get("reason") == "destination_not_allowed" and a["host"] == "meta.test" and a["status"] == 403'
+    wait_for 3 audit_has 'a.get("reason") == "destination_not_allowed" and a["host"] == "meta.test" and a["status"] == 403'
 
 n=$(requests)
 check "an untrusted certificate: 502" test "$(status http://badcert.test/echo)" = 502
@@ -37,13 +37,13 @@ expect "... with body 'upstream connection failed'" "upstream connection failed"
 check "a certificate for another name: 502" test "$(status http://wrongname.test/echo)" = 502
 check "no request reached an unverified upstream" test "$(requests)" -eq "$n"
 check "audit: TLS failures are errors" \
-    audit_has 'a.get("reason") == "upstream_tls" and a["decision"] == "error" and a["status"] == 502'
+    wait_for 3 audit_has 'a.get("reason") == "upstream_tls" and a["decision"] == "error" and a["status"] == 502'
 
 hosts app "$UP4 api.test unknown.test"
 check "an allowed name the resolver does not know: 502" \
     test "$(status http://unknown.test/echo)" = 502
 check "audit: the resolution failure is recorded" \
-    audit_has 'a.get("reason") == "resolve_failed" and a["host"] == "unknown.test"'
+    wait_for 3 audit_has 'a.get("reason") == "resolve_failed" and a["host"] == "unknown.test"'
 hosts app "$UP4 api.test scoped.test nosecret.test private.test hang.test wrongname.test" \
     "$UP4 badcert.test loop.test meta.test mapped.test evil.test"
 
@@ -58,7 +58,7 @@ else
 fi
 expect "... with body 'gateway timeout'" "gateway timeout" curl_as http://hang.test/hang
 check "audit: the timeout is recorded" \
-    audit_has 'a.get("reason") == "upstream_timeout" and a["status"] == 504'
+    wait_for 3 audit_has 'a.get("reason") == "upstream_timeout" and a["status"] == 504'
 
 serve_stop
 finish

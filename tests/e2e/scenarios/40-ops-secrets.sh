@@ -121,7 +121,7 @@ kill -HUP "$SERVE_PID"
 check "SIGHUP with a new rule: the new host is allowed" \
     wait_for 3 status_is 200 http://scoped.test/echo
 check "... and the reload is audited" \
-    grep -q '"event":"config","decision":"allow"' "$E2E_TMP/audit.jsonl"
+    wait_for 3 grep -q '"event":"config","decision":"allow"' "$E2E_TMP/audit.jsonl"
 printf 'listen_port: 8080\negress_policy:\n  rules:\n    - host: [oops\n' >"$CFG.bad"
 chmod a+r "$CFG.bad"
 cp "$CFG" "$CFG.good"
@@ -131,7 +131,7 @@ kill -HUP "$SERVE_PID"
 check "a broken config is logged with file:line" \
     wait_for 3 grep -qE "$CFG:[0-9]+:[0-9]+:" "$E2E_TMP/serve.out"
 check "... and an audit line with decision error" \
-    grep -q '"event":"config","decision":"error"' "$E2E_TMP/audit.jsonl"
+    wait_for 3 grep -q '"event":"config","decision":"error"' "$E2E_TMP/audit.jsonl"
 check "... while the old policy still serves" status_is 200 http://scoped.test/echo
 check "... secrets included" status_is 200 http://api.test/echo
 cp "$CFG.good" "$CFG"

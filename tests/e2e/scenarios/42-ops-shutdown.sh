@@ -73,7 +73,7 @@ wait "$slow_pid"
 check "the slow download completed (status $(cat "$E2E_TMP/slow.code"))" \
     test "$(cat "$E2E_TMP/slow.code")" = 200
 check "... all 10240 bytes" test "$(stat -c %s "$OUT/slow.bin")" = 10240
-check "the shutdown is audited" grep -q '"reason":"sigterm"' "$E2E_TMP/audit.jsonl"
+check "the shutdown is audited" wait_for 3 grep -q '"reason":"sigterm"' "$E2E_TMP/audit.jsonl"
 refute "no sanitizer report" grep -qE "Sanitizer|runtime error" "$E2E_TMP/serve.out"
 
 # ---- what outlives shutdown_drain is aborted ----

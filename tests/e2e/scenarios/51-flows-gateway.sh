@@ -55,7 +55,7 @@ expect "a client's DNS query is answered by the forwarder" "$UP4" \
 expect "... a name no rule allows: NXDOMAIN" "status: NXDOMAIN" \
     as_uid 1000 cli dig +time=2 +tries=1 @$UP4 c2VjcmV0.exfil.test
 refute "... which the resolver never saw" grep -qi exfil "$E2E_TMP/dnsmasq.log"
-check "... both audited with the client's address" bash -c \
+check "... both audited with the client's address" wait_for 3 bash -c \
     "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -c '\"src\":\"10.201.2.2:' | grep -qx 2"
 
 kill -KILL "$SERVE_PID"

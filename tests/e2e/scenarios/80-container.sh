@@ -89,7 +89,7 @@ before=$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")
 refute "app: direct HTTPS to the upstream's address fails" app -k -o /dev/null "https://$UP4/echo"
 check "... and never reached it" \
     test "$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")" -eq "$before"
-check "botbox's audit lines are its container's stdout" bash -c \
+check "botbox's audit lines are its container's stdout" wait_for 3 bash -c \
     "podman logs $CTR-botbox 2>/dev/null | grep -q '\"decision\":\"deny\".*\"host\":\"evil.test\"'"
 check "the container stops cleanly" podman stop -t 10 "$CTR-botbox"
 check "... exit status 0" test "$(podman inspect "$CTR-botbox" --format '{{.State.ExitCode}}')" = 0
@@ -101,7 +101,7 @@ check "podman kube play --network none of the sidecar Pod starts it" \
     podman kube play --network none "$E2E_TMP/pod.yaml"
 check "... its app is steered to its botbox: 403 for a denied host" wait_for 20 bash -c \
     "podman logs botbox-sidecar-app 2>&1 | grep -q 'app: denied.test -> 403'"
-check "... which audited it" bash -c \
+check "... which audited it" wait_for 3 bash -c \
     "podman logs botbox-sidecar-botbox 2>&1 | grep -q '\"host\":\"denied.test\"'"
 check "... and the pod goes away" podman kube down "$E2E_TMP/pod.yaml"
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# perf profile of botbox under one bench load (the world of peers.sh).
+# usage: profile.sh [http|https] [SECONDS] [wrk args...]
+#   e.g. profile.sh http 10            keep-alive, 2-byte answers
+#        profile.sh https 10 -H "Connection: close"
+# Prints perf's top entries (self and children) for the botbox process.
+set -u
+. "$(dirname "$0")/peers.sh"
+scheme=${1:-http}
+secs=${2:-10}
+shift 2 2>/dev/null
+command -v perf >/dev/null || { echo "profile: perf is not installed" >&2; exit 1; }
+bench_world
+peer_start botbox 1
+url=$(peer_url botbox "$scheme" /ok)
+in_ns $CLI wrk -t1 -c50 -d1s "$@" "$url" >/dev/null # pools, leaf cache
+in_ns $CLI wrk -t1 -c50 -d"$((secs + 2))s" "$@" "$url" >"$TMP/wrk.out" 2>&1 &
+wrk_pid=$!
+sleep 1
+perf record -q -g -p "$PEER_PID" -o "$TMP/perf.data" -- sleep "$secs" 2>/dev/null
+wait "$wrk_pid"
+grep -E 'Requests/sec' "$TMP/wrk.out"
+perf report -i "$TMP/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
+    grep -E '^ +[0-9.]+%' | head -40
+peer_stop botbox
