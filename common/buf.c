@@ -78,6 +78,30 @@ int bb_buf_printf(struct bb_buf *b, const char *fmt, ...)
     return bb_buf_append(b, tmp, (size_t)n);
 }
 
+int bb_buf_append_u64(struct bb_buf *b, uint64_t v)
+{
+    char tmp[20]; /* 2^64 - 1 has 20 digits */
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return bb_buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
+int bb_buf_append_hex(struct bb_buf *b, uint64_t v, unsigned width)
+{
+    char tmp[16];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v != 0);
+    while (i > 0 && sizeof(tmp) - i < width)
+        tmp[--i] = '0';
+    return bb_buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
 void bb_buf_consume(struct bb_buf *b, size_t n)
 {
     b->off += n;

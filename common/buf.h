@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bb_buf {
     char *data;
@@ -37,6 +38,10 @@ static inline const char *bb_buf_head(const struct bb_buf *b)
 
 int bb_buf_append(struct bb_buf *b, const void *p, size_t n);
 int bb_buf_printf(struct bb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* v in decimal, and in lower-case hex zero-padded to at least width digits
+ * (width <= 16): the request path's numbers, without printf's cost. */
+int bb_buf_append_u64(struct bb_buf *b, uint64_t v);
+int bb_buf_append_hex(struct bb_buf *b, uint64_t v, unsigned width);
 
 /* Marks n unread bytes as consumed (n <= size). Empties reset to offset 0. */
 void bb_buf_consume(struct bb_buf *b, size_t n);

@@ -121,20 +121,43 @@ static uint64_t wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* {"ts":"2026-11-29T06:00:00.123Z" */
+/* {"ts":"2026-11-29T06:00:00.123Z". The date and time to the second are
+ * formatted once per second per thread (a line per request otherwise pays
+ * gmtime_r and a printf). */
 static int put_ts(struct bb_buf *b, uint64_t ms)
 {
+    static __thread time_t last_s = -1;
+    static __thread char last[40];
+    static __thread int last_len;
     time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    return bb_buf_printf(b, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900,
-                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                         (unsigned)(ms % 1000));
+    if (s != last_s) {
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        last_len = snprintf(last, sizeof(last), "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.",
+                            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                            tm.tm_sec);
+        last_s = s;
+    }
+    unsigned frac = (unsigned)(ms % 1000);
+    char tail[6] = {(char)('0' + frac / 100),
+                    (char)('0' + frac / 10 % 10),
+                    (char)('0' + frac % 10),
+                    'Z',
+                    '"',
+                    0};
+    return bb_buf_append(b, last, (size_t)last_len) | bb_buf_append(b, tail, 5);
+}
+
+/* ,"key": */
+static int put_key(struct bb_buf *b, const char *key)
+{
+    return bb_buf_append(b, ",\"", 2) | bb_buf_append(b, key, strlen(key)) |
+           bb_buf_append(b, "\":", 2);
 }
 
 static int put_str(struct bb_buf *b, const char *key, const char *v, size_t n)
 {
-    if (bb_buf_printf(b, ",\"%s\":", key) != 0)
+    if (put_key(b, key) != 0)
         return -1;
     return v != NULL ? bb_json_str(b, v, n) : bb_buf_append(b, "null", 4);
 }
@@ -146,22 +169,23 @@ static int put_cstr(struct bb_buf *b, const char *key, const char *v)
 
 static int put_u64(struct bb_buf *b, const char *key, uint64_t v)
 {
-    return bb_buf_printf(b, ",\"%s\":%llu", key, (unsigned long long)v);
+    return put_key(b, key) | bb_buf_append_u64(b, v);
 }
 
 int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_http *e)
 {
     const char *q = e->path ? memchr(e->path, '?', e->path_len) : NULL;
     size_t plen = q ? (size_t)(q - e->path) : e->path_len;
-    int rc =
-        put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"http\"", 15) |
-        put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-        put_cstr(b, "rule", e->rule) | put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) |
-        bb_buf_printf(b, ",\"request_id\":\"%016llx\"", (unsigned long long)e->request_id) |
-        put_str(b, "host", e->host, e->host_len) | put_str(b, "method", e->method, e->method_len) |
-        put_str(b, "path", e->path, plen) | put_u64(b, "status", (uint64_t)e->status) |
-        put_u64(b, "bytes_in", e->bytes_in) | put_u64(b, "bytes_out", e->bytes_out) |
-        put_u64(b, "duration_ms", e->duration_ms) | bb_buf_append(b, ",\"injected\":[", 13);
+    int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"http\"", 15) |
+             put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
+             put_cstr(b, "rule", e->rule) | put_cstr(b, "src", e->src) |
+             put_cstr(b, "dst", e->dst) | bb_buf_append(b, ",\"request_id\":\"", 15) |
+             bb_buf_append_hex(b, e->request_id, 16) | bb_buf_append(b, "\"", 1) |
+             put_str(b, "host", e->host, e->host_len) |
+             put_str(b, "method", e->method, e->method_len) | put_str(b, "path", e->path, plen) |
+             put_u64(b, "status", (uint64_t)e->status) | put_u64(b, "bytes_in", e->bytes_in) |
+             put_u64(b, "bytes_out", e->bytes_out) | put_u64(b, "duration_ms", e->duration_ms) |
+             bb_buf_append(b, ",\"injected\":[", 13);
     for (size_t i = 0; i < e->ninjected; i++)
         rc |= (i ? bb_buf_append(b, ",", 1) : 0) |
               bb_json_str(b, e->injected[i], strlen(e->injected[i]));

@@ -168,8 +168,8 @@ static int put_rewrite(struct bb_buf *out, const struct bb_rewrite *rw,
 static int put_framing(struct bb_buf *out, const struct bb_http_head *h)
 {
     if (h->framing == BB_BODY_LENGTH)
-        return bb_buf_printf(out, "Content-Length: %llu\r\n",
-                             (unsigned long long)h->content_length);
+        return bb_buf_append(out, "Content-Length: ", 16) |
+               bb_buf_append_u64(out, h->content_length) | bb_buf_append(out, "\r\n", 2);
     if (h->framing == BB_BODY_CHUNKED)
         return bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28);
     return 0;
@@ -227,7 +227,11 @@ enum bb_http_out_framing bb_http_response_framing(const struct bb_http_head *res
 int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
                            enum bb_http_out_framing framing, bool close, bool upgrade)
 {
-    if (bb_buf_printf(out, "HTTP/1.1 %03d ", resp->status) != 0 ||
+    char status[14] = "HTTP/1.1 000 ";
+    status[9] = (char)('0' + resp->status / 100 % 10);
+    status[10] = (char)('0' + resp->status / 10 % 10);
+    status[11] = (char)('0' + resp->status % 10);
+    if (bb_buf_append(out, status, 13) != 0 ||
         bb_buf_append(out, resp->reason, resp->reason_len) != 0 ||
         bb_buf_append(out, "\r\n", 2) != 0)
         return -1;
@@ -246,8 +250,9 @@ int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
             (u != NULL && put_header(out, "Upgrade", 7, u->value, u->value_len) != 0))
             return -1;
     } else if (resp->status / 100 != 1) {
-        if (framing == BB_OUT_LENGTH && bb_buf_printf(out, "Content-Length: %llu\r\n",
-                                                      (unsigned long long)resp->content_length))
+        if (framing == BB_OUT_LENGTH &&
+            (bb_buf_append(out, "Content-Length: ", 16) |
+             bb_buf_append_u64(out, resp->content_length) | bb_buf_append(out, "\r\n", 2)))
             return -1;
         if (framing == BB_OUT_CHUNKED &&
             bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28) != 0)
@@ -301,7 +306,8 @@ int bb_http_write_body(struct bb_buf *out, enum bb_http_out_framing f, const cha
         return 0;
     if (f != BB_OUT_CHUNKED)
         return bb_buf_append(out, p, n);
-    if (bb_buf_printf(out, "%zx\r\n", n) != 0 || bb_buf_append(out, p, n) != 0)
+    if (bb_buf_append_hex(out, n, 1) != 0 || bb_buf_append(out, "\r\n", 2) != 0 ||
+        bb_buf_append(out, p, n) != 0)
         return -1;
     return bb_buf_append(out, "\r\n", 2);
 }

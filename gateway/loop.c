@@ -182,6 +182,11 @@ void bb_loop_io_del(struct bb_loop *l, struct bb_io *io)
     io->added = false;
 }
 
+void bb_loop_io_forget(struct bb_io *io)
+{
+    io->added = false;
+}
+
 /* ---- timers: binary min-heap on `when` ---- */
 
 static void heap_swap(struct bb_loop *l, size_t a, size_t b)

@@ -56,6 +56,9 @@ int bb_loop_io_add(struct bb_loop *l, struct bb_io *io, int fd, uint32_t events,
 int bb_loop_io_set(struct bb_loop *l, struct bb_io *io, uint32_t events);
 /* Unregisters (the caller closes the fd). Safe on a never-added io. */
 void bb_loop_io_del(struct bb_loop *l, struct bb_io *io);
+/* For an fd about to be closed: close() takes it out of the epoll set (it
+ * is never duplicated), so the EPOLL_CTL_DEL is saved. */
+void bb_loop_io_forget(struct bb_io *io);
 
 /* Arms (or re-arms) t to fire after ms milliseconds. */
 void bb_loop_timer_set(struct bb_loop *l, struct bb_timer *t, uint64_t ms, bb_timer_cb cb);

@@ -77,7 +77,7 @@ void proxy_close(struct proxy *p)
     p->rq = NULL;
     proxy_release_upstream(p, false);
     bb_loop_timer_cancel(l, &p->timer);
-    bb_loop_io_del(l, &p->io);
+    bb_loop_io_forget(&p->io); /* closed right below */
     bb_conn_close(&p->client);
     atomic_fetch_sub(&p->w->sh->connections, 1);
     bb_metrics_connections(p->w->metrics, BB_ML_PROXY, -1);
@@ -98,7 +98,7 @@ static void reject_overload(int fd)
     close(fd);
 }
 
-void bb_proxy_accept(struct bb_worker *w, int fd, bool tls)
+void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr *peer)
 {
     if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
         atomic_fetch_sub(&w->sh->connections, 1);
@@ -112,11 +112,9 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls)
         return;
     }
     p->w = w;
+    bb_sockaddr_format((const struct sockaddr_storage *)peer, p->src, sizeof(p->src));
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
-    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-        bb_sockaddr_format(&ss, p->src, sizeof(p->src));
-    sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         bb_sockaddr_format(&ss, p->dst, sizeof(p->dst)); /* the original destination under tproxy */
     bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
@@ -251,6 +249,9 @@ void proxy_request_done(struct proxy *p)
     audit(p);
     bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF &&
                 !p->closing && !p->w->draining;
+    /* It said it sends nothing more, and nothing more came: closing at
+     * once cannot reset the answer (lingering is for unread input). */
+    p->clean_end = !p->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
     proxy_release_upstream(p, p->resp.keep_alive && p->resp.framing != BB_BODY_EOF);
     reset_request(p);
     if (!keep) {
@@ -618,6 +619,10 @@ void proxy_update(struct proxy *p)
     if (p->dead)
         return;
     if (proxy_flush_client(p) != 0) {
+        proxy_close(p);
+        return;
+    }
+    if (p->closing && bb_buf_size(&p->cout) == 0 && p->clean_end) {
         proxy_close(p);
         return;
     }

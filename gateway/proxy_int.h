@@ -80,6 +80,7 @@ struct proxy {
     struct bb_timer timer;
     bool closing;   /* close once cout is flushed */
     bool lingering; /* write side shut, draining input before close */
+    bool clean_end; /* the client asked to close after a complete request: no lingering */
     size_t lingered;
     bool dead; /* freed at the end of this iteration */
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];

@@ -64,9 +64,11 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
     (void)events;
     struct bb_listener *li = (struct bb_listener *)io;
     for (int i = 0; i < BB_ACCEPT_BATCH; i++) {
-        int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer = {0};
+        socklen_t plen = sizeof(peer);
+        int fd = accept4(io->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            bb_proxy_accept(li->w, fd, li->tls);
+            bb_proxy_accept(li->w, fd, li->tls, (const struct sockaddr *)&peer);
             continue;
         }
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {

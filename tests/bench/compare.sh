@@ -9,7 +9,8 @@
 #             checks the answers are right (status, body, injected key);
 #             speed is printed, never asserted
 #   --out     also write the tables to FILE (make bench: docs/benchmarks.md)
-# Environment: BOTBOX, BENCH_TOOLS (dir with udpflood), E2E_TOOLS_DIR.
+# Environment: BOTBOX, BENCH_TOOLS (dir with udpflood), BENCH_ROUNDS,
+# BENCH_SECONDS, BENCH_SCENARIOS (ids to run, e.g. "a1 c"; default all).
 set -u
 . "$(dirname "$0")/peers.sh"
 
@@ -261,16 +262,19 @@ botbox_alone() {
 
 # ---- the run --------------------------------------------------------------------
 
+# want ID: the scenario is selected (BENCH_SCENARIOS="a1 c e", default all).
+want() { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
+
 bench_world
-[ -n "${BENCH_ONLY:-}" ] || scenario a1 "plain HTTP in, HTTPS out, 2-byte answers, keep-alive, 1 worker" 1 http /ok 50
-[ -n "${BENCH_ONLY:-}" ] || scenario a2 "the same, 2 workers" 2 http /ok 50
-[ -n "${BENCH_ONLY:-}" ] || scenario b "1 MiB answers (throughput), 1 worker" 1 http /big 10
-[ -n "${BENCH_ONLY:-}" ] || scenario c "HTTPS in (intercepted / terminated), keep-alive, 1 worker" 1 https /ok 50
-[ -n "${BENCH_ONLY:-}" ] || scenario d-a "a new connection per request, plain HTTP in, 1 worker" 1 http /ok 20 -H "Connection: close"
-[ -n "${BENCH_ONLY:-}" ] || scenario d-c "a new connection per request, HTTPS in, 1 worker" 1 https /ok 20 -H "Connection: close"
-idle_conns
-nfq_flood
-botbox_alone
+want a1 && scenario a1 "plain HTTP in, HTTPS out, 2-byte answers, keep-alive, 1 worker" 1 http /ok 50
+want a2 && scenario a2 "the same, 2 workers" 2 http /ok 50
+want b && scenario b "1 MiB answers (throughput), 1 worker" 1 http /big 10
+want c && scenario c "HTTPS in (intercepted / terminated), keep-alive, 1 worker" 1 https /ok 50
+want d-a && scenario d-a "a new connection per request, plain HTTP in, 1 worker" 1 http /ok 20 -H "Connection: close"
+want d-c && scenario d-c "a new connection per request, HTTPS in, 1 worker" 1 https /ok 20 -H "Connection: close"
+want e && idle_conns
+want f && nfq_flood
+want g && botbox_alone
 
 header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | peak RSS MiB |"
 sep="|---|---|---|---|---|---|---|---|"

@@ -226,6 +226,7 @@ http {
         listen $GW4:8445 ssl reuseport backlog=4096;
         ssl_certificate $TMP/certs/api.crt;
         ssl_certificate_key $TMP/certs/api.key;
+        ssl_protocols TLSv1.2 TLSv1.3; # 1.22's default stops at 1.2; the others offer 1.3
         location / {
             proxy_pass https://api;
             proxy_http_version 1.1;

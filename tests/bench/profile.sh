@@ -20,6 +20,8 @@ sleep 1
 perf record -q -g -p "$PEER_PID" -o "$TMP/perf.data" -- sleep "$secs" 2>/dev/null
 wait "$wrk_pid"
 grep -E 'Requests/sec' "$TMP/wrk.out"
+perf report -i "$TMP/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E "^ +[0-9.]+%" | head -8
+perf report -i "$TMP/perf.data" --children --sort symbol --stdio 2>/dev/null | grep -E "^ +[0-9.]+%" | grep -E "SSL_|ssl_|EVP_|X509|tls_|bb_|proxy_" | head -40 > "${PROFILE_CHILDREN:-/dev/null}"
 perf report -i "$TMP/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
     grep -E '^ +[0-9.]+%' | head -40
 peer_stop botbox

@@ -1,10 +1,45 @@
 /*
- * common/: arena, diagnostics list and UTF-8 validator.
+ * common/: arena, diagnostics list, UTF-8 validator, buffer number appenders.
  */
 #include "tests/unit/testutil.h"
 
 #include "common/arena.h"
+#include "common/buf.h"
+
+#include <inttypes.h>
+#include <stdio.h>
 #include "common/utf8.h"
+
+/* The appenders agree with printf, at the edges too, and stop at the limit. */
+static void test_buf_numbers(void **state)
+{
+    (void)state;
+    const uint64_t vals[] = {0, 1, 9, 10, 15, 16, 255, 1000, 4294967295u, UINT64_MAX};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        char want[64];
+        struct bb_buf b;
+        bb_buf_init(&b, 64);
+        assert_int_equal(bb_buf_append_u64(&b, vals[i]), 0);
+        snprintf(want, sizeof(want), "%" PRIu64, vals[i]);
+        assert_int_equal(bb_buf_size(&b), strlen(want));
+        assert_memory_equal(bb_buf_head(&b), want, strlen(want));
+        bb_buf_reset(&b);
+        assert_int_equal(bb_buf_append_hex(&b, vals[i], 16), 0);
+        snprintf(want, sizeof(want), "%016" PRIx64, vals[i]);
+        assert_memory_equal(bb_buf_head(&b), want, 16);
+        bb_buf_reset(&b);
+        assert_int_equal(bb_buf_append_hex(&b, vals[i], 1), 0);
+        snprintf(want, sizeof(want), "%" PRIx64, vals[i]);
+        assert_int_equal(bb_buf_size(&b), strlen(want));
+        assert_memory_equal(bb_buf_head(&b), want, strlen(want));
+        bb_buf_free(&b);
+    }
+    struct bb_buf small;
+    bb_buf_init(&small, 3);
+    assert_int_equal(bb_buf_append_u64(&small, 1234), -1);
+    assert_int_equal(bb_buf_append_u64(&small, 123), 0);
+    bb_buf_free(&small);
+}
 
 static void test_arena(void **state)
 {
@@ -88,6 +123,7 @@ static void test_utf8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_numbers),
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_diag),
         cmocka_unit_test(test_utf8),
