@@ -192,6 +192,17 @@ void bb_conn_close(struct bb_conn *c)
         c->ops->close(c);
 }
 
+int bb_conn_peek_data(struct bb_conn *c)
+{
+    char byte;
+    int n = SSL_peek(c->ssl, &byte, 1);
+    if (n > 0)
+        return 1;
+    int err = SSL_get_error(c->ssl, n);
+    ERR_clear_error();
+    return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
 ssize_t bb_conn_read_buf(struct bb_conn *c, struct bb_buf *b, size_t max, uint32_t *want)
 {
     size_t room;

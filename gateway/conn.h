@@ -74,6 +74,18 @@ ssize_t bb_conn_read_buf(struct bb_conn *c, struct bb_buf *b, size_t max, uint32
  * with *want set) or BB_IO_ERR. */
 int bb_conn_flush_buf(struct bb_conn *c, struct bb_buf *b, uint32_t *want);
 
+/* Bytes already taken off the socket wait inside TLS (read-ahead): epoll
+ * will not report them, the reader must come back on its own. */
+static inline bool bb_conn_pending(const struct bb_conn *c)
+{
+    return c->ssl != NULL && SSL_has_pending(c->ssl) == 1;
+}
+
+/* Whether application bytes wait inside TLS (after bb_conn_pending: the
+ * records held may be only a session ticket). 1 yes, 0 no, -1 the peer
+ * closed or failed. */
+int bb_conn_peek_data(struct bb_conn *c);
+
 /* Closes the socket and frees TLS state. Safe to call twice. */
 void bb_conn_close(struct bb_conn *c);
 

@@ -661,6 +661,8 @@ void proxy_update(struct proxy *p)
     if (bb_buf_size(&u->out) > 0)
         uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
     bb_loop_io_set(p->w->loop, &u->io, uev);
+    if ((uev & EPOLLIN) && bb_conn_pending(&u->conn))
+        proxy_kick_upstream(p);
 }
 
 static void on_timer(struct bb_loop *l, struct bb_timer *t)

@@ -46,8 +46,9 @@
 #include "policy/policy.h"
 #include "tls/hello.h"
 
-#define BB_PROXY_READ      16384u        /* bytes per read call */
-#define BB_PROXY_WATERMARK (64u * 1024u) /* stop reading the other side */
+#define BB_PROXY_READ            16384u /* bytes per read call */
+#define BB_PROXY_READS_PER_EVENT 16     /* reads of bytes waiting in TLS, then others get a turn */
+#define BB_PROXY_WATERMARK       (64u * 1024u) /* stop reading the other side */
 #define BB_PROXY_FEED                                                                              \
     (64u * 1024u) /* body bytes decoded per step: with the watermark, at                           \
                      most 128 KiB + framing in a 256 KiB buffer */
@@ -112,6 +113,7 @@ struct proxy {
     struct bb_resolve_req *rq;
     struct bb_upconn *up;
     uint32_t up_rd_want, up_wr_want;
+    bool up_kicked; /* a read of bytes waiting inside TLS is scheduled */
     int attempts;
 
     /* the response */
@@ -168,6 +170,9 @@ int proxy_pump_request(struct proxy *p);
  * not known to block (no EPOLLOUT round trip for a request head). An error
  * ends the request as a lost upstream would. */
 void proxy_flush_upstream_now(struct proxy *p);
+/* The upstream is readable again for us while bytes wait inside its TLS:
+ * reads them after this iteration's events (epoll would not say so). */
+void proxy_kick_upstream(struct proxy *p);
 /* Releases the upstream side; keep says it may return to the pool. */
 void proxy_release_upstream(struct proxy *p, bool keep);
 

@@ -352,19 +352,52 @@ static void upstream_gone(struct proxy *p, bool clean_eof)
     proxy_close(p); /* cut short: the client must not take it as complete */
 }
 
-static void read_upstream(struct proxy *p)
+/* One read and what it brings. Returns true when more may be read at once
+ * (bytes wait inside TLS). */
+static bool read_upstream_once(struct proxy *p)
 {
     struct bb_upconn *u = p->up;
     ssize_t n = bb_conn_read_buf(&u->conn, &u->in, BB_PROXY_READ, &p->up_rd_want);
     if (n == 0)
-        return;
+        return false;
     if (n < 0) {
         upstream_gone(p, n == BB_IO_EOF);
-        return;
+        return false;
     }
     if ((p->resp_started && p->st == P_FORWARD) || p->st == P_TUNNEL)
         proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
     process_response(p);
+    return !p->dead && p->up == u && (p->st == P_FORWARD || p->st == P_TUNNEL) &&
+           bb_conn_pending(&u->conn);
+}
+
+/* Reads until the socket and TLS have nothing more, or there is no room
+ * (then proxy_update kicks the read when room is made). */
+static void read_upstream(struct proxy *p)
+{
+    for (int i = 0; i < BB_PROXY_READS_PER_EVENT && read_upstream_once(p); i++) {
+    }
+}
+
+static void kicked(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct proxy *p = arg;
+    p->up_kicked = false;
+    if (p->dead || p->up == NULL || p->up->state != BB_UP_READY ||
+        !(p->st == P_FORWARD || p->st == P_TUNNEL))
+        return;
+    read_upstream(p);
+    if (!p->dead)
+        proxy_update(p);
+}
+
+void proxy_kick_upstream(struct proxy *p)
+{
+    if (p->up_kicked || p->dead)
+        return;
+    if (bb_loop_defer(p->w->loop, kicked, p) == 0)
+        p->up_kicked = true;
 }
 
 static int flush_upstream(struct proxy *p)

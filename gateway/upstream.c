@@ -104,6 +104,11 @@ SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
     /* Output buffers compact between a WANT_WRITE and its retry: the same
      * bytes may sit at another address. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* One read() per record instead of two (its 5-byte header, then the
+     * rest), and sometimes several records per read(). The price: bytes
+     * can wait inside OpenSSL where epoll cannot see them, so the proxy
+     * reads on while bb_conn_pending() says so (proxy_up.c). */
+    SSL_CTX_set_read_ahead(ctx, 1);
     static const unsigned char alpn[] = "\x08http/1.1";
     SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
@@ -286,7 +291,11 @@ static void idle_timeout(struct bb_loop *l, struct bb_timer *t)
 
 void bb_pool_put(struct bb_pool *p, struct bb_upconn *u)
 {
-    if (p->nidle >= BB_POOL_MAX_IDLE || bb_buf_size(&u->in) != 0) {
+    /* Bytes after a complete response would be taken for the next one's:
+     * such a connection is not reused, whether they wait in the socket
+     * (the idle watch sees them), in u->in, or inside TLS (read-ahead). */
+    if (p->nidle >= BB_POOL_MAX_IDLE || bb_buf_size(&u->in) != 0 ||
+        (bb_conn_pending(&u->conn) && bb_conn_peek_data(&u->conn) != 0)) {
         bb_upstream_close(p->loop, u); /* full, or unread bytes: not reusable */
         return;
     }

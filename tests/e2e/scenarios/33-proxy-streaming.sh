@@ -27,6 +27,13 @@ check "a 10 MiB download arrives byte-exact" \
     test "$(curl_as http://api.test/big?n=$big | sha256sum | cut -d' ' -f1)" = "$(pattern_sha $big)"
 check "... also when the upstream sends it chunked" \
     test "$(curl_as http://api.test/chunked?n=$big | sha256sum | cut -d' ' -f1)" = "$(pattern_sha $big)"
+# 2000 records of 100 bytes: with TLS read-ahead botbox takes several off
+# the socket per read(), and those left inside OpenSSL must still be read
+# (epoll says nothing about them). Whether the last ones are left there
+# with the socket empty depends on timing: this checks the data, not that
+# the proxy_kick_upstream path ran.
+check "a body of 2000 tiny TLS records arrives whole" \
+    test "$(curl_as http://api.test/records?n=2000 | sha256sum | cut -d' ' -f1)" = "$(pattern_sha 200000)"
 
 # ---- backpressure: a client that does not read does not grow botbox ----
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVE_PID/status"; }

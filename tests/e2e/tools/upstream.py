@@ -131,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, pattern(int(query.get("n", "0"))), "application/octet-stream")
         elif route == "/chunked":
             self.chunked(pattern(int(query.get("n", "0"))))
+        elif route == "/records":
+            self.records(int(query.get("n", "0")))
         elif route == "/sse":
             self.sse()
         elif route == "/slow":
@@ -147,6 +149,16 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": [[k, v] for k, v in self.headers.items()],
                 "body_len": len(body), "body_sha256": hashlib.sha256(body).hexdigest(),
                 "sni": sni}).encode())
+
+    def records(self, n):
+        """n pieces of 100 bytes, each in its own TLS record: a reader with
+        read-ahead takes many of them off the socket at once."""
+        data = pattern(100 * n)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        for i in range(n):
+            self.wfile.write(data[i * 100:(i + 1) * 100])
 
     def chunked(self, data):
         self.send_response(200)
