@@ -54,6 +54,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
     bb_snapshot_unref(p->snap);
     free(p->head);
     free(p->rhead);
+    free(p->path);
     bb_buf_free(&p->cin);
     bb_buf_free(&p->cout);
     bb_buf_free(&p->up_head);
@@ -231,7 +232,8 @@ static void reset_request(struct proxy *p)
     p->snap = NULL;
     free(p->head);
     free(p->rhead);
-    p->head = p->rhead = NULL;
+    free(p->path);
+    p->head = p->rhead = p->path = NULL;
     memset(&p->req, 0, sizeof(p->req));
     memset(&p->resp, 0, sizeof(p->resp));
     memset(&p->host, 0, sizeof(p->host));
@@ -262,7 +264,12 @@ void proxy_request_done(struct proxy *p)
     }
     p->st = P_HEAD;
     if (bb_buf_size(&p->cin) == 0) {
-        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        /* A keep-alive wait: first a short one, after which the buffers go
+         * back to the allocator (an idle connection then holds little more
+         * than its struct), then the rest of timeouts.idle. */
+        uint64_t idle = cfg(p)->timeouts.idle_ms;
+        p->idle = idle > BB_IDLE_RELEASE_MS ? 1 : 2;
+        proxy_arm(p, p->idle == 1 ? BB_IDLE_RELEASE_MS : idle);
         return;
     }
     head_begins(p); /* a pipelined request is already here */
@@ -345,9 +352,13 @@ static bool resolve_target(struct proxy *p)
         proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
-    size_t outlen, pathlen;
-    if (bb_path_normalize(p->target.path, p->target.path_len, p->path, sizeof(p->path), &outlen,
-                          &pathlen) == NULL)
+    /* Normalising never lengthens a path: its own length is room enough
+     * (an 8 KiB array in every connection was most of an idle one's RSS). */
+    size_t outlen, pathlen, cap = p->target.path_len + 1;
+    free(p->path);
+    p->path = cap <= BB_PATH_MAX + 1 ? malloc(cap) : NULL;
+    if (p->path != NULL && bb_path_normalize(p->target.path, p->target.path_len, p->path, cap,
+                                             &outlen, &pathlen) == NULL)
         p->path_len = outlen; /* forwarded as checked */
     return true;
 }
@@ -444,6 +455,7 @@ static void handle_request(struct proxy *p)
  * every read would let a client trickle bytes forever). */
 static void head_begins(struct proxy *p)
 {
+    p->idle = 0;
     p->head_started = true;
     p->t0 = bb_loop_now(p->w->loop);
     p->t0_us = mono_us();
@@ -675,6 +687,15 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         proxy_tls_timeout(p);
         return;
     case P_HEAD:
+        if (p->idle == 1 && bb_buf_size(&p->cin) == 0 && p->head == NULL) {
+            bb_buf_free(&p->cin);
+            if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
+                bb_buf_free(&p->cout);
+            bb_buf_free(&p->up_head);
+            p->idle = 2;
+            proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
+            return;
+        }
         if (bb_buf_size(&p->cin) == 0 && p->head == NULL) {
             proxy_close(p); /* idle keep-alive connection */
             return;

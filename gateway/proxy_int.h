@@ -52,10 +52,12 @@
 #define BB_PROXY_FEED                                                                              \
     (64u * 1024u) /* body bytes decoded per step: with the watermark, at                           \
                      most 128 KiB + framing in a 256 KiB buffer */
-#define BB_PROXY_CLIENT_IN  (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
-#define BB_PROXY_OUT        (256u * 1024u)                     /* output buffers, either side */
-#define BB_PROXY_ADDR_MAX   64                                 /* "[v6]:port" */
-#define BB_LINGER_MS        2000u           /* drain a closing client at most this long */
+#define BB_PROXY_CLIENT_IN (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
+#define BB_PROXY_OUT       (256u * 1024u)                     /* output buffers, either side */
+#define BB_PROXY_ADDR_MAX  64                                 /* "[v6]:port" */
+#define BB_LINGER_MS       2000u /* drain a closing client at most this long */
+#define BB_IDLE_RELEASE_MS                                                                         \
+    1000u /* an idle keep-alive connection gives its buffers back after this */
 #define BB_LINGER_MAX_BYTES (1024u * 1024u) /* ... and at most this much */
 
 enum proxy_state {
@@ -82,6 +84,7 @@ struct proxy {
     bool closing;   /* close once cout is flushed */
     bool lingering; /* write side shut, draining input before close */
     bool clean_end; /* the client asked to close after a complete request: no lingering */
+    uint8_t idle;   /* keep-alive wait: 1 buffers held, 2 buffers given back */
     size_t lingered;
     bool dead; /* freed at the end of this iteration */
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
@@ -101,7 +104,7 @@ struct proxy {
     bool req_done;
     struct bb_target target;
     struct bb_host host;
-    char path[BB_PATH_MAX + 1]; /* normalised target, when it normalised */
+    char *path; /* normalised target, when it normalised (per request) */
     size_t path_len;
     struct bb_decision dec;
     bool websocket;
