@@ -42,6 +42,7 @@ else
 fi
 FAILS=0
 ROWS=()     # table rows, markdown
+DIRECT=()   # botbox reached directly, for the plain-HTTP scenarios
 failed() { FAILS=$((FAILS + 1)); echo "  FAIL  $*"; }
 
 # ---- correctness (every run starts with it) -----------------------------------
@@ -50,7 +51,9 @@ failed() { FAILS=$((FAILS + 1)); echo "  FAIL  $*"; }
 # verified against the CA the client is meant to trust.
 fetch() {
     local peer=$1 scheme=$2 path=$3
-    if [ "$scheme" = http ]; then
+    if [ "$peer" = botbox-direct ]; then
+        in_ns $CLI curl -sS --max-time 10 -H "Host: api.bench" "$(peer_url "$peer" http "$path")"
+    elif [ "$scheme" = http ]; then
         in_ns $CLI curl -sS --max-time 10 "$(peer_url "$peer" http "$path")"
     elif [ "$peer" = botbox ]; then
         in_ns $CLI curl -sS --max-time 10 --cacert "$TMP/botbox-ca/ca.crt" "https://api.bench$path"
@@ -104,6 +107,8 @@ wrk_run() {
 measure() {
     local peer=$1 scheme=$2 path=$3 conns=$4 t0 t1 r
     shift 4
+    # botbox reached directly picks the upstream by Host, as a proxy would
+    [ "$peer" = botbox-direct ] && set -- -H "Host: api.bench" "$@"
     [ "$WARM" -gt 0 ] && wrk_run "$(peer_url "$peer" "$scheme" "$path")" "$conns" "$WARM" "$@" >/dev/null
     t0=$(cpu_ticks)
     r=$(wrk_run "$(peer_url "$peer" "$scheme" "$path")" "$conns" "$SECS" "$@")
@@ -120,10 +125,12 @@ scenario() {
     local id=$1 title=$2 workers=$3 scheme=$4 path=$5 conns=$6 round i peer r a b c d bad m
     shift 6
     local -A runs=() med=()
+    local peers=("${PEERS[@]}")
+    [ "$scheme" = http ] && peers+=(botbox-direct)
     echo "== $id: $title"
     for ((round = 0; round < ROUNDS; round++)); do
-        for ((i = 0; i < 3; i++)); do
-            peer=${PEERS[$(((i + round) % 3))]}
+        for ((i = 0; i < ${#peers[@]}; i++)); do
+            peer=${peers[$(((i + round) % ${#peers[@]}))]}
             peer_start "$peer" "$workers"
             [ "$round" -eq 0 ] && check_peer "$peer" "$scheme"
             r=$(measure "$peer" "$scheme" "$path" "$conns" "$@")
@@ -132,15 +139,17 @@ scenario() {
             runs[$peer.rps]+="$a " runs[$peer.p50]+="$b " runs[$peer.p99]+="$c "
             runs[$peer.cpu]+="$d " runs[$peer.rss]+="$(tree_status_kib VmHWM) "
             peer_stop "$peer"
-            printf '  %-8s %8s req/s  p50 %7s ms  p99 %7s ms  %7s us CPU/req\n' "$peer" "$a" "$b" "$c" "$d"
+            printf '  %-13s %8s req/s  p50 %7s ms  p99 %7s ms  %7s us CPU/req\n' "$peer" "$a" "$b" "$c" "$d"
         done
     done
-    for peer in "${PEERS[@]}"; do
+    for peer in "${peers[@]}"; do
         for m in rps p50 p99 cpu rss; do
             med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
         done
     done
     ROWS+=("$(table_row "$id" "$title" med)")
+    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} |")
+    return 0
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
@@ -177,6 +186,7 @@ idle_conns() {
         local mpid=$!
         local i=0
         while [ ! -s "$TMP/ready" ] && [ $i -lt 1500 ]; do sleep 0.1; i=$((i + 1)); done
+        sleep 1.5 # all of them idle for a while: the steady state (botbox: BB_IDLE_RELEASE_MS)
         held=$(tree_status_kib VmRSS)
         touch "$TMP/go"
         wait $mpid
@@ -279,6 +289,10 @@ want g && botbox_alone
 header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | peak RSS MiB |"
 sep="|---|---|---|---|---|---|---|---|"
 table=$(printf '%s\n' "$header" "$sep" "${ROWS[@]}")
+if [ ${#DIRECT[@]} -gt 0 ]; then
+    table+=$'\n\nbotbox reached directly (no ruleset, so no TPROXY and no conntrack; the way HAProxy and nginx are reached here):\n\n'
+    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request |" "|---|---|---|---|---|" "${DIRECT[@]}")
+fi
 echo
 echo "$table"
 if [ -n "$OUT" ]; then

@@ -14,6 +14,9 @@
 #        haproxy  10.201.91.1:8081 (HTTP) and :8444 (TLS with a static
 #                 certificate for api.bench)
 #        nginx    10.201.91.1:8082 and :8445, the same
+#        botbox-direct  botbox with no ruleset, reached at 10.201.91.1:8080
+#                 like the other two (plain HTTP only): what the proxy
+#                 costs without transparent steering and its conntrack
 # Everything lives in those namespaces; nothing touches the root one.
 
 set -u
@@ -148,8 +151,12 @@ CONF
 
 # ---- the peers ------------------------------------------------------------------
 
-botbox_conf() { # botbox_conf WORKERS
+botbox_conf() { # botbox_conf WORKERS [direct]
+    local direct=
+    [ "${2:-}" = direct ] && direct="listen_addr: $GW4
+allow_non_loopback: true"
     cat >"$TMP/botbox.yaml" <<YAML
+$direct
 mode: gateway
 gateway:
   client_interfaces: [bbc0]
@@ -258,6 +265,14 @@ peer_start() {
         PEER_PID=$BG_PID
         wait_port $GW 127.0.0.1:8080 || { cat "$TMP/peer.out" >&2; exit 1; }
         ;;
+    botbox-direct)
+        botbox_conf "$2" direct
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE setpriv --reuid=1337 --regid=1337 \
+            --clear-groups --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
+            "$BIN" serve --config "$TMP/botbox.yaml"
+        PEER_PID=$BG_PID
+        wait_port $GW $GW4:8080 || { cat "$TMP/peer.out" >&2; exit 1; }
+        ;;
     haproxy)
         haproxy_conf "$2"
         bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE haproxy -db -f "$TMP/haproxy.cfg"
@@ -284,6 +299,7 @@ peer_stop() {
 peer_url() { # peer_url NAME http|https PATH
     case $1 in
     botbox) echo "$2://api.bench$3" ;;
+    botbox-direct) echo "http://$GW4:8080$3" ;;
     haproxy) [ "$2" = http ] && echo "http://$GW4:8081$3" || echo "https://$GW4:8444$3" ;;
     nginx) [ "$2" = http ] && echo "http://$GW4:8082$3" || echo "https://$GW4:8445$3" ;;
     esac

@@ -108,13 +108,7 @@ dns:
   upstream: $UP4
 egress_policy:
   rules:
-    - host: api.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: Authorization
-          value: "Bearer {value}"
-          secret_ref: api-key
+$KEY_RULE
     - { host: scoped.test, action: allow, allow_private: true, methods: [GET], paths: ["/echo"] }
     - { host: private.test, action: allow }
     - { host: loop.test, action: allow, allow_private: true }

@@ -328,6 +328,16 @@ serve_start() {
         { echo "e2e: botbox serve did not start:" >&2; cat "$E2E_TMP/serve.out" >&2; exit 1; }
 }
 
+# The policy rule most scenarios share (in their YAML heredocs): api.test,
+# private addresses allowed, its key injected as Authorization.
+KEY_RULE='    - host: api.test
+      action: allow
+      allow_private: true
+      header_rewrites:
+        - name: Authorization
+          value: "Bearer {value}"
+          secret_ref: api-key'
+
 # ---- the proxy world (scenarios 3x) ----------------------------------------
 
 # proxy_world: the sidecar topology with botbox's ruleset and botbox serve
@@ -398,13 +408,7 @@ audit:
   output: $E2E_TMP/audit.jsonl
 egress_policy:
   rules:
-    - host: api.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: Authorization
-          value: "Bearer {value}"
-          secret_ref: api-key
+$KEY_RULE
     - host: scoped.test
       action: allow
       allow_private: true
@@ -522,13 +526,7 @@ https_interception:
   ca_key_path: $CA/ca.key
 egress_policy:
   rules:
-    - host: api.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: Authorization
-          value: "Bearer {value}"
-          secret_ref: api-key
+$KEY_RULE
 YAML
     RUN=(ip netns exec "${NS[host]}" "$BIN" run --config "$E2E_TMP/run.yaml" --user 1000
         --net4 10.201.128.0/17 --net6 fd00:201:0:8000::/49 --audit "$RUN_AUDIT")

@@ -73,6 +73,7 @@ many --count $N --host api.test --path /echo --wave 100 --phase 150 --ready "$re
 many_pid=$!
 if wait_for 160 test -s "$ready"; then
     expect "$N connections opened, each answered by the upstream and kept alive" "\"first\": $N" cat "$ready"
+    sleep 1.5 # idle for longer than BB_IDLE_RELEASE_MS: the steady state
     held=$(rss_kib)
     active=$(metric 'botbox_connections_active{listener=proxy}')
     check "... all $N held open by botbox (connections_active $active)" test "$active" -eq $N

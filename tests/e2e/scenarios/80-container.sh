@@ -50,13 +50,7 @@ dns:
   upstream: "$UP4"
 egress_policy:
   rules:
-    - host: api.test
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: Authorization
-          value: "Bearer {value}"
-          secret_ref: api-key
+$KEY_RULE
 YAML
 chown -R 1337:1337 "$E2E_TMP/ctr/secrets"
 chmod -R a+rX "$E2E_TMP/ctr/config"
