@@ -99,7 +99,7 @@ static void reject_overload(int fd)
     close(fd);
 }
 
-void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr *peer)
+void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr_storage *peer)
 {
     if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
         atomic_fetch_sub(&w->sh->connections, 1);
@@ -113,7 +113,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
         return;
     }
     p->w = w;
-    bb_sockaddr_format((const struct sockaddr_storage *)peer, p->src, sizeof(p->src));
+    bb_sockaddr_format(peer, p->src, sizeof(p->src));
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)

@@ -18,7 +18,7 @@ struct bb_worker;
 /* Takes over an accepted, nonblocking client socket (peer: its address, as
  * accept4 gave it); tls: it came to the interception listener (a
  * ClientHello is expected first). */
-void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr *peer);
+void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr_storage *peer);
 
 /* Closes every client connection of the worker (at shutdown). */
 void bb_proxy_close_all(struct bb_worker *w);

@@ -68,7 +68,7 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
         socklen_t plen = sizeof(peer);
         int fd = accept4(io->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            bb_proxy_accept(li->w, fd, li->tls, (const struct sockaddr *)&peer);
+            bb_proxy_accept(li->w, fd, li->tls, &peer);
             continue;
         }
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
