@@ -54,7 +54,6 @@ static void free_proxy(struct bb_loop *l, void *arg)
     bb_snapshot_unref(p->snap);
     free(p->head);
     free(p->rhead);
-    free(p->path);
     bb_buf_free(&p->cin);
     bb_buf_free(&p->cout);
     bb_buf_free(&p->up_head);
@@ -232,7 +231,6 @@ static void reset_request(struct proxy *p)
     p->snap = NULL;
     free(p->head);
     free(p->rhead);
-    free(p->path);
     p->head = p->rhead = p->path = NULL;
     memset(&p->req, 0, sizeof(p->req));
     memset(&p->resp, 0, sizeof(p->resp));
@@ -352,13 +350,11 @@ static bool resolve_target(struct proxy *p)
         proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
-    /* Normalising never lengthens a path: its own length is room enough
-     * (an 8 KiB array in every connection was most of an idle one's RSS). */
+    /* p->path has room for the target (see try_head): an 8 KiB array in
+     * every connection was most of an idle one's RSS. */
     size_t outlen, pathlen, cap = p->target.path_len + 1;
-    free(p->path);
-    p->path = cap <= BB_PATH_MAX + 1 ? malloc(cap) : NULL;
-    if (p->path != NULL && bb_path_normalize(p->target.path, p->target.path_len, p->path, cap,
-                                             &outlen, &pathlen) == NULL)
+    if (cap <= BB_PATH_MAX + 1 && bb_path_normalize(p->target.path, p->target.path_len, p->path,
+                                                    cap, &outlen, &pathlen) == NULL)
         p->path_len = outlen; /* forwarded as checked */
     return true;
 }
@@ -478,12 +474,16 @@ static void try_head(struct proxy *p)
         proxy_fail(p, 431, "request header too large", "head_too_large");
         return;
     }
-    p->head = malloc((size_t)end); /* XXX: per-request allocation, pooled later */
+    /* One allocation per request: the head's bytes, then room for its
+     * normalised target (never longer than the target, which is inside
+     * the head). */
+    p->head = malloc(2 * (size_t)end + 1);
     if (p->head == NULL) {
         proxy_fail(p, 503, "too many connections", "out_of_memory");
         return;
     }
     memcpy(p->head, bb_buf_head(&p->cin), (size_t)end);
+    p->path = p->head + end;
     bb_buf_consume(&p->cin, (size_t)end);
     p->bytes_in = (uint64_t)end;
     const char *why;
@@ -583,9 +583,10 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         proxy_close(p);
         return;
     }
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !wants_client_input(p))
-        p->in_unwanted = true;
-    else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && wants_client_input(p)) {
+    bool input = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
+    if (input && !wants_client_input(p)) {
+        p->in_unwanted = true; /* proxy_update disarms it */
+    } else if (input) {
         int r = read_client(p);
         if (r < 0) {
             /* The client left: nothing more to read or answer. */

@@ -104,7 +104,7 @@ struct proxy {
     bool req_done;
     struct bb_target target;
     struct bb_host host;
-    char *path; /* normalised target, when it normalised (per request) */
+    char *path; /* normalised target, when it normalised: inside head's allocation */
     size_t path_len;
     struct bb_decision dec;
     bool websocket;
