@@ -124,6 +124,11 @@ void bb_rb_masq(struct bb_rb *b)
     add(b, "masq");
 }
 
+void bb_rb_notrack(struct bb_rb *b)
+{
+    add(b, "notrack");
+}
+
 void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num)
 {
     if (mode == BB_NFT_QUEUE_NATIVE) {

@@ -107,6 +107,7 @@ void bb_rb_tproxy(struct bb_rb *b, int nfproto, uint32_t areg, uint32_t preg);
 void bb_rb_redir(struct bb_rb *b, uint32_t preg);
 void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num);
 void bb_rb_masq(struct bb_rb *b);
+void bb_rb_notrack(struct bb_rb *b);
 
 /* Composites (exactly what nft 1.0.6 emits for the same statement). */
 void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask);   /* ct KEY & mask != 0 */

@@ -31,6 +31,7 @@
 #define BB_NFT_ROUTE_TABLE   25186u   /* policy-routing table (0x6262) */
 #define BB_NFT_RULE_PRIORITY 100u     /* pref of the fwmark rule (fixed: EEXIST = present) */
 #define BB_NFT_QUEUE_NUM     25186u   /* NFQUEUE number the verdict thread binds */
+#define BB_NFT_PRIO_RAW      (-300)   /* notrack of steered connections (gateway) */
 #define BB_NFT_PRIO_MANGLE   (-150)   /* tproxy and marks */
 #define BB_NFT_PRIO_DSTNAT   (-100)   /* DNS redirect */
 #define BB_NFT_PRIO_FILTER   0        /* accept / queue */

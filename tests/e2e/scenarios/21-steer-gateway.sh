@@ -40,6 +40,17 @@ expect "tcp/80 to the gateway's own address is steered as well" "local=$GW4:80 "
 refute "nothing steered reached the upstream" logged tcp ':80"'
 refute "steered traffic never went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
 
+# Steered connections skip conntrack both ways (steer_notrack_*): a workload
+# opening connections cannot fill the gateway's conntrack table through the
+# proxy. A closed TCP connection would stay there for two minutes.
+ct_count() { in_ns gw cat /proc/sys/net/netfilter/nf_conntrack_count; }
+ct_before=$(ct_count)
+for _ in 1 2 3 4 5 6; do as_uid 1000 cli $PROBE connect $UP4 80 >/dev/null; done
+ct_after=$(ct_count)
+check "6 steered connections left no conntrack entry ($ct_before -> $ct_after)" \
+    test "$ct_after" -le "$ct_before"
+refute "... and none went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
+
 # ---- the rest of the client's traffic is queued, never forwarded ----
 refute "direct tcp/443 fails" as_uid 1000 cli $PROBE connect $UP4 443 --timeout 1.5
 check "... and was queued" nfq_saw "proto=tcp src=10.201.2.2 dst=$UP4 dport=443"
