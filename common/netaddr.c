@@ -5,17 +5,39 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
+/* Without printf: the verdict thread formats two addresses per packet. */
 void bb_addr_format(int family, const void *addr, int port, char *out, size_t cap)
 {
-    char ip[INET6_ADDRSTRLEN] = "?";
-    inet_ntop(family, addr, ip, sizeof(ip));
-    const char *open = family == AF_INET6 ? "[" : "", *close = family == AF_INET6 ? "]" : "";
-    if (port >= 0)
-        snprintf(out, cap, "%s%s%s:%d", open, ip, close, port);
+    char buf[INET6_ADDRSTRLEN + 8] = "?";
+    size_t n = 0;
+    bool v6 = family == AF_INET6;
+    if (v6)
+        buf[n++] = '[';
+    if (inet_ntop(family, addr, buf + n, INET6_ADDRSTRLEN) != NULL)
+        n += strlen(buf + n);
     else
-        snprintf(out, cap, "%s%s%s", open, ip, close);
+        buf[n++] = '?';
+    if (v6)
+        buf[n++] = ']';
+    if (port >= 0 && port <= 65535) {
+        char digits[5];
+        size_t d = 0;
+        do
+            digits[d++] = (char)('0' + port % 10);
+        while ((port /= 10) > 0);
+        buf[n++] = ':';
+        while (d > 0)
+            buf[n++] = digits[--d];
+    }
+    if (cap == 0)
+        return;
+    n = n < cap - 1 ? n : cap - 1;
+    memcpy(out, buf, n);
+    out[n] = '\0';
 }
 
 void bb_sockaddr_format(const struct sockaddr_storage *ss, char *out, size_t cap)

@@ -21,16 +21,20 @@
 
 #define BB_AUDIT_WRITE_BATCH (256u * 1024u) /* bytes per write() of the writer */
 
+/* Waiting lines live in one byte buffer per side of the queue, which keeps
+ * its memory: a flood of lines costs no allocation per line, and no page
+ * faults from a heap that grows and shrinks at every drain. */
+#define BB_AUDIT_QUEUE_BYTES (BB_AUDIT_QUEUE_LINES * 512u) /* bytes waiting; more are dropped */
+
 struct item {
-    char *line;
-    size_t len;
-    uint64_t key; /* flood key of a denial; 0: never summarised */
+    size_t off, len; /* in the queue's bytes */
+    uint64_t key;    /* flood key of a denial; 0: never summarised */
 };
 
 /* One flood being summarised: lines with `key` since start_ms. */
 struct flood {
     uint64_t key, start_ms, held;
-    struct item last; /* the latest line held back */
+    struct bb_buf last; /* the latest line held back */
 };
 
 struct bb_audit {
@@ -39,8 +43,9 @@ struct bb_audit {
     char *path; /* a file output, for reopening */
     bool write_failed;
 
-    pthread_mutex_t lock; /* guards q, nq, dropped, signalled */
+    pthread_mutex_t lock; /* guards q, bytes, nq, dropped, signalled */
     struct item *q, *spare;
+    struct bb_buf bytes, spare_bytes; /* the lines of q and of spare */
     size_t nq;
     uint64_t dropped;
     bool signalled;
@@ -67,6 +72,10 @@ struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag
     a->q = calloc(BB_AUDIT_QUEUE_LINES, sizeof(*a->q));
     a->spare = calloc(BB_AUDIT_QUEUE_LINES, sizeof(*a->spare));
     bb_buf_init(&a->out, BB_AUDIT_WRITE_BATCH + BB_AUDIT_LINE_MAX + 64);
+    bb_buf_init(&a->bytes, BB_AUDIT_QUEUE_BYTES);
+    bb_buf_init(&a->spare_bytes, BB_AUDIT_QUEUE_BYTES);
+    for (size_t i = 0; i < BB_AUDIT_FLOOD_SLOTS; i++)
+        bb_buf_init(&a->floods[i].last, BB_AUDIT_LINE_MAX);
     if (a->q == NULL || a->spare == NULL) {
         bb_audit_free(a);
         return NULL;
@@ -105,9 +114,11 @@ void bb_audit_free(struct bb_audit *a)
     if (a->owned)
         close(a->fd);
     for (size_t i = 0; i < BB_AUDIT_FLOOD_SLOTS; i++)
-        free(a->floods[i].last.line);
+        bb_buf_free(&a->floods[i].last);
     free(a->q);
     free(a->spare);
+    bb_buf_free(&a->bytes);
+    bb_buf_free(&a->spare_bytes);
     free(a->path);
     bb_buf_free(&a->out);
     pthread_mutex_destroy(&a->lock);
@@ -193,9 +204,13 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
     return rc ? -1 : 0;
 }
 
+/* ,"key":v, or nothing when v is unknown (negative). */
 static int put_id(struct bb_buf *b, const char *key, int64_t v)
 {
-    return v < 0 ? 0 : bb_buf_printf(b, ",\"%s\":%lld", key, (long long)v);
+    if (v < 0)
+        return 0;
+    return bb_buf_append(b, ",\"", 2) | bb_buf_append(b, key, strlen(key)) |
+           bb_buf_append(b, "\":", 2) | bb_buf_append_u64(b, (uint64_t)v);
 }
 
 int bb_audit_format_flow(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_flow *e)
@@ -251,11 +266,23 @@ static size_t without_port(const char *a)
     return colon != NULL ? (size_t)(colon - a) : strlen(a);
 }
 
+#define BB_AUDIT_LINE_USUAL 512 /* a line's first allocation; longer lines grow it */
+
+/* A line's buffer, with room for a usual line from the start: formatting
+ * then costs one allocation, which the queue takes over (a verdict thread
+ * under a flood formats one line per packet). */
+static void line_init(struct bb_buf *b)
+{
+    size_t room;
+    bb_buf_init(b, BB_AUDIT_LINE_MAX);
+    (void)bb_buf_space(b, BB_AUDIT_LINE_USUAL, &room); /* NULL: append fails later */
+}
+
 /* Formats e with `format` and queues the line under `key(e)`. */
 #define PRODUCE(a, format, key, e)                                                                 \
     do {                                                                                           \
         struct bb_buf b_;                                                                          \
-        bb_buf_init(&b_, BB_AUDIT_LINE_MAX);                                                       \
+        line_init(&b_);                                                                            \
         if (format(&b_, wall_ms(), (e)) == 0)                                                      \
             enqueue((a), &b_, key(e));                                                             \
         bb_buf_free(&b_);                                                                          \
@@ -280,21 +307,19 @@ static uint64_t coarse_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Copies b's line into the queue. */
 static void enqueue(struct bb_audit *a, const struct bb_buf *b, uint64_t key)
 {
     uint64_t now = coarse_ms();
     size_t len = bb_buf_size(b);
-    char *line = malloc(len);
-    if (line != NULL)
-        memcpy(line, bb_buf_head(b), len);
     pthread_mutex_lock(&a->lock);
-    if (line == NULL || a->nq == BB_AUDIT_QUEUE_LINES) {
+    size_t off = bb_buf_size(&a->bytes);
+    if (a->nq == BB_AUDIT_QUEUE_LINES || bb_buf_append(&a->bytes, bb_buf_head(b), len) != 0) {
         a->dropped++; /* reported by the next drain */
         pthread_mutex_unlock(&a->lock);
-        free(line);
         return;
     }
-    a->q[a->nq++] = (struct item){line, len, key};
+    a->q[a->nq++] = (struct item){off, len, key};
     bool wake = !a->signalled &&
                 (a->nq >= BB_AUDIT_WAKE_LINES || now - a->woken_ms >= BB_AUDIT_WAKE_MIN_MS);
     if (wake) {
@@ -320,15 +345,14 @@ static uint64_t flow_key(const struct bb_audit_flow *e)
     if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
         return 0;
     const char *src = e->src ? e->src : "";
-    char ids[48];
-    snprintf(ids, sizeof(ids), "%lld/%lld", (long long)e->uid, (long long)e->gid);
-    const char *parts[] = {"flow", e->reason, e->proto, src, e->dst, ids};
+    int64_t ids[2] = {e->uid, e->gid};
+    const char *parts[] = {"flow", e->reason, e->proto, src, e->dst, (const char *)ids};
     size_t lens[] = {4,
                      e->reason ? strlen(e->reason) : 0,
                      e->proto ? strlen(e->proto) : 0,
                      without_port(src),
                      e->dst ? strlen(e->dst) : 0,
-                     strlen(ids)};
+                     sizeof(ids)};
     return hash_parts(parts, lens, 6);
 }
 
@@ -405,12 +429,14 @@ static void write_out(struct bb_audit *a)
 }
 
 /* Appends a line to the batch; writes the batch when it is big enough.
- * extra (NULL or ",\"key\":value") goes before the closing brace. */
-static void put_line(struct bb_audit *a, const char *line, size_t len, const char *extra)
+ * repeated > 0 goes in as ,"repeated":N before the closing brace. */
+static void put_line(struct bb_audit *a, const char *line, size_t len, uint64_t repeated)
 {
-    if (extra != NULL && len >= 2) {
+    if (repeated > 0 && len >= 2) {
         bb_buf_append(&a->out, line, len - 2); /* without "}\n" */
-        bb_buf_printf(&a->out, "%s}\n", extra);
+        bb_buf_append(&a->out, ",\"repeated\":", 12);
+        bb_buf_append_u64(&a->out, repeated);
+        bb_buf_append(&a->out, "}\n", 2);
     } else {
         bb_buf_append(&a->out, line, len);
     }
@@ -420,33 +446,28 @@ static void put_line(struct bb_audit *a, const char *line, size_t len, const cha
 
 static void summarise(struct bb_audit *a, struct flood *f)
 {
-    if (f->held > 0) {
-        char extra[48];
-        snprintf(extra, sizeof(extra), ",\"repeated\":%llu", (unsigned long long)f->held);
-        put_line(a, f->last.line, f->last.len, extra);
-    }
-    free(f->last.line);
-    f->last.line = NULL;
+    if (f->held > 0)
+        put_line(a, bb_buf_head(&f->last), bb_buf_size(&f->last), f->held);
+    bb_buf_reset(&f->last); /* its memory stays for the slot's next flood */
     f->held = 0;
 }
 
-/* Writes the line, or holds it back as part of a flood. Takes the line. */
-static void take(struct bb_audit *a, struct item it, uint64_t now)
+/* Writes the line, or holds it back as part of a flood. */
+static void take(struct bb_audit *a, const char *line, struct item it, uint64_t now)
 {
     if (it.key != 0) {
         struct flood *f = &a->floods[it.key % BB_AUDIT_FLOOD_SLOTS];
         if (f->key == it.key && now - f->start_ms < BB_AUDIT_FLOOD_WINDOW_MS) {
-            free(f->last.line);
-            f->last = it;
-            f->held++;
+            bb_buf_reset(&f->last);
+            if (bb_buf_append(&f->last, line, it.len) == 0)
+                f->held++; /* a line that cannot be kept is not counted as one */
             return;
         }
         summarise(a, f); /* whatever flood had this slot before */
         f->key = it.key;
         f->start_ms = now;
     }
-    put_line(a, it.line, it.len, NULL);
-    free(it.line);
+    put_line(a, line, it.len, 0);
 }
 
 void bb_audit_drain(struct bb_audit *a, uint64_t now)
@@ -457,12 +478,16 @@ void bb_audit_drain(struct bb_audit *a, uint64_t now)
     uint64_t dropped = a->dropped;
     a->q = a->spare;
     a->spare = q;
+    struct bb_buf bytes = a->bytes; /* the writer's alone until the next swap */
+    a->bytes = a->spare_bytes;
+    a->spare_bytes = bytes;
     a->nq = 0;
     a->dropped = 0;
     a->signalled = false;
     pthread_mutex_unlock(&a->lock);
     for (size_t i = 0; i < n; i++)
-        take(a, q[i], now);
+        take(a, bb_buf_head(&a->spare_bytes) + q[i].off, q[i], now);
+    bb_buf_reset(&a->spare_bytes);
     for (size_t i = 0; i < BB_AUDIT_FLOOD_SLOTS; i++)
         if (a->floods[i].held > 0 && now - a->floods[i].start_ms >= BB_AUDIT_FLOOD_WINDOW_MS)
             summarise(a, &a->floods[i]);
@@ -474,7 +499,7 @@ void bb_audit_drain(struct bb_audit *a, uint64_t now)
                            ",\"event\":\"lifecycle\",\"decision\":\"error\","
                            "\"reason\":\"audit_queue_full\",\"dropped\":%llu}\n",
                            (unsigned long long)dropped)) == 0)
-            put_line(a, bb_buf_head(&b), bb_buf_size(&b), NULL);
+            put_line(a, bb_buf_head(&b), bb_buf_size(&b), 0);
         bb_buf_free(&b);
     }
     if (bb_buf_size(&a->out) > 0)

@@ -11,6 +11,7 @@
 #include "gateway/metrics.h"
 #include "gateway/pkt.h"
 #include "gateway/snapshot.h"
+#include "gateway/vbatch.h"
 #include "gateway/worker.h"
 #include "policy/policy.h"
 
@@ -39,6 +40,7 @@ struct bb_nfq {
     struct bb_snapshot *snap;
     pthread_t thread;
     bool started;
+    struct bb_vbatch verdicts; /* drops of the current read */
     char buf[RECV_BUF];
 };
 
@@ -124,10 +126,12 @@ static void record(struct bb_nfq *q, const struct bb_pkt *k, const struct verdic
     bb_metrics_flow(q->metrics, bb_metrics_proto(k->proto), bb_metrics_decision(decision));
 }
 
-static void send_verdict(struct bb_nfq *q, uint32_t id, int verdict)
+static void send_verdict(void *ctx, uint32_t id, int verdict, bool batch)
 {
+    struct bb_nfq *q = ctx;
     char buf[256];
-    struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, q->num);
+    struct nlmsghdr *nlh =
+        nfq_nlmsg_put(buf, batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT, q->num);
     nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
     if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
         /* The packet stays queued until the socket closes, then the kernel
@@ -150,8 +154,8 @@ static int on_packet(const struct nlmsghdr *nlh, void *arg)
     if (!decoded)
         memset(&k, 0, sizeof(k));
     struct verdict v = judge(q, &k, decoded, why);
-    /* The verdict first: the packet waits for nothing else. */
-    send_verdict(q, ntohl(ph->packet_id), v.v == BB_VERDICT_DENY ? NF_DROP : NF_ACCEPT);
+    /* An accept leaves at once; drops go in one batch after the read. */
+    bb_vbatch_add(&q->verdicts, ntohl(ph->packet_id), v.v == BB_VERDICT_DENY ? NF_DROP : NF_ACCEPT);
     record(q, &k, &v, (const struct nlattr *const *)attr);
     return MNL_CB_OK;
 }
@@ -172,6 +176,7 @@ static void on_readable(struct bb_loop *l, struct bb_io *io, uint32_t events)
         if (n <= 0)
             return;
         mnl_cb_run(q->buf, (size_t)n, 0, q->portid, on_packet, q);
+        bb_vbatch_flush(&q->verdicts);
     }
 }
 
@@ -185,6 +190,7 @@ struct bb_nfq *bb_nfq_open(uint16_t num, struct bb_shared *sh, struct bb_metrics
     q->num = num;
     q->sh = sh;
     q->metrics = metrics;
+    q->verdicts = (struct bb_vbatch){.send = send_verdict, .ctx = q};
     q->snap = bb_snapshot_ref(sh->current);
     q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     int rcvbuf = BB_NFQ_RCVBUF;

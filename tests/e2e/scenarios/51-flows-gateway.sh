@@ -50,6 +50,24 @@ refute "tcp/5433 is dropped" as_uid 1000 cli $PROBE connect $UP4 5433 --timeout 
 refute "tcp/22 is dropped" as_uid 1000 cli $PROBE connect $UP4 22 --timeout 1
 refute "nothing unallowed arrived" logged tcp ':(5433|22)"'
 
+# A burst of new flows: drops go back to the kernel in batches (one message
+# per read), and the allowed flows among them still pass one by one.
+burst() {
+    as_uid 1000 cli /usr/bin/python3 -c '
+import socket, sys
+for i in range(300):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        port = 123 if i % 50 == 25 else 20000 + i
+        s.sendto(b"burst", (sys.argv[1], port))' "$UP4"
+}
+queued() { in_ns gw awk '$1 == 25186 {print $3}' /proc/net/netfilter/nfnetlink_queue; }
+before=$(grep -c ':123"' "$E2E_TMP/udp.log")
+check "a burst of 300 new udp flows is sent" burst
+check "... every packet got its verdict: nothing stays queued" wait_for 3 test "$(queued)" = 0
+check "... the 6 allowed among them arrived" \
+    wait_for 3 test "$(($(grep -c ':123"' "$E2E_TMP/udp.log") - before))" -eq 6
+refute "... none of the 294 others did" logged udp ':2[0-9]{4}"'
+
 expect "a client's DNS query is answered by the forwarder" "$UP4" \
     as_uid 1000 cli dig +short +time=2 +tries=1 @$UP4 api.test
 expect "... a name no rule allows: NXDOMAIN" "status: NXDOMAIN" \

@@ -5,7 +5,9 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/netaddr.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include "common/utf8.h"
@@ -120,13 +122,38 @@ static void test_utf8(void **state)
         assert_int_equal(bb_utf8_valid_prefix(cases[i].s, strlen(cases[i].s)), cases[i].valid);
 }
 
+static void test_addr_format(void **state)
+{
+    (void)state;
+    uint8_t v4[4], v6[16];
+    char out[BB_NETADDR_MAX];
+    inet_pton(AF_INET, "10.201.0.2", v4);
+    inet_pton(AF_INET6, "fd00:201::2", v6);
+    bb_addr_format(AF_INET, v4, 443, out, sizeof(out));
+    assert_string_equal(out, "10.201.0.2:443");
+    bb_addr_format(AF_INET, v4, -1, out, sizeof(out));
+    assert_string_equal(out, "10.201.0.2");
+    bb_addr_format(AF_INET, v4, 0, out, sizeof(out));
+    assert_string_equal(out, "10.201.0.2:0");
+    bb_addr_format(AF_INET6, v6, 65535, out, sizeof(out));
+    assert_string_equal(out, "[fd00:201::2]:65535");
+    bb_addr_format(AF_INET6, v6, -1, out, sizeof(out));
+    assert_string_equal(out, "[fd00:201::2]");
+    memset(v6, 0xff, sizeof(v6)); /* the longest text an address has */
+    bb_addr_format(AF_INET6, v6, 65535, out, sizeof(out));
+    assert_string_equal(out, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+    bb_addr_format(AF_UNIX, v4, 1, out, sizeof(out));
+    assert_string_equal(out, "?:1");
+    bb_addr_format(AF_INET, v4, 8080, out, 6); /* cut to the room given */
+    assert_string_equal(out, "10.20");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_numbers),
-        cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_diag),
-        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_diag),        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_addr_format),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
