@@ -6,13 +6,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 /* Without printf: the verdict thread formats two addresses per packet. */
 void bb_addr_format(int family, const void *addr, int port, char *out, size_t cap)
 {
-    char buf[INET6_ADDRSTRLEN + 8] = "?";
+    char buf[INET6_ADDRSTRLEN + 8];
     size_t n = 0;
     bool v6 = family == AF_INET6;
     if (v6)

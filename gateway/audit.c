@@ -24,8 +24,6 @@
 /* Waiting lines live in one byte buffer per side of the queue, which keeps
  * its memory: a flood of lines costs no allocation per line, and no page
  * faults from a heap that grows and shrinks at every drain. */
-#define BB_AUDIT_QUEUE_BYTES (BB_AUDIT_QUEUE_LINES * 512u) /* bytes waiting; more are dropped */
-
 struct item {
     size_t off, len; /* in the queue's bytes */
     uint64_t key;    /* flood key of a denial; 0: never summarised */
@@ -207,10 +205,7 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
 /* ,"key":v, or nothing when v is unknown (negative). */
 static int put_id(struct bb_buf *b, const char *key, int64_t v)
 {
-    if (v < 0)
-        return 0;
-    return bb_buf_append(b, ",\"", 2) | bb_buf_append(b, key, strlen(key)) |
-           bb_buf_append(b, "\":", 2) | bb_buf_append_u64(b, (uint64_t)v);
+    return v < 0 ? 0 : put_key(b, key) | bb_buf_append_u64(b, (uint64_t)v);
 }
 
 int bb_audit_format_flow(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_flow *e)
@@ -269,8 +264,8 @@ static size_t without_port(const char *a)
 #define BB_AUDIT_LINE_USUAL 512 /* a line's first allocation; longer lines grow it */
 
 /* A line's buffer, with room for a usual line from the start: formatting
- * then costs one allocation, which the queue takes over (a verdict thread
- * under a flood formats one line per packet). */
+ * then costs one allocation instead of a growth by doubling (a verdict
+ * thread under a flood formats one line per packet). */
 static void line_init(struct bb_buf *b)
 {
     size_t room;

@@ -3,24 +3,25 @@
  * on audit.output (stdout, stderr or a file opened for appending).
  *
  * Workers never write: they format a line and put it on a bounded queue
- * (a mutex held for a pointer swap, never across I/O). The control thread
- * drains the queue and does the writing, in batches. It is woken (an
- * eventfd) by a line that finds it idle for BB_AUDIT_WAKE_MIN_MS or more,
- * or by BB_AUDIT_WAKE_LINES waiting lines, and drains every
- * BB_AUDIT_TICK_MS anyway. A quiet gateway writes each line at once; a
+ * (a mutex held to copy the line in, or for a swap; never across I/O).
+ * The control thread drains the queue and does the writing, in batches.
+ * It is woken (an eventfd) by a line that finds it idle for
+ * BB_AUDIT_WAKE_MIN_MS or more, or by BB_AUDIT_WAKE_LINES waiting lines,
+ * and drains every BB_AUDIT_TICK_MS anyway. A quiet gateway writes each line at once; a
  * busy one wakes the writer at most every BB_AUDIT_WAKE_MIN_MS instead of
  * paying a cross-thread wake-up, an eventfd read and a write() per
  * request. Nothing is lost silently:
  *
- *  - queue full: the line is counted, and the next drain writes one
+ *  - queue full (BB_AUDIT_QUEUE_LINES lines or BB_AUDIT_QUEUE_BYTES bytes
+ *    waiting): the line is counted, and the next drain writes one
  *    {"event":"lifecycle","decision":"error","reason":"audit_queue_full",
  *    "dropped":N} line;
  *  - floods: a denial identical to one written less than
  *    BB_AUDIT_FLOOD_WINDOW_MS ago (http: same reason, host and client
  *    address, ports aside; flow: same reason, protocol, uid, client address
  *    and destination address and port; dns: same reason, client address and
- *    name; tls: same reason, client address and SNI) is held back; when the window closes, the last
- *    one held is written with "repeated": N, the number of lines it
+ *    name; tls: same reason, client address and SNI) is held back; when
+ *    the window closes, the last one held is written with "repeated": N, the number of lines it
  *    stands for. So every denial is accounted for: the first line plus
  *    the repeated counts.
  *
@@ -37,13 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_AUDIT_LINE_MAX        8192  /* bytes per line; longer fields are cut */
-#define BB_AUDIT_QUEUE_LINES     16384 /* lines waiting for the writer; more are dropped */
-#define BB_AUDIT_FLOOD_WINDOW_MS 1000  /* identical denials within it are summarised */
-#define BB_AUDIT_FLOOD_SLOTS     1024  /* distinct floods tracked at once */
-#define BB_AUDIT_TICK_MS         100   /* the writer's periodic drain */
-#define BB_AUDIT_WAKE_MIN_MS     20    /* at most one wake-up per this, below ... */
-#define BB_AUDIT_WAKE_LINES      1024  /* ... this many waiting lines */
+#define BB_AUDIT_LINE_MAX        8192       /* bytes per line; longer fields are cut */
+#define BB_AUDIT_QUEUE_LINES     16384      /* lines waiting for the writer; more are dropped */
+#define BB_AUDIT_QUEUE_BYTES     (8u << 20) /* bytes of those lines; likewise */
+#define BB_AUDIT_FLOOD_WINDOW_MS 1000       /* identical denials within it are summarised */
+#define BB_AUDIT_FLOOD_SLOTS     1024       /* distinct floods tracked at once */
+#define BB_AUDIT_TICK_MS         100        /* the writer's periodic drain */
+#define BB_AUDIT_WAKE_MIN_MS     20         /* at most one wake-up per this, below ... */
+#define BB_AUDIT_WAKE_LINES      1024       /* ... this many waiting lines */
 
 struct bb_config;
 struct bb_diag;

@@ -440,9 +440,9 @@ static void rule_accept_dns(struct rule_ctx *rc, uint8_t proto)
 
 /*
  * Steered connections skip conntrack, both ways. TPROXY does not need it
- * (the socket lookup finds the connection), and tracking every packet of
- * every proxied request cost about a fifth of the gateway's request rate
- * (docs/benchmarks.md). Only the steered ports on the client interfaces
+ * (the socket lookup finds the connection), and tracking cost a lookup per
+ * packet and an entry per connection that outlived it by two minutes: a
+ * workload could fill the table through the proxy. Only the steered ports on the client interfaces
  * are untracked: the node's own traffic, DNS (which the redirect needs
  * tracked) and every flow the guards queue keep conntrack.
  */

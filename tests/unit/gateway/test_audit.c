@@ -46,7 +46,7 @@ static int teardown(void **state)
 /* The file's content (static buffer). */
 static const char *contents(const char *file)
 {
-    static char buf[4 << 20];
+    static char buf[16 << 20];
     FILE *f = fopen(file, "r");
     size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
     if (f)
@@ -200,6 +200,37 @@ static void test_queue_full_counted(void **state)
     assert_int_equal(count(c, "\"reason\":\"audit_queue_full\",\"dropped\":5}"), 1);
 }
 
+/* Long lines meet the byte bound before the line count: the rest are
+ * counted as dropped, as for a full queue. */
+static void test_queue_bytes_bound(void **state)
+{
+    (void)state;
+    static char long_path[4096];
+    memset(long_path, 'p', sizeof(long_path));
+    long_path[0] = '/';
+    struct bb_audit_http e = {.decision = "allow",
+                              .reason = "rule",
+                              .host = "a.test",
+                              .host_len = 6,
+                              .method = "GET",
+                              .method_len = 3,
+                              .path = long_path,
+                              .path_len = sizeof(long_path),
+                              .status = 200};
+    const int sent = 3000; /* 3000 x 4 KiB > BB_AUDIT_QUEUE_BYTES, < BB_AUDIT_QUEUE_LINES */
+    for (int i = 0; i < sent; i++)
+        bb_audit_http(audit, &e);
+    bb_audit_drain(audit, 1000);
+    const char *c = contents(path);
+    size_t written = count(c, "\"event\":\"http\"");
+    assert_true(written > 0);
+    assert_true(written * sizeof(long_path) <= BB_AUDIT_QUEUE_BYTES);
+    char want[96];
+    snprintf(want, sizeof(want), "\"reason\":\"audit_queue_full\",\"dropped\":%zu}",
+             (size_t)sent - written);
+    assert_int_equal(count(c, want), 1);
+}
+
 static void test_reopen(void **state)
 {
     (void)state;
@@ -273,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flood_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_flushes_floods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_bytes_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_lines, setup, teardown),
     };
