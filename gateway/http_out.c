@@ -165,11 +165,16 @@ static int put_rewrite(struct bb_buf *out, const struct bb_rewrite *rw,
     return bb_buf_append(out, "\r\n", 2);
 }
 
+static int put_content_length(struct bb_buf *out, uint64_t n)
+{
+    return bb_buf_append(out, "Content-Length: ", 16) | bb_buf_append_u64(out, n) |
+           bb_buf_append(out, "\r\n", 2);
+}
+
 static int put_framing(struct bb_buf *out, const struct bb_http_head *h)
 {
     if (h->framing == BB_BODY_LENGTH)
-        return bb_buf_append(out, "Content-Length: ", 16) |
-               bb_buf_append_u64(out, h->content_length) | bb_buf_append(out, "\r\n", 2);
+        return put_content_length(out, h->content_length);
     if (h->framing == BB_BODY_CHUNKED)
         return bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28);
     return 0;
@@ -250,9 +255,7 @@ int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
             (u != NULL && put_header(out, "Upgrade", 7, u->value, u->value_len) != 0))
             return -1;
     } else if (resp->status / 100 != 1) {
-        if (framing == BB_OUT_LENGTH &&
-            (bb_buf_append(out, "Content-Length: ", 16) |
-             bb_buf_append_u64(out, resp->content_length) | bb_buf_append(out, "\r\n", 2)))
+        if (framing == BB_OUT_LENGTH && put_content_length(out, resp->content_length) != 0)
             return -1;
         if (framing == BB_OUT_CHUNKED &&
             bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28) != 0)

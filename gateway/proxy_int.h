@@ -52,13 +52,12 @@
 #define BB_PROXY_FEED                                                                              \
     (64u * 1024u) /* body bytes decoded per step: with the watermark, at                           \
                      most 128 KiB + framing in a 256 KiB buffer */
-#define BB_PROXY_CLIENT_IN (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
-#define BB_PROXY_OUT       (256u * 1024u)                     /* output buffers, either side */
-#define BB_PROXY_ADDR_MAX  64                                 /* "[v6]:port" */
-#define BB_LINGER_MS       2000u /* drain a closing client at most this long */
-#define BB_IDLE_RELEASE_MS                                                                         \
-    1000u /* an idle keep-alive connection gives its buffers back after this */
+#define BB_PROXY_CLIENT_IN  (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
+#define BB_PROXY_OUT        (256u * 1024u)                     /* output buffers, either side */
+#define BB_PROXY_ADDR_MAX   64                                 /* "[v6]:port" */
+#define BB_LINGER_MS        2000u           /* drain a closing client at most this long */
 #define BB_LINGER_MAX_BYTES (1024u * 1024u) /* ... and at most this much */
+#define BB_IDLE_RELEASE_MS  1000u /* an idle keep-alive connection's buffers go back after */
 
 enum proxy_state {
     P_HELLO,

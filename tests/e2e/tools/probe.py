@@ -144,34 +144,36 @@ def raw(args):
         return 1
 
 
+def one_datagram(name, family, kind, proto, data, addr, timeout=None, reply=False):
+    """Sends one datagram (and waits for one back when reply): 0, or 1 with why."""
+    try:
+        with socket.socket(family, kind, proto) as s:
+            s.settimeout(timeout)
+            s.sendto(data, addr)
+            if reply:
+                s.recvfrom(4096)
+            print("echo reply" if reply else "sent")
+            return 0
+    except OSError as e:
+        print(f"{name} failed: {e}", file=sys.stderr)
+        return 1
+
+
 def ping(args):
     v6 = ":" in args.host
     family, proto = (socket.AF_INET6, socket.IPPROTO_ICMPV6) if v6 else (socket.AF_INET, socket.IPPROTO_ICMP)
     kind = 128 if v6 else 8
     payload = b"botbox-exfil-" + b"x" * 51
-    try:
-        with socket.socket(family, socket.SOCK_DGRAM, proto) as s:
-            s.settimeout(args.timeout)
-            # The kernel fills in the identifier and the checksum.
-            s.sendto(struct.pack("!BBHHH", kind, 0, 0, 0, 1) + payload, (args.host, 0))
-            s.recvfrom(4096)
-            print("echo reply")
-            return 0
-    except OSError as e:
-        print(f"ping failed: {e}", file=sys.stderr)
-        return 1
+    # The kernel fills in the identifier and the checksum.
+    echo = struct.pack("!BBHHH", kind, 0, 0, 0, 1) + payload
+    return one_datagram("ping", family, socket.SOCK_DGRAM, proto, echo, (args.host, 0),
+                        args.timeout, reply=True)
 
 
 def rawudp(args):
     header = struct.pack("!HHHH", 40000, args.port, 8 + 6, 0)  # checksum 0: none (IPv4)
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP) as s:
-            s.sendto(header + b"rawudp", (args.host, 0))
-            print("sent")
-            return 0
-    except OSError as e:
-        print(f"rawudp failed: {e}", file=sys.stderr)
-        return 1
+    return one_datagram("rawudp", socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP,
+                        header + b"rawudp", (args.host, 0))
 
 
 def rebind(args):
