@@ -18,8 +18,17 @@ void bb_buf_init(struct bb_buf *b, size_t limit)
     b->limit = limit;
 }
 
+void bb_buf_wrap(struct bb_buf *b, char *mem, size_t size)
+{
+    *b = (struct bb_buf){.data = mem, .cap = size, .limit = size, .fixed = true};
+}
+
 void bb_buf_free(struct bb_buf *b)
 {
+    if (b->fixed) {
+        b->off = b->len = 0;
+        return;
+    }
     free(b->data);
     b->data = NULL;
     b->off = b->len = b->cap = 0;
@@ -40,7 +49,7 @@ static int reserve(struct bb_buf *b, size_t n)
     }
     if (b->cap - b->len >= n)
         return 0;
-    if (n > b->limit || b->len > b->limit - n)
+    if (n > b->limit || b->len > b->limit - n || b->fixed)
         return -1;
     size_t cap = b->cap ? b->cap : BB_BUF_MIN;
     while (cap < b->len + n)
@@ -55,7 +64,7 @@ static int reserve(struct bb_buf *b, size_t n)
     return 0;
 }
 
-int bb_buf_append(struct bb_buf *b, const void *p, size_t n)
+int bb_buf_append_slow(struct bb_buf *b, const void *p, size_t n)
 {
     if (n == 0)
         return 0;

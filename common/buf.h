@@ -13,16 +13,22 @@
 #define BB_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct bb_buf {
     char *data;
     size_t off, len, cap;
     size_t limit;
+    bool fixed; /* data is the caller's memory (bb_buf_wrap): never grown or freed */
 };
 
 void bb_buf_init(struct bb_buf *b, size_t limit);
+/* A buffer over the caller's size bytes at mem (a stack array, say): the
+ * limit is size, nothing is allocated, bb_buf_free only empties it. */
+void bb_buf_wrap(struct bb_buf *b, char *mem, size_t size);
 void bb_buf_free(struct bb_buf *b);
 
 /* Unread bytes. */
@@ -36,7 +42,18 @@ static inline const char *bb_buf_head(const struct bb_buf *b)
     return b->data + b->off;
 }
 
-int bb_buf_append(struct bb_buf *b, const void *p, size_t n);
+int bb_buf_append_slow(struct bb_buf *b, const void *p, size_t n);
+
+/* Inline when the bytes fit the room already there: the request path
+ * appends many short pieces (header lines, audit fields). */
+static inline int bb_buf_append(struct bb_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n || n == 0)
+        return bb_buf_append_slow(b, p, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
 int bb_buf_printf(struct bb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* v in decimal, and in lower-case hex zero-padded to at least width digits
  * (width <= 16): the request path's numbers, without printf's cost. */

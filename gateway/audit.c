@@ -261,26 +261,16 @@ static size_t without_port(const char *a)
     return colon != NULL ? (size_t)(colon - a) : strlen(a);
 }
 
-#define BB_AUDIT_LINE_USUAL 512 /* a line's first allocation; longer lines grow it */
-
-/* A line's buffer, with room for a usual line from the start: formatting
- * then costs one allocation instead of a growth by doubling (a verdict
- * thread under a flood formats one line per packet). */
-static void line_init(struct bb_buf *b)
-{
-    size_t room;
-    bb_buf_init(b, BB_AUDIT_LINE_MAX);
-    (void)bb_buf_space(b, BB_AUDIT_LINE_USUAL, &room); /* NULL: append fails later */
-}
-
-/* Formats e with `format` and queues the line under `key(e)`. */
+/* Formats e with `format` and queues the line under `key(e)`. The line is
+ * formatted on the stack: no allocation per line (a verdict thread under a
+ * flood formats one per packet), and the copy into the queue is short. */
 #define PRODUCE(a, format, key, e)                                                                 \
     do {                                                                                           \
+        char mem_[BB_AUDIT_LINE_MAX];                                                              \
         struct bb_buf b_;                                                                          \
-        line_init(&b_);                                                                            \
+        bb_buf_wrap(&b_, mem_, sizeof(mem_));                                                      \
         if (format(&b_, wall_ms(), (e)) == 0)                                                      \
             enqueue((a), &b_, key(e));                                                             \
-        bb_buf_free(&b_);                                                                          \
     } while (0)
 
 /* A denial's flood key: reason, host and the client's address without

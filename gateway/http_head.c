@@ -10,6 +10,7 @@
  */
 #include "gateway/http_head.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -313,10 +314,16 @@ static int run(llhttp_t *p, struct state *s, const char *buf, size_t len, const 
     return 0;
 }
 
+void bb_http_head_clear(struct bb_http_head *h)
+{
+    memset(h, 0, offsetof(struct bb_http_head, h));
+    memset(&h->n, 0, sizeof(*h) - offsetof(struct bb_http_head, n));
+}
+
 int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_http_head *out,
                           const char **why)
 {
-    memset(out, 0, sizeof(*out));
+    bb_http_head_clear(out);
     *why = NULL;
     int rc = check_lines(buf, len, true, why);
     if (rc != 0)
@@ -339,7 +346,7 @@ int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_ht
 int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_request,
                            struct bb_http_head *out, const char **why)
 {
-    memset(out, 0, sizeof(*out));
+    bb_http_head_clear(out);
     *why = NULL;
     int rc = check_lines(buf, len, false, why);
     if (rc != 0)

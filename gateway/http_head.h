@@ -57,6 +57,11 @@ struct bb_http_head {
     size_t head_len;           /* bytes of the head, CRLF CRLF included */
 };
 
+/* Empties h: no start line, no headers. Entries past h->n are never read,
+ * so the header array is left as it is (clearing it would cost 3 KiB of
+ * writes per head). */
+void bb_http_head_clear(struct bb_http_head *h);
+
 /* Scans buf for the end of a head (CRLF CRLF). Returns its length, 0 when
  * more bytes are needed, -1 for bytes no valid head contains (bare LF, CR
  * not followed by LF, NUL), -2 when no head ends within `limit` bytes. */

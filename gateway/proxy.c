@@ -52,8 +52,8 @@ static void free_proxy(struct bb_loop *l, void *arg)
     (void)l;
     struct proxy *p = arg;
     bb_snapshot_unref(p->snap);
-    free(p->head);
-    free(p->rhead);
+    bb_buf_free(&p->headmem);
+    bb_buf_free(&p->rheadmem);
     bb_buf_free(&p->cin);
     bb_buf_free(&p->cout);
     bb_buf_free(&p->up_head);
@@ -120,6 +120,8 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
     bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
     bb_buf_init(&p->cout, BB_PROXY_OUT);
     bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
+    bb_buf_init(&p->headmem, 2 * BB_HTTP_HEAD_MAX + 1);
+    bb_buf_init(&p->rheadmem, BB_HTTP_HEAD_MAX);
     bb_conn_plain(&p->client, fd);
     p->tls = tls;
     p->st = tls ? P_HELLO : P_HEAD;
@@ -224,16 +226,22 @@ static void audit(struct proxy *p)
     bb_audit_http(p->w->sh->audit, &e);
 }
 
+char *proxy_scratch(struct bb_buf *mem, size_t n)
+{
+    size_t room;
+    bb_buf_reset(mem);
+    char *at = bb_buf_space(mem, n, &room);
+    return at != NULL && room >= n ? at : NULL;
+}
+
 /* Forgets the finished request so the connection can read the next one. */
 static void reset_request(struct proxy *p)
 {
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
-    free(p->head);
-    free(p->rhead);
-    p->head = p->rhead = p->path = NULL;
-    memset(&p->req, 0, sizeof(p->req));
-    memset(&p->resp, 0, sizeof(p->resp));
+    p->head = p->rhead = p->path = NULL; /* their memory stays for the next request */
+    bb_http_head_clear(&p->req);
+    bb_http_head_clear(&p->resp);
     memset(&p->host, 0, sizeof(p->host));
     memset(&p->dec, 0, sizeof(p->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
@@ -474,10 +482,10 @@ static void try_head(struct proxy *p)
         proxy_fail(p, 431, "request header too large", "head_too_large");
         return;
     }
-    /* One allocation per request: the head's bytes, then room for its
-     * normalised target (never longer than the target, which is inside
-     * the head). */
-    p->head = malloc(2 * (size_t)end + 1);
+    /* The head's bytes, then room for its normalised target (never longer
+     * than the target, which is inside the head), in memory the connection
+     * keeps from one request to the next. */
+    p->head = proxy_scratch(&p->headmem, 2 * (size_t)end + 1);
     if (p->head == NULL) {
         proxy_fail(p, 503, "too many connections", "out_of_memory");
         return;
@@ -693,6 +701,8 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
                 bb_buf_free(&p->cout);
             bb_buf_free(&p->up_head);
+            bb_buf_free(&p->headmem);
+            bb_buf_free(&p->rheadmem);
             p->idle = 2;
             proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
             return;

@@ -253,8 +253,7 @@ static int fail_head(struct proxy *p, const char *reason)
 static int take_response_head(struct proxy *p, size_t end)
 {
     struct bb_upconn *u = p->up;
-    free(p->rhead);
-    p->rhead = malloc(end);
+    p->rhead = proxy_scratch(&p->rheadmem, end);
     const char *why;
     if (p->rhead == NULL)
         return fail_head(p, "out_of_memory");
