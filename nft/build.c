@@ -351,14 +351,11 @@ static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool ga
     end(rc, &b);
 }
 
-static void tproxy_chain(struct rule_ctx *rc, bool gateway)
+/* The tproxy rules for every steered port, in rc's chain. */
+static void tproxy_rules(struct rule_ctx *rc, bool gateway)
 {
     uint16_t ports[2];
     size_t n = bb_ruleset_steered_ports(rc->cfg, ports);
-    rc->chain = "steer_tproxy";
-    add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_MANGLE);
-    if (gateway)
-        rule_not_client(rc);
     for (size_t i = 0; i < n; i++) {
         rule_tproxy(rc, ports[i], NFPROTO_IPV4, gateway);
         if (rc->cfg->enable_ipv6)
@@ -399,7 +396,9 @@ static void sidecar_mark_chain(struct rule_ctx *rc)
 static void build_sidecar(struct rule_ctx *rc)
 {
     sidecar_mark_chain(rc);
-    tproxy_chain(rc, false);
+    rc->chain = "steer_tproxy";
+    add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_MANGLE);
+    tproxy_rules(rc, false);
 
     rc->chain = "dns_redirect";
     add_chain(rc->rs, rc->chain, "nat", NF_INET_LOCAL_OUT, BB_NFT_PRIO_DSTNAT);
@@ -442,19 +441,25 @@ static void rule_accept_dns(struct rule_ctx *rc, uint8_t proto)
  * Steered connections skip conntrack, both ways. TPROXY does not need it
  * (the socket lookup finds the connection), and tracking cost a lookup per
  * packet and an entry per connection that outlived it by two minutes: a
- * workload could fill the table through the proxy. Only the steered ports on the client interfaces
- * are untracked: the node's own traffic, DNS (which the redirect needs
- * tracked) and every flow the guards queue keep conntrack.
+ * workload could fill the table through the proxy. Only the steered ports
+ * on the client interfaces are untracked: the node's own traffic, DNS
+ * (which the redirect needs tracked) and every flow the guards queue keep
+ * conntrack.
+ *
+ * The client side's notrack and tproxy share one chain at raw priority
+ * (before conntrack, which must not see the packet): every packet from a
+ * client pays one base chain and one interface lookup for both.
  */
-static void gateway_notrack(struct rule_ctx *rc)
+static void gateway_steer(struct rule_ctx *rc)
 {
-    rc->chain = "steer_notrack_in";
+    rc->chain = "steer_in";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_RAW);
     rule_not_client(rc);
     struct bb_rb b = begin(rc, NULL, "", "steered connections skip conntrack (client side)");
     match_steered_port(&b, 2);
     bb_rb_notrack(&b);
     end(rc, &b);
+    tproxy_rules(rc, true);
 
     /* The proxy's replies: locally generated, from the steered port (the
      * accepted socket has the original destination as its address). */
@@ -467,20 +472,30 @@ static void gateway_notrack(struct rule_ctx *rc)
     end(rc, &b);
 }
 
+/* The steered connections' mark is tested first: they are nearly all the
+ * packets here, and they are untracked, so the ct rules cannot match them
+ * anyway. The mark cannot come from a client: it is cleared when a packet
+ * crosses into this namespace, and only steer_in sets it. */
+static void rule_accept_steered(struct rule_ctx *rc)
+{
+    uint32_t mark = BB_NFT_MARK;
+    struct bb_rb b = begin(rc, NULL, "", "accept steered (tproxy) connections");
+    bb_rb_u32(&b, NFT_META_MARK, mark);
+    bb_rb_verdict(&b, NF_ACCEPT);
+    end(rc, &b);
+}
+
 static void gateway_guard(struct rule_ctx *rc, const char *chain, uint32_t hook, bool input)
 {
     rc->chain = chain;
     add_chain(rc->rs, chain, "filter", hook, BB_NFT_PRIO_FILTER);
     rule_not_client(rc);
+    if (input)
+        rule_accept_steered(rc);
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
                   NF_ACCEPT, "accept established and related");
     rule_ct_state(rc, NF_CT_STATE_INVALID_BIT, NF_DROP, "drop invalid");
     if (input) {
-        uint32_t mark = BB_NFT_MARK;
-        struct bb_rb b = begin(rc, NULL, "", "accept steered (tproxy) connections");
-        bb_rb_u32(&b, NFT_META_MARK, mark);
-        bb_rb_verdict(&b, NF_ACCEPT);
-        end(rc, &b);
         rule_accept_dns(rc, IPPROTO_UDP);
         rule_accept_dns(rc, IPPROTO_TCP);
         rule_nd(rc);
@@ -502,8 +517,7 @@ static void build_gateway(struct rule_ctx *rc)
         snprintf(o->path, sizeof(o->path), "gateway.client_interfaces[%zu]", i);
         o->pos = c->gateway.client_interface_pos[i];
     }
-    gateway_notrack(rc);
-    tproxy_chain(rc, true);
+    gateway_steer(rc);
 
     rc->chain = "dns_redirect";
     add_chain(rc->rs, rc->chain, "nat", NF_INET_PRE_ROUTING, BB_NFT_PRIO_DSTNAT);
