@@ -43,6 +43,41 @@ static void test_buf_numbers(void **state)
     bb_buf_free(&small);
 }
 
+/* The bound holds on both paths of bb_buf_append (inline and growing), and
+ * a wrapped buffer never leaves the caller's memory (a realloc or free of
+ * a stack array would crash under ASan). */
+static void test_buf_bounds(void **state)
+{
+    (void)state;
+    char big[100];
+    memset(big, 'x', sizeof(big));
+    struct bb_buf b;
+    bb_buf_init(&b, 10000);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(bb_buf_append(&b, big, sizeof(big)), 0);
+    assert_int_equal(bb_buf_append(&b, big, 1), -1); /* at the limit exactly */
+    bb_buf_consume(&b, 150);
+    assert_int_equal(bb_buf_append(&b, big, 100), 0); /* room by compaction */
+    assert_int_equal(bb_buf_size(&b), 9950u);
+    bb_buf_free(&b);
+
+    char mem[64];
+    bb_buf_wrap(&b, mem, sizeof(mem));
+    assert_int_equal(bb_buf_append(&b, big, 60), 0);
+    assert_int_equal(bb_buf_append(&b, big, 5), -1);
+    assert_int_equal(bb_buf_append(&b, big, 4), 0);
+    assert_ptr_equal(b.data, mem);
+    size_t room;
+    assert_null(bb_buf_space(&b, 1, &room));
+    bb_buf_consume(&b, 10);
+    assert_ptr_equal(bb_buf_space(&b, 100, &room), mem + 54); /* compacted in place */
+    assert_int_equal(room, 10u);
+    bb_buf_free(&b);
+    assert_int_equal(bb_buf_size(&b), 0u);
+    assert_int_equal(bb_buf_append(&b, big, 64), 0); /* still usable, same memory */
+    assert_ptr_equal(b.data, mem);
+}
+
 static void test_arena(void **state)
 {
     (void)state;
@@ -151,9 +186,9 @@ static void test_addr_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_diag),        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_addr_format),
+        cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_bounds),
+        cmocka_unit_test(test_arena),       cmocka_unit_test(test_diag),
+        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_addr_format),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

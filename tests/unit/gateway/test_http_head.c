@@ -46,6 +46,31 @@ static void test_simple_get(void **state)
     assert_int_equal(head.method_id, HTTP_GET);
 }
 
+/* A head parsed into a struct that held a longer one (a connection's next
+ * request) shows nothing of the first: bb_http_head_clear leaves the old
+ * header entries in place, so only n may say what is there. */
+static void test_reused_struct(void **state)
+{
+    (void)state;
+    assert_int_equal(req("POST /a HTTP/1.1\r\nHost: one\r\nContent-Length: 5\r\n"
+                         "Connection: close\r\nX-Extra: 1\r\n\r\n"),
+                     0);
+    assert_int_equal(head.n, 4);
+    assert_false(head.keep_alive);
+    assert_int_equal(req("GET / HTTP/1.1\r\nHost: two\r\n\r\n"), 0);
+    assert_int_equal(head.n, 1);
+    assert_int_equal(head.framing, BB_BODY_NONE);
+    assert_int_equal(head.content_length, 0);
+    assert_true(head.keep_alive);
+    assert_null(bb_http_find(&head, "content-length", NULL));
+    assert_null(bb_http_find(&head, "x-extra", NULL));
+    assert_memory_equal(head.host->value, "two", 3);
+    bb_http_head_clear(&head);
+    assert_int_equal(head.n, 0);
+    assert_null(head.host);
+    assert_null(head.method);
+}
+
 static void test_bodies(void **state)
 {
     (void)state;
@@ -211,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_get),
+        cmocka_unit_test(test_reused_struct),
         cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_keep_alive_and_upgrade),
         cmocka_unit_test(test_absolute_form_and_connect_parse),
