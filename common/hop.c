@@ -6,22 +6,30 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const hop_by_hop[] = {
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
+#define NAME(s)                                                                                    \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+
+static const struct {
+    const char *name;
+    size_t len;
+} hop_by_hop[] = {
+    NAME("connection"),
+    NAME("keep-alive"),
+    NAME("proxy-connection"),
+    NAME("proxy-authenticate"),
+    NAME("proxy-authorization"),
+    NAME("te"),
+    NAME("trailer"),
+    NAME("transfer-encoding"),
+    NAME("upgrade"),
 };
 
 bool bb_is_hop_by_hop(const char *name, size_t len)
 {
     for (size_t i = 0; i < sizeof(hop_by_hop) / sizeof(hop_by_hop[0]); i++)
-        if (strlen(hop_by_hop[i]) == len && strncasecmp(name, hop_by_hop[i], len) == 0)
+        if (hop_by_hop[i].len == len && strncasecmp(name, hop_by_hop[i].name, len) == 0)
             return true;
     return false;
 }

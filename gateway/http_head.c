@@ -224,17 +224,12 @@ const llhttp_settings_t *bb_http_head_settings(void)
 
 /* ---- helpers ---- */
 
-bool bb_hdr_is(const struct bb_hdr *h, const char *name)
-{
-    return h->name_len == strlen(name) && strncasecmp(h->name, name, h->name_len) == 0;
-}
-
 const struct bb_hdr *bb_http_find(const struct bb_http_head *h, const char *name, size_t *count)
 {
     const struct bb_hdr *first = NULL;
-    size_t c = 0;
+    size_t c = 0, len = strlen(name);
     for (size_t i = 0; i < h->n; i++)
-        if (bb_hdr_is(&h->h[i], name)) {
+        if (bb_hdr_is_n(&h->h[i], name, len)) {
             if (first == NULL)
                 first = &h->h[i];
             c++;

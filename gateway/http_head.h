@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 
 #define BB_HTTP_HEAD_MAX    (64u * 1024u) /* bytes in a head: 431 beyond (REFERENCE §4) */
@@ -81,8 +83,18 @@ int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_ht
 int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_request,
                            struct bb_http_head *out, const char **why);
 
-/* Case-insensitive header name comparison. */
-bool bb_hdr_is(const struct bb_hdr *h, const char *name);
+/* Case-insensitive header name comparison. Inline: with a literal name the
+ * length is a constant and most headers are told apart by it alone (every
+ * head is searched several times per request). */
+static inline bool bb_hdr_is_n(const struct bb_hdr *h, const char *name, size_t len)
+{
+    return h->name_len == len && strncasecmp(h->name, name, len) == 0;
+}
+
+static inline bool bb_hdr_is(const struct bb_hdr *h, const char *name)
+{
+    return bb_hdr_is_n(h, name, strlen(name));
+}
 
 /* The first header with that name, or NULL; *count gets how many there are. */
 const struct bb_hdr *bb_http_find(const struct bb_http_head *h, const char *name, size_t *count);

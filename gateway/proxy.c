@@ -385,6 +385,23 @@ static bool decide(struct proxy *p)
     return true;
 }
 
+/* "host:port" or "[v6]:port", the upstream pool's key (no printf on the
+ * request path). */
+_Static_assert(BB_POOL_KEY_MAX > BB_HOST_MAX + sizeof("[]:65535"), "pool key fits any host");
+
+static void pool_key(struct proxy *p)
+{
+    struct bb_buf b;
+    bool v6 = p->host.kind == BB_HOST_IPV6;
+    bb_buf_wrap(&b, p->key, sizeof(p->key) - 1);
+    int rc = (v6 ? bb_buf_append(&b, "[", 1) : 0) |
+             bb_buf_append(&b, p->host.name, strlen(p->host.name)) |
+             (v6 ? bb_buf_append(&b, "]", 1) : 0) | bb_buf_append(&b, ":", 1) |
+             bb_buf_append_u64(&b, p->port);
+    (void)rc; /* cannot fail: see the assertion above */
+    p->key[bb_buf_size(&b)] = '\0';
+}
+
 /* Rebuilds the head for upstream; a missing secret stops here (500). */
 static bool build_upstream_head(struct proxy *p)
 {
@@ -414,8 +431,7 @@ static bool build_upstream_head(struct proxy *p)
         return false;
     }
     p->port = p->host.port ? p->host.port : 443;
-    snprintf(p->key, sizeof(p->key), p->host.kind == BB_HOST_IPV6 ? "[%s]:%u" : "%s:%u",
-             p->host.name, p->port);
+    pool_key(p);
     return true;
 }
 
