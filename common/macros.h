@@ -11,4 +11,7 @@
  * the member's alignment guarantees the container's. */
 #define BB_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
+/* Elements in an array (not a pointer). */
+#define BB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 #endif

@@ -47,17 +47,72 @@ void proxy_arm(struct proxy *p, uint64_t ms)
 
 /* ---- life cycle ---- */
 
+/* The buffers a connection owns, for what is done to all of them alike. */
+#define PROXY_BUFS(p)                                                                              \
+    {                                                                                              \
+        &(p)->cin, &(p)->cout, &(p)->up_head, &(p)->headmem, &(p)->rheadmem                        \
+    }
+
+static void destroy_proxy(struct proxy *p)
+{
+    struct bb_buf *bufs[] = PROXY_BUFS(p);
+    for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
+        bb_buf_free(bufs[i]);
+    free(p);
+}
+
+/* Deferred to the end of the loop iteration that closed p (events of that
+ * iteration may still name it). A worker keeps up to BB_SPARE_CONNS closed
+ * connections, with their buffers up to BB_SPARE_BUF_MAX, for the next
+ * accepts: a connection per request then costs no allocation. */
 static void free_proxy(struct bb_loop *l, void *arg)
 {
     (void)l;
     struct proxy *p = arg;
+    struct bb_worker *w = p->w;
     bb_snapshot_unref(p->snap);
-    bb_buf_free(&p->headmem);
-    bb_buf_free(&p->rheadmem);
-    bb_buf_free(&p->cin);
-    bb_buf_free(&p->cout);
-    bb_buf_free(&p->up_head);
-    free(p);
+    p->snap = NULL;
+    if (w->no_spares || w->nspare >= BB_SPARE_CONNS) {
+        destroy_proxy(p);
+        return;
+    }
+    struct bb_buf *bufs[] = PROXY_BUFS(p);
+    for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++) {
+        if (bufs[i]->cap > BB_SPARE_BUF_MAX)
+            bb_buf_free(bufs[i]);
+        bb_buf_reset(bufs[i]);
+    }
+    p->next = w->spare;
+    w->spare = p;
+    w->nspare++;
+}
+
+/* A zeroed connection, from the worker's spares (their buffers' memory
+ * kept) or new. */
+static struct proxy *new_proxy(struct bb_worker *w)
+{
+    struct proxy *p = w->spare;
+    if (p == NULL) {
+        p = calloc(1, sizeof(*p));
+        if (p == NULL)
+            return NULL;
+        bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
+        bb_buf_init(&p->cout, BB_PROXY_OUT);
+        bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
+        bb_buf_init(&p->headmem, 2 * BB_HTTP_HEAD_MAX + 1);
+        bb_buf_init(&p->rheadmem, BB_HTTP_HEAD_MAX);
+        return p;
+    }
+    w->spare = p->next;
+    w->nspare--;
+    struct bb_buf keep[] = {p->cin, p->cout, p->up_head, p->headmem, p->rheadmem};
+    memset(p, 0, sizeof(*p));
+    p->cin = keep[0];
+    p->cout = keep[1];
+    p->up_head = keep[2];
+    p->headmem = keep[3];
+    p->rheadmem = keep[4];
+    return p;
 }
 
 void proxy_close(struct proxy *p)
@@ -105,7 +160,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
         reject_overload(fd);
         return;
     }
-    struct proxy *p = calloc(1, sizeof(*p));
+    struct proxy *p = new_proxy(w);
     if (p == NULL) {
         atomic_fetch_sub(&w->sh->connections, 1);
         close(fd);
@@ -117,11 +172,6 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
     socklen_t sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         bb_sockaddr_format(&ss, p->dst, sizeof(p->dst)); /* the original destination under tproxy */
-    bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
-    bb_buf_init(&p->cout, BB_PROXY_OUT);
-    bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
-    bb_buf_init(&p->headmem, 2 * BB_HTTP_HEAD_MAX + 1);
-    bb_buf_init(&p->rheadmem, BB_HTTP_HEAD_MAX);
     bb_conn_plain(&p->client, fd);
     p->tls = tls;
     p->st = tls ? P_HELLO : P_HEAD;
@@ -158,8 +208,15 @@ void bb_proxy_close_idle(struct bb_worker *w)
 
 void bb_proxy_close_all(struct bb_worker *w)
 {
+    w->no_spares = true;
     while (w->proxies != NULL)
         proxy_close(w->proxies);
+    while (w->spare != NULL) {
+        struct proxy *p = w->spare;
+        w->spare = p->next;
+        destroy_proxy(p);
+    }
+    w->nspare = 0;
 }
 
 /* ---- the audit line, metrics and request end ---- */

@@ -58,6 +58,8 @@
 #define BB_LINGER_MS        2000u           /* drain a closing client at most this long */
 #define BB_LINGER_MAX_BYTES (1024u * 1024u) /* ... and at most this much */
 #define BB_IDLE_RELEASE_MS  1000u /* an idle keep-alive connection's buffers go back after */
+#define BB_SPARE_CONNS      32u   /* closed connections a worker keeps for its next accepts */
+#define BB_SPARE_BUF_MAX    (16u * 1024u) /* ... with those of their buffers up to this size */
 
 enum proxy_state {
     P_HELLO,

@@ -69,7 +69,10 @@ struct bb_worker {
     size_t nlisteners;
     struct bb_timer accept_pause;
     uint64_t next_request;
-    struct proxy *proxies;    /* live client connections (closed at stop) */
+    struct proxy *proxies; /* live client connections (closed at stop) */
+    struct proxy *spare;   /* closed ones kept for the next accepts (proxy.c) */
+    size_t nspare;
+    bool no_spares;           /* stopping: closed connections are freed */
     struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
     struct bb_metrics_shard *metrics;
     bool draining;              /* listeners closed; requests finish, then close */
