@@ -50,7 +50,7 @@ void proxy_arm(struct proxy *p, uint64_t ms)
 /* The buffers a connection owns, for what is done to all of them alike. */
 #define PROXY_BUFS(p)                                                                              \
     {                                                                                              \
-        &(p)->cin, &(p)->cout, &(p)->up_head, &(p)->headmem, &(p)->rheadmem                        \
+        &(p)->cin, &(p)->cout, &(p)->up_head                                                       \
     }
 
 static void destroy_proxy(struct proxy *p)
@@ -72,6 +72,8 @@ static void free_proxy(struct bb_loop *l, void *arg)
     struct bb_worker *w = p->w;
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
+    proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
+    proxy_head_put(p, &p->rhead, &p->rhead_size);
     if (w->no_spares || w->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
         return;
@@ -99,19 +101,15 @@ static struct proxy *new_proxy(struct bb_worker *w)
         bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
         bb_buf_init(&p->cout, BB_PROXY_OUT);
         bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
-        bb_buf_init(&p->headmem, 2 * BB_HTTP_HEAD_MAX + 1);
-        bb_buf_init(&p->rheadmem, BB_HTTP_HEAD_MAX);
         return p;
     }
     w->spare = p->next;
     w->nspare--;
-    struct bb_buf keep[] = {p->cin, p->cout, p->up_head, p->headmem, p->rheadmem};
+    struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
     memset(p, 0, sizeof(*p));
     p->cin = keep[0];
     p->cout = keep[1];
     p->up_head = keep[2];
-    p->headmem = keep[3];
-    p->rheadmem = keep[4];
     return p;
 }
 
@@ -211,12 +209,17 @@ void bb_proxy_close_all(struct bb_worker *w)
     w->no_spares = true;
     while (w->proxies != NULL)
         proxy_close(w->proxies);
+}
+
+void bb_proxy_free_spares(struct bb_worker *w)
+{
     while (w->spare != NULL) {
         struct proxy *p = w->spare;
         w->spare = p->next;
         destroy_proxy(p);
     }
     w->nspare = 0;
+    bb_blocks_free(&w->blocks);
 }
 
 /* ---- the audit line, metrics and request end ---- */
@@ -283,12 +286,19 @@ static void audit(struct proxy *p)
     bb_audit_http(p->w->sh->audit, &e);
 }
 
-char *proxy_scratch(struct bb_buf *mem, size_t n)
+char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n)
 {
-    size_t room;
-    bb_buf_reset(mem);
-    char *at = bb_buf_space(mem, n, &room);
-    return at != NULL && room >= n ? at : NULL;
+    proxy_head_put(p, at, size);
+    *at = bb_block_get(&p->w->blocks, n);
+    *size = *at != NULL ? n : 0;
+    return *at;
+}
+
+void proxy_head_put(struct proxy *p, char **at, size_t *size)
+{
+    bb_block_put(&p->w->blocks, *at, *size);
+    *at = NULL;
+    *size = 0;
 }
 
 /* Forgets the finished request so the connection can read the next one. */
@@ -296,7 +306,9 @@ static void reset_request(struct proxy *p)
 {
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
-    p->head = p->rhead = p->path = NULL; /* their memory stays for the next request */
+    proxy_head_put(p, &p->head, &p->head_size);
+    proxy_head_put(p, &p->rhead, &p->rhead_size);
+    p->path = NULL;
     bb_http_head_clear(&p->req);
     bb_http_head_clear(&p->resp);
     memset(&p->host, 0, sizeof(p->host));
@@ -556,10 +568,8 @@ static void try_head(struct proxy *p)
         return;
     }
     /* The head's bytes, then room for its normalised target (never longer
-     * than the target, which is inside the head), in memory the connection
-     * keeps from one request to the next. */
-    p->head = proxy_scratch(&p->headmem, 2 * (size_t)end + 1);
-    if (p->head == NULL) {
+     * than the target, which is inside the head). */
+    if (proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL) {
         proxy_fail(p, 503, "too many connections", "out_of_memory");
         return;
     }
@@ -774,8 +784,6 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
                 bb_buf_free(&p->cout);
             bb_buf_free(&p->up_head);
-            bb_buf_free(&p->headmem);
-            bb_buf_free(&p->rheadmem);
             p->idle = 2;
             proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
             return;

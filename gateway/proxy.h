@@ -22,6 +22,9 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
 
 /* Closes every client connection of the worker (at shutdown). */
 void bb_proxy_close_all(struct bb_worker *w);
+/* Frees the worker's spare connections and blocks, once every connection
+ * is freed (at shutdown, after the loop ran its deferred work). */
+void bb_proxy_free_spares(struct bb_worker *w);
 
 /* Closes the worker's idle keep-alive connections (graceful shutdown). */
 void bb_proxy_close_idle(struct bb_worker *w);

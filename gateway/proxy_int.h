@@ -98,8 +98,8 @@ struct proxy {
     /* the current request */
     bool head_started;        /* bytes of this request's head arrived */
     struct bb_snapshot *snap; /* pinned from the head until the request ends */
-    char *head;               /* a copy of the head bytes (in headmem): req points into it */
-    struct bb_buf headmem;    /* head's memory, kept for the connection's next request */
+    char *head;               /* a copy of the head bytes: req points into it */
+    size_t head_size;         /* head's memory, from the worker's blocks */
     llhttp_t reqp;
     struct bb_http_head req;
     struct bb_http_body reqbody;
@@ -122,8 +122,8 @@ struct proxy {
     int attempts;
 
     /* the response */
-    char *rhead;            /* the response head's bytes (in rheadmem): resp points into it */
-    struct bb_buf rheadmem; /* kept like headmem */
+    char *rhead; /* the response head's bytes: resp points into it */
+    size_t rhead_size;
     llhttp_t respp;
     struct bb_http_head resp;
     struct bb_http_body respbody;
@@ -141,10 +141,12 @@ struct proxy {
 const struct bb_config *proxy_cfg(const struct proxy *p);
 
 /* ---- proxy.c ---- */
-/* n bytes of mem for this request (a head's copy): mem is emptied first and
- * keeps its allocation afterwards. NULL when n is over mem's limit or
+/* Memory for a head's copy, n bytes from the worker's blocks, into *at
+ * (*size: what was taken); what *at held is given back first. NULL when
  * memory ran out. */
-char *proxy_scratch(struct bb_buf *mem, size_t n);
+char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n);
+/* Gives *at back (NULL is fine) and clears it. */
+void proxy_head_put(struct proxy *p, char **at, size_t *size);
 void proxy_update(struct proxy *p);
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
 void proxy_request_done(struct proxy *p);

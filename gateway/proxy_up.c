@@ -253,7 +253,7 @@ static int fail_head(struct proxy *p, const char *reason)
 static int take_response_head(struct proxy *p, size_t end)
 {
     struct bb_upconn *u = p->up;
-    p->rhead = proxy_scratch(&p->rheadmem, end);
+    proxy_head_mem(p, &p->rhead, &p->rhead_size, end);
     const char *why;
     if (p->rhead == NULL)
         return fail_head(p, "out_of_memory");

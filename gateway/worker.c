@@ -137,6 +137,7 @@ void bb_worker_stop(struct bb_worker *w)
     bb_pool_free(w->pool);
     bb_resolver_free(w->resolver);
     bb_loop_run_deferred(w->loop);
+    bb_proxy_free_spares(w);
     close_listeners(w);
     bb_loop_free(w->loop);
     w->loop = NULL;

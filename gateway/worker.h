@@ -6,6 +6,7 @@
 #ifndef BB_WORKER_H
 #define BB_WORKER_H
 
+#include "common/blocks.h"
 #include "gateway/loop.h"
 
 #include <openssl/ssl.h>
@@ -73,6 +74,7 @@ struct bb_worker {
     struct proxy *spare;   /* closed ones kept for the next accepts (proxy.c) */
     size_t nspare;
     bool no_spares;           /* stopping: closed connections are freed */
+    struct bb_blocks blocks;  /* requests' head copies (proxy.c) */
     struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
     struct bb_metrics_shard *metrics;
     bool draining;              /* listeners closed; requests finish, then close */

@@ -1,9 +1,10 @@
 /*
- * common/: arena, diagnostics list, UTF-8 validator, buffer number appenders.
+ * common/: arena, diagnostics list, UTF-8 validator, buffers, blocks.
  */
 #include "tests/unit/testutil.h"
 
 #include "common/arena.h"
+#include "common/blocks.h"
 #include "common/buf.h"
 #include "common/netaddr.h"
 
@@ -183,12 +184,47 @@ static void test_addr_format(void **state)
     assert_string_equal(out, "10.20");
 }
 
+/* A block given back is the next one taken; larger requests are their own
+ * allocations and never kept; the free list stops at BB_BLOCKS_KEPT. */
+static void test_blocks(void **state)
+{
+    (void)state;
+    struct bb_blocks l = {0};
+    char *a = bb_block_get(&l, 100);
+    assert_non_null(a);
+    memset(a, 1, BB_BLOCK_SIZE); /* a whole block, whatever was asked */
+    bb_block_put(&l, a, 100);
+    assert_int_equal(l.nfree, 1u);
+    assert_ptr_equal(bb_block_get(&l, BB_BLOCK_SIZE), a);
+    assert_int_equal(l.nfree, 0u);
+    char *big = bb_block_get(&l, BB_BLOCK_SIZE + 1);
+    assert_non_null(big);
+    memset(big, 2, BB_BLOCK_SIZE + 1);
+    bb_block_put(&l, big, BB_BLOCK_SIZE + 1);
+    assert_int_equal(l.nfree, 0u); /* freed, not kept */
+    bb_block_put(&l, a, 1);
+
+    enum { N = BB_BLOCKS_KEPT + 10 };
+    void *many[N];
+    for (size_t i = 0; i < N; i++)
+        assert_non_null(many[i] = bb_block_get(&l, 1));
+    for (size_t i = 0; i < N; i++)
+        bb_block_put(&l, many[i], 1);
+    assert_int_equal(l.nfree, BB_BLOCKS_KEPT);
+    bb_block_put(&l, NULL, 1);
+    assert_int_equal(l.nfree, BB_BLOCKS_KEPT);
+    bb_blocks_free(&l); /* LeakSanitizer checks nothing is left */
+    assert_int_equal(l.nfree, 0u);
+    assert_null(l.free);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_bounds),
         cmocka_unit_test(test_arena),       cmocka_unit_test(test_diag),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_addr_format),
+        cmocka_unit_test(test_blocks),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
