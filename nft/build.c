@@ -335,6 +335,8 @@ static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool ga
     if (!gateway)
         bb_rb_u32(&b, NFT_META_MARK, mark); /* marked on output, re-entered via lo */
     bb_rb_dport(&b, IPPROTO_TCP, port);
+    if (gateway)
+        bb_rb_counter(&b); /* new connections only: the others take the socket match */
     if (v6)
         bb_rb_imm(&b, NFT_REG_1, &in6addr_loopback, sizeof(in6addr_loopback));
     else {
@@ -449,16 +451,54 @@ static void rule_accept_dns(struct rule_ctx *rc, uint8_t proto)
  * The client side's notrack and tproxy share one chain at raw priority
  * (before conntrack, which must not see the packet): every packet from a
  * client pays one base chain and one interface lookup for both.
+ *
+ * Packets of established connections skip TPROXY: the socket match marks
+ * them for the guards, and the kernel's early demux then finds the socket
+ * and its cached route. TPROXY assigns the socket itself, which makes the
+ * kernel skip early demux and look the route up in the policy tables for
+ * every packet. SYNs always take TPROXY, so a transparent listener of
+ * someone else's cannot take a client's new connection.
  */
+/* Returns for whatever is not tcp to a steered port (two rules: a rule
+ * whose l4proto test fails goes on to the next). */
+static void rule_not_steered(struct rule_ctx *rc)
+{
+    uint8_t tcp = IPPROTO_TCP;
+    struct bb_rb b = begin(rc, NULL, "", "not tcp: not steered");
+    bb_rb_meta_load(&b, NFT_META_L4PROTO, NFT_REG_1);
+    bb_rb_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, &tcp, 1);
+    bb_rb_verdict(&b, NFT_RETURN);
+    end(rc, &b);
+    b = begin(rc, NULL, "", "not to a steered port: not steered");
+    bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+    bb_rb_lookup(&b, NFT_REG_1, SET_PORTS, true);
+    bb_rb_verdict(&b, NFT_RETURN);
+    end(rc, &b);
+}
+
+static void rule_established_steered(struct rule_ctx *rc)
+{
+    uint32_t mark = BB_NFT_MARK;
+    struct bb_rb b =
+        begin(rc, NULL, "", "established steered connections: marked, early demux delivers");
+    bb_rb_not_syn(&b);
+    bb_rb_socket_transparent(&b);
+    bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
+    bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
+    bb_rb_verdict(&b, NF_ACCEPT);
+    end(rc, &b);
+}
+
 static void gateway_steer(struct rule_ctx *rc)
 {
     rc->chain = "steer_in";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_RAW);
     rule_not_client(rc);
+    rule_not_steered(rc);
     struct bb_rb b = begin(rc, NULL, "", "steered connections skip conntrack (client side)");
-    match_steered_port(&b, 2);
     bb_rb_notrack(&b);
     end(rc, &b);
+    rule_established_steered(rc);
     tproxy_rules(rc, true);
 
     /* The proxy's replies: locally generated, from the steered port (the

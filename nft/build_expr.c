@@ -124,6 +124,37 @@ void bb_rb_masq(struct bb_rb *b)
     add(b, "masq");
 }
 
+void bb_rb_not_syn(struct bb_rb *b)
+{
+    uint32_t syn = 0x02, zero = 0;
+    bb_rb_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+    struct nftnl_expr *e = add(b, "bitwise");
+    if (e != NULL) {
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &syn, 1);
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+    }
+    bb_rb_cmp(b, NFT_CMP_EQ, NFT_REG_1, &zero, 1);
+}
+
+void bb_rb_socket_transparent(struct bb_rb *b)
+{
+    struct nftnl_expr *e = add(b, "socket");
+    if (e != NULL) {
+        nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_TRANSPARENT);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG_1);
+    }
+    uint8_t one = 1;
+    bb_rb_cmp(b, NFT_CMP_EQ, NFT_REG_1, &one, 1);
+}
+
+void bb_rb_counter(struct bb_rb *b)
+{
+    (void)add(b, "counter");
+}
+
 void bb_rb_notrack(struct bb_rb *b)
 {
     add(b, "notrack");

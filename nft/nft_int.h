@@ -108,6 +108,11 @@ void bb_rb_redir(struct bb_rb *b, uint32_t preg);
 void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num);
 void bb_rb_masq(struct bb_rb *b);
 void bb_rb_notrack(struct bb_rb *b);
+void bb_rb_counter(struct bb_rb *b);
+/* "tcp flags ! syn" (l4proto already matched) */
+void bb_rb_not_syn(struct bb_rb *b);
+/* "socket transparent 1": a socket with IP_TRANSPARENT owns the packet */
+void bb_rb_socket_transparent(struct bb_rb *b);
 
 /* Composites (exactly what nft 1.0.6 emits for the same statement). */
 void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask);   /* ct KEY & mask != 0 */
