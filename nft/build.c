@@ -335,8 +335,7 @@ static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool ga
     if (!gateway)
         bb_rb_u32(&b, NFT_META_MARK, mark); /* marked on output, re-entered via lo */
     bb_rb_dport(&b, IPPROTO_TCP, port);
-    if (gateway)
-        bb_rb_counter(&b); /* new connections only: the others take the socket match */
+    bb_rb_counter(&b); /* new connections only: the others take the socket match */
     if (v6)
         bb_rb_imm(&b, NFT_REG_1, &in6addr_loopback, sizeof(in6addr_loopback));
     else {
@@ -363,6 +362,34 @@ static void tproxy_rules(struct rule_ctx *rc, bool gateway)
         if (rc->cfg->enable_ipv6)
             rule_tproxy(rc, ports[i], NFPROTO_IPV6, gateway);
     }
+}
+
+/* Packets after a steered connection's SYN: `socket transparent 1` finds
+ * the proxy's accepted socket (IP_TRANSPARENT, from its listener), and
+ * early demux then delivers them with the route cached at set-up, where
+ * TPROXY's socket assignment would make the kernel skip early demux and
+ * route every packet through the policy rules. SYNs always take TPROXY, so
+ * a transparent listener of someone else's cannot take a new connection.
+ * The gateway marks the packets here for its guards; the sidecar's were
+ * marked on output (the mark says a steered port). */
+static void rule_established_steered(struct rule_ctx *rc, bool gateway)
+{
+    uint32_t mark = BB_NFT_MARK;
+    struct bb_rb b = begin(rc, NULL, "",
+                           gateway ? "established steered connections: marked, early demux delivers"
+                                   : "established steered connections: early demux delivers");
+    if (!gateway) {
+        bb_rb_u32(&b, NFT_META_MARK, mark);
+        bb_rb_l4proto(&b, IPPROTO_TCP);
+    }
+    bb_rb_not_syn(&b);
+    bb_rb_socket_transparent(&b);
+    if (gateway) {
+        bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
+        bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
+    }
+    bb_rb_verdict(&b, NF_ACCEPT);
+    end(rc, &b);
 }
 
 /* ---- the two shapes ---- */
@@ -400,6 +427,7 @@ static void build_sidecar(struct rule_ctx *rc)
     sidecar_mark_chain(rc);
     rc->chain = "steer_tproxy";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_MANGLE);
+    rule_established_steered(rc, false);
     tproxy_rules(rc, false);
 
     rc->chain = "dns_redirect";
@@ -439,26 +467,6 @@ static void rule_accept_dns(struct rule_ctx *rc, uint8_t proto)
     end(rc, &b);
 }
 
-/*
- * Steered connections skip conntrack, both ways. TPROXY does not need it
- * (the socket lookup finds the connection), and tracking cost a lookup per
- * packet and an entry per connection that outlived it by two minutes: a
- * workload could fill the table through the proxy. Only the steered ports
- * on the client interfaces are untracked: the node's own traffic, DNS
- * (which the redirect needs tracked) and every flow the guards queue keep
- * conntrack.
- *
- * The client side's notrack and tproxy share one chain at raw priority
- * (before conntrack, which must not see the packet): every packet from a
- * client pays one base chain and one interface lookup for both.
- *
- * Packets of established connections skip TPROXY: the socket match marks
- * them for the guards, and the kernel's early demux then finds the socket
- * and its cached route. TPROXY assigns the socket itself, which makes the
- * kernel skip early demux and look the route up in the policy tables for
- * every packet. SYNs always take TPROXY, so a transparent listener of
- * someone else's cannot take a client's new connection.
- */
 /* Returns for whatever is not tcp to a steered port (two rules: a rule
  * whose l4proto test fails goes on to the next). */
 static void rule_not_steered(struct rule_ctx *rc)
@@ -476,19 +484,20 @@ static void rule_not_steered(struct rule_ctx *rc)
     end(rc, &b);
 }
 
-static void rule_established_steered(struct rule_ctx *rc)
-{
-    uint32_t mark = BB_NFT_MARK;
-    struct bb_rb b =
-        begin(rc, NULL, "", "established steered connections: marked, early demux delivers");
-    bb_rb_not_syn(&b);
-    bb_rb_socket_transparent(&b);
-    bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
-    bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
-    bb_rb_verdict(&b, NF_ACCEPT);
-    end(rc, &b);
-}
-
+/*
+ * Steered connections skip conntrack, both ways. TPROXY does not need it
+ * (the socket lookup finds the connection), and tracking cost a lookup per
+ * packet and an entry per connection that outlived it by two minutes: a
+ * workload could fill the table through the proxy. Only the steered ports
+ * on the client interfaces are untracked: the node's own traffic, DNS
+ * (which the redirect needs tracked) and every flow the guards queue keep
+ * conntrack.
+ *
+ * The client side's notrack and tproxy share one chain at raw priority
+ * (before conntrack, which must not see the packet): every packet from a
+ * client pays one base chain and one interface lookup for both.
+ * Only a connection's SYN takes TPROXY (rule_established_steered).
+ */
 static void gateway_steer(struct rule_ctx *rc)
 {
     rc->chain = "steer_in";
@@ -498,7 +507,7 @@ static void gateway_steer(struct rule_ctx *rc)
     struct bb_rb b = begin(rc, NULL, "", "steered connections skip conntrack (client side)");
     bb_rb_notrack(&b);
     end(rc, &b);
-    rule_established_steered(rc);
+    rule_established_steered(rc, true);
     tproxy_rules(rc, true);
 
     /* The proxy's replies: locally generated, from the steered port (the

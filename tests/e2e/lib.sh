@@ -267,6 +267,17 @@ count() {
     wc -l <"$E2E_TMP/$1.log"
 }
 
+# rule_packets NS CHAIN COMMENT: the packet counter of the rule of botbox's
+# table with that comment (its first counter expression).
+rule_packets() {
+    in_ns "$1" nft -j list chain inet botbox "$2" | python3 -c '
+import json, sys
+for item in json.load(sys.stdin)["nftables"]:
+    rule = item.get("rule")
+    if rule and rule.get("comment") == sys.argv[1]:
+        print(next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e))' "$3"
+}
+
 # nfq_saw PATTERN: the NFQUEUE consumer printed a matching line (waits 2 s).
 nfq_saw() {
     wait_for 2 grep -qE -- "$1" "$E2E_TMP/nfq.out"

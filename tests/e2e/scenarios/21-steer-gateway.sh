@@ -48,15 +48,7 @@ refute "steered traffic never went to the queue" grep -q 'dport=80 ' "$E2E_TMP/n
 # Each probe connection sends at least three more (ACK, ACK of the reply,
 # FIN), so TPROXY's counter would grow by four or more per connection.
 ct_count() { in_ns gw cat /proc/sys/net/netfilter/nf_conntrack_count; }
-tproxied() { # packets that took the rule "tproxy tcp/80 to ADDR:8080"
-    in_ns gw nft -j list chain inet botbox steer_in | python3 -c '
-import json, sys
-for item in json.load(sys.stdin)["nftables"]:
-    rule = item.get("rule")
-    if rule and rule.get("comment") == sys.argv[1]:
-        print(next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e))' \
-        "tproxy tcp/80 to $1:8080"
-}
+tproxied() { rule_packets gw steer_in "tproxy tcp/80 to $1:8080"; }
 ct_before=$(ct_count)
 tp_before=$(tproxied 127.0.0.1)
 for _ in 1 2 3 4 5 6; do as_uid 1000 cli $PROBE connect $UP4 80 >/dev/null; done
