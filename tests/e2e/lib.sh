@@ -278,6 +278,20 @@ for item in json.load(sys.stdin)["nftables"]:
         print(next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e))' "$3"
 }
 
+# only_syns_tproxied CLIENT_NS RULES_NS CHAIN LISTEN DEST N: N probe
+# connections as uid 1000 from CLIENT_NS to DEST port 80 add exactly N
+# packets (their SYNs) to RULES_NS's rule "tproxy tcp/80 to LISTEN:8080" in
+# CHAIN. Each connection sends three more packets at least (ACK, ACK of the
+# reply, FIN): those must take the socket match instead.
+only_syns_tproxied() {
+    local rule="tproxy tcp/80 to $4:8080" before after i
+    before=$(rule_packets "$2" "$3" "$rule")
+    for ((i = 0; i < $6; i++)); do as_uid 1000 "$1" $PROBE connect "$5" 80 >/dev/null; done
+    after=$(rule_packets "$2" "$3" "$rule")
+    [ "$((after - before))" -eq "$6" ] ||
+        { echo "$((after - before)) packets took TPROXY for $6 connections" >&2; return 1; }
+}
+
 # nfq_saw PATTERN: the NFQUEUE consumer printed a matching line (waits 2 s).
 nfq_saw() {
     wait_for 2 grep -qE -- "$1" "$E2E_TMP/nfq.out"
