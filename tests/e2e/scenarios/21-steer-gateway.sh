@@ -22,6 +22,7 @@ YAML
 check "apply the gateway ruleset" in_ns gw "$BIN" nft apply --config "$E2E_TMP/gw.yaml"
 
 listen gw proxy --transparent --bind 127.0.0.1:8080 --bind '[::1]:8080'
+PROXY_PID=$BG_PID
 listen gw dns --proto udp --bind 0.0.0.0:5353 --bind '[::]:5353'
 listen gw dnstcp --bind 0.0.0.0:5353 --bind '[::]:5353'
 listen up tcp --bind 0.0.0.0:80 --bind '[::]:80' --bind 0.0.0.0:443 --bind '[::]:443' \
@@ -55,6 +56,27 @@ check "... and they left no conntrack entry ($ct_before -> $ct_after)" \
 refute "... and none went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
 check "3 steered IPv6 connections: only their SYNs took TPROXY" \
     only_syns_tproxied cli gw steer_in '[::1]' $UP6 3
+
+# A steered connection outlives a route change on the gateway: the route
+# its socket cached goes stale, and the lookup then made with the tproxy
+# mark still finds the local table. (The proxy stand-in echoes for this.)
+stop "$PROXY_PID"
+listen gw proxy --transparent --echo --bind 127.0.0.1:8080 --bind '[::1]:8080'
+mkfifo "$E2E_TMP/talk"
+as_uid 1000 cli $PROBE converse $UP4 80 --timeout 3 <"$E2E_TMP/talk" >"$E2E_TMP/talk.out" 2>&1 &
+talk_pid=$!
+exec 7>"$E2E_TMP/talk"
+echo before >&7
+check "a kept-alive steered connection carries a line" wait_for 3 grep -qx before "$E2E_TMP/talk.out"
+in_ns gw ip route add 10.201.250.0/24 dev lo
+in_ns gw ip route del 10.201.250.0/24 dev lo
+in_ns gw ip route flush cache
+echo after >&7
+exec 7>&-
+wait "$talk_pid"
+talk_rc=$?
+check "... and another after a route change on the gateway" \
+    bash -c "[ $talk_rc -eq 0 ] && grep -qx after $E2E_TMP/talk.out"
 
 # ---- the rest of the client's traffic is queued, never forwarded ----
 refute "direct tcp/443 fails" as_uid 1000 cli $PROBE connect $UP4 443 --timeout 1.5

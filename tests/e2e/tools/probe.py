@@ -7,10 +7,14 @@ listen  --proto tcp|udp --bind ADDR:PORT [--bind ...] [--transparent] --log FILE
         "local": "ip:port"}. With --transparent the sockets get
         IP_TRANSPARENT / IPV6_TRANSPARENT, and "local" is what getsockname()
         returns: the original destination of a tproxied connection.
-        TCP peers get one line back ("local=... peer=...") and are closed.
-        Prints "ready" once every socket is bound.
+        TCP peers get one line back ("local=... peer=...") and are closed;
+        with --echo they stay connected and get every line they send back,
+        until they close. Prints "ready" once every socket is bound.
 connect HOST PORT [--timeout S]   exit 0 and print the reply when a TCP
         connection is accepted and answered, else exit 1 with the error.
+converse HOST PORT [--timeout S]   one TCP connection to an --echo
+        listener: reads its first line, then sends each line of stdin as it
+        comes and prints the echo; exit 0 when every line came back.
 udp     HOST PORT [--timeout S]   send one datagram, exit 0 if answered.
 raw     HOST PORT [--timeout S]   send stdin as is over TCP, print what comes
         back until the peer closes or the timeout passes.
@@ -86,15 +90,45 @@ def listen(args):
                 conn, peer = s.accept()
                 local = conn.getsockname()
                 record("accept", peer, local)
-                try:
-                    conn.sendall(f"local={fmt(local)} peer={fmt(peer)}\n".encode())
-                finally:
+                conn.sendall(f"local={fmt(local)} peer={fmt(peer)}\n".encode())
+                if args.echo:
+                    threading.Thread(target=echo, args=(conn,), daemon=True).start()
+                else:
                     conn.close()
             else:
                 data, peer = s.recvfrom(65535)
                 local = s.getsockname()
                 record("datagram", peer, local, {"bytes": len(data)})
                 s.sendto(b"ok\n", peer)
+
+
+def echo(conn):
+    with conn:
+        while True:
+            data = conn.recv(4096)
+            if not data:
+                return
+            conn.sendall(data)
+
+
+def converse(args):
+    try:
+        with socket.create_connection((args.host, args.port), timeout=args.timeout) as s:
+            s.settimeout(args.timeout)
+            f = s.makefile("rwb")
+            print(f.readline().decode().strip(), flush=True)
+            for line in sys.stdin:
+                f.write(line.encode())
+                f.flush()
+                back = f.readline().decode()
+                if back != line:
+                    print(f"sent {line!r}, got {back!r}", file=sys.stderr)
+                    return 1
+                print(back.strip(), flush=True)
+            return 0
+    except OSError as e:
+        print(f"converse failed: {e}", file=sys.stderr)
+        return 1
 
 
 def connect(args):
@@ -209,6 +243,7 @@ def main():
     lp.add_argument("--proto", choices=["tcp", "udp"], default="tcp")
     lp.add_argument("--bind", action="append", required=True)
     lp.add_argument("--transparent", action="store_true")
+    lp.add_argument("--echo", action="store_true")
     lp.add_argument("--log", required=True)
     rp = sub.add_parser("rebind")
     rp.add_argument("--bind", required=True)
@@ -217,7 +252,7 @@ def main():
     pp = sub.add_parser("ping")
     pp.add_argument("host")
     pp.add_argument("--timeout", type=float, default=2.0)
-    for name in ("connect", "udp", "raw", "rawudp"):
+    for name in ("connect", "converse", "udp", "raw", "rawudp"):
         cp = sub.add_parser(name)
         cp.add_argument("host")
         cp.add_argument("port", type=int)
@@ -227,6 +262,8 @@ def main():
         listen(args)
     elif args.cmd == "connect":
         sys.exit(connect(args))
+    elif args.cmd == "converse":
+        sys.exit(converse(args))
     elif args.cmd == "raw":
         sys.exit(raw(args))
     elif args.cmd == "rawudp":
