@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Network probes for the namespace scenarios (stdlib only).
 
-listen  --proto tcp|udp --bind ADDR:PORT [--bind ...] [--transparent] --log FILE
+listen  --proto tcp|udp --bind ADDR:PORT [--bind ...] [--transparent] [--echo] --log FILE
         Accepts connections / datagrams and appends one JSON line per event
         to FILE: {"event": "accept"|"datagram", "peer": "ip:port",
         "local": "ip:port"}. With --transparent the sockets get
