@@ -3,6 +3,8 @@
  */
 #include "common/netaddr.h"
 
+#include "common/buf.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -11,31 +13,19 @@
 /* Without printf: the verdict thread formats two addresses per packet. */
 void bb_addr_format(int family, const void *addr, int port, char *out, size_t cap)
 {
-    char buf[INET6_ADDRSTRLEN + 8];
-    size_t n = 0;
+    char ip[INET6_ADDRSTRLEN], mem[INET6_ADDRSTRLEN + 8];
     bool v6 = family == AF_INET6;
-    if (v6)
-        buf[n++] = '[';
-    if (inet_ntop(family, addr, buf + n, INET6_ADDRSTRLEN) != NULL)
-        n += strlen(buf + n);
-    else
-        buf[n++] = '?';
-    if (v6)
-        buf[n++] = ']';
-    if (port >= 0 && port <= 65535) {
-        char digits[5];
-        size_t d = 0;
-        do
-            digits[d++] = (char)('0' + port % 10);
-        while ((port /= 10) > 0);
-        buf[n++] = ':';
-        while (d > 0)
-            buf[n++] = digits[--d];
-    }
+    struct bb_buf b;
+    bb_buf_wrap(&b, mem, sizeof(mem)); /* room for "[ip]:65535": nothing fails */
+    const char *text = inet_ntop(family, addr, ip, sizeof(ip)) != NULL ? ip : "?";
+    (void)(bb_buf_append(&b, "[", v6) | bb_buf_append(&b, text, strlen(text)) |
+           bb_buf_append(&b, "]", v6));
+    if (port >= 0 && port <= 65535)
+        (void)(bb_buf_append(&b, ":", 1) | bb_buf_append_u64(&b, (uint64_t)port));
     if (cap == 0)
         return;
-    n = n < cap - 1 ? n : cap - 1;
-    memcpy(out, buf, n);
+    size_t n = bb_buf_size(&b) < cap - 1 ? bb_buf_size(&b) : cap - 1;
+    memcpy(out, mem, n);
     out[n] = '\0';
 }
 
