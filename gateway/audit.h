@@ -7,10 +7,10 @@
  * The control thread drains the queue and does the writing, in batches.
  * It is woken (an eventfd) by a line that finds it idle for
  * BB_AUDIT_WAKE_MIN_MS or more, or by BB_AUDIT_WAKE_LINES waiting lines,
- * and drains every BB_AUDIT_TICK_MS anyway. A quiet gateway writes each line at once; a
- * busy one wakes the writer at most every BB_AUDIT_WAKE_MIN_MS instead of
- * paying a cross-thread wake-up, an eventfd read and a write() per
- * request. Nothing is lost silently:
+ * and drains every BB_AUDIT_TICK_MS anyway. A quiet gateway writes each
+ * line at once; a busy one wakes the writer at most every
+ * BB_AUDIT_WAKE_MIN_MS instead of paying a cross-thread wake-up, an
+ * eventfd read and a write() per request. Nothing is lost silently:
  *
  *  - queue full (BB_AUDIT_QUEUE_LINES lines or BB_AUDIT_QUEUE_BYTES bytes
  *    waiting): the line is counted, and the next drain writes one
@@ -21,9 +21,9 @@
  *    address, ports aside; flow: same reason, protocol, uid, client address
  *    and destination address and port; dns: same reason, client address and
  *    name; tls: same reason, client address and SNI) is held back; when
- *    the window closes, the last one held is written with "repeated": N, the number of lines it
- *    stands for. So every denial is accounted for: the first line plus
- *    the repeated counts.
+ *    the window closes, the last one held is written with "repeated": N,
+ *    the number of lines it stands for. So every denial is accounted for:
+ *    the first line plus the repeated counts.
  *
  * A file output is reopened on SIGHUP (bb_audit_reopen), for logrotate.
  *
