@@ -463,11 +463,9 @@ static void pool_key(struct proxy *p)
     struct bb_buf b;
     bool v6 = p->host.kind == BB_HOST_IPV6;
     bb_buf_wrap(&b, p->key, sizeof(p->key) - 1);
-    int rc = (v6 ? bb_buf_append(&b, "[", 1) : 0) |
-             bb_buf_append(&b, p->host.name, strlen(p->host.name)) |
-             (v6 ? bb_buf_append(&b, "]", 1) : 0) | bb_buf_append(&b, ":", 1) |
-             bb_buf_append_u64(&b, p->port);
-    (void)rc; /* cannot fail: see the assertion above */
+    /* cannot fail: see the assertion above */
+    (void)(bb_buf_append(&b, "[", v6) | bb_buf_append(&b, p->host.name, strlen(p->host.name)) |
+           bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", 1) | bb_buf_append_u64(&b, p->port));
     p->key[bb_buf_size(&b)] = '\0';
 }
 
