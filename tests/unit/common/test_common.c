@@ -171,6 +171,13 @@ static void test_addr_format(void **state)
     assert_string_equal(out, "10.201.0.2");
     bb_addr_format(AF_INET, v4, 0, out, sizeof(out));
     assert_string_equal(out, "10.201.0.2:0");
+    memset(v4, 0xff, sizeof(v4)); /* every octet three digits */
+    bb_addr_format(AF_INET, v4, 65535, out, sizeof(out));
+    assert_string_equal(out, "255.255.255.255:65535");
+    memset(v4, 0, sizeof(v4));
+    bb_addr_format(AF_INET, v4, -1, out, sizeof(out));
+    assert_string_equal(out, "0.0.0.0");
+    inet_pton(AF_INET, "10.201.0.2", v4);
     bb_addr_format(AF_INET6, v6, 65535, out, sizeof(out));
     assert_string_equal(out, "[fd00:201::2]:65535");
     bb_addr_format(AF_INET6, v6, -1, out, sizeof(out));
