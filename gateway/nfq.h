@@ -27,6 +27,15 @@
 #define BB_NFQ_QUEUE_MAXLEN 8192       /* packets the kernel holds for us; beyond: dropped */
 #define BB_NFQ_RCVBUF       (8u << 20) /* socket receive buffer: bursts wait here */
 #define BB_NFQ_BATCH        256        /* messages handled per readiness event */
+/* After an event that emptied the socket, the thread pauses this long
+ * (plus the kernel's timer slack, 50 us by default) before it waits again.
+ * A flood then arrives in batches, one wake-up, one receive call and one
+ * batch verdict for many packets, instead of a wake-up per packet; it
+ * halved botbox's CPU per dropped flow in scenario f (docs/benchmarks.md).
+ * The cost: a packet that arrives during the pause waits for it. An idle
+ * queue costs nothing (the pause follows an event), and a full one none
+ * (the thread only pauses once the socket is empty). */
+#define BB_NFQ_COALESCE_US 100
 
 struct bb_shared;
 struct bb_snapshot;
