@@ -32,7 +32,10 @@
 /* One recvmmsg takes up to NFQ_MSGS queued-packet messages (each its own
  * netlink datagram), each into a slot of NFQ_SLOT bytes: one system call
  * per NFQ_MSGS packets instead of one per packet. A message holds at most
- * BB_NFQ_COPY_BYTES of the packet plus a few small attributes. */
+ * BB_NFQ_COPY_BYTES of the packet plus a few small attributes (under 200
+ * bytes). Were one ever cut short, its packet would get no verdict of its
+ * own and stay queued until a later batch drop or the socket's close
+ * drops it: fail closed. */
 #define NFQ_MSGS 32
 #define NFQ_SLOT 2048u
 _Static_assert(BB_NFQ_COPY_BYTES + 512 <= NFQ_SLOT, "a queued packet's message fits its slot");
@@ -165,7 +168,7 @@ static int on_packet(const struct nlmsghdr *nlh, void *arg)
     if (!decoded)
         memset(&k, 0, sizeof(k));
     struct verdict v = judge(q, &k, decoded, why);
-    /* An accept leaves at once; drops go in one batch after the read. */
+    /* An accept leaves at once; drops go in one batch at the wake-up's end. */
     bb_vbatch_add(&q->verdicts, ntohl(ph->packet_id), v.v == BB_VERDICT_DENY ? NF_DROP : NF_ACCEPT);
     record(q, &k, &v, (const struct nlattr *const *)attr);
     return MNL_CB_OK;
