@@ -58,7 +58,8 @@ static int last_cap(void)
  * stays, which no_new_privs makes moot for execve anyway. */
 static int trim_bounding_set(bool must)
 {
-    for (int cap = 0; cap <= last_cap(); cap++) {
+    int last = last_cap(); /* read once, not once per capability */
+    for (int cap = 0; cap <= last; cap++) {
         if (cap == CAP_NET_ADMIN || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
             continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && (must || errno != EPERM))
