@@ -82,7 +82,8 @@ void bb_admin_respond(const struct bb_admin_ops *ops, const char *buf, size_t le
                       struct bb_buf *out)
 {
     llhttp_t parser;
-    struct bb_http_head h;
+    struct bb_hdr lines[BB_HTTP_MAX_HEADERS];
+    struct bb_http_head h = {.h = lines};
     const char *why;
     int bad = bb_http_parse_request(&parser, buf, len, &h, &why);
     if (bad == 431) {

@@ -315,12 +315,20 @@ void bb_http_head_clear(struct bb_http_head *h)
     memset(&h->n, 0, sizeof(*h) - offsetof(struct bb_http_head, n));
 }
 
+/* Where the header lines would go: the caller's (see struct bb_http_head). */
+static int no_lines(const struct bb_http_head *out, const char **why)
+{
+    *why = out->h == NULL ? "no memory for the header lines" : NULL;
+    return *why != NULL ? 500 : 0;
+}
+
 int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_http_head *out,
                           const char **why)
 {
     bb_http_head_clear(out);
-    *why = NULL;
-    int rc = check_lines(buf, len, true, why);
+    int rc = no_lines(out, why);
+    if (rc == 0)
+        rc = check_lines(buf, len, true, why);
     if (rc != 0)
         return rc;
     struct state s = {.head = out};
@@ -342,8 +350,9 @@ int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_r
                            struct bb_http_head *out, const char **why)
 {
     bb_http_head_clear(out);
-    *why = NULL;
-    int rc = check_lines(buf, len, false, why);
+    int rc = no_lines(out, why);
+    if (rc == 0)
+        rc = check_lines(buf, len, false, why);
     if (rc != 0)
         return rc;
     struct state s = {.head = out, .head_request = head_request};

@@ -33,6 +33,9 @@ struct bb_hdr {
     size_t name_len, value_len;
 };
 
+/* The memory a head's header lines need (BB_HTTP_MAX_HEADERS entries). */
+#define BB_HTTP_LINES_BYTES (BB_HTTP_MAX_HEADERS * sizeof(struct bb_hdr))
+
 enum bb_http_framing {
     BB_BODY_NONE,    /* no body */
     BB_BODY_LENGTH,  /* Content-Length bytes */
@@ -47,8 +50,11 @@ struct bb_http_head {
     int status;        /* responses */
     uint8_t minor;     /* HTTP/1.minor */
     uint8_t method_id; /* llhttp_method_t */
-    /* headers, in order */
-    struct bb_hdr h[BB_HTTP_MAX_HEADERS];
+    /* headers, in order, in the caller's memory of BB_HTTP_LINES_BYTES:
+     * set h before parsing. A head is kept with its owner (a connection
+     * holds two), and the lines only while it is being used, so they are
+     * not part of it (3.2 KiB that every idle connection would hold). */
+    struct bb_hdr *h;
     size_t n;
     /* derived */
     enum bb_http_framing framing;
@@ -59,9 +65,9 @@ struct bb_http_head {
     size_t head_len;           /* bytes of the head, CRLF CRLF included */
 };
 
-/* Empties h: no start line, no headers. Entries past h->n are never read,
- * so the header array is left as it is (clearing it would cost 3 KiB of
- * writes per head). */
+/* Empties h: no start line, no headers. The lines' memory stays attached
+ * (h->h), and entries past h->n are never read, so they are left as they
+ * are. */
 void bb_http_head_clear(struct bb_http_head *h);
 
 /* Scans buf for the end of a head (CRLF CRLF). Returns its length, 0 when
@@ -74,12 +80,14 @@ ssize_t bb_http_head_end(const char *buf, size_t len, size_t limit);
 const llhttp_settings_t *bb_http_head_settings(void);
 
 /* Parses the complete request head buf[0..len) (len from bb_http_head_end)
- * with p, which this function initialises. Returns 0, 400 or 431. */
+ * with p, which this function initialises, into out (out->h set: see
+ * struct bb_http_head). Returns 0, 400 or 431; 500 when out->h is NULL. */
 int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_http_head *out,
                           const char **why);
 
 /* The same for a response head; head_request says the request was HEAD
- * (no body follows then). Returns 0, or nonzero for an unusable response. */
+ * (no body follows then). Returns 0, or nonzero for an unusable response
+ * (500 when out->h is NULL). */
 int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_request,
                            struct bb_http_head *out, const char **why);
 

@@ -74,6 +74,8 @@ static void free_proxy(struct bb_loop *l, void *arg)
     p->snap = NULL;
     proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
     proxy_head_put(p, &p->rhead, &p->rhead_size);
+    proxy_lines_put(p, &p->req);
+    proxy_lines_put(p, &p->resp);
     if (w->no_spares || w->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
         return;
@@ -294,6 +296,19 @@ char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n)
     return *at;
 }
 
+bool proxy_lines_take(struct proxy *p, struct bb_http_head *h)
+{
+    if (h->h == NULL)
+        h->h = bb_block_get(&p->w->blocks, BB_HTTP_LINES_BYTES);
+    return h->h != NULL;
+}
+
+void proxy_lines_put(struct proxy *p, struct bb_http_head *h)
+{
+    bb_block_put(&p->w->blocks, h->h, BB_HTTP_LINES_BYTES);
+    h->h = NULL;
+}
+
 void proxy_head_put(struct proxy *p, char **at, size_t *size)
 {
     bb_block_put(&p->w->blocks, *at, *size);
@@ -311,6 +326,8 @@ static void reset_request(struct proxy *p)
     p->path = NULL;
     bb_http_head_clear(&p->req);
     bb_http_head_clear(&p->resp);
+    proxy_lines_put(p, &p->req);
+    proxy_lines_put(p, &p->resp);
     memset(&p->host, 0, sizeof(p->host));
     memset(&p->dec, 0, sizeof(p->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
@@ -567,7 +584,8 @@ static void try_head(struct proxy *p)
     }
     /* The head's bytes, then room for its normalised target (never longer
      * than the target, which is inside the head). */
-    if (proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL) {
+    if (proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL ||
+        !proxy_lines_take(p, &p->req)) {
         proxy_fail(p, 503, "too many connections", "out_of_memory");
         return;
     }

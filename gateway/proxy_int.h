@@ -147,6 +147,13 @@ const struct bb_config *proxy_cfg(const struct proxy *p);
 char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n);
 /* Gives *at back (NULL is fine) and clears it. */
 void proxy_head_put(struct proxy *p, char **at, size_t *size);
+/* Header-line memory for h (BB_HTTP_LINES_BYTES from the worker's blocks),
+ * unless it has some: kept until the request ends, so that an idle
+ * connection holds none. False when memory ran out. */
+bool proxy_lines_take(struct proxy *p, struct bb_http_head *h);
+/* Gives h's lines back (none is fine); h must be cleared, or be, before
+ * anything reads it again. */
+void proxy_lines_put(struct proxy *p, struct bb_http_head *h);
 void proxy_update(struct proxy *p);
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
 void proxy_request_done(struct proxy *p);

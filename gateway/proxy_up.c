@@ -255,7 +255,7 @@ static int take_response_head(struct proxy *p, size_t end)
     struct bb_upconn *u = p->up;
     proxy_head_mem(p, &p->rhead, &p->rhead_size, end);
     const char *why;
-    if (p->rhead == NULL)
+    if (p->rhead == NULL || !proxy_lines_take(p, &p->resp))
         return fail_head(p, "out_of_memory");
     memcpy(p->rhead, bb_buf_head(&u->in), end);
     bb_buf_consume(&u->in, end);

@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (end <= 0)
         return 0;
     static llhttp_t p;
-    static struct bb_http_head h;
+    static struct bb_hdr lines[BB_HTTP_MAX_HEADERS];
+    static struct bb_http_head h = {.h = lines};
     const char *why;
     int rc = mode == 0 ? bb_http_parse_request(&p, buf, (size_t)end, &h, &why)
                        : bb_http_parse_response(&p, buf, (size_t)end, mode == 2, &h, &why);

@@ -8,7 +8,8 @@
 #include "gateway/http_body.h"
 
 static llhttp_t parser;
-static struct bb_http_head head;
+static struct bb_hdr lines[BB_HTTP_MAX_HEADERS];
+static struct bb_http_head head = {.h = lines};
 static char got[4096];
 static size_t got_len;
 

@@ -8,7 +8,8 @@
 #include "gateway/http_head.h"
 
 static llhttp_t parser;
-static struct bb_http_head head;
+static struct bb_hdr lines[BB_HTTP_MAX_HEADERS];
+static struct bb_http_head head = {.h = lines};
 
 /* Finds the head end, then parses: returns the status (0 = accepted). */
 static int req(const char *text)
@@ -69,6 +70,24 @@ static void test_reused_struct(void **state)
     assert_int_equal(head.n, 0);
     assert_null(head.host);
     assert_null(head.method);
+    assert_ptr_equal(head.h, lines); /* the lines' memory stays attached */
+}
+
+/* The header lines live in the caller's memory: a head without any is
+ * refused before a byte is parsed, for requests and responses alike. */
+static void test_no_lines(void **state)
+{
+    (void)state;
+    struct bb_http_head bare = {0};
+    const char *why = NULL, *text = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert_int_equal(bb_http_parse_request(&parser, text, strlen(text), &bare, &why), 500);
+    assert_string_equal(why, "no memory for the header lines");
+    assert_int_equal(bare.n, 0);
+    text = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    why = NULL;
+    assert_int_equal(bb_http_parse_response(&parser, text, strlen(text), false, &bare, &why), 500);
+    assert_non_null(why);
+    assert_int_equal(bare.n, 0);
 }
 
 static void test_bodies(void **state)
@@ -237,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_get),
         cmocka_unit_test(test_reused_struct),
+        cmocka_unit_test(test_no_lines),
         cmocka_unit_test(test_bodies),
         cmocka_unit_test(test_keep_alive_and_upgrade),
         cmocka_unit_test(test_absolute_form_and_connect_parse),

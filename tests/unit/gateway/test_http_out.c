@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 static llhttp_t parser;
-static struct bb_http_head head;
+static struct bb_hdr lines[BB_HTTP_MAX_HEADERS];
+static struct bb_http_head head = {.h = lines};
 static char text[8192];
 
 static void parse(const char *msg)
