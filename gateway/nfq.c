@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RECV_BUF (64u * 1024u) /* a configuration ack */
 /* One recvmmsg takes up to NFQ_MSGS queued-packet messages (each its own
  * netlink datagram), each into a slot of NFQ_SLOT bytes: one system call
  * per NFQ_MSGS packets instead of one per packet. A message holds at most
@@ -52,7 +51,6 @@ struct bb_nfq {
     pthread_t thread;
     bool started;
     struct bb_vbatch verdicts; /* drops of the current readiness event */
-    char buf[RECV_BUF];
     struct mmsghdr msgs[NFQ_MSGS];
     struct iovec iov[NFQ_MSGS];
     char slots[NFQ_MSGS][NFQ_SLOT];
@@ -66,10 +64,12 @@ static int send_config(struct bb_nfq *q, struct nlmsghdr *nlh)
         return -1;
     /* Config messages ask for an ack: a refusal (EPERM, EBUSY: another
      * process has the queue) must stop the start, not pass unseen. */
-    ssize_t n = mnl_socket_recvfrom(q->nl, q->buf, sizeof(q->buf));
+    /* The ack (the config message at most, echoed in an error) fits a
+     * packet's slot, unused before the thread starts. */
+    ssize_t n = mnl_socket_recvfrom(q->nl, q->slots[0], NFQ_SLOT);
     if (n < 0)
         return -1;
-    return mnl_cb_run(q->buf, (size_t)n, nlh->nlmsg_seq, q->portid, NULL, NULL) < 0 ? -1 : 0;
+    return mnl_cb_run(q->slots[0], (size_t)n, nlh->nlmsg_seq, q->portid, NULL, NULL) < 0 ? -1 : 0;
 }
 
 static int configure(struct bb_nfq *q)
@@ -174,14 +174,20 @@ static int on_packet(const struct nlmsghdr *nlh, void *arg)
     return MNL_CB_OK;
 }
 
-/* Up to NFQ_MSGS messages in one call; their count, 0 when none is
- * waiting (or the call failed), -1 on a socket overrun. */
-static int receive(struct bb_nfq *q, int fd)
+/* Points each receive slot's message at its buffer, once: recvmmsg only
+ * writes the lengths and flags back. */
+static void slots_init(struct bb_nfq *q)
 {
     for (size_t i = 0; i < NFQ_MSGS; i++) {
         q->iov[i] = (struct iovec){.iov_base = q->slots[i], .iov_len = NFQ_SLOT};
         q->msgs[i].msg_hdr = (struct msghdr){.msg_iov = &q->iov[i], .msg_iovlen = 1};
     }
+}
+
+/* Up to NFQ_MSGS messages in one call; their count, 0 when none is
+ * waiting (or the call failed), -1 on a socket overrun. */
+static int receive(struct bb_nfq *q, int fd)
+{
     int n = recvmmsg(fd, q->msgs, NFQ_MSGS, MSG_DONTWAIT, NULL);
     if (n < 0 && errno == ENOBUFS)
         return -1;
@@ -237,6 +243,7 @@ struct bb_nfq *bb_nfq_open(uint16_t num, struct bb_shared *sh, struct bb_metrics
     q->sh = sh;
     q->metrics = metrics;
     q->verdicts = (struct bb_vbatch){.send = send_verdict, .ctx = q};
+    slots_init(q);
     q->snap = bb_snapshot_ref(sh->current);
     q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     int rcvbuf = BB_NFQ_RCVBUF;
