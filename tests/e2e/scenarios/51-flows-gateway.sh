@@ -90,4 +90,11 @@ refute "botbox killed: udp/123 no longer passes (fail closed)" \
 serve_start gw "$E2E_TMP/gw.yaml"
 check "restarted: verdicts resume" wait_for 3 as_uid 1000 cli $PROBE udp $UP4 123 --timeout 0.5
 serve_stop
+
+# Another process holds the queue: the kernel refuses botbox's bind, and
+# botbox must not start without its verdict path.
+nfq_start gw
+expect_status "queue held by another process: botbox serve refuses to start" 1 \
+    "NFQUEUE $QUEUE" in_ns gw timeout 10 "$BIN" serve --config "$E2E_TMP/gw.yaml"
+stop "$NFQ_PID"
 finish
