@@ -10,6 +10,8 @@
  */
 #include "gateway/http_head.h"
 
+#include "common/chars.h"
+
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -35,12 +37,6 @@ ssize_t bb_http_head_end(const char *buf, size_t len, size_t limit)
 }
 
 /* ---- raw line checks ---- */
-
-static bool is_tchar(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
 
 /* Field-value bytes: HT, SP, visible ASCII, obs-text. */
 static bool is_value_char(unsigned char c)
@@ -86,7 +82,7 @@ static const char *check_header_line(const char *l, size_t n)
     if (n > 0 && (l[0] == ' ' || l[0] == '\t'))
         return "obs-fold (folded header line)";
     size_t i = 0;
-    while (i < n && is_tchar((unsigned char)l[i]))
+    while (i < n && bb_is_tchar((unsigned char)l[i]))
         i++;
     if (i == 0)
         return "empty or invalid header name";

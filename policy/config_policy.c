@@ -7,6 +7,7 @@
 #include "policy/config_int.h"
 
 #include "common/arena.h"
+#include "common/chars.h"
 #include "common/hop.h"
 #include "policy/path.h"
 
@@ -34,19 +35,12 @@ static const struct bb_field rewrite_fields[] = {
     {0},
 };
 
-/* RFC 9110 token characters. */
-static bool is_tchar(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 static const char *check_header_name(const char *name)
 {
     if (name[0] == '\0')
         return "empty header name";
     for (const char *p = name; *p; p++)
-        if (!is_tchar((unsigned char)*p))
+        if (!bb_is_tchar((unsigned char)*p))
             return "invalid header name";
     /* Host is set by botbox; hop-by-hop headers never cross it. */
     if (strcasecmp(name, "host") == 0 || bb_is_hop_by_hop(name, strlen(name)))

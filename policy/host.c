@@ -5,9 +5,10 @@
  */
 #include "policy/host.h"
 
+#include "common/buf.h"
+
 #include <arpa/inet.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 static bool is_ws(char c)
@@ -207,11 +208,17 @@ const char *bb_host_parse(const char *in, size_t len, unsigned flags, struct bb_
 
 int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, char *buf, size_t cap)
 {
+    /* Without printf: the proxy formats one per request it forwards. */
     bool v6 = h->kind == BB_HOST_IPV6;
-    int n;
-    if (h->port == 0 || h->port == default_port)
-        n = snprintf(buf, cap, v6 ? "[%s]" : "%s", h->name);
-    else
-        n = snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", h->name, (unsigned)h->port);
-    return (n < 0 || (size_t)n >= cap) ? -1 : n;
+    bool port = h->port != 0 && h->port != default_port;
+    struct bb_buf b;
+    if (cap == 0)
+        return -1;
+    bb_buf_wrap(&b, buf, cap - 1); /* the last byte is kept for the terminator */
+    if ((bb_buf_append(&b, "[", v6) | bb_buf_append(&b, h->name, strlen(h->name)) |
+         bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", port) |
+         (port ? bb_buf_append_u64(&b, h->port) : 0)) != 0)
+        return -1;
+    buf[bb_buf_size(&b)] = '\0';
+    return (int)bb_buf_size(&b);
 }

@@ -1,11 +1,13 @@
 /*
- * common/: arena, diagnostics list, UTF-8 validator, buffers, blocks.
+ * common/: arena, diagnostics list, UTF-8 validator, buffers, blocks,
+ * character classes.
  */
 #include "tests/unit/testutil.h"
 
 #include "common/arena.h"
 #include "common/blocks.h"
 #include "common/buf.h"
+#include "common/chars.h"
 #include "common/netaddr.h"
 
 #include <arpa/inet.h>
@@ -225,13 +227,32 @@ static void test_blocks(void **state)
     assert_null(l.free);
 }
 
+/* Every byte against RFC 9110's tchar: ALPHA, DIGIT and fifteen marks. NUL,
+ * space, the separators and the bytes above 0x7f are not. */
+static void test_tchar(void **state)
+{
+    (void)state;
+    static const char marks[] = "!#$%&'*+-.^_`|~";
+    int n = 0;
+    for (int c = 0; c < 256; c++) {
+        bool want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c != 0 && memchr(marks, c, sizeof(marks) - 1) != NULL);
+        assert_int_equal(bb_is_tchar((unsigned char)c), want);
+        n += want;
+    }
+    assert_int_equal(n, 26 + 26 + 10 + 15);
+    assert_false(bb_is_tchar(':'));
+    assert_false(bb_is_tchar('"'));
+    assert_false(bb_is_tchar(0x80));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_bounds),
         cmocka_unit_test(test_arena),       cmocka_unit_test(test_diag),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_addr_format),
-        cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_blocks),      cmocka_unit_test(test_tchar),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

@@ -191,6 +191,15 @@ static void test_format_authority(void **state)
     bb_host_format_authority(&h, 443, buf, sizeof(buf));
     assert_string_equal(buf, "[fd00::1]");
     assert_int_equal(bb_host_format_authority(&h, 443, buf, 5), -1);
+    /* exactly the room it needs, terminator included; one byte less fails */
+    assert_int_equal(bb_host_format_authority(&h, 443, buf, 10), 9);
+    assert_string_equal(buf, "[fd00::1]");
+    assert_int_equal(bb_host_format_authority(&h, 443, buf, 9), -1);
+    assert_int_equal(bb_host_format_authority(&h, 443, buf, 0), -1);
+    assert_null(bb_host_parse("api.test:65535", 14, 0, &h));
+    assert_int_equal(bb_host_format_authority(&h, 80, buf, 15), 14);
+    assert_string_equal(buf, "api.test:65535");
+    assert_int_equal(bb_host_format_authority(&h, 80, buf, 14), -1);
 }
 
 int main(void)
