@@ -248,23 +248,15 @@ static void rule_lo(struct rule_ctx *rc, int verdict, const char *comment)
     end(rc, &b);
 }
 
-/* Return unless the packet comes from (KEY iifname) or goes to (oifname) a
- * client interface. */
-static void rule_not_client_if(struct rule_ctx *rc, uint32_t key)
+/* Return unless the packet comes from a client interface. */
+static void rule_not_client(struct rule_ctx *rc)
 {
-    struct bb_rb b =
-        begin(rc, NULL, "gateway.client_interfaces",
-              key == NFT_META_IIFNAME ? "not from a client interface: not botbox's business"
-                                      : "not to a client interface: not botbox's business");
-    bb_rb_meta_load(&b, key, NFT_REG_1);
+    struct bb_rb b = begin(rc, NULL, "gateway.client_interfaces",
+                           "not from a client interface: not botbox's business");
+    bb_rb_meta_load(&b, NFT_META_IIFNAME, NFT_REG_1);
     bb_rb_lookup(&b, NFT_REG_1, SET_IFACES, true);
     bb_rb_verdict(&b, NFT_RETURN);
     end(rc, &b);
-}
-
-static void rule_not_client(struct rule_ctx *rc)
-{
-    rule_not_client_if(rc, NFT_META_IIFNAME);
 }
 
 static void rule_ct_state(struct rule_ctx *rc, uint32_t bits, int verdict, const char *comment)
@@ -500,10 +492,13 @@ static void rule_not_steered(struct rule_ctx *rc)
  */
 static void gateway_steer(struct rule_ctx *rc)
 {
+    /* The cheap tests come first: the port is a bitmap lookup, the
+     * interface a hash of its 16-byte name. The proxy's own upstream
+     * packets also pass these hooks, and they leave at the port. */
     rc->chain = "steer_in";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_RAW);
-    rule_not_client(rc);
     rule_not_steered(rc);
+    rule_not_client(rc);
     struct bb_rb b = begin(rc, NULL, "", "steered connections skip conntrack (client side)");
     bb_rb_notrack(&b);
     end(rc, &b);
@@ -511,12 +506,15 @@ static void gateway_steer(struct rule_ctx *rc)
     tproxy_rules(rc, true);
 
     /* The proxy's replies: locally generated, from the steered port (the
-     * accepted socket has the original destination as its address). */
+     * accepted socket has the original destination as its address), to a
+     * client interface. One rule: a conjunction stops at its first miss. */
     rc->chain = "steer_notrack_out";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_LOCAL_OUT, BB_NFT_PRIO_RAW);
-    rule_not_client_if(rc, NFT_META_OIFNAME);
-    b = begin(rc, NULL, "", "steered connections skip conntrack (proxy's replies)");
+    b = begin(rc, NULL, "gateway.client_interfaces",
+              "steered connections skip conntrack (proxy's replies to a client interface)");
     match_steered_port(&b, 0);
+    bb_rb_meta_load(&b, NFT_META_OIFNAME, NFT_REG_1);
+    bb_rb_lookup(&b, NFT_REG_1, SET_IFACES, false);
     bb_rb_notrack(&b);
     end(rc, &b);
 }
@@ -538,9 +536,11 @@ static void gateway_guard(struct rule_ctx *rc, const char *chain, uint32_t hook,
 {
     rc->chain = chain;
     add_chain(rc->rs, chain, "filter", hook, BB_NFT_PRIO_FILTER);
-    rule_not_client(rc);
+    /* Before the interface lookup: for any packet not from a client,
+     * accepting here and returning to the accept policy are the same. */
     if (input)
         rule_accept_steered(rc);
+    rule_not_client(rc);
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
                   NF_ACCEPT, "accept established and related");
     rule_ct_state(rc, NF_CT_STATE_INVALID_BIT, NF_DROP, "drop invalid");

@@ -105,26 +105,29 @@ wrk_run() {
 }
 
 # measure PEER SCHEME PATH CONNS [wrk args]: one run against the running
-# peer; prints "rps p50 p99 cpu_us_per_request bad".
+# peer; prints "rps p50 p99 cpu_us_per_request machine_us_per_request bad".
+# The machine's share says what is left for the peer to win: the client and
+# the upstream share its 2 cores, so a peer that spent nothing would still
+# be bound by their CPU per request.
 measure() {
-    local peer=$1 scheme=$2 path=$3 conns=$4 t0 t1 r
+    local peer=$1 scheme=$2 path=$3 conns=$4 t0 t1 m0 m1 r
     shift 4
     # botbox reached directly picks the upstream by Host, as a proxy would
     [ "$peer" = botbox-direct ] && set -- -H "Host: api.bench" "$@"
     [ "$WARM" -gt 0 ] && wrk_run "$(peer_url "$peer" "$scheme" "$path")" "$conns" "$WARM" "$@" >/dev/null
-    t0=$(cpu_ticks)
+    t0=$(cpu_ticks) m0=$(machine_ticks)
     r=$(wrk_run "$(peer_url "$peer" "$scheme" "$path")" "$conns" "$SECS" "$@")
-    t1=$(cpu_ticks)
-    awk -v r="$r" -v dt=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    t1=$(cpu_ticks) m1=$(machine_ticks)
+    awk -v r="$r" -v dt=$((t1 - t0)) -v dm=$((m1 - m0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
         split(r, f, " "); n = f[4] > 0 ? f[4] : 1
-        printf "%s %s %s %.1f %s\n", f[1], f[2], f[3], dt * 1e6 / hz / n, f[5] }'
+        printf "%s %s %s %.1f %.1f %s\n", f[1], f[2], f[3], dt * 1e6 / hz / n, dm * 1e6 / hz / n, f[5] }'
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # scenario ID TITLE WORKERS SCHEME PATH CONNS [wrk args]
 scenario() {
-    local id=$1 title=$2 workers=$3 scheme=$4 path=$5 conns=$6 round i peer r a b c d bad m
+    local id=$1 title=$2 workers=$3 scheme=$4 path=$5 conns=$6 round i peer r a b c d e bad m
     shift 6
     local -A runs=() med=()
     local peers=("${PEERS[@]}")
@@ -136,21 +139,22 @@ scenario() {
             peer_start "$peer" "$workers"
             [ "$round" -eq 0 ] && check_peer "$peer" "$scheme"
             r=$(measure "$peer" "$scheme" "$path" "$conns" "$@")
-            read -r a b c d bad <<<"$r"
+            read -r a b c d e bad <<<"$r"
             [ "$bad" -eq 0 ] || failed "$id $peer: $bad bad answers or socket errors"
             runs[$peer.rps]+="$a " runs[$peer.p50]+="$b " runs[$peer.p99]+="$c "
-            runs[$peer.cpu]+="$d " runs[$peer.rss]+="$(tree_status_kib VmHWM) "
+            runs[$peer.cpu]+="$d " runs[$peer.mach]+="$e " runs[$peer.rss]+="$(tree_status_kib VmHWM) "
             peer_stop "$peer"
-            printf '  %-13s %8s req/s  p50 %7s ms  p99 %7s ms  %7s us CPU/req\n' "$peer" "$a" "$b" "$c" "$d"
+            printf '  %-13s %8s req/s  p50 %7s ms  p99 %7s ms  %7s us CPU/req (machine %s)\n' \
+                "$peer" "$a" "$b" "$c" "$d" "$e"
         done
     done
     for peer in "${peers[@]}"; do
-        for m in rps p50 p99 cpu rss; do
+        for m in rps p50 p99 cpu mach rss; do
             med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
         done
     done
     ROWS+=("$(table_row "$id" "$title" med)")
-    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} |")
+    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} |")
     return 0
 }
 
@@ -160,11 +164,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 table_row() {
     local -n v=$3
     local b=botbox h=haproxy n=nginx
-    printf '| %s | %s | %s / %s / %s | %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s |' \
+    printf '| %s | %s | %s / %s / %s | %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s |' \
         "$1" "$2" "${v[$b.rps]}" "${v[$h.rps]}" "${v[$n.rps]}" \
         "$(ratio "${v[$b.rps]}" "${v[$h.rps]}")" "$(ratio "${v[$b.rps]}" "${v[$n.rps]}")" \
         "${v[$b.p50]}" "${v[$h.p50]}" "${v[$n.p50]}" "${v[$b.p99]}" "${v[$h.p99]}" "${v[$n.p99]}" \
-        "${v[$b.cpu]}" "${v[$h.cpu]}" "${v[$n.cpu]}" \
+        "${v[$b.cpu]}" "${v[$h.cpu]}" "${v[$n.cpu]}" "${v[$b.mach]}" "${v[$h.mach]}" "${v[$n.mach]}" \
         "$((v[$b.rss] / 1024))" "$((v[$h.rss] / 1024))" "$((v[$n.rss] / 1024))"
 }
 
@@ -199,7 +203,7 @@ idle_conns() {
         printf '  %-8s RSS %6s KiB -> %6s KiB: %s KiB per connection\n' "$peer" "$before" "$held" "${per_conn[$peer]}"
         peer_stop "$peer"
     done
-    ROWS+=("$line ${per_conn[botbox]} / ${per_conn[haproxy]} / ${per_conn[nginx]} | $(ratio "${per_conn[botbox]}" "${per_conn[haproxy]}") / $(ratio "${per_conn[botbox]}" "${per_conn[nginx]}") | | | | |")
+    ROWS+=("$line ${per_conn[botbox]} / ${per_conn[haproxy]} / ${per_conn[nginx]} | $(ratio "${per_conn[botbox]}" "${per_conn[haproxy]}") / $(ratio "${per_conn[botbox]}" "${per_conn[nginx]}") | | | | | |")
 }
 
 # ---- f: NFQUEUE drops while HTTP keeps working --------------------------------
@@ -264,7 +268,7 @@ PY
     [ "$((${d1:-0} - ${d0:-0}))" -gt 0 ] || failed "f: no drop was counted"
     grep -q '"event":"flow","decision":"deny"' "$TMP/botbox-audit.jsonl" || failed "f: no audit line"
     peer_stop botbox
-    ROWS+=("| f | new UDP flows dropped per second (botbox only), HTTP probe every 10 ms | $rate drops/s ($F_SENDERS senders sent $((sent / secs))/s; kernel drops ${qdrop:-?}), botbox $us µs CPU per drop = $cap/s per core; probe $ok ok / $bad failed | | | | | |")
+    ROWS+=("| f | new UDP flows dropped per second (botbox only), HTTP probe every 10 ms | $rate drops/s ($F_SENDERS senders sent $((sent / secs))/s; kernel drops ${qdrop:-?}), botbox $us µs CPU per drop = $cap/s per core; probe $ok ok / $bad failed | | | | | | |")
 }
 
 # ---- g, h: botbox alone ------------------------------------------------------------
@@ -277,7 +281,7 @@ botbox_alone() {
     echo "$out" | sed 's/^/  /'
     local med
     med=$(sed -n 's/.*plain policy: .*median *\([0-9.]*\) ms.*/\1/p' <<<"$out")
-    ROWS+=("| g | \`botbox run -- true\`, set-up plus tear-down (median of $runs) | $med ms | | | | | |")
+    ROWS+=("| g | \`botbox run -- true\`, set-up plus tear-down (median of $runs) | $med ms | | | | | | |")
     [ $QUICK = 1 ] && return
     echo "== h: leaf minting, policy lookups"
     local tls pol
@@ -287,7 +291,7 @@ botbox_alone() {
     local l10 l100k
     l10=$(sed -n 's/^ *10 rules .*exact *\([0-9]*\) ns.*/\1/p' <<<"$pol")
     l100k=$(sed -n 's/^ *100000 rules .*exact *\([0-9]*\) ns.*/\1/p' <<<"$pol")
-    ROWS+=("| h | mint a leaf; exact-rule lookup at 10 and at 100 000 rules | $(awk '/mint a leaf/ {print $(NF-1), $NF}' <<<"$tls"); $l10 ns and $l100k ns | | | | | |")
+    ROWS+=("| h | mint a leaf; exact-rule lookup at 10 and at 100 000 rules | $(awk '/mint a leaf/ {print $(NF-1), $NF}' <<<"$tls"); $l10 ns and $l100k ns | | | | | | |")
 }
 
 # ---- the run --------------------------------------------------------------------
@@ -306,12 +310,12 @@ want e && idle_conns
 want f && nfq_flood
 want g && botbox_alone
 
-header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | peak RSS MiB |"
-sep="|---|---|---|---|---|---|---|---|"
+header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB |"
+sep="|---|---|---|---|---|---|---|---|---|"
 table=$(printf '%s\n' "$header" "$sep" "${ROWS[@]}")
 if [ ${#DIRECT[@]} -gt 0 ]; then
     table+=$'\n\nbotbox reached directly (no ruleset, so no TPROXY and no conntrack; the way HAProxy and nginx are reached here):\n\n'
-    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request |" "|---|---|---|---|---|" "${DIRECT[@]}")
+    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request |" "|---|---|---|---|---|---|" "${DIRECT[@]}")
 fi
 echo
 echo "$table"

@@ -321,6 +321,10 @@ cpu_ticks() {
     done
     echo $sum
 }
+# CPU ticks the whole machine has been busy (user, nice, system, irq,
+# softirq, steal; /proc/stat): the peer, the client, the upstream and the
+# kernel work that runs in no one's name. Idle and iowait are left out.
+machine_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 # Peak RSS (VmHWM) of the tree, KiB, and the current RSS.
 tree_status_kib() { # tree_status_kib VmHWM|VmRSS
     local pid sum=0 v
