@@ -63,6 +63,7 @@ void bb_conn_plain(struct bb_conn *c, int fd)
     c->want = 0;
     c->failed = false;
     c->prefixed = false;
+    c->starved = false;
 }
 
 /* ---- TLS ---- */
@@ -90,7 +91,9 @@ static ssize_t tls_result(struct bb_conn *c, int r)
 
 static ssize_t tls_read(struct bb_conn *c, void *buf, size_t n)
 {
-    return tls_result(c, SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n));
+    ssize_t r = tls_result(c, SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n));
+    c->starved = r == 0 && c->want == EPOLLIN;
+    return r;
 }
 
 static ssize_t tls_write(struct bb_conn *c, const void *buf, size_t n)

@@ -33,6 +33,7 @@ struct bb_conn {
     uint32_t want; /* after a 0 return: EPOLLIN and/or EPOLLOUT */
     bool failed;   /* an I/O error happened: the TLS session is not reused */
     bool prefixed; /* TLS server: still reading the ClientHello from memory */
+    bool starved;  /* the last read wanted the socket: see bb_conn_pending */
 };
 
 /* Wraps a connected (or connecting) nonblocking socket. */
@@ -75,10 +76,14 @@ ssize_t bb_conn_read_buf(struct bb_conn *c, struct bb_buf *b, size_t max, uint32
 int bb_conn_flush_buf(struct bb_conn *c, struct bb_buf *b, uint32_t *want);
 
 /* Bytes already taken off the socket wait inside TLS (read-ahead): epoll
- * will not report them, the reader must come back on its own. */
+ * will not report them, the reader must come back on its own. Not after a
+ * read that ended wanting the socket: OpenSSL had then used every whole
+ * record, so what it holds is part of one, and epoll reports the rest when
+ * it comes. (SSL_has_pending counts such a part: a reader coming back for
+ * it spun at full CPU until a slow peer sent the rest.) */
 static inline bool bb_conn_pending(const struct bb_conn *c)
 {
-    return c->ssl != NULL && SSL_has_pending(c->ssl) == 1;
+    return c->ssl != NULL && !c->starved && SSL_has_pending(c->ssl) == 1;
 }
 
 /* Whether application bytes wait inside TLS (after bb_conn_pending: the

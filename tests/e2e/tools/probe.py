@@ -27,6 +27,11 @@ rebind  --bind ADDR:PORT --answers IP,IP... --log FILE
         A DNS server that answers every A query with the next address of the
         list in turn (TTL 0): a name that changes its answer between two
         lookups. Logs one JSON line per answer. Prints "ready".
+relay   --bind ADDR:PORT --to ADDR:PORT [--chunk N] [--gap S]
+        A slow link: forwards each TCP connection to --to, and sends what
+        comes back in pieces of N bytes (default 1000), S seconds apart
+        (default 0.02). A TLS record then reaches the client in parts.
+        Prints "ready".
 """
 import argparse
 import json
@@ -35,6 +40,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 IP_TRANSPARENT = 19
 IPV6_TRANSPARENT = 75
@@ -236,6 +242,39 @@ def rebind(args):
         s.sendto(head + query[12:end] + rr, peer)
 
 
+def relay(args):
+    def pump(src, dst, chunk, gap):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                for i in range(0, len(data), chunk):
+                    dst.sendall(data[i:i + chunk])
+                    if gap:
+                        time.sleep(gap)
+        except OSError:
+            pass
+        for sock, how in ((dst, socket.SHUT_WR), (src, socket.SHUT_RD)):
+            try:
+                sock.shutdown(how)
+            except OSError:
+                pass
+
+    host, port = split_addr(args.bind)
+    to = split_addr(args.to)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    s.listen(16)
+    print("ready", flush=True)
+    while True:
+        client, _ = s.accept()
+        up = socket.create_connection(to)
+        threading.Thread(target=pump, args=(client, up, 65536, 0), daemon=True).start()
+        threading.Thread(target=pump, args=(up, client, args.chunk, args.gap), daemon=True).start()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -249,6 +288,11 @@ def main():
     rp.add_argument("--bind", required=True)
     rp.add_argument("--answers", required=True)
     rp.add_argument("--log", required=True)
+    yp = sub.add_parser("relay")
+    yp.add_argument("--bind", required=True)
+    yp.add_argument("--to", required=True)
+    yp.add_argument("--chunk", type=int, default=1000)
+    yp.add_argument("--gap", type=float, default=0.02)
     pp = sub.add_parser("ping")
     pp.add_argument("host")
     pp.add_argument("--timeout", type=float, default=2.0)
@@ -272,6 +316,8 @@ def main():
         sys.exit(ping(args))
     elif args.cmd == "rebind":
         rebind(args)
+    elif args.cmd == "relay":
+        relay(args)
     else:
         sys.exit(udp(args))
 

@@ -1,0 +1,166 @@
+/*
+ * The TLS transport's read-ahead: bb_conn_pending says when bytes wait
+ * inside OpenSSL where epoll cannot see them (a whole record: come back
+ * for it at once), and not when all it holds is part of a record (epoll
+ * reports the rest; coming back at once spun the worker). A real client
+ * (read-ahead on, as toward the upstream) against a real server over a
+ * socketpair; the server's records go through memory, so the test decides
+ * how many of their bytes reach the socket.
+ */
+#include "tests/unit/testutil.h"
+
+#include "gateway/conn.h"
+#include "tls/ca.h"
+
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct pair {
+    struct bb_conn c; /* the client, under test */
+    SSL_CTX *cctx, *sctx;
+    SSL *srv;
+    BIO *out; /* the server's records, before they reach the socket */
+    int sfd;
+};
+
+static char dir[64];
+static struct bb_ca *ca;
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/bb-conn-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char sub[96], crt[128], key[128];
+    snprintf(sub, sizeof(sub), "%s/ca", dir);
+    snprintf(crt, sizeof(crt), "%s/ca.crt", sub);
+    snprintf(key, sizeof(key), "%s/ca.key", sub);
+    struct bb_diag *d = bb_diag_new();
+    assert_int_equal(bb_ca_init(sub, d), 0);
+    ca = bb_ca_load(crt, key, d);
+    assert_non_null(ca);
+    bb_diag_free(d);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    bb_ca_free(ca);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+/* Connects a client and a server over a socketpair and completes the
+ * handshake. From then on the server writes into memory (p->out). */
+static void pair_open(struct pair *p)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    X509 *cert;
+    EVP_PKEY *key;
+    assert_int_equal(bb_ca_mint(ca, "conn.test", 3600, &cert, &key), 0);
+    p->sctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_num_tickets(p->sctx, 0); /* no records after the handshake */
+    p->srv = SSL_new(p->sctx);
+    assert_int_equal(SSL_use_certificate(p->srv, cert), 1);
+    assert_int_equal(SSL_use_PrivateKey(p->srv, key), 1);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    SSL_set_fd(p->srv, sv[1]);
+    SSL_set_accept_state(p->srv);
+    p->sfd = sv[1];
+    p->cctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_read_ahead(p->cctx, 1); /* as toward the upstream */
+    assert_int_equal(bb_conn_tls_client(&p->c, sv[0], p->cctx, "conn.test", false, NULL), 0);
+    int done = 0;
+    for (int i = 0; i < 100 && done != 3; i++) {
+        if (!(done & 1) && bb_conn_handshake(&p->c) == 1)
+            done |= 1;
+        if (!(done & 2) && SSL_do_handshake(p->srv) == 1)
+            done |= 2;
+    }
+    assert_int_equal(done, 3);
+    ERR_clear_error();
+    p->out = BIO_new(BIO_s_mem());
+    SSL_set0_wbio(p->srv, p->out);
+}
+
+static void pair_close(struct pair *p)
+{
+    bb_conn_close(&p->c);
+    SSL_free(p->srv);
+    close(p->sfd);
+    SSL_CTX_free(p->sctx);
+    SSL_CTX_free(p->cctx);
+}
+
+/* One record from the server, kept in memory. */
+static void server_record(struct pair *p, const char *text)
+{
+    assert_int_equal(SSL_write(p->srv, text, (int)strlen(text)), (int)strlen(text));
+}
+
+/* Moves n bytes of the server's records (all: SIZE_MAX) to the socket. */
+static void deliver(struct pair *p, size_t n)
+{
+    char buf[4096];
+    int len = BIO_read(p->out, buf, (int)(n < sizeof(buf) ? n : sizeof(buf)));
+    assert_true(len > 0);
+    assert_int_equal(write(p->sfd, buf, (size_t)len), len);
+}
+
+static void test_whole_record_is_pending(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p);
+    server_record(&p, "one");
+    server_record(&p, "two");
+    deliver(&p, SIZE_MAX);
+    char buf[8];
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "one", 3);
+    /* "two" came off the socket with "one": only TLS knows of it */
+    assert_true(bb_conn_pending(&p.c));
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "two", 3);
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 0);
+    assert_int_equal(p.c.want, EPOLLIN);
+    assert_false(bb_conn_pending(&p.c));
+    pair_close(&p);
+}
+
+static void test_part_of_a_record_is_not(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p);
+    server_record(&p, "three");
+    size_t whole = (size_t)BIO_pending(p.out);
+    deliver(&p, whole - 5);
+    char buf[8];
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 0);
+    assert_int_equal(p.c.want, EPOLLIN);
+    /* OpenSSL holds the part (the case this is about) ... */
+    assert_int_equal(SSL_has_pending(p.c.ssl), 1);
+    /* ... but nothing can be read until the socket brings the rest */
+    assert_false(bb_conn_pending(&p.c));
+    deliver(&p, 5);
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "three", 5);
+    pair_close(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_record_is_pending),
+        cmocka_unit_test(test_part_of_a_record_is_not),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
