@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -54,5 +55,11 @@ int bb_listen(const char *addr, uint16_t port, int flags)
         errno = e;
         return -1;
     }
+    /* Delayed ACKs from the first byte: a request's ACK then rides on the
+     * answer instead of going alone (one packet fewer per connection; what
+     * HAProxy's tcp-smart-accept does). Accepted sockets inherit it. After
+     * listen(), which clears the ACK state. */
+    int zero = 0;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof(zero));
     return fd;
 }
