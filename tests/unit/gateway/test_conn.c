@@ -7,7 +7,7 @@
  * socketpair; the server's records go through memory, so the test decides
  * how many of their bytes reach the socket.
  */
-#include "tests/unit/testutil.h"
+#include "tests/unit/cafix.h"
 
 #include "gateway/conn.h"
 #include "tls/ca.h"
@@ -26,35 +26,6 @@ struct pair {
     int sfd;
 };
 
-static char dir[64];
-static struct bb_ca *ca;
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/bb-conn-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    char sub[96], crt[128], key[128];
-    snprintf(sub, sizeof(sub), "%s/ca", dir);
-    snprintf(crt, sizeof(crt), "%s/ca.crt", sub);
-    snprintf(key, sizeof(key), "%s/ca.key", sub);
-    struct bb_diag *d = bb_diag_new();
-    assert_int_equal(bb_ca_init(sub, d), 0);
-    ca = bb_ca_load(crt, key, d);
-    assert_non_null(ca);
-    bb_diag_free(d);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    bb_ca_free(ca);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
-}
-
 /* Connects a client and a server over a socketpair and completes the
  * handshake. From then on the server writes into memory (p->out). */
 static void pair_open(struct pair *p)
@@ -63,7 +34,7 @@ static void pair_open(struct pair *p)
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
     X509 *cert;
     EVP_PKEY *key;
-    assert_int_equal(bb_ca_mint(ca, "conn.test", 3600, &cert, &key), 0);
+    assert_int_equal(bb_ca_mint(tu_ca, "conn.test", 3600, &cert, &key), 0);
     p->sctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_num_tickets(p->sctx, 0); /* no records after the handshake */
     p->srv = SSL_new(p->sctx);
@@ -162,5 +133,5 @@ int main(void)
         cmocka_unit_test(test_whole_record_is_pending),
         cmocka_unit_test(test_part_of_a_record_is_not),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_ca_setup, tu_ca_teardown);
 }

@@ -3,7 +3,7 @@
  * and concurrent misses for one name minting once (the original BotBox
  * cases: cache size 1, TTL 1 s).
  */
-#include "tests/unit/testutil.h"
+#include "tests/unit/cafix.h"
 
 #include "tls/ca.h"
 #include "tls/certcache.h"
@@ -11,35 +11,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static char dir[64];
-static struct bb_ca *ca;
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/bb-cc-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    char sub[96], crt[128], key[128];
-    snprintf(sub, sizeof(sub), "%s/ca", dir);
-    snprintf(crt, sizeof(crt), "%s/ca.crt", sub);
-    snprintf(key, sizeof(key), "%s/ca.key", sub);
-    struct bb_diag *d = bb_diag_new();
-    assert_int_equal(bb_ca_init(sub, d), 0);
-    ca = bb_ca_load(crt, key, d);
-    assert_non_null(ca);
-    bb_diag_free(d);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    bb_ca_free(ca);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
-}
 
 /* The leaf for name; *hit set. The caller frees the returned cert. */
 static X509 *get(struct bb_certcache *c, const char *name, bool *hit)
@@ -54,7 +25,7 @@ static X509 *get(struct bb_certcache *c, const char *name, bool *hit)
 static void test_size_one_ttl_one(void **state)
 {
     (void)state;
-    struct bb_certcache *c = bb_certcache_new(ca, 1, 1, 86400);
+    struct bb_certcache *c = bb_certcache_new(tu_ca, 1, 1, 86400);
     bool hit;
     X509 *a1 = get(c, "a.test", &hit);
     assert_false(hit);
@@ -84,7 +55,7 @@ static void test_size_one_ttl_one(void **state)
 static void test_lru(void **state)
 {
     (void)state;
-    struct bb_certcache *c = bb_certcache_new(ca, 2, 3600, 86400);
+    struct bb_certcache *c = bb_certcache_new(tu_ca, 2, 3600, 86400);
     bool hit;
     X509_free(get(c, "a.test", &hit));
     X509_free(get(c, "b.test", &hit));
@@ -117,7 +88,7 @@ static void *worker(void *arg)
 static void test_concurrent_misses_mint_once(void **state)
 {
     (void)state;
-    shared = bb_certcache_new(ca, 1024, 3600, 86400);
+    shared = bb_certcache_new(tu_ca, 1024, 3600, 86400);
     pthread_t t[THREADS];
     pthread_barrier_init(&start, NULL, THREADS);
     for (size_t i = 0; i < THREADS; i++)
@@ -139,9 +110,10 @@ static void test_concurrent_misses_mint_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_size_one_ttl_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lru, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_misses_mint_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_size_one_ttl_one, tu_ca_setup, tu_ca_teardown),
+        cmocka_unit_test_setup_teardown(test_lru, tu_ca_setup, tu_ca_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_misses_mint_once, tu_ca_setup,
+                                        tu_ca_teardown),
     };
     return cmocka_run_group_tests_name("tls/certcache", tests, NULL, NULL);
 }
