@@ -217,8 +217,10 @@ int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, cha
     bb_buf_wrap(&b, buf, cap - 1); /* the last byte is kept for the terminator */
     if ((bb_buf_append(&b, "[", v6) | bb_buf_append(&b, h->name, strlen(h->name)) |
          bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", port) |
-         (port ? bb_buf_append_u64(&b, h->port) : 0)) != 0)
+         (port ? bb_buf_append_u64(&b, h->port) : 0)) != 0) {
+        buf[0] = '\0'; /* no half an authority for a caller that looks anyway */
         return -1;
+    }
     buf[bb_buf_size(&b)] = '\0';
     return (int)bb_buf_size(&b);
 }

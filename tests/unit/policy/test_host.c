@@ -195,6 +195,7 @@ static void test_format_authority(void **state)
     assert_int_equal(bb_host_format_authority(&h, 443, buf, 10), 9);
     assert_string_equal(buf, "[fd00::1]");
     assert_int_equal(bb_host_format_authority(&h, 443, buf, 9), -1);
+    assert_string_equal(buf, ""); /* nothing half-written on failure */
     assert_int_equal(bb_host_format_authority(&h, 443, buf, 0), -1);
     assert_null(bb_host_parse("api.test:65535", 14, 0, &h));
     assert_int_equal(bb_host_format_authority(&h, 80, buf, 15), 14);
