@@ -47,9 +47,7 @@ static void test_accepted_delay_acks(void **state)
     (void)state;
     const char *addrs[] = {"127.0.0.1", "::1"};
     for (size_t i = 0; i < 2; i++) {
-        int lfd = bb_listen(addrs[i], 0, 0);
-        if (lfd < 0 && i == 1)
-            break; /* no IPv6 loopback here */
+        int lfd = bb_listen(addrs[i], 0, 0); /* both loopbacks: a prerequisite, not skipped */
         assert_true(lfd >= 0);
         int cfd;
         int afd = accept_one(lfd, &cfd);
