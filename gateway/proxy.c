@@ -136,8 +136,11 @@ void proxy_close(struct proxy *p)
     bb_conn_close(&p->client);
     atomic_fetch_sub(&p->w->sh->connections, 1);
     bb_metrics_connections(p->w->metrics, BB_ML_PROXY, -1);
-    if (bb_loop_defer(l, free_proxy, p) != 0)
-        free_proxy(l, p); /* nothing else can refer to it any more */
+    /* Out of memory for the deferral: free now, unless a scheduled read
+     * still refers to it (then it is left, one connection's memory, rather
+     * than used after free). */
+    if (bb_loop_defer(l, free_proxy, p) != 0 && !p->up_kicked && !p->cl_kicked)
+        free_proxy(l, p);
     bb_worker_connection_closed(p->w);
 }
 
@@ -670,6 +673,25 @@ static void linger(struct proxy *p)
         proxy_close(p);
 }
 
+static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
+
+static void client_kicked(struct bb_loop *l, void *arg)
+{
+    struct proxy *p = arg;
+    p->cl_kicked = false;
+    if (!p->dead && !p->lingering && p->st != P_HANDSHAKE)
+        client_event(l, &p->io, EPOLLIN);
+}
+
+/* The client's TLS holds bytes that epoll cannot report (read-ahead took
+ * them off the socket with an earlier record): read them after this
+ * iteration's events, as if the socket had. */
+static void kick_client(struct proxy *p)
+{
+    if (!p->cl_kicked && !p->dead && bb_loop_defer(p->w->loop, client_kicked, p) == 0)
+        p->cl_kicked = true;
+}
+
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
 {
     (void)l;
@@ -758,7 +780,8 @@ void proxy_update(struct proxy *p)
         return;
     }
     uint32_t ev = 0;
-    if (wants_client_input(p)) {
+    bool want_in = wants_client_input(p);
+    if (want_in) {
         ev |= p->rd_want ? p->rd_want : EPOLLIN;
         p->in_unwanted = false;
     } else if (!p->in_unwanted) {
@@ -771,6 +794,8 @@ void proxy_update(struct proxy *p)
     if (bb_buf_size(&p->cout) > 0)
         ev |= p->wr_want ? p->wr_want : EPOLLOUT;
     bb_loop_io_set(p->w->loop, &p->io, ev);
+    if (want_in && bb_conn_pending(&p->client))
+        kick_client(p);
     struct bb_upconn *u = p->up;
     if (u == NULL || u->state != BB_UP_READY)
         return; /* connecting: proxy_up.c manages the interest */

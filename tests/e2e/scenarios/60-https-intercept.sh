@@ -35,6 +35,16 @@ print(urllib.request.urlopen("https://api.test/echo", timeout=5).read().decode()
 expect "node fetch with NODE_EXTRA_CA_CERTS" "Bearer $SECRET" \
     as_uid 1000 app env NODE_EXTRA_CA_CERTS="$CA/ca.crt" node -e '
 fetch("https://api.test/echo").then(r => r.text()).then(t => console.log(t))'
+# The client's last handshake flight and three requests, one TLS record
+# each, in one TCP write: botbox reads ahead on the client side, so the
+# second and third requests wait inside TLS where epoll cannot see them.
+out=$(printf 'GET /echo HTTP/1.1\r\nHost: api.test\r\n\r\nGET /echo HTTP/1.1\r\nHost: api.test\r\n\r\nGET /echo HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n' |
+    as_uid 1000 app timeout 10 $PROBE tlsburst api.test 443 --sni api.test --cafile "$CA/ca.crt" --timeout 5 2>&1)
+if [ "$(grep -o 'HTTP/1.1 200 OK' <<<"$out" | wc -l)" = 3 ]; then
+    pass "three requests in records that arrive with the handshake's end: three answers"
+else
+    fail "three requests in records that arrive with the handshake's end: three answers" "$out"
+fi
 refute "without botbox's CA the client refuses the leaf" \
     as_uid 1000 app curl -sS --max-time 5 -o /dev/null https://api.test/echo
 expect "a host no rule allows, over HTTPS: 403" "403" \

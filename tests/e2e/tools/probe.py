@@ -27,6 +27,12 @@ rebind  --bind ADDR:PORT --answers IP,IP... --log FILE
         A DNS server that answers every A query with the next address of the
         list in turn (TTL 0): a name that changes its answer between two
         lookups. Logs one JSON line per answer. Prints "ready".
+tlsburst HOST PORT --sni NAME --cafile FILE [--timeout S]
+        A TLS client that sends its last handshake flight and the requests
+        on stdin (split after each blank line, one TLS record each) in one
+        TCP write, so that they reach the server together; prints what
+        comes back until the server closes (end the last request with
+        "Connection: close") or the timeout passes.
 relay   --bind ADDR:PORT --to ADDR:PORT [--chunk N] [--gap S]
         A slow link: forwards each TCP connection to --to, and sends what
         comes back in pieces of N bytes (default 1000), S seconds apart
@@ -37,6 +43,7 @@ import argparse
 import json
 import selectors
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -184,6 +191,59 @@ def raw(args):
         return 1
 
 
+def tls_handshake_held(s, obj, inc, out):
+    """Runs the client's handshake over s, except that the last flight it
+    writes stays in `out`, unsent."""
+    while True:
+        try:
+            obj.do_handshake()
+            return
+        except ssl.SSLWantReadError:
+            if out.pending:
+                s.sendall(out.read())
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("the server closed during the handshake")
+            inc.write(chunk)
+
+
+def tlsburst(args):
+    text = sys.stdin.buffer.read()
+    requests = [r + b"\r\n\r\n" for r in text.split(b"\r\n\r\n") if r.strip()]
+    ctx = ssl.create_default_context(cafile=args.cafile)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname=args.sni)
+    got = b""
+    try:
+        with socket.create_connection((args.host, args.port), timeout=args.timeout) as s:
+            tls_handshake_held(s, obj, inc, out)
+            for r in requests:
+                obj.write(r)  # one record each
+            s.sendall(out.read())
+            while True:
+                try:
+                    data = obj.read(65536)
+                    if not data:
+                        break  # the server's close_notify
+                    got += data
+                    continue
+                except ssl.SSLWantReadError:
+                    pass
+                except ssl.SSLZeroReturnError:
+                    break
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                inc.write(chunk)
+    except socket.timeout:
+        pass
+    except (OSError, ssl.SSLError) as e:
+        print(f"tlsburst failed: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write(got.decode("latin-1"))
+    return 0
+
+
 def one_datagram(name, family, kind, proto, data, addr, timeout=None, reply=False):
     """Sends one datagram (and waits for one back when reply): 0, or 1 with why."""
     try:
@@ -293,6 +353,12 @@ def main():
     yp.add_argument("--to", required=True)
     yp.add_argument("--chunk", type=int, default=1000)
     yp.add_argument("--gap", type=float, default=0.02)
+    tp = sub.add_parser("tlsburst")
+    tp.add_argument("host")
+    tp.add_argument("port", type=int)
+    tp.add_argument("--sni", required=True)
+    tp.add_argument("--cafile", required=True)
+    tp.add_argument("--timeout", type=float, default=5.0)
     pp = sub.add_parser("ping")
     pp.add_argument("host")
     pp.add_argument("--timeout", type=float, default=2.0)
@@ -312,6 +378,8 @@ def main():
         sys.exit(raw(args))
     elif args.cmd == "rawudp":
         sys.exit(rawudp(args))
+    elif args.cmd == "tlsburst":
+        sys.exit(tlsburst(args))
     elif args.cmd == "ping":
         sys.exit(ping(args))
     elif args.cmd == "rebind":

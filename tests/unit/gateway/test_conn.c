@@ -5,7 +5,8 @@
  * reports the rest; coming back at once spun the worker). A real client
  * (read-ahead on, as toward the upstream) against a real server over a
  * socketpair; the server's records go through memory, so the test decides
- * how many of their bytes reach the socket.
+ * how many of their bytes reach the socket. The interception side's server
+ * reads ahead too: a client's records that arrive together are pending.
  */
 #include "tests/unit/cafix.h"
 
@@ -134,11 +135,64 @@ static void test_part_of_a_record_is_not(void **state)
     pair_close(&p);
 }
 
+/* The interception side: botbox's TLS server (started, as in the proxy,
+ * from the ClientHello already read off the socket) against a real client
+ * whose records reach the socket together. */
+static void test_server_reads_ahead(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_num_tickets(sctx, 0);
+    SSL *cli = SSL_new(cctx);
+    SSL_set_fd(cli, sv[0]);
+    SSL_set_connect_state(cli);
+    assert_int_equal(SSL_do_handshake(cli), -1); /* the ClientHello is sent */
+    char hello[4096];
+    ssize_t n = read(sv[1], hello, sizeof(hello));
+    assert_true(n > 0);
+    X509 *cert;
+    EVP_PKEY *key;
+    assert_int_equal(bb_ca_mint(tu_ca, "conn.test", 3600, &cert, &key), 0);
+    struct bb_conn c;
+    assert_int_equal(
+        bb_conn_tls_server(&c, sv[1], sctx, hello, (size_t)n, cert, key, bb_ca_cert(tu_ca)), 0);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    int done = 0;
+    for (int i = 0; i < 100 && done != 3; i++) {
+        if (!(done & 1) && bb_conn_handshake(&c) == 1)
+            done |= 1;
+        if (!(done & 2) && SSL_do_handshake(cli) == 1)
+            done |= 2;
+    }
+    assert_int_equal(done, 3);
+    ERR_clear_error();
+    assert_int_equal(SSL_write(cli, "one", 3), 3);
+    assert_int_equal(SSL_write(cli, "two", 3), 3);
+    char buf[8];
+    assert_int_equal(bb_conn_read(&c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "one", 3);
+    assert_true(bb_conn_pending(&c)); /* "two" came off the socket with it */
+    assert_int_equal(bb_conn_read(&c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "two", 3);
+    assert_int_equal(bb_conn_read(&c, buf, sizeof(buf)), 0);
+    assert_false(bb_conn_pending(&c));
+    bb_conn_close(&c);
+    SSL_free(cli);
+    close(sv[0]);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_record_is_pending),
         cmocka_unit_test(test_part_of_a_record_is_not),
+        cmocka_unit_test(test_server_reads_ahead),
     };
     return cmocka_run_group_tests(tests, tu_ca_setup, tu_ca_teardown);
 }
