@@ -153,12 +153,24 @@ scenario() {
             med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
         done
     done
-    ROWS+=("$(table_row "$id" "$title" med)")
-    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} |")
+    ROWS+=("$(table_row "$id" "$title" med) $(paired "${runs[botbox.rps]}" "${runs[haproxy.rps]}") |")
+    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} | $(paired "${runs[botbox-direct.rps]}" "${runs[haproxy.rps]}") |")
     return 0
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+# paired "A-series" "B-series": the ratio of A to B in each round (the two
+# ran back to back there, so the machine's drift hits both alike) as
+# "median (lowest-highest)". The spread says how far one run can be trusted.
+paired() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " "); m = 0
+        for (i = 1; i <= n; i++) if (y[i] > 0) r[++m] = x[i] / y[i]
+        if (m == 0) { printf "-"; exit }
+        for (i = 2; i <= m; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+        printf "%.2f (%.2f-%.2f)", r[int((m + 1) / 2)], r[1], r[m] }'
+}
 
 # table_row ID TITLE ASSOC: one markdown row per scenario.
 table_row() {
@@ -203,7 +215,7 @@ idle_conns() {
         printf '  %-8s RSS %6s KiB -> %6s KiB: %s KiB per connection\n' "$peer" "$before" "$held" "${per_conn[$peer]}"
         peer_stop "$peer"
     done
-    ROWS+=("$line ${per_conn[botbox]} / ${per_conn[haproxy]} / ${per_conn[nginx]} | $(ratio "${per_conn[botbox]}" "${per_conn[haproxy]}") / $(ratio "${per_conn[botbox]}" "${per_conn[nginx]}") | | | | | |")
+    ROWS+=("$line ${per_conn[botbox]} / ${per_conn[haproxy]} / ${per_conn[nginx]} | $(ratio "${per_conn[botbox]}" "${per_conn[haproxy]}") / $(ratio "${per_conn[botbox]}" "${per_conn[nginx]}") | | | | | | |")
 }
 
 # ---- f: NFQUEUE drops while HTTP keeps working --------------------------------
@@ -268,7 +280,7 @@ PY
     [ "$((${d1:-0} - ${d0:-0}))" -gt 0 ] || failed "f: no drop was counted"
     grep -q '"event":"flow","decision":"deny"' "$TMP/botbox-audit.jsonl" || failed "f: no audit line"
     peer_stop botbox
-    ROWS+=("| f | new UDP flows dropped per second (botbox only), HTTP probe every 10 ms | $rate drops/s ($F_SENDERS senders sent $((sent / secs))/s; kernel drops ${qdrop:-?}), botbox $us µs CPU per drop = $cap/s per core; probe $ok ok / $bad failed | | | | | | |")
+    ROWS+=("| f | new UDP flows dropped per second (botbox only), HTTP probe every 10 ms | $rate drops/s ($F_SENDERS senders sent $((sent / secs))/s; kernel drops ${qdrop:-?}), botbox $us µs CPU per drop = $cap/s per core; probe $ok ok / $bad failed | | | | | | | |")
 }
 
 # ---- g, h: botbox alone ------------------------------------------------------------
@@ -281,7 +293,7 @@ botbox_alone() {
     echo "$out" | sed 's/^/  /'
     local med
     med=$(sed -n 's/.*plain policy: .*median *\([0-9.]*\) ms.*/\1/p' <<<"$out")
-    ROWS+=("| g | \`botbox run -- true\`, set-up plus tear-down (median of $runs) | $med ms | | | | | | |")
+    ROWS+=("| g | \`botbox run -- true\`, set-up plus tear-down (median of $runs) | $med ms | | | | | | | |")
     [ $QUICK = 1 ] && return
     echo "== h: leaf minting, policy lookups"
     local tls pol
@@ -291,7 +303,7 @@ botbox_alone() {
     local l10 l100k
     l10=$(sed -n 's/^ *10 rules .*exact *\([0-9]*\) ns.*/\1/p' <<<"$pol")
     l100k=$(sed -n 's/^ *100000 rules .*exact *\([0-9]*\) ns.*/\1/p' <<<"$pol")
-    ROWS+=("| h | mint a leaf; exact-rule lookup at 10 and at 100 000 rules | $(awk '/mint a leaf/ {print $(NF-1), $NF}' <<<"$tls"); $l10 ns and $l100k ns | | | | | | |")
+    ROWS+=("| h | mint a leaf; exact-rule lookup at 10 and at 100 000 rules | $(awk '/mint a leaf/ {print $(NF-1), $NF}' <<<"$tls"); $l10 ns and $l100k ns | | | | | | | |")
 }
 
 # ---- the run --------------------------------------------------------------------
@@ -310,12 +322,12 @@ want e && idle_conns
 want f && nfq_flood
 want g && botbox_alone
 
-header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB |"
-sep="|---|---|---|---|---|---|---|---|---|"
+header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB | botbox/HAProxy per round: median (range) |"
+sep="|---|---|---|---|---|---|---|---|---|---|"
 table=$(printf '%s\n' "$header" "$sep" "${ROWS[@]}")
 if [ ${#DIRECT[@]} -gt 0 ]; then
     table+=$'\n\nbotbox reached directly (no ruleset, so no TPROXY and no conntrack; the way HAProxy and nginx are reached here):\n\n'
-    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request |" "|---|---|---|---|---|---|" "${DIRECT[@]}")
+    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request | botbox/HAProxy per round: median (range) |" "|---|---|---|---|---|---|---|" "${DIRECT[@]}")
 fi
 echo
 echo "$table"
