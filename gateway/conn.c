@@ -215,8 +215,14 @@ ssize_t bb_conn_read_buf(struct bb_conn *c, struct bb_buf *b, size_t max, uint32
 {
     size_t room;
     char *space = bb_buf_space(b, max, &room);
-    if (space == NULL)
-        return 0; /* full: the consumer drains it first */
+    if (space == NULL) {
+        /* Full, or no memory to grow it. The proxy's consumers empty their
+         * buffers as they read, so this is out of memory in practice: no
+         * kick then (bb_conn_pending), a kick would make no progress and
+         * come back without end. The next event or the timer comes. */
+        c->starved = true;
+        return 0;
+    }
     ssize_t n = bb_conn_read(c, space, room);
     if (n > 0) {
         bb_buf_commit(b, (size_t)n);

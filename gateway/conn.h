@@ -80,7 +80,8 @@ int bb_conn_flush_buf(struct bb_conn *c, struct bb_buf *b, uint32_t *want);
  * read that ended wanting the socket: OpenSSL had then used every whole
  * record, so what it holds is part of one, and epoll reports the rest when
  * it comes. (SSL_has_pending counts such a part: a reader coming back for
- * it spun at full CPU until a slow peer sent the rest.) */
+ * it spun at full CPU until a slow peer sent the rest.) Nor after
+ * bb_conn_read_buf found no room: coming back would find none either. */
 static inline bool bb_conn_pending(const struct bb_conn *c)
 {
     return c->ssl != NULL && !c->starved && SSL_has_pending(c->ssl) == 1;

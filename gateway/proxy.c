@@ -621,10 +621,6 @@ int proxy_flush_client(struct proxy *p)
 static int read_client(struct proxy *p)
 {
     ssize_t n = bb_conn_read_buf(&p->client, &p->cin, BB_PROXY_READ, &p->rd_want);
-    /* Nothing though TLS holds bytes: no room for them (out of memory).
-     * Coming back at once would loop without end; the next event (or the
-     * timer) comes instead. */
-    p->cl_stuck = n == 0 && bb_conn_pending(&p->client);
     return n > 0 ? 1 : n == 0 ? 0 : -1;
 }
 
@@ -798,7 +794,7 @@ void proxy_update(struct proxy *p)
     if (bb_buf_size(&p->cout) > 0)
         ev |= p->wr_want ? p->wr_want : EPOLLOUT;
     bb_loop_io_set(p->w->loop, &p->io, ev);
-    if (want_in && !p->cl_stuck && bb_conn_pending(&p->client))
+    if (want_in && bb_conn_pending(&p->client))
         kick_client(p);
     struct bb_upconn *u = p->up;
     if (u == NULL || u->state != BB_UP_READY)

@@ -79,7 +79,6 @@ struct proxy {
     struct bb_conn client;
     uint32_t rd_want, wr_want; /* client: events the transport waits for */
     bool cl_kicked;            /* a read of client bytes waiting inside TLS is scheduled */
-    bool cl_stuck;             /* the last read got nothing though TLS holds bytes: no kick */
     bool in_unwanted;          /* input arrived while none was wanted: disarm EPOLLIN */
     struct bb_buf cin, cout;
     enum proxy_state st;

@@ -10,6 +10,7 @@
  */
 #include "tests/unit/cafix.h"
 
+#include "common/buf.h"
 #include "gateway/conn.h"
 #include "tls/ca.h"
 
@@ -135,6 +136,32 @@ static void test_part_of_a_record_is_not(void **state)
     pair_close(&p);
 }
 
+/* A read into a buffer with no room gets nothing, whatever TLS holds:
+ * coming back at once would get nothing again, without end. */
+static void test_no_room_is_not_pending(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p);
+    server_record(&p, "one");
+    server_record(&p, "two");
+    deliver(&p, SIZE_MAX);
+    char buf[8];
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 3);
+    assert_true(bb_conn_pending(&p.c));
+    struct bb_buf full;
+    bb_buf_init(&full, 4);
+    assert_int_equal(bb_buf_append(&full, "abcd", 4), 0);
+    uint32_t want = 0;
+    assert_int_equal(bb_conn_read_buf(&p.c, &full, 16, &want), 0);
+    assert_false(bb_conn_pending(&p.c));
+    /* the record is still there for a read with room */
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "two", 3);
+    bb_buf_free(&full);
+    pair_close(&p);
+}
+
 /* The interception side: botbox's TLS server (started, as in the proxy,
  * from the ClientHello already read off the socket) against a real client
  * whose records reach the socket together. */
@@ -192,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_record_is_pending),
         cmocka_unit_test(test_part_of_a_record_is_not),
+        cmocka_unit_test(test_no_room_is_not_pending),
         cmocka_unit_test(test_server_reads_ahead),
     };
     return cmocka_run_group_tests(tests, tu_ca_setup, tu_ca_teardown);
