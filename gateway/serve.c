@@ -278,6 +278,22 @@ static void on_drain_timeout(struct bb_loop *l, struct bb_timer *t)
     bb_loop_stop(l);
 }
 
+/* Nothing is reloaded once the drain has begun. The watches go now: the
+ * kernel retires them after an SRCU grace period, which close() on the
+ * inotify descriptor would otherwise wait out at the very end (about
+ * 15 ms here, most of what botbox run waits for its gateway to stop). */
+static void unwatch(struct serve *s)
+{
+    int wd[] = {s->cfg_wd, s->sec_wd};
+    s->cfg_wd = s->sec_wd = -1; /* their IN_IGNORED events match nothing */
+    for (size_t i = 0; i < sizeof(wd) / sizeof(wd[0]); i++)
+        if (wd[i] >= 0)
+            inotify_rm_watch(s->ino_io.fd, wd[i]);
+    bb_loop_timer_cancel(s->loop, &s->rescan);
+    bb_loop_timer_cancel(s->loop, &s->sec_debounce);
+    bb_loop_timer_cancel(s->loop, &s->cfg_debounce);
+}
+
 /* SIGTERM/SIGINT: listeners close at once, idle connections too, requests
  * in flight finish; a second signal or timeouts.shutdown_drain stops what
  * is left. */
@@ -289,6 +305,7 @@ static void begin_drain(struct serve *s, const char *why)
         return;
     }
     s->draining = true; /* readiness goes 503 */
+    unwatch(s);
     uint32_t ms = s->sh.current->cfg->timeouts.shutdown_drain_ms;
     if (!s->o->quiet)
         fprintf(stderr, "botbox: %s: draining for at most %u ms\n", why, ms);
