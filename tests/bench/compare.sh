@@ -209,8 +209,11 @@ idle_conns() {
         touch "$TMP/go"
         wait $mpid
         out=$(cat "$TMP/many.out")
-        grep -q "\"second\": $IDLE, \"statuses\": {\"200\": $((2 * IDLE))}" <<<"$out" ||
+        if ! grep -q "\"second\": $IDLE, \"statuses\": {\"200\": $((2 * IDLE))}" <<<"$out"; then
             failed "e $peer: not every idle connection answered twice: $out"
+            [ "$peer" = botbox ] && grep '"event":"http"' "$TMP/botbox-audit.jsonl" |
+                grep -v '"status":200' | head -5 # why, from the audit log
+        fi
         per_conn[$peer]=$(awk -v d=$((held - before)) -v n="$IDLE" 'BEGIN {printf "%.1f", d / n}')
         printf '  %-8s RSS %6s KiB -> %6s KiB: %s KiB per connection\n' "$peer" "$before" "$held" "${per_conn[$peer]}"
         peer_stop "$peer"
