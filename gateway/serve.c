@@ -278,7 +278,8 @@ static void on_drain_timeout(struct bb_loop *l, struct bb_timer *t)
     bb_loop_stop(l);
 }
 
-/* Nothing is reloaded once the drain has begun. The watches go now: the
+/* Once the drain has begun no change is picked up by itself (a SIGHUP
+ * still reloads): nothing new is served any more. The watches go now: the
  * kernel retires them after an SRCU grace period, which close() on the
  * inotify descriptor would otherwise wait out at the very end (about
  * 15 ms here, most of what botbox run waits for its gateway to stop). */
