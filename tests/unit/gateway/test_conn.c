@@ -28,6 +28,21 @@ struct pair {
     int sfd;
 };
 
+/* Runs botbox's side (c) and a plain OpenSSL peer to the end of their
+ * handshake, over nonblocking sockets, taking turns. */
+static void handshake(struct bb_conn *c, SSL *peer)
+{
+    int done = 0;
+    for (int i = 0; i < 100 && done != 3; i++) {
+        if (!(done & 1) && bb_conn_handshake(c) == 1)
+            done |= 1;
+        if (!(done & 2) && SSL_do_handshake(peer) == 1)
+            done |= 2;
+    }
+    assert_int_equal(done, 3);
+    ERR_clear_error();
+}
+
 /* Connects a client and a server over a socketpair and completes the
  * handshake. From then on the server writes into memory (p->out). */
 static void pair_open(struct pair *p)
@@ -50,15 +65,7 @@ static void pair_open(struct pair *p)
     p->cctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_read_ahead(p->cctx, 1); /* as toward the upstream */
     assert_int_equal(bb_conn_tls_client(&p->c, sv[0], p->cctx, "conn.test", false, NULL), 0);
-    int done = 0;
-    for (int i = 0; i < 100 && done != 3; i++) {
-        if (!(done & 1) && bb_conn_handshake(&p->c) == 1)
-            done |= 1;
-        if (!(done & 2) && SSL_do_handshake(p->srv) == 1)
-            done |= 2;
-    }
-    assert_int_equal(done, 3);
-    ERR_clear_error();
+    handshake(&p->c, p->srv);
     p->out = BIO_new(BIO_s_mem());
     SSL_set0_wbio(p->srv, p->out);
 }
@@ -192,15 +199,7 @@ static void test_server_reads_ahead(void **state)
         bb_conn_tls_server(&c, sv[1], sctx, hello, (size_t)n, cert, key, bb_ca_cert(tu_ca)), 0);
     X509_free(cert);
     EVP_PKEY_free(key);
-    int done = 0;
-    for (int i = 0; i < 100 && done != 3; i++) {
-        if (!(done & 1) && bb_conn_handshake(&c) == 1)
-            done |= 1;
-        if (!(done & 2) && SSL_do_handshake(cli) == 1)
-            done |= 2;
-    }
-    assert_int_equal(done, 3);
-    ERR_clear_error();
+    handshake(&c, cli);
     assert_int_equal(SSL_write(cli, "one", 3), 3);
     assert_int_equal(SSL_write(cli, "two", 3), 3);
     char buf[8];
