@@ -53,12 +53,23 @@ void proxy_arm(struct proxy *p, uint64_t ms)
         &(p)->cin, &(p)->cout, &(p)->up_head                                                       \
     }
 
+/* Frees b; returns the bytes that went back (for bb_worker_freed). */
+static size_t free_buf(struct bb_buf *b)
+{
+    size_t n = b->cap;
+    bb_buf_free(b);
+    return n;
+}
+
 static void destroy_proxy(struct proxy *p)
 {
+    struct bb_worker *w = p->w;
+    size_t n = sizeof(*p);
     struct bb_buf *bufs[] = PROXY_BUFS(p);
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
-        bb_buf_free(bufs[i]);
+        n += free_buf(bufs[i]);
     free(p);
+    bb_worker_freed(w, n);
 }
 
 /* Deferred to the end of the loop iteration that closed p (events of that
@@ -81,11 +92,14 @@ static void free_proxy(struct bb_loop *l, void *arg)
         return;
     }
     struct bb_buf *bufs[] = PROXY_BUFS(p);
+    size_t n = 0;
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++) {
         if (bufs[i]->cap > BB_SPARE_BUF_MAX)
-            bb_buf_free(bufs[i]);
+            n += free_buf(bufs[i]);
         bb_buf_reset(bufs[i]);
     }
+    if (n > 0)
+        bb_worker_freed(w, n);
     p->next = w->spare;
     w->spare = p;
     w->nspare++;
@@ -821,10 +835,10 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         return;
     case P_HEAD:
         if (p->idle == 1 && bb_buf_size(&p->cin) == 0 && p->head == NULL) {
-            bb_buf_free(&p->cin);
+            size_t n = free_buf(&p->cin) + free_buf(&p->up_head);
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
-                bb_buf_free(&p->cout);
-            bb_buf_free(&p->up_head);
+                n += free_buf(&p->cout);
+            bb_worker_freed(p->w, n);
             p->idle = 2;
             proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
             return;

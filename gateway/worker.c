@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,34 @@ void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg)
     if (d == NULL || bb_loop_post(w->loop, do_drain, d) != 0) {
         free(d); /* XXX: out of memory: the drain timeout stops this worker */
     }
+}
+
+/* Takes the freed count if it is worth a trim (another worker may have
+ * taken it first) and trims, or comes back when the last trim is too
+ * recent. The trim runs on this worker's thread: its connections wait for
+ * it, at most once per BB_TRIM_EVERY_MS in the whole process. */
+static void on_trim(struct bb_loop *l, struct bb_timer *t)
+{
+    struct bb_worker *w = BB_CONTAINER_OF(t, struct bb_worker, trim);
+    uint64_t now = bb_loop_now(l), last = atomic_load(&w->sh->trimmed_ms);
+    if (last != 0 && now - last < BB_TRIM_EVERY_MS) {
+        bb_loop_timer_set(l, t, BB_TRIM_EVERY_MS - (now - last), on_trim);
+        return;
+    }
+    size_t seen = atomic_load(&w->sh->freed);
+    while (seen >= BB_TRIM_MIN_BYTES && !atomic_compare_exchange_weak(&w->sh->freed, &seen, 0))
+        ;
+    if (seen < BB_TRIM_MIN_BYTES)
+        return;
+    atomic_store(&w->sh->trimmed_ms, now);
+    malloc_trim(0);
+}
+
+void bb_worker_freed(struct bb_worker *w, size_t bytes)
+{
+    size_t total = atomic_fetch_add_explicit(&w->sh->freed, bytes, memory_order_relaxed) + bytes;
+    if (total >= BB_TRIM_MIN_BYTES && !bb_timer_armed(&w->trim))
+        bb_loop_timer_set(w->loop, &w->trim, BB_TRIM_DELAY_MS, on_trim);
 }
 
 uint64_t bb_worker_request_id(struct bb_worker *w)

@@ -21,6 +21,13 @@
 /* Descriptors besides connections: listeners, epoll and event fds, audit,
  * metrics, NFQUEUE, DNS, inotify, trust store. */
 #define BB_FD_RESERVE 64
+/* Memory given back to the system (bb_worker_freed). free() keeps what it
+ * cannot return from the top of the heap, and the buffers of thousands of
+ * connections gone idle sit between the structs of live ones: a trim walks
+ * the heap and returns the free pages (about 5 ms for a 130 MB heap). */
+#define BB_TRIM_MIN_BYTES (1u << 20) /* freed since the last trim: worth a walk */
+#define BB_TRIM_DELAY_MS  250u       /* after the crossing: a burst of frees goes in one */
+#define BB_TRIM_EVERY_MS  1000u      /* at most one trim per this, process-wide */
 
 struct bb_config;
 struct bb_secrets;
@@ -44,10 +51,12 @@ struct bb_shared {
     struct bb_audit *audit;
     struct bb_metrics *metrics; /* one shard per worker */
     /* HTTPS on the interception listener (when 443 is steered): */
-    SSL_CTX *server_tls;        /* the listener's TLS context */
-    struct bb_ca *ca;           /* NULL when only passthrough is configured */
-    struct bb_certcache *certs; /* leaves minted by ca */
-    atomic_uint connections;    /* open client connections, all workers */
+    SSL_CTX *server_tls;             /* the listener's TLS context */
+    struct bb_ca *ca;                /* NULL when only passthrough is configured */
+    struct bb_certcache *certs;      /* leaves minted by ca */
+    atomic_uint connections;         /* open client connections, all workers */
+    atomic_size_t freed;             /* buffer bytes freed since the last trim */
+    atomic_uint_fast64_t trimmed_ms; /* the last trim, CLOCK_MONOTONIC ms */
 };
 
 struct bb_worker;
@@ -69,6 +78,7 @@ struct bb_worker {
     struct bb_listener listeners[BB_MAX_LISTENERS];
     size_t nlisteners;
     struct bb_timer accept_pause;
+    struct bb_timer trim; /* bb_worker_freed */
     uint64_t next_request;
     struct proxy *proxies; /* live client connections (closed at stop) */
     struct proxy *spare;   /* closed ones kept for the next accepts (proxy.c) */
@@ -104,6 +114,11 @@ void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg)
 
 /* proxy.c tells the worker a connection closed. */
 void bb_worker_connection_closed(struct bb_worker *w);
+
+/* proxy.c freed `bytes` of connection memory. Past BB_TRIM_MIN_BYTES
+ * (all workers), this worker gives the heap's free pages back to the
+ * system soon: idle connections then hold their structs, not the peak. */
+void bb_worker_freed(struct bb_worker *w, size_t bytes);
 
 /* A fresh request id: worker id in the top byte, a counter below. */
 uint64_t bb_worker_request_id(struct bb_worker *w);

@@ -204,7 +204,7 @@ idle_conns() {
         local mpid=$!
         local i=0
         while [ ! -s "$TMP/ready" ] && [ $i -lt 1500 ]; do sleep 0.1; i=$((i + 1)); done
-        sleep 1.5 # all of them idle for a while: the steady state (botbox: BB_IDLE_RELEASE_MS)
+        sleep 2.5 # all of them idle for a while: the steady state (botbox: BB_IDLE_RELEASE_MS, then BB_TRIM_EVERY_MS)
         held=$(tree_status_kib VmRSS)
         touch "$TMP/go"
         wait $mpid
