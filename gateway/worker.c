@@ -207,12 +207,14 @@ void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg)
 static void on_trim(struct bb_loop *l, struct bb_timer *t)
 {
     struct bb_worker *w = BB_CONTAINER_OF(t, struct bb_worker, trim);
+    size_t seen = atomic_load(&w->sh->freed);
+    if (seen < BB_TRIM_MIN_BYTES)
+        return;
     uint64_t now = bb_loop_now(l), last = atomic_load(&w->sh->trimmed_ms);
     if (last != 0 && now - last < BB_TRIM_EVERY_MS) {
         bb_loop_timer_set(l, t, BB_TRIM_EVERY_MS - (now - last), on_trim);
         return;
     }
-    size_t seen = atomic_load(&w->sh->freed);
     while (seen >= BB_TRIM_MIN_BYTES && !atomic_compare_exchange_weak(&w->sh->freed, &seen, 0))
         ;
     if (seen < BB_TRIM_MIN_BYTES)
