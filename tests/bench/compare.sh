@@ -153,8 +153,8 @@ scenario() {
             med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
         done
     done
-    ROWS+=("$(table_row "$id" "$title" med) $(paired "${runs[botbox.rps]}" "${runs[haproxy.rps]}") |")
-    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} | $(paired "${runs[botbox-direct.rps]}" "${runs[haproxy.rps]}") |")
+    ROWS+=("$(table_row "$id" "$title" med) $(per_round botbox runs) |")
+    [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} | $(per_round botbox-direct runs) |")
     return 0
 }
 
@@ -170,6 +170,14 @@ paired() {
         if (m == 0) { printf "-"; exit }
         for (i = 2; i <= m; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
         printf "%.2f (%.2f-%.2f)", r[int((m + 1) / 2)], r[1], r[m] }'
+}
+
+# per_round PEER ASSOC: PEER's requests/s and p99 against HAProxy's, paired
+# by round.
+per_round() {
+    local -n rr=$2
+    printf 'req/s %s; p99 %s' "$(paired "${rr[$1.rps]}" "${rr[haproxy.rps]}")" \
+        "$(paired "${rr[$1.p99]}" "${rr[haproxy.p99]}")"
 }
 
 # table_row ID TITLE ASSOC: one markdown row per scenario.
@@ -325,12 +333,12 @@ want e && idle_conns
 want f && nfq_flood
 want g && botbox_alone
 
-header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB | botbox/HAProxy per round: median (range) |"
+header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB | botbox/HAProxy per round: median (range) of the ratios |"
 sep="|---|---|---|---|---|---|---|---|---|---|"
 table=$(printf '%s\n' "$header" "$sep" "${ROWS[@]}")
 if [ ${#DIRECT[@]} -gt 0 ]; then
     table+=$'\n\nbotbox reached directly (no ruleset, so no TPROXY and no conntrack; the way HAProxy and nginx are reached here):\n\n'
-    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request | botbox/HAProxy per round: median (range) |" "|---|---|---|---|---|---|---|" "${DIRECT[@]}")
+    table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request | botbox/HAProxy per round: median (range) of the ratios |" "|---|---|---|---|---|---|---|" "${DIRECT[@]}")
 fi
 echo
 echo "$table"
