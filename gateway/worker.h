@@ -1,7 +1,7 @@
 /*
  * Workers: N threads, each with its own event loop, SO_REUSEPORT listeners,
  * resolver and upstream pool; they share only the read-only snapshot
- * (config, secrets, TLS context) and two atomics in struct bb_shared.
+ * (config, secrets, TLS context) and the atomics in struct bb_shared.
  */
 #ifndef BB_WORKER_H
 #define BB_WORKER_H
