@@ -61,5 +61,10 @@ int bb_listen(const char *addr, uint16_t port, int flags)
      * listen(), which clears the ACK state. */
     int zero = 0;
     setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof(zero));
+    /* No Nagle toward clients (inherited too): an answer's last small
+     * segment would otherwise wait for the ACK of the data before it,
+     * which the client may delay by 40 ms. Our writes are whole answers or
+     * large pieces of one, so there is nothing for Nagle to coalesce. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return fd;
 }

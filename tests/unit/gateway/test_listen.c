@@ -31,18 +31,20 @@ static int accept_one(int lfd, int *cfd)
     return afd;
 }
 
-static int quickack(int fd)
+static int tcp_opt(int fd, int opt)
 {
     int v = -1;
     socklen_t l = sizeof(v);
-    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, &l), 0);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, opt, &v, &l), 0);
     return v;
 }
 
 /* Accepted connections start with delayed ACKs (TCP_QUICKACK reads 0): a
  * request's ACK waits to ride on the answer. Set before listen() it would
- * be lost (listen clears the ACK state); a plain socket reads 1. */
-static void test_accepted_delay_acks(void **state)
+ * be lost (listen clears the ACK state); a plain socket reads 1. They
+ * also send at once (TCP_NODELAY): with Nagle, the last small segment of
+ * an answer would wait for the ACK that the client delays. */
+static void test_accepted_options(void **state)
 {
     (void)state;
     const char *addrs[] = {"127.0.0.1", "::1"};
@@ -51,8 +53,10 @@ static void test_accepted_delay_acks(void **state)
         assert_true(lfd >= 0);
         int cfd;
         int afd = accept_one(lfd, &cfd);
-        assert_int_equal(quickack(afd), 0);
-        assert_int_equal(quickack(cfd), 1); /* the default, for contrast */
+        assert_int_equal(tcp_opt(afd, TCP_QUICKACK), 0);
+        assert_int_equal(tcp_opt(cfd, TCP_QUICKACK), 1); /* the default, for contrast */
+        assert_int_equal(tcp_opt(afd, TCP_NODELAY), 1);
+        assert_int_equal(tcp_opt(cfd, TCP_NODELAY), 0);
         close(afd);
         close(cfd);
         close(lfd);
@@ -68,7 +72,7 @@ static void test_refuses_bad_address(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accepted_delay_acks),
+        cmocka_unit_test(test_accepted_options),
         cmocka_unit_test(test_refuses_bad_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
