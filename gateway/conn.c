@@ -200,6 +200,11 @@ void bb_conn_close(struct bb_conn *c)
         c->ops->close(c);
 }
 
+bool bb_conn_release(struct bb_conn *c)
+{
+    return c->ssl != NULL && !c->prefixed && SSL_free_buffers(c->ssl) == 1;
+}
+
 int bb_conn_peek_data(struct bb_conn *c)
 {
     char byte;

@@ -838,6 +838,7 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
             size_t n = free_buf(&p->cin) + free_buf(&p->up_head);
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
                 n += free_buf(&p->cout);
+            bb_conn_release(&p->client); /* intercepted: OpenSSL's buffers too */
             bb_worker_freed(p->w, n);
             p->idle = 2;
             proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);

@@ -217,6 +217,38 @@ static void test_server_reads_ahead(void **state)
     SSL_CTX_free(cctx);
 }
 
+/* An idle connection gives its TLS buffers back, and the next records
+ * still go both ways (OpenSSL allocates them again); not while a record
+ * waits inside TLS. A plain connection has none to give. */
+static void test_release_when_idle(void **state)
+{
+    (void)state;
+    struct pair p;
+    read_one_of_two(&p);
+    assert_false(bb_conn_release(&p.c)); /* "two" waits inside */
+    char buf[8];
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 3);
+    assert_memory_equal(buf, "two", 3);
+    assert_true(bb_conn_release(&p.c));
+    server_record(&p, "three");
+    deliver(&p, SIZE_MAX);
+    assert_int_equal(bb_conn_read(&p.c, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "three", 5);
+    assert_true(bb_conn_release(&p.c));
+    assert_int_equal(bb_conn_write(&p.c, "ping", 4), 4);
+    assert_int_equal(SSL_read(p.srv, buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "ping", 4);
+    pair_close(&p);
+
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct bb_conn plain;
+    bb_conn_plain(&plain, sv[0]);
+    assert_false(bb_conn_release(&plain));
+    bb_conn_close(&plain);
+    close(sv[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_part_of_a_record_is_not),
         cmocka_unit_test(test_no_room_is_not_pending),
         cmocka_unit_test(test_server_reads_ahead),
+        cmocka_unit_test(test_release_when_idle),
     };
     return cmocka_run_group_tests(tests, tu_ca_setup, tu_ca_teardown);
 }
