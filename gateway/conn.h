@@ -92,10 +92,9 @@ static inline bool bb_conn_pending(const struct bb_conn *c)
  * closed or failed. */
 int bb_conn_peek_data(struct bb_conn *c);
 
-/* An idle connection gives TLS's record buffers back (OpenSSL's, about
- * 16 KiB each way; it allocates them again for the next record). Not while
- * bytes wait in them. Returns true when they went back; a plain
- * connection has none. */
+/* An idle connection gives OpenSSL's record buffers back (it allocates
+ * them again for the next record). Not while bytes wait in them. Returns
+ * true when they went back; a plain connection has none. */
 bool bb_conn_release(struct bb_conn *c);
 
 /* Closes the socket and frees TLS state. Safe to call twice. */

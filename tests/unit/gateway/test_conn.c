@@ -7,6 +7,7 @@
  * socketpair; the server's records go through memory, so the test decides
  * how many of their bytes reach the socket. The interception side's server
  * reads ahead too: a client's records that arrive together are pending.
+ * An idle connection gives OpenSSL's buffers back (bb_conn_release).
  */
 #include "tests/unit/cafix.h"
 
