@@ -35,6 +35,24 @@ print(urllib.request.urlopen("https://api.test/echo", timeout=5).read().decode()
 expect "node fetch with NODE_EXTRA_CA_CERTS" "Bearer $SECRET" \
     as_uid 1000 app env NODE_EXTRA_CA_CERTS="$CA/ca.crt" node -e '
 fetch("https://api.test/echo").then(r => r.text()).then(t => console.log(t))'
+# Idle past BB_IDLE_RELEASE_MS, a keep-alive connection gives its buffers
+# back, OpenSSL's record buffers included; the same TLS connection then
+# serves its next request.
+expect "an intercepted keep-alive connection idle for 1.5 s serves its next request" "200 200 on 1 connection(s)" \
+    as_uid 1000 app $PY - "$CA/ca.crt" <<'PY'
+import http.client, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+c = http.client.HTTPSConnection("api.test", 443, context=ctx, timeout=5)
+codes, ports = [], set()
+for pause in (0, 1.5):
+    time.sleep(pause)
+    c.request("GET", "/echo")
+    r = c.getresponse()
+    body = r.read()
+    codes.append(str(r.status) if b"Bearer " in body else "no-key")
+    ports.add(c.sock.getsockname()[1])
+print(" ".join(codes), "on %d connection(s)" % len(ports))
+PY
 # The client's last handshake flight and three requests, one TLS record
 # each, in one TCP write: botbox reads ahead on the client side, so the
 # second and third requests wait inside TLS where epoll cannot see them.
