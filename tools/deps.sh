@@ -15,8 +15,9 @@ PACKAGES=(
     # tests and benches
     nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
     wrk haproxy valgrind python3-prometheus-client bind9-dnsutils
-    # images and manifests
-    podman runc debootstrap python3-yaml ruby
+    # images and manifests (catatonit: the pause process of `podman kube
+    # play`, only a Recommends of podman, which --no-install-recommends skips)
+    podman runc catatonit debootstrap python3-yaml ruby
 )
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
