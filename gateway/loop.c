@@ -31,6 +31,7 @@ struct bb_loop {
     size_t nheap, capheap;
     struct deferred *defer;
     size_t ndefer, capdefer;
+    bool dispatching; /* handling this iteration's events and timers */
 };
 
 static uint64_t clock_ms(void)
@@ -300,6 +301,11 @@ void bb_loop_run_deferred(struct bb_loop *l)
     l->ndefer = 0;
 }
 
+bool bb_loop_dispatching(const struct bb_loop *l)
+{
+    return l->dispatching;
+}
+
 uint64_t bb_loop_now(const struct bb_loop *l)
 {
     return l->now;
@@ -313,12 +319,14 @@ int bb_loop_run(struct bb_loop *l)
         if (n < 0 && errno != EINTR)
             return -1;
         l->now = clock_ms();
+        l->dispatching = true;
         for (int i = 0; i < n; i++) {
             struct bb_io *io = ev[i].data.ptr;
             if (io->added)
                 io->cb(l, io, ev[i].events);
         }
         run_timers(l);
+        l->dispatching = false;
         bb_loop_run_deferred(l);
     }
     return 0;

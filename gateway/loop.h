@@ -72,6 +72,10 @@ static inline bool bb_timer_armed(const struct bb_timer *t)
  * out-of-memory. */
 int bb_loop_defer(struct bb_loop *l, bb_defer_cb fn, void *arg);
 
+/* True while the loop hands out this iteration's events and timers (before
+ * the deferred queue runs). */
+bool bb_loop_dispatching(const struct bb_loop *l);
+
 /* Runs fn(l, arg) on the loop's own thread soon; callable from any thread
  * (how the control thread hands snapshots and commands to workers).
  * Returns 0, or -1 on out-of-memory. */

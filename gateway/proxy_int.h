@@ -78,6 +78,7 @@ struct proxy {
     struct bb_io io;
     struct bb_conn client;
     uint32_t rd_want, wr_want; /* client: events the transport waits for */
+    bool upd_queued;           /* proxy_update deferred to the end of the pass */
     bool cl_kicked;            /* a read of client bytes waiting inside TLS is scheduled */
     bool in_unwanted;          /* input arrived while none was wanted: disarm EPOLLIN */
     struct bb_buf cin, cout;
@@ -155,6 +156,9 @@ bool proxy_lines_take(struct proxy *p, struct bb_http_head *h);
 /* Gives h's lines back (none is fine); h must be cleared, or be, before
  * anything reads it again. */
 void proxy_lines_put(struct proxy *p, struct bb_http_head *h);
+/* Flushes what the proxy has to send and sets its interest: at the end of
+ * the loop's pass when called from an event or a timer (proxy.c says why),
+ * at once otherwise. */
 void proxy_update(struct proxy *p);
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
 void proxy_request_done(struct proxy *p);

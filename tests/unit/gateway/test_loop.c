@@ -1,6 +1,8 @@
 /*
- * The event loop's cross-thread entry points (bb_loop_post, bb_loop_stop)
- * and snapshot reference counting: what reloads rely on. Run under SAN=1,
+ * The event loop's passes (events, timers, then deferred work: what the
+ * proxy's end-of-pass sends rely on), its cross-thread entry points
+ * (bb_loop_post, bb_loop_stop) and snapshot reference counting: what
+ * reloads rely on. Run under SAN=1,
  * a lost or doubly freed snapshot shows up as a leak or a use-after-free.
  */
 #include "tests/unit/testutil.h"
@@ -10,6 +12,7 @@
 #include "gateway/snapshot.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #define POSTS 1000
 
@@ -106,9 +109,72 @@ static void test_snapshot_refs(void **state)
     bb_diag_free(d);
 }
 
+/* One pass: two readable pipes and a due timer, then what they deferred. */
+static struct {
+    struct bb_io io[2];
+    int fds[2][2];
+    struct bb_timer t;
+    char log[16]; /* E: an event, T: the timer, D: deferred; lower case:
+                   * bb_loop_dispatching was false */
+    size_t n;
+} pass;
+
+static void note(struct bb_loop *l, char c)
+{
+    pass.log[pass.n++] = bb_loop_dispatching(l) ? c : (char)(c - 'A' + 'a');
+}
+
+static void on_deferred(struct bb_loop *l, void *arg)
+{
+    (void)arg;
+    note(l, 'D');
+    if (pass.n == 6)
+        bb_loop_stop(l);
+}
+
+static void on_readable(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)events;
+    note(l, 'E');
+    bb_loop_io_del(l, io);
+    assert_int_equal(bb_loop_defer(l, on_deferred, NULL), 0);
+}
+
+static void on_due(struct bb_loop *l, struct bb_timer *t)
+{
+    (void)t;
+    note(l, 'T');
+    assert_int_equal(bb_loop_defer(l, on_deferred, NULL), 0);
+}
+
+/* Work deferred by an event runs after every event and timer of its pass,
+ * and bb_loop_dispatching tells the two apart. */
+static void test_deferred_after_the_pass(void **state)
+{
+    (void)state;
+    struct bb_loop *l = bb_loop_new();
+    assert_non_null(l);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pipe(pass.fds[i]), 0);
+        assert_int_equal(write(pass.fds[i][1], "x", 1), 1);
+        assert_int_equal(bb_loop_io_add(l, &pass.io[i], pass.fds[i][0], EPOLLIN, on_readable), 0);
+    }
+    bb_loop_timer_set(l, &pass.t, 0, on_due);
+    assert_false(bb_loop_dispatching(l));
+    assert_int_equal(bb_loop_run(l), 0);
+    assert_string_equal(pass.log, "EETddd");
+    assert_false(bb_loop_dispatching(l));
+    bb_loop_free(l);
+    for (int i = 0; i < 2; i++) {
+        close(pass.fds[i][0]);
+        close(pass.fds[i][1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deferred_after_the_pass),
         cmocka_unit_test(test_post_from_thread),
         cmocka_unit_test(test_post_after_stop_runs_at_free),
         cmocka_unit_test(test_snapshot_refs),
