@@ -890,8 +890,16 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         proxy_fail(p, 408, "request timeout", "request_timeout");
         break;
     case P_RESOLVE:
+        /* An answer after the 502 must not dial: the request would go
+         * upstream while the client lingers on its refusal. */
+        bb_resolve_cancel(p->rq);
+        p->rq = NULL;
+        proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");
+        break;
     case P_CONNECT:
-        proxy_fail(p, 502, "upstream connection failed", "upstream_connect_timeout");
+        proxy_fail(p, 502, "upstream connection failed",
+                   p->up != NULL && p->up->state == BB_UP_HANDSHAKE ? "upstream_tls_timeout"
+                                                                    : "upstream_connect_timeout");
         break;
     case P_FORWARD:
         if (!p->resp_started)

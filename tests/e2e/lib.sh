@@ -397,6 +397,8 @@ KEY_RULE='    - host: api.test
 #   loop.test 127.0.0.1, meta.test 169.254.169.254, mapped.test ::ffff:127.0.0.1
 #   unknown.test    allowed, but the resolver does not know it
 #   slow.test       10.201.1.3, an address of "up" that drops every SYN
+#   mute.test       forwarded by dnsmasq to 10.201.1.3, which drops DNS too:
+#                   the resolver never answers
 #   resume.test     10.201.1.2, allowed on port 9443 (scenario 34 runs
 #                   openssl s_server there)
 proxy_world() {
@@ -412,7 +414,7 @@ proxy_world() {
     dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
         private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
         loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1 \
-        slow.test=10.201.1.3 resume.test=$UP4
+        slow.test=10.201.1.3 resume.test=$UP4 --server=/mute.test/10.201.1.3
     bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
         --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
     wait_ready upstream
@@ -422,13 +424,14 @@ proxy_world() {
     mkdir -p "/etc/netns/${NS[app]}"
     echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
     names="api.test scoped.test nosecret.test private.test hang.test wrongname.test badcert.test"
-    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test slow.test resume.test"
+    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test slow.test resume.test mute.test"
     addr up lo 10.201.1.3/32
     in_ns up nft -f - <<NFT
 table inet blackhole {
     chain in {
         type filter hook input priority 0;
         ip daddr 10.201.1.3 tcp dport 443 drop
+        ip daddr 10.201.1.3 udp dport 53 drop
     }
 }
 NFT
@@ -474,6 +477,7 @@ $KEY_RULE
     - { host: mapped.test, action: allow, allow_private: true }
     - { host: unknown.test, action: allow, allow_private: true }
     - { host: slow.test, action: allow, allow_private: true }
+    - { host: mute.test, action: allow, allow_private: true }
     - { host: resume.test, action: allow, allow_private: true, allowed_ports: [9443] }
 YAML
     check "apply the sidecar ruleset" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
@@ -596,6 +600,15 @@ run_leftovers() {
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }
+# audit_has JSON_PREDICATE: some line of $E2E_TMP/audit.jsonl satisfies the
+# Python expression (variable a: the parsed line).
+audit_has() {
+    $PY - "$E2E_TMP/audit.jsonl" "$1" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(0 if any(eval(sys.argv[2], {}, {"a": a}) for a in lines) else 1)
+PY
+}
 # admin PATH [curl args]: botbox's metrics listener (127.0.0.1:9090 in app)
 admin() { in_ns app curl -sS --max-time 5 "http://127.0.0.1:9090$1" "${@:2}"; }
 # admin_is CODE PATH: its status for PATH is CODE

@@ -7,16 +7,6 @@
 
 proxy_world
 
-# audit_has JSON_PREDICATE: some audit line satisfies the Python expression
-# (variable a: the parsed line).
-audit_has() {
-    $PY - "$E2E_TMP/audit.jsonl" "$1" <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-sys.exit(0 if any(eval(sys.argv[2], {}, {"a": a}) for a in lines) else 1)
-PY
-}
-
 n=$(requests)
 for name in loop.test meta.test mapped.test; do
     expect "$name (a forbidden address) is refused even with allow_private" \

@@ -59,6 +59,22 @@ else
     fail "an upstream that never accepts: 502 after timeouts.connect" "status $code after $elapsed ms"
 fi
 
+# ---- resolve: a name the resolver never answers ----
+# (timeouts.connect bounds the resolution too: c-ares alone would wait
+# 2 + 4 s.)
+start=$(date +%s%N)
+code=$(status http://mute.test/echo)
+elapsed=$((($(date +%s%N) - start) / 1000000))
+if [ "$code" = 502 ] && [ "$elapsed" -ge 1800 ] && [ "$elapsed" -lt 4500 ]; then
+    pass "a name the resolver never answers: 502 after timeouts.connect (${elapsed} ms)"
+else
+    fail "a name the resolver never answers: 502 after timeouts.connect" "status $code after $elapsed ms"
+fi
+check "... audited as resolve_timeout" \
+    wait_for 3 audit_has 'a.get("reason") == "resolve_timeout" and a["host"] == "mute.test" and a["status"] == 502'
+check "... and the SYN that got no answer (slow.test) as upstream_connect_timeout" \
+    audit_has 'a.get("reason") == "upstream_connect_timeout" and a["host"] == "slow.test"'
+
 # ---- idle keep-alive client connections are closed after timeouts.idle ----
 expect "an idle keep-alive connection is closed by botbox" "closed after idle" client '
 s = socket.create_connection((UP, 80), timeout=10)
