@@ -141,9 +141,6 @@ void proxy_close(struct proxy *p)
         p->w->proxies = p->next;
     if (p->next != NULL)
         p->next->prev = p->prev;
-    if (p->rq != NULL)
-        bb_resolve_cancel(p->rq);
-    p->rq = NULL;
     proxy_release_upstream(p, false);
     bb_loop_timer_cancel(l, &p->timer);
     bb_loop_io_forget(&p->io); /* closed right below */
@@ -889,11 +886,7 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         p->rid = bb_worker_request_id(p->w);
         proxy_fail(p, 408, "request timeout", "request_timeout");
         break;
-    case P_RESOLVE:
-        /* An answer after the 502 must not dial: the request would go
-         * upstream while the client lingers on its refusal. */
-        bb_resolve_cancel(p->rq);
-        p->rq = NULL;
+    case P_RESOLVE: /* proxy_fail cancels the resolution */
         proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");
         break;
     case P_CONNECT:

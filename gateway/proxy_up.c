@@ -48,6 +48,10 @@ static int to_client(void *arg, const char *data, size_t n)
 
 void proxy_release_upstream(struct proxy *p, bool keep)
 {
+    /* A resolution still under way goes too: its answer, coming after the
+     * request was answered or closed, must not dial. */
+    bb_resolve_cancel(p->rq);
+    p->rq = NULL;
     struct bb_upconn *u = p->up;
     if (u == NULL)
         return;

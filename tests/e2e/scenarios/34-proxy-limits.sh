@@ -49,12 +49,12 @@ took = time.time() - start
 print(data.split(b" ")[1].decode() if data else "nothing",
       "in time" if took < 3.5 else "too late", round(took, 1))'
 
-# after_connect_timeout WHAT URL: URL gets 502 once timeouts.connect (2 s)
-# has passed, not before and not much later.
+# after_connect_timeout WHAT URL [curl args]: URL gets 502 once
+# timeouts.connect (2 s) has passed, not before and not much later.
 after_connect_timeout() {
     local start code elapsed
     start=$(date +%s%N)
-    code=$(status "$2")
+    code=$(status "${@:2}")
     elapsed=$((($(date +%s%N) - start) / 1000000))
     if [ "$code" = 502 ] && [ "$elapsed" -ge 1800 ] && [ "$elapsed" -lt 4500 ]; then
         pass "$1: 502 after timeouts.connect (${elapsed} ms)"
@@ -94,6 +94,21 @@ check "... the upstream dropped one request and served it again" \
     bash -c "grep -c flaky_drop $E2E_TMP/upstream.log | grep -qx 1"
 status http://api.test/flaky >/dev/null # a fresh pooled connection again
 check "a POST is never retried: 502" test "$(status -X POST -d x http://api.test/flaky)" = 502
+
+# ---- TLS: an upstream that accepts the connection and never answers the
+# ClientHello (a listener on resume.test's port 9443 that reads nothing) ----
+bg up silent $PY -c "import socket, time
+s = socket.create_server(('$UP4', 9443))
+held = [s.accept() for _ in range(4)]
+time.sleep(30)"
+SILENT_PID=$BG_PID
+wait_for 5 bash -c "ip netns exec ${NS[up]} ss -tln | grep -q '$UP4:9443 '"
+after_connect_timeout "an upstream that never answers the TLS handshake" \
+    http://resume.test/ -H "Host: resume.test:9443"
+check "... audited as upstream_tls_timeout" \
+    wait_for 3 audit_has 'a.get("reason") == "upstream_tls_timeout" and a["host"] == "resume.test"'
+kill "$SILENT_PID" 2>/dev/null
+wait "$SILENT_PID" 2>/dev/null
 
 # ---- TLS sessions: a new upstream connection resumes the last session ----
 # openssl s_server -www closes after every answer (so each request needs a
