@@ -13,6 +13,7 @@
 #include "common/macros.h"
 #include "common/netaddr.h"
 #include "gateway/audit.h"
+#include "gateway/ctdel.h"
 #include "gateway/dns_msg.h"
 #include "gateway/listen.h"
 #include "gateway/loop.h"
@@ -91,6 +92,7 @@ struct bb_dnsfwd {
     struct bb_loop *loop;
     pthread_t thread;
     bool started;
+    struct bb_ctdel *ct; /* sidecar mode: forgets each query's conntrack entry */
     struct sockaddr_storage upstream;
     socklen_t upstream_len;
     struct listener listeners[MAX_LISTENERS];
@@ -184,6 +186,8 @@ static void pending_end(struct pending *p)
     }
     bb_loop_timer_cancel(f->loop, &p->timer);
     bb_loop_io_del(f->loop, &p->io);
+    if (!p->tcp)
+        bb_ctdel_socket(f->ct, p->io.fd); /* while the port is still ours */
     close(p->io.fd);
     if (bb_loop_defer(f->loop, pending_free, p) != 0)
         pending_free(f->loop, p);
@@ -633,6 +637,11 @@ struct bb_dnsfwd *bb_dnsfwd_open(struct bb_shared *sh, struct bb_metrics_shard *
         bb_dnsfwd_free(f);
         return NULL;
     }
+    if (!gw && (f->ct = bb_ctdel_open()) == NULL)
+        fprintf(stderr,
+                "botbox: DNS forwarder: no conntrack socket (%s): entries of its "
+                "queries outlive them\n",
+                strerror(errno));
     return f;
 }
 
@@ -666,6 +675,7 @@ void bb_dnsfwd_free(struct bb_dnsfwd *f)
         }
         bb_loop_free(f->loop);
     }
+    bb_ctdel_close(f->ct);
     bb_snapshot_unref(f->snap);
     free(f);
 }

@@ -6,9 +6,11 @@
 #include "gateway/resolver.h"
 #include "common/macros.h"
 
+#include "gateway/ctdel.h"
 #include "gateway/loop.h"
 
 #include <ares.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct sock {
 struct bb_resolver {
     struct bb_loop *loop;
     ares_channel ch;
+    struct bb_ctdel *ct; /* NULL unless the workload shares the namespace */
     struct sock socks[BB_RESOLVER_MAX_SOCKS];
     struct bb_timer timer;
 };
@@ -88,7 +91,10 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
     } else if (s != NULL && ev != 0) {
         bb_loop_io_set(r->loop, &s->io, ev);
     } else if (s != NULL) {
-        bb_loop_io_del(r->loop, &s->io); /* c-ares closes the socket itself */
+        /* c-ares closes the socket itself, right after this: the entry goes
+         * first, while the port is still ours (ctdel.h). */
+        bb_ctdel_socket(r->ct, fd);
+        bb_loop_io_del(r->loop, &s->io);
         s->used = false;
     }
 }
@@ -98,12 +104,17 @@ int bb_resolver_global_init(void)
     return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? 0 : -1;
 }
 
-struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server)
+struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server, bool forget_ct)
 {
     struct bb_resolver *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
     r->loop = loop;
+    if (forget_ct && (r->ct = bb_ctdel_open()) == NULL)
+        fprintf(stderr,
+                "botbox: resolver: no conntrack socket (%s): entries of its queries "
+                "outlive them\n",
+                strerror(errno));
     /* "b": DNS only. /etc/hosts is never consulted for upstream names, so
      * an upstream address always comes from the configured resolver. */
     struct ares_options o = {
@@ -115,6 +126,7 @@ struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server)
     };
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS;
     if (ares_init_options(&r->ch, &o, mask) != ARES_SUCCESS) {
+        bb_ctdel_close(r->ct);
         free(r);
         return NULL;
     }
@@ -135,6 +147,7 @@ void bb_resolver_free(struct bb_resolver *r)
         if (r->socks[i].used)
             bb_loop_io_del(r->loop, &r->socks[i].io);
     bb_loop_timer_cancel(r->loop, &r->timer);
+    bb_ctdel_close(r->ct);
     free(r);
 }
 

@@ -11,6 +11,7 @@
 #ifndef BB_RESOLVER_H
 #define BB_RESOLVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,8 +35,10 @@ struct bb_addrs {
 typedef void (*bb_resolve_cb)(void *arg, int status, const struct bb_addrs *addrs);
 
 /* server: "" for resolv.conf, else "ip", "ip:port" or "[ip6]:port".
+ * forget_ct: delete the conntrack entry of each query socket before it is
+ * closed (sidecar mode, where the workload shares the namespace: ctdel.h).
  * Returns NULL on failure (the reason on stderr at start-up). */
-struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server);
+struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server, bool forget_ct);
 void bb_resolver_free(struct bb_resolver *r);
 
 /* Starts a lookup of A and AAAA records. Returns the request handle (for

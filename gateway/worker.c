@@ -107,7 +107,7 @@ int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
     w->loop = bb_loop_new();
     if (w->loop == NULL)
         return -1;
-    w->resolver = bb_resolver_new(w->loop, c->dns.upstream);
+    w->resolver = bb_resolver_new(w->loop, c->dns.upstream, c->mode != BB_MODE_GATEWAY);
     w->pool = bb_pool_new(w->loop, sh->client_tls, c->timeouts.idle_ms);
     if (w->resolver == NULL || w->pool == NULL)
         return -1;

@@ -278,16 +278,56 @@ static void rule_nd(struct rule_ctx *rc)
     end(rc, &b);
 }
 
+/* Ends b (begun last) with the queue to the verdict thread. */
+static void end_queue(struct rule_ctx *rc, struct bb_rb *b)
+{
+    if (!b->err)
+        rc->rs->objs[rc->rs->n - 1].uses_queue = true;
+    bb_rb_queue(b, rc->rs->queue, BB_NFT_QUEUE_NUM);
+    end(rc, b);
+}
+
 static void rule_queue(struct rule_ctx *rc)
 {
     char comment[96];
     snprintf(comment, sizeof(comment), "queue every other flow to NFQUEUE %u for a verdict",
              BB_NFT_QUEUE_NUM);
     struct bb_rb b = begin(rc, NULL, "", comment);
-    if (!b.err)
-        rc->rs->objs[rc->rs->n - 1].uses_queue = true;
-    bb_rb_queue(&b, rc->rs->queue, BB_NFT_QUEUE_NUM);
+    end_queue(rc, &b);
+}
+
+/*
+ * A udp flow botbox opens (its DNS queries) is exempt from the redirect and
+ * accepted, and its conntrack entry outlives the socket by the udp timeout
+ * (30 s and more). A workload that binds the freed port, which it can read
+ * in /proc/net/udp, would continue that entry: an established flow, which
+ * neither the redirect (nat sees a flow's first packet only) nor the accept
+ * rules would stop, so its queries would reach the resolver unchecked. So
+ * botbox's udp entries carry a ct mark bit, and a packet of such an entry
+ * from any other uid is queued like a new flow. Tcp needs none of this: a
+ * new connection on an old tuple is a new conntrack entry.
+ */
+static void rule_mark_own_udp(struct rule_ctx *rc)
+{
+    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
+                           "mark the conntrack entries of udp flows proxy_uid opens");
+    bb_rb_l4proto(&b, IPPROTO_UDP);
+    bb_rb_ct_original(&b);
+    bb_rb_u32(&b, NFT_META_SKUID, rc->cfg->proxy_uid);
+    bb_rb_ct_mark_or(&b, BB_NFT_CT_PROXY);
     end(rc, &b);
+}
+
+static void rule_queue_reused_udp(struct rule_ctx *rc)
+{
+    uint32_t uid = rc->cfg->proxy_uid;
+    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
+                           "queue udp of a flow proxy_uid opened, sent by another uid");
+    bb_rb_l4proto(&b, IPPROTO_UDP);
+    bb_rb_ct_bits(&b, NFT_CT_MARK, BB_NFT_CT_PROXY);
+    bb_rb_meta_load(&b, NFT_META_SKUID, NFT_REG_1);
+    bb_rb_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, &uid, sizeof(uid));
+    end_queue(rc, &b);
 }
 
 static void rule_dns_redirect(struct rule_ctx *rc, uint8_t proto)
@@ -435,6 +475,9 @@ static void build_sidecar(struct rule_ctx *rc)
      * send to lo still shows its real device and meets the queue rule. */
     rc->chain = "egress_filter";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_POST_ROUTING, BB_NFT_PRIO_FILTER);
+    /* Before the loopback accept: a resolver on loopback needs them too. */
+    rule_mark_own_udp(rc);
+    rule_queue_reused_udp(rc);
     rule_lo(rc, NF_ACCEPT, "accept loopback (steered and redirected traffic included)");
     rule_skuid(rc, NF_ACCEPT, "accept");
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),

@@ -190,33 +190,50 @@ void bb_rb_queue(struct bb_rb *b, enum bb_nft_queue mode, uint16_t num)
     nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, 8);
 }
 
-void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask)
+/* reg1 = (reg1 & mask) ^ xor: how nft expresses "&", "|" and "^". */
+static void bitwise(struct bb_rb *b, uint32_t mask, uint32_t xor)
+{
+    struct nftnl_expr *e = add(b, "bitwise");
+    if (e != NULL) {
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+    }
+}
+
+static void ct_load(struct bb_rb *b, uint32_t key)
 {
     struct nftnl_expr *e = add(b, "ct");
     if (e != NULL) {
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
     }
-    e = add(b, "bitwise");
-    if (e != NULL) {
-        uint32_t zero = 0;
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-    }
+}
+
+void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask)
+{
+    ct_load(b, key);
+    bitwise(b, mask, 0);
     uint32_t zero = 0;
     bb_rb_cmp(b, NFT_CMP_NEQ, NFT_REG_1, &zero, sizeof(zero));
 }
 
-void bb_rb_ct_original(struct bb_rb *b)
+void bb_rb_ct_mark_or(struct bb_rb *b, uint32_t bits)
 {
+    ct_load(b, NFT_CT_MARK);
+    bitwise(b, ~bits, bits);
     struct nftnl_expr *e = add(b, "ct");
     if (e != NULL) {
-        nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
     }
+}
+
+void bb_rb_ct_original(struct bb_rb *b)
+{
+    ct_load(b, NFT_CT_DIRECTION);
     uint8_t dir = 0; /* IP_CT_DIR_ORIGINAL */
     bb_rb_cmp(b, NFT_CMP_EQ, NFT_REG_1, &dir, 1);
 }

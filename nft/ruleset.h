@@ -26,16 +26,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define BB_NFT_TABLE         "botbox" /* the one table botbox owns (family inet) */
-#define BB_NFT_MARK          0x6262u  /* packet mark of steered connections */
-#define BB_NFT_ROUTE_TABLE   25186u   /* policy-routing table (0x6262) */
-#define BB_NFT_RULE_PRIORITY 100u     /* pref of the fwmark rule (fixed: EEXIST = present) */
-#define BB_NFT_QUEUE_NUM     25186u   /* NFQUEUE number the verdict thread binds */
-#define BB_NFT_PRIO_RAW      (-300)   /* notrack of steered connections (gateway) */
-#define BB_NFT_PRIO_MANGLE   (-150)   /* tproxy and marks */
-#define BB_NFT_PRIO_DSTNAT   (-100)   /* DNS redirect */
-#define BB_NFT_PRIO_FILTER   0        /* accept / queue */
-#define BB_NFT_PRIO_SRCNAT   100      /* botbox run's masquerade */
+#define BB_NFT_TABLE         "botbox"    /* the one table botbox owns (family inet) */
+#define BB_NFT_MARK          0x6262u     /* packet mark of steered connections */
+#define BB_NFT_CT_PROXY      0x40000000u /* ct mark bit: a udp flow botbox's uid opened */
+#define BB_NFT_ROUTE_TABLE   25186u      /* policy-routing table (0x6262) */
+#define BB_NFT_RULE_PRIORITY 100u        /* pref of the fwmark rule (fixed: EEXIST = present) */
+#define BB_NFT_QUEUE_NUM     25186u      /* NFQUEUE number the verdict thread binds */
+#define BB_NFT_PRIO_RAW      (-300)      /* notrack of steered connections (gateway) */
+#define BB_NFT_PRIO_MANGLE   (-150)      /* tproxy and marks */
+#define BB_NFT_PRIO_DSTNAT   (-100)      /* DNS redirect */
+#define BB_NFT_PRIO_FILTER   0           /* accept / queue */
+#define BB_NFT_PRIO_SRCNAT   100         /* botbox run's masquerade */
 
 /* How "queue to userspace" is expressed: the native nft expression, or the
  * xtables NFQUEUE target through nft_compat (kernels without

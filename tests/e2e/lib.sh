@@ -597,6 +597,16 @@ run_leftovers() {
     pgrep -f "$BIN run --config $E2E_TMP" || true
 }
 
+# botbox_dns_entries [PORT [RESOLVER]]: the conntrack entries in "app" of
+# DNS queries to RESOLVER ($UP4) that the redirect did not take (the
+# resolver itself replies): proxy_uid's, from PORT when given. The table
+# writes IPv6 addresses in full.
+botbox_dns_entries() {
+    local r
+    r=$($PY -c "import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)" "${2:-$UP4}")
+    in_ns app cat /proc/net/nf_conntrack | grep "udp .* src=$r dst=[^ ]* sport=53 dport=${1-}"
+}
+
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }

@@ -23,6 +23,7 @@ PY
 else
     fail "allowed: 200, the upstream saw the injected key exactly once" "$out"
 fi
+refute "the proxy's resolver (c-ares) leaves no conntrack entry of its queries" botbox_dns_entries
 expect "the explicit-proxy form works too" '"path": "/echo?via=proxy"' \
     curl_as -x http://127.0.0.1:8080 "http://api.test/echo?via=proxy"
 expect "IPv6: the same request through the upstream's IPv6 address" '"sni": "api.test"' \

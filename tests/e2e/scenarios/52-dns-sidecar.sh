@@ -12,7 +12,7 @@ UP4=10.201.1.2
 UP6=fd00:201:1::2
 OTHER=10.201.200.53 # an address of "up" where no resolver listens
 dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 x.wild.test=$UP4 wild.test=$UP4 \
-    other.test=$UP4 c2VjcmV0.exfil.test=$UP4
+    other.test=$UP4 c2VjcmV0.exfil.test=$UP4 --listen-address=$UP6
 mkdir -p "/etc/netns/${NS[app]}"
 echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
 hosts app # localhost only: every name goes to DNS
@@ -55,6 +55,37 @@ refute "... the resolver never saw that name" grep -qi "exfil" "$E2E_TMP/dnsmasq
 check "... audited as a denial with the name" \
     wait_for 3 bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"decision\":\"deny\"' |
              grep -qF '\"qname\":\"c2vjcmv0.exfil.test\"'"
+
+# ---- a workload that takes over the port of one of botbox's queries ----
+# Each query leaves from a fresh socket, exempt from the redirect. Were its
+# conntrack entry to outlive the socket, a workload that binds the freed
+# port (it can read it in /proc/net/udp) and writes to the resolver would
+# continue that flow past the redirect. botbox deletes the entry first;
+# one it could not delete (it was killed) is queued and judged as a flow.
+refute "the forwarder's queries leave no conntrack entry behind" botbox_dns_entries
+P=40053
+as_uid 1337 app $PY -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', $P))
+s.sendto(b'\x43\x21\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x04test\x00\x00\x01\x00\x01', ('$UP4', 53))
+s.settimeout(2)
+s.recv(512)"
+check "an entry left by proxy_uid (a query from port $P, as if botbox died)" botbox_dns_entries "$P "
+expect "a workload that sends from that port to the resolver gets no answer" "no answer" \
+    as_uid 1000 app $PY -c "import socket
+q = b'\x43\x22\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05reuse\x05exfil\x04test\x00\x00\x01\x00\x01'
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', $P))
+s.settimeout(2)
+s.sendto(q, ('$UP4', 53))
+try:
+    s.recv(512)
+    print('answered')
+except socket.timeout:
+    print('no answer')"
+refute "... the resolver never saw it" resolver_saw reuse.exfil.test
+check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
+    "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$UP4:53' and a.get('uid') == 1000"
 expect "a name under a wildcard rule resolves" "$UP4" as_uid 1000 app getent ahostsv4 x.wild.test
 refute "the wildcard's apex does not" as_uid 1000 app getent hosts wild.test
 
@@ -91,6 +122,15 @@ check "with enforce_names: false (after SIGHUP) any name resolves" \
 check "... and is still audited (would_deny)" \
     wait_for 3 bash -c "grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl | grep -F '\"qname\":\"other.test\"' |
              grep -qF '\"decision\":\"would_deny\"'"
+serve_stop
+
+# ---- an IPv6 upstream ----
+write_cfg true
+sed -i "s/^  enforce_names: true$/  enforce_names: true\n  upstream: \"[$UP6]:53\"/" "$E2E_TMP/dns.yaml"
+serve_start app "$E2E_TMP/dns.yaml"
+expect "with an IPv6 upstream, a name resolves" "$UP4" as_uid 1000 app getent ahostsv4 api.test
+check "... the resolver got it over IPv6" grep -q "query\[A\] api.test from fd00:201:1::1" "$E2E_TMP/dnsmasq.log"
+refute "... and the query leaves no conntrack entry behind" botbox_dns_entries "" "$UP6"
 serve_stop
 
 # ---- an upstream that fails: SERVFAIL, audited ----
