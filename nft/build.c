@@ -318,15 +318,36 @@ static void rule_mark_own_udp(struct rule_ctx *rc)
     end(rc, &b);
 }
 
-static void rule_queue_reused_udp(struct rule_ctx *rc)
+/* "meta skuid != proxy_uid" */
+static void not_proxy_uid(struct rule_ctx *rc, struct bb_rb *b)
 {
     uint32_t uid = rc->cfg->proxy_uid;
+    bb_rb_meta_load(b, NFT_META_SKUID, NFT_REG_1);
+    bb_rb_cmp(b, NFT_CMP_NEQ, NFT_REG_1, &uid, sizeof(uid));
+}
+
+static void rule_queue_reused_udp(struct rule_ctx *rc)
+{
     struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
                            "queue udp of a flow proxy_uid opened, sent by another uid");
     bb_rb_l4proto(&b, IPPROTO_UDP);
     bb_rb_ct_bits(&b, NFT_CT_MARK, BB_NFT_CT_PROXY);
-    bb_rb_meta_load(&b, NFT_META_SKUID, NFT_REG_1);
-    bb_rb_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, &uid, sizeof(uid));
+    not_proxy_uid(rc, &b);
+    end_queue(rc, &b);
+}
+
+/* The same for any entry the redirect did not rewrite: one made before the
+ * ruleset was applied, or by a packet that came in from port 53 (a
+ * resolver's late answer to a socket botbox had closed): the workload's
+ * reply to it would be a query past the redirect. Every new udp/53 flow
+ * of the workload is redirected, so nothing legitimate matches. */
+static void rule_queue_unredirected_dns(struct rule_ctx *rc)
+{
+    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
+                           "queue udp/53 the redirect did not take, sent by another uid");
+    bb_rb_dport(&b, IPPROTO_UDP, 53);
+    bb_rb_ct_no_bits(&b, NFT_CT_STATUS, IPS_DST_NAT);
+    not_proxy_uid(rc, &b);
     end_queue(rc, &b);
 }
 
@@ -478,6 +499,7 @@ static void build_sidecar(struct rule_ctx *rc)
     /* Before the loopback accept: a resolver on loopback needs them too. */
     rule_mark_own_udp(rc);
     rule_queue_reused_udp(rc);
+    rule_queue_unredirected_dns(rc);
     rule_lo(rc, NF_ACCEPT, "accept loopback (steered and redirected traffic included)");
     rule_skuid(rc, NF_ACCEPT, "accept");
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),

@@ -212,12 +212,22 @@ static void ct_load(struct bb_rb *b, uint32_t key)
     }
 }
 
-void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask)
+static void ct_masked(struct bb_rb *b, uint32_t key, uint32_t mask, uint32_t op)
 {
     ct_load(b, key);
     bitwise(b, mask, 0);
     uint32_t zero = 0;
-    bb_rb_cmp(b, NFT_CMP_NEQ, NFT_REG_1, &zero, sizeof(zero));
+    bb_rb_cmp(b, op, NFT_REG_1, &zero, sizeof(zero));
+}
+
+void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask)
+{
+    ct_masked(b, key, mask, NFT_CMP_NEQ);
+}
+
+void bb_rb_ct_no_bits(struct bb_rb *b, uint32_t key, uint32_t mask)
+{
+    ct_masked(b, key, mask, NFT_CMP_EQ);
 }
 
 void bb_rb_ct_mark_or(struct bb_rb *b, uint32_t bits)

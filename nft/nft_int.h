@@ -115,8 +115,9 @@ void bb_rb_not_syn(struct bb_rb *b);
 void bb_rb_socket_transparent(struct bb_rb *b);
 
 /* Composites (exactly what nft 1.0.6 emits for the same statement). */
-void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask);   /* ct KEY & mask != 0 */
-void bb_rb_ct_original(struct bb_rb *b);                            /* ct direction original */
+void bb_rb_ct_bits(struct bb_rb *b, uint32_t key, uint32_t mask);    /* ct KEY & mask != 0 */
+void bb_rb_ct_no_bits(struct bb_rb *b, uint32_t key, uint32_t mask); /* ct KEY & mask == 0 */
+void bb_rb_ct_original(struct bb_rb *b);                             /* ct direction original */
 void bb_rb_ct_mark_or(struct bb_rb *b, uint32_t bits);              /* ct mark set ct mark | bits */
 void bb_rb_l4proto(struct bb_rb *b, uint8_t proto);                 /* meta l4proto P */
 void bb_rb_nfproto(struct bb_rb *b, uint8_t nfproto);               /* meta nfproto F */

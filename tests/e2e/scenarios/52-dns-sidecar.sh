@@ -86,6 +86,32 @@ except socket.timeout:
 refute "... the resolver never saw it" resolver_saw reuse.exfil.test
 check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
     "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$UP4:53' and a.get('uid') == 1000"
+# The other way to an entry the redirect never saw: a packet that came in
+# from port 53 (say a resolver's late answer), which the workload answers.
+bg app reply setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all $PY -c "import socket
+q = b'\x43\x23\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05reply\x05exfil\x04test\x00\x00\x01\x00\x01'
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', 40054))
+s.settimeout(5)
+print('bound', flush=True)
+d, a = s.recvfrom(512)
+s.sendto(q, a)
+print('replied', flush=True)"
+wait_for 5 grep -q bound "$E2E_TMP/reply.out"
+expect "a workload's reply to a packet from port 53 (a query back to it) is not let out" "nothing" \
+    in_ns up $PY -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$OTHER', 53))
+s.settimeout(2)
+s.sendto(b'a late answer', ('10.201.1.1', 40054))
+try:
+    s.recv(512)
+    print('reached')
+except socket.timeout:
+    print('nothing')"
+check "... the workload did send it" grep -q replied "$E2E_TMP/reply.out"
+check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
+    "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$OTHER:53' and a.get('uid') == 1000"
 expect "a name under a wildcard rule resolves" "$UP4" as_uid 1000 app getent ahostsv4 x.wild.test
 refute "the wildcard's apex does not" as_uid 1000 app getent hosts wild.test
 
