@@ -31,6 +31,7 @@ struct bb_resolver {
     struct bb_ctdel *ct; /* NULL unless the workload shares the namespace */
     struct sock socks[BB_RESOLVER_MAX_SOCKS];
     struct bb_timer timer;
+    struct lookup *lookups; /* in flight */
 };
 
 struct bb_resolve_req {
@@ -40,6 +41,18 @@ struct bb_resolve_req {
     bool cancelled;
     int status;
     struct bb_addrs addrs;
+    struct bb_resolve_req *next; /* the lookup's next waiter */
+};
+
+/* One name at the resolver. Requests for a name already being looked up
+ * wait for that answer instead of asking again: a burst of new upstream
+ * connections to one host (an empty pool, a reload) is one query pair, not
+ * hundreds the resolver might drop, each drop costing a 2 s retry. */
+struct lookup {
+    struct bb_resolver *r;
+    struct lookup *prev, *next;
+    struct bb_resolve_req *waiters;
+    char name[];
 };
 
 static void rearm(struct bb_resolver *r);
@@ -183,15 +196,35 @@ static void deliver(struct bb_loop *l, void *arg)
 static void on_result(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
     (void)timeouts;
-    struct bb_resolve_req *req = arg;
-    collect(res, &req->addrs);
-    if (status == ARES_SUCCESS && req->addrs.n == 0)
-        status = ARES_ENODATA;
-    req->status = status == ARES_SUCCESS ? 0 : -status;
+    struct lookup *lk = arg;
+    struct bb_addrs addrs;
+    collect(res, &addrs);
     if (res != NULL)
         ares_freeaddrinfo(res);
-    if (bb_loop_defer(req->loop, deliver, req) != 0)
-        deliver(req->loop, req);
+    if (status == ARES_SUCCESS && addrs.n == 0)
+        status = ARES_ENODATA;
+    if (lk->prev != NULL)
+        lk->prev->next = lk->next;
+    else
+        lk->r->lookups = lk->next;
+    if (lk->next != NULL)
+        lk->next->prev = lk->prev;
+    for (struct bb_resolve_req *req = lk->waiters, *next; req != NULL; req = next) {
+        next = req->next;
+        req->status = status == ARES_SUCCESS ? 0 : -status;
+        req->addrs = addrs;
+        if (bb_loop_defer(req->loop, deliver, req) != 0)
+            deliver(req->loop, req);
+    }
+    free(lk);
+}
+
+static struct lookup *lookup_find(struct bb_resolver *r, const char *name)
+{
+    for (struct lookup *lk = r->lookups; lk != NULL; lk = lk->next)
+        if (strcmp(lk->name, name) == 0)
+            return lk;
+    return NULL;
 }
 
 struct bb_resolve_req *bb_resolve(struct bb_resolver *r, const char *name, bb_resolve_cb cb,
@@ -203,8 +236,27 @@ struct bb_resolve_req *bb_resolve(struct bb_resolver *r, const char *name, bb_re
     req->loop = r->loop;
     req->cb = cb;
     req->arg = arg;
+    struct lookup *lk = lookup_find(r, name);
+    if (lk != NULL) {
+        req->next = lk->waiters;
+        lk->waiters = req;
+        return req;
+    }
+    size_t len = strlen(name);
+    lk = calloc(1, sizeof(*lk) + len + 1);
+    if (lk == NULL) {
+        free(req);
+        return NULL;
+    }
+    memcpy(lk->name, name, len + 1);
+    lk->r = r;
+    lk->waiters = req;
+    lk->next = r->lookups;
+    if (r->lookups != NULL)
+        r->lookups->prev = lk;
+    r->lookups = lk;
     struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    ares_getaddrinfo(r->ch, name, NULL, &hints, on_result, req);
+    ares_getaddrinfo(r->ch, name, NULL, &hints, on_result, lk); /* may answer at once */
     rearm(r);
     return req;
 }

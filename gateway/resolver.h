@@ -6,7 +6,8 @@
  * is not consulted.
  *
  * A query can be cancelled (the client went away): its callback then never
- * runs.
+ * runs. Lookups of a name already being looked up share its queries (a
+ * burst of new connections to one host asks once).
  */
 #ifndef BB_RESOLVER_H
 #define BB_RESOLVER_H
