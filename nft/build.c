@@ -297,22 +297,22 @@ static void rule_queue(struct rule_ctx *rc)
 }
 
 /*
- * A udp flow botbox opens (its DNS queries) is exempt from the redirect and
- * accepted, and its conntrack entry outlives the socket by the udp timeout
- * (30 s and more). A workload that binds the freed port, which it can read
- * in /proc/net/udp, would continue that entry: an established flow, which
- * neither the redirect (nat sees a flow's first packet only) nor the accept
- * rules would stop, so its queries would reach the resolver unchecked. So
- * botbox's udp entries carry a ct mark bit, and a packet of such an entry
- * from any other uid is queued like a new flow. Tcp needs none of this: a
- * new connection on an old tuple is a new conntrack entry.
+ * A flow botbox opens is exempt from the redirect and accepted, and its
+ * conntrack entry outlives the socket: a udp query's by the udp timeout (30
+ * s and more), a tcp connection's, half closed after the orphaned socket is
+ * gone, for minutes. A workload socket on the freed port, which it can read
+ * in /proc/net/{udp,tcp}, would continue that entry: udp as an established
+ * flow (nat sees a flow's first packet only, so a query would reach the
+ * resolver unchecked), tcp with a SYN that conntrack ignores rather than
+ * calls new, and so passes as established. So the entries botbox opens
+ * carry a ct mark bit, and a packet of such an entry from any other uid is
+ * queued like a new flow. The bit is set on the first packet only.
  */
-static void rule_mark_own_udp(struct rule_ctx *rc)
+static void rule_mark_own(struct rule_ctx *rc)
 {
     struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
-                           "mark the conntrack entries of udp flows proxy_uid opens");
-    bb_rb_l4proto(&b, IPPROTO_UDP);
-    bb_rb_ct_original(&b);
+                           "mark the conntrack entries of flows proxy_uid opens");
+    bb_rb_ct_bits(&b, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_NEW));
     bb_rb_u32(&b, NFT_META_SKUID, rc->cfg->proxy_uid);
     bb_rb_ct_mark_or(&b, BB_NFT_CT_PROXY);
     end(rc, &b);
@@ -326,11 +326,10 @@ static void not_proxy_uid(struct rule_ctx *rc, struct bb_rb *b)
     bb_rb_cmp(b, NFT_CMP_NEQ, NFT_REG_1, &uid, sizeof(uid));
 }
 
-static void rule_queue_reused_udp(struct rule_ctx *rc)
+static void rule_queue_reused(struct rule_ctx *rc)
 {
     struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
-                           "queue udp of a flow proxy_uid opened, sent by another uid");
-    bb_rb_l4proto(&b, IPPROTO_UDP);
+                           "queue packets of a flow proxy_uid opened, sent by another uid");
     bb_rb_ct_bits(&b, NFT_CT_MARK, BB_NFT_CT_PROXY);
     not_proxy_uid(rc, &b);
     end_queue(rc, &b);
@@ -497,8 +496,8 @@ static void build_sidecar(struct rule_ctx *rc)
     rc->chain = "egress_filter";
     add_chain(rc->rs, rc->chain, "filter", NF_INET_POST_ROUTING, BB_NFT_PRIO_FILTER);
     /* Before the loopback accept: a resolver on loopback needs them too. */
-    rule_mark_own_udp(rc);
-    rule_queue_reused_udp(rc);
+    rule_mark_own(rc);
+    rule_queue_reused(rc);
     rule_queue_unredirected_dns(rc);
     rule_lo(rc, NF_ACCEPT, "accept loopback (steered and redirected traffic included)");
     rule_skuid(rc, NF_ACCEPT, "accept");

@@ -2,8 +2,9 @@
 # The NFQUEUE verdict path in the sidecar topology (issue 6): botbox serve's
 # verdict thread drops every queued flow no `flows` rule allows, audits each
 # decision with proto, addresses and the workload's uid, lets allowed UDP
-# and TCP through, fails closed when killed, and survives a UDP flood with
-# its audit output summarised.
+# and TCP through, fails closed when killed, survives a UDP flood with its
+# audit output summarised, and queues a workload's SYN that would continue
+# a tcp entry proxy_uid left half closed.
 . "$(dirname "$0")/../lib.sh"
 
 proxy_world
@@ -94,6 +95,54 @@ check "... every datagram accounted for: $audited audited + $lost unwritten + $k
 rss1=$(rss)
 check "memory stayed bounded (${rss0} -> ${rss1} KiB)" test $((rss1 - rss0)) -lt 65536
 check "botbox still answers" status_is 200 http://api.test/echo
+
+# ---- a tcp entry proxy_uid left half closed ----
+# proxy_uid connects from port 40055 and closes; the far end never closes
+# its side. Once the orphaned socket is gone (tcp_fin_timeout, 1 s in this
+# namespace), conntrack still holds the entry, half closed, for minutes. A
+# workload that connects from that port would meet it: its SYN must not
+# pass as part of botbox's flow.
+in_ns app sysctl -qw net.ipv4.tcp_fin_timeout=1
+bg up hold $PY -c "import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$UP4', 5599))
+s.listen(8)
+print('ready', flush=True)
+held = []
+while True:
+    c, a = s.accept()
+    held.append(c)
+    print('accepted', a[1], flush=True)"
+wait_for 5 grep -q ready "$E2E_TMP/hold.out"
+in_ns up nft -f - <<NFT
+table inet synseen {
+    chain in {
+        type filter hook input priority 0;
+        tcp dport 5599 tcp sport 40055 tcp flags & (syn | ack) == syn counter
+    }
+}
+NFT
+syns() { in_ns up nft list chain inet synseen in | sed -n 's/.* packets \([0-9]*\) .*/\1/p'; }
+as_uid 1337 app $PY -c "import socket
+s = socket.socket()
+s.bind(('0.0.0.0', 40055))
+s.connect(('$UP4', 5599))
+s.close()"
+check "proxy_uid's connection from port 40055 arrived" wait_for 2 grep -q "accepted 40055" "$E2E_TMP/hold.out"
+check "... its orphaned socket is gone, the port free" wait_for 5 bash -c \
+    "! ip netns exec ${NS[app]} ss -tan | grep -q ':40055 '"
+check "... and its conntrack entry is still there" bash -c \
+    "ip netns exec ${NS[app]} cat /proc/net/nf_conntrack | grep -q 'tcp .* sport=40055 dport=5599 '"
+refute "a workload connecting from port 40055 to the same address and port fails" \
+    as_uid 1000 app $PY -c "import socket
+s = socket.socket()
+s.settimeout(1)
+s.bind(('0.0.0.0', 40055))
+s.connect(('$UP4', 5599))"
+check "... its SYN never arrived ($(syns) SYNs seen)" test "$(syns)" = 1
+check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
+    "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$UP4:5599' and a.get('uid') == 1000"
 
 serve_stop
 finish
