@@ -31,6 +31,8 @@ struct bb_pool {
     struct bb_loop *loop;
     SSL_CTX *ctx;
     uint64_t idle_ms;
+    void (*freed)(void *arg, size_t bytes);
+    void *freed_arg;
     struct bb_upconn *idle;
     size_t nidle;
     struct session sessions[BB_TLS_SESSIONS];
@@ -252,7 +254,8 @@ void bb_upstream_close(struct bb_loop *l, struct bb_upconn *u)
 
 /* ---- pool ---- */
 
-struct bb_pool *bb_pool_new(struct bb_loop *loop, SSL_CTX *ctx, uint64_t idle_ms)
+struct bb_pool *bb_pool_new(struct bb_loop *loop, SSL_CTX *ctx, uint64_t idle_ms,
+                            void (*freed)(void *arg, size_t bytes), void *arg)
 {
     struct bb_pool *p = calloc(1, sizeof(*p));
     if (p == NULL)
@@ -260,6 +263,8 @@ struct bb_pool *bb_pool_new(struct bb_loop *loop, SSL_CTX *ctx, uint64_t idle_ms
     p->loop = loop;
     p->ctx = ctx;
     p->idle_ms = idle_ms;
+    p->freed = freed;
+    p->freed_arg = arg;
     return p;
 }
 
@@ -289,6 +294,24 @@ static void idle_timeout(struct bb_loop *l, struct bb_timer *t)
     idle_event(l, &u->io, 0);
 }
 
+/* Idle for BB_POOL_RELEASE_MS: most pooled connections wait far longer
+ * than a request takes (a sidecar is idle most of the time), so their
+ * buffers, ours and OpenSSL's (a record's worth each way), go back to the
+ * allocator; a reuse allocates them again. What HAProxy and nginx do with
+ * SSL_MODE_RELEASE_BUFFERS, once per idle period instead of per read. */
+static void idle_release(struct bb_loop *l, struct bb_timer *t)
+{
+    struct bb_upconn *u = BB_CONTAINER_OF(t, struct bb_upconn, idle);
+    struct bb_pool *p = u->pool;
+    size_t n = u->in.cap + u->out.cap;
+    bb_buf_free(&u->in);
+    bb_buf_free(&u->out);
+    bb_conn_release(&u->conn);
+    if (p->freed != NULL)
+        p->freed(p->freed_arg, n);
+    bb_loop_timer_set(l, &u->idle, p->idle_ms - BB_POOL_RELEASE_MS, idle_timeout);
+}
+
 void bb_pool_put(struct bb_pool *p, struct bb_upconn *u)
 {
     /* Bytes after a complete response would be taken for the next one's:
@@ -306,7 +329,10 @@ void bb_pool_put(struct bb_pool *p, struct bb_upconn *u)
     bb_buf_reset(&u->out);
     u->io.cb = idle_event;
     bb_loop_io_set(p->loop, &u->io, EPOLLIN | EPOLLRDHUP);
-    bb_loop_timer_set(p->loop, &u->idle, p->idle_ms, idle_timeout);
+    if (p->idle_ms > BB_POOL_RELEASE_MS)
+        bb_loop_timer_set(p->loop, &u->idle, BB_POOL_RELEASE_MS, idle_release);
+    else
+        bb_loop_timer_set(p->loop, &u->idle, p->idle_ms, idle_timeout);
 }
 
 struct bb_upconn *bb_pool_get(struct bb_pool *p, const char *key)

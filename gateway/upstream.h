@@ -19,11 +19,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BB_POOL_MAX_IDLE 256            /* idle upstream connections per worker */
-#define BB_POOL_KEY_MAX  272            /* "host:port" */
-#define BB_TLS_SESSIONS  64             /* cached client sessions per worker */
-#define BB_UPSTREAM_IN   (64u * 1024u)  /* response bytes read, drained after each read */
-#define BB_UPSTREAM_OUT  (256u * 1024u) /* request bytes to send: a watermark plus headroom */
+#define BB_POOL_MAX_IDLE   256            /* idle upstream connections per worker */
+#define BB_POOL_RELEASE_MS 1000u          /* a pooled connection's buffers go back after */
+#define BB_POOL_KEY_MAX    272            /* "host:port" */
+#define BB_TLS_SESSIONS    64             /* cached client sessions per worker */
+#define BB_UPSTREAM_IN     (64u * 1024u)  /* response bytes read, drained after each read */
+#define BB_UPSTREAM_OUT    (256u * 1024u) /* request bytes to send: a watermark plus headroom */
 
 struct bb_config;
 struct bb_pool;
@@ -59,7 +60,10 @@ int bb_upstream_progress(struct bb_upconn *u);
 
 void bb_upstream_close(struct bb_loop *l, struct bb_upconn *u);
 
-struct bb_pool *bb_pool_new(struct bb_loop *loop, SSL_CTX *ctx, uint64_t idle_ms);
+/* freed(arg, bytes) is told of the buffer memory pooled connections give
+ * back once idle for BB_POOL_RELEASE_MS (the worker's trim). */
+struct bb_pool *bb_pool_new(struct bb_loop *loop, SSL_CTX *ctx, uint64_t idle_ms,
+                            void (*freed)(void *arg, size_t bytes), void *arg);
 void bb_pool_free(struct bb_pool *p);
 
 /* An idle connection for key, or NULL. */

@@ -96,6 +96,11 @@ static int add_listeners(struct bb_worker *w, const char *addr, uint16_t port, b
     return extra ? add_listener(w, addr, port, tls) : 0;
 }
 
+static void pool_freed(void *arg, size_t bytes)
+{
+    bb_worker_freed(arg, bytes);
+}
+
 int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
 {
     const struct bb_config *c = sh->boot_cfg;
@@ -108,7 +113,7 @@ int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
     if (w->loop == NULL)
         return -1;
     w->resolver = bb_resolver_new(w->loop, c->dns.upstream, c->mode != BB_MODE_GATEWAY);
-    w->pool = bb_pool_new(w->loop, sh->client_tls, c->timeouts.idle_ms);
+    w->pool = bb_pool_new(w->loop, sh->client_tls, c->timeouts.idle_ms, pool_freed, w);
     if (w->resolver == NULL || w->pool == NULL)
         return -1;
     if (add_listeners(w, c->listen_addr, c->listen_port, false) != 0)

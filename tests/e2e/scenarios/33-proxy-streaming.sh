@@ -158,6 +158,11 @@ for i in $(seq 10); do curl_as -o /dev/null http://api.test/echo; done
 after=$(accepts)
 check "ten requests from ten client connections reuse the pooled upstream connection" \
     test "$after" -eq "$before"
+before=$(accepts)
+sleep 1.5 # past BB_POOL_RELEASE_MS: the pooled connection gives its buffers back
+expect "a pooled connection that gave its buffers back serves the next request" "Bearer $SECRET" \
+    curl_as http://api.test/echo
+check "... itself: the upstream accepted no new connection" test "$(accepts)" -eq "$before"
 out=$(curl_as http://api.test/echo http://api.test/echo http://api.test/echo -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n')
 check "three requests share one client connection (keep-alive towards the client)" \
     test "$(echo $out)" = "1 0 0"
