@@ -197,7 +197,7 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
              bb_buf_append(b, ",\"injected\":[", 13);
     for (size_t i = 0; i < e->ninjected; i++)
         rc |= (i ? bb_buf_append(b, ",", 1) : 0) |
-              bb_json_str(b, e->injected[i], strlen(e->injected[i]));
+              bb_json_str(b, e->injected[i].name, strlen(e->injected[i].name));
     rc |= bb_buf_append(b, "]}\n", 3);
     return rc ? -1 : 0;
 }

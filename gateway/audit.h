@@ -52,6 +52,8 @@ struct bb_diag;
 struct bb_loop;
 struct bb_audit;
 
+struct bb_rewrite; /* policy/config.h */
+
 struct bb_audit_http {
     const char *decision, *reason, *rule; /* rule: the rule's host, or NULL */
     const char *src, *dst;                /* "ip:port", IPv6 bracketed */
@@ -60,7 +62,7 @@ struct bb_audit_http {
     size_t host_len, method_len, path_len;
     int status;
     uint64_t bytes_in, bytes_out, duration_ms;
-    const char *const *injected;
+    const struct bb_rewrite *injected; /* the names of the first ninjected */
     size_t ninjected;
 };
 

@@ -182,8 +182,7 @@ static int put_framing(struct bb_buf *out, const struct bb_http_head *h)
 
 int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
                           const struct bb_target *t, const char *host_header,
-                          const struct bb_inject *inj, bool websocket, const char **injected,
-                          size_t *ninjected)
+                          const struct bb_inject *inj, bool websocket, size_t *ninjected)
 {
     *ninjected = 0;
     if (!secrets_present(inj))
@@ -203,7 +202,7 @@ int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
     for (size_t i = 0; inj->rule != NULL && i < inj->rule->nrewrites; i++) {
         if (put_rewrite(out, &inj->rule->rewrites[i], inj->secrets) != 0)
             return -1;
-        injected[(*ninjected)++] = inj->rule->rewrites[i].name;
+        (*ninjected)++;
     }
     if (websocket && bb_buf_append(out, "Connection: Upgrade\r\nUpgrade: websocket\r\n", 41) != 0)
         return -1;

@@ -40,17 +40,14 @@ struct bb_inject {
     const struct bb_secrets *secrets;
 };
 
-#define BB_HTTP_INJECTED_MAX BB_MAX_REWRITES_PER_RULE
-
 /* Appends the upstream request head: "METHOD path HTTP/1.1", Host, the
  * client's end-to-end headers, rewrites, framing. websocket keeps the
  * Upgrade handshake headers. Returns 0, -1 when out is full, or -2 when a
- * referenced secret is absent (nothing usable was written then). The names
- * of injected headers go to injected[] (pointers into the config). */
+ * referenced secret is absent (nothing usable was written then). The
+ * rule's first *ninjected rewrites were written (all of them on success). */
 int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
                           const struct bb_target *t, const char *host_header,
-                          const struct bb_inject *inj, bool websocket, const char **injected,
-                          size_t *ninjected);
+                          const struct bb_inject *inj, bool websocket, size_t *ninjected);
 
 /* How a relayed response body is framed towards the client. */
 enum bb_http_out_framing { BB_OUT_NONE, BB_OUT_LENGTH, BB_OUT_CHUNKED, BB_OUT_EOF };

@@ -296,7 +296,7 @@ static void audit(struct proxy *p)
         .bytes_in = p->bytes_in,
         .bytes_out = p->bytes_out,
         .duration_ms = bb_loop_now(p->w->loop) - p->t0,
-        .injected = p->injected,
+        .injected = r != NULL ? r->rewrites : NULL,
         .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
     };
     bb_audit_http(p->w->sh->audit, &e);
@@ -489,15 +489,15 @@ static bool decide(struct proxy *p)
  * request path). */
 _Static_assert(BB_POOL_KEY_MAX > BB_HOST_MAX + sizeof("[]:65535"), "pool key fits any host");
 
-static void pool_key(struct proxy *p)
+void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX])
 {
     struct bb_buf b;
     bool v6 = p->host.kind == BB_HOST_IPV6;
-    bb_buf_wrap(&b, p->key, sizeof(p->key) - 1);
+    bb_buf_wrap(&b, key, BB_POOL_KEY_MAX - 1);
     /* cannot fail: see the assertion above */
     (void)(bb_buf_append(&b, "[", v6) | bb_buf_append(&b, p->host.name, strlen(p->host.name)) |
            bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", 1) | bb_buf_append_u64(&b, p->port));
-    p->key[bb_buf_size(&b)] = '\0';
+    key[bb_buf_size(&b)] = '\0';
 }
 
 /* Rebuilds the head for upstream; a missing secret stops here (500). */
@@ -519,7 +519,7 @@ static bool build_upstream_head(struct proxy *p)
         .secrets = p->snap->secrets,
     };
     int rc = bb_http_write_request(&p->up_head, &p->req, &t, host_header, &inj, p->websocket,
-                                   p->injected, &p->ninjected);
+                                   &p->ninjected);
     if (rc == -2) {
         proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
         return false;
@@ -529,7 +529,6 @@ static bool build_upstream_head(struct proxy *p)
         return false;
     }
     p->port = p->host.port ? p->host.port : 443;
-    pool_key(p);
     return true;
 }
 

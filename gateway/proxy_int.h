@@ -113,10 +113,8 @@ struct proxy {
     struct bb_decision dec;
     bool websocket;
     uint16_t port;
-    char key[BB_POOL_KEY_MAX];
     struct bb_buf up_head; /* the rebuilt request head, until a connection takes it */
-    const char *injected[BB_HTTP_INJECTED_MAX];
-    size_t ninjected;
+    size_t ninjected;      /* the rule's first ninjected rewrites went upstream */
     struct bb_resolve_req *rq;
     struct bb_upconn *up;
     uint32_t up_rd_want, up_wr_want;
@@ -147,6 +145,9 @@ const struct bb_config *proxy_cfg(const struct proxy *p);
  * (*size: what was taken); what *at held is given back first. NULL when
  * memory ran out. */
 char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n);
+/* The upstream pool's key, "host:port" or "[v6]:port": built when needed,
+ * not kept in every connection (an idle one holds its struct only). */
+void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX]);
 /* Gives *at back (NULL is fine) and clears it. */
 void proxy_head_put(struct proxy *p, char **at, size_t *size);
 /* Header-line memory for h (BB_HTTP_LINES_BYTES from the worker's blocks),

@@ -67,7 +67,6 @@ static void passthrough(struct proxy *p, const struct bb_decision *d)
         return;
     }
     p->port = 443;
-    snprintf(p->key, sizeof(p->key), "%s:443", p->host.name);
     audit_tls(p, bb_verdict_name(d->verdict), "passthrough");
     proxy_go_upstream(p); /* cin (the ClientHello) is replayed once connected */
 }

@@ -156,8 +156,10 @@ static bool allow_private(const struct proxy *p)
 static void dial(struct proxy *p, int family, const uint8_t *addr)
 {
     bool is_ip = p->host.kind == BB_HOST_IPV4 || p->host.kind == BB_HOST_IPV6;
+    char key[BB_POOL_KEY_MAX];
+    proxy_pool_key(p, key);
     struct bb_upconn *u = bb_upstream_dial(p->w->pool, family, addr, p->port, p->host.name, is_ip,
-                                           p->key, !p->passthrough);
+                                           key, !p->passthrough);
     if (u == NULL) {
         proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
         return;
@@ -190,7 +192,12 @@ static void on_resolved(void *arg, int status, const struct bb_addrs *a)
 
 static void go(struct proxy *p, bool use_pool)
 {
-    struct bb_upconn *u = use_pool && !p->passthrough ? bb_pool_get(p->w->pool, p->key) : NULL;
+    struct bb_upconn *u = NULL;
+    if (use_pool && !p->passthrough) {
+        char key[BB_POOL_KEY_MAX];
+        proxy_pool_key(p, key);
+        u = bb_pool_get(p->w->pool, key);
+    }
     if (u != NULL) {
         attach(p, u);
         return;

@@ -6,6 +6,7 @@
 #include "tests/unit/testutil.h"
 
 #include "gateway/audit.h"
+#include "policy/config.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -82,7 +83,7 @@ static void deny(const char *host, const char *src)
 static void test_format(void **state)
 {
     (void)state;
-    const char *inj[] = {"Authorization"};
+    const struct bb_rewrite inj[] = {{.name = "Authorization"}, {.name = "X-Not-Injected"}};
     struct bb_audit_http e = {.decision = "allow",
                               .reason = "rule",
                               .rule = "api.test",

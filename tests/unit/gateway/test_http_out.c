@@ -132,14 +132,13 @@ static void test_request_rewrites_and_hop_by_hop(void **state)
           "Proxy-Authorization: Basic x\r\nTE: trailers\r\nUpgrade: h2c\r\n"
           "X-Keep: yes\r\nContent-Length: 4\r\n\r\n");
     struct bb_target t;
-    const char *why, *injected[8];
+    const char *why;
     size_t ninj;
     assert_int_equal(bb_http_target(&head, &t, &why), 0);
     struct bb_buf b;
     bb_buf_init(&b, 65536);
     struct bb_inject inj = {.rule = &cfg->egress.rules[0], .secrets = secrets};
-    assert_int_equal(bb_http_write_request(&b, &head, &t, "api.test", &inj, false, injected, &ninj),
-                     0);
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "api.test", &inj, false, &ninj), 0);
     assert_string_equal(out_text(&b), "POST /v1/chat HTTP/1.1\r\n"
                                       "Host: api.test\r\n"
                                       "X-Keep: yes\r\n"
@@ -148,7 +147,6 @@ static void test_request_rewrites_and_hop_by_hop(void **state)
                                       "Content-Length: 4\r\n"
                                       "\r\n");
     assert_int_equal(ninj, 2);
-    assert_string_equal(injected[0], "Authorization");
     bb_buf_free(&b);
 }
 
@@ -157,19 +155,17 @@ static void test_request_missing_secret_and_no_rule(void **state)
     (void)state;
     parse("GET / HTTP/1.1\r\nHost: gone.test\r\nX-Key: mine\r\n\r\n");
     struct bb_target t;
-    const char *why, *injected[8];
+    const char *why;
     size_t ninj;
     bb_http_target(&head, &t, &why);
     struct bb_buf b;
     bb_buf_init(&b, 65536);
     struct bb_inject inj = {.rule = &cfg->egress.rules[1], .secrets = secrets};
-    assert_int_equal(
-        bb_http_write_request(&b, &head, &t, "gone.test", &inj, false, injected, &ninj), -2);
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "gone.test", &inj, false, &ninj), -2);
     assert_int_equal(bb_buf_size(&b), 0); /* nothing written */
     /* Without a rule (would_deny, default allow) nothing is injected. */
     struct bb_inject none = {0};
-    assert_int_equal(
-        bb_http_write_request(&b, &head, &t, "gone.test", &none, false, injected, &ninj), 0);
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "gone.test", &none, false, &ninj), 0);
     assert_string_equal(out_text(&b), "GET / HTTP/1.1\r\nHost: gone.test\r\nX-Key: mine\r\n\r\n");
     bb_buf_free(&b);
 }
@@ -180,21 +176,20 @@ static void test_request_chunked_and_websocket(void **state)
     parse("GET /ws HTTP/1.1\r\nHost: [fd00::1]:8443\r\nConnection: Upgrade\r\n"
           "Upgrade: websocket\r\nSec-WebSocket-Key: abc\r\n\r\n");
     struct bb_target t;
-    const char *why, *injected[8];
+    const char *why;
     size_t ninj;
     bb_http_target(&head, &t, &why);
     struct bb_buf b;
     bb_buf_init(&b, 65536);
     struct bb_inject none = {0};
-    assert_int_equal(
-        bb_http_write_request(&b, &head, &t, "[fd00::1]:8443", &none, true, injected, &ninj), 0);
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "[fd00::1]:8443", &none, true, &ninj), 0);
     assert_string_equal(out_text(&b), "GET /ws HTTP/1.1\r\nHost: [fd00::1]:8443\r\n"
                                       "Sec-WebSocket-Key: abc\r\n"
                                       "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
     bb_buf_reset(&b);
     parse("POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n");
     bb_http_target(&head, &t, &why);
-    bb_http_write_request(&b, &head, &t, "a.test", &none, false, injected, &ninj);
+    bb_http_write_request(&b, &head, &t, "a.test", &none, false, &ninj);
     assert_string_equal(out_text(&b),
                         "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n");
     bb_buf_free(&b);
