@@ -81,6 +81,8 @@ static void free_proxy(struct bb_loop *l, void *arg)
     (void)l;
     struct proxy *p = arg;
     struct bb_worker *w = p->w;
+    free(p->sni);
+    p->sni = NULL;
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
     proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */

@@ -95,7 +95,7 @@ struct proxy {
     /* the interception listener */
     bool tls;         /* came to it: TLS, and the per-request checks apply */
     bool passthrough; /* spliced to the upstream undecrypted */
-    char sni[BB_SNI_MAX + 1];
+    char *sni; /* TLS listener: the ClientHello's name (malloc'd: plain connections carry none) */
 
     /* the current request */
     bool head_started;        /* bytes of this request's head arrived */

@@ -34,7 +34,7 @@ static void audit_tls(struct proxy *p, const char *decision, const char *reason)
         .reason = reason,
         .src = p->src,
         .dst = p->dst,
-        .sni = p->sni[0] ? p->sni : NULL,
+        .sni = p->sni,
         .mode = p->passthrough ? "passthrough" : "intercept",
     };
     bb_audit_tls(p->w->sh->audit, &e);
@@ -158,6 +158,11 @@ void proxy_tls_hello(struct proxy *p)
     if (!h.has_sni || !h.sni_ok) {
         bb_metrics_tls(p->w->metrics, h.has_sni ? BB_MT_BAD_SNI : BB_MT_NO_SNI);
         proxy_tls_refuse(p, "deny", h.has_sni ? "bad_sni" : "no_sni");
+        return;
+    }
+    p->sni = malloc(h.sni_len + 1);
+    if (p->sni == NULL) {
+        proxy_tls_refuse(p, "error", "out_of_memory");
         return;
     }
     memcpy(p->sni, h.sni, h.sni_len + 1);
