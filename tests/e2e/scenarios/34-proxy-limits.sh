@@ -107,8 +107,7 @@ after_connect_timeout "an upstream that never answers the TLS handshake" \
     http://resume.test/ -H "Host: resume.test:9443"
 check "... audited as upstream_tls_timeout" \
     wait_for 3 audit_has 'a.get("reason") == "upstream_tls_timeout" and a["host"] == "resume.test"'
-kill "$SILENT_PID" 2>/dev/null
-wait "$SILENT_PID" 2>/dev/null
+stop "$SILENT_PID"
 
 # ---- TLS sessions: a new upstream connection resumes the last session ----
 # openssl s_server -www closes after every answer (so each request needs a

@@ -134,13 +134,16 @@ check "... its orphaned socket is gone, the port free" wait_for 5 bash -c \
     "! ip netns exec ${NS[app]} ss -tan | grep -q ':40055 '"
 check "... and its conntrack entry is still there" bash -c \
     "ip netns exec ${NS[app]} cat /proc/net/nf_conntrack | grep -q 'tcp .* sport=40055 dport=5599 '"
-refute "a workload connecting from port 40055 to the same address and port fails" \
-    as_uid 1000 app $PY -c "import socket
+# Whether the connect fails says nothing: a SYN that got through would meet
+# the far end's half-closed socket and be answered with an ACK, not a
+# SYN-ACK. What counts is whether the SYN left the pod.
+as_uid 1000 app $PY -c "import socket
 s = socket.socket()
 s.settimeout(1)
 s.bind(('0.0.0.0', 40055))
-s.connect(('$UP4', 5599))"
-check "... its SYN never arrived ($(syns) SYNs seen)" test "$(syns)" = 1
+s.connect(('$UP4', 5599))" >/dev/null 2>&1
+check "a workload's SYN from port 40055 to the same address and port never arrived ($(syns) SYNs seen)" \
+    test "$(syns)" = 1
 check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
     "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$UP4:5599' and a.get('uid') == 1000"
 
