@@ -267,47 +267,45 @@ count() {
     wc -l <"$E2E_TMP/$1.log"
 }
 
-# rule_packets NS CHAIN COMMENT: the packet counter of the rule of botbox's
-# table with that comment (its first counter expression).
-rule_packets() {
-    in_ns "$1" nft -j list chain inet botbox "$2" | python3 -c '
-import json, sys
-for item in json.load(sys.stdin)["nftables"]:
-    rule = item.get("rule")
-    if rule and rule.get("comment") == sys.argv[1]:
-        print(next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e))' "$3"
-}
-
-# syn_retrans NS: SYNs NS's TCP has sent again so far (TcpExt TCPSynRetrans).
-syn_retrans() {
-    in_ns "$1" awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[i] = $i; h = 1 }
-        else for (i = 1; i <= NF; i++) if (n[i] == "TCPSynRetrans") print $i }' /proc/net/netstat
-}
-
-# only_syns_tproxied CLIENT_NS RULES_NS CHAIN LISTEN DEST N: N probe
-# connections as uid 1000 from CLIENT_NS to DEST port 80 add exactly N
-# packets (their SYNs, and any SYN the client had to send again) to
-# RULES_NS's rule "tproxy tcp/80 to LISTEN:8080" in CHAIN. Each connection
-# sends three more packets at least (ACK, ACK of the reply, FIN): those must
-# take the socket match instead. The count starts once the rule has been
-# quiet for 300 ms (at most 3 s): a late packet of an earlier connection
-# whose socket is already gone takes the rule too (no socket to match), and
-# once, in CI under the sanitizers' load, 7 packets were counted for 6.
+# only_syns_tproxied CLIENT_NS RULES_NS LISTEN DEST N: N probe connections
+# as uid 1000 from CLIENT_NS to DEST port 80, each traced (nftrace) through
+# RULES_NS's prerouting. Of their packets, the SYNs (and any SYN the client
+# had to send again) must take the rule "tproxy tcp/80 to LISTEN:8080"; the
+# others (ACK, the ACK of the reply, FIN) must take the socket match instead.
+# Only these connections' ports count: a late packet of an earlier
+# connection whose socket is gone takes the rule legitimately (a packet
+# counter caught one such in CI, twice).
 only_syns_tproxied() {
-    local rule="tproxy tcp/80 to $4:8080" before after i r0 syns
-    before=$(rule_packets "$2" "$3" "$rule")
-    for ((i = 0; i < 10; i++)); do
-        sleep 0.3
-        after=$(rule_packets "$2" "$3" "$rule")
-        [ "$after" = "$before" ] && break
-        before=$after
+    local rule="tproxy tcp/80 to $3:8080" trace=$E2E_TMP/trace.out ports=() out i size mon
+    in_ns "$2" nft -f - <<'NFT'
+table inet e2e_trace {
+    chain pre {
+        type filter hook prerouting priority -400;
+        tcp dport 80 meta nftrace set 1
+    }
+}
+NFT
+    bg "$2" trace nft monitor trace
+    mon=$BG_PID
+    # The monitor is subscribed once it shows a connection taking the rule.
+    as_uid 1000 "$1" $PROBE connect "$4" 80 >/dev/null
+    wait_for 3 grep -qF "comment \"$rule\"" "$trace" ||
+        { echo "the trace shows nothing taking \"$rule\"" >&2; return 1; }
+    for ((i = 0; i < $5; i++)); do
+        out=$(as_uid 1000 "$1" $PROBE connect "$4" 80) ||
+            { echo "steered connection $i failed" >&2; return 1; }
+        ports+=("${out##*:}")
     done
-    r0=$(syn_retrans "$1")
-    for ((i = 0; i < $6; i++)); do as_uid 1000 "$1" $PROBE connect "$5" 80 >/dev/null; done
-    after=$(rule_packets "$2" "$3" "$rule")
-    syns=$(($6 + $(syn_retrans "$1") - r0))
-    [ "$((after - before))" -eq "$syns" ] ||
-        { echo "$((after - before)) packets took TPROXY for $6 connections ($syns SYNs)" >&2; return 1; }
+    # The trace is complete once it has not grown for 300 ms (at most 3 s).
+    size=-1
+    for ((i = 0; i < 10; i++)); do
+        [ "$size" = "$(stat -c %s "$trace")" ] && break
+        size=$(stat -c %s "$trace")
+        sleep 0.3
+    done
+    stop "$mon"
+    in_ns "$2" nft delete table inet e2e_trace
+    $PY "$E2E_DIR/tools/tproxied.py" "$rule" "${ports[@]}" <"$trace" >&2
 }
 
 # nfq_saw PATTERN: the NFQUEUE consumer printed a matching line (waits 2 s).

@@ -37,9 +37,9 @@ refute "steered traffic never went to the queue" grep -q 'dport=80 ' "$E2E_TMP/n
 # Only a connection's SYN takes TPROXY; its later packets are delivered by
 # early demux (the socket match).
 check "5 steered connections: only their SYNs took TPROXY" \
-    only_syns_tproxied app app steer_tproxy 127.0.0.1 $UP4 5
+    only_syns_tproxied app app 127.0.0.1 $UP4 5
 check "... and over IPv6, 3 connections, 3 SYNs" \
-    only_syns_tproxied app app steer_tproxy '[::1]' $UP6 3
+    only_syns_tproxied app app '[::1]' $UP6 3
 
 # ---- exemptions ----
 check "uid 1337 (botbox itself) goes straight to the upstream" as_uid 1337 app $PROBE connect $UP4 80

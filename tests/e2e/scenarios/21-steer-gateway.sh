@@ -49,13 +49,13 @@ ct_before=$(ct_count)
 # Only a connection's SYN takes TPROXY; its later packets are marked by the
 # socket match and delivered by early demux (no route lookup per packet).
 check "6 steered connections: only their SYNs took TPROXY" \
-    only_syns_tproxied cli gw steer_in 127.0.0.1 $UP4 6
+    only_syns_tproxied cli gw 127.0.0.1 $UP4 6
 ct_after=$(ct_count)
 check "... and they left no conntrack entry ($ct_before -> $ct_after)" \
     test "$ct_after" -le "$ct_before"
 refute "... and none went to the queue" grep -q 'dport=80 ' "$E2E_TMP/nfq.out"
 check "3 steered IPv6 connections: only their SYNs took TPROXY" \
-    only_syns_tproxied cli gw steer_in '[::1]' $UP6 3
+    only_syns_tproxied cli gw '[::1]' $UP6 3
 
 # A steered connection outlives a route change on the gateway: the route
 # its socket cached goes stale, and the lookup then made with the tproxy
