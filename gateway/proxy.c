@@ -64,11 +64,11 @@ static size_t free_buf(struct bb_buf *b)
 static void destroy_proxy(struct proxy *p)
 {
     struct bb_worker *w = p->w;
-    size_t n = sizeof(*p);
+    size_t n = 0;
     struct bb_buf *bufs[] = PROXY_BUFS(p);
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
         n += free_buf(bufs[i]);
-    free(p);
+    bb_slab_put(&w->conns, p);
     bb_worker_freed(w, n);
 }
 
@@ -113,9 +113,12 @@ static struct proxy *new_proxy(struct bb_worker *w)
 {
     struct proxy *p = w->spare;
     if (p == NULL) {
-        p = calloc(1, sizeof(*p));
+        if (w->conns.size == 0)
+            bb_slab_init(&w->conns, sizeof(*p));
+        p = bb_slab_get(&w->conns);
         if (p == NULL)
             return NULL;
+        memset(p, 0, sizeof(*p));
         bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
         bb_buf_init(&p->cout, BB_PROXY_OUT);
         bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
@@ -237,6 +240,7 @@ void bb_proxy_free_spares(struct bb_worker *w)
         destroy_proxy(p);
     }
     w->nspare = 0;
+    bb_slab_trim(&w->conns);
     bb_blocks_free(&w->blocks);
 }
 

@@ -7,6 +7,7 @@
 #define BB_WORKER_H
 
 #include "common/blocks.h"
+#include "common/slab.h"
 #include "gateway/loop.h"
 
 #include <openssl/ssl.h>
@@ -85,6 +86,7 @@ struct bb_worker {
     size_t nspare;
     bool no_spares;           /* stopping: closed connections are freed */
     struct bb_blocks blocks;  /* requests' head copies (proxy.c) */
+    struct bb_slab conns;     /* connection structs (proxy.c), apart from the heap */
     struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
     struct bb_metrics_shard *metrics;
     bool draining;              /* listeners closed; requests finish, then close */

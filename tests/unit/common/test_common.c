@@ -1,6 +1,6 @@
 /*
  * common/: arena, diagnostics list, UTF-8 validator, buffers, blocks,
- * character classes.
+ * slabs, character classes.
  */
 #include "tests/unit/testutil.h"
 
@@ -9,6 +9,14 @@
 #include "common/buf.h"
 #include "common/chars.h"
 #include "common/netaddr.h"
+#include "common/slab.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -229,6 +237,57 @@ static void test_blocks(void **state)
 
 /* Every byte against RFC 9110's tchar: ALPHA, DIGIT and fifteen marks. NUL,
  * space, the separators and the bytes above 0x7f are not. */
+/* Whether the page at p is mapped (mincore fails with ENOMEM if not). */
+static bool mapped(void *p)
+{
+    unsigned char v;
+    void *page = (void *)((uintptr_t)p & ~(uintptr_t)4095);
+    if (mincore(page, 4096, &v) == 0)
+        return true;
+    assert_int_equal(errno, ENOMEM);
+    return false;
+}
+
+/* Objects are distinct and aligned, fill slab after slab, a given-back
+ * object is the next one handed out, and slabs whose objects all came back
+ * are unmapped, one kept until the trim. */
+static void test_slab(void **state)
+{
+    (void)state;
+    enum { SIZE = 1000, N = 700 }; /* about 2.7 slabs of 256 KiB */
+    struct bb_slab s;
+    bb_slab_init(&s, SIZE);
+    static unsigned char *obj[N];
+    for (size_t i = 0; i < N; i++) {
+        obj[i] = bb_slab_get(&s);
+        assert_non_null(obj[i]);
+        assert_int_equal((uintptr_t)obj[i] % 16, 0);
+        memset(obj[i], (int)(i & 0xff), SIZE);
+    }
+    assert_int_equal(s.pages, 3);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < SIZE; j += 97)
+            assert_int_equal(obj[i][j], i & 0xff); /* no two overlap */
+    /* a hole in a full slab is filled before anything else */
+    unsigned char *back = obj[10];
+    bb_slab_put(&s, back);
+#ifdef __SANITIZE_ADDRESS__
+    assert_true(__asan_address_is_poisoned(back + SIZE / 2));
+#endif
+    obj[10] = bb_slab_get(&s);
+    assert_ptr_equal(obj[10], back);
+    void *first = obj[0], *last = obj[N - 1];
+    for (size_t i = 0; i < N; i++)
+        bb_slab_put(&s, obj[i]);
+    assert_int_equal(s.pages, 1); /* one empty slab kept */
+    assert_true(mapped(first));   /* the first to empty is the one kept */
+    assert_false(mapped(last));   /* the others are unmapped */
+    bb_slab_trim(&s);
+    assert_int_equal(s.pages, 0);
+    assert_false(mapped(first));
+    assert_false(mapped(last));
+}
+
 static void test_tchar(void **state)
 {
     (void)state;
@@ -252,7 +311,8 @@ int main(void)
         cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_bounds),
         cmocka_unit_test(test_arena),       cmocka_unit_test(test_diag),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_addr_format),
-        cmocka_unit_test(test_blocks),      cmocka_unit_test(test_tchar),
+        cmocka_unit_test(test_blocks),      cmocka_unit_test(test_slab),
+        cmocka_unit_test(test_tchar),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
