@@ -54,8 +54,8 @@ static struct bb_slab_page *page_of(void *obj)
  * lies outside the aligned part is unmapped again. */
 static struct bb_slab_page *map_page(void)
 {
-    char *m = mmap(NULL, 2 * BB_SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+    char *m =
+        mmap(NULL, 2 * BB_SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
     uintptr_t a = ((uintptr_t)m + BB_SLAB_BYTES - 1) & ~(uintptr_t)(BB_SLAB_BYTES - 1);

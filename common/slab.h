@@ -14,9 +14,9 @@
  *
  * Objects come from the first slab of the list of slabs with room, and a
  * full slab that gets one back goes to the front: holes are filled before
- * fresh memory is touched. Objects are 16-byte aligned and not zeroed. Under AddressSanitizer or valgrind a
- * given-back object is marked unaddressable until it is taken again, so a
- * use after free is still reported.
+ * fresh memory is touched. Objects are 16-byte aligned and not zeroed. Under AddressSanitizer or
+ * valgrind a given-back object is marked unaddressable until it is taken again, so a use after free
+ * is still reported.
  *
  * Bounds: an object is at most BB_SLAB_OBJ_MAX bytes. Not thread-safe: one
  * slab allocator per thread.
@@ -32,10 +32,10 @@
 struct bb_slab_page;
 
 struct bb_slab {
-    size_t size;                 /* object size, rounded up to 16 */
+    size_t size;                  /* object size, rounded up to 16 */
     struct bb_slab_page *partial; /* slabs with a free object */
     struct bb_slab_page *empty;   /* the one empty slab kept, or NULL */
-    size_t pages;                /* slabs mapped, the empty one included */
+    size_t pages;                 /* slabs mapped, the empty one included */
 };
 
 /* An allocator of objects of size bytes (0 < size <= BB_SLAB_OBJ_MAX). */

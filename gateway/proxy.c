@@ -24,7 +24,7 @@
 
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
 static void step(struct proxy *p);
-static void head_begins(struct proxy *p);
+static bool head_begins(struct proxy *p);
 
 /* ---- helpers ---- */
 
@@ -68,6 +68,7 @@ static void destroy_proxy(struct proxy *p)
     struct bb_buf *bufs[] = PROXY_BUFS(p);
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
         n += free_buf(bufs[i]);
+    bb_slab_put(&w->reqs, p->r);
     bb_slab_put(&w->conns, p);
     bb_worker_freed(w, n);
 }
@@ -87,8 +88,10 @@ static void free_proxy(struct bb_loop *l, void *arg)
     p->snap = NULL;
     proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
     proxy_head_put(p, &p->rhead, &p->rhead_size);
-    proxy_lines_put(p, &p->req);
-    proxy_lines_put(p, &p->resp);
+    if (p->r != NULL) {
+        proxy_lines_put(p, &p->r->req);
+        proxy_lines_put(p, &p->r->resp);
+    }
     if (w->no_spares || w->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
         return;
@@ -107,14 +110,28 @@ static void free_proxy(struct bb_loop *l, void *arg)
     w->nspare++;
 }
 
+/* A zeroed proxy_req for p unless it has one; false when memory ran out. */
+static bool proxy_req_take(struct bb_worker *w, struct proxy *p)
+{
+    if (p->r == NULL) {
+        p->r = bb_slab_get(&w->reqs);
+        if (p->r == NULL)
+            return false;
+        memset(p->r, 0, sizeof(*p->r));
+    }
+    return true;
+}
+
 /* A zeroed connection, from the worker's spares (their buffers' memory
  * kept) or new. */
 static struct proxy *new_proxy(struct bb_worker *w)
 {
     struct proxy *p = w->spare;
     if (p == NULL) {
-        if (w->conns.size == 0)
+        if (w->conns.size == 0) {
             bb_slab_init(&w->conns, sizeof(*p));
+            bb_slab_init(&w->reqs, sizeof(struct proxy_req));
+        }
         p = bb_slab_get(&w->conns);
         if (p == NULL)
             return NULL;
@@ -122,15 +139,24 @@ static struct proxy *new_proxy(struct bb_worker *w)
         bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
         bb_buf_init(&p->cout, BB_PROXY_OUT);
         bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
-        return p;
+    } else {
+        w->spare = p->next;
+        w->nspare--;
+        struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
+        struct proxy_req *r = p->r; /* none if it closed idle, after giving it back */
+        memset(p, 0, sizeof(*p));
+        p->cin = keep[0];
+        p->cout = keep[1];
+        p->up_head = keep[2];
+        p->r = r;
     }
-    w->spare = p->next;
-    w->nspare--;
-    struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
-    memset(p, 0, sizeof(*p));
-    p->cin = keep[0];
-    p->cout = keep[1];
-    p->up_head = keep[2];
+    p->w = w;
+    if (p->r != NULL) {
+        memset(p->r, 0, sizeof(*p->r));
+    } else if (!proxy_req_take(w, p)) {
+        destroy_proxy(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -241,6 +267,7 @@ void bb_proxy_free_spares(struct bb_worker *w)
     }
     w->nspare = 0;
     bb_slab_trim(&w->conns);
+    bb_slab_trim(&w->reqs);
     bb_blocks_free(&w->blocks);
 }
 
@@ -257,7 +284,7 @@ static uint64_t mono_us(void)
  * name the workload sends ever becomes a label). */
 static uint16_t host_label(const struct proxy *p, enum bb_m_decision d)
 {
-    const struct bb_rule *r = p->dec.rule;
+    const struct bb_rule *r = p->r->dec.rule;
     if (r == bb_policy_default_rule())
         return BB_LABEL_DEFAULT_ALLOW;
     if (r != NULL && p->snap != NULL && p->snap->labels != NULL)
@@ -284,7 +311,7 @@ static void count(struct proxy *p)
 static void audit(struct proxy *p)
 {
     count(p);
-    const struct bb_rule *r = p->dec.rule;
+    const struct bb_rule *r = p->r->dec.rule;
     struct bb_audit_http e = {
         .decision = p->decision ? p->decision : "error",
         .reason = p->reason,
@@ -292,12 +319,12 @@ static void audit(struct proxy *p)
         .src = p->src,
         .dst = p->dst,
         .request_id = p->rid,
-        .host = p->host.name[0] ? p->host.name : NULL,
-        .host_len = p->host.len,
-        .method = p->req.method,
-        .method_len = p->req.method_len,
-        .path = p->path_len ? p->path : p->req.target,
-        .path_len = p->path_len ? p->path_len : p->req.target_len,
+        .host = p->r->host.name[0] ? p->r->host.name : NULL,
+        .host_len = p->r->host.len,
+        .method = p->r->req.method,
+        .method_len = p->r->req.method_len,
+        .path = p->path_len ? p->path : p->r->req.target,
+        .path_len = p->path_len ? p->path_len : p->r->req.target_len,
         .status = p->status,
         .bytes_in = p->bytes_in,
         .bytes_out = p->bytes_out,
@@ -344,12 +371,12 @@ static void reset_request(struct proxy *p)
     proxy_head_put(p, &p->head, &p->head_size);
     proxy_head_put(p, &p->rhead, &p->rhead_size);
     p->path = NULL;
-    bb_http_head_clear(&p->req);
-    bb_http_head_clear(&p->resp);
-    proxy_lines_put(p, &p->req);
-    proxy_lines_put(p, &p->resp);
-    memset(&p->host, 0, sizeof(p->host));
-    memset(&p->dec, 0, sizeof(p->dec));
+    bb_http_head_clear(&p->r->req);
+    bb_http_head_clear(&p->r->resp);
+    proxy_lines_put(p, &p->r->req);
+    proxy_lines_put(p, &p->r->resp);
+    memset(&p->r->host, 0, sizeof(p->r->host));
+    memset(&p->r->dec, 0, sizeof(p->r->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
     p->path_len = p->ninjected = 0;
     p->bytes_in = p->bytes_out = 0;
@@ -361,12 +388,12 @@ static void reset_request(struct proxy *p)
 void proxy_request_done(struct proxy *p)
 {
     audit(p);
-    bool keep = p->req.keep_alive && p->resp.keep_alive && p->rframing != BB_OUT_EOF &&
+    bool keep = p->r->req.keep_alive && p->r->resp.keep_alive && p->rframing != BB_OUT_EOF &&
                 !p->closing && !p->w->draining;
     /* It said it sends nothing more, and nothing more came: closing at
      * once cannot reset the answer (lingering is for unread input). */
-    p->clean_end = !p->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
-    proxy_release_upstream(p, p->resp.keep_alive && p->resp.framing != BB_BODY_EOF);
+    p->clean_end = !p->r->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
+    proxy_release_upstream(p, p->r->resp.keep_alive && p->r->resp.framing != BB_BODY_EOF);
     reset_request(p);
     if (!keep) {
         p->closing = true;
@@ -384,8 +411,8 @@ void proxy_request_done(struct proxy *p)
         proxy_arm(p, p->idle == 1 ? BB_IDLE_RELEASE_MS : idle);
         return;
     }
-    head_begins(p); /* a pipelined request is already here */
-    step(p);
+    if (head_begins(p)) /* a pipelined request is already here */
+        step(p);
 }
 
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason)
@@ -417,21 +444,21 @@ void proxy_fail(struct proxy *p, int status, const char *body, const char *reaso
 /* Method and upgrade checks that come before any host logic. */
 static bool refuse_method(struct proxy *p)
 {
-    if (p->req.method_id == HTTP_CONNECT) {
+    if (p->r->req.method_id == HTTP_CONNECT) {
         proxy_fail(p, 405, "CONNECT method not allowed", "connect_not_allowed");
         return true;
     }
-    if (p->req.method_id == HTTP_TRACE ||
-        (p->req.method_len == 5 && memcmp(p->req.method, "TRACK", 5) == 0)) {
+    if (p->r->req.method_id == HTTP_TRACE ||
+        (p->r->req.method_len == 5 && memcmp(p->r->req.method, "TRACK", 5) == 0)) {
         proxy_fail(p, 405, "method not allowed", "method_not_allowed");
         return true;
     }
-    const struct bb_hdr *up = bb_http_find(&p->req, "upgrade", NULL);
+    const struct bb_hdr *up = bb_http_find(&p->r->req, "upgrade", NULL);
     if (up != NULL) {
         /* Only the WebSocket handshake is relayed; h2c and anything else
          * would switch to a protocol botbox does not inspect. */
         p->websocket =
-            up->value_len == 9 && strncasecmp(up->value, "websocket", 9) == 0 && p->req.upgrade;
+            up->value_len == 9 && strncasecmp(up->value, "websocket", 9) == 0 && p->r->req.upgrade;
         if (!p->websocket) {
             proxy_fail(p, 405, "method not allowed", "method_not_allowed");
             return true;
@@ -455,20 +482,20 @@ static const char *target_reason(const char *why)
 static bool resolve_target(struct proxy *p)
 {
     const char *why;
-    if (bb_http_target(&p->req, &p->target, &why) != 0) {
+    if (bb_http_target(&p->r->req, &p->r->target, &why) != 0) {
         proxy_fail(p, 400, why, target_reason(why));
         return false;
     }
-    if (bb_host_parse(p->target.authority, p->target.authority_len, 0, &p->host) != NULL) {
-        memset(&p->host, 0, sizeof(p->host));
+    if (bb_host_parse(p->r->target.authority, p->r->target.authority_len, 0, &p->r->host) != NULL) {
+        memset(&p->r->host, 0, sizeof(p->r->host));
         proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
     /* p->path has room for the target (see try_head): an 8 KiB array in
      * every connection was most of an idle one's RSS. */
-    size_t outlen, pathlen, cap = p->target.path_len + 1;
-    if (cap <= BB_PATH_MAX + 1 && bb_path_normalize(p->target.path, p->target.path_len, p->path,
-                                                    cap, &outlen, &pathlen) == NULL)
+    size_t outlen, pathlen, cap = p->r->target.path_len + 1;
+    if (cap <= BB_PATH_MAX + 1 && bb_path_normalize(p->r->target.path, p->r->target.path_len,
+                                                    p->path, cap, &outlen, &pathlen) == NULL)
         p->path_len = outlen; /* forwarded as checked */
     return true;
 }
@@ -480,11 +507,11 @@ static bool decide(struct proxy *p)
     const char *q = p->path_len ? memchr(p->path, '?', p->path_len) : NULL;
     if (q != NULL)
         pathlen = (size_t)(q - p->path);
-    bb_policy_check_http_parsed(cfg(p)->policy, &p->host, p->req.method, p->req.method_len,
-                                p->path_len ? p->path : NULL, pathlen, path_err, &p->dec);
-    p->decision = bb_verdict_name(p->dec.verdict);
-    p->reason = bb_reason_name(p->dec.reason);
-    if (p->dec.verdict == BB_VERDICT_DENY) {
+    bb_policy_check_http_parsed(cfg(p)->policy, &p->r->host, p->r->req.method, p->r->req.method_len,
+                                p->path_len ? p->path : NULL, pathlen, path_err, &p->r->dec);
+    p->decision = bb_verdict_name(p->r->dec.verdict);
+    p->reason = bb_reason_name(p->r->dec.reason);
+    if (p->r->dec.verdict == BB_VERDICT_DENY) {
         proxy_fail(p, 403, "host not allowed", p->reason);
         return false;
     }
@@ -498,10 +525,11 @@ _Static_assert(BB_POOL_KEY_MAX > BB_HOST_MAX + sizeof("[]:65535"), "pool key fit
 void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX])
 {
     struct bb_buf b;
-    bool v6 = p->host.kind == BB_HOST_IPV6;
+    bool v6 = p->r->host.kind == BB_HOST_IPV6;
     bb_buf_wrap(&b, key, BB_POOL_KEY_MAX - 1);
     /* cannot fail: see the assertion above */
-    (void)(bb_buf_append(&b, "[", v6) | bb_buf_append(&b, p->host.name, strlen(p->host.name)) |
+    (void)(bb_buf_append(&b, "[", v6) |
+           bb_buf_append(&b, p->r->host.name, strlen(p->r->host.name)) |
            bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", 1) | bb_buf_append_u64(&b, p->port));
     key[bb_buf_size(&b)] = '\0';
 }
@@ -510,21 +538,21 @@ void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX])
 static bool build_upstream_head(struct proxy *p)
 {
     char host_header[BB_HOST_MAX + 16];
-    if (bb_host_format_authority(&p->host, 443, host_header, sizeof(host_header)) < 0) {
+    if (bb_host_format_authority(&p->r->host, 443, host_header, sizeof(host_header)) < 0) {
         proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
-    struct bb_target t = p->target;
+    struct bb_target t = p->r->target;
     if (p->path_len) {
         t.path = p->path;
         t.path_len = p->path_len;
     }
     /* Credentials only on a real allow (never on would_deny). */
     struct bb_inject inj = {
-        .rule = p->dec.verdict == BB_VERDICT_ALLOW ? p->dec.rule : NULL,
+        .rule = p->r->dec.verdict == BB_VERDICT_ALLOW ? p->r->dec.rule : NULL,
         .secrets = p->snap->secrets,
     };
-    int rc = bb_http_write_request(&p->up_head, &p->req, &t, host_header, &inj, p->websocket,
+    int rc = bb_http_write_request(&p->up_head, &p->r->req, &t, host_header, &inj, p->websocket,
                                    &p->ninjected);
     if (rc == -2) {
         proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
@@ -534,7 +562,7 @@ static bool build_upstream_head(struct proxy *p)
         proxy_fail(p, 431, "request header too large", "head_too_large");
         return false;
     }
-    p->port = p->host.port ? p->host.port : 443;
+    p->port = p->r->host.port ? p->r->host.port : 443;
     return true;
 }
 
@@ -551,11 +579,11 @@ static int discard(void *arg, const char *data, size_t n)
  * with nothing sent upstream. */
 static bool body_prefix_ok(struct proxy *p)
 {
-    if (p->req.framing != BB_BODY_CHUNKED || bb_buf_size(&p->cin) == 0)
+    if (p->r->req.framing != BB_BODY_CHUNKED || bb_buf_size(&p->cin) == 0)
         return true;
-    llhttp_t probe = p->reqp;
+    llhttp_t probe = p->r->reqp;
     struct bb_http_body b = {.on_data = discard};
-    bb_http_body_start(&probe, &p->req, &b);
+    bb_http_body_start(&probe, &p->r->req, &b);
     if (bb_http_body_feed(&probe, &b, bb_buf_head(&p->cin), bb_buf_size(&p->cin)) >= 0)
         return true;
     proxy_fail(p, 400, "bad request", "bad_body");
@@ -569,20 +597,28 @@ static void handle_request(struct proxy *p)
     if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
         !body_prefix_ok(p))
         return;
-    p->reqbody = (struct bb_http_body){0};
+    p->r->reqbody = (struct bb_http_body){0};
     proxy_go_upstream(p);
 }
 
 /* The first bytes of a request head arrived: the request's clock starts,
  * and the whole head must follow within request_header (re-arming on
- * every read would let a client trickle bytes forever). */
-static void head_begins(struct proxy *p)
+ * every read would let a client trickle bytes forever). An idle connection
+ * that gave its proxy_req back takes one again; without memory for it, the
+ * connection is closed (false), as an accept without memory is: nothing of
+ * the request has been read, so there is nothing to audit yet. */
+static bool head_begins(struct proxy *p)
 {
+    if (!proxy_req_take(p->w, p)) {
+        proxy_close(p);
+        return false;
+    }
     p->idle = 0;
     p->head_started = true;
     p->t0 = bb_loop_now(p->w->loop);
     p->t0_us = mono_us();
     proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    return true;
 }
 
 /* Looks for a complete head in cin; checks and parses it. */
@@ -604,7 +640,7 @@ static void try_head(struct proxy *p)
     /* The head's bytes, then room for its normalised target (never longer
      * than the target, which is inside the head). */
     if (proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL ||
-        !proxy_lines_take(p, &p->req)) {
+        !proxy_lines_take(p, &p->r->req)) {
         proxy_fail(p, 503, "too many connections", "out_of_memory");
         return;
     }
@@ -613,7 +649,7 @@ static void try_head(struct proxy *p)
     bb_buf_consume(&p->cin, (size_t)end);
     p->bytes_in = (uint64_t)end;
     const char *why;
-    int rc = bb_http_parse_request(&p->reqp, p->head, (size_t)end, &p->req, &why);
+    int rc = bb_http_parse_request(&p->r->reqp, p->head, (size_t)end, &p->r->req, &why);
     if (rc == 431) {
         proxy_fail(p, 431, "request header too large", "head_too_large");
         return;
@@ -738,8 +774,8 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
             proxy_close(p);
             return;
         }
-        if (r > 0 && p->st == P_HEAD && !p->head_started)
-            head_begins(p);
+        if (r > 0 && p->st == P_HEAD && !p->head_started && !head_begins(p))
+            return;
         if (r > 0 && p->st == P_TUNNEL)
             proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
         step(p);
@@ -757,10 +793,8 @@ void proxy_begin_http(struct proxy *p)
         proxy_close(p);
         return;
     }
-    if (r > 0) {
-        head_begins(p);
+    if (r > 0 && head_begins(p))
         step(p);
-    }
 }
 
 /* ---- interest and timers ---- */
@@ -878,7 +912,9 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
             size_t n = free_buf(&p->cin) + free_buf(&p->up_head);
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
                 n += free_buf(&p->cout);
-            bb_conn_release(&p->client); /* intercepted: OpenSSL's buffers too */
+            bb_conn_release(&p->client);    /* intercepted: OpenSSL's buffers too */
+            bb_slab_put(&p->w->reqs, p->r); /* back at the next request's first byte */
+            p->r = NULL;
             bb_worker_freed(p->w, n);
             p->idle = 2;
             proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);

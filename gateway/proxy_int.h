@@ -72,6 +72,25 @@ enum proxy_state {
     P_DRAIN
 };
 
+/* What a request needs from its first byte to its end: the parsers and
+ * parsed heads of both sides, the target, the host and the decision. Kept
+ * apart from struct proxy (p->r) so that an idle keep-alive connection
+ * gives it back with its buffers (after BB_IDLE_RELEASE_MS) and holds its
+ * struct only: 824 of what were 1 448 bytes. A connection gets one when it
+ * is accepted and again when the next request's first bytes arrive
+ * (proxy_req_take); p->r is NULL only in P_HEAD before that. */
+struct proxy_req {
+    llhttp_t reqp;
+    struct bb_http_head req;
+    struct bb_http_body reqbody;
+    struct bb_target target;
+    struct bb_host host;
+    struct bb_decision dec;
+    llhttp_t respp;
+    struct bb_http_head resp;
+    struct bb_http_body respbody;
+};
+
 struct proxy {
     struct bb_worker *w;
     struct proxy *prev, *next; /* the worker's list of live connections */
@@ -98,19 +117,14 @@ struct proxy {
     char *sni; /* TLS listener: the ClientHello's name (malloc'd: plain connections carry none) */
 
     /* the current request */
+    struct proxy_req *r;      /* NULL in an idle connection that gave it back */
     bool head_started;        /* bytes of this request's head arrived */
     struct bb_snapshot *snap; /* pinned from the head until the request ends */
     char *head;               /* a copy of the head bytes: req points into it */
     size_t head_size;         /* head's memory, from the worker's blocks */
-    llhttp_t reqp;
-    struct bb_http_head req;
-    struct bb_http_body reqbody;
     bool req_done;
-    struct bb_target target;
-    struct bb_host host;
     char *path; /* normalised target, when it normalised: inside head's allocation */
     size_t path_len;
-    struct bb_decision dec;
     bool websocket;
     uint16_t port;
     struct bb_buf up_head; /* the rebuilt request head, until a connection takes it */
@@ -124,9 +138,6 @@ struct proxy {
     /* the response */
     char *rhead; /* the response head's bytes: resp points into it */
     size_t rhead_size;
-    llhttp_t respp;
-    struct bb_http_head resp;
-    struct bb_http_body respbody;
     bool resp_started, resp_done;
     enum bb_http_out_framing rframing;
 

@@ -61,8 +61,8 @@ void proxy_tls_timeout(struct proxy *p)
 static void passthrough(struct proxy *p, const struct bb_decision *d)
 {
     p->passthrough = true;
-    p->dec = *d;
-    if (bb_host_parse(p->sni, strlen(p->sni), 0, &p->host) != NULL) {
+    p->r->dec = *d;
+    if (bb_host_parse(p->sni, strlen(p->sni), 0, &p->r->host) != NULL) {
         proxy_tls_refuse(p, "deny", "bad_sni");
         return;
     }
@@ -176,17 +176,17 @@ void proxy_tls_hello(struct proxy *p)
 
 bool proxy_tls_request_ok(struct proxy *p)
 {
-    if (p->req.target_len == 0 || p->req.target[0] != '/') {
+    if (p->r->req.target_len == 0 || p->r->req.target[0] != '/') {
         proxy_fail(p, 400, "absolute-form request not allowed on HTTPS interception listener",
                    "absolute_form");
         return false;
     }
-    if (p->req.host == NULL) {
+    if (p->r->req.host == NULL) {
         proxy_fail(p, 400, "missing Host header", "missing_host");
         return false;
     }
     struct bb_host h;
-    if (bb_host_parse(p->req.host->value, p->req.host->value_len, 0, &h) != NULL) {
+    if (bb_host_parse(p->r->req.host->value, p->r->req.host->value_len, 0, &h) != NULL) {
         proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }

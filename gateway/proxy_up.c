@@ -33,7 +33,8 @@ static struct proxy *owner_of(struct bb_io *io)
 static int to_upstream(void *arg, const char *data, size_t n)
 {
     struct proxy *p = arg;
-    enum bb_http_out_framing f = p->req.framing == BB_BODY_CHUNKED ? BB_OUT_CHUNKED : BB_OUT_LENGTH;
+    enum bb_http_out_framing f =
+        p->r->req.framing == BB_BODY_CHUNKED ? BB_OUT_CHUNKED : BB_OUT_LENGTH;
     return bb_http_write_body(&p->up->out, f, data, n);
 }
 
@@ -84,9 +85,9 @@ static void start_forward(struct proxy *p)
     }
     p->st = P_FORWARD;
     proxy_arm(p, cfg(p)->timeouts.response_header_ms);
-    p->reqbody = (struct bb_http_body){.on_data = to_upstream, .arg = p};
-    bb_http_body_start(&p->reqp, &p->req, &p->reqbody);
-    p->req_done = p->reqbody.done;
+    p->r->reqbody = (struct bb_http_body){.on_data = to_upstream, .arg = p};
+    bb_http_body_start(&p->r->reqp, &p->r->req, &p->r->reqbody);
+    p->req_done = p->r->reqbody.done;
     if (proxy_pump_request(p) != 0)
         proxy_close(p);
 }
@@ -105,7 +106,7 @@ int proxy_pump_request(struct proxy *p)
     }
     while (!p->req_done && bb_buf_size(&p->cin) > 0 && bb_buf_size(&u->out) < BB_PROXY_WATERMARK) {
         size_t n = bb_buf_size(&p->cin) < BB_PROXY_FEED ? bb_buf_size(&p->cin) : BB_PROXY_FEED;
-        ssize_t used = bb_http_body_feed(&p->reqp, &p->reqbody, bb_buf_head(&p->cin), n);
+        ssize_t used = bb_http_body_feed(&p->r->reqp, &p->r->reqbody, bb_buf_head(&p->cin), n);
         if (used < 0) {
             /* A malformed body after the head went up: the upstream never
              * gets a complete request; the client gets 400 if nothing was
@@ -115,9 +116,9 @@ int proxy_pump_request(struct proxy *p)
         }
         bb_buf_consume(&p->cin, (size_t)used);
         p->bytes_in += (uint64_t)used;
-        if (p->reqbody.done) {
+        if (p->r->reqbody.done) {
             p->req_done = true;
-            if (p->req.framing == BB_BODY_CHUNKED &&
+            if (p->r->req.framing == BB_BODY_CHUNKED &&
                 bb_http_write_body_end(&u->out, BB_OUT_CHUNKED) != 0)
                 return -1;
         }
@@ -150,16 +151,17 @@ static void attach(struct proxy *p, struct bb_upconn *u)
 
 static bool allow_private(const struct proxy *p)
 {
-    return !cfg(p)->upstream.deny_private || (p->dec.rule != NULL && p->dec.rule->allow_private);
+    return !cfg(p)->upstream.deny_private ||
+           (p->r->dec.rule != NULL && p->r->dec.rule->allow_private);
 }
 
 static void dial(struct proxy *p, int family, const uint8_t *addr)
 {
-    bool is_ip = p->host.kind == BB_HOST_IPV4 || p->host.kind == BB_HOST_IPV6;
+    bool is_ip = p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6;
     char key[BB_POOL_KEY_MAX];
     proxy_pool_key(p, key);
-    struct bb_upconn *u = bb_upstream_dial(p->w->pool, family, addr, p->port, p->host.name, is_ip,
-                                           key, !p->passthrough);
+    struct bb_upconn *u = bb_upstream_dial(p->w->pool, family, addr, p->port, p->r->host.name,
+                                           is_ip, key, !p->passthrough);
     if (u == NULL) {
         proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
         return;
@@ -202,18 +204,18 @@ static void go(struct proxy *p, bool use_pool)
         attach(p, u);
         return;
     }
-    if (p->host.kind == BB_HOST_IPV4 || p->host.kind == BB_HOST_IPV6) {
-        int fam = p->host.kind == BB_HOST_IPV4 ? AF_INET : AF_INET6;
-        if (!bb_addr_dialable(fam, p->host.addr, allow_private(p))) {
+    if (p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6) {
+        int fam = p->r->host.kind == BB_HOST_IPV4 ? AF_INET : AF_INET6;
+        if (!bb_addr_dialable(fam, p->r->host.addr, allow_private(p))) {
             proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
             return;
         }
-        dial(p, fam, p->host.addr);
+        dial(p, fam, p->r->host.addr);
         return;
     }
     p->st = P_RESOLVE;
     proxy_arm(p, cfg(p)->timeouts.connect_ms);
-    p->rq = bb_resolve(p->w->resolver, p->host.name, on_resolved, p);
+    p->rq = bb_resolve(p->w->resolver, p->r->host.name, on_resolved, p);
     if (p->rq == NULL)
         proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
 }
@@ -227,10 +229,10 @@ void proxy_go_upstream(struct proxy *p)
  * once more on a fresh one, if the request has no body and is idempotent. */
 static bool retry(struct proxy *p)
 {
-    bool idempotent = p->req.method_id == HTTP_GET || p->req.method_id == HTTP_HEAD ||
-                      p->req.method_id == HTTP_OPTIONS;
+    bool idempotent = p->r->req.method_id == HTTP_GET || p->r->req.method_id == HTTP_HEAD ||
+                      p->r->req.method_id == HTTP_OPTIONS;
     if (p->up == NULL || !p->up->reused || p->attempts > 0 || p->resp_started ||
-        p->req.framing != BB_BODY_NONE || !idempotent)
+        p->r->req.framing != BB_BODY_NONE || !idempotent)
         return false;
     p->attempts++;
     proxy_release_upstream(p, false);
@@ -266,35 +268,35 @@ static int take_response_head(struct proxy *p, size_t end)
     struct bb_upconn *u = p->up;
     proxy_head_mem(p, &p->rhead, &p->rhead_size, end);
     const char *why;
-    if (p->rhead == NULL || !proxy_lines_take(p, &p->resp))
+    if (p->rhead == NULL || !proxy_lines_take(p, &p->r->resp))
         return fail_head(p, "out_of_memory");
     memcpy(p->rhead, bb_buf_head(&u->in), end);
     bb_buf_consume(&u->in, end);
-    bool head_req = p->req.method_id == HTTP_HEAD;
-    if (bb_http_parse_response(&p->respp, p->rhead, end, head_req, &p->resp, &why) != 0)
+    bool head_req = p->r->req.method_id == HTTP_HEAD;
+    if (bb_http_parse_response(&p->r->respp, p->rhead, end, head_req, &p->r->resp, &why) != 0)
         return fail_head(p, "upstream_protocol");
-    if (p->resp.status == 101) {
+    if (p->r->resp.status == 101) {
         if (!p->websocket)
             return fail_head(p, "upstream_protocol");
         p->status = 101;
-        bb_http_write_response(&p->cout, &p->resp, BB_OUT_NONE, false, true);
+        bb_http_write_response(&p->cout, &p->r->resp, BB_OUT_NONE, false, true);
         p->st = P_TUNNEL;
         p->resp_started = true;
         proxy_arm(p, cfg(p)->timeouts.idle_ms);
         return 0;
     }
-    if (p->resp.status / 100 == 1) { /* interim (100 Continue): relay, wait on */
-        bb_http_write_response(&p->cout, &p->resp, BB_OUT_NONE, false, false);
+    if (p->r->resp.status / 100 == 1) { /* interim (100 Continue): relay, wait on */
+        bb_http_write_response(&p->cout, &p->r->resp, BB_OUT_NONE, false, false);
         return 1;
     }
     p->resp_started = true;
-    p->status = p->resp.status;
-    p->rframing = bb_http_response_framing(&p->resp, p->req.minor);
-    bool close = !p->req.keep_alive || p->closing || p->w->draining;
-    if (bb_http_write_response(&p->cout, &p->resp, p->rframing, close, false) != 0)
+    p->status = p->r->resp.status;
+    p->rframing = bb_http_response_framing(&p->r->resp, p->r->req.minor);
+    bool close = !p->r->req.keep_alive || p->closing || p->w->draining;
+    if (bb_http_write_response(&p->cout, &p->r->resp, p->rframing, close, false) != 0)
         return fail_head(p, "upstream_head_too_large");
-    p->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};
-    bb_http_body_start(&p->respp, &p->resp, &p->respbody);
+    p->r->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};
+    bb_http_body_start(&p->r->respp, &p->r->resp, &p->r->respbody);
     proxy_arm(p, cfg(p)->timeouts.idle_ms);
     return 1;
 }
@@ -317,14 +319,14 @@ static void process_response(struct proxy *p)
                 break;
             continue;
         }
-        ssize_t used =
-            bb_http_body_feed(&p->respp, &p->respbody, bb_buf_head(&u->in), bb_buf_size(&u->in));
+        ssize_t used = bb_http_body_feed(&p->r->respp, &p->r->respbody, bb_buf_head(&u->in),
+                                         bb_buf_size(&u->in));
         if (used < 0) {
             proxy_close(p); /* malformed body mid-stream: cut the client off */
             return;
         }
         bb_buf_consume(&u->in, (size_t)used);
-        if (p->respbody.done) {
+        if (p->r->respbody.done) {
             finish_response(p);
             return;
         }
@@ -354,7 +356,7 @@ static void upstream_gone(struct proxy *p, bool clean_eof)
             proxy_fail(p, 502, "upstream connection failed", "upstream_closed");
         return;
     }
-    if (clean_eof && bb_http_body_eof(&p->respp, &p->respbody) == 0) {
+    if (clean_eof && bb_http_body_eof(&p->r->respp, &p->r->respbody) == 0) {
         proxy_release_upstream(p, false);
         finish_response(p); /* an until-close body ended */
         return;

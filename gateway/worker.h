@@ -87,6 +87,7 @@ struct bb_worker {
     bool no_spares;           /* stopping: closed connections are freed */
     struct bb_blocks blocks;  /* requests' head copies (proxy.c) */
     struct bb_slab conns;     /* connection structs (proxy.c), apart from the heap */
+    struct bb_slab reqs;      /* their per-request parts (struct proxy_req) */
     struct bb_snapshot *snap; /* this worker's current snapshot (one reference) */
     struct bb_metrics_shard *metrics;
     bool draining;              /* listeners closed; requests finish, then close */
