@@ -111,6 +111,8 @@ static struct bb_slab_page *page_with_room(struct bb_slab *s)
 
 void *bb_slab_get(struct bb_slab *s)
 {
+    if (s->size == 0 || s->size > BB_SLAB_OBJ_MAX)
+        return NULL; /* uninitialised, or an object that belongs in malloc */
     struct bb_slab_page *pg = page_with_room(s);
     if (pg == NULL)
         return NULL;

@@ -18,8 +18,9 @@
  * valgrind a given-back object is marked unaddressable until it is taken again, so a use after free
  * is still reported.
  *
- * Bounds: an object is at most BB_SLAB_OBJ_MAX bytes. Not thread-safe: one
- * slab allocator per thread.
+ * Bounds: an object is at most BB_SLAB_OBJ_MAX bytes (bb_slab_get of a
+ * larger size returns NULL, as out of memory). Not thread-safe: one slab
+ * allocator per thread.
  */
 #ifndef BB_SLAB_H
 #define BB_SLAB_H

@@ -110,6 +110,10 @@ static void free_proxy(struct bb_loop *l, void *arg)
     w->nspare++;
 }
 
+_Static_assert(sizeof(struct proxy) <= BB_SLAB_OBJ_MAX &&
+                   sizeof(struct proxy_req) <= BB_SLAB_OBJ_MAX,
+               "connection structs fit a slab");
+
 /* A zeroed proxy_req for p unless it has one; false when memory ran out. */
 static bool proxy_req_take(struct bb_worker *w, struct proxy *p)
 {

@@ -286,6 +286,10 @@ static void test_slab(void **state)
     assert_int_equal(s.pages, 0);
     assert_false(mapped(first));
     assert_false(mapped(last));
+    /* larger than BB_SLAB_OBJ_MAX: refused as out of memory, nothing mapped */
+    bb_slab_init(&s, BB_SLAB_OBJ_MAX + 1);
+    assert_null(bb_slab_get(&s));
+    assert_int_equal(s.pages, 0);
 }
 
 static void test_tchar(void **state)
