@@ -209,9 +209,14 @@ topo_gateway() {
 bg() {
     local n=$1 log=$2
     shift 2
+    # The log is emptied here, not by the child's own redirection: that
+    # runs after the fork, and meanwhile a wait for a line in the log (ready,
+    # "serving on port") could find the one an earlier process of the same
+    # name left there, and return before this one started.
+    : >"$E2E_TMP/$log.out"
     # exec all the way down (ip netns exec and setpriv exec too), so BG_PID
     # is the command itself and signals reach it.
-    (exec ip netns exec "${NS[$n]}" "$@") >"$E2E_TMP/$log.out" 2>&1 &
+    (exec ip netns exec "${NS[$n]}" "$@") >>"$E2E_TMP/$log.out" 2>&1 &
     BG_PID=$!
     E2E_PIDS+=("$BG_PID")
 }
