@@ -23,15 +23,17 @@ void bb_buf_wrap(struct bb_buf *b, char *mem, size_t size)
     *b = (struct bb_buf){.data = mem, .cap = size, .limit = size, .fixed = true};
 }
 
-void bb_buf_free(struct bb_buf *b)
+size_t bb_buf_free(struct bb_buf *b)
 {
     if (b->fixed) {
         b->off = b->len = 0;
-        return;
+        return 0;
     }
+    size_t n = b->cap;
     free(b->data);
     b->data = NULL;
     b->off = b->len = b->cap = 0;
+    return n;
 }
 
 void bb_buf_reset(struct bb_buf *b)

@@ -29,7 +29,9 @@ void bb_buf_init(struct bb_buf *b, size_t limit);
 /* A buffer over the caller's size bytes at mem (a stack array, say): the
  * limit is size, nothing is allocated, bb_buf_free only empties it. */
 void bb_buf_wrap(struct bb_buf *b, char *mem, size_t size);
-void bb_buf_free(struct bb_buf *b);
+/* Frees the memory (keeps the limit); returns how many bytes went back, for
+ * a caller that counts what it gave to the allocator (0 for a wrapped one). */
+size_t bb_buf_free(struct bb_buf *b);
 
 /* Unread bytes. */
 static inline size_t bb_buf_size(const struct bb_buf *b)

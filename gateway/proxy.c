@@ -53,21 +53,13 @@ void proxy_arm(struct proxy *p, uint64_t ms)
         &(p)->cin, &(p)->cout, &(p)->up_head                                                       \
     }
 
-/* Frees b; returns the bytes that went back (for bb_worker_freed). */
-static size_t free_buf(struct bb_buf *b)
-{
-    size_t n = b->cap;
-    bb_buf_free(b);
-    return n;
-}
-
 static void destroy_proxy(struct proxy *p)
 {
     struct bb_worker *w = p->w;
     size_t n = 0;
     struct bb_buf *bufs[] = PROXY_BUFS(p);
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
-        n += free_buf(bufs[i]);
+        n += bb_buf_free(bufs[i]);
     bb_slab_put(&w->reqs, p->r);
     bb_slab_put(&w->conns, p);
     bb_worker_freed(w, n);
@@ -100,7 +92,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
     size_t n = 0;
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++) {
         if (bufs[i]->cap > BB_SPARE_BUF_MAX)
-            n += free_buf(bufs[i]);
+            n += bb_buf_free(bufs[i]);
         bb_buf_reset(bufs[i]);
     }
     if (n > 0)
@@ -913,9 +905,9 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         return;
     case P_HEAD:
         if (p->idle == 1 && bb_buf_size(&p->cin) == 0 && p->head == NULL) {
-            size_t n = free_buf(&p->cin) + free_buf(&p->up_head);
+            size_t n = bb_buf_free(&p->cin) + bb_buf_free(&p->up_head);
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
-                n += free_buf(&p->cout);
+                n += bb_buf_free(&p->cout);
             bb_conn_release(&p->client);    /* intercepted: OpenSSL's buffers too */
             bb_slab_put(&p->w->reqs, p->r); /* back at the next request's first byte */
             p->r = NULL;

@@ -303,9 +303,7 @@ static void idle_release(struct bb_loop *l, struct bb_timer *t)
 {
     struct bb_upconn *u = BB_CONTAINER_OF(t, struct bb_upconn, idle);
     struct bb_pool *p = u->pool;
-    size_t n = u->in.cap + u->out.cap;
-    bb_buf_free(&u->in);
-    bb_buf_free(&u->out);
+    size_t n = bb_buf_free(&u->in) + bb_buf_free(&u->out);
     bb_conn_release(&u->conn);
     if (p->freed != NULL)
         p->freed(p->freed_arg, n);
