@@ -114,7 +114,7 @@ while True:
     c, a = s.accept()
     held.append(c)
     print('accepted', a[1], flush=True)"
-wait_for 5 grep -q ready "$E2E_TMP/hold.out"
+wait_ready hold
 in_ns up nft -f - <<NFT
 table inet synseen {
     chain in {
