@@ -251,6 +251,67 @@ static void test_tokens(void **state)
     assert_false(bb_http_has_token("", 0, "close"));
 }
 
+/* The definition of bb_http_head_end, byte by byte: what the line-by-line
+ * version must answer for every input. */
+static ssize_t head_end_spec(const char *buf, size_t len, size_t limit)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '\0' || (c == '\n' && (i == 0 || buf[i - 1] != '\r')) ||
+            (c == '\r' && i + 1 < len && buf[i + 1] != '\n'))
+            return -1;
+        if (c == '\n' && i >= 3 && buf[i - 2] == '\n' && buf[i - 3] == '\r')
+            return (i + 1 <= limit) ? (ssize_t)(i + 1) : -2;
+        if (i + 1 >= limit)
+            return -2;
+    }
+    return 0;
+}
+
+/* Every buffer of up to 9 bytes over the bytes that matter (and one that
+ * does not), then random longer ones, each at several limits. */
+static void test_head_end_matches_spec(void **state)
+{
+    (void)state;
+    static const char alphabet[] = {'\r', '\n', 'a', '\0'};
+    char buf[48];
+    unsigned long cases = 0;
+    for (size_t len = 0; len <= 9; len++) {
+        size_t combos = 1;
+        for (size_t i = 0; i < len; i++)
+            combos *= sizeof(alphabet);
+        for (size_t k = 0; k < combos; k++) {
+            size_t v = k;
+            for (size_t i = 0; i < len; i++, v /= sizeof(alphabet))
+                buf[i] = alphabet[v % sizeof(alphabet)];
+            for (size_t limit = 1; limit <= len + 1; limit++, cases++) {
+                ssize_t want = head_end_spec(buf, len, limit);
+                ssize_t got = bb_http_head_end(buf, len, limit);
+                if (got != want)
+                    fprintf(stderr, "len %zu limit %zu case %zu: got %zd, want %zd\n", len, limit,
+                            k, got, want);
+                assert_int_equal(got, want);
+            }
+        }
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 200000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = 10 + x % (sizeof(buf) - 10);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* mostly well-formed CRLF lines, so that heads do end */
+            buf[i] = x % 8 < 5                                    ? 'a'
+                     : (i > 0 && buf[i - 1] == '\r' && x % 8 < 7) ? '\n'
+                                                                  : alphabet[x % 4];
+        }
+        size_t limit = 1 + (x >> 20) % (len + 4);
+        assert_int_equal(bb_http_head_end(buf, len, limit), head_end_spec(buf, len, limit));
+        cases++;
+    }
+    assert_true(cases > 500000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_head_end_matches_spec),
     };
     return cmocka_run_group_tests_name("gateway/http_head", tests, NULL, NULL);
 }
