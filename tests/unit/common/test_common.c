@@ -8,6 +8,7 @@
 #include "common/blocks.h"
 #include "common/buf.h"
 #include "common/chars.h"
+#include "common/json.h"
 #include "common/netaddr.h"
 #include "common/slab.h"
 
@@ -171,6 +172,53 @@ static void test_utf8(void **state)
         assert_int_equal(bb_utf8_valid_prefix(cases[i].s, strlen(cases[i].s)), cases[i].valid);
 }
 
+/* json(s, n): bb_json_str's output for n bytes of s, NUL-terminated. */
+static const char *json(const char *s, size_t n)
+{
+    static struct bb_buf b;
+    bb_buf_free(&b);
+    bb_buf_init(&b, 1024);
+    assert_int_equal(bb_json_str(&b, s, n), 0);
+    assert_int_equal(bb_buf_append(&b, "", 1), 0);
+    return bb_buf_head(&b);
+}
+
+/* Audit strings: escapes, UTF-8 kept, anything else replaced, the limit. */
+static void test_json(void **state)
+{
+    (void)state;
+    assert_string_equal(json("", 0), "\"\"");
+    assert_string_equal(json("/v1/x?a=b c", 11), "\"/v1/x?a=b c\"");
+    assert_string_equal(json("a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+    assert_string_equal(json("\x01\n\x1f\x7f~", 5), "\"\\u0001\\u000a\\u001f\\u007f~\"");
+    assert_string_equal(json("a\0b", 3), "\"a\\u0000b\"");
+    assert_string_equal(json("caf\xc3\xa9!", 6), "\"caf\xc3\xa9!\"");
+    assert_string_equal(json("\xf0\x9f\x98\x80", 4), "\"\xf0\x9f\x98\x80\"");
+    assert_string_equal(json("\xff", 1), "\"\\ufffd\"");
+    assert_string_equal(json("a\xc3", 2), "\"a\\ufffd\""); /* truncated */
+    assert_string_equal(json("a\xc0\xaf"
+                             "b",
+                             4),
+                        "\"a\\ufffd\\ufffdb\""); /* overlong */
+    /* bytes past n are not read */
+    assert_string_equal(json("abc\"", 3), "\"abc\"");
+    /* at the limit: -1, whether a run, an escape or the closing quote overflows */
+    struct bb_buf b;
+    static const struct {
+        const char *s;
+        size_t n, limit;
+    } full[] = {{"abcdefgh", 8, 8}, {"ab\x01", 3, 7}, {"ab\xc3\xa9", 4, 5}, {"abc", 3, 4}};
+    for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+        bb_buf_init(&b, full[i].limit);
+        assert_int_equal(bb_json_str(&b, full[i].s, full[i].n), -1);
+        bb_buf_free(&b);
+    }
+    bb_buf_init(&b, 5);
+    assert_int_equal(bb_json_str(&b, "abc", 3), 0); /* exactly fits */
+    bb_buf_free(&b);
+    json("", 0);
+}
+
 static void test_addr_format(void **state)
 {
     (void)state;
@@ -317,9 +365,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_bounds),
         cmocka_unit_test(test_arena),       cmocka_unit_test(test_diag),
-        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_addr_format),
-        cmocka_unit_test(test_blocks),      cmocka_unit_test(test_slab),
-        cmocka_unit_test(test_tchar),
+        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_addr_format), cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_slab),        cmocka_unit_test(test_tchar),
     };
     return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
