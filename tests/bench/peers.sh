@@ -32,6 +32,9 @@ chmod 755 "$TMP"
 SECRET=sk-bench-0123456789abcdef
 PEER_PID=
 BG_PIDS=()
+# A command the peers run under (tests/bench/callgrind.sh: valgrind); empty
+# in the bench.
+PEER_WRAP=()
 # Descriptors for every process of the bench: 65536, or the hard limit
 # when it is lower (raising it needs CAP_SYS_RESOURCE, not always there).
 NOFILE=$(ulimit -Hn)
@@ -261,7 +264,7 @@ peer_start() {
         in_ns $GW "$BIN" nft apply --config "$TMP/botbox.yaml" >/dev/null || exit 1
         bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE setpriv --reuid=1337 --regid=1337 \
             --clear-groups --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
-            "$BIN" serve --config "$TMP/botbox.yaml"
+            ${PEER_WRAP[@]+"${PEER_WRAP[@]}"} "$BIN" serve --config "$TMP/botbox.yaml"
         PEER_PID=$BG_PID
         wait_port $GW 127.0.0.1:8080 || { cat "$TMP/peer.out" >&2; exit 1; }
         ;;
@@ -269,19 +272,19 @@ peer_start() {
         botbox_conf "$2" direct
         bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE setpriv --reuid=1337 --regid=1337 \
             --clear-groups --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
-            "$BIN" serve --config "$TMP/botbox.yaml"
+            ${PEER_WRAP[@]+"${PEER_WRAP[@]}"} "$BIN" serve --config "$TMP/botbox.yaml"
         PEER_PID=$BG_PID
         wait_port $GW $GW4:8080 || { cat "$TMP/peer.out" >&2; exit 1; }
         ;;
     haproxy)
         haproxy_conf "$2"
-        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE haproxy -db -f "$TMP/haproxy.cfg"
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE ${PEER_WRAP[@]+"${PEER_WRAP[@]}"} haproxy -db -f "$TMP/haproxy.cfg"
         PEER_PID=$BG_PID
         wait_port $GW $GW4:8081 || { cat "$TMP/peer.out" >&2; exit 1; }
         ;;
     nginx)
         nginx_conf "$2"
-        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE nginx -c "$TMP/nginx.conf" -g 'daemon off;'
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE ${PEER_WRAP[@]+"${PEER_WRAP[@]}"} nginx -c "$TMP/nginx.conf" -g 'daemon off;'
         PEER_PID=$BG_PID
         wait_port $GW $GW4:8082 || { cat "$TMP/peer.out" >&2; exit 1; }
         ;;
