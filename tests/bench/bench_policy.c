@@ -15,8 +15,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define LOOKUPS 2000000 /* per measurement */
-#define PROBES  1024    /* distinct names cycled through */
+#define LOOKUPS 400000 /* per round */
+#define ROUNDS  5      /* a figure is the fastest round: the least disturbed */
+#define PROBES  1024   /* distinct names cycled through */
 
 static double now(void)
 {
@@ -60,7 +61,7 @@ static long maxrss_kib(void)
     return ru.ru_maxrss;
 }
 
-static double time_lookups(const struct bb_config *c, char names[][64], int with_request)
+static double time_round(const struct bb_config *c, char names[][64], int with_request)
 {
     volatile unsigned sink = 0;
     double t0 = now();
@@ -78,6 +79,19 @@ static double time_lookups(const struct bb_config *c, char names[][64], int with
     }
     (void)sink;
     return (now() - t0) / LOOKUPS * 1e9;
+}
+
+/* On a shared machine one round can lose its CPU for a while (a single
+ * 2 000 000-lookup run once gave 154 ns at 100 000 rules, 99 to 137 in
+ * the next five); the fastest of ROUNDS is the cost of the lookup. */
+static double time_lookups(const struct bb_config *c, char names[][64], int with_request)
+{
+    double best = time_round(c, names, with_request);
+    for (int r = 1; r < ROUNDS; r++) {
+        double t = time_round(c, names, with_request);
+        best = t < best ? t : best;
+    }
+    return best;
 }
 
 static void run(size_t n)
@@ -113,7 +127,9 @@ static void run(size_t n)
 
 int main(void)
 {
-    printf("policy lookups (%d per figure; ns per call, including host normalisation)\n", LOOKUPS);
+    printf("policy lookups (the fastest of %d rounds of %d; ns per call, including host "
+           "normalisation)\n",
+           ROUNDS, LOOKUPS);
     run(10);
     run(100);
     run(1000);
