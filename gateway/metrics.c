@@ -23,6 +23,7 @@ static const char *const bucket_le[BB_METRICS_BUCKETS] = {
 };
 static const char *const decision_name[BB_MD_N] = {"allow", "deny", "would_deny", "error"};
 static const char *const listener_name[BB_ML_N] = {"proxy"};
+static const char *const refused_name[BB_MR_N] = {"max_connections", "out_of_memory"};
 static const char *const tls_name[BB_MT_N] = {"ok",      "io_error",   "no_sni",
                                               "bad_sni", "denied_sni", "timeout"};
 static const char *const proto_name[BB_MP_N] = {"tcp", "udp", "icmp", "icmpv6", "other"};
@@ -45,6 +46,7 @@ struct bb_metrics_shard {
     counter flows[BB_MP_N][BB_MD_N];
     counter nfq_overruns;
     counter accept_paused;
+    counter refused[BB_MR_N];
     counter dns[BB_MD_N];
     _Atomic int64_t connections[BB_ML_N];
 };
@@ -207,6 +209,11 @@ void bb_metrics_cert_cache(struct bb_metrics_shard *s, bool hit)
 void bb_metrics_accept_paused(struct bb_metrics_shard *s)
 {
     bump(&s->accept_paused, 1);
+}
+
+void bb_metrics_refused(struct bb_metrics_shard *s, enum bb_m_refused why)
+{
+    bump(&s->refused[why], 1);
 }
 
 void bb_metrics_host_mismatch(struct bb_metrics_shard *s)
@@ -436,6 +443,11 @@ static int render_process(const struct bb_metrics *m, struct bb_buf *o)
                  "Times a listener paused accepting because file descriptors ran out.") |
           bb_buf_printf(o, "botbox_accept_paused_total %llu\n",
                         (unsigned long long)SUM(m, accept_paused));
+    rc |= family(o, "botbox_connections_refused_total", "counter",
+                 "Connections refused at accept with a 503, by reason.");
+    for (unsigned r = 0; r < BB_MR_N; r++)
+        rc |= bb_buf_printf(o, "botbox_connections_refused_total{reason=\"%s\"} %llu\n",
+                            refused_name[r], (unsigned long long)SUM(m, refused[r]));
     rc |= family(o, "botbox_config_reloads_total", "counter", "Config reloads.") |
           bb_buf_printf(o, "botbox_config_reloads_total{result=\"success\"} %llu\n",
                         (unsigned long long)m->reloads[1]) |

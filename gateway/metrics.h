@@ -31,6 +31,8 @@ enum { BB_LABEL_DEFAULT_ALLOW, BB_LABEL_DENIED, BB_LABEL_OTHER, BB_LABEL_FIRST_R
 
 enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_WOULD_DENY, BB_MD_ERROR, BB_MD_N };
 enum bb_m_listener { BB_ML_PROXY, BB_ML_N };
+/* Why a connection was refused at accept (answered 503 and closed). */
+enum bb_m_refused { BB_MR_MAX_CONNECTIONS, BB_MR_OUT_OF_MEMORY, BB_MR_N };
 /* Results of client TLS handshakes on the interception listener. */
 enum bb_m_tls {
     BB_MT_OK,         /* handshake completed */
@@ -81,6 +83,9 @@ void bb_metrics_host_mismatch(struct bb_metrics_shard *s);
 void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, int delta);
 /* A listener stopped accepting for a moment: no file descriptor left. */
 void bb_metrics_accept_paused(struct bb_metrics_shard *s);
+/* A connection refused at accept: max_connections reached, or no memory
+ * for it. */
+void bb_metrics_refused(struct bb_metrics_shard *s, enum bb_m_refused why);
 /* The verdict thread: one flow decision; queue overruns (ENOBUFS: the
  * kernel had to drop packets meant for us). */
 void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_decision d);

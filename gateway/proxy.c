@@ -198,13 +198,17 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
 {
     if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
         atomic_fetch_sub(&w->sh->connections, 1);
+        bb_metrics_refused(w->metrics, BB_MR_MAX_CONNECTIONS);
         reject_overload(fd);
         return;
     }
+    /* No memory for one more: to the client the gateway is full, as above;
+     * the operator sees the reason in the metric. */
     struct proxy *p = new_proxy(w);
     if (p == NULL) {
         atomic_fetch_sub(&w->sh->connections, 1);
-        close(fd);
+        bb_metrics_refused(w->metrics, BB_MR_OUT_OF_MEMORY);
+        reject_overload(fd);
         return;
     }
     p->w = w;
@@ -601,8 +605,11 @@ static void handle_request(struct proxy *p)
  * and the whole head must follow within request_header (re-arming on
  * every read would let a client trickle bytes forever). An idle connection
  * that gave its proxy_req back takes one again; without memory for it, the
- * connection is closed (false), as an accept without memory is: nothing of
- * the request has been read, so there is nothing to audit yet. */
+ * connection is closed (false), as a server may close an idle keep-alive
+ * connection (a client retries on a new one, which then gets its 503 at
+ * accept if memory is still short): nothing of the request has been read,
+ * so there is nothing to audit, and the buffers an answer would need were
+ * given back too. */
 static bool head_begins(struct proxy *p)
 {
     if (!proxy_req_take(p->w, p)) {
