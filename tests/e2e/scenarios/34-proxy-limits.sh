@@ -130,6 +130,8 @@ held = [socket.create_connection((UP, 80), timeout=5) for _ in range(2)]
 time.sleep(0.3)
 third = socket.create_connection((UP, 80), timeout=5)
 print(third.recv(4096).decode())'
+expect "... counted as refused at max_connections" \
+    'botbox_connections_refused_total{reason="max_connections"} 1' admin /metrics
 expect "... and with them closed, connections are served again" '"method": "GET"' \
     curl_as http://api.test/echo
 
