@@ -211,7 +211,6 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
         reject_overload(fd);
         return;
     }
-    p->w = w;
     bb_sockaddr_format(peer, p->src, sizeof(p->src));
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
