@@ -32,9 +32,9 @@
 #endif
 
 struct bb_slab_page {
-    struct bb_slab_page *prev, *next; /* in the list of slabs with room */
-    void *free;                       /* given back; each holds the next's address */
-    unsigned fresh;                   /* objects never handed out start here */
+    LIST_ENTRY(bb_slab_page) link; /* in the list of slabs with room */
+    void *free;                    /* given back; each holds the next's address */
+    unsigned fresh;                /* objects never handed out start here */
     unsigned used;
 };
 
@@ -66,26 +66,6 @@ static struct bb_slab_page *map_page(void)
     return (struct bb_slab_page *)a;
 }
 
-static void unlink_page(struct bb_slab *s, struct bb_slab_page *pg)
-{
-    if (pg->prev != NULL)
-        pg->prev->next = pg->next;
-    else
-        s->partial = pg->next;
-    if (pg->next != NULL)
-        pg->next->prev = pg->prev;
-    pg->prev = pg->next = NULL;
-}
-
-static void link_front(struct bb_slab *s, struct bb_slab_page *pg)
-{
-    pg->prev = NULL;
-    pg->next = s->partial;
-    if (s->partial != NULL)
-        s->partial->prev = pg;
-    s->partial = pg;
-}
-
 void bb_slab_init(struct bb_slab *s, size_t size)
 {
     *s = (struct bb_slab){.size = (size + 15u) & ~(size_t)15u};
@@ -94,8 +74,8 @@ void bb_slab_init(struct bb_slab *s, size_t size)
 /* A slab with room: the list's first, else the kept empty one, else new. */
 static struct bb_slab_page *page_with_room(struct bb_slab *s)
 {
-    if (s->partial != NULL)
-        return s->partial;
+    if (!LIST_EMPTY(&s->partial))
+        return LIST_FIRST(&s->partial);
     struct bb_slab_page *pg = s->empty;
     if (pg != NULL) {
         s->empty = NULL;
@@ -105,7 +85,7 @@ static struct bb_slab_page *page_with_room(struct bb_slab *s)
             return NULL;
         s->pages++;
     }
-    link_front(s, pg);
+    LIST_INSERT_HEAD(&s->partial, pg, link);
     return pg;
 }
 
@@ -125,7 +105,7 @@ void *bb_slab_get(struct bb_slab *s)
         obj = (char *)pg + HDR + (size_t)pg->fresh++ * s->size;
     }
     if (++pg->used == capacity(s))
-        unlink_page(s, pg); /* full: off the list until an object comes back */
+        LIST_REMOVE(pg, link); /* full: off the list until an object comes back */
     VALGRIND_MALLOCLIKE_BLOCK(obj, s->size, 0, 0);
     return obj;
 }
@@ -143,12 +123,12 @@ void bb_slab_put(struct bb_slab *s, void *obj)
     HIDE(obj, s->size);
     pg->used--;
     if (was_full)
-        link_front(s, pg);
+        LIST_INSERT_HEAD(&s->partial, pg, link);
     if (pg->used > 0)
         return;
     /* Empty: kept if none is, else unmapped. A kept slab starts over, so
      * that its given-back (hidden) objects are not read again. */
-    unlink_page(s, pg);
+    LIST_REMOVE(pg, link);
     if (s->empty == NULL) {
         pg->free = NULL;
         pg->fresh = 0;

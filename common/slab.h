@@ -27,6 +27,7 @@
 #define BB_SLAB_H
 
 #include <stddef.h>
+#include <sys/queue.h>
 
 #define BB_SLAB_BYTES   (256u * 1024) /* one mapping, aligned to its size */
 #define BB_SLAB_OBJ_MAX (16u * 1024)  /* larger objects belong in malloc */
@@ -34,10 +35,10 @@
 struct bb_slab_page;
 
 struct bb_slab {
-    size_t size;                  /* object size, rounded up to 16 */
-    struct bb_slab_page *partial; /* slabs with a free object */
-    struct bb_slab_page *empty;   /* the one empty slab kept, or NULL */
-    size_t pages;                 /* slabs mapped, the empty one included */
+    size_t size;                       /* object size, rounded up to 16 */
+    LIST_HEAD(, bb_slab_page) partial; /* slabs with a free object */
+    struct bb_slab_page *empty;        /* the one empty slab kept, or NULL */
+    size_t pages;                      /* slabs mapped, the empty one included */
 };
 
 /* An allocator of objects of size bytes (0 < size <= BB_SLAB_OBJ_MAX). */

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,7 +58,7 @@ struct client {
 /* A client TCP connection. */
 struct tcpc {
     struct bb_dnsfwd *f;
-    struct tcpc *prev, *next;
+    LIST_ENTRY(tcpc) link;
     struct bb_io io;
     struct bb_timer timer;
     uint8_t in[TCP_FRAME + BB_DNS_QUERY_MAX];
@@ -72,7 +73,7 @@ struct tcpc {
 /* A query at the upstream. */
 struct pending {
     struct bb_dnsfwd *f;
-    struct pending *prev, *next;
+    LIST_ENTRY(pending) link;
     struct bb_io io;
     struct bb_timer timer;
     struct client to;
@@ -97,9 +98,9 @@ struct bb_dnsfwd {
     socklen_t upstream_len;
     struct listener listeners[MAX_LISTENERS];
     size_t nlisteners;
-    struct pending *pending;
+    LIST_HEAD(, pending) pending;
     unsigned npending;
-    struct tcpc *tcpcs;
+    LIST_HEAD(, tcpc) tcpcs;
     unsigned ntcpc;
     uint8_t scratch[BB_DNS_ANSWER_MAX + 1];
 };
@@ -173,12 +174,7 @@ static void pending_free(struct bb_loop *l, void *arg)
 static void pending_end(struct pending *p)
 {
     struct bb_dnsfwd *f = p->f;
-    if (p->prev != NULL)
-        p->prev->next = p->next;
-    else
-        f->pending = p->next;
-    if (p->next != NULL)
-        p->next->prev = p->prev;
+    LIST_REMOVE(p, link);
     f->npending--;
     if (p->to.c != NULL) {
         p->to.c->busy = NULL;
@@ -324,10 +320,7 @@ static void forward(struct bb_dnsfwd *f, const struct client *to, const uint8_t 
         p->len = TCP_FRAME + len;
         to->c->busy = p;
     }
-    p->next = f->pending;
-    if (f->pending != NULL)
-        f->pending->prev = p;
-    f->pending = p;
+    LIST_INSERT_HEAD(&f->pending, p, link);
     f->npending++;
     bb_loop_timer_set(f->loop, &p->timer, BB_DNS_TIMEOUT_MS, on_pending_timeout);
 }
@@ -410,12 +403,7 @@ static void tcpc_close(struct tcpc *c)
     struct bb_dnsfwd *f = c->f;
     if (c->busy != NULL)
         c->busy->to.c = NULL; /* the answer has nowhere to go */
-    if (c->prev != NULL)
-        c->prev->next = c->next;
-    else
-        f->tcpcs = c->next;
-    if (c->next != NULL)
-        c->next->prev = c->prev;
+    LIST_REMOVE(c, link);
     f->ntcpc--;
     bb_loop_timer_cancel(f->loop, &c->timer);
     bb_loop_io_del(f->loop, &c->io);
@@ -514,10 +502,7 @@ static void on_tcp_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
         }
         c->f = f;
         bb_sockaddr_format(&peer, c->src, sizeof(c->src));
-        c->next = f->tcpcs;
-        if (f->tcpcs != NULL)
-            f->tcpcs->prev = c;
-        f->tcpcs = c;
+        LIST_INSERT_HEAD(&f->tcpcs, c, link);
         f->ntcpc++;
         bb_loop_timer_set(l, &c->timer, BB_DNS_TCP_IDLE_MS, on_tcpc_idle);
     }
@@ -665,10 +650,10 @@ void bb_dnsfwd_free(struct bb_dnsfwd *f)
     if (f->started)
         bb_loop_thread_join(f->loop, f->thread);
     if (f->loop != NULL) {
-        while (f->pending != NULL)
-            pending_end(f->pending);
-        while (f->tcpcs != NULL)
-            tcpc_close(f->tcpcs);
+        while (!LIST_EMPTY(&f->pending))
+            pending_end(LIST_FIRST(&f->pending));
+        while (!LIST_EMPTY(&f->tcpcs))
+            tcpc_close(LIST_FIRST(&f->tcpcs));
         for (size_t i = 0; i < f->nlisteners; i++) {
             bb_loop_io_del(f->loop, &f->listeners[i].io);
             close(f->listeners[i].io.fd);

@@ -97,8 +97,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
     }
     if (n > 0)
         bb_worker_freed(w, n);
-    p->next = w->spare;
-    w->spare = p;
+    LIST_INSERT_HEAD(&w->spare, p, link);
     w->nspare++;
 }
 
@@ -122,7 +121,7 @@ static bool proxy_req_take(struct bb_worker *w, struct proxy *p)
  * kept) or new. */
 static struct proxy *new_proxy(struct bb_worker *w)
 {
-    struct proxy *p = w->spare;
+    struct proxy *p = LIST_FIRST(&w->spare);
     if (p == NULL) {
         if (w->conns.size == 0) {
             bb_slab_init(&w->conns, sizeof(*p));
@@ -136,7 +135,7 @@ static struct proxy *new_proxy(struct bb_worker *w)
         bb_buf_init(&p->cout, BB_PROXY_OUT);
         bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
     } else {
-        w->spare = p->next;
+        LIST_REMOVE(p, link);
         w->nspare--;
         struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
         struct proxy_req *r = p->r; /* none if it closed idle, after giving it back */
@@ -162,12 +161,7 @@ void proxy_close(struct proxy *p)
         return;
     p->dead = true;
     struct bb_loop *l = p->w->loop;
-    if (p->prev != NULL)
-        p->prev->next = p->next;
-    else
-        p->w->proxies = p->next;
-    if (p->next != NULL)
-        p->next->prev = p->prev;
+    LIST_REMOVE(p, link);
     proxy_release_upstream(p, false);
     bb_loop_timer_cancel(l, &p->timer);
     bb_loop_io_forget(&p->io); /* closed right below */
@@ -226,10 +220,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
         free_proxy(w->loop, p);
         return;
     }
-    p->next = w->proxies;
-    if (w->proxies != NULL)
-        w->proxies->prev = p;
-    w->proxies = p;
+    LIST_INSERT_HEAD(&w->proxies, p, link);
     bb_metrics_connections(w->metrics, BB_ML_PROXY, +1);
     proxy_arm(p, tls ? cfg(p)->tls.handshake_timeout_ms : cfg(p)->timeouts.request_header_ms);
 }
@@ -243,8 +234,8 @@ static bool idle(const struct proxy *p)
 
 void bb_proxy_close_idle(struct bb_worker *w)
 {
-    for (struct proxy *p = w->proxies, *next; p != NULL; p = next) {
-        next = p->next;
+    for (struct proxy *p = LIST_FIRST(&w->proxies), *next; p != NULL; p = next) {
+        next = LIST_NEXT(p, link);
         if (idle(p))
             proxy_close(p);
     }
@@ -253,15 +244,15 @@ void bb_proxy_close_idle(struct bb_worker *w)
 void bb_proxy_close_all(struct bb_worker *w)
 {
     w->no_spares = true;
-    while (w->proxies != NULL)
-        proxy_close(w->proxies);
+    while (!LIST_EMPTY(&w->proxies))
+        proxy_close(LIST_FIRST(&w->proxies));
 }
 
 void bb_proxy_free_spares(struct bb_worker *w)
 {
-    while (w->spare != NULL) {
-        struct proxy *p = w->spare;
-        w->spare = p->next;
+    while (!LIST_EMPTY(&w->spare)) {
+        struct proxy *p = LIST_FIRST(&w->spare);
+        LIST_REMOVE(p, link);
         destroy_proxy(p);
     }
     w->nspare = 0;

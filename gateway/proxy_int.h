@@ -93,7 +93,7 @@ struct proxy_req {
 
 struct proxy {
     struct bb_worker *w;
-    struct proxy *prev, *next; /* the worker's list of live connections */
+    LIST_ENTRY(proxy) link; /* in the worker's live connections, or its spares once closed */
     struct bb_io io;
     struct bb_conn client;
     uint32_t rd_want, wr_want; /* client: events the transport waits for */

@@ -168,7 +168,7 @@ static void close_listeners(struct bb_worker *w)
 
 void bb_worker_connection_closed(struct bb_worker *w)
 {
-    if (w->draining && w->proxies == NULL && w->drained != NULL) {
+    if (w->draining && LIST_EMPTY(&w->proxies) && w->drained != NULL) {
         void (*done)(void *) = w->drained;
         w->drained = NULL; /* once */
         done(w->drained_arg);

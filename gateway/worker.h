@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #define BB_MAX_LISTENERS   6   /* 127.0.0.1, ::1, listen_addr; the same for TLS */
 #define BB_ACCEPT_PAUSE_MS 100 /* EMFILE: retry accepting after this */
@@ -81,8 +82,8 @@ struct bb_worker {
     struct bb_timer accept_pause;
     struct bb_timer trim; /* bb_worker_freed */
     uint64_t next_request;
-    struct proxy *proxies; /* live client connections (closed at stop) */
-    struct proxy *spare;   /* closed ones kept for the next accepts (proxy.c) */
+    LIST_HEAD(, proxy) proxies; /* live client connections (closed at stop) */
+    LIST_HEAD(, proxy) spare;   /* closed ones kept for the next accepts (proxy.c) */
     size_t nspare;
     bool no_spares;           /* stopping: closed connections are freed */
     struct bb_blocks blocks;  /* requests' head copies (proxy.c) */

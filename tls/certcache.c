@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 struct entry {
@@ -16,9 +17,9 @@ struct entry {
     X509 *cert;
     EVP_PKEY *key;
     uint64_t expires_ms;
-    bool minting;              /* a placeholder: another thread mints it */
-    struct entry *prev, *next; /* LRU, most recent first */
-    struct entry *hnext;       /* hash chain */
+    bool minting;           /* a placeholder: another thread mints it */
+    TAILQ_ENTRY(entry) lru; /* most recent first */
+    struct entry *hnext;    /* hash chain */
 };
 
 struct shard {
@@ -26,7 +27,7 @@ struct shard {
     pthread_cond_t minted;
     struct entry **buckets;
     size_t nbuckets; /* a power of two */
-    struct entry *head, *tail;
+    TAILQ_HEAD(lru, entry) lru;
     size_t n, cap;
 };
 
@@ -74,6 +75,7 @@ struct bb_certcache *bb_certcache_new(const struct bb_ca *ca, size_t capacity, u
     }
     for (size_t i = 0; i < c->nshards; i++) {
         struct shard *s = &c->shards[i];
+        TAILQ_INIT(&s->lru);
         s->cap = capacity / c->nshards + (i < capacity % c->nshards); /* sums to capacity */
         s->nbuckets = 1;
         while (s->nbuckets < s->cap)
@@ -103,29 +105,6 @@ static struct entry *find(struct shard *s, const char *name)
     return e;
 }
 
-static void lru_unlink(struct shard *s, struct entry *e)
-{
-    if (e->prev != NULL)
-        e->prev->next = e->next;
-    else
-        s->head = e->next;
-    if (e->next != NULL)
-        e->next->prev = e->prev;
-    else
-        s->tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void lru_front(struct shard *s, struct entry *e)
-{
-    e->next = s->head;
-    if (s->head != NULL)
-        s->head->prev = e;
-    s->head = e;
-    if (s->tail == NULL)
-        s->tail = e;
-}
-
 static void drop(struct shard *s, struct entry *e)
 {
     for (struct entry **pp = slot(s, e->name); *pp != NULL; pp = &(*pp)->hnext)
@@ -133,7 +112,7 @@ static void drop(struct shard *s, struct entry *e)
             *pp = e->hnext;
             break;
         }
-    lru_unlink(s, e);
+    TAILQ_REMOVE(&s->lru, e, lru);
     s->n--;
     X509_free(e->cert);
     EVP_PKEY_free(e->key);
@@ -143,7 +122,8 @@ static void drop(struct shard *s, struct entry *e)
 /* Room for one more: the least recently used finished entry goes. */
 static void make_room(struct shard *s)
 {
-    for (struct entry *e = s->tail; e != NULL && s->n >= s->cap; e = e->prev)
+    for (struct entry *e = TAILQ_LAST(&s->lru, lru); e != NULL && s->n >= s->cap;
+         e = TAILQ_PREV(e, lru, lru))
         if (!e->minting) {
             drop(s, e);
             return;
@@ -160,7 +140,7 @@ static struct entry *placeholder(struct shard *s, const char *name)
     e->minting = true;
     e->hnext = *slot(s, name);
     *slot(s, name) = e;
-    lru_front(s, e);
+    TAILQ_INSERT_HEAD(&s->lru, e, lru);
     s->n++;
     return e;
 }
@@ -184,8 +164,8 @@ int bb_certcache_get(struct bb_certcache *c, const char *name, X509 **cert, EVP_
     while ((e = find(s, name)) != NULL && e->minting)
         pthread_cond_wait(&s->minted, &s->lock);
     if (e != NULL && now_ms() < e->expires_ms) {
-        lru_unlink(s, e);
-        lru_front(s, e);
+        TAILQ_REMOVE(&s->lru, e, lru);
+        TAILQ_INSERT_HEAD(&s->lru, e, lru);
         give(e, cert, key);
         pthread_mutex_unlock(&s->lock);
         *hit = true;
@@ -223,8 +203,8 @@ void bb_certcache_free(struct bb_certcache *c)
         return;
     for (size_t i = 0; i < c->nshards; i++) {
         struct shard *s = &c->shards[i];
-        while (s->head != NULL)
-            drop(s, s->head);
+        while (!TAILQ_EMPTY(&s->lru))
+            drop(s, TAILQ_FIRST(&s->lru));
         free(s->buckets);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->minted);
