@@ -176,14 +176,27 @@ void proxy_close(struct proxy *p)
     bb_worker_connection_closed(p->w);
 }
 
-static void reject_overload(int fd)
+/* Over a limit at accept: a plain client is told 503; a TLS client, which
+ * can read nothing before a handshake we have no room for, gets a fatal
+ * internal_error alert (TLS record layer, legacy version 3.1 as before a
+ * version is agreed), so it reports an alert rather than garbage. */
+static void reject_overload(int fd, bool tls)
 {
     static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 20\r\nConnection: close\r\n\r\n"
                                "too many connections";
+    static const unsigned char alert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50};
     /* Best effort on a fresh socket: the small answer fits its buffer. */
-    if (send(fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+    if ((tls ? send(fd, alert, sizeof(alert), MSG_NOSIGNAL | MSG_DONTWAIT)
+             : send(fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0) {
         /* the client is gone already */
+    }
+    /* What the client already sent (its hello, its head) is read first:
+     * closed with unread bytes the socket sends RST instead of FIN, and a
+     * client's stack may then drop the answer unread. */
+    char sink[BB_REFUSE_DRAIN];
+    if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) < 0) {
+        /* nothing there yet */
     }
     close(fd);
 }
@@ -193,7 +206,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
     if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
         atomic_fetch_sub(&w->sh->connections, 1);
         bb_metrics_refused(w->metrics, BB_MR_MAX_CONNECTIONS);
-        reject_overload(fd);
+        reject_overload(fd, tls);
         return;
     }
     /* No memory for one more: to the client the gateway is full, as above;
@@ -202,7 +215,7 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
     if (p == NULL) {
         atomic_fetch_sub(&w->sh->connections, 1);
         bb_metrics_refused(w->metrics, BB_MR_OUT_OF_MEMORY);
-        reject_overload(fd);
+        reject_overload(fd, tls);
         return;
     }
     bb_sockaddr_format(peer, p->src, sizeof(p->src));

@@ -60,6 +60,7 @@
 #define BB_IDLE_RELEASE_MS  1000u /* an idle keep-alive connection's buffers go back after */
 #define BB_SPARE_CONNS      32u   /* closed connections a worker keeps for its next accepts */
 #define BB_SPARE_BUF_MAX    (16u * 1024u) /* ... with those of their buffers up to this size */
+#define BB_REFUSE_DRAIN     4096u /* bytes read from a refused connection before closing it */
 
 enum proxy_state {
     P_HELLO,

@@ -165,12 +165,20 @@ refute "deny_handshake_on_disallowed_sni: a disallowed SNI's handshake is refuse
         env CURL_CA_BUNDLE=$CA/ca.crt curl -sS --max-time 5 -o /dev/null https://evil.test/"
 check "... audited as a tls denial" wait_for 3 grep -q '"event":"tls","decision":"deny".*"sni":"evil.test"' \
     "$E2E_TMP/audit.jsonl"
-expect "the connection limit applies to the TLS listener (max_connections 3)" "HTTP/1.1 503" \
-    in_ns app $PY -c "import socket, time
+# Refused at accept, a TLS client gets a TLS alert (it could not read a 503),
+# and the refusal is counted as on the HTTP listener.
+expect "the connection limit applies to the TLS listener (max_connections 3): an internal_error alert" \
+    "TLSV1_ALERT_INTERNAL_ERROR" in_ns app $PY -c "import socket, ssl, time
 held = [socket.create_connection(('127.0.0.1', 8443)) for _ in range(3)]
 time.sleep(0.3)
-s = socket.create_connection(('127.0.0.1', 8443), timeout=3)
-print(s.recv(100)[:12].decode())"
+ctx = ssl.create_default_context(cafile='$CA/ca.crt')
+try:
+    ctx.wrap_socket(socket.create_connection(('127.0.0.1', 8443), timeout=3), server_hostname='api.test')
+    print('handshake completed')
+except ssl.SSLError as e:
+    print(e)"
+expect "... counted as refused at max_connections" \
+    'botbox_connections_refused_total{reason="max_connections"} 1' admin /metrics
 serve_stop
 
 # ---- a missing CA stops the start ----
