@@ -217,7 +217,7 @@ idle_conns() {
         touch "$TMP/go"
         wait $mpid
         out=$(cat "$TMP/many.out")
-        if ! grep -q "\"second\": $IDLE, \"statuses\": {\"200\": $((2 * IDLE))}" <<<"$out"; then
+        if ! grep -q "\"kept\": $IDLE, \"second\": $IDLE, \"second_closed\": 0, \"statuses\": {\"200\": $((2 * IDLE))}" <<<"$out"; then
             failed "e $peer: not every idle connection answered twice: $out"
             [ "$peer" = botbox ] && grep '"event":"http"' "$TMP/botbox-audit.jsonl" |
                 grep -v '"status":200' | head -5 # why, from the audit log

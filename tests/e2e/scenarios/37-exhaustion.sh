@@ -20,6 +20,8 @@ active_is() { [ "$(metric 'botbox_connections_active{listener=proxy}')" -eq "$1"
 status_count() {
     $PY -c 'import json, sys; print(json.loads(sys.argv[1])["statuses"].get(sys.argv[2], 0))' "$@"
 }
+# field JSON NAME: a top-level number of many.py's output.
+field() { $PY -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$@"; }
 rss_kib() { awk -v k="${1:-VmRSS}:" '$1 == k {print $2}' "/proc/$SERVE_PID/status"; }
 # many ARGS: tools/many.py as the workload, allowed 20 000 descriptors.
 many() {
@@ -91,7 +93,7 @@ unhold() {
     touch "$go"
     wait "$many_pid"
     expect "... and every one still serves a second request (all 200)" \
-        "\"second\": $1, \"statuses\": {\"200\": $(($1 * 2))}" cat "$E2E_TMP/many.out"
+        "\"kept\": $1, \"second\": $1, \"second_closed\": 0, \"statuses\": {\"200\": $(($1 * 2))}" cat "$E2E_TMP/many.out"
     check "after they close, connections_active returns to 0" wait_for 10 active_is 0
 }
 
@@ -158,6 +160,58 @@ check "with them closed, botbox serves again" wait_for 5 status_is 200 http://ap
 expect "... and a second round of 40 is served in full" '"first": 40' \
     many --count 40 --host evil.test --phase 5
 
+# idle_needs_memory (under the address-space cap): an idle keep-alive
+# connection gave back its request's part (BB_IDLE_RELEASE_MS); when its
+# next request comes and memory is short, it is closed, not left hanging.
+# Wave A fills memory and goes idle; B then holds new, silent connections
+# (each holds its struct and request part) until botbox refuses one; A's
+# second requests then find fewer request parts than connections.
+idle_needs_memory() {
+    local b_ready=$E2E_TMP/b-ready b_go=$E2E_TMP/b-go a_out b_pid
+    rm -f "$go" "$b_go"
+    : >"$ready"
+    : >"$b_ready"
+    chown 1000 "$ready" "$b_ready"
+    many --count 3000 --host api.test --path /echo --wave 100 --phase 30 --ready "$ready" \
+        --go "$go" >"$E2E_TMP/many-a.out" 2>&1 &
+    many_pid=$!
+    wait_for 40 test -s "$ready" || { fail "wave A filled memory" "$(cat "$E2E_TMP/many-a.out")"; return; }
+    sleep 1.5 # A's connections give their request parts back
+    in_ns app prlimit --nofile=20000:20000 setpriv --reuid=1000 --regid=1000 --clear-groups \
+        --inh-caps=-all $PY - "$UP4" "$b_ready" "$b_go" >"$E2E_TMP/many-b.out" 2>&1 <<'PY' &
+import os, select, socket, sys, time
+held, refused, end = [], 0, time.time() + 8
+while not refused and len(held) < 3000 and time.time() < end:
+    wave = [socket.create_connection((sys.argv[1], 80), timeout=5) for _ in range(50)]
+    time.sleep(0.1)
+    refused = len(select.select(wave, [], [], 0)[0])  # silent: only a 503 is readable
+    held += wave
+open(sys.argv[2], "w").write(f"held {len(held)} refused {refused}\n")
+while not os.path.exists(sys.argv[3]) and time.time() < end + 20:
+    time.sleep(0.05)
+PY
+    b_pid=$!
+    wait_for 10 test -s "$b_ready"
+    check "idle connections and new silent ones fill memory again ($(cat "$b_ready"))" \
+        grep -q "refused [1-9]" "$b_ready"
+    touch "$go"
+    wait "$many_pid"
+    a_out=$(cat "$E2E_TMP/many-a.out")
+    touch "$b_go"
+    wait "$b_pid"
+    printf '  info  %s: idle connections asking again with memory short: %s\n' "$SCENARIO" "$a_out"
+    local kept second closed
+    kept=$(field "$a_out" kept)
+    second=$(field "$a_out" second)
+    closed=$(field "$a_out" second_closed)
+    check "... an idle connection whose next request finds no memory is closed ($closed of $kept)" \
+        test "$closed" -gt 0
+    check "... and every other one is answered: none is left hanging ($second + $closed = $kept)" \
+        test "$kept" -gt 0 -a "$((second + closed))" -eq "$kept"
+    check "... botbox is still running" kill -0 "$SERVE_PID"
+    check "... and serves again once they have closed" wait_for 15 status_is 200 http://api.test/echo
+}
+
 # ---- memory runs out (RLIMIT_AS) ----
 # botbox's address space capped 1 MiB above what it maps once warm: the
 # slabs connections come from (256 KiB mappings) can no longer be had.
@@ -187,6 +241,7 @@ else
         wait_for 10 status_is 200 http://api.test/echo
     expect "... and 40 connections at once are all served" '"first": 40' \
         many --count 40 --host api.test --path /echo --phase 10
+    idle_needs_memory
 fi
 serve_stop
 finish

@@ -7,12 +7,14 @@ many.py --to IP:PORT --count N --host NAME [--path P] [--wave W] [--phase S]
 Opens N TCP connections and sends one keep-alive GET (Host: NAME) on each,
 W connections at a time (all at once by default): a wave is opened, asks,
 and is answered before the next one opens. Everything must be done within
-S seconds. With --ready/--go it then writes
+S seconds. A connection closed (or reset) before its answer is counted
+under the status "closed". With --ready/--go it then writes
 its counts to FILE, holds every connection open until the file GO exists,
-and sends a second GET on each connection that answered the first, again
-reading for at most S seconds. Prints one JSON line:
-{"connected": n, "first": n, "second": n, "statuses": {...}} and closes
-everything.
+and sends a second GET on each connection ("kept") whose first answer was a
+200, again reading for at most S seconds ("second": answered, of any
+status; "second_closed": closed without an answer). Prints one JSON line:
+{"connected": n, "first": n, "kept": n, "second": n, "second_closed": n,
+"statuses": {...}} and closes everything.
 """
 import argparse
 import json
@@ -103,6 +105,8 @@ def exchange_wave(conns, request, deadline, statuses):
                 if c.status is not None:
                     answered.append(c)
                     statuses[str(c.status)] = statuses.get(str(c.status), 0) + 1
+                else:  # closed (or reset) without an answer
+                    statuses["closed"] = statuses.get("closed", 0) + 1
     sel.close()
     return answered
 
@@ -137,7 +141,11 @@ def main():
         limit = time.time() + 300
         while not os.path.exists(args.go) and time.time() < limit:
             time.sleep(0.1)
-        result["second"] = len(exchange(first, request, time.time() + args.phase, statuses, wave))
+        kept = [c for c in first if c.status == 200]  # a refusal's 503 closes
+        result["kept"] = len(kept)
+        closed = statuses.get("closed", 0)
+        result["second"] = len(exchange(kept, request, time.time() + args.phase, statuses, wave))
+        result["second_closed"] = statuses.get("closed", 0) - closed
     result["statuses"] = statuses
     print(json.dumps(result), flush=True)
     for c in conns:
