@@ -23,7 +23,8 @@ static const char *const bucket_le[BB_METRICS_BUCKETS] = {
 };
 static const char *const decision_name[BB_MD_N] = {"allow", "deny", "would_deny", "error"};
 static const char *const listener_name[BB_ML_N] = {"proxy"};
-static const char *const refused_name[BB_MR_N] = {"max_connections", "out_of_memory"};
+static const char *const refused_name[BB_MR_N] = {"max_connections", "out_of_memory",
+                                                  "out_of_memory_idle"};
 static const char *const tls_name[BB_MT_N] = {"ok",      "io_error",   "no_sni",
                                               "bad_sni", "denied_sni", "timeout"};
 static const char *const proto_name[BB_MP_N] = {"tcp", "udp", "icmp", "icmpv6", "other"};
@@ -444,7 +445,7 @@ static int render_process(const struct bb_metrics *m, struct bb_buf *o)
           bb_buf_printf(o, "botbox_accept_paused_total %llu\n",
                         (unsigned long long)SUM(m, accept_paused));
     rc |= family(o, "botbox_connections_refused_total", "counter",
-                 "Connections refused at accept with a 503, by reason.");
+                 "Connections refused, by reason: at accept (503), or idle at the next request.");
     for (unsigned r = 0; r < BB_MR_N; r++)
         rc |= bb_buf_printf(o, "botbox_connections_refused_total{reason=\"%s\"} %llu\n",
                             refused_name[r], (unsigned long long)SUM(m, refused[r]));

@@ -616,6 +616,9 @@ static void handle_request(struct proxy *p)
 static bool head_begins(struct proxy *p)
 {
     if (!proxy_req_take(p->w, p)) {
+        /* An idle connection's next request, and no memory for its part:
+         * closed, as a server may close an idle keep-alive connection. */
+        bb_metrics_refused(p->w->metrics, BB_MR_OUT_OF_MEMORY_IDLE);
         proxy_close(p);
         return false;
     }

@@ -208,6 +208,8 @@ PY
         test "$closed" -gt 0
     check "... and every other one is answered: none is left hanging ($second + $closed = $kept)" \
         test "$kept" -gt 0 -a "$((second + closed))" -eq "$kept"
+    check "... each one closed counted (out_of_memory_idle)" \
+        test "$(metric 'botbox_connections_refused_total{reason=out_of_memory_idle}')" -eq "$closed"
     check "... botbox is still running" kill -0 "$SERVE_PID"
     check "... and serves again once they have closed" wait_for 15 status_is 200 http://api.test/echo
 }

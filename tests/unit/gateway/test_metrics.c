@@ -74,6 +74,7 @@ static void test_requests_summed_and_cumulative(void **state)
     bb_metrics_refused(bb_metrics_shard(m, 0), BB_MR_OUT_OF_MEMORY);
     bb_metrics_refused(bb_metrics_shard(m, 1), BB_MR_OUT_OF_MEMORY);
     bb_metrics_refused(bb_metrics_shard(m, 1), BB_MR_MAX_CONNECTIONS);
+    bb_metrics_refused(bb_metrics_shard(m, 0), BB_MR_OUT_OF_MEMORY_IDLE);
     bb_metrics_connections(bb_metrics_shard(m, 0), BB_ML_PROXY, +1);
     bb_metrics_connections(bb_metrics_shard(m, 1), BB_ML_PROXY, +1);
     bb_metrics_connections(bb_metrics_shard(m, 1), BB_ML_PROXY, -1);
@@ -112,6 +113,7 @@ static void test_requests_summed_and_cumulative(void **state)
         "# TYPE botbox_connections_refused_total counter\n",
         "botbox_connections_refused_total{reason=\"max_connections\"} 1\n",
         "botbox_connections_refused_total{reason=\"out_of_memory\"} 2\n",
+        "botbox_connections_refused_total{reason=\"out_of_memory_idle\"} 1\n",
         "botbox_config_reloads_total{result=\"success\"} 1\n",
         "botbox_config_reloads_total{result=\"failure\"} 2\n",
         "# TYPE botbox_https_interception_cert_cache_total counter\n",
