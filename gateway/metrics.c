@@ -445,7 +445,8 @@ static int render_process(const struct bb_metrics *m, struct bb_buf *o)
           bb_buf_printf(o, "botbox_accept_paused_total %llu\n",
                         (unsigned long long)SUM(m, accept_paused));
     rc |= family(o, "botbox_connections_refused_total", "counter",
-                 "Connections refused, by reason: at accept (503), or idle at the next request.");
+                 "Connections refused, by reason: at accept (503 or TLS alert), or idle at the "
+                 "next request.");
     for (unsigned r = 0; r < BB_MR_N; r++)
         rc |= bb_buf_printf(o, "botbox_connections_refused_total{reason=\"%s\"} %llu\n",
                             refused_name[r], (unsigned long long)SUM(m, refused[r]));

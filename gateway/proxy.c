@@ -185,10 +185,10 @@ static void reject_overload(int fd, bool tls)
     static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 20\r\nConnection: close\r\n\r\n"
                                "too many connections";
-    static const unsigned char alert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50};
+    static const char alert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50};
     /* Best effort on a fresh socket: the small answer fits its buffer. */
-    if ((tls ? send(fd, alert, sizeof(alert), MSG_NOSIGNAL | MSG_DONTWAIT)
-             : send(fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0) {
+    if (send(fd, tls ? alert : resp, tls ? sizeof(alert) : sizeof(resp) - 1,
+             MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
         /* the client is gone already */
     }
     /* What the client already sent (its hello, its head) is read first:
@@ -612,12 +612,10 @@ static void handle_request(struct proxy *p)
  * connection (a client retries on a new one, which then gets its 503 at
  * accept if memory is still short): nothing of the request has been read,
  * so there is nothing to audit, and the buffers an answer would need were
- * given back too. */
+ * given back too. Counted as refused, reason out_of_memory_idle. */
 static bool head_begins(struct proxy *p)
 {
     if (!proxy_req_take(p->w, p)) {
-        /* An idle connection's next request, and no memory for its part:
-         * closed, as a server may close an idle keep-alive connection. */
         bb_metrics_refused(p->w->metrics, BB_MR_OUT_OF_MEMORY_IDLE);
         proxy_close(p);
         return false;
