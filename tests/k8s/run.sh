@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The Kubernetes manifests (docker/k8s), offline: every kustomization
-# renders with `kubectl kustomize`, every object validates against the API
+# renders (render.mjs: kustomize's subset that docker/k8s uses, in node, as
+# `kubectl kustomize` renders it), every object validates against the API
 # schemas (validate.mjs, kubernetes-models), and the rendered sidecar keeps
-# the properties docs/deployment.md promises. A missing tool is a failure.
+# the properties docs/deployment.md promises. The checkers are checked too:
+# a wrongly typed field, a missing required one and an unknown
+# kustomization field must each fail. Nothing here needs kubectl; a
+# missing tool is a failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -11,7 +15,7 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); printf '  ok    k8s: %s\n' "$1"; }
 bad() { fail=$((fail + 1)); printf '  FAIL  k8s: %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/        /' <<<"$2" | head -20; }
-for tool in kubectl node; do
+for tool in node python3; do
     command -v "$tool" >/dev/null || { echo "k8s: missing $tool (run 'make deps')" >&2; exit 1; }
 done
 [ -d "$here/node_modules/kubernetes-models" ] || { echo "k8s: run 'make deps' (npm ci in tests/k8s)" >&2; exit 1; }
@@ -19,10 +23,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for k in docker/k8s docker/k8s/sidecar docker/k8s/gateway; do
-    if out=$(kubectl kustomize "$repo/$k" 2>&1 >"$tmp/$(basename "$k").yaml"); then
-        ok "kubectl kustomize $k renders"
+    if out=$(node "$here/render.mjs" "$repo/$k" 2>&1 >"$tmp/$(basename "$k").yaml"); then
+        ok "$k renders"
     else
-        bad "kubectl kustomize $k renders" "$out"
+        bad "$k renders" "$out"
         continue
     fi
     if out=$(node "$here/validate.mjs" "$tmp/$(basename "$k").yaml" 2>&1); then
@@ -35,6 +39,29 @@ if out=$(node "$here/validate.mjs" "$repo/docker/k8s/pod-sidecar.yaml" 2>&1); th
     ok "docker/k8s/pod-sidecar.yaml (the kube play Pod) is valid"
 else
     bad "docker/k8s/pod-sidecar.yaml" "$out"
+fi
+
+# The checkers refuse what they must: each mutation of the rendered sidecar
+# fails validation, and a kustomization field the renderer does not know
+# fails the rendering (instead of being dropped).
+refused() { # NAME FILE: validate.mjs must reject FILE
+    if node "$here/validate.mjs" "$2" >"$tmp/out" 2>&1; then
+        bad "validation rejects $1" "$(cat "$tmp/out")"
+    else
+        ok "validation rejects $1: $(grep -m1 -o 'INVALID.*' "$tmp/out" | cut -c1-110)"
+    fi
+}
+sed 's/^  replicas: 1$/  replicas: "one"/' "$tmp/sidecar.yaml" >"$tmp/m-type.yaml"
+refused "a wrongly typed field (replicas: \"one\")" "$tmp/m-type.yaml"
+sed 's/- name: app$/- stdin: false/' "$tmp/sidecar.yaml" >"$tmp/m-required.yaml"
+refused "a container without its required name" "$tmp/m-required.yaml"
+mkdir -p "$tmp/kz"
+cp -r "$repo/docker/k8s/sidecar/." "$tmp/kz/"
+printf 'commonAnnotations:\n  a: b\n' >>"$tmp/kz/kustomization.yaml"
+if out=$(node "$here/render.mjs" "$tmp/kz" 2>&1 >/dev/null); then
+    bad "rendering refuses a kustomization field it does not know" "rendered"
+else
+    ok "rendering refuses a kustomization field it does not know: $out"
 fi
 
 # What the sidecar must be, read from the rendered Deployment.

@@ -4,7 +4,7 @@
 // Prints one line per object; exits 1 if any object is invalid or of a
 // kind it has no schema for.
 import fs from "node:fs";
-import yaml from "js-yaml";
+import { loadAll } from "./yaml11.mjs";
 
 // apiVersion "v1" lives under kubernetes-models/v1, "apps/v1" under
 // kubernetes-models/apps/v1.
@@ -17,7 +17,7 @@ async function modelFor(apiVersion, kind) {
 let bad = 0;
 for (const file of process.argv.slice(2)) {
   const text = fs.readFileSync(file === "-" ? 0 : file, "utf8");
-  for (const doc of yaml.loadAll(text)) {
+  for (const doc of loadAll(text)) {
     if (doc == null) continue;
     const name = `${file}: ${doc.kind}/${doc.metadata && doc.metadata.name}`;
     try {
