@@ -78,18 +78,31 @@ C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # Keep fuzz objects and the like: they are not throw-away intermediates.
 .SECONDARY:
 
-.PHONY: all deps test unit cli-test k8s-test install-test e2e memcheck fuzz fuzz-smoke bench bench-smoke demo image install uninstall \
+.PHONY: all deps test unit cli-test k8s-test install-test fresh-check e2e memcheck fuzz fuzz-smoke bench bench-smoke demo image install uninstall \
         format format-check clean
 
 all: $(BIN)
 
-# NODEPS=1: the caller has installed what the build needs (the image build
-# does; make deps would add the test tooling).
+# Dependencies are installed while this file is read, before any rule is
+# looked at: make caches what a directory holds, so a rule whose input
+# appears only once deps has run (llhttp's sources under /usr/share/llhttp)
+# would be missing for the rest of that run. tools/deps.sh is silent when
+# everything is there; its messages go to stderr, which $(shell) leaves to
+# the terminal. Not for clean and uninstall, nor with NODEPS=1 (the caller
+# installed what the build needs: the image build does; deps would add the
+# test tooling).
 NODEPS ?= 0
-deps:
+NODEPS_GOALS := clean uninstall
 ifneq ($(NODEPS),1)
-	@bash tools/deps.sh
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_STATUS := $(shell bash tools/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error tools/deps.sh failed (exit $(DEPS_STATUS)): see its messages above)
 endif
+endif
+endif
+deps:
+	@:
 
 # ---- build ---------------------------------------------------------------
 
@@ -100,12 +113,12 @@ else
 Q := @
 endif
 
-$(BUILD)/%.o: %.c | deps
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c | deps
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (strict)"
 	$(Q)$(CC) $(LLHTTP_CFLAGS) $(OPT) -c $< -o $@
@@ -118,7 +131,7 @@ $(BIN): $(BUILD)/gateway/main.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(LIB) | deps
+$(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  CC/LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka -lm
@@ -126,19 +139,19 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 # Namespace-scenario tools: a test NFQUEUE consumer and a fault injector.
 E2E_TOOLS := $(BUILD)/tests/e2e/nfq_probe $(BUILD)/tests/e2e/nft_fault
 
-$(BUILD)/tests/e2e/nfq_probe: tests/e2e/tools/nfq_probe.c | deps
+$(BUILD)/tests/e2e/nfq_probe: tests/e2e/tools/nfq_probe.c
 	@mkdir -p $(dir $@)
 	@echo "  CC/LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lnetfilter_queue -lmnl
 
-$(BUILD)/tests/e2e/nft_fault: tests/e2e/tools/nft_fault.c $(LIB) | deps
+$(BUILD)/tests/e2e/nft_fault: tests/e2e/tools/nft_fault.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  CC/LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # ---- tests ---------------------------------------------------------------
 
-test: unit cli-test k8s-test install-test e2e bench-smoke fuzz-smoke format-check
+test: unit cli-test k8s-test install-test e2e bench-smoke fuzz-smoke format-check fresh-check
 	@echo "make test: all suites passed (SAN=$(SAN))"
 
 # Network-namespace scenarios (root required; they fail, never skip).
@@ -163,14 +176,21 @@ cli-test: $(BIN)
 k8s-test: $(BIN)
 	@bash tests/k8s/run.sh $(BIN)
 
+# The README's command on a clean Debian 12 root (tests/fresh): the tree,
+# copied there, must install its own dependencies and pass FRESH_GOALS on
+# its first run, with the same SAN.
+FRESH_GOALS ?= unit cli-test k8s-test install-test
+fresh-check:
+	@bash tests/fresh/run.sh SAN=$(SAN) $(FRESH_GOALS)
+
 # make install / uninstall into a scratch DESTDIR (tests/install).
 install-test: $(BIN)
 	@bash tests/install/run.sh SAN=$(SAN)
 
-format-check: | deps
+format-check:
 	@bash tools/format-check.sh $(C_FILES)
 
-format: | deps
+format:
 	clang-format -i $(C_FILES)
 
 # ---- fuzzing (clang + libFuzzer, always with ASan + UBSan) ----------------
@@ -179,17 +199,17 @@ FUZZ_CFLAGS := $(CSTD) $(WARN) -Wno-unused-command-line-argument -O1 -g \
                -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
                $(INCS) $(DEFS) -MMD -MP
 
-$(FUZZBUILD)/%.o: %.c | deps
+$(FUZZBUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $<"
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZBUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c | deps
+$(FUZZBUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $< (strict)"
 	$(Q)$(CLANG) $(LLHTTP_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
-$(FUZZBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) | deps
+$(FUZZBUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	@echo "  FUZZ    $@"
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LIBS)
 
@@ -204,18 +224,18 @@ fuzz-smoke: $(FUZZ_BINS)
 # Side by side with HAProxy and nginx (tests/bench/compare.sh); the tables
 # go to docs/benchmarks.md. bench-smoke (in make test) runs every scenario
 # briefly and checks the answers, never the speed.
-BENCH_TOOLS := $(BUILD)/tests/bench/udpflood
+BENCH_TOOL_BINS := $(BUILD)/tests/bench/udpflood
 
-$(BUILD)/tests/bench/udpflood: tests/bench/tools/udpflood.c | deps
+$(BUILD)/tests/bench/udpflood: tests/bench/tools/udpflood.c
 	@mkdir -p $(dir $@)
 	@echo "  CC/LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench: $(BENCH_BINS) $(BENCH_TOOLS) $(BIN)
-	@BOTBOX=$(BIN) bash tests/bench/compare.sh --out docs/benchmarks.md
+bench: $(BENCH_BINS) $(BENCH_TOOL_BINS) $(BIN)
+	@BOTBOX=$(BIN) BENCH_TOOLS=$(BUILD)/tests/bench bash tests/bench/compare.sh --out docs/benchmarks.md
 
-bench-smoke: $(BENCH_BINS) $(BENCH_TOOLS) $(BIN)
-	@BOTBOX=$(BIN) bash tests/bench/compare.sh --quick
+bench-smoke: $(BENCH_BINS) $(BENCH_TOOL_BINS) $(BIN)
+	@BOTBOX=$(BIN) BENCH_TOOLS=$(BUILD)/tests/bench bash tests/bench/compare.sh --quick
 
 # ---- demo (root: it creates network namespaces) ---------------------------
 
@@ -228,7 +248,7 @@ IMAGE ?= localhost/botbox
 IMAGE_BASE ?= localhost/debian:bookworm
 PODMAN := CONTAINERS_CONF=$(CURDIR)/docker/containers.conf podman
 
-image: | deps
+image:
 	@bash tools/base-image.sh $(IMAGE_BASE)
 	$(PODMAN) build --network host --build-arg BASE=$(IMAGE_BASE) -f docker/Dockerfile \
 	    --target runtime -t $(IMAGE):latest .
@@ -271,4 +291,4 @@ clean:
 # Header dependencies of everything compiled (objects and test binaries),
 # so a changed header rebuilds every user of it.
 -include $(LIB_OBJS:.o=.d) $(BUILD)/gateway/main.d $(FUZZ_LIB_OBJS:.o=.d) \
-         $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(E2E_TOOLS:=.d) $(BENCH_TOOLS:=.d)
+         $(FUZZ_BINS:=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(E2E_TOOLS:=.d) $(BENCH_TOOL_BINS:=.d)

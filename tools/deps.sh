@@ -7,7 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
     # build
-    gcc make pkg-config
+    gcc make pkg-config git
     libnftnl-dev libmnl-dev libnetfilter-queue-dev libssl-dev libyaml-dev
     libcmocka-dev node-llhttp libc-ares-dev
     # style, fuzzing and sanitizer runtimes
@@ -15,30 +15,34 @@ PACKAGES=(
     # tests and benches
     nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
     wrk haproxy valgrind python3-prometheus-client bind9-dnsutils
+    systemd # systemd-analyze verify, for the installed units (tests/install)
     # images and manifests (catatonit: the pause process of `podman kube
     # play`, only a Recommends of podman, which --no-install-recommends skips)
     podman runc catatonit debootstrap python3-yaml ruby
 )
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
-# The manifest validators (tests/k8s): npm packages pinned by its lock file.
-# kubectl (for `kubectl kustomize`) is not in Debian 12 at a usable version
-# (kubernetes-client 1.20 has a kustomize too old for these files): it must
-# be installed already, as it is on the project's machines.
+# The manifest renderer and validators (tests/k8s): npm packages pinned by
+# its lock file. npm comes with nodejs from other repositories (NodeSource's
+# does); Debian's nodejs needs Debian's npm, so it is added only when the
+# command is missing.
 npm_deps() {
     if [[ ! -d "$REPO/tests/k8s/node_modules/kubernetes-models" ]]; then
         echo "deps: npm ci in tests/k8s" >&2
         npm ci --prefix "$REPO/tests/k8s" --no-audit --no-fund --loglevel=error >/dev/null
     fi
-    command -v kubectl >/dev/null ||
-        { echo "deps: kubectl (1.27 or later, for kubectl kustomize) is missing" >&2; exit 1; }
 }
 
+# One dpkg-query for the whole list: this runs at the start of every make.
 missing=()
+declare -A installed=()
+while read -r name status; do
+    [[ "$status" == "install ok installed" ]] && installed[$name]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
 for p in "${PACKAGES[@]}"; do
-    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+    [[ -n "${installed[$p]:-}" ]] || missing+=("$p")
 done
+command -v npm >/dev/null || missing+=(npm)
 if [[ ${#missing[@]} -eq 0 ]]; then
     npm_deps
     exit 0

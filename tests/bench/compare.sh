@@ -9,7 +9,8 @@
 #             checks the answers are right (status, body, injected key);
 #             speed is printed, never asserted
 #   --out     also write the tables to FILE (make bench: docs/benchmarks.md)
-# Environment: BOTBOX, BENCH_TOOLS (dir with udpflood), BENCH_ROUNDS,
+# Environment: BOTBOX, BENCH_TOOLS (the build's tests/bench: udpflood,
+# bench_tls, bench_policy; default build/tests/bench), BENCH_ROUNDS,
 # BENCH_SECONDS, BENCH_SCENARIOS (ids to run, e.g. "a1 c"; default all),
 # BENCH_F_SENDERS (udpflood processes in scenario f, default 2).
 set -u
@@ -26,11 +27,12 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
-for tool in wrk haproxy nginx dnsmasq openssl "$BIN" "${BENCH_TOOLS:-$REPO/build/tests/bench}/udpflood"; do
+BENCH_TOOLS=${BENCH_TOOLS:-$REPO/build/tests/bench}
+for tool in wrk haproxy nginx dnsmasq openssl "$BIN" "$BENCH_TOOLS/udpflood"; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] ||
         { echo "bench: missing prerequisite: $tool (run 'make deps')" >&2; exit 1; }
 done
-UDPFLOOD=${BENCH_TOOLS:-$REPO/build/tests/bench}/udpflood
+UDPFLOOD=$BENCH_TOOLS/udpflood
 F_SENDERS=${BENCH_F_SENDERS:-2}
 MANY="$PY $REPO/tests/e2e/tools/many.py"
 PEERS=(botbox haproxy nginx)
@@ -308,8 +310,8 @@ botbox_alone() {
     [ $QUICK = 1 ] && return
     echo "== h: leaf minting, policy lookups"
     local tls pol
-    tls=$("$REPO/build/tests/bench/bench_tls")
-    pol=$("$REPO/build/tests/bench/bench_policy")
+    tls=$("$BENCH_TOOLS/bench_tls")
+    pol=$("$BENCH_TOOLS/bench_policy")
     echo "$tls" "$pol" | sed 's/^/  /'
     local l10 l100k
     l10=$(sed -n 's/^ *10 rules .*exact *\([0-9]*\) ns.*/\1/p' <<<"$pol")
