@@ -34,7 +34,7 @@ void bb_http_body_start(llhttp_t *p, const struct bb_http_head *head, struct bb_
 {
     p->settings = (void *)settings();
     p->data = b;
-    b->done = head->framing == BB_BODY_NONE;
+    b->done = bb_http_body_empty(head);
 }
 
 ssize_t bb_http_body_feed(llhttp_t *p, struct bb_http_body *b, const char *buf, size_t len)

@@ -22,7 +22,8 @@ struct bb_http_body {
 };
 
 /* Prepares p (which just parsed `head`) to decode its body into b. A
- * message without a body is done at once. */
+ * message whose body ends with its head (bb_http_body_empty) is done at
+ * once: the caller must not wait for bytes of it. */
 void bb_http_body_start(llhttp_t *p, const struct bb_http_head *head, struct bb_http_body *b);
 
 /* Feeds body bytes; stops at the end of the message (what follows belongs

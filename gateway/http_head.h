@@ -36,6 +36,23 @@ struct bb_hdr {
 /* The memory a head's header lines need (BB_HTTP_MAX_HEADERS entries). */
 #define BB_HTTP_LINES_BYTES (BB_HTTP_MAX_HEADERS * sizeof(struct bb_hdr))
 
+/*
+ * How a message's body is delimited (RFC 9112 §6.3), decided once per
+ * head by the parsers below; docs/proxy.md has the same table.
+ *
+ *   message                                   framing   body ends
+ *   response to HEAD; 1xx, 204, 304 response  NONE      with the head, whatever
+ *                                                       its headers say
+ *   Transfer-Encoding: chunked                CHUNKED   at the last chunk (and
+ *                                                       trailers): may be at once
+ *   Content-Length: n                         LENGTH    after n bytes; n = 0: with
+ *                                                       the head (bb_http_body_empty)
+ *   request with neither                      NONE      with the head
+ *   response with neither                     EOF       when the upstream closes
+ *
+ * A body that ends with its head is complete as soon as the head is read:
+ * nothing more is waited for, and the connection stays reusable.
+ */
 enum bb_http_framing {
     BB_BODY_NONE,    /* no body */
     BB_BODY_LENGTH,  /* Content-Length bytes */
@@ -90,6 +107,12 @@ int bb_http_parse_request(llhttp_t *p, const char *buf, size_t len, struct bb_ht
  * (500 when out->h is NULL). */
 int bb_http_parse_response(llhttp_t *p, const char *buf, size_t len, bool head_request,
                            struct bb_http_head *out, const char **why);
+
+/* The body ends with the head: no body, or Content-Length: 0. */
+static inline bool bb_http_body_empty(const struct bb_http_head *h)
+{
+    return h->framing == BB_BODY_NONE || (h->framing == BB_BODY_LENGTH && h->content_length == 0);
+}
 
 /* Case-insensitive header name comparison. Inline: with a literal name the
  * length is a constant and most headers are told apart by it alone (every

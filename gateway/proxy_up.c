@@ -226,13 +226,14 @@ void proxy_go_upstream(struct proxy *p)
 }
 
 /* A pooled connection the upstream closed before answering: safe to try
- * once more on a fresh one, if the request has no body and is idempotent. */
+ * once more on a fresh one, if the request has no body (none, or
+ * Content-Length: 0) and is idempotent. */
 static bool retry(struct proxy *p)
 {
     bool idempotent = p->r->req.method_id == HTTP_GET || p->r->req.method_id == HTTP_HEAD ||
                       p->r->req.method_id == HTTP_OPTIONS;
     if (p->up == NULL || !p->up->reused || p->attempts > 0 || p->resp_started ||
-        p->r->req.framing != BB_BODY_NONE || !idempotent)
+        !bb_http_body_empty(&p->r->req) || !idempotent)
         return false;
     p->attempts++;
     proxy_release_upstream(p, false);
@@ -301,11 +302,19 @@ static int take_response_head(struct proxy *p, size_t end)
     return 1;
 }
 
-/* Consumes what u->in holds: heads, then body bytes. */
+/* Consumes what u->in holds: heads, then body bytes. A response whose
+ * body ends with its head (204, 304, HEAD's, Content-Length: 0, see
+ * http_head.h) finishes here with no byte more to read. */
 static void process_response(struct proxy *p)
 {
     struct bb_upconn *u = p->up;
-    while (!p->dead && p->up == u && p->st == P_FORWARD && bb_buf_size(&u->in) > 0) {
+    while (!p->dead && p->up == u && p->st == P_FORWARD) {
+        if (p->resp_started && p->r->respbody.done) {
+            finish_response(p);
+            return;
+        }
+        if (bb_buf_size(&u->in) == 0)
+            return;
         if (!p->resp_started) {
             ssize_t end =
                 bb_http_head_end(bb_buf_head(&u->in), bb_buf_size(&u->in), BB_HTTP_HEAD_MAX);
@@ -326,11 +335,7 @@ static void process_response(struct proxy *p)
             return;
         }
         bb_buf_consume(&u->in, (size_t)used);
-        if (p->r->respbody.done) {
-            finish_response(p);
-            return;
-        }
-        if (used == 0)
+        if (used == 0 && !p->r->respbody.done)
             return;
     }
     if (!p->dead && p->st == P_TUNNEL && p->up == u) {

@@ -117,6 +117,56 @@ static void test_eof_and_cut_short(void **state)
     assert_true(b.done); /* no body */
 }
 
+/* The table of http_head.h: bodies that end with their head are done at
+ * start (nothing to wait for), whatever headers say; the next message's
+ * bytes are left alone. */
+static void test_ends_with_head(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg;
+        bool response, head_request;
+    } cases[] = {
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\nGET / HTTP/1.1\r\n", false, false},
+        {"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n", false, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n", true, false},
+        {"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1", true, false},
+        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 123\r\n\r\nHTTP/1.1", true, false},
+        {"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\nHTTP/1.1", true, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1", true, true}, /* to HEAD */
+        {"HTTP/1.1 200 OK\r\n\r\nHTTP/1.1", true, true}, /* to HEAD, no length: not until EOF */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *m = cases[i].msg, *why;
+        ssize_t end = bb_http_head_end(m, strlen(m), BB_HTTP_HEAD_MAX);
+        assert_true(end > 0);
+        int rc = cases[i].response ? bb_http_parse_response(&parser, m, (size_t)end,
+                                                            cases[i].head_request, &head, &why)
+                                   : bb_http_parse_request(&parser, m, (size_t)end, &head, &why);
+        assert_int_equal(rc, 0);
+        struct bb_http_body b = {.on_data = collect};
+        got_len = 0;
+        bb_http_body_start(&parser, &head, &b);
+        if (!b.done)
+            fprintf(stderr, "case %zu: not done at start\n", i);
+        assert_true(b.done);
+        assert_true(bb_http_body_empty(&head));
+        assert_int_equal(bb_http_body_feed(&parser, &b, m + end, strlen(m) - (size_t)end), 0);
+        assert_int_equal(got_len, 0);
+    }
+    /* and a length of 1, a chunked body, or no length in a response are not */
+    const char *m = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n";
+    struct bb_http_body b;
+    run(m, strlen(m), true, &b);
+    assert_false(b.done);
+    m = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    run(m, strlen(m), true, &b);
+    assert_false(b.done);
+    m = "HTTP/1.1 200 OK\r\n\r\n";
+    run(m, strlen(m), true, &b);
+    assert_false(b.done);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_chunked_in_pieces),
         cmocka_unit_test(test_bad_chunks),
         cmocka_unit_test(test_eof_and_cut_short),
+        cmocka_unit_test(test_ends_with_head),
     };
     return cmocka_run_group_tests_name("gateway/http_body", tests, NULL, NULL);
 }
