@@ -24,6 +24,7 @@ static const struct {
     NAME("trailer"),
     NAME("transfer-encoding"),
     NAME("upgrade"),
+    NAME("http2-settings"), /* h2c's offer, meaningless once it is ignored (RFC 9113 §3.2.1) */
 };
 
 bool bb_is_hop_by_hop(const char *name, size_t len)

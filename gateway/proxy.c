@@ -388,11 +388,14 @@ static void reset_request(struct proxy *p)
     bb_buf_reset(&p->up_head);
 }
 
+/* The client's connection outlives the upstream's: an upstream that
+ * closes after its answer (Connection: close, or a close-delimited body,
+ * re-framed as chunked) ends only its own connection. */
 void proxy_request_done(struct proxy *p)
 {
     audit(p);
-    bool keep = p->r->req.keep_alive && p->r->resp.keep_alive && p->rframing != BB_OUT_EOF &&
-                !p->closing && !p->w->draining;
+    bool keep =
+        p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->w->draining;
     /* It said it sends nothing more, and nothing more came: closing at
      * once cannot reset the answer (lingering is for unread input). */
     p->clean_end = !p->r->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
@@ -444,7 +447,12 @@ void proxy_fail(struct proxy *p, int status, const char *body, const char *reaso
 
 /* ---- the request pipeline (REFERENCE §4) ---- */
 
-/* Method and upgrade checks that come before any host logic. */
+/* Method checks that come before any host logic, and the upgrade offer:
+ * only a WebSocket handshake is relayed as one. Any other offer (h2c
+ * included) is ignored, as a server that does not speak the protocol
+ * does (RFC 9110 §7.8): the request goes on as HTTP/1.1, with Upgrade,
+ * the Connection header and what it names (HTTP2-Settings) dropped as
+ * hop-by-hop (http_out.c). */
 static bool refuse_method(struct proxy *p)
 {
     if (p->r->req.method_id == HTTP_CONNECT) {
@@ -457,16 +465,10 @@ static bool refuse_method(struct proxy *p)
         return true;
     }
     const struct bb_hdr *up = bb_http_find(&p->r->req, "upgrade", NULL);
-    if (up != NULL) {
-        /* Only the WebSocket handshake is relayed; h2c and anything else
-         * would switch to a protocol botbox does not inspect. */
-        p->websocket =
-            up->value_len == 9 && strncasecmp(up->value, "websocket", 9) == 0 && p->r->req.upgrade;
-        if (!p->websocket) {
-            proxy_fail(p, 405, "method not allowed", "method_not_allowed");
-            return true;
-        }
-    }
+    p->websocket = up != NULL && p->r->req.upgrade && up->value_len == 9 &&
+                   strncasecmp(up->value, "websocket", 9) == 0;
+    if (!p->websocket)
+        p->r->req.upgrade = false; /* ignored: plain HTTP/1.1 from here */
     return false;
 }
 
@@ -628,6 +630,35 @@ static bool head_begins(struct proxy *p)
     return true;
 }
 
+/*
+ * HTTP/2 with prior knowledge (RFC 9113 §3.3): the client's preface begins
+ * with this line, which is also a well-formed head's start. botbox speaks
+ * HTTP/1.1 only, and an HTTP/1.1 400 would reach a client that reads
+ * frames as garbage ("empty reply"); the server preface it can read, an
+ * empty SETTINGS frame, and a GOAWAY with HTTP_1_1_REQUIRED (0xd, last
+ * stream 0: nothing was processed) tell it so. Audited as 505.
+ */
+#define H2_PREFACE_LINE "PRI * HTTP/2.0\r\n"
+static const char h2_goaway[] = "\0\0\0\x04\0\0\0\0\0"                /* SETTINGS, empty */
+                                "\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\0\x0d"; /* GOAWAY 0, 0xd */
+
+static bool refuse_h2_preface(struct proxy *p)
+{
+    size_t n = sizeof(H2_PREFACE_LINE) - 1;
+    if (bb_buf_size(&p->cin) < n || memcmp(bb_buf_head(&p->cin), H2_PREFACE_LINE, n) != 0)
+        return false;
+    p->status = 505;
+    p->decision = "deny";
+    p->reason = "http2_prior_knowledge";
+    audit(p);
+    bb_buf_reset(&p->cout);
+    (void)bb_buf_append(&p->cout, h2_goaway, sizeof(h2_goaway) - 1); /* 26 bytes, cout empty */
+    p->closing = true;
+    p->st = P_DRAIN;
+    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+    return true;
+}
+
 /* Looks for a complete head in cin; checks and parses it. */
 static void try_head(struct proxy *p)
 {
@@ -636,6 +667,8 @@ static void try_head(struct proxy *p)
         return;
     p->rid = bb_worker_request_id(p->w);
     p->snap = bb_snapshot_ref(p->w->snap);
+    if (refuse_h2_preface(p))
+        return;
     if (end == -1) {
         proxy_fail(p, 400, "bad request", "bad_request");
         return;

@@ -130,6 +130,7 @@ static void test_request_rewrites_and_hop_by_hop(void **state)
           "Authorization: Bearer client-own-1\r\nauthorization: Bearer client-own-2\r\n"
           "Connection: keep-alive, X-Drop-Me\r\nX-Drop-Me: 1\r\nKeep-Alive: 5\r\n"
           "Proxy-Authorization: Basic x\r\nTE: trailers\r\nUpgrade: h2c\r\n"
+          "HTTP2-Settings: AAMAAABkAAQAAP__\r\n" /* not named by Connection: dropped anyway */
           "X-Keep: yes\r\nContent-Length: 4\r\n\r\n");
     struct bb_target t;
     const char *why;
