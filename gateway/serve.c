@@ -419,7 +419,7 @@ static int prepare_interception(struct serve *s, const struct bb_config *c, stru
     uint16_t ports[2];
     if (bb_ruleset_steered_ports(c, ports) < 2)
         return 0;
-    s->sh.server_tls = bb_tls_server_ctx();
+    s->sh.server_tls = bb_tls_server_ctx(c->tls.tls12_ciphers);
     if (s->sh.server_tls == NULL)
         return -1;
     if (!c->tls.enabled)

@@ -177,6 +177,7 @@ static const struct bb_field tls_fields[] = {
      .off = CFG(tls.handshake_timeout_ms),
      .max = UINT32_MAX,
      .flags = BB_F_TRACK},
+    {.key = "tls12_ciphers", .type = BB_F_STR, .off = CFG(tls.tls12_ciphers), .flags = BB_F_TRACK},
     {0},
 };
 
@@ -258,6 +259,7 @@ static void set_defaults(struct bb_config *c)
         .cert_cache_size = 1024,
         .cert_cache_ttl_seconds = 3600,
         .handshake_timeout_ms = 5000,
+        .tls12_ciphers = BB_TLS12_CIPHERS_DEFAULT,
     };
 }
 

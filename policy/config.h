@@ -119,7 +119,16 @@ struct bb_interception {
     uint32_t cert_cache_size;
     uint32_t cert_cache_ttl_seconds;
     uint32_t handshake_timeout_ms;
+    /* TLS 1.2 suites offered to the workload, an OpenSSL cipher list
+     * (TLS 1.3's are AEAD only and not set here) */
+    const char *tls12_ciphers;
 };
+
+/* The default: forward secrecy and AEAD only (no CBC: LUCKY13 and
+ * friends), ECDSA leaves first, RSA for a CA with an RSA key. */
+#define BB_TLS12_CIPHERS_DEFAULT                                                                   \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"   \
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
 
 struct bb_config {
     const char *path; /* the file it was loaded from */

@@ -22,12 +22,19 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-SSL_CTX *bb_tls_server_ctx(void)
+SSL_CTX *bb_tls_server_ctx(const char *tls12_ciphers)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
         fprintf(stderr, "botbox: TLS server context: %s\n",
                 ERR_reason_error_string(ERR_get_error()));
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1) {
+        fprintf(stderr, "botbox: https_interception.tls12_ciphers \"%s\": no cipher suite (%s)\n",
+                tls12_ciphers, ERR_reason_error_string(ERR_get_error()));
+        ERR_clear_error();
         SSL_CTX_free(ctx);
         return NULL;
     }
