@@ -35,7 +35,7 @@ struct run {
     struct bb_run_net net;
     bool net_up;
     struct bb_run_user user;
-    char dir[64], resolv[96], ca[96];
+    char dir[64], resolv[96], ca[96], wgetrc[96];
     int sfd;     /* signalfd: SIGCHLD and the signals passed on to CMD */
     int life_fd; /* the sandbox's init dies when this closes (see sandbox.c) */
     pid_t serve_pid, cmd_pid;
@@ -89,7 +89,12 @@ static int copy_ca(struct run *r)
                 n == (ssize_t)sizeof(buf) ? " (too large)" : "");
         return -1;
     }
-    return write_file(r->ca, buf, (size_t)n, 0644);
+    if (write_file(r->ca, buf, (size_t)n, 0644) != 0)
+        return -1;
+    /* wget's trust (see run_user.h) */
+    char rc[sizeof(r->ca) + 32];
+    int len = snprintf(rc, sizeof(rc), "# botbox run: trust its CA\nca_certificate = %s\n", r->ca);
+    return write_file(r->wgetrc, rc, (size_t)len, 0644);
 }
 
 static int make_files(struct run *r)
@@ -99,6 +104,7 @@ static int make_files(struct run *r)
     snprintf(r->dir, sizeof(r->dir), BB_RUN_DIR "/%d", (int)getpid());
     snprintf(r->resolv, sizeof(r->resolv), "%s/resolv.conf", r->dir);
     snprintf(r->ca, sizeof(r->ca), "%s/ca.crt", r->dir);
+    snprintf(r->wgetrc, sizeof(r->wgetrc), "%s/wgetrc", r->dir);
     if ((mkdir(BB_RUN_DIR, 0755) != 0 && errno != EEXIST) || mkdir(r->dir, 0755) != 0 ||
         chmod(r->dir, 0755) != 0) {
         err_msg("%s: %s", r->dir, strerror(errno));
@@ -120,7 +126,7 @@ static int make_files(struct run *r)
 
 static void remove_dir_files(const char *dir)
 {
-    static const char *const names[] = {"resolv.conf", "ca.crt"};
+    static const char *const names[] = {"resolv.conf", "ca.crt", "wgetrc"};
     char path[128];
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
@@ -522,7 +528,7 @@ static int setup(struct run *r)
     if (rc != 0)
         return -1;
     r->net_up = true;
-    if (make_files(r) != 0 || bb_run_user_env(&r->user, r->cfg->tls.enabled ? r->ca : NULL) != 0)
+    if (make_files(r) != 0 || bb_run_user_env(&r->user, r->cfg->tls.enabled ? r->ca : NULL, r->wgetrc) != 0)
         return -1;
     return start_gateway(r);
 }

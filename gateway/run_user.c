@@ -11,13 +11,16 @@
 
 extern char **environ;
 
+/* npm_config_cafile: npm's own setting wins over NODE_EXTRA_CA_CERTS
+ * (an npmrc naming a cafile replaces node's store, extras included). */
 const char *const bb_run_ca_vars[] = {
-    "SSL_CERT_FILE",  "CURL_CA_BUNDLE",    "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
-    "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "DENO_CERT",          NULL,
+    "SSL_CERT_FILE",     "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",    "CARGO_HTTP_CAINFO", "DENO_CERT",       "npm_config_cafile",
+    NULL,
 };
 
 /* Variables botbox run sets itself, dropped from the inherited ones. */
-static const char *const replaced[] = {"HOME", "USER", "LOGNAME", NULL};
+static const char *const replaced[] = {"HOME", "USER", "LOGNAME", "WGETRC", NULL};
 
 static bool numeric(const char *s, uint32_t *out)
 {
@@ -96,13 +99,13 @@ static char *pair(const char *name, const char *value)
     return s;
 }
 
-int bb_run_user_env(struct bb_run_user *u, const char *ca)
+int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc)
 {
     size_t n = 0, k = 0;
     while (environ[n] != NULL)
         n++;
     size_t nca = sizeof(bb_run_ca_vars) / sizeof(bb_run_ca_vars[0]) - 1;
-    u->envp = calloc(n + nca + 4, sizeof(char *));
+    u->envp = calloc(n + nca + 5, sizeof(char *));
     if (u->envp == NULL)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -116,6 +119,8 @@ int bb_run_user_env(struct bb_run_user *u, const char *ca)
     for (size_t i = 0; ca != NULL && i < nca; i++)
         if ((u->envp[k++] = pair(bb_run_ca_vars[i], ca)) == NULL)
             return -1;
+    if (ca != NULL && (u->envp[k++] = pair("WGETRC", wgetrc)) == NULL)
+        return -1;
     return 0;
 }
 

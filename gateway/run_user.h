@@ -9,7 +9,10 @@
  *
  * The environment is botbox run's own minus what describes another user
  * (HOME, USER, LOGNAME are the target user's) and, when interception is
- * on, plus the CA trust variables every common client reads.
+ * on, plus the CA trust variables every common client reads, and WGETRC:
+ * wget (GnuTLS) reads none of them, only its settings file, which the run
+ * writes with ca_certificate set (an own WGETRC, or ~/.wgetrc, is not read
+ * then: docs/run.md).
  */
 #ifndef BB_RUN_USER_H
 #define BB_RUN_USER_H
@@ -39,8 +42,9 @@ int bb_run_user_resolve(const char *spec, uint32_t proxy_uid, struct bb_run_user
                         size_t cap);
 
 /* Builds u->envp from environ; ca (NULL: interception off) is the path the
- * CA variables point at. 0 or -1 (out of memory). */
-int bb_run_user_env(struct bb_run_user *u, const char *ca);
+ * CA variables point at, wgetrc the wget settings file naming it. 0 or -1
+ * (out of memory). */
+int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc);
 
 void bb_run_user_free(struct bb_run_user *u);
 

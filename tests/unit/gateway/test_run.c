@@ -134,8 +134,11 @@ static void test_env(void **state)
     setenv("HOME", "/root", 1);
     setenv("CURL_CA_BUNDLE", "/somewhere/else.pem", 1);
     setenv("KEEP_ME", "1", 1);
+    setenv("WGETRC", "/home/someone/.wgetrc", 1);
     assert_int_equal(bb_run_user_resolve("4242", 1337, &u, why, sizeof(why)), 0);
-    assert_int_equal(bb_run_user_env(&u, "/run/botbox-run/1/ca.crt"), 0);
+    assert_int_equal(bb_run_user_env(&u, "/run/botbox-run/1/ca.crt", "/run/botbox-run/1/wgetrc"), 0);
+    assert_int_equal(count(u.envp, "WGETRC="), 1); /* wget's settings, naming the CA */
+    assert_int_equal(count(u.envp, "WGETRC=/run/botbox-run/1/wgetrc"), 1);
     assert_int_equal(count(u.envp, "HOME="), 1);
     assert_int_equal(count(u.envp, "HOME=/"), 1);
     assert_int_equal(count(u.envp, "HOME=/root"), 0);
@@ -149,8 +152,9 @@ static void test_env(void **state)
     }
     bb_run_user_free(&u);
     /* interception off: no CA variable at all, not even inherited ones */
-    assert_int_equal(bb_run_user_env(&u, NULL), 0);
+    assert_int_equal(bb_run_user_env(&u, NULL, NULL), 0);
     assert_int_equal(count(u.envp, "CURL_CA_BUNDLE="), 0);
+    assert_int_equal(count(u.envp, "WGETRC="), 0);
     assert_int_equal(count(u.envp, "SSL_CERT_FILE="), 0);
     bb_run_user_free(&u);
 }
