@@ -16,6 +16,8 @@ PACKAGES=(
     nftables iproute2 curl openssl nginx-light dnsmasq-base python3 nodejs
     wrk haproxy valgrind python3-prometheus-client bind9-dnsutils
     systemd # systemd-analyze verify, for the installed units (tests/install)
+    # the real-client suite (tests/e2e/scenarios/72-real-clients.sh)
+    wget python3-requests python3-pip testssl.sh
     # images and manifests (catatonit: the pause process of `podman kube
     # play`, only a Recommends of podman, which --no-install-recommends skips)
     podman runc catatonit debootstrap python3-yaml ruby

@@ -142,6 +142,15 @@ raw_is() {
     out=$(printf "$@" | client $PROBE raw "$host" "$port" --timeout 1)
     head -1 <<<"$out" | grep -q "^HTTP/1.1 $want " || { echo "got: $out"; return 1; }
 }
+# raw_h2_refused HOST PORT FORMAT: the answer is HTTP/2's empty SETTINGS and
+# a GOAWAY for last stream 0 with HTTP_1_1_REQUIRED, and nothing else.
+raw_h2_refused() {
+    local host=$1 port=$2 out
+    shift 2
+    # shellcheck disable=SC2059
+    out=$(printf "$@" | client $PROBE raw "$host" "$port" --timeout 1 | od -An -tx1 | tr -d ' \n')
+    [ "$out" = 000000040000000000000008070000000000000000000000000d ] || { echo "got: $out"; return 1; }
+}
 # refused CMD...: CMD must fail (the connection, datagram or query got nowhere).
 refused() { ! "$@"; }
 # nxdomain DIG-ARGS: dig as the workload answers NXDOMAIN.
@@ -301,10 +310,12 @@ bypass_attempts() {
         raw_is 405 $UP4 80 'CONNECT api.test:443 HTTP/1.1\r\nHost: api.test:443\r\n\r\n'
     attempt "TRACE to the host that gets a key (it would echo it)" "$(http_deny method_not_allowed null '"method":"TRACE"')" \
         raw_is 405 $UP4 80 'TRACE /echo HTTP/1.1\r\nHost: api.test\r\n\r\n'
-    attempt "h2c upgrade to an allowed host" "$(http_deny method_not_allowed null '"path":"/h2c"')" \
-        raw_is 405 $UP4 80 'GET /h2c HTTP/1.1\r\nHost: api.test\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n'
-    attempt "HTTP/2 prior knowledge on port 80" "$(http_deny bad_request null)" \
-        raw_is 400 $UP4 80 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+    attempt "h2c upgrade to a denied host (the offer is ignored, the host still decides)" \
+        "$(http_deny no_rule '"evil.test"' '"path":"/h2c"')" \
+        raw_is 403 $UP4 80 'GET /h2c HTTP/1.1\r\nHost: evil.test\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n'
+    attempt "HTTP/2 prior knowledge on port 80 (SETTINGS, GOAWAY HTTP_1_1_REQUIRED)" \
+        "$(http_deny http2_prior_knowledge null)" \
+        raw_h2_refused $UP4 80 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
     attempt "WebSocket upgrade to a denied host" "$(http_deny no_rule '"evil.test"' '"path":"/ws"')" \
         raw_is 403 $UP4 80 'GET /ws HTTP/1.1\r\nHost: evil.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
     attempt "Expect: 100-continue to a denied host, body sent anyway" "$(http_deny no_rule '"evil.test"' '"method":"POST"')" \

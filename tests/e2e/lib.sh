@@ -533,8 +533,11 @@ upstream_world() {
 # upstream (api.test and other.test, for the test CA), a TCP listener on 22
 # and a UDP one on 5000. A run's links take 10.201.128.0/17 and
 # fd00:201:0:8000::/49. Sets RUN (the command line up to "--"), INET4/6,
-# SECRET, CA (botbox's own CA dir) and RUN_AUDIT.
+# SECRET, CA (botbox's own CA dir) and RUN_AUDIT. RUN_NAMES: more names
+# the upstream answers for (certificate and DNS); RUN_UPSTREAM_ARGS: more
+# arguments for upstream.py (--files, --git); RUN_RULES: more policy rules.
 run_world() {
+    local n extra=()
     ns_new host
     ns_new inet
     link host bbh0 inet bbi0
@@ -546,10 +549,15 @@ run_world() {
     INET6=fd00:201:70::2
     SECRET=sk-run-0123456789abcdef
     DEFAULT_SANS="DNS:api.test,DNS:other.test,IP:$INET4,IP:$INET6"
+    for n in ${RUN_NAMES:-}; do
+        DEFAULT_SANS+=",DNS:$n"
+        extra+=("$n=$INET4")
+    done
     make_certs "$E2E_TMP/certs" default
-    dnsmasq_start inet $INET4 api.test=$INET4 api.test=$INET6 other.test=$INET4
+    dnsmasq_start inet $INET4 api.test=$INET4 api.test=$INET6 other.test=$INET4 "${extra[@]}"
+    # shellcheck disable=SC2086
     bg inet upstream $PY "$E2E_DIR/tools/upstream.py" --bind $INET4:443 --bind "[$INET6]:443" \
-        --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
+        --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log" ${RUN_UPSTREAM_ARGS:-}
     wait_ready upstream
     touch "$E2E_TMP/upstream.log"
     listen inet ssh --proto tcp --bind $INET4:22 --bind "[$INET6]:22"
@@ -577,6 +585,7 @@ https_interception:
 egress_policy:
   rules:
 $KEY_RULE
+${RUN_RULES:-}
 YAML
     RUN=(ip netns exec "${NS[host]}" "$BIN" run --config "$E2E_TMP/run.yaml" --user 1000
         --net4 10.201.128.0/17 --net6 fd00:201:0:8000::/49 --audit "$RUN_AUDIT")

@@ -87,6 +87,13 @@ for sni in bad_host '*.example.com' "$long"; do
         "ip netns exec ${NS[app]} timeout 5 openssl s_client -connect 127.0.0.1:8443 \
          -servername '$sni' </dev/null 2>&1 | grep -q 'Server certificate'"
 done
+# TLS 1.2: forward secrecy and AEAD only (https_interception.tls12_ciphers)
+for suite in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305; do
+    expect "TLS 1.2 with $suite" "Cipher is $suite" sclient api.test -tls1_2 -cipher "$suite"
+done
+for suite in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384 ECDHE-ECDSA-AES128-SHA256; do
+    refute "TLS 1.2 with the CBC suite $suite is refused" grep -q "Cipher is $suite" <<<"$(sclient api.test -tls1_2 -cipher "$suite")"
+done
 sclient localhost -showcerts >"$E2E_TMP/leaf.txt"
 awk '/BEGIN CERT/{n++} n==1' "$E2E_TMP/leaf.txt" | sed '/END CERT/q' >"$E2E_TMP/leaf.pem"
 expect "the leaf has SAN DNS:localhost" "DNS:localhost" \
@@ -180,6 +187,21 @@ except ssl.SSLError as e:
 expect "... counted as refused at max_connections" \
     'botbox_connections_refused_total{reason="max_connections"} 1' admin /metrics
 serve_stop
+
+# ---- tls12_ciphers widens (or narrows) TLS 1.2; a list OpenSSL takes nothing from is refused ----
+cp "$E2E_TMP/botbox.yaml" "$E2E_TMP/botbox.yaml.aead"
+sed -i '/^https_interception:/a\  tls12_ciphers: "DEFAULT"' "$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+expect "tls12_ciphers: DEFAULT lets a CBC suite back in (ECDHE-ECDSA-AES128-SHA)" \
+    "Cipher is ECDHE-ECDSA-AES128-SHA" sclient api.test -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA
+serve_stop
+sed -i 's/tls12_ciphers: "DEFAULT"/tls12_ciphers: "NO-SUCH-SUITE"/' "$E2E_TMP/botbox.yaml"
+expect_status "botbox check: a tls12_ciphers list with no suite in it is invalid" 1 \
+    'https_interception.tls12_ciphers "NO-SUCH-SUITE": no cipher suite' \
+    "$BIN" check --config "$E2E_TMP/botbox.yaml"
+expect_status "... and serve stops at start saying so" 1 "tls12_ciphers" \
+    in_ns app timeout 5 "$BIN" serve --config "$E2E_TMP/botbox.yaml"
+mv "$E2E_TMP/botbox.yaml.aead" "$E2E_TMP/botbox.yaml"
 
 # ---- a missing CA stops the start ----
 sed -i "s|  ca_cert_path: $CA/ca.crt|  ca_cert_path: $CA/missing.crt|" "$E2E_TMP/botbox.yaml"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A recording HTTPS upstream for the proxy scenarios (stdlib only).
 
-upstream.py --bind ADDR:PORT [...] --certs DIR --log FILE
+upstream.py --bind ADDR:PORT [...] --certs DIR --log FILE [--files DIR] [--git DIR]
 
 Serves TLS with a certificate chosen by SNI from DIR (NAME.crt/NAME.key,
 falling back to default.crt/key). Every accepted connection and every
@@ -18,13 +18,25 @@ reached the upstream and what did not. Endpoints:
   /count     how many TCP connections this server has accepted
   /flaky     answers the first request of a connection; closes the
              connection, unanswered, on any later one (a keep-alive race)
+  /kind/K[/...]  a response of kind K, written byte for byte (KINDS below: the
+             HTTP semantics matrix); to HEAD, the same head and no body
+  /empty     200 with Content-Length: 0
+  /redirect?n=N&code=C  C (default 302) with Content-Length: 0 to
+             /redirect?n=N-1, and at n=0 to /echo
+  /files/P   the file P under --files (a PEP 503 index, an npm registry);
+             a directory gives its index.html; JSON for names without a dot
+  /git/...   git http-backend (smart HTTP, push enabled) over the bare
+             repositories in --git; only with "Authorization: Basic
+             Z2l0OnMzY3JldA==" (git:s3cret), else 401
 """
 import argparse
 import base64
 import hashlib
 import json
+import mimetypes
 import os
 import socket
+import subprocess
 import socketserver
 import ssl
 import threading
@@ -34,6 +46,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 ACCEPTS = 0
 LOG = None
+FILES = None
+GIT = None
+GIT_AUTH = "Basic " + base64.b64encode(b"git:s3cret").decode()
+
+# The response kinds of the HTTP semantics matrix (tests/e2e/tools/semantics.py
+# has the client's side: what each must look like once relayed). Each is
+# (head, body); a close-delimited one ends with the connection.
+KINDS = {
+    "1xx": (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", b"hello"),
+    "204": (b"HTTP/1.1 204 No Content\r\nX-Kind: 204\r\n\r\n", b""),
+    "304": (b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 123\r\n\r\n", b""),
+    "cl0": (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", b""),
+    "cln": (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", b"hello world"),
+    "chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
+    "chunked0": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"0\r\n\r\n"),
+    "close": (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", b"hello world"),
+    "trailers": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n",
+                 b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n"),
+    "404cl0": (b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", b""),
+}
 
 
 def record(obj):
@@ -123,11 +157,24 @@ class Handler(BaseHTTPRequestHandler):
         record({"event": "request", "method": self.command, "path": self.path,
                 "headers": [[k, v] for k, v in self.headers.items()], "sni": sni,
                 "body_len": len(body), "peer": self.client_address[0],
+                "peer_port": self.client_address[1],
                 "local": self.connection.getsockname()[0],
                 "raw": raw[:4096].decode("latin-1")})
         route = self.path.split("?")[0]
         query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
-        if route == "/big":
+        if route.startswith("/kind/"):
+            self.kind(route[6:].split("/")[0])
+        elif route == "/empty":
+            self.send(200, b"", "text/plain")
+        elif route == "/redirect":
+            n = int(query.get("n", "0"))
+            to = f"/redirect?n={n - 1}" if n > 0 else "/echo"
+            self.send(int(query.get("code", "302")), b"", "text/plain", [("Location", to)])
+        elif route.startswith("/files/") and FILES:
+            self.file(route[7:])
+        elif route.startswith("/git/") and GIT:
+            self.git(body)
+        elif route == "/big":
             self.send(200, pattern(int(query.get("n", "0"))), "application/octet-stream")
         elif route == "/chunked":
             self.chunked(pattern(int(query.get("n", "0"))))
@@ -149,6 +196,54 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": [[k, v] for k, v in self.headers.items()],
                 "body_len": len(body), "body_sha256": hashlib.sha256(body).hexdigest(),
                 "sni": sni}).encode())
+
+    def kind(self, name):
+        head, body = KINDS[name]
+        self.wfile.write(head + (b"" if self.command == "HEAD" else body))
+        self.wfile.flush()
+        if name == "close":
+            self.close_connection = True
+
+    def file(self, rel):
+        path = os.path.realpath(os.path.join(FILES, rel))
+        if not path.startswith(os.path.realpath(FILES) + os.sep):
+            return self.send(404, b"")
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        if not os.path.isfile(path):
+            return self.send(404, b"not found\n", "text/plain")
+        ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if "." not in os.path.basename(path):
+            ctype = "application/json"
+        with open(path, "rb") as f:
+            self.send(200, f.read(), ctype)
+
+    def git(self, body):
+        """git http-backend as a CGI: its head (Status, Content-Type...) and
+        body become the response, sent with a Content-Length."""
+        if self.headers.get("Authorization") != GIT_AUTH:
+            return self.send(401, b"", "text/plain", [("WWW-Authenticate", 'Basic realm="git"')])
+        path, _, qs = self.path[4:].partition("?")
+        env = {"GIT_PROJECT_ROOT": GIT, "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path,
+               "QUERY_STRING": qs, "REQUEST_METHOD": self.command, "REMOTE_USER": "git",
+               "REMOTE_ADDR": self.client_address[0],
+               "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+               "CONTENT_LENGTH": str(len(body)), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", "")}
+        if self.headers.get("Content-Encoding"):
+            env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
+        out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True,
+                             timeout=60).stdout
+        head, _, data = out.partition(b"\r\n\r\n")
+        status, extra = 200, []
+        for line in head.decode("latin-1").split("\r\n"):
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                status = int(v.split()[0])
+            elif k:
+                extra.append((k, v.strip()))
+        ctype = next((v for k, v in extra if k.lower() == "content-type"), "text/plain")
+        self.send(status, data, ctype, [(k, v) for k, v in extra if k.lower() != "content-type"])
 
     def records(self, n):
         """n pieces of 100 bytes, each in its own TLS record: a reader with
@@ -290,7 +385,11 @@ def main():
     p.add_argument("--bind", action="append", required=True)
     p.add_argument("--certs", required=True)
     p.add_argument("--log", required=True)
+    p.add_argument("--files")
+    p.add_argument("--git")
     args = p.parse_args()
+    global FILES, GIT
+    FILES, GIT = args.files, args.git
     LOG = open(args.log, "a")
     load_contexts(args.certs)
     for b in args.bind:

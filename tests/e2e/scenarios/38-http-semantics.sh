@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The HTTP semantics matrix (issue 25): every method x request framing
+# {none, CL: 0, CL: n, chunked, chunked empty} x response kind {1xx then
+# final, 204, 304 with a Content-Length, CL: 0, CL: n, chunked, chunked
+# empty, close-delimited, trailers, 404 with CL: 0} (HEAD's answers are the
+# HEAD row), over plain http and through interception. Each case on its own
+# keep-alive connection (tools/semantics.py): the client gets the right
+# answer, framed without a close, and the next request on the connection
+# is served; the upstream got the request with its body; one audit line
+# per request; the upstream connections are reused (no connection left
+# waiting on a body that never comes); every client connection is gone
+# afterwards. Then the upgrade offers botbox ignores, and HTTP/2 prior
+# knowledge on the plain listener. SEMANTICS_ARGS (e.g. "--kinds cl0,204")
+# runs a part of the matrix, for debugging (its case count check then fails).
+. "$(dirname "$0")/../lib.sh"
+
+proxy_world
+serve_stop
+enable_interception
+check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
+serve_start app "$E2E_TMP/botbox.yaml"
+metric() { in_ns app curl -s http://127.0.0.1:9090/metrics | $PY "$E2E_DIR/tools/metrics.py" "$@"; }
+
+# matrix PREFIX PORT [--tls CA]: runs the matrix, its results in
+# $E2E_TMP/PREFIX.jsonl; checks them against the client, upstream and audit.
+matrix() {
+    local prefix=$1 port=$2 before_acc
+    shift 2
+    before_acc=$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")
+    as_uid 1000 app $PY "$E2E_DIR/tools/semantics.py" --host api.test --addr $UP4 --port "$port" \
+        --case-prefix "$prefix-" "$@" ${SEMANTICS_ARGS:-} >"$E2E_TMP/$prefix.jsonl" 2>"$E2E_TMP/$prefix.err"
+    wait_for 5 bash -c "test \$(grep -c '/after/$prefix-' $E2E_TMP/audit.jsonl) -ge \$(wc -l <$E2E_TMP/$prefix.jsonl)"
+    if out=$($PY - "$E2E_TMP/$prefix.jsonl" "$E2E_TMP/upstream.log" "$E2E_TMP/audit.jsonl" \
+        "$before_acc" <<'PY'
+import json, sys
+from collections import Counter
+res = [json.loads(l) for l in open(sys.argv[1])]
+ups = [json.loads(l) for l in open(sys.argv[2])]
+audit = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+bad = [f"{r['case']}: {'; '.join(r['problems'])}" for r in res if not r["ok"]]
+if len(res) != 7 * 5 * 10:
+    bad.append(f"{len(res)} cases ran, want 350")
+seen = {}
+for u in ups:
+    if u.get("event") == "request" and u["path"].startswith("/kind/"):
+        seen.setdefault(u["path"].split("/")[3], []).append(u)
+lines = Counter()
+for a in audit:
+    parts = (a.get("path") or "").split("/")
+    if len(parts) == 4 and parts[1] == "kind":
+        lines["case=" + parts[3]] += 1
+    elif len(parts) == 4 and parts[2] == "after":
+        lines["after=" + parts[3]] += 1
+for r in res:
+    c = r["case"]
+    got = seen.get(c, [])
+    if len(got) != 1:
+        bad.append(f"{c}: the upstream got it {len(got)} times")
+    elif got[0]["method"] != r["method"] or got[0]["body_len"] != r["sent"]:
+        bad.append(f"{c}: the upstream got {got[0]['method']} with {got[0]['body_len']} body bytes")
+    for key in ("case=", "after="):
+        if lines[key + c] != 1:
+            bad.append(f"{c}: {lines[key + c]} audit lines for {key}")
+# Close-delimited answers end their upstream connection; every other one
+# must leave it in the pool (a new connection per case would mean an
+# answer whose end botbox missed).
+accepts = sum(1 for u in ups if u.get("event") == "accept") - int(sys.argv[4])
+closes = sum(1 for r in res if r["kind"] == "close")
+if accepts > closes + 8:
+    bad.append(f"{accepts} upstream connections for {closes} close-delimited answers")
+print(f"{len(res)} cases, {accepts} upstream connections ({closes} close-delimited answers), "
+      f"slowest {max(r['ms'] for r in res)} ms")
+if bad:
+    print("\n".join(bad[:30]))
+    sys.exit(1)
+PY
+    ); then
+        pass "$prefix matrix: $out"
+    else
+        fail "$prefix matrix (7 methods x 5 request framings x 10 response kinds)" \
+            "$out
+$(tail -3 "$E2E_TMP/$prefix.err")"
+    fi
+}
+
+[ -n "${SKIP_MATRIX:-}" ] || matrix http 80
+[ -n "${SKIP_MATRIX:-}" ] || matrix https 443 --tls "$CA/ca.crt"
+check "afterwards no client connection is left open (botbox_connections_active 0)" \
+    wait_for 3 bash -c "test \"\$(in_ns app curl -s http://127.0.0.1:9090/metrics |
+        $PY $E2E_DIR/tools/metrics.py botbox_connections_active)\" = 0"
+
+# ---- upgrade offers botbox does not take are ignored (RFC 9110 §7.8) ----
+upgrade_ignored() { # NAME UPGRADE [curl args]: answered as HTTP/1.1; the offer never goes upstream
+    local name=$1 up=$2
+    shift 2
+    local before
+    before=$(requests)
+    out=$(curl_as -i "$@" "http://api.test/echo/$name" -H "Connection: Upgrade, HTTP2-Settings" \
+        -H "Upgrade: $up" -H "HTTP2-Settings: AAMAAABkAAQAAP__" 2>&1)
+    if grep -q '^HTTP/1.1 200' <<<"$out" && [ "$(requests)" -eq $((before + 1)) ] &&
+        upstream_saw "\"/echo/$name\"" && ! upstream_saw "/echo/$name\".*(Upgrade|HTTP2-Settings|\"Connection\")"; then
+        pass "Upgrade: $up $*: answered 200 over HTTP/1.1; Upgrade, Connection, HTTP2-Settings not forwarded"
+    else
+        fail "Upgrade: $up $* ignored" "$out"
+    fi
+}
+upgrade_ignored h2c h2c
+upgrade_ignored h2cpost h2c -d 'a=b'
+upgrade_ignored irc "IRC/6.9"
+expect "curl --http2 http://api.test/ (curl's own h2c offer): 200 over HTTP/1.1" "HTTP/1.1 200" \
+    curl_as -si --http2 http://api.test/echo/curl-h2c
+check "... audited as allowed, not refused" audit_has \
+    'a.get("path") == "/echo/curl-h2c" and a["decision"] == "allow" and a.get("status") == 200'
+expect_status "a WebSocket handshake is still relayed (101, then the tunnel until curl gives up)" \
+    28 "101" curl_as -s -o /dev/null -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+    -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+    --max-time 2 http://api.test/ws
+expect "TRACE is still refused (405)" "405" status -X TRACE http://api.test/echo
+
+# ---- HTTP/2 prior knowledge on the plain listener ----
+out=$(curl_as -sS -v --http2-prior-knowledge -o /dev/null -w '%{http_code}' http://api.test/echo 2>&1)
+if grep -q "GOAWAY, error=13, last_stream=0" <<<"$out"; then
+    pass "curl --http2-prior-knowledge: told HTTP/1.1 is required (GOAWAY HTTP_1_1_REQUIRED), no answer"
+else
+    fail "curl --http2-prior-knowledge: told HTTP/1.1 is required" "$(tail -12 <<<"$out")"
+fi
+check "... audited: status 505, reason http2_prior_knowledge" wait_for 3 audit_has \
+    'a.get("status") == 505 and a.get("reason") == "http2_prior_knowledge"'
+serve_stop
+finish
