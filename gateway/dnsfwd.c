@@ -107,6 +107,7 @@ struct bb_dnsfwd {
 
 static void tcpc_close(struct tcpc *c);
 static void tcpc_update(struct tcpc *c);
+static void tcpc_frames(struct tcpc *c);
 
 /* ---- answers and audit ---- */
 
@@ -177,8 +178,12 @@ static void pending_end(struct pending *p)
     LIST_REMOVE(p, link);
     f->npending--;
     if (p->to.c != NULL) {
+        /* Its next query may be taken now: the one already read (pipelined
+         * in the same segment, RFC 7766 §6.2.1.1) first, since epoll will
+         * not report bytes that left the socket. */
         p->to.c->busy = NULL;
-        tcpc_update(p->to.c); /* its next query may be read now */
+        tcpc_frames(p->to.c);
+        tcpc_update(p->to.c);
     }
     bb_loop_timer_cancel(f->loop, &p->timer);
     bb_loop_io_del(f->loop, &p->io);

@@ -388,6 +388,14 @@ static void reset_request(struct proxy *p)
     bb_buf_reset(&p->up_head);
 }
 
+/* A final answer is in cout: the connection ends once it is flushed. */
+static void drain_after_answer(struct proxy *p)
+{
+    p->closing = true;
+    p->st = P_DRAIN;
+    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+}
+
 /* The client's connection outlives the upstream's: an upstream that
  * closes after its answer (Connection: close, or a close-delimited body,
  * re-framed as chunked) ends only its own connection. */
@@ -402,9 +410,7 @@ void proxy_request_done(struct proxy *p)
     proxy_release_upstream(p, p->r->resp.keep_alive && p->r->resp.framing != BB_BODY_EOF);
     reset_request(p);
     if (!keep) {
-        p->closing = true;
-        p->st = P_DRAIN;
-        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        drain_after_answer(p);
         return;
     }
     p->st = P_HEAD;
@@ -438,11 +444,11 @@ void proxy_fail(struct proxy *p, int status, const char *body, const char *reaso
         proxy_close(p); /* a response is under way: no second status line */
         return;
     }
-    bb_buf_reset(&p->cout);
+    /* Appended: cout may still hold the answers of earlier pipelined
+     * requests (flushed at the end of the pass), which are the client's,
+     * in order; or a 1xx of this one, which may precede a final answer. */
     bb_http_write_error(&p->cout, status, body);
-    p->closing = true;
-    p->st = P_DRAIN;
-    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+    drain_after_answer(p);
 }
 
 /* ---- the request pipeline (REFERENCE §4) ---- */
@@ -651,11 +657,8 @@ static bool refuse_h2_preface(struct proxy *p)
     p->decision = "deny";
     p->reason = "http2_prior_knowledge";
     audit(p);
-    bb_buf_reset(&p->cout);
-    (void)bb_buf_append(&p->cout, h2_goaway, sizeof(h2_goaway) - 1); /* 26 bytes, cout empty */
-    p->closing = true;
-    p->st = P_DRAIN;
-    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+    (void)bb_buf_append(&p->cout, h2_goaway, sizeof(h2_goaway) - 1); /* 26 bytes */
+    drain_after_answer(p);
     return true;
 }
 

@@ -59,8 +59,7 @@ void proxy_release_upstream(struct proxy *p, bool keep)
     p->up = NULL;
     p->up_rd_want = p->up_wr_want = 0;
     if (keep && u->state == BB_UP_READY && p->st != P_TUNNEL && bb_buf_size(&u->out) == 0) {
-        bb_buf_reset(&u->in);
-        bb_pool_put(p->w->pool, u);
+        bb_pool_put(p->w->pool, u); /* which refuses it if bytes are left unread in u->in */
     } else {
         bb_upstream_close(p->w->loop, u);
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/mount.h>
@@ -29,6 +30,7 @@ static const char *const step_names[] = {
     [BB_SB_PDEATHSIG] = "setting the parent-death signal",
     [BB_SB_PROC] = "mounting the sandbox's /proc",
     [BB_SB_FORK] = "starting CMD",
+    [BB_SB_FDS] = "marking inherited descriptors close-on-exec",
     [BB_SB_EXEC] = "executing",
 };
 
@@ -117,13 +119,18 @@ static int exec_errno(const char *cmd, int err)
     return ENOENT;
 }
 
-/* CMD itself: the user, then exec. */
+/* CMD itself: the user, then exec, with no descriptor but 0, 1 and 2. One
+ * that botbox run's caller left open (a file opened before the secrets
+ * were hidden, a socket) would outlive every mount the sandbox made: all
+ * of them close at the exec (the error pipe must stay open until it). */
 static __attribute__((noreturn)) void exec_cmd(const struct bb_sandbox *sb)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     become_user(sb);
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+        fail(sb, BB_SB_FDS);
     execvpe(sb->argv[0], sb->argv, sb->envp);
     errno = exec_errno(sb->argv[0], errno);
     fail(sb, BB_SB_EXEC);

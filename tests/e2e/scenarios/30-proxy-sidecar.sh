@@ -36,9 +36,10 @@ expect "... with body 'host not allowed'" "host not allowed" curl_as http://evil
 expect "CONNECT: 405" "CONNECT method not allowed" \
     as_uid 1000 app $PROBE raw $UP4 80 <<<$'CONNECT api.test:443 HTTP/1.1\r\nHost: api.test:443\r\n\r\n'
 check "TRACE: 405" test "$(status -X TRACE http://api.test/echo)" = 405
-expect "h2c upgrade: 405 method not allowed" "method not allowed" \
-    curl_as http://api.test/echo -H "Connection: Upgrade, HTTP2-Settings" -H "Upgrade: h2c" \
+expect "an h2c upgrade offer is ignored: answered over HTTP/1.1 by the upstream" '"path": "/echo/h2c"' \
+    curl_as http://api.test/echo/h2c -H "Connection: Upgrade, HTTP2-Settings" -H "Upgrade: h2c" \
     -H "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"
+refute "... with Upgrade and HTTP2-Settings not forwarded" upstream_saw '/echo/h2c".*(Upgrade|HTTP2-Settings)'
 expect "no Host: 400 missing host" "missing host" \
     as_uid 1000 app $PROBE raw $UP4 80 <<<$'GET /echo HTTP/1.1\r\n\r\n'
 # (tcp/8443 itself is not steered: the ruleset queues it. The port a request
@@ -56,7 +57,7 @@ expect "absolute-form to one host with Host of another: 400" "host mismatch" \
 check "missing secret: 500" test "$(status http://nosecret.test/echo)" = 500
 expect "... with body 'internal error: secret not available'" \
     "internal error: secret not available" curl_as http://nosecret.test/echo
-check "none of the refused requests reached the upstream" test "$(requests)" -eq $((n + 1))
+check "none of the refused requests reached the upstream" test "$(requests)" -eq $((n + 2))
 
 serve_stop
 finish

@@ -83,11 +83,58 @@ $(tail -3 "$E2E_TMP/$prefix.err")"
     fi
 }
 
-[ -n "${SKIP_MATRIX:-}" ] || matrix http 80
-[ -n "${SKIP_MATRIX:-}" ] || matrix https 443 --tls "$CA/ca.crt"
+matrix http 80
+matrix https 443 --tls "$CA/ca.crt"
 check "afterwards no client connection is left open (botbox_connections_active 0)" \
     wait_for 3 bash -c "test \"\$(in_ns app curl -s http://127.0.0.1:9090/metrics |
         $PY $E2E_DIR/tools/metrics.py botbox_connections_active)\" = 0"
+
+# ---- pipelined requests: each its own answer, in order ----
+pipeline() { # REQUESTS...: sent in one write; prints the status and path of each answer
+    as_uid 1000 app $PY - "$UP4" "$@" <<'PY'
+import json, socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=3)
+reqs = sys.argv[2:]
+s.sendall(b"".join(f"GET {p} HTTP/1.1\r\nHost: {h}\r\n\r\n".encode()
+                   for h, p in (r.split(" ") for r in reqs)))
+buf = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+except socket.timeout:
+    pass
+out = []
+while buf.startswith(b"HTTP/1.1 "):
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+    body, buf = rest[:n], rest[n:]
+    path = json.loads(body)["path"] if body.startswith(b"{") else body.decode().strip()
+    out.append(f"{head.split()[1].decode()} {path}")
+print(" | ".join(out))
+PY
+}
+expect "three pipelined allowed requests: three answers, in order" \
+    "200 /echo/pipe-a | 200 /echo/pipe-b | 200 /echo/pipe-c" \
+    pipeline "api.test /echo/pipe-a" "api.test /echo/pipe-b" "api.test /echo/pipe-c"
+expect "an allowed request, then a denied one, pipelined: 200 for the first, then 403 (not 403 twice)" \
+    "200 /echo/pipe-1 | 403 host not allowed" pipeline "api.test /echo/pipe-1" "evil.test /pipe-2"
+check "... audited: the first 200, the second 403" wait_for 3 bash -c "
+    grep -q '\"path\":\"/echo/pipe-1\",\"status\":200' $E2E_TMP/audit.jsonl &&
+    grep -q '\"path\":\"/pipe-2\",\"status\":403' $E2E_TMP/audit.jsonl"
+
+# ---- an upstream connection with bytes after its answer is not pooled ----
+expect "an answer with bytes after it (a second response): the client gets the first" "ok" \
+    curl_as http://api.test/kind/extra/pool
+expect "... the next request, on another client connection, gets its own answer" '"path": "/echo/pool-next"' \
+    curl_as http://api.test/echo/pool-next
+check "... on a new upstream connection (the one with unread bytes was closed, not pooled)" $PY -c '
+import json, sys
+reqs = {r["path"]: r for r in map(json.loads, open(sys.argv[1])) if r.get("event") == "request"}
+assert reqs["/kind/extra/pool"]["peer_port"] != reqs["/echo/pool-next"]["peer_port"], "same connection"
+' "$E2E_TMP/upstream.log"
 
 # ---- upgrade offers botbox does not take are ignored (RFC 9110 §7.8) ----
 upgrade_ignored() { # NAME UPGRADE [curl args]: answered as HTTP/1.1; the offer never goes upstream

@@ -121,6 +121,28 @@ expect "a query aimed at another resolver address is redirected to the forwarder
 expect "... and refused names get NXDOMAIN there too" "status: NXDOMAIN" \
     as_uid 1000 app dig +time=2 +tries=1 @$OTHER other.test
 expect "DNS over TCP works" "$UP4" as_uid 1000 app dig +tcp +short +time=2 +tries=1 @$UP4 api.test
+# RFC 7766: queries pipelined on one connection, sent in one segment, each
+# get their answer (the second one waited in the buffer for ever before).
+expect "DNS over TCP: three queries pipelined in one write get three answers (ids 1 2 3)" "answers: [1, 2, 3]" \
+    as_uid 1000 app $PY -c '
+import socket, struct
+def q(i, name):
+    body = struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0)
+    body += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+    return struct.pack(">H", len(body)) + body
+s = socket.create_connection(("'$UP4'", 53), timeout=3)
+s.sendall(q(1, "api.test") + q(2, "evil.test") + q(3, "api.test"))
+buf, ids = b"", []
+try:
+    while len(ids) < 3:
+        buf += s.recv(4096)
+        while len(buf) >= 2 and len(buf) >= 2 + struct.unpack(">H", buf[:2])[0]:
+            n = struct.unpack(">H", buf[:2])[0]
+            ids.append(struct.unpack(">H", buf[2:4])[0])
+            buf = buf[2 + n:]
+except socket.timeout:
+    pass
+print("answers:", ids)'
 expect "... IPv6 transport and AAAA too" "$UP6" \
     as_uid 1000 app dig +short +time=2 +tries=1 @$UP6 api.test AAAA
 expect "a malformed query gets FORMERR" "rcode=1" as_uid 1000 app $PY -c "import socket

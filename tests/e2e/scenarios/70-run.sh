@@ -81,6 +81,12 @@ chmod 755 "$E2E_TMP/secrets"
 refute "CMD cannot read the secret (the directory is hidden)" run cat "$E2E_TMP/secrets/api-key"
 expect_status "... the secrets directory is closed" 2 "Permission denied" \
     run ls "$E2E_TMP/secrets"
+out=$(bash -c "exec 9<'$E2E_TMP/secrets/api-key'; ${RUN[*]} sh -c 'cat <&9; ls /proc/\$\$/fd | tr \"\\n\" \" \"'" 2>&1)
+if ! grep -q "$SECRET" <<<"$out" && grep -q "^0 1 2 $" <<<"$out"; then
+    pass "a descriptor the caller left open (fd 9 on the key) is closed in CMD: only 0 1 2"
+else
+    fail "a descriptor the caller left open is closed in CMD" "$out"
+fi
 out=$(run cat "$CA/ca.key" 2>&1)
 check "CMD cannot read the CA key" test -z "$out" -o -n "$(grep -i denied <<<"$out")"
 refute "nft list ruleset fails for CMD" run nft list ruleset
