@@ -194,6 +194,7 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
              put_str(b, "method", e->method, e->method_len) | put_str(b, "path", e->path, plen) |
              put_u64(b, "status", (uint64_t)e->status) | put_u64(b, "bytes_in", e->bytes_in) |
              put_u64(b, "bytes_out", e->bytes_out) | put_u64(b, "duration_ms", e->duration_ms) |
+             put_cstr(b, "end", e->end ? e->end : "complete") |
              bb_buf_append(b, ",\"injected\":[", 13);
     for (size_t i = 0; i < e->ninjected; i++)
         rc |= (i ? bb_buf_append(b, ",", 1) : 0) |

@@ -62,6 +62,10 @@ struct bb_audit_http {
     size_t host_len, method_len, path_len;
     int status;
     uint64_t bytes_in, bytes_out, duration_ms;
+    /* How the exchange ended: "complete" (an answer, whatever its status,
+     * delivered whole), or "client_closed", "upstream_closed",
+     * "upstream_protocol", "timeout", "closed"; NULL is "complete". */
+    const char *end;
     const struct bb_rewrite *injected; /* the names of the first ninjected */
     size_t ninjected;
 };

@@ -39,6 +39,7 @@ static const struct bb_config *cfg(const struct proxy *p)
 }
 
 static void on_timer(struct bb_loop *l, struct bb_timer *t);
+static void audit(struct proxy *p);
 
 void proxy_arm(struct proxy *p, uint64_t ms)
 {
@@ -155,10 +156,18 @@ static struct proxy *new_proxy(struct bb_worker *w)
     return p;
 }
 
+/* A request that was decided gets its audit line however it ends: one cut
+ * off here (the client left, the upstream closed mid-body, a stall) says
+ * so in "end", with the bytes moved so far. */
 void proxy_close(struct proxy *p)
 {
     if (p->dead)
         return;
+    if (p->r != NULL && p->decision != NULL && !p->audited) {
+        if (p->end == NULL)
+            p->end = "closed";
+        audit(p);
+    }
     p->dead = true;
     struct bb_loop *l = p->w->loop;
     LIST_REMOVE(p, link);
@@ -174,6 +183,13 @@ void proxy_close(struct proxy *p)
     if (bb_loop_defer(l, free_proxy, p) != 0 && !p->up_kicked && !p->cl_kicked && !p->upd_queued)
         free_proxy(l, p);
     bb_worker_connection_closed(p->w);
+}
+
+void proxy_cut(struct proxy *p, const char *end)
+{
+    if (p->end == NULL)
+        p->end = end;
+    proxy_close(p);
 }
 
 /* Over a limit at accept: a plain client is told 503; a TLS client, which
@@ -313,6 +329,7 @@ static void count(struct proxy *p)
 
 static void audit(struct proxy *p)
 {
+    p->audited = true;
     count(p);
     const struct bb_rule *r = p->r->dec.rule;
     struct bb_audit_http e = {
@@ -332,6 +349,7 @@ static void audit(struct proxy *p)
         .bytes_in = p->bytes_in,
         .bytes_out = p->bytes_out,
         .duration_ms = bb_loop_now(p->w->loop) - p->t0,
+        .end = p->end,
         .injected = r != NULL ? r->rewrites : NULL,
         .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
     };
@@ -384,7 +402,8 @@ static void reset_request(struct proxy *p)
     p->path_len = p->ninjected = 0;
     p->bytes_in = p->bytes_out = 0;
     p->status = p->attempts = 0;
-    p->decision = p->reason = NULL;
+    p->decision = p->reason = p->end = NULL;
+    p->audited = false;
     bb_buf_reset(&p->up_head);
 }
 
@@ -520,6 +539,11 @@ static bool decide(struct proxy *p)
         pathlen = (size_t)(q - p->path);
     bb_policy_check_http_parsed(cfg(p)->policy, &p->r->host, p->r->req.method, p->r->req.method_len,
                                 p->path_len ? p->path : NULL, pathlen, path_err, &p->r->dec);
+    for (size_t i = 0; i < p->r->req.n; i++) { /* the methods a framework may act on instead */
+        const struct bb_hdr *h = &p->r->req.h[i];
+        if (bb_policy_is_method_override(h->name, h->name_len))
+            bb_policy_check_method_override(cfg(p)->policy, h->value, h->value_len, &p->r->dec);
+    }
     p->decision = bb_verdict_name(p->r->dec.verdict);
     p->reason = bb_reason_name(p->r->dec.reason);
     if (p->r->dec.verdict == BB_VERDICT_DENY) {
@@ -804,7 +828,7 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         return;
     }
     if ((events & (EPOLLOUT | EPOLLERR)) && proxy_flush_client(p) != 0) {
-        proxy_close(p);
+        proxy_cut(p, "client_closed");
         return;
     }
     bool input = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
@@ -814,7 +838,7 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         int r = read_client(p);
         if (r < 0) {
             /* The client left: nothing more to read or answer. */
-            proxy_close(p);
+            proxy_cut(p, "client_closed");
             return;
         }
         if (r > 0 && p->st == P_HEAD && !p->head_started && !head_begins(p))
@@ -854,7 +878,7 @@ static void update_now(struct proxy *p)
     if (p->dead)
         return;
     if (proxy_flush_client(p) != 0) {
-        proxy_close(p);
+        proxy_cut(p, "client_closed");
         return;
     }
     if (p->closing && bb_buf_size(&p->cout) == 0 && p->clean_end) {
@@ -982,7 +1006,7 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         if (!p->resp_started)
             proxy_fail(p, 504, "gateway timeout", "upstream_timeout");
         else
-            proxy_close(p); /* the body stalled past timeouts.idle */
+            proxy_cut(p, "timeout"); /* the body stalled past timeouts.idle */
         break;
     default:
         proxy_close(p);

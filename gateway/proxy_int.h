@@ -143,6 +143,8 @@ struct proxy {
     enum bb_http_out_framing rframing;
 
     /* for the audit line */
+    bool audited;    /* this request's line is written: one per request */
+    const char *end; /* how it ended, if not whole (struct bb_audit_http) */
     uint64_t rid, t0, bytes_in, bytes_out;
     uint64_t t0_us; /* for the duration histogram */
     int status;
@@ -176,6 +178,9 @@ void proxy_update(struct proxy *p);
 void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
 void proxy_request_done(struct proxy *p);
 void proxy_close(struct proxy *p);
+/* proxy_close for an exchange cut off: end says how (the audit line's
+ * "end", unless an earlier cause was recorded). */
+void proxy_cut(struct proxy *p, const char *end);
 int proxy_flush_client(struct proxy *p);
 void proxy_arm(struct proxy *p, uint64_t ms);
 /* The client's TLS is up: HTTP from here, as on the plain listener. Reads

@@ -330,7 +330,7 @@ static void process_response(struct proxy *p)
         ssize_t used = bb_http_body_feed(&p->r->respp, &p->r->respbody, bb_buf_head(&u->in),
                                          bb_buf_size(&u->in));
         if (used < 0) {
-            proxy_close(p); /* malformed body mid-stream: cut the client off */
+            proxy_cut(p, "upstream_protocol"); /* malformed body mid-stream: cut the client off */
             return;
         }
         bb_buf_consume(&u->in, (size_t)used);
@@ -365,7 +365,7 @@ static void upstream_gone(struct proxy *p, bool clean_eof)
         finish_response(p); /* an until-close body ended */
         return;
     }
-    proxy_close(p); /* cut short: the client must not take it as complete */
+    proxy_cut(p, "upstream_closed"); /* cut short: the client must not take it as complete */
 }
 
 /* One read and what it brings. Returns true when more may be read at once

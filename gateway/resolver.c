@@ -130,14 +130,19 @@ struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server, bo
                 strerror(errno));
     /* "b": DNS only. /etc/hosts is never consulted for upstream names, so
      * an upstream address always comes from the configured resolver. */
+    /* No search list, and names are queried absolute (bb_resolve adds
+     * the root's dot): the name asked is the name the policy matched. */
     struct ares_options o = {
         .sock_state_cb = sock_state,
         .sock_state_cb_data = r,
         .timeout = BB_RESOLVE_TIMEOUT_MS,
         .tries = BB_RESOLVE_TRIES,
         .lookups = (char *)"b",
+        .flags = ARES_FLAG_NOSEARCH,
+        .ndots = 1,
     };
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS |
+               ARES_OPT_FLAGS | ARES_OPT_NDOTS;
     if (ares_init_options(&r->ch, &o, mask) != ARES_SUCCESS) {
         bb_ctdel_close(r->ct);
         free(r);
@@ -243,20 +248,25 @@ struct bb_resolve_req *bb_resolve(struct bb_resolver *r, const char *name, bb_re
         return req;
     }
     size_t len = strlen(name);
-    lk = calloc(1, sizeof(*lk) + len + 1);
+    char absolute[BB_RESOLVE_NAME_MAX + 2];
+    lk = len <= BB_RESOLVE_NAME_MAX ? calloc(1, sizeof(*lk) + len + 1) : NULL;
     if (lk == NULL) {
         free(req);
         return NULL;
     }
     memcpy(lk->name, name, len + 1);
     lk->r = r;
+    /* "name." : absolute, whatever the search list and ndots would do */
+    memcpy(absolute, name, len);
+    absolute[len] = '.';
+    absolute[len + (len > 0 && name[len - 1] != '.')] = '\0';
     lk->waiters = req;
     lk->next = r->lookups;
     if (r->lookups != NULL)
         r->lookups->prev = lk;
     r->lookups = lk;
     struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    ares_getaddrinfo(r->ch, name, NULL, &hints, on_result, lk); /* may answer at once */
+    ares_getaddrinfo(r->ch, absolute, NULL, &hints, on_result, lk); /* may answer at once */
     rearm(r);
     return req;
 }

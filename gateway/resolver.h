@@ -3,7 +3,11 @@
  * blocking getaddrinfo on a loop). Queries go to dns.upstream when set,
  * else to the resolvers of /etc/resolv.conf: never to botbox's own DNS
  * forwarder (the proxy's own queries are not steered). DNS only: /etc/hosts
- * is not consulted.
+ * is not consulted. A name is looked up as the absolute name it is, the
+ * one the policy matched: never with resolv.conf's search list or ndots
+ * (a rule for "intra" was sent, key and all, to intra.<search domain>;
+ * under Kubernetes' ndots:5 even "api.example.com" went to the search
+ * domains first).
  *
  * A query can be cancelled (the client went away): its callback then never
  * runs. Lookups of a name already being looked up share its queries (a
@@ -17,6 +21,7 @@
 #include <stdint.h>
 
 #define BB_RESOLVE_MAX_ADDRS  16   /* addresses kept per name */
+#define BB_RESOLVE_NAME_MAX   253  /* a DNS name's text form: longer is refused (NULL) */
 #define BB_RESOLVE_TIMEOUT_MS 2000 /* per try (c-ares retries on its own) */
 #define BB_RESOLVE_TRIES      2
 

@@ -86,6 +86,16 @@ static const char *check_query(const char *q, size_t len)
     return NULL;
 }
 
+/* "..;x" or ".;": a dot segment with path parameters. Tomcat, Jetty and
+ * Spring drop the parameters and then resolve the dots ("/v1/..;/admin" is
+ * "/admin" there); most others keep "..;" as a name: servers disagree. */
+static bool dot_with_params(const char *seg, size_t n)
+{
+    const char *semi = memchr(seg, ';', n);
+    size_t before = semi != NULL ? (size_t)(semi - seg) : 0;
+    return semi != NULL && (before == 1 || before == 2) && memcmp(seg, "..", before) == 0;
+}
+
 /* Resolves dot segments of an absolute path in place. */
 static const char *remove_dots(char *p, size_t len, size_t *outlen)
 {
@@ -99,6 +109,8 @@ static const char *remove_dots(char *p, size_t len, size_t *outlen)
         bool last = slash == NULL;
         if (n == 0 && !last)
             return "empty path segment";
+        if (dot_with_params(p + i, n))
+            return "dot segment with parameters";
         if (n == 1 && p[i] == '.') {
             /* "." : nothing to write */
         } else if (n == 2 && p[i] == '.' && p[i + 1] == '.') {

@@ -11,8 +11,10 @@
  *     above the root is refused;
  *   - refused as ambiguous, because servers disagree about them: escaped
  *     '.', '/', '\' or NUL (%2e %2f %5c %00), a literal '\', empty segments
- *     ("//", which some servers merge), a malformed escape, and any byte
- *     outside RFC 3986 pchar / '/'. A refused path is denied, never guessed.
+ *     ("//", which some servers merge), a dot segment with ';' parameters
+ *     ("..;", ".;x": Tomcat, Jetty and Spring resolve them as dots), a
+ *     malformed escape, and any byte outside RFC 3986 pchar / '/'. A
+ *     refused path is denied, never guessed (on a rule with paths).
  *
  * Pure: bytes in, normalised bytes out; no I/O, no NUL termination assumed.
  * Returns NULL when valid, else a static reason.

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct bb_policy {
     const struct bb_config *cfg;
@@ -165,6 +166,31 @@ void bb_policy_check_http_parsed(const struct bb_policy *p, const struct bb_host
 {
     *out = decide_http(p, host, method, mlen, path, pathlen, path_error);
     enforce(p, out);
+}
+
+void bb_policy_check_method_override(const struct bb_policy *p, const char *method, size_t mlen,
+                                     struct bb_decision *d)
+{
+    if (d->verdict == BB_VERDICT_DENY)
+        return;
+    const struct bb_rule *r = d->rule;
+    if (method_forbidden(method, mlen))
+        *d = verdict(BB_VERDICT_DENY, BB_REASON_FORBIDDEN_METHOD, r);
+    else if (r != NULL && r->methods != 0 && !(r->methods & bb_method_from_token(method, mlen)))
+        *d = verdict(BB_VERDICT_DENY, BB_REASON_METHOD, r);
+    else
+        return;
+    enforce(p, d);
+}
+
+bool bb_policy_is_method_override(const char *name, size_t len)
+{
+    static const char *const names[] = {"x-http-method-override", "x-http-method",
+                                        "x-method-override"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i]) == len && strncasecmp(name, names[i], len) == 0)
+            return true;
+    return false;
 }
 
 void bb_policy_check_http(const struct bb_policy *p, const char *authority, size_t alen,

@@ -84,6 +84,17 @@ void bb_policy_check_http_parsed(const struct bb_policy *p, const struct bb_host
                                  const char *method, size_t mlen, const char *path, size_t pathlen,
                                  const char *path_error, struct bb_decision *out);
 
+/* A method-override header (bb_policy_is_method_override: X-HTTP-Method-
+ * Override, X-HTTP-Method, X-Method-Override) names the method many
+ * frameworks act on instead of the request's own, so it is judged as one:
+ * never CONNECT, TRACE or TRACK, and on a rule that lists methods, one of
+ * them. Narrows d (a decision for the same request) to a denial, reason
+ * forbidden_method or method_not_allowed (would_deny under enforce: false);
+ * a decision that already denies stays as it is. */
+void bb_policy_check_method_override(const struct bb_policy *p, const char *method, size_t mlen,
+                                     struct bb_decision *d);
+bool bb_policy_is_method_override(const char *name, size_t len);
+
 /* May this name be resolved / named in SNI? Port-less: allowed when an allow
  * rule (exact or wildcard) or default allow covers it. */
 void bb_policy_check_name(const struct bb_policy *p, const char *name, size_t len,

@@ -316,6 +316,15 @@ bypass_attempts() {
     attempt "HTTP/2 prior knowledge on port 80 (SETTINGS, GOAWAY HTTP_1_1_REQUIRED)" \
         "$(http_deny http2_prior_knowledge null)" \
         raw_h2_refused $UP4 80 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+    attempt "a method override on a GET-only rule (X-HTTP-Method-Override: DELETE, which frameworks obey)" \
+        "$(http_deny method_not_allowed '"scoped.test"' '"method":"GET"')" \
+        raw_is 403 $UP4 80 'GET /echo HTTP/1.1\r\nHost: scoped.test\r\nX-HTTP-Method-Override: DELETE\r\n\r\n'
+    attempt "... X-Method-Override: put, in lower case" \
+        "$(http_deny method_not_allowed '"scoped.test"' '"method":"GET"')" \
+        raw_is 403 $UP4 80 'GET /echo HTTP/1.1\r\nHost: scoped.test\r\nX-Method-Override: put\r\n\r\n'
+    attempt "a path rule's prefix, then ..;/ (Tomcat, Jetty and Spring read /echo/..;/admin as /admin)" \
+        "$(http_deny ambiguous_path '"scoped.test"')" \
+        raw_is 403 $UP4 80 'GET /echo/..;/admin HTTP/1.1\r\nHost: scoped.test\r\n\r\n'
     attempt "WebSocket upgrade to a denied host" "$(http_deny no_rule '"evil.test"' '"path":"/ws"')" \
         raw_is 403 $UP4 80 'GET /ws HTTP/1.1\r\nHost: evil.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'
     attempt "Expect: 100-continue to a denied host, body sent anyway" "$(http_deny no_rule '"evil.test"' '"method":"POST"')" \

@@ -398,6 +398,13 @@ KEY_RULE='    - host: api.test
 #   private.test    10.201.1.2                   no allow_private
 #   hang.test, wrongname.test, badcert.test      10.201.1.2
 #   loop.test 127.0.0.1, meta.test 169.254.169.254, mapped.test ::ffff:127.0.0.1
+#   siit.test ::ffff:0:a9fe:a9fe, nat64l.test 64:ff9b:1::a9fe:a9fe,
+#   imds6.test fd00:ec2::254, alimeta.test 100.100.100.200: the metadata
+#   address in forms that were not unwrapped, and metadata inside private
+#   space (all with allow_private)
+#   intra, k8s.rt.test  rules with the key; only intra.rt-search.test and
+#                   k8s.rt.test.rt-search.test resolve (a search domain's
+#                   names: scenario 31 adds the search list)
 #   unknown.test    allowed, but the resolver does not know it
 #   slow.test       10.201.1.3, an address of "up" that drops every SYN
 #   mute.test       forwarded by dnsmasq to 10.201.1.3, which drops DNS too:
@@ -417,7 +424,9 @@ proxy_world() {
     dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
         private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
         loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1 \
-        slow.test=10.201.1.3 resume.test=$UP4 --server=/mute.test/10.201.1.3
+        slow.test=10.201.1.3 resume.test=$UP4 --server=/mute.test/10.201.1.3 \
+        siit.test=::ffff:0:a9fe:a9fe nat64l.test=64:ff9b:1::a9fe:a9fe imds6.test=fd00:ec2::254 \
+        alimeta.test=100.100.100.200 intra.rt-search.test=$UP4 k8s.rt.test.rt-search.test=$UP4
     bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
         --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
     wait_ready upstream
@@ -427,7 +436,8 @@ proxy_world() {
     mkdir -p "/etc/netns/${NS[app]}"
     echo "nameserver $UP4" >"/etc/netns/${NS[app]}/resolv.conf"
     names="api.test scoped.test nosecret.test private.test hang.test wrongname.test badcert.test"
-    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test slow.test resume.test mute.test"
+    hosts app "$UP4 $names loop.test meta.test mapped.test evil.test slow.test resume.test mute.test" \
+        "$UP4 siit.test nat64l.test imds6.test alimeta.test intra k8s.rt.test"
     addr up lo 10.201.1.3/32
     in_ns up nft -f - <<NFT
 table inet blackhole {
@@ -478,6 +488,18 @@ $KEY_RULE
     - { host: loop.test, action: allow, allow_private: true }
     - { host: meta.test, action: allow, allow_private: true }
     - { host: mapped.test, action: allow, allow_private: true }
+    - { host: siit.test, action: allow, allow_private: true }
+    - { host: nat64l.test, action: allow, allow_private: true }
+    - { host: imds6.test, action: allow, allow_private: true }
+    - { host: alimeta.test, action: allow, allow_private: true }
+    - host: intra
+      action: allow
+      allow_private: true
+      header_rewrites: [{name: Authorization, value: "Bearer {value}", secret_ref: api-key}]
+    - host: k8s.rt.test
+      action: allow
+      allow_private: true
+      header_rewrites: [{name: Authorization, value: "Bearer {value}", secret_ref: api-key}]
     - { host: unknown.test, action: allow, allow_private: true }
     - { host: slow.test, action: allow, allow_private: true }
     - { host: mute.test, action: allow, allow_private: true }

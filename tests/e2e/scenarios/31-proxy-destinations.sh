@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Where the proxy refuses to go, and upstreams that fail: address classes
-# (loopback, the metadata address, IPv4-mapped loopback, private ranges),
+# (loopback, the metadata address, IPv4-mapped loopback, the metadata
+# address as SIIT and local-use NAT64 forms, the AWS IPv6 and Alibaba
+# metadata addresses inside private space, private ranges),
 # TLS verification (untrusted chain, wrong name), a resolver that knows no
 # such name, and an upstream that never answers (504 within the bound).
 . "$(dirname "$0")/../lib.sh"
@@ -8,7 +10,7 @@
 proxy_world
 
 n=$(requests)
-for name in loop.test meta.test mapped.test; do
+for name in loop.test meta.test mapped.test siit.test nat64l.test imds6.test alimeta.test; do
     expect "$name (a forbidden address) is refused even with allow_private" \
         "destination not allowed" curl_as http://$name/echo
 done
@@ -28,6 +30,26 @@ check "a certificate for another name: 502" test "$(status http://wrongname.test
 check "no request reached an unverified upstream" test "$(requests)" -eq "$n"
 check "audit: TLS failures are errors" \
     wait_for 3 audit_has 'a.get("reason") == "upstream_tls" and a["decision"] == "error" and a["status"] == 502'
+
+# The names asked of the resolver are the ones the policy matched, absolute:
+# resolv.conf's search list and ndots (Kubernetes' ndots:5) are not
+# applied, so a search domain's zone never gets the request and its key.
+serve_stop
+printf 'nameserver %s\nsearch rt-search.test\noptions ndots:5\n' $UP4 >"/etc/netns/${NS[app]}/resolv.conf"
+serve_start app "$E2E_TMP/botbox.yaml"
+n=$(requests)
+for name in intra k8s.rt.test; do
+    check "a rule for $name, search rt-search.test + ndots:5: 502, $name.rt-search.test not asked" \
+        test "$(status http://$name/echo)" = 502
+done
+check "... nothing reached the search domain's address (where the key would have gone)" \
+    test "$(requests)" -eq "$n"
+check "... the resolver was asked for the names themselves only" bash -c "
+    grep -q 'query\[A\] intra from' $E2E_TMP/dnsmasq.log && grep -q 'query\[A\] k8s.rt.test from' $E2E_TMP/dnsmasq.log &&
+    ! grep -q 'rt-search.test from' $E2E_TMP/dnsmasq.log"
+check "... audited as resolve_failed" \
+    wait_for 3 audit_has 'a.get("reason") == "resolve_failed" and a["host"] == "intra"'
+printf 'nameserver %s\n' $UP4 >"/etc/netns/${NS[app]}/resolv.conf"
 
 hosts app "$UP4 api.test unknown.test"
 check "an allowed name the resolver does not know: 502" \

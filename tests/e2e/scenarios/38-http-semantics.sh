@@ -90,31 +90,20 @@ check "afterwards no client connection is left open (botbox_connections_active 0
         $PY $E2E_DIR/tools/metrics.py botbox_connections_active)\" = 0"
 
 # ---- pipelined requests: each its own answer, in order ----
-pipeline() { # REQUESTS...: sent in one write; prints the status and path of each answer
-    as_uid 1000 app $PY - "$UP4" "$@" <<'PY'
-import json, socket, sys
-s = socket.create_connection((sys.argv[1], 80), timeout=3)
-reqs = sys.argv[2:]
-s.sendall(b"".join(f"GET {p} HTTP/1.1\r\nHost: {h}\r\n\r\n".encode()
-                   for h, p in (r.split(" ") for r in reqs)))
-buf = b""
-try:
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-except socket.timeout:
-    pass
-out = []
+pipeline() { # "HOST PATH"...: sent in one write (probe.py raw); prints each answer's status and path
+    local r reqs=""
+    for r in "$@"; do reqs+="GET ${r#* } HTTP/1.1\r\nHost: ${r%% *}\r\n\r\n"; done
+    # shellcheck disable=SC2059
+    printf "$reqs" | as_uid 1000 app $PROBE raw $UP4 80 --timeout 3 | $PY -c '
+import json, sys
+buf, out = sys.stdin.buffer.read(), []
 while buf.startswith(b"HTTP/1.1 "):
     head, _, rest = buf.partition(b"\r\n\r\n")
     n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
     body, buf = rest[:n], rest[n:]
     path = json.loads(body)["path"] if body.startswith(b"{") else body.decode().strip()
     out.append(f"{head.split()[1].decode()} {path}")
-print(" | ".join(out))
-PY
+print(" | ".join(out))'
 }
 expect "three pipelined allowed requests: three answers, in order" \
     "200 /echo/pipe-a | 200 /echo/pipe-b | 200 /echo/pipe-c" \
@@ -124,6 +113,18 @@ expect "an allowed request, then a denied one, pipelined: 200 for the first, the
 check "... audited: the first 200, the second 403" wait_for 3 bash -c "
     grep -q '\"path\":\"/echo/pipe-1\",\"status\":200' $E2E_TMP/audit.jsonl &&
     grep -q '\"path\":\"/pipe-2\",\"status\":403' $E2E_TMP/audit.jsonl"
+
+# ---- every decided request is audited, however it ends ----
+expect_status "an answer the upstream cuts short (10 of 100 bytes): the client sees it cut (curl 18)" \
+    18 "" curl_as -o /dev/null http://api.test/kind/cut/x
+check "... audited once: status 200, end upstream_closed, the bytes relayed" wait_for 3 audit_has \
+    'a.get("path") == "/kind/cut/x" and a["status"] == 200 and a["end"] == "upstream_closed" and a["bytes_out"] >= 10'
+expect_status "a client that hangs up in the middle of a download (curl --max-time 1, 4 s of body)" \
+    28 "" curl_as -o /dev/null --max-time 1 "http://api.test/slow?s=4"
+check "... audited once: status 200, end client_closed" wait_for 3 audit_has \
+    'a.get("path") == "/slow" and a["status"] == 200 and a["end"] == "client_closed" and a["bytes_out"] > 0'
+check "... and a whole answer says end complete" audit_has \
+    'a.get("path") == "/echo/pipe-1" and a["end"] == "complete"'
 
 # ---- an upstream connection with bytes after its answer is not pooled ----
 expect "an answer with bytes after it (a second response): the client gets the first" "ok" \

@@ -67,7 +67,9 @@ KINDS = {
     "trailers": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n",
                  b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n"),
     "404cl0": (b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", b""),
-    # not in the matrix: a complete answer with bytes after it, in one write
+    # not in the matrix: an answer cut short (the connection closes 10 bytes
+    # into 100), and a complete answer with bytes after it, in one write
+    "cut": (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", b"0123456789"),
     "extra": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n",
               b"okHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\npoison"),
 }
@@ -204,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
         head, body = KINDS[name]
         self.wfile.write(head + (b"" if self.command == "HEAD" else body))
         self.wfile.flush()
-        if name == "close":
+        if name in ("close", "cut"):
             self.close_connection = True
 
     def file(self, rel):

@@ -65,6 +65,56 @@ static void test_table(void **state)
         {"2002:7f00:1::", BB_ADDR_FORBIDDEN},
         {"2002:a00:1::", BB_ADDR_PRIVATE},
         {"2002:808:808::", BB_ADDR_PUBLIC},
+        /* SIIT's IPv4-translated form, local-use NAT64, Teredo */
+        {"::ffff:0:a9fe:a9fe", BB_ADDR_FORBIDDEN},
+        {"::ffff:0:127.0.0.1", BB_ADDR_FORBIDDEN},
+        {"::ffff:0:10.0.0.1", BB_ADDR_PRIVATE},
+        {"::ffff:0:8.8.8.8", BB_ADDR_PUBLIC},
+        {"64:ff9b:1::a9fe:a9fe", BB_ADDR_FORBIDDEN},
+        {"64:ff9b:1::808:808", BB_ADDR_FORBIDDEN}, /* its embedding cannot be known */
+        {"64:ff9b:1:a9:fea9:fe00::", BB_ADDR_FORBIDDEN},
+        {"2001:0:4136:e378:8000:63bf:3fff:fdd2", BB_ADDR_FORBIDDEN}, /* RFC 4380's: client 192.0.2.45 */
+        {"2001:0:4136:e378:8000:63bf:f7f7:f7f7", BB_ADDR_PUBLIC},    /* client 8.8.8.8 */
+        {"2001:0:4136:e378:8000:63bf:80ff:fffe", BB_ADDR_FORBIDDEN}, /* client ~ = 127.0.0.1 */
+        {"2001:0:4136:e378:8000:63bf:5601:5646", BB_ADDR_FORBIDDEN}, /* client = 169.254.169.185 */
+        {"2001:0:4136:e378:8000:63bf:f5ff:fffe", BB_ADDR_PRIVATE}, /* client = 10.0.0.1 */
+        {"2001:0:7f00:1:8000:63bf:f7f7:f7f7", BB_ADDR_FORBIDDEN}, /* server 127.0.0.1 */
+        /* metadata endpoints: forbidden even inside private space */
+        {"fd00:ec2::254", BB_ADDR_FORBIDDEN},
+        {"fd00:ec2::253", BB_ADDR_PRIVATE},
+        {"fd20:ce::254", BB_ADDR_FORBIDDEN},
+        {"100.100.100.200", BB_ADDR_FORBIDDEN},
+        {"100.100.100.201", BB_ADDR_PRIVATE},
+        {"168.63.129.16", BB_ADDR_FORBIDDEN},
+        {"168.63.129.17", BB_ADDR_PUBLIC},
+        {"169.254.170.2", BB_ADDR_FORBIDDEN}, /* ECS task metadata */
+        {"::ffff:100.100.100.200", BB_ADDR_FORBIDDEN},
+        {"64:ff9b::6464:64c8", BB_ADDR_FORBIDDEN},
+        /* the rest of the IPv4 special-purpose registry */
+        {"192.0.0.192", BB_ADDR_FORBIDDEN}, /* OCI metadata */
+        {"192.0.0.8", BB_ADDR_FORBIDDEN},
+        {"192.0.2.1", BB_ADDR_FORBIDDEN},
+        {"192.31.196.1", BB_ADDR_PUBLIC}, /* AS112: globally reachable */
+        {"192.52.193.1", BB_ADDR_PUBLIC}, /* AMT */
+        {"192.88.99.1", BB_ADDR_FORBIDDEN},
+        {"198.18.0.1", BB_ADDR_PRIVATE},
+        {"198.19.255.254", BB_ADDR_PRIVATE},
+        {"198.20.0.1", BB_ADDR_PUBLIC},
+        {"198.51.100.7", BB_ADDR_FORBIDDEN},
+        {"203.0.113.9", BB_ADDR_FORBIDDEN},
+        {"203.0.114.1", BB_ADDR_PUBLIC},
+        /* the rest of the IPv6 one */
+        {"100::1", BB_ADDR_FORBIDDEN},
+        {"100:0:0:1::1", BB_ADDR_PUBLIC},
+        {"2001:2::1", BB_ADDR_PRIVATE},
+        {"2001:10::1", BB_ADDR_FORBIDDEN},
+        {"2001:20::1", BB_ADDR_PUBLIC}, /* ORCHIDv2 */
+        {"2001:db8::1", BB_ADDR_FORBIDDEN},
+        {"3fff::1", BB_ADDR_FORBIDDEN},
+        {"3fff:fff::1", BB_ADDR_FORBIDDEN},
+        {"3fff:1000::1", BB_ADDR_PUBLIC},
+        {"5f00::1", BB_ADDR_FORBIDDEN},
+        {"2606:4700::1111", BB_ADDR_PUBLIC},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         enum bb_addr_class c = cls(t[i].ip);

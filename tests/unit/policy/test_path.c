@@ -23,6 +23,9 @@ static const struct {
     {"/a%c3%a9", "/a%C3%A9", 8},
     {"/a:b@c!$&'()*+,;=", "/a:b@c!$&'()*+,;=", 17},
     {"/..x/.y", "/..x/.y", 7},
+    {"/a;b/c;d=1", "/a;b/c;d=1", 10}, /* parameters on a name are the name's */
+    {"/...;x/y", "/...;x/y", 8},
+    {"/x;../y", "/x;../y", 7},
     {"/a/..?q=/../", "/?q=/../", 1},
 };
 
@@ -57,6 +60,10 @@ static const struct {
     {"/.%2e/", "ambiguous percent-escape in path"},
     {"/a\\b", "backslash in path"},
     {"/a//b", "empty path segment"},
+    {"/v1/..;/admin", "dot segment with parameters"},
+    {"/v1/..;jsessionid=1/admin", "dot segment with parameters"},
+    {"/v1/.;/x", "dot segment with parameters"},
+    {"/v1/..;", "dot segment with parameters"},
     {"//a", "empty path segment"},
     {"/a%", "malformed percent-escape"},
     {"/a%4", "malformed percent-escape"},

@@ -233,6 +233,44 @@ static void test_methods(void **state)
     bb_config_free(c);
 }
 
+/* X-HTTP-Method-Override and its kin are judged as the method they name. */
+static struct bb_decision overridden(const struct bb_config *c, const char *method,
+                                     const char *override)
+{
+    struct bb_decision d = http(c, "api.test", method, "/v1/models");
+    bb_policy_check_method_override(c->policy, override, strlen(override), &d);
+    return d;
+}
+
+static void test_method_override(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(scoped); /* api.test: GET, POST */
+    assert_int_equal(overridden(c, "POST", "GET").verdict, ALLOW);
+    assert_int_equal(overridden(c, "POST", "get").verdict, ALLOW); /* tokens in any case */
+    struct bb_decision d = overridden(c, "POST", "DELETE");
+    assert_int_equal(d.verdict, DENY);
+    assert_int_equal(d.reason, BB_REASON_METHOD);
+    assert_int_equal(overridden(c, "GET", "PROPFIND").verdict, DENY); /* unknown: not listed */
+    assert_int_equal(overridden(c, "DELETE", "GET").verdict, DENY);   /* the real one still counts */
+    assert_int_equal(overridden(c, "GET", "TRACE").reason, BB_REASON_FORBIDDEN_METHOD);
+    assert_true(bb_policy_is_method_override("X-HTTP-Method-Override", 22));
+    assert_true(bb_policy_is_method_override("x-http-method", 13));
+    assert_true(bb_policy_is_method_override("X-Method-Override", 17));
+    assert_false(bb_policy_is_method_override("X-HTTP-Method-Overrid", 21));
+    bb_config_free(c);
+    /* a rule without methods: any override but the forbidden ones */
+    c = tu_expect_ok("egress_policy:\n  rules:\n    - host: api.test\n      action: allow\n");
+    assert_int_equal(overridden(c, "POST", "DELETE").verdict, ALLOW);
+    assert_int_equal(overridden(c, "GET", "TRACK").verdict, DENY);
+    bb_config_free(c);
+    /* enforce: false makes it would_deny, like the method itself */
+    c = tu_expect_ok("egress_policy:\n  enforce: false\n  rules:\n"
+                     "    - host: api.test\n      action: allow\n      methods: [GET]\n");
+    assert_int_equal(overridden(c, "GET", "DELETE").verdict, BB_VERDICT_WOULD_DENY);
+    bb_config_free(c);
+}
+
 static void test_forbidden_methods_always(void **state)
 {
     (void)state;
@@ -417,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_wildcard_subdomains_only),
         cmocka_unit_test(test_most_specific_wildcard_and_exact),
         cmocka_unit_test(test_methods),
+        cmocka_unit_test(test_method_override),
         cmocka_unit_test(test_forbidden_methods_always),
         cmocka_unit_test(test_path_prefixes),
         cmocka_unit_test(test_ambiguous_paths_denied),
