@@ -421,8 +421,7 @@ static void drain_after_answer(struct proxy *p)
 void proxy_request_done(struct proxy *p)
 {
     audit(p);
-    bool keep =
-        p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->w->draining;
+    bool keep = p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->w->draining;
     /* It said it sends nothing more, and nothing more came: closing at
      * once cannot reset the answer (lingering is for unread input). */
     p->clean_end = !p->r->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
@@ -669,7 +668,7 @@ static bool head_begins(struct proxy *p)
  * stream 0: nothing was processed) tell it so. Audited as 505.
  */
 #define H2_PREFACE_LINE "PRI * HTTP/2.0\r\n"
-static const char h2_goaway[] = "\0\0\0\x04\0\0\0\0\0"                /* SETTINGS, empty */
+static const char h2_goaway[] = "\0\0\0\x04\0\0\0\0\0"                      /* SETTINGS, empty */
                                 "\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\0\x0d"; /* GOAWAY 0, 0xd */
 
 static bool refuse_h2_preface(struct proxy *p)

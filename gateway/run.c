@@ -528,7 +528,8 @@ static int setup(struct run *r)
     if (rc != 0)
         return -1;
     r->net_up = true;
-    if (make_files(r) != 0 || bb_run_user_env(&r->user, r->cfg->tls.enabled ? r->ca : NULL, r->wgetrc) != 0)
+    if (make_files(r) != 0 ||
+        bb_run_user_env(&r->user, r->cfg->tls.enabled ? r->ca : NULL, r->wgetrc) != 0)
         return -1;
     return start_gateway(r);
 }

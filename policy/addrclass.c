@@ -26,8 +26,12 @@ static const struct prefix metadata_v4[] = {
     {{168, 63, 129, 16}, 32, BB_ADDR_FORBIDDEN},   /* Azure's platform endpoint (public space) */
 };
 static const struct prefix metadata_v6[] = {
-    {{0xfd, 0x00, 0x0e, 0xc2, [15] = 0x54, [14] = 0x02}, 128, BB_ADDR_FORBIDDEN}, /* AWS fd00:ec2::254 */
-    {{0xfd, 0x20, 0x00, 0xce, [15] = 0x54, [14] = 0x02}, 128, BB_ADDR_FORBIDDEN}, /* GCP fd20:ce::254 */
+    {{0xfd, 0x00, 0x0e, 0xc2, [15] = 0x54, [14] = 0x02},
+     128,
+     BB_ADDR_FORBIDDEN}, /* AWS fd00:ec2::254 */
+    {{0xfd, 0x20, 0x00, 0xce, [15] = 0x54, [14] = 0x02},
+     128,
+     BB_ADDR_FORBIDDEN}, /* GCP fd20:ce::254 */
 };
 
 /* IPv4: the special-purpose registry. What is not globally reachable and
@@ -35,38 +39,38 @@ static const struct prefix metadata_v6[] = {
  * private; the few special blocks that are globally reachable (AS112,
  * AMT) stay public. */
 static const struct prefix v4[] = {
-    {{0}, 8, BB_ADDR_FORBIDDEN},              /* "this network" */
-    {{10}, 8, BB_ADDR_PRIVATE},               /* RFC 1918 */
-    {{100, 64}, 10, BB_ADDR_PRIVATE},         /* shared address space (CGNAT) */
-    {{127}, 8, BB_ADDR_FORBIDDEN},            /* loopback */
-    {{169, 254}, 16, BB_ADDR_FORBIDDEN},      /* link-local: the metadata address */
-    {{172, 16}, 12, BB_ADDR_PRIVATE},         /* RFC 1918 */
-    {{192, 0, 0}, 24, BB_ADDR_FORBIDDEN},     /* IETF protocol assignments (OCI: 192.0.0.192) */
-    {{192, 0, 2}, 24, BB_ADDR_FORBIDDEN},     /* TEST-NET-1 */
-    {{192, 88, 99}, 24, BB_ADDR_FORBIDDEN},   /* 6to4 relay anycast (deprecated) */
-    {{192, 168}, 16, BB_ADDR_PRIVATE},        /* RFC 1918 */
-    {{198, 18}, 15, BB_ADDR_PRIVATE},         /* benchmarking: lab networks */
-    {{198, 51, 100}, 24, BB_ADDR_FORBIDDEN},  /* TEST-NET-2 */
-    {{203, 0, 113}, 24, BB_ADDR_FORBIDDEN},   /* TEST-NET-3 */
-    {{224}, 4, BB_ADDR_FORBIDDEN},            /* multicast */
-    {{240}, 4, BB_ADDR_FORBIDDEN},            /* reserved, and the broadcast address */
+    {{0}, 8, BB_ADDR_FORBIDDEN},             /* "this network" */
+    {{10}, 8, BB_ADDR_PRIVATE},              /* RFC 1918 */
+    {{100, 64}, 10, BB_ADDR_PRIVATE},        /* shared address space (CGNAT) */
+    {{127}, 8, BB_ADDR_FORBIDDEN},           /* loopback */
+    {{169, 254}, 16, BB_ADDR_FORBIDDEN},     /* link-local: the metadata address */
+    {{172, 16}, 12, BB_ADDR_PRIVATE},        /* RFC 1918 */
+    {{192, 0, 0}, 24, BB_ADDR_FORBIDDEN},    /* IETF protocol assignments (OCI: 192.0.0.192) */
+    {{192, 0, 2}, 24, BB_ADDR_FORBIDDEN},    /* TEST-NET-1 */
+    {{192, 88, 99}, 24, BB_ADDR_FORBIDDEN},  /* 6to4 relay anycast (deprecated) */
+    {{192, 168}, 16, BB_ADDR_PRIVATE},       /* RFC 1918 */
+    {{198, 18}, 15, BB_ADDR_PRIVATE},        /* benchmarking: lab networks */
+    {{198, 51, 100}, 24, BB_ADDR_FORBIDDEN}, /* TEST-NET-2 */
+    {{203, 0, 113}, 24, BB_ADDR_FORBIDDEN},  /* TEST-NET-3 */
+    {{224}, 4, BB_ADDR_FORBIDDEN},           /* multicast */
+    {{240}, 4, BB_ADDR_FORBIDDEN},           /* reserved, and the broadcast address */
 };
 
 /* IPv6: the special-purpose registry, for what embeds no IPv4 address. */
 static const struct prefix v6[] = {
-    {{0}, 128, BB_ADDR_FORBIDDEN},                   /* :: unspecified */
-    {{[15] = 1}, 128, BB_ADDR_FORBIDDEN},            /* ::1 loopback */
+    {{0}, 128, BB_ADDR_FORBIDDEN},                                 /* :: unspecified */
+    {{[15] = 1}, 128, BB_ADDR_FORBIDDEN},                          /* ::1 loopback */
     {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, BB_ADDR_FORBIDDEN}, /* local-use NAT64, below */
-    {{0x01, 0x00}, 64, BB_ADDR_FORBIDDEN},           /* 100::/64 discard-only */
-    {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, BB_ADDR_PRIVATE}, /* 2001:2::/48 benchmarking */
-    {{0x20, 0x01, 0x00, 0x10}, 28, BB_ADDR_FORBIDDEN},           /* ORCHID (deprecated) */
-    {{0x20, 0x01, 0x0d, 0xb8}, 32, BB_ADDR_FORBIDDEN},           /* documentation */
-    {{0x3f, 0xff}, 20, BB_ADDR_FORBIDDEN},                       /* documentation (RFC 9637) */
-    {{0x5f, 0x00}, 16, BB_ADDR_FORBIDDEN},                       /* SRv6 SIDs */
-    {{0xfc}, 7, BB_ADDR_PRIVATE},                                /* unique local */
-    {{0xfe, 0x80}, 10, BB_ADDR_FORBIDDEN},                       /* link-local */
-    {{0xfe, 0xc0}, 10, BB_ADDR_PRIVATE},                         /* site-local (deprecated) */
-    {{0xff}, 8, BB_ADDR_FORBIDDEN},                              /* multicast */
+    {{0x01, 0x00}, 64, BB_ADDR_FORBIDDEN},                         /* 100::/64 discard-only */
+    {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, BB_ADDR_PRIVATE},   /* 2001:2::/48 benchmarking */
+    {{0x20, 0x01, 0x00, 0x10}, 28, BB_ADDR_FORBIDDEN},             /* ORCHID (deprecated) */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32, BB_ADDR_FORBIDDEN},             /* documentation */
+    {{0x3f, 0xff}, 20, BB_ADDR_FORBIDDEN},                         /* documentation (RFC 9637) */
+    {{0x5f, 0x00}, 16, BB_ADDR_FORBIDDEN},                         /* SRv6 SIDs */
+    {{0xfc}, 7, BB_ADDR_PRIVATE},                                  /* unique local */
+    {{0xfe, 0x80}, 10, BB_ADDR_FORBIDDEN},                         /* link-local */
+    {{0xfe, 0xc0}, 10, BB_ADDR_PRIVATE},                           /* site-local (deprecated) */
+    {{0xff}, 8, BB_ADDR_FORBIDDEN},                                /* multicast */
 };
 
 static bool match(const uint8_t *addr, const struct prefix *p)
@@ -118,8 +122,8 @@ static bool embedded_v4(const uint8_t *a, uint8_t out[4], bool *extra, uint8_t o
     static const uint8_t translated[12] = {[8] = 0xff, [9] = 0xff};
     static const uint8_t nat64[12] = {0x00, 0x64, 0xff, 0x9b};
     *extra = false;
-    if (memcmp(a, mapped, 12) == 0 || memcmp(a, translated, 12) == 0 ||
-        memcmp(a, nat64, 12) == 0 || (memcmp(a, zeros, 12) == 0 && (a[12] | a[13] | a[14]) != 0)) {
+    if (memcmp(a, mapped, 12) == 0 || memcmp(a, translated, 12) == 0 || memcmp(a, nat64, 12) == 0 ||
+        (memcmp(a, zeros, 12) == 0 && (a[12] | a[13] | a[14]) != 0)) {
         memcpy(out, a + 12, 4);
         return true;
     }

@@ -122,7 +122,8 @@ int main(void)
     }
     printf("leaf cache hit                        %8.1f ns\n", (now() - t) / HITS * 1e9);
 
-    SSL_CTX *sctx = bb_tls_server_ctx(BB_TLS12_CIPHERS_DEFAULT), *cctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *sctx = bb_tls_server_ctx(BB_TLS12_CIPHERS_DEFAULT),
+            *cctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_load_verify_locations(cctx, crt, NULL);
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);

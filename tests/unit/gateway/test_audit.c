@@ -112,7 +112,8 @@ static void test_format(void **state)
         "\"reason\":\"rule\",\"rule\":\"api.test\",\"src\":\"[fd00::1]:5000\","
         "\"dst\":\"10.0.0.1:443\",\"request_id\":\"0100000000000007\",\"host\":\"api.test\","
         "\"method\":\"GET\",\"path\":\"/v1/x\",\"status\":200,\"bytes_in\":10,"
-        "\"bytes_out\":20,\"duration_ms\":3,\"end\":\"complete\",\"injected\":[\"Authorization\"]}\n");
+        "\"bytes_out\":20,\"duration_ms\":3,\"end\":\"complete\",\"injected\":[\"Authorization\"]}"
+        "\n");
     bb_buf_free(&b);
 }
 

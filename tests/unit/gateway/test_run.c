@@ -136,7 +136,8 @@ static void test_env(void **state)
     setenv("KEEP_ME", "1", 1);
     setenv("WGETRC", "/home/someone/.wgetrc", 1);
     assert_int_equal(bb_run_user_resolve("4242", 1337, &u, why, sizeof(why)), 0);
-    assert_int_equal(bb_run_user_env(&u, "/run/botbox-run/1/ca.crt", "/run/botbox-run/1/wgetrc"), 0);
+    assert_int_equal(bb_run_user_env(&u, "/run/botbox-run/1/ca.crt", "/run/botbox-run/1/wgetrc"),
+                     0);
     assert_int_equal(count(u.envp, "WGETRC="), 1); /* wget's settings, naming the CA */
     assert_int_equal(count(u.envp, "WGETRC=/run/botbox-run/1/wgetrc"), 1);
     assert_int_equal(count(u.envp, "HOME="), 1);

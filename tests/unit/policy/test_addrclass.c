@@ -73,12 +73,13 @@ static void test_table(void **state)
         {"64:ff9b:1::a9fe:a9fe", BB_ADDR_FORBIDDEN},
         {"64:ff9b:1::808:808", BB_ADDR_FORBIDDEN}, /* its embedding cannot be known */
         {"64:ff9b:1:a9:fea9:fe00::", BB_ADDR_FORBIDDEN},
-        {"2001:0:4136:e378:8000:63bf:3fff:fdd2", BB_ADDR_FORBIDDEN}, /* RFC 4380's: client 192.0.2.45 */
+        {"2001:0:4136:e378:8000:63bf:3fff:fdd2",
+         BB_ADDR_FORBIDDEN}, /* RFC 4380's: client 192.0.2.45 */
         {"2001:0:4136:e378:8000:63bf:f7f7:f7f7", BB_ADDR_PUBLIC},    /* client 8.8.8.8 */
         {"2001:0:4136:e378:8000:63bf:80ff:fffe", BB_ADDR_FORBIDDEN}, /* client ~ = 127.0.0.1 */
         {"2001:0:4136:e378:8000:63bf:5601:5646", BB_ADDR_FORBIDDEN}, /* client = 169.254.169.185 */
-        {"2001:0:4136:e378:8000:63bf:f5ff:fffe", BB_ADDR_PRIVATE}, /* client = 10.0.0.1 */
-        {"2001:0:7f00:1:8000:63bf:f7f7:f7f7", BB_ADDR_FORBIDDEN}, /* server 127.0.0.1 */
+        {"2001:0:4136:e378:8000:63bf:f5ff:fffe", BB_ADDR_PRIVATE},   /* client = 10.0.0.1 */
+        {"2001:0:7f00:1:8000:63bf:f7f7:f7f7", BB_ADDR_FORBIDDEN},    /* server 127.0.0.1 */
         /* metadata endpoints: forbidden even inside private space */
         {"fd00:ec2::254", BB_ADDR_FORBIDDEN},
         {"fd00:ec2::253", BB_ADDR_PRIVATE},

@@ -252,7 +252,7 @@ static void test_method_override(void **state)
     assert_int_equal(d.verdict, DENY);
     assert_int_equal(d.reason, BB_REASON_METHOD);
     assert_int_equal(overridden(c, "GET", "PROPFIND").verdict, DENY); /* unknown: not listed */
-    assert_int_equal(overridden(c, "DELETE", "GET").verdict, DENY);   /* the real one still counts */
+    assert_int_equal(overridden(c, "DELETE", "GET").verdict, DENY); /* the real one still counts */
     assert_int_equal(overridden(c, "GET", "TRACE").reason, BB_REASON_FORBIDDEN_METHOD);
     assert_true(bb_policy_is_method_override("X-HTTP-Method-Override", 22));
     assert_true(bb_policy_is_method_override("x-http-method", 13));
