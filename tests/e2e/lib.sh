@@ -420,6 +420,7 @@ proxy_world() {
     # ---- the upstream world ----
     DEFAULT_SANS="DNS:api.test,DNS:scoped.test,DNS:nosecret.test,DNS:private.test,DNS:hang.test"
     DEFAULT_SANS+=",DNS:loop.test,DNS:meta.test,DNS:mapped.test,DNS:resume.test,IP:$UP4,IP:$UP6"
+    DEFAULT_SANS+=",DNS:intra,DNS:k8s.rt.test" # a search domain's server passes verification too
     make_certs "$E2E_TMP/certs" default wrongname.test badcert.test
     dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
         private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
