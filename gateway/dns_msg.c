@@ -10,6 +10,9 @@
 #define OPCODE(f) (((f) >> 11) & 0xfu)
 #define FLAG_RD   0x0100u
 #define FLAG_RA   0x0080u
+#define FLAG_CD   0x0010u
+#define TYPE_OPT  41
+#define OPT_DO    0x8000u /* in the OPT record's TTL field, low 16 bits */
 #define LABEL_MAX 63
 #define PTR_MASK  0xc0u
 
@@ -56,6 +59,24 @@ static int parse_name(const uint8_t *p, size_t len, size_t *off, struct bb_dns_q
     return 0;
 }
 
+/* The one additional record a query may carry, EDNS's OPT (RFC 6891
+ * §6.1.2): root owner, type 41; its size (clamped) and DO bit are kept,
+ * its options are not. Advances *off past it. Returns 0 or -1. */
+static int parse_opt(const uint8_t *p, size_t len, size_t *off, struct bb_dns_query *q)
+{
+    size_t o = *off;
+    if (len - o < 11 || p[o] != 0 || be16(p + o + 1) != TYPE_OPT)
+        return -1;
+    uint16_t size = be16(p + o + 3), rdlen = be16(p + o + 9);
+    if (len - o - 11 < rdlen)
+        return -1;
+    q->edns = true;
+    q->edns_size = size < 512 ? 512 : size > BB_DNS_EDNS_SIZE ? BB_DNS_EDNS_SIZE : size;
+    q->edns_do = (be16(p + o + 7) & OPT_DO) != 0;
+    *off = o + 11 + rdlen;
+    return 0;
+}
+
 int bb_dns_parse_query(const uint8_t *p, size_t len, struct bb_dns_query *q)
 {
     memset(q, 0, sizeof(*q));
@@ -80,7 +101,56 @@ int bb_dns_parse_query(const uint8_t *p, size_t len, struct bb_dns_query *q)
     q->qtype = be16(p + off);
     q->qclass = be16(p + off + 2);
     q->question_end = off + 4;
-    return BB_DNS_NOERROR;
+    q->rd = (flags & FLAG_RD) != 0;
+    q->cd = (flags & FLAG_CD) != 0;
+    size_t end = q->question_end;
+    if (ar == 1 && parse_opt(p, len, &end, q) != 0)
+        return BB_DNS_FORMERR;                           /* an additional record that is no OPT */
+    return end == len ? BB_DNS_NOERROR : BB_DNS_FORMERR; /* nothing may follow */
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+size_t bb_dns_build_query(const uint8_t *msg, const struct bb_dns_query *q, uint8_t *out,
+                          size_t cap)
+{
+    size_t qlen = q->question_end - BB_DNS_HEADER; /* labels, root, type, class */
+    if (cap < BB_DNS_HEADER + qlen + (q->edns ? 11 : 0))
+        return 0;
+    memset(out, 0, BB_DNS_HEADER);
+    put16(out, q->id);
+    put16(out + 2, (uint16_t)((q->rd ? FLAG_RD : 0) | (q->cd ? FLAG_CD : 0)));
+    put16(out + 4, 1);
+    put16(out + 10, q->edns ? 1 : 0);
+    /* The question as parsed (plain labels, checked by parse_name), its
+     * letters in lower case; the wire form, since a label of a name that
+     * is not a host name may hold a dot (such names are forwarded only
+     * with enforce_names off). */
+    size_t o = BB_DNS_HEADER;
+    for (uint8_t l; (l = msg[o]) != 0; o += 1 + l) {
+        out[o] = l;
+        for (size_t i = 1; i <= l; i++)
+            out[o + i] =
+                (uint8_t)(msg[o + i] >= 'A' && msg[o + i] <= 'Z' ? msg[o + i] + 32 : msg[o + i]);
+    }
+    out[o++] = 0;
+    put16(out + o, q->qtype);
+    put16(out + o + 2, q->qclass);
+    o += 4;
+    if (q->edns) { /* root, OPT, size, ext-rcode 0, version 0, flags, no rdata */
+        out[o++] = 0;
+        put16(out + o, TYPE_OPT);
+        put16(out + o + 2, q->edns_size);
+        put16(out + o + 4, 0);
+        put16(out + o + 6, q->edns_do ? OPT_DO : 0);
+        put16(out + o + 8, 0);
+        o += 10;
+    }
+    return o;
 }
 
 size_t bb_dns_answer_error(const uint8_t *p, size_t len, const struct bb_dns_query *q, int rcode,

@@ -6,11 +6,18 @@
  *
  * A query is accepted only in its plain form: opcode QUERY, QR clear,
  * exactly one question, no answer or authority records, at most one
- * additional record (the EDNS OPT record), no compression in the question,
- * at most BB_DNS_QUERY_MAX bytes. The name must be a host name (labels of
- * letters, digits, '-' and '_'): a label holding a dot or other bytes would
- * let a name look like another in its text form, so such names are never
+ * additional record and that one an EDNS OPT record (root name, type 41),
+ * nothing after it, no compression in the question, at most
+ * BB_DNS_QUERY_MAX bytes. The name must be a host name (labels of letters,
+ * digits, '-' and '_'): a label holding a dot or other bytes would let a
+ * name look like another in its text form, so such names are never
  * allowed.
+ *
+ * What is forwarded is a query rebuilt from the parse (bb_dns_build_query),
+ * never the client's bytes: anything a client could hide in a query (a
+ * record in the additional section, bytes after the question, EDNS
+ * options, the letters' case) would otherwise reach the resolver past the
+ * name check, a channel out of the sandbox.
  *
  * Pure: bytes in, struct or bytes out; fuzzed (tests/fuzz/fuzz_dns.c).
  */
@@ -41,7 +48,12 @@ struct bb_dns_query {
     bool hostname; /* every label is a host name label */
     uint16_t qtype, qclass;
     size_t question_end; /* offset just past the question */
+    bool rd, cd;         /* recursion desired, checking disabled */
+    bool edns, edns_do;  /* an OPT record came, with the DNSSEC OK bit */
+    uint16_t edns_size;  /* its UDP payload size, at most BB_DNS_EDNS_SIZE */
 };
+
+#define BB_DNS_EDNS_SIZE 1232 /* the UDP size our OPT announces, and the most kept */
 
 /* Parses a query. Returns BB_DNS_NOERROR, or the rcode to answer with
  * (FORMERR, REFUSED, NOTIMP); -1 when the message is too short to answer at
@@ -53,6 +65,13 @@ int bb_dns_parse_query(const uint8_t *p, size_t len, struct bb_dns_query *q);
  * successful parse). Returns the length, or 0 when cap is too small. */
 size_t bb_dns_answer_error(const uint8_t *p, size_t len, const struct bb_dns_query *q, int rcode,
                            uint8_t *out, size_t cap);
+
+/* The query to forward for q, a successful parse of msg: q's id, RD and
+ * CD bits, the question's labels as parsed (letters in lower case), type
+ * and class, and an OPT record with no options (size and DO bit kept) if
+ * the client sent one. Returns the length, or 0 when cap is too small. */
+size_t bb_dns_build_query(const uint8_t *msg, const struct bb_dns_query *q, uint8_t *out,
+                          size_t cap);
 
 /* "A", "AAAA", "TXT", ... or the number ("TYPE65") in buf. */
 const char *bb_dns_type_name(uint16_t qtype, char *buf, size_t cap);

@@ -282,10 +282,14 @@ static void on_upstream(struct bb_loop *l, struct bb_io *io, uint32_t events)
 }
 
 /* Sends msg to the upstream for client `to`. */
+/* Sends the query rebuilt from q (dns_msg.h: never the client's bytes)
+ * upstream; msg, the client's query, is only for answering it here. */
 static void forward(struct bb_dnsfwd *f, const struct client *to, const uint8_t *msg, size_t len,
                     const struct bb_dns_query *q)
 {
-    if (f->npending >= BB_DNS_MAX_PENDING) {
+    uint8_t out[BB_DNS_QUERY_MAX];
+    size_t olen = bb_dns_build_query(msg, q, out, sizeof(out));
+    if (f->npending >= BB_DNS_MAX_PENDING || olen == 0) {
         reply_error(f, to, msg, len, q, BB_DNS_REFUSED);
         audit(f, to, q, "error", "too_many_pending");
         return;
@@ -299,7 +303,7 @@ static void forward(struct bb_dnsfwd *f, const struct client *to, const uint8_t 
     if (p == NULL || fd < 0 || (tcp && p->buf == NULL) ||
         (connect(fd, (struct sockaddr *)&f->upstream, f->upstream_len) != 0 &&
          errno != EINPROGRESS) ||
-        (!tcp && send(fd, msg, len, 0) < 0) ||
+        (!tcp && send(fd, out, olen, 0) < 0) ||
         bb_loop_io_add(f->loop, &p->io, fd, tcp ? EPOLLOUT : EPOLLIN, on_upstream) != 0) {
         if (fd >= 0)
             close(fd);
@@ -319,10 +323,10 @@ static void forward(struct bb_dnsfwd *f, const struct client *to, const uint8_t 
     p->qname_len = q->name_len;
     bb_dns_type_name(q->qtype, p->qtype, sizeof(p->qtype));
     if (tcp) {
-        p->buf[0] = (uint8_t)(len >> 8);
-        p->buf[1] = (uint8_t)len;
-        memcpy(p->buf + TCP_FRAME, msg, len);
-        p->len = TCP_FRAME + len;
+        p->buf[0] = (uint8_t)(olen >> 8);
+        p->buf[1] = (uint8_t)olen;
+        memcpy(p->buf + TCP_FRAME, out, olen);
+        p->len = TCP_FRAME + olen;
         to->c->busy = p;
     }
     LIST_INSERT_HEAD(&f->pending, p, link);

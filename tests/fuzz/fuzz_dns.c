@@ -3,7 +3,9 @@
  * parsed question lies within the message; a name marked as a host name
  * holds only lower-case letters, digits, '-', '_' and dots between
  * non-empty labels; an error answer is a response (never re-parsed as a
- * query) that keeps the query's id and echoes exactly the question.
+ * query) that keeps the query's id and echoes exactly the question; the
+ * query rebuilt for forwarding is no longer than the one it came from and
+ * parses back to the same question and EDNS settings.
  */
 #include "gateway/dns_msg.h"
 
@@ -34,6 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (q.question_end > size || q.name_len > BB_DNS_NAME_MAX)
             __builtin_trap();
         if (q.hostname && !clean_hostname(q.name, q.name_len))
+            __builtin_trap();
+        uint8_t fwd[BB_DNS_QUERY_MAX];
+        size_t n = bb_dns_build_query(p, &q, fwd, sizeof(fwd));
+        if (n == 0 || n > size || bb_dns_parse_query(fwd, n, &again) != BB_DNS_NOERROR)
+            __builtin_trap();
+        if (again.id != q.id || again.name_len != q.name_len ||
+            memcmp(again.name, q.name, q.name_len) != 0 || again.hostname != q.hostname ||
+            again.qtype != q.qtype || again.qclass != q.qclass || again.edns != q.edns ||
+            again.edns_do != q.edns_do || again.edns_size != q.edns_size || again.rd != q.rd ||
+            again.cd != q.cd)
             __builtin_trap();
     }
     if (rc >= 0) {

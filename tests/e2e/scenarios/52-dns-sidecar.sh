@@ -121,6 +121,29 @@ expect "a query aimed at another resolver address is redirected to the forwarder
 expect "... and refused names get NXDOMAIN there too" "status: NXDOMAIN" \
     as_uid 1000 app dig +time=2 +tries=1 @$OTHER other.test
 expect "DNS over TCP works" "$UP4" as_uid 1000 app dig +tcp +short +time=2 +tries=1 @$UP4 api.test
+# The forwarder sends a query rebuilt from the parsed question: what a
+# client hides beside an allowed question never reaches the resolver.
+dnsq() { # NAME EXTRA-HEX ARCOUNT: a raw A query over UDP; prints the answer's rcode
+    as_uid 1000 app $PY -c '
+import socket, struct, sys
+name, extra, ar = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3])
+q = struct.pack(">HHHHHH", 7, 0x0100, 1, 0, 0, ar)
+q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(q + extra, ("'$UP4'", 53))
+print("rcode", s.recv(4096)[3] & 15)' "$@"
+}
+expect "an allowed name with a 431-byte TXT record in the additional section: FORMERR" "rcode 1" \
+    dnsq side1.wild.test "000010000100000000$(printf '%04x' 431)$(printf '41%.0s' $(seq 431))" 1
+expect "an allowed name with 300 bytes after the question: FORMERR" "rcode 1" \
+    dnsq side2.wild.test "$(printf '42%.0s' $(seq 300))" 0
+opt="00""0029""1000""00008000""0014""00030000""000c000c""000000000000000000000000"
+check "an allowed name with an EDNS OPT carrying options (NSID, padding): forwarded and answered" \
+    grep -qE "^rcode [^1]" <<<"$(dnsq side3.wild.test "$opt" 1)"
+check "... the first two never reached the resolver, the third did (rebuilt, options dropped)" bash -c "
+    ! grep -q 'side1.wild.test\|side2.wild.test' $E2E_TMP/dnsmasq.log && grep -q 'side3.wild.test' $E2E_TMP/dnsmasq.log"
+
 # RFC 7766: queries pipelined on one connection, sent in one segment, each
 # get their answer (the second one waited in the buffer for ever before).
 expect "DNS over TCP: three queries pipelined in one write get three answers (ids 1 2 3)" "answers: [1, 2, 3]" \

@@ -105,6 +105,63 @@ static void test_names_that_pass_for_others(void **state)
     assert_string_equal(q.name, "c2vjcmv0.exfil.test");
 }
 
+/* What the forwarder sends is rebuilt from the parse: nothing a client
+ * could hide beside its question reaches the resolver. */
+static void test_rebuilt_query(void **state)
+{
+    (void)state;
+    struct bb_dns_query q;
+    uint8_t out[BB_DNS_QUERY_MAX];
+    /* a record other than OPT in the additional section (a TXT of 430
+     * bytes), and bytes after the question: FORMERR, nothing forwarded */
+    size_t n = query("\3api\4test", 10, 1, 1, 1);
+    static const uint8_t txt[] = {0, 0, 16, 0, 1, 0, 0, 0, 0, 1, 0xae};
+    memcpy(msg + n, txt, sizeof(txt));
+    memset(msg + n + sizeof(txt), 'x', 430);
+    assert_int_equal(bb_dns_parse_query(msg, n + sizeof(txt) + 430, &q), BB_DNS_FORMERR);
+    n = query("\3api\4test", 10, 1, 1, 0);
+    memset(msg + n, 'y', 300);
+    assert_int_equal(bb_dns_parse_query(msg, n + 300, &q), BB_DNS_FORMERR);
+    assert_int_equal(bb_dns_parse_query(msg, n + 1, &q), BB_DNS_FORMERR);
+    /* a plain query: the same bytes, but the name in lower case */
+    n = Q("\3Api\4TEST", 28);
+    msg[3] = 0x10; /* CD */
+    assert_int_equal(bb_dns_parse_query(msg, n, &q), BB_DNS_NOERROR);
+    size_t m = bb_dns_build_query(msg, &q, out, sizeof(out));
+    static const uint8_t want[] = {0xab, 0xcd, 0x01, 0x10, 0,   1,   0,   0,   0, 0, 0,  0, 3,
+                                   'a',  'p',  'i',  4,    't', 'e', 's', 't', 0, 0, 28, 0, 1};
+    assert_int_equal(m, sizeof(want));
+    assert_memory_equal(out, want, sizeof(want));
+    /* an OPT with options (an NSID request and 40 bytes of padding): the
+     * options go, the size (clamped) and the DO bit stay */
+    n = query("\3api\4test", 10, 1, 1, 1);
+    static const uint8_t opt[] = {0,  0, 41, 0x10, 0, 0, 0,  0x80, 0, 0,
+                                  48, 0, 3,  0,    0, 0, 12, 0,    40};
+    memcpy(msg + n, opt, sizeof(opt));
+    memset(msg + n + sizeof(opt), 0, 40);
+    assert_int_equal(bb_dns_parse_query(msg, n + sizeof(opt) + 40, &q), BB_DNS_NOERROR);
+    assert_true(q.edns && q.edns_do);
+    assert_int_equal(q.edns_size, BB_DNS_EDNS_SIZE); /* 4096 asked */
+    m = bb_dns_build_query(msg, &q, out, sizeof(out));
+    static const uint8_t opt_out[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0};
+    assert_int_equal(m, n + sizeof(opt_out));
+    assert_memory_equal(out + n, opt_out, sizeof(opt_out));
+    assert_int_equal(out[11], 1); /* ARCOUNT */
+    /* an OPT whose options run past the end: FORMERR */
+    assert_int_equal(bb_dns_parse_query(msg, n + sizeof(opt) + 39, &q), BB_DNS_FORMERR);
+    /* a label holding a dot (not a host name: forwarded only with
+     * enforce_names off) keeps its wire form */
+    n = Q("\10Api.test", 1);
+    assert_int_equal(bb_dns_parse_query(msg, n, &q), BB_DNS_NOERROR);
+    assert_int_equal(bb_dns_build_query(msg, &q, out, sizeof(out)), n);
+    assert_memory_equal(out + 12, "\10api.test", 10);
+    /* the root query and a buffer too small */
+    n = Q("", 2);
+    assert_int_equal(bb_dns_parse_query(msg, n, &q), BB_DNS_NOERROR);
+    assert_int_equal(bb_dns_build_query(msg, &q, out, sizeof(out)), n);
+    assert_int_equal(bb_dns_build_query(msg, &q, out, n - 1), 0);
+}
+
 static void test_error_answer(void **state)
 {
     (void)state;
@@ -135,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_plain_query),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_names_that_pass_for_others),
+        cmocka_unit_test(test_rebuilt_query),
         cmocka_unit_test(test_error_answer),
     };
     return cmocka_run_group_tests_name("gateway/dns_msg", tests, NULL, NULL);
