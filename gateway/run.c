@@ -327,7 +327,7 @@ static int start_cmd(struct run *r)
     struct bb_sandbox sb = {.netns = r->net.sandbox_fd,
                             .resolv_conf = r->resolv,
                             .hide_dirs = {r->cfg->secrets_dir},
-                            .hide_files = {r->cfg->tls.ca_key_path},
+                            .hide_files = {r->cfg->tls.ca_key_path, r->cfg->path},
                             .uid = r->user.uid,
                             .gid = r->user.gid,
                             .groups = r->user.groups,

@@ -85,6 +85,26 @@ static void rewrite_field_error(struct bb_cctx *ctx, const struct bb_ynode *m, c
     bb_cctx_pop(ctx, saved);
 }
 
+/* A literal value (no secret_ref) that looks like a credential: by the
+ * header it sets, or by its shape. The file is then a secret itself, and
+ * the sandbox hides secrets_dir, not every file a config may sit in. */
+static bool looks_like_credential(const struct bb_rewrite *rw)
+{
+    static const char *const names[] = {"authorization", "proxy-authorization", "x-api-key",
+                                        "api-key",       "x-auth-token",        "cookie",
+                                        "private-token"};
+    static const char *const shapes[] = {"Bearer ", "Basic ", "Token ", "sk-", "ghp_", "xoxb-"};
+    if (rw->secret_ref != NULL)
+        return false;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcasecmp(rw->name, names[i]) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+        if (strncasecmp(rw->value, shapes[i], strlen(shapes[i])) == 0)
+            return true;
+    return false;
+}
+
 static int rewrite_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
 {
     (void)i;
@@ -113,6 +133,11 @@ static int rewrite_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst
         bb_cwarn(ctx, n, "secret_ref is set but value has no {value} placeholder");
     if (rw->secret_ref == NULL && placeholder)
         bb_cwarn(ctx, n, "value has a {value} placeholder but no secret_ref; it is sent as is");
+    else if (looks_like_credential(rw))
+        bb_cwarn(ctx, n,
+                 "a literal value for %s looks like a credential: keep it in secrets_dir and "
+                 "name it with secret_ref (whoever reads this file has it)",
+                 rw->name);
     return 0;
 }
 

@@ -87,6 +87,10 @@ if ! grep -q "$SECRET" <<<"$out" && grep -q "^0 1 2 $" <<<"$out"; then
 else
     fail "a descriptor the caller left open is closed in CMD" "$out"
 fi
+out=$(run cat "$E2E_TMP/run.yaml" 2>&1)
+check "CMD cannot read the policy file (a literal header value in it would be a key): it reads as empty" \
+    test -z "$out"
+check "... while it is readable outside the run" grep -q egress_policy "$E2E_TMP/run.yaml"
 out=$(run cat "$CA/ca.key" 2>&1)
 check "CMD cannot read the CA key" test -z "$out" -o -n "$(grep -i denied <<<"$out")"
 refute "nft list ruleset fails for CMD" run nft list ruleset

@@ -296,6 +296,29 @@ static void test_rewrite_value_and_secret_ref(void **state)
                       "      header_rewrites:\n        - name: X-Key\n          value: static\n"
                       "          secret_ref: k\n",
                       "secret_ref is set but value has no {value} placeholder");
+    /* a literal credential: by the header's name, or by the value's shape */
+    static const char *const literal[] = {"- name: Authorization\n          value: xyz\n",
+                                          "- name: X-Key\n          value: \"Bearer abc\"\n",
+                                          "- name: X-Key\n          value: sk-abc\n"};
+    for (size_t i = 0; i < 3; i++) {
+        char y[512];
+        snprintf(y, sizeof(y),
+                 "egress_policy:\n  rules:\n    - host: example.com\n      action: allow\n"
+                 "      header_rewrites:\n        %s",
+                 literal[i]);
+        tu_expect_warning(y, "looks like a credential: keep it in secrets_dir");
+    }
+    d = bb_diag_new(); /* a plain literal, or a secret: no such warning */
+    const struct bb_config *c = tu_load_env(
+        "egress_policy:\n  rules:\n    - host: example.com\n      action: allow\n"
+        "      header_rewrites:\n        - name: X-Version\n          value: 2023-06-01\n"
+        "        - name: Authorization\n          value: \"Bearer {value}\"\n"
+        "          secret_ref: k\n",
+        d, NULL);
+    assert_non_null(c);
+    assert_false(tu_has(d, BB_DIAG_WARNING, "looks like a credential"));
+    bb_config_free(c);
+    bb_diag_free(d);
 }
 
 /* ---- new rule keys ---- */
