@@ -367,13 +367,12 @@ static int start_cmd(struct run *r)
 
 /* ---- while CMD runs ---- */
 
-/* Signals sent to botbox run by a process (kill, a supervisor) go on to
- * CMD. The terminal's (^C, ^\) already reached CMD, which shares our
- * process group: passing them on would deliver them twice. */
+/* Signals sent to botbox run go on to CMD: a process's (kill, a
+ * supervisor) and the terminal's (^C, ^\, a hang-up), which no longer
+ * reach CMD itself (a session of its own, sandbox.c). */
 static void pass_on(struct run *r, const struct signalfd_siginfo *si)
 {
-    if (si->ssi_code == SI_USER || si->ssi_code == SI_QUEUE)
-        kill(r->cmd_pid, (int)si->ssi_signo);
+    kill(r->cmd_pid, (int)si->ssi_signo);
 }
 
 static void wait_cmd(struct run *r)

@@ -30,6 +30,7 @@ static const char *const step_names[] = {
     [BB_SB_PDEATHSIG] = "setting the parent-death signal",
     [BB_SB_PROC] = "mounting the sandbox's /proc",
     [BB_SB_FORK] = "starting CMD",
+    [BB_SB_SESSION] = "starting a session of its own",
     [BB_SB_FDS] = "marking inherited descriptors close-on-exec",
     [BB_SB_EXEC] = "executing",
 };
@@ -128,6 +129,14 @@ static __attribute__((noreturn)) void exec_cmd(const struct bb_sandbox *sb)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* A session of its own, with no controlling terminal: TIOCSTI and
+     * TIOCLINUX work only on the caller's controlling terminal, so CMD can
+     * no longer push input to the shell that started botbox run (which
+     * would run it after CMD, outside the sandbox). It still reads and
+     * writes the terminal; the terminal's signals reach it through
+     * botbox run. */
+    if (setsid() < 0)
+        fail(sb, BB_SB_SESSION);
     become_user(sb);
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
         fail(sb, BB_SB_FDS);
@@ -136,8 +145,10 @@ static __attribute__((noreturn)) void exec_cmd(const struct bb_sandbox *sb)
     fail(sb, BB_SB_EXEC);
 }
 
-/* Signals a process sent (botbox run passing one on) go to CMD; the
- * terminal's reached CMD already (same process group). */
+/* Signals a process sent (botbox run passing one on) go to CMD. The
+ * terminal's (^C) reach this process too, being in botbox run's process
+ * group, but not CMD (a session of its own): botbox run passes them on,
+ * so they are not passed twice. */
 static bool sent_by_a_process(const siginfo_t *si)
 {
     return si->si_code == SI_USER || si->si_code == SI_QUEUE;

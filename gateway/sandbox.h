@@ -53,6 +53,7 @@ enum bb_sandbox_step {
     BB_SB_PDEATHSIG,
     BB_SB_PROC,
     BB_SB_FORK,
+    BB_SB_SESSION,
     BB_SB_FDS,
     BB_SB_EXEC,
 };

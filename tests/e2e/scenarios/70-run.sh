@@ -108,6 +108,29 @@ check "CMD sees only the sandbox's processes (its own PID namespace and /proc)" 
 refute "... and cannot signal a process of the same uid outside it" run kill -0 "$outside"
 kill "$outside"
 
+# ---- the terminal: CMD cannot type into the caller's shell ----
+# script(1) gives botbox run a pseudo-terminal as its controlling terminal,
+# as an interactive shell would. TIOCSTI pushes bytes into a terminal's
+# input queue (run by that shell after CMD exits, outside the sandbox):
+# allowed on one's controlling terminal only (dev.tty.legacy_tiocsti
+# permitting), and CMD has none, in a session of its own.
+cat >"$E2E_TMP/tiocsti.py" <<'PY'
+import fcntl, os, termios
+try:
+    for b in b"echo INJECTED-BY-SANDBOX\n":
+        fcntl.ioctl(0, termios.TIOCSTI, bytes([b]))
+    print("TIOCSTI: pushed")
+except OSError as e:
+    print("TIOCSTI:", os.strerror(e.errno))
+PY
+chmod 644 "$E2E_TMP/tiocsti.py"
+out=$(in_ns host script -qec "${RUN[*]:3} /usr/bin/python3 $E2E_TMP/tiocsti.py" /dev/null </dev/null 2>&1)
+check "TIOCSTI on the terminal botbox run was started from: refused in CMD (Operation not permitted)" \
+    grep -q "TIOCSTI: Operation not permitted" <<<"$out"
+out=$(printf 'typed line\n' | in_ns host script -qec "${RUN[*]:3} sh -c 'test -t 0 && echo stdin is a terminal; read l; echo read: \$l'" /dev/null 2>&1)
+check "... while CMD still uses the terminal: stdin is one, and what is typed reaches it" \
+    bash -c "grep -q 'stdin is a terminal' <<<\"\$1\" && grep -q 'read: typed line' <<<\"\$1\"" _ "$out"
+
 # ---- exit status, stdio, errors ----
 expect_status "sh -c 'exit 7' exits 7" 7 "" run sh -c 'exit 7'
 expect_status "a CMD killed by SIGKILL: 137" 137 "" run sh -c 'kill -9 $$'
