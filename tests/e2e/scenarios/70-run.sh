@@ -124,10 +124,10 @@ except OSError as e:
     print("TIOCSTI:", os.strerror(e.errno))
 PY
 chmod 644 "$E2E_TMP/tiocsti.py"
-out=$(in_ns host script -qec "${RUN[*]:3} /usr/bin/python3 $E2E_TMP/tiocsti.py" /dev/null </dev/null 2>&1)
+out=$(in_ns host script -qec "${RUN[*]:4} /usr/bin/python3 $E2E_TMP/tiocsti.py" /dev/null </dev/null 2>&1)
 check "TIOCSTI on the terminal botbox run was started from: refused in CMD (Operation not permitted)" \
     grep -q "TIOCSTI: Operation not permitted" <<<"$out"
-out=$(printf 'typed line\n' | in_ns host script -qec "${RUN[*]:3} sh -c 'test -t 0 && echo stdin is a terminal; read l; echo read: \$l'" /dev/null 2>&1)
+out=$(printf 'typed line\n' | in_ns host script -qec "${RUN[*]:4} sh -c 'test -t 0 && echo stdin is a terminal; read l; echo read: \$l'" /dev/null 2>&1)
 check "... while CMD still uses the terminal: stdin is one, and what is typed reaches it" \
     bash -c "grep -q 'stdin is a terminal' <<<\"\$1\" && grep -q 'read: typed line' <<<\"\$1\"" _ "$out"
 
