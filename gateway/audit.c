@@ -208,13 +208,20 @@ static int put_id(struct bb_buf *b, const char *key, int64_t v)
     return v < 0 ? 0 : put_key(b, key) | bb_buf_append_u64(b, (uint64_t)v);
 }
 
+/* A protocol without a name of its own is told by its number. */
+static bool is_other(const char *proto)
+{
+    return proto && strcmp(proto, "other") == 0;
+}
+
 int bb_audit_format_flow(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_flow *e)
 {
     int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"flow\"", 15) |
              put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
              put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) |
-             put_cstr(b, "proto", e->proto) | put_id(b, "uid", e->uid) | put_id(b, "gid", e->gid) |
-             put_cstr(b, "error", e->error) | bb_buf_append(b, "}\n", 2);
+             put_cstr(b, "proto", e->proto) |
+             put_id(b, "ipproto", is_other(e->proto) ? e->ipproto : -1) | put_id(b, "uid", e->uid) |
+             put_id(b, "gid", e->gid) | put_cstr(b, "error", e->error) | bb_buf_append(b, "}\n", 2);
     return rc ? -1 : 0;
 }
 
@@ -330,7 +337,7 @@ static uint64_t flow_key(const struct bb_audit_flow *e)
     if (e->decision == NULL || strcmp(e->decision, "deny") != 0)
         return 0;
     const char *src = e->src ? e->src : "";
-    int64_t ids[2] = {e->uid, e->gid};
+    int64_t ids[3] = {e->uid, e->gid, e->ipproto};
     const char *parts[] = {"flow", e->reason, e->proto, src, e->dst, (const char *)ids};
     size_t lens[] = {4,
                      e->reason ? strlen(e->reason) : 0,

@@ -75,6 +75,7 @@ struct bb_audit_flow {
     const char *decision, *reason;
     const char *src, *dst; /* "ip:port" (ports for TCP and UDP), IPv6 bracketed */
     const char *proto;     /* "tcp", "udp", "icmp", "icmpv6", "other" */
+    int64_t ipproto;       /* the IP protocol number, written for "other"; -1 unknown */
     int64_t uid, gid;      /* the owning socket's, or -1 where the kernel gives none */
     const char *error;     /* why a packet could not be decoded, or NULL */
 };

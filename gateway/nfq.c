@@ -13,6 +13,7 @@
 #include "gateway/snapshot.h"
 #include "gateway/vbatch.h"
 #include "gateway/worker.h"
+#include "nft/ruleset.h"
 #include "policy/policy.h"
 
 #include <arpa/inet.h>
@@ -104,12 +105,20 @@ struct verdict {
     const char *error; /* a packet that did not decode */
 };
 
+/* Whether the ruleset queued the packet as conntrack-invalid (its mark). */
+static bool queued_invalid(const struct nlattr *const *attr)
+{
+    return attr[NFQA_MARK] && ntohl(mnl_attr_get_u32(attr[NFQA_MARK])) == BB_NFT_MARK_INVALID;
+}
+
 static struct verdict judge(const struct bb_nfq *q, const struct bb_pkt *k, bool decoded,
-                            const char *why)
+                            const char *why, const struct nlattr *const *attr)
 {
     struct bb_decision d = {.verdict = BB_VERDICT_DENY, .reason = BB_REASON_NO_FLOW};
     if (!decoded)
         return (struct verdict){BB_VERDICT_DENY, "malformed", why};
+    if (queued_invalid(attr)) /* dropped before botbox read it, as it was: always */
+        return (struct verdict){BB_VERDICT_DENY, "conntrack_invalid", NULL};
     if (k->has_ports)
         bb_policy_check_flow(q->snap->cfg->policy, k->proto, k->family, k->dst, k->dport, &d);
     else if (!q->snap->cfg->egress.enforce)
@@ -132,6 +141,7 @@ static void record(struct bb_nfq *q, const struct bb_pkt *k, const struct verdic
         .src = src[0] ? src : NULL,
         .dst = dst[0] ? dst : NULL,
         .proto = bb_pkt_proto_name(k->proto),
+        .ipproto = k->family != 0 ? (int64_t)k->proto : -1,
         .uid = attr[NFQA_UID] ? (int64_t)ntohl(mnl_attr_get_u32(attr[NFQA_UID])) : -1,
         .gid = attr[NFQA_GID] ? (int64_t)ntohl(mnl_attr_get_u32(attr[NFQA_GID])) : -1,
         .error = v->error,
@@ -167,7 +177,7 @@ static int on_packet(const struct nlmsghdr *nlh, void *arg)
     bool decoded = payload != NULL && bb_pkt_decode(payload, len, &k, &why) == 0;
     if (!decoded)
         memset(&k, 0, sizeof(k));
-    struct verdict v = judge(q, &k, decoded, why);
+    struct verdict v = judge(q, &k, decoded, why, (const struct nlattr *const *)attr);
     /* An accept leaves at once; drops go in one batch at the wake-up's end. */
     bb_vbatch_add(&q->verdicts, ntohl(ph->packet_id), v.v == BB_VERDICT_DENY ? NF_DROP : NF_ACCEPT);
     record(q, &k, &v, (const struct nlattr *const *)attr);

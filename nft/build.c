@@ -287,6 +287,20 @@ static void end_queue(struct rule_ctx *rc, struct bb_rb *b)
     end(rc, b);
 }
 
+/* A packet conntrack calls invalid (a hand-made header, a checksum
+ * coverage past its end) was dropped here unseen; it is queued instead,
+ * marked, so that the verdict thread drops it whatever the flows rules say
+ * and audits it. Routing is done by now: the mark steers nothing. */
+static void rule_queue_invalid(struct rule_ctx *rc)
+{
+    uint32_t mark = BB_NFT_MARK_INVALID;
+    struct bb_rb b = begin(rc, NULL, "", "queue invalid, marked: the verdict thread drops it");
+    bb_rb_ct_bits(&b, NFT_CT_STATE, NF_CT_STATE_INVALID_BIT);
+    bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
+    bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
+    end_queue(rc, &b);
+}
+
 static void rule_queue(struct rule_ctx *rc)
 {
     char comment[96];
@@ -503,7 +517,7 @@ static void build_sidecar(struct rule_ctx *rc)
     rule_skuid(rc, NF_ACCEPT, "accept");
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
                   NF_ACCEPT, "accept established and related");
-    rule_ct_state(rc, NF_CT_STATE_INVALID_BIT, NF_DROP, "drop invalid");
+    rule_queue_invalid(rc);
     rule_nd(rc);
     rule_queue(rc);
 }
@@ -607,7 +621,7 @@ static void gateway_guard(struct rule_ctx *rc, const char *chain, uint32_t hook,
     rule_not_client(rc);
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
                   NF_ACCEPT, "accept established and related");
-    rule_ct_state(rc, NF_CT_STATE_INVALID_BIT, NF_DROP, "drop invalid");
+    rule_queue_invalid(rc);
     if (input) {
         rule_accept_dns(rc, IPPROTO_UDP);
         rule_accept_dns(rc, IPPROTO_TCP);

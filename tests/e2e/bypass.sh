@@ -59,6 +59,7 @@ bypass_world() {
         --bind 169.254.169.254:443 --bind $UP4:80
     listen up udp --proto udp --bind $UP4:443 --bind "[$UP6]:443" --bind $UP4:5000 \
         --bind "[$UP6]:5000" --bind $UP4:5001 --bind $FOREIGN4:53 --bind "[$FOREIGN6]:53"
+    listen up udplite --proto udplite --bind $UP4:5000 --bind "[$UP6]:5000"
     in_ns up nft -f - <<NFT
 table inet watch {
     counter leaks {}
@@ -203,7 +204,8 @@ attempt() {
 # Audit patterns, as EREs (the writer's field order: ts, event, decision,
 # reason, rule, src, dst, then the event's own fields). Values are quoted.
 ere() { sed 's/[][\.*^$()+?{}|]/\\&/g' <<<"$1"; }
-flow() { echo "\"event\":\"flow\",\"decision\":\"deny\".*\"dst\":\"$(ere "$1")\",\"proto\":\"$2\""; }
+# flow DST PROTO [ERE]: ERE is matched after the proto.
+flow() { echo "\"event\":\"flow\",\"decision\":\"deny\".*\"dst\":\"$(ere "$1")\",\"proto\":\"$2\"${3:+,$3}"; }
 # http_deny REASON HOST-AS-JSON [ERE]: ERE is matched after the host.
 http_deny() { echo "\"event\":\"http\",\"decision\":\"deny\",\"reason\":\"$1\".*\"host\":$(ere "$2"),${3:+.*$3}"; }
 tls_deny() { echo "\"event\":\"tls\",\"decision\":\"deny\",\"reason\":\"$1\".*\"dst\":\"$(ere "$2")\""; }
@@ -259,10 +261,20 @@ bypass_attempts() {
     attempt "other UDP, IPv6" "$(flow "$u6:5000" udp)" refused client $PROBE udp $UP6 5000 --timeout 1
     attempt "ICMP echo with a payload, IPv4" "$(flow $UP4 icmp)" refused client $PROBE ping $UP4 --timeout 1
     attempt "ICMPv6 echo with a payload" "$(flow "$u6" icmpv6)" refused client $PROBE ping $UP6 --timeout 1
+    attempt "UDP-Lite (IP protocol 136), IPv4" "$(flow $UP4 other '"ipproto":136')" \
+        refused client $PROBE udplite $UP4 5000 --timeout 1
+    attempt "UDP-Lite (IP protocol 136), IPv6" "$(flow "$u6" other '"ipproto":136')" \
+        refused client $PROBE udplite $UP6 5000 --timeout 1
     refute "a raw socket without CAP_NET_RAW: the kernel refuses it" client $PROBE rawudp $UP4 5001
     attempt "a hand-made UDP datagram on a raw socket (uid 1000 with CAP_NET_RAW)" \
         "$(flow $UP4:5001 udp)" ip netns exec "${NS[$C]}" setpriv --reuid=1000 --regid=1000 \
         --clear-groups --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw $PROBE rawudp $UP4 5001
+    attempt "a UDP-Lite header conntrack calls invalid, on a raw socket (uid 1000 with CAP_NET_RAW)" \
+        '"event":"flow","decision":"deny","reason":"conntrack_invalid",.*"proto":"other","ipproto":136' ip netns exec "${NS[$C]}" setpriv --reuid=1000 --regid=1000 \
+        --clear-groups --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw $PROBE ipproto $UP4 136
+    attempt "IP protocol 253 (experimental) on a raw socket (uid 1000 with CAP_NET_RAW)" \
+        "$(flow $UP4 other '"ipproto":253')" ip netns exec "${NS[$C]}" setpriv --reuid=1000 --regid=1000 \
+        --clear-groups --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw $PROBE ipproto $UP4 253
 
     # ---- DNS ----
     attempt "DNS to a foreign resolver (UDP): an exfiltration name" "$(dns_deny c2vjcmv0mq.exfil.test)" \

@@ -23,6 +23,10 @@ ping    HOST [--timeout S]   one ICMP echo request with a 64-byte payload
         if answered.
 rawudp  HOST PORT [--timeout S]   one UDP datagram built by hand on a raw
         socket (needs CAP_NET_RAW), exit 0 when the kernel sent it.
+udplite HOST PORT [--timeout S]   one UDP-Lite datagram (IP protocol 136)
+        on an unprivileged socket, exit 0 if answered (listen --proto udplite).
+ipproto HOST PROTO [--timeout S]   one IPv4 packet of IP protocol PROTO with
+        a short payload on a raw socket (needs CAP_NET_RAW).
 rebind  --bind ADDR:PORT --answers IP,IP... --log FILE
         A DNS server that answers every A query with the next address of the
         list in turn (TTL 0): a name that changes its answer between two
@@ -50,6 +54,7 @@ import threading
 import time
 
 IP_TRANSPARENT = 19
+IPPROTO_UDPLITE = 136  # not in every Python's socket module
 IPV6_TRANSPARENT = 75
 
 
@@ -67,7 +72,7 @@ def make_socket(proto, bind, transparent):
     host, port = split_addr(bind)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(family, kind)
+    s = socket.socket(family, kind, IPPROTO_UDPLITE if proto == "udplite" else 0)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if family == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
@@ -276,6 +281,17 @@ def rawudp(args):
                         header + b"rawudp", (args.host, 0))
 
 
+def udplite(args):
+    return one_datagram("udplite", socket.AF_INET6 if ":" in args.host else socket.AF_INET,
+                        socket.SOCK_DGRAM, IPPROTO_UDPLITE, b"udplite-exfil",
+                        (args.host, args.port), args.timeout, reply=True)
+
+
+def ipproto(args):
+    return one_datagram("ipproto", socket.AF_INET, socket.SOCK_RAW, args.port,
+                        b"ipproto-exfil", (args.host, 0))
+
+
 def rebind(args):
     answers = args.answers.split(",")
     host, port = split_addr(args.bind)
@@ -339,7 +355,7 @@ def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     lp = sub.add_parser("listen")
-    lp.add_argument("--proto", choices=["tcp", "udp"], default="tcp")
+    lp.add_argument("--proto", choices=["tcp", "udp", "udplite"], default="tcp")
     lp.add_argument("--bind", action="append", required=True)
     lp.add_argument("--transparent", action="store_true")
     lp.add_argument("--echo", action="store_true")
@@ -362,7 +378,7 @@ def main():
     pp = sub.add_parser("ping")
     pp.add_argument("host")
     pp.add_argument("--timeout", type=float, default=2.0)
-    for name in ("connect", "converse", "udp", "raw", "rawudp"):
+    for name in ("connect", "converse", "udp", "raw", "rawudp", "udplite", "ipproto"):
         cp = sub.add_parser(name)
         cp.add_argument("host")
         cp.add_argument("port", type=int)
@@ -378,6 +394,10 @@ def main():
         sys.exit(raw(args))
     elif args.cmd == "rawudp":
         sys.exit(rawudp(args))
+    elif args.cmd == "udplite":
+        sys.exit(udplite(args))
+    elif args.cmd == "ipproto":
+        sys.exit(ipproto(args))
     elif args.cmd == "tlsburst":
         sys.exit(tlsburst(args))
     elif args.cmd == "ping":

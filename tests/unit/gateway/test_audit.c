@@ -278,6 +278,20 @@ static void test_flow_lines(void **state)
                                          "\"decision\":\"deny\",\"reason\":\"no_flow_rule\","
                                          "\"src\":\"[fd00::1]:5000\",\"dst\":\"[fd00::2]:53\","
                                          "\"proto\":\"udp\",\"uid\":1000}\n");
+    /* a protocol with no name of its own is told by its number */
+    e = (struct bb_audit_flow){.decision = "deny",
+                               .reason = "no_flow_rule",
+                               .dst = "10.0.0.9",
+                               .proto = "other",
+                               .ipproto = 136,
+                               .uid = -1,
+                               .gid = -1};
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_flow(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b), "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
+                                         "\"decision\":\"deny\",\"reason\":\"no_flow_rule\","
+                                         "\"dst\":\"10.0.0.9\",\"proto\":\"other\",\"ipproto\":136}\n");
     bb_buf_free(&b);
     /* a flood from changing source ports is one flood; another destination
      * port or client is not */

@@ -143,7 +143,7 @@ static void test_structure(void **state)
         queues += o->uses_queue;
     }
     assert_int_equal(ifaces, 2);
-    assert_int_equal(queues, 2); /* input and forward guards */
+    assert_int_equal(queues, 4); /* input and forward guards: the invalid and the rest */
     bb_ruleset_free(rs);
     bb_config_free(c);
 }
