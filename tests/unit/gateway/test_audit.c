@@ -289,9 +289,10 @@ static void test_flow_lines(void **state)
     bb_buf_reset(&b);
     assert_int_equal(bb_audit_format_flow(&b, 1764396000123ull, &e), 0);
     bb_buf_append(&b, "", 1);
-    assert_string_equal(bb_buf_head(&b), "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
-                                         "\"decision\":\"deny\",\"reason\":\"no_flow_rule\","
-                                         "\"dst\":\"10.0.0.9\",\"proto\":\"other\",\"ipproto\":136}\n");
+    assert_string_equal(bb_buf_head(&b),
+                        "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
+                        "\"decision\":\"deny\",\"reason\":\"no_flow_rule\","
+                        "\"dst\":\"10.0.0.9\",\"proto\":\"other\",\"ipproto\":136}\n");
     bb_buf_free(&b);
     /* a flood from changing source ports is one flood; another destination
      * port or client is not */
