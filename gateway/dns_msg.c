@@ -153,6 +153,16 @@ size_t bb_dns_build_query(const uint8_t *msg, const struct bb_dns_query *q, uint
     return o;
 }
 
+size_t bb_dns_longest_label(const char *name, size_t len)
+{
+    size_t longest = 0, run = 0;
+    for (size_t i = 0; i < len; i++) {
+        run = name[i] == '.' ? 0 : run + 1;
+        longest = run > longest ? run : longest;
+    }
+    return longest;
+}
+
 size_t bb_dns_answer_error(const uint8_t *p, size_t len, const struct bb_dns_query *q, int rcode,
                            uint8_t *out, size_t cap)
 {

@@ -60,6 +60,10 @@ struct bb_dns_query {
  * all (fewer than BB_DNS_HEADER bytes, or a response): drop it. */
 int bb_dns_parse_query(const uint8_t *p, size_t len, struct bb_dns_query *q);
 
+/* The length of the longest label of name[0..len) (text form, labels
+ * separated by '.'). */
+size_t bb_dns_longest_label(const char *name, size_t len);
+
 /* Writes an answer with `rcode` to the query p[0..len): its id, opcode and
  * RD bit, QR and RA set, and the question echoed when q is given (q from a
  * successful parse). Returns the length, or 0 when cap is too small. */

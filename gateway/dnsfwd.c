@@ -336,6 +336,17 @@ static void forward(struct bb_dnsfwd *f, const struct client *to, const uint8_t 
 
 /* ---- one query ---- */
 
+/* Whether an allowed name carries a label longer than
+ * dns.wildcard_label_max in the part the policy did not write (what a
+ * wildcard or a default allow matched): a label is where a tunnel puts its
+ * data, and the resolver would carry it to the zone's servers. */
+static bool label_too_long(const struct bb_config *c, const struct bb_dns_query *q,
+                           const struct bb_decision *d)
+{
+    size_t part = bb_policy_unwritten_len(d, q->name_len);
+    return bb_dns_longest_label(q->name, part) > c->dns.wildcard_label_max;
+}
+
 /* The name decision: allowed, or why not. NULL reason: allowed. */
 static const char *name_refusal(const struct bb_dnsfwd *f, const struct bb_dns_query *q,
                                 const char **decision)
@@ -344,6 +355,11 @@ static const char *name_refusal(const struct bb_dnsfwd *f, const struct bb_dns_q
     struct bb_decision d = {.verdict = BB_VERDICT_DENY, .reason = BB_REASON_BAD_HOST};
     if (q->hostname)
         bb_policy_check_name(c->policy, q->name, q->name_len, &d);
+    const char *why = q->hostname ? bb_reason_name(d.reason) : "bad_name";
+    if (d.verdict == BB_VERDICT_ALLOW && label_too_long(c, q, &d)) {
+        d.verdict = c->egress.enforce ? BB_VERDICT_DENY : BB_VERDICT_WOULD_DENY;
+        why = "label_too_long";
+    }
     *decision = bb_verdict_name(d.verdict);
     if (d.verdict != BB_VERDICT_DENY)
         return NULL;
@@ -351,7 +367,7 @@ static const char *name_refusal(const struct bb_dnsfwd *f, const struct bb_dns_q
         *decision = "would_deny"; /* enforce_names: false resolves it all, audited */
         return NULL;
     }
-    return q->hostname ? bb_reason_name(d.reason) : "bad_name";
+    return why;
 }
 
 static void handle_query(struct bb_dnsfwd *f, const struct client *to, const uint8_t *msg,

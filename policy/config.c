@@ -137,6 +137,11 @@ static const struct bb_field dns_fields[] = {
      .flags = BB_F_TRACK},
     {.key = "upstream", .type = BB_F_STR, .off = CFG(dns.upstream), .flags = BB_F_TRACK},
     {.key = "enforce_names", .type = BB_F_BOOL, .off = CFG(dns.enforce_names)},
+    {.key = "wildcard_label_max",
+     .type = BB_F_U16,
+     .off = CFG(dns.wildcard_label_max),
+     .min = 1,
+     .max = BB_DNS_LABEL_MAX},
     {0},
 };
 
@@ -249,6 +254,7 @@ static void set_defaults(struct bb_config *c)
     c->dns.listen_port = 5353;
     c->dns.upstream = "";
     c->dns.enforce_names = true;
+    c->dns.wildcard_label_max = BB_DNS_WILDCARD_LABEL_DEFAULT;
     c->tls = (struct bb_interception){
         .listen_addr = "127.0.0.1",
         .listen_port = 8443,

@@ -38,6 +38,10 @@ struct bb_arena;
 #define BB_IFNAME_MAX            15 /* IFNAMSIZ - 1 */
 #define BB_SECRET_NAME_MAX       255
 #define BB_HEADER_VALUE_MAX      8192
+#define BB_DNS_LABEL_MAX         63 /* a DNS label's own limit (RFC 1035) */
+/* dns.wildcard_label_max's default: the longest label a wildcard or a
+ * default allow lets through to the resolver (docs/flows-and-dns.md). */
+#define BB_DNS_WILDCARD_LABEL_DEFAULT 40
 
 /* Interception numbers (kept from BotBox). */
 #define BB_CERT_TTL_MIN          60u
@@ -169,6 +173,7 @@ struct bb_config {
         uint16_t listen_port;
         const char *upstream; /* "" = first nameserver of resolv.conf */
         bool enforce_names;
+        uint16_t wildcard_label_max; /* 1..BB_DNS_LABEL_MAX */
     } dns;
     struct bb_interception tls;
     const struct bb_policy *policy; /* compiled lookup structures */

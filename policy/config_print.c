@@ -26,9 +26,11 @@ static void print_listeners(const struct bb_config *c, FILE *out)
     print_addr(out, c->listen_addr, c->listen_port);
     fprintf(out, "\n  metrics       ");
     print_addr(out, c->metrics_addr, c->metrics_port);
-    fprintf(out, "\n  dns           port %u (udp+tcp), upstream %s, enforce_names %s\n",
+    fprintf(out,
+            "\n  dns           port %u (udp+tcp), upstream %s, enforce_names %s, "
+            "wildcard_label_max %u\n",
             (unsigned)c->dns.listen_port, c->dns.upstream[0] ? c->dns.upstream : "resolv.conf",
-            onoff(c->dns.enforce_names));
+            onoff(c->dns.enforce_names), (unsigned)c->dns.wildcard_label_max);
     if (!t->enabled) {
         fprintf(out, "  interception  off\n");
         return;

@@ -233,6 +233,16 @@ void bb_policy_check_name(const struct bb_policy *p, const char *name, size_t le
     enforce(p, out);
 }
 
+size_t bb_policy_unwritten_len(const struct bb_decision *d, size_t len)
+{
+    if (d->reason == BB_REASON_DEFAULT_ALLOW)
+        return len;
+    if (d->rule == NULL || d->rule->host.kind != BB_HOST_WILDCARD)
+        return 0;
+    size_t suffix = d->rule->host.len - 1; /* ".suffix" of "*.suffix" */
+    return len > suffix ? len - suffix : 0;
+}
+
 static bool flow_matches(const struct bb_flow *f, int proto, int family, const uint8_t *addr,
                          uint16_t port)
 {

@@ -100,6 +100,12 @@ bool bb_policy_is_method_override(const char *name, size_t len);
 void bb_policy_check_name(const struct bb_policy *p, const char *name, size_t len,
                           struct bb_decision *out);
 
+/* How many bytes at the start of the name that d (an allow of
+ * bb_policy_check_name for a name of len bytes) let through the policy did
+ * not write: those a "*.suffix" rule matched, the whole name for a default
+ * allow, none for an exact rule. */
+size_t bb_policy_unwritten_len(const struct bb_decision *d, size_t len);
+
 /* L4 flow decision for traffic that is not steered HTTP(S). proto:
  * IPPROTO_TCP / IPPROTO_UDP (others never match); addr: 4 or 16 bytes. */
 void bb_policy_check_flow(const struct bb_policy *p, int proto, int family, const uint8_t *addr,

@@ -26,7 +26,8 @@ secrets_dir: $E2E_TMP/secrets
 audit:
   output: $E2E_TMP/audit.jsonl
 dns:
-  enforce_names: $1
+  enforce_names: $1${2:+
+  wildcard_label_max: $2}
 egress_policy:
   rules:
     - {host: api.test, action: allow}
@@ -114,6 +115,27 @@ check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has 
     "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$OTHER:53' and a.get('uid') == 1000"
 expect "a name under a wildcard rule resolves" "$UP4" as_uid 1000 app getent ahostsv4 x.wild.test
 refute "the wildcard's apex does not" as_uid 1000 app getent hosts wild.test
+# A label is where a DNS tunnel puts its data; under a wildcard the policy
+# did not write it, so its length is bounded (dns.wildcard_label_max, 40).
+long63=$(printf 'q%.0s' $(seq 63))
+long40=$(printf 'r%.0s' $(seq 40))
+expect "a 63-byte label under the wildcard: NXDOMAIN" "status: NXDOMAIN" \
+    as_uid 1000 app dig +time=2 +tries=1 @$UP4 $long63.wild.test
+check "... audited label_too_long" wait_for 3 bash -c "dns_line() { grep '\"event\":\"dns\"' $E2E_TMP/audit.jsonl; }
+    dns_line | grep -F '\"qname\":\"$long63.wild.test\"' | grep -qF '\"reason\":\"label_too_long\"'"
+refute "... and the resolver never saw it" grep -q "$long63" "$E2E_TMP/dnsmasq.log"
+as_uid 1000 app dig +time=2 +tries=1 @$UP4 $long40.wild.test >/dev/null
+check "a 40-byte label under it reaches the resolver" grep -q "query\[A\] $long40.wild.test from" "$E2E_TMP/dnsmasq.log"
+write_cfg true 63
+kill -HUP "$SERVE_PID"
+check "with wildcard_label_max: 63 (after SIGHUP), the 63-byte label reaches it" wait_for 3 bash -c "
+    ip netns exec ${NS[app]} dig +time=1 +tries=1 @$UP4 $long63.wild.test >/dev/null
+    grep -q 'query\[A\] $long63.wild.test from' $E2E_TMP/dnsmasq.log"
+reloads=$(grep -c '"reason":"reloaded"' "$E2E_TMP/audit.jsonl")
+write_cfg true
+kill -HUP "$SERVE_PID"
+check "... back to the default (after SIGHUP)" wait_for 3 bash -c \
+    "test \$(grep -c '\"reason\":\"reloaded\"' $E2E_TMP/audit.jsonl) -gt $reloads"
 
 # ---- other resolvers, transports, and malformed queries ----
 expect "a query aimed at another resolver address is redirected to the forwarder" "$UP4" \

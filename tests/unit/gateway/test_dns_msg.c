@@ -105,6 +105,16 @@ static void test_names_that_pass_for_others(void **state)
     assert_string_equal(q.name, "c2vjcmv0.exfil.test");
 }
 
+static void test_longest_label(void **state)
+{
+    (void)state;
+    assert_int_equal(bb_dns_longest_label("", 0), 0);
+    assert_int_equal(bb_dns_longest_label("a.bcd.ef", 8), 3);
+    assert_int_equal(bb_dns_longest_label("abcdef.x", 8), 6);
+    assert_int_equal(bb_dns_longest_label("x.abcdef", 8), 6);
+    assert_int_equal(bb_dns_longest_label("x.abcdef", 4), 2); /* only the first len bytes */
+}
+
 /* What the forwarder sends is rebuilt from the parse: nothing a client
  * could hide beside its question reaches the resolver. */
 static void test_rebuilt_query(void **state)
@@ -192,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_plain_query),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_names_that_pass_for_others),
+        cmocka_unit_test(test_longest_label),
         cmocka_unit_test(test_rebuilt_query),
         cmocka_unit_test(test_error_answer),
     };

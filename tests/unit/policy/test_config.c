@@ -38,6 +38,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->dns.listen_port, 5353);
     assert_string_equal(c->dns.upstream, "");
     assert_true(c->dns.enforce_names);
+    assert_int_equal(c->dns.wildcard_label_max, BB_DNS_WILDCARD_LABEL_DEFAULT);
     assert_false(c->tls.enabled);
     assert_string_equal(c->tls.listen_addr, "127.0.0.1");
     assert_int_equal(c->tls.listen_port, 8443);
@@ -205,6 +206,8 @@ static void test_port_zero_and_range(void **state)
                     "      allowed_ports: [443, 443]\n",
                     "allowed_ports[1]: port 443 listed twice");
     tu_expect_error("listen_port: 0\n" POLICY_EMPTY, "t.yaml:1:14: listen_port: must be between");
+    tu_expect_error("dns:\n  wildcard_label_max: 64\n" POLICY_EMPTY,
+                    "t.yaml:2:23: dns.wildcard_label_max: must be between 1 and 63");
 }
 
 static void test_invalid_action(void **state)

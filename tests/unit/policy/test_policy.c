@@ -389,6 +389,29 @@ static void test_names(void **state)
     bb_config_free(c);
 }
 
+/* What the policy did not write of an allowed name: the labels a wildcard
+ * or a default allow matched (the forwarder limits their length). */
+static size_t unwritten(const struct bb_config *c, const char *n)
+{
+    struct bb_decision d;
+    bb_policy_check_name(c->policy, n, strlen(n), &d);
+    assert_int_equal(d.verdict, ALLOW);
+    return bb_policy_unwritten_len(&d, strlen(n));
+}
+
+static void test_unwritten_part(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(wild);
+    assert_int_equal(unwritten(c, "exact.deep.example.com"), 0);
+    assert_int_equal(unwritten(c, "abc.example.com"), 3);
+    assert_int_equal(unwritten(c, "x.abc.example.com"), 5);
+    bb_config_free(c);
+    c = tu_expect_ok("egress_policy:\n  default_action: allow\n  rules: []\n");
+    assert_int_equal(unwritten(c, "anything.test"), 13);
+    bb_config_free(c);
+}
+
 /* ---- flows ---- */
 
 static struct bb_decision flow(const struct bb_config *c, int proto, const char *ip, uint16_t port)
@@ -462,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_paths_unchecked_without_paths),
         cmocka_unit_test(test_audit_only),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_unwritten_part),
         cmocka_unit_test(test_flows),
         cmocka_unit_test(test_flows_ignore_default_allow),
     };
