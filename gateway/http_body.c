@@ -18,21 +18,19 @@ static int on_complete(llhttp_t *p)
     return HPE_PAUSED; /* what follows is the next message */
 }
 
-static llhttp_settings_t body_settings;
-
-static const llhttp_settings_t *settings(void)
-{
-    if (body_settings.on_message_complete == NULL) {
-        llhttp_settings_init(&body_settings);
-        body_settings.on_body = on_body;
-        body_settings.on_message_complete = on_complete;
-    }
-    return &body_settings;
-}
+/* Read-only, complete at compile time (no first-use fill for workers to
+ * race on). */
+static const llhttp_settings_t body_settings = {
+    .on_body = on_body,
+    .on_message_complete = on_complete,
+};
 
 void bb_http_body_start(llhttp_t *p, const struct bb_http_head *head, struct bb_http_body *b)
 {
-    p->settings = (void *)settings();
+    /* The parser keeps its state from the head; only the callbacks change.
+     * llhttp stores settings as void * and only reads them (llhttp_init
+     * casts the same way). */
+    p->settings = (void *)&body_settings;
     p->data = b;
     b->done = bb_http_body_empty(head);
 }

@@ -217,20 +217,21 @@ static int on_message_complete(llhttp_t *p)
     return HPE_PAUSED; /* never run into a pipelined next message */
 }
 
-static llhttp_settings_t settings;
+/* Read-only and complete at compile time: workers that parse their first
+ * head at the same moment share it without a race (a table filled on first
+ * use was zeroed by one while another read it). */
+static const llhttp_settings_t settings = {
+    .on_method = on_method,
+    .on_url = on_url,
+    .on_status = on_status,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
 
 const llhttp_settings_t *bb_http_head_settings(void)
 {
-    if (settings.on_message_complete == NULL) {
-        llhttp_settings_init(&settings);
-        settings.on_method = on_method;
-        settings.on_url = on_url;
-        settings.on_status = on_status;
-        settings.on_header_field = on_header_field;
-        settings.on_header_value = on_header_value;
-        settings.on_headers_complete = on_headers_complete;
-        settings.on_message_complete = on_message_complete;
-    }
     return &settings;
 }
 
