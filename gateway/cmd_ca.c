@@ -1,8 +1,9 @@
 /*
  * `botbox ca init --dir DIR`: a local CA for HTTPS interception.
  */
-#include "gateway/cli.h"
+#include "gateway/cmd.h"
 
+#include "gateway/cli.h"
 #include "common/diag.h"
 #include "tls/ca.h"
 
@@ -36,7 +37,9 @@ int bb_cmd_ca(int argc, char **argv)
     }
     if (dir == NULL)
         return bb_cli_usage("ca", "--dir DIR is required");
-    struct bb_diag *diag = bb_diag_new();
+    struct bb_diag *diag = bb_cli_diag("ca");
+    if (diag == NULL)
+        return BB_EXIT_FAIL;
     int rc = bb_ca_init(dir, diag);
     bb_diag_print(diag, stderr);
     bb_diag_free(diag);

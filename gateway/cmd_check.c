@@ -4,8 +4,9 @@
  * error on stderr, and on success the normalised policy on stdout. Touches
  * nothing else: no sockets, no netlink.
  */
-#include "gateway/cli.h"
+#include "gateway/cmd.h"
 
+#include "gateway/cli.h"
 #include "common/diag.h"
 #include "policy/config.h"
 #include "tls/server.h"
@@ -25,11 +26,6 @@ const char bb_cmd_check_help[] =
     "\n"
     "exit status: 0 valid, 1 invalid, 2 usage error\n";
 
-static const char *env_lookup(const char *name)
-{
-    return getenv(name);
-}
-
 /* What only OpenSSL can judge: the TLS 1.2 cipher list (serve would stop
  * at start on it; check says so first). */
 static bool tls_ok(const struct bb_config *c)
@@ -45,12 +41,10 @@ int bb_cmd_check(int argc, char **argv)
     int usage = bb_cli_config_only(argc, argv, "check", &path);
     if (usage != 0)
         return usage;
-    struct bb_diag *diag = bb_diag_new();
-    if (diag == NULL) {
-        fprintf(stderr, "botbox check: out of memory\n");
+    struct bb_diag *diag = bb_cli_diag("check");
+    if (diag == NULL)
         return BB_EXIT_FAIL;
-    }
-    const struct bb_config *cfg = bb_config_load(path, env_lookup, diag);
+    const struct bb_config *cfg = bb_config_load(path, bb_config_getenv, diag);
     bb_diag_print(diag, stderr);
     int status = BB_EXIT_FAIL;
     if (cfg != NULL && !tls_ok(cfg)) {

@@ -4,8 +4,9 @@
  * Replaces the BotBox iptables init script; reads the same BOTBOX_*
  * environment variables (through the config loader).
  */
-#include "gateway/cli.h"
+#include "gateway/cmd.h"
 
+#include "gateway/cli.h"
 #include "common/diag.h"
 #include "nft/nft.h"
 #include "policy/config.h"
@@ -29,11 +30,6 @@ const char bb_cmd_nft_help[] =
     "\n"
     "Needs CAP_NET_ADMIN. exit status: 0 ok, 1 error, 2 usage error\n";
 
-static const char *env_lookup(const char *name)
-{
-    return getenv(name);
-}
-
 static int finish(struct bb_diag *diag, int rc)
 {
     bb_diag_print(diag, stderr);
@@ -55,7 +51,7 @@ static void print_report(const struct bb_config *cfg, const struct bb_nft_report
 
 static int cmd_apply(int argc, char **argv)
 {
-    struct bb_load_opts opts = {.env = env_lookup};
+    struct bb_load_opts opts = {.env = bb_config_getenv};
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         int rc = bb_cli_option(argc, argv, &i, "--config", &path);
@@ -70,7 +66,9 @@ static int cmd_apply(int argc, char **argv)
         return bb_cli_usage("nft", "apply needs --config FILE");
     if (opts.mode != NULL && strcmp(opts.mode, "sidecar") != 0 && strcmp(opts.mode, "gateway") != 0)
         return bb_cli_usage("nft", "--mode must be sidecar or gateway");
-    struct bb_diag *diag = bb_diag_new();
+    struct bb_diag *diag = bb_cli_diag("nft");
+    if (diag == NULL)
+        return BB_EXIT_FAIL;
     const struct bb_config *cfg = bb_config_load_opts(path, &opts, diag);
     int rc = -1;
     if (cfg != NULL) {
@@ -94,7 +92,9 @@ int bb_cmd_nft(int argc, char **argv)
         return bb_cli_usage("nft", "unknown subcommand '%s'", sub);
     if (argc > 2)
         return bb_cli_usage("nft", "%s takes no arguments", sub);
-    struct bb_diag *diag = bb_diag_new();
+    struct bb_diag *diag = bb_cli_diag("nft");
+    if (diag == NULL)
+        return BB_EXIT_FAIL;
     int rc = strcmp(sub, "show") == 0 ? bb_nft_show(stdout, diag) : bb_nft_flush(diag);
     return finish(diag, rc);
 }

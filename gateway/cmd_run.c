@@ -2,8 +2,9 @@
  * `botbox run --config FILE [options] -- CMD ARGS...`: the command line;
  * run.c does the work.
  */
-#include "gateway/cli.h"
+#include "gateway/cmd.h"
 
+#include "gateway/cli.h"
 #include "gateway/run.h"
 #include "gateway/run_plan.h"
 

@@ -3,8 +3,9 @@
  * daemon. Loads and validates the config exactly as `check` does, then
  * hands over to serve.c for the daemon's life cycle.
  */
-#include "gateway/cli.h"
+#include "gateway/cmd.h"
 
+#include "gateway/cli.h"
 #include "common/diag.h"
 #include "gateway/serve.h"
 #include "policy/config.h"
@@ -27,23 +28,20 @@ const char bb_cmd_serve_help[] =
     "\n"
     "exit status: 0 after a signal, 1 when it cannot start, 2 usage error\n";
 
-static const char *env_lookup(const char *name)
-{
-    return getenv(name);
-}
-
 int bb_cmd_serve(int argc, char **argv)
 {
     const char *path;
     int usage = bb_cli_config_only(argc, argv, "serve", &path);
     if (usage != 0)
         return usage;
-    struct bb_diag *diag = bb_diag_new();
-    const struct bb_config *c = bb_config_load(path, env_lookup, diag);
+    struct bb_diag *diag = bb_cli_diag("serve");
+    if (diag == NULL)
+        return BB_EXIT_FAIL;
+    const struct bb_config *c = bb_config_load(path, bb_config_getenv, diag);
     int status = BB_EXIT_FAIL;
     if (c != NULL) {
         const struct bb_serve_opts o = {
-            .path = path, .load = {.env = env_lookup}, .egress_netns = -1};
+            .path = path, .load = {.env = bb_config_getenv}, .egress_netns = -1};
         status = bb_serve(&o, c, diag) == 0 ? BB_EXIT_OK : BB_EXIT_FAIL;
     }
     bb_diag_print(diag, stderr);

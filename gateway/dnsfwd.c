@@ -19,7 +19,7 @@
 #include "gateway/loop.h"
 #include "gateway/metrics.h"
 #include "gateway/snapshot.h"
-#include "gateway/worker.h"
+#include "gateway/shared.h"
 #include "policy/config.h"
 #include "policy/policy.h"
 

@@ -12,7 +12,7 @@
 #include "gateway/pkt.h"
 #include "gateway/snapshot.h"
 #include "gateway/vbatch.h"
-#include "gateway/worker.h"
+#include "gateway/shared.h"
 #include "nft/ruleset.h"
 #include "policy/policy.h"
 

@@ -30,7 +30,7 @@ static bool head_begins(struct proxy *p);
 
 const struct bb_config *proxy_cfg(const struct proxy *p)
 {
-    return (p->snap != NULL ? p->snap : p->w->snap)->cfg;
+    return (p->snap != NULL ? p->snap : p->ctx->snap)->cfg;
 }
 
 static const struct bb_config *cfg(const struct proxy *p)
@@ -43,7 +43,7 @@ static void audit(struct proxy *p);
 
 void proxy_arm(struct proxy *p, uint64_t ms)
 {
-    bb_loop_timer_set(p->w->loop, &p->timer, ms, on_timer);
+    bb_loop_timer_set(p->ctx->loop, &p->timer, ms, on_timer);
 }
 
 /* ---- life cycle ---- */
@@ -56,14 +56,14 @@ void proxy_arm(struct proxy *p, uint64_t ms)
 
 static void destroy_proxy(struct proxy *p)
 {
-    struct bb_worker *w = p->w;
+    struct bb_proxy_ctx *x = p->ctx;
     size_t n = 0;
     struct bb_buf *bufs[] = PROXY_BUFS(p);
     for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
         n += bb_buf_free(bufs[i]);
-    bb_slab_put(&w->reqs, p->r);
-    bb_slab_put(&w->conns, p);
-    bb_worker_freed(w, n);
+    bb_slab_put(&x->reqs, p->r);
+    bb_slab_put(&x->conns, p);
+    bb_proxy_ctx_freed(x, n);
 }
 
 /* Deferred to the end of the loop iteration that closed p (events of that
@@ -74,7 +74,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
 {
     (void)l;
     struct proxy *p = arg;
-    struct bb_worker *w = p->w;
+    struct bb_proxy_ctx *x = p->ctx;
     free(p->sni);
     p->sni = NULL;
     bb_snapshot_unref(p->snap);
@@ -85,7 +85,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
         proxy_lines_put(p, &p->r->req);
         proxy_lines_put(p, &p->r->resp);
     }
-    if (w->no_spares || w->nspare >= BB_SPARE_CONNS) {
+    if (x->no_spares || x->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
         return;
     }
@@ -97,9 +97,9 @@ static void free_proxy(struct bb_loop *l, void *arg)
         bb_buf_reset(bufs[i]);
     }
     if (n > 0)
-        bb_worker_freed(w, n);
-    LIST_INSERT_HEAD(&w->spare, p, link);
-    w->nspare++;
+        bb_proxy_ctx_freed(x, n);
+    LIST_INSERT_HEAD(&x->spare, p, link);
+    x->nspare++;
 }
 
 _Static_assert(sizeof(struct proxy) <= BB_SLAB_OBJ_MAX &&
@@ -107,10 +107,10 @@ _Static_assert(sizeof(struct proxy) <= BB_SLAB_OBJ_MAX &&
                "connection structs fit a slab");
 
 /* A zeroed proxy_req for p unless it has one; false when memory ran out. */
-static bool proxy_req_take(struct bb_worker *w, struct proxy *p)
+static bool proxy_req_take(struct bb_proxy_ctx *x, struct proxy *p)
 {
     if (p->r == NULL) {
-        p->r = bb_slab_get(&w->reqs);
+        p->r = bb_slab_get(&x->reqs);
         if (p->r == NULL)
             return false;
         memset(p->r, 0, sizeof(*p->r));
@@ -120,15 +120,15 @@ static bool proxy_req_take(struct bb_worker *w, struct proxy *p)
 
 /* A zeroed connection, from the worker's spares (their buffers' memory
  * kept) or new. */
-static struct proxy *new_proxy(struct bb_worker *w)
+static struct proxy *new_proxy(struct bb_proxy_ctx *x)
 {
-    struct proxy *p = LIST_FIRST(&w->spare);
+    struct proxy *p = LIST_FIRST(&x->spare);
     if (p == NULL) {
-        if (w->conns.size == 0) {
-            bb_slab_init(&w->conns, sizeof(*p));
-            bb_slab_init(&w->reqs, sizeof(struct proxy_req));
+        if (x->conns.size == 0) {
+            bb_slab_init(&x->conns, sizeof(*p));
+            bb_slab_init(&x->reqs, sizeof(struct proxy_req));
         }
-        p = bb_slab_get(&w->conns);
+        p = bb_slab_get(&x->conns);
         if (p == NULL)
             return NULL;
         memset(p, 0, sizeof(*p));
@@ -137,7 +137,7 @@ static struct proxy *new_proxy(struct bb_worker *w)
         bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
     } else {
         LIST_REMOVE(p, link);
-        w->nspare--;
+        x->nspare--;
         struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
         struct proxy_req *r = p->r; /* none if it closed idle, after giving it back */
         memset(p, 0, sizeof(*p));
@@ -146,10 +146,10 @@ static struct proxy *new_proxy(struct bb_worker *w)
         p->up_head = keep[2];
         p->r = r;
     }
-    p->w = w;
+    p->ctx = x;
     if (p->r != NULL) {
         memset(p->r, 0, sizeof(*p->r));
-    } else if (!proxy_req_take(w, p)) {
+    } else if (!proxy_req_take(x, p)) {
         destroy_proxy(p);
         return NULL;
     }
@@ -169,20 +169,20 @@ void proxy_close(struct proxy *p)
         audit(p);
     }
     p->dead = true;
-    struct bb_loop *l = p->w->loop;
+    struct bb_loop *l = p->ctx->loop;
     LIST_REMOVE(p, link);
     proxy_release_upstream(p, false);
     bb_loop_timer_cancel(l, &p->timer);
     bb_loop_io_forget(&p->io); /* closed right below */
     bb_conn_close(&p->client);
-    atomic_fetch_sub(&p->w->sh->connections, 1);
-    bb_metrics_connections(p->w->metrics, BB_ML_PROXY, -1);
+    atomic_fetch_sub(&p->ctx->sh->connections, 1);
+    bb_metrics_connections(p->ctx->metrics, BB_ML_PROXY, -1);
     /* Out of memory for the deferral: free now, unless a scheduled read or
      * update still refers to it (then it is left, one connection's memory,
      * rather than used after free). */
     if (bb_loop_defer(l, free_proxy, p) != 0 && !p->up_kicked && !p->cl_kicked && !p->upd_queued)
         free_proxy(l, p);
-    bb_worker_connection_closed(p->w);
+    bb_proxy_ctx_closed(p->ctx);
 }
 
 void proxy_cut(struct proxy *p, const char *end)
@@ -217,20 +217,20 @@ static void reject_overload(int fd, bool tls)
     close(fd);
 }
 
-void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr_storage *peer)
+void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sockaddr_storage *peer)
 {
-    if (atomic_fetch_add(&w->sh->connections, 1) >= w->snap->cfg->max_connections) {
-        atomic_fetch_sub(&w->sh->connections, 1);
-        bb_metrics_refused(w->metrics, BB_MR_MAX_CONNECTIONS);
+    if (atomic_fetch_add(&x->sh->connections, 1) >= x->snap->cfg->max_connections) {
+        atomic_fetch_sub(&x->sh->connections, 1);
+        bb_metrics_refused(x->metrics, BB_MR_MAX_CONNECTIONS);
         reject_overload(fd, tls);
         return;
     }
     /* No memory for one more: to the client the gateway is full, as above;
      * the operator sees the reason in the metric. */
-    struct proxy *p = new_proxy(w);
+    struct proxy *p = new_proxy(x);
     if (p == NULL) {
-        atomic_fetch_sub(&w->sh->connections, 1);
-        bb_metrics_refused(w->metrics, BB_MR_OUT_OF_MEMORY);
+        atomic_fetch_sub(&x->sh->connections, 1);
+        bb_metrics_refused(x->metrics, BB_MR_OUT_OF_MEMORY);
         reject_overload(fd, tls);
         return;
     }
@@ -242,15 +242,15 @@ void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockadd
     bb_conn_plain(&p->client, fd);
     p->tls = tls;
     p->st = tls ? P_HELLO : P_HEAD;
-    if (bb_loop_io_add(w->loop, &p->io, fd, EPOLLIN, client_event) != 0) {
+    if (bb_loop_io_add(x->loop, &p->io, fd, EPOLLIN, client_event) != 0) {
         p->dead = true;
-        atomic_fetch_sub(&w->sh->connections, 1);
+        atomic_fetch_sub(&x->sh->connections, 1);
         close(fd);
-        free_proxy(w->loop, p);
+        free_proxy(x->loop, p);
         return;
     }
-    LIST_INSERT_HEAD(&w->proxies, p, link);
-    bb_metrics_connections(w->metrics, BB_ML_PROXY, +1);
+    LIST_INSERT_HEAD(&x->proxies, p, link);
+    bb_metrics_connections(x->metrics, BB_ML_PROXY, +1);
     proxy_arm(p, tls ? cfg(p)->tls.handshake_timeout_ms : cfg(p)->timeouts.request_header_ms);
 }
 
@@ -261,33 +261,33 @@ static bool idle(const struct proxy *p)
     return p->st == P_HEAD && !p->head_started && bb_buf_size(&p->cin) == 0;
 }
 
-void bb_proxy_close_idle(struct bb_worker *w)
+void bb_proxy_close_idle(struct bb_proxy_ctx *x)
 {
-    for (struct proxy *p = LIST_FIRST(&w->proxies), *next; p != NULL; p = next) {
+    for (struct proxy *p = LIST_FIRST(&x->proxies), *next; p != NULL; p = next) {
         next = LIST_NEXT(p, link);
         if (idle(p))
             proxy_close(p);
     }
 }
 
-void bb_proxy_close_all(struct bb_worker *w)
+void bb_proxy_close_all(struct bb_proxy_ctx *x)
 {
-    w->no_spares = true;
-    while (!LIST_EMPTY(&w->proxies))
-        proxy_close(LIST_FIRST(&w->proxies));
+    x->no_spares = true;
+    while (!LIST_EMPTY(&x->proxies))
+        proxy_close(LIST_FIRST(&x->proxies));
 }
 
-void bb_proxy_free_spares(struct bb_worker *w)
+void bb_proxy_free_spares(struct bb_proxy_ctx *x)
 {
-    while (!LIST_EMPTY(&w->spare)) {
-        struct proxy *p = LIST_FIRST(&w->spare);
+    while (!LIST_EMPTY(&x->spare)) {
+        struct proxy *p = LIST_FIRST(&x->spare);
         LIST_REMOVE(p, link);
         destroy_proxy(p);
     }
-    w->nspare = 0;
-    bb_slab_trim(&w->conns);
-    bb_slab_trim(&w->reqs);
-    bb_blocks_free(&w->blocks);
+    x->nspare = 0;
+    bb_slab_trim(&x->conns);
+    bb_slab_trim(&x->reqs);
+    bb_blocks_free(&x->blocks);
 }
 
 /* ---- the audit line, metrics and request end ---- */
@@ -324,7 +324,7 @@ static void count(struct proxy *p)
         .duration_us = mono_us() - p->t0_us,
         .rewrites = d == BB_MD_ALLOW ? (unsigned)p->ninjected : 0,
     };
-    bb_metrics_request(p->w->metrics, &m);
+    bb_metrics_request(p->ctx->metrics, &m);
 }
 
 static void audit(struct proxy *p)
@@ -348,18 +348,18 @@ static void audit(struct proxy *p)
         .status = p->status,
         .bytes_in = p->bytes_in,
         .bytes_out = p->bytes_out,
-        .duration_ms = bb_loop_now(p->w->loop) - p->t0,
+        .duration_ms = bb_loop_now(p->ctx->loop) - p->t0,
         .end = p->end,
         .injected = r != NULL ? r->rewrites : NULL,
         .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
     };
-    bb_audit_http(p->w->sh->audit, &e);
+    bb_audit_http(p->ctx->sh->audit, &e);
 }
 
 char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n)
 {
     proxy_head_put(p, at, size);
-    *at = bb_block_get(&p->w->blocks, n);
+    *at = bb_block_get(&p->ctx->blocks, n);
     *size = *at != NULL ? n : 0;
     return *at;
 }
@@ -367,19 +367,19 @@ char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n)
 bool proxy_lines_take(struct proxy *p, struct bb_http_head *h)
 {
     if (h->h == NULL)
-        h->h = bb_block_get(&p->w->blocks, BB_HTTP_LINES_BYTES);
+        h->h = bb_block_get(&p->ctx->blocks, BB_HTTP_LINES_BYTES);
     return h->h != NULL;
 }
 
 void proxy_lines_put(struct proxy *p, struct bb_http_head *h)
 {
-    bb_block_put(&p->w->blocks, h->h, BB_HTTP_LINES_BYTES);
+    bb_block_put(&p->ctx->blocks, h->h, BB_HTTP_LINES_BYTES);
     h->h = NULL;
 }
 
 void proxy_head_put(struct proxy *p, char **at, size_t *size)
 {
-    bb_block_put(&p->w->blocks, *at, *size);
+    bb_block_put(&p->ctx->blocks, *at, *size);
     *at = NULL;
     *size = 0;
 }
@@ -421,7 +421,8 @@ static void drain_after_answer(struct proxy *p)
 void proxy_request_done(struct proxy *p)
 {
     audit(p);
-    bool keep = p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->w->draining;
+    bool keep =
+        p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->ctx->draining;
     /* It said it sends nothing more, and nothing more came: closing at
      * once cannot reset the answer (lingering is for unread input). */
     p->clean_end = !p->r->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
@@ -646,14 +647,14 @@ static void handle_request(struct proxy *p)
  * given back too. Counted as refused, reason out_of_memory_idle. */
 static bool head_begins(struct proxy *p)
 {
-    if (!proxy_req_take(p->w, p)) {
-        bb_metrics_refused(p->w->metrics, BB_MR_OUT_OF_MEMORY_IDLE);
+    if (!proxy_req_take(p->ctx, p)) {
+        bb_metrics_refused(p->ctx->metrics, BB_MR_OUT_OF_MEMORY_IDLE);
         proxy_close(p);
         return false;
     }
     p->idle = 0;
     p->head_started = true;
-    p->t0 = bb_loop_now(p->w->loop);
+    p->t0 = bb_loop_now(p->ctx->loop);
     p->t0_us = mono_us();
     proxy_arm(p, cfg(p)->timeouts.request_header_ms);
     return true;
@@ -691,8 +692,8 @@ static void try_head(struct proxy *p)
     ssize_t end = bb_http_head_end(bb_buf_head(&p->cin), bb_buf_size(&p->cin), BB_HTTP_HEAD_MAX);
     if (end == 0)
         return;
-    p->rid = bb_worker_request_id(p->w);
-    p->snap = bb_snapshot_ref(p->w->snap);
+    p->rid = bb_proxy_ctx_request_id(p->ctx);
+    p->snap = bb_snapshot_ref(p->ctx->snap);
     if (refuse_h2_preface(p))
         return;
     if (end == -1) {
@@ -806,7 +807,7 @@ static void client_kicked(struct bb_loop *l, void *arg)
  * iteration's events, as if the socket had. */
 static void kick_client(struct proxy *p)
 {
-    if (!p->cl_kicked && !p->dead && bb_loop_defer(p->w->loop, client_kicked, p) == 0)
+    if (!p->cl_kicked && !p->dead && bb_loop_defer(p->ctx->loop, client_kicked, p) == 0)
         p->cl_kicked = true;
 }
 
@@ -870,7 +871,7 @@ static void update_now(struct proxy *p)
     if (p->dead)
         return;
     if (p->st == P_HANDSHAKE) { /* the handshake says what it waits for */
-        bb_loop_io_set(p->w->loop, &p->io, p->client.want ? p->client.want : EPOLLIN);
+        bb_loop_io_set(p->ctx->loop, &p->io, p->client.want ? p->client.want : EPOLLIN);
         return;
     }
     proxy_flush_upstream_now(p);
@@ -892,7 +893,7 @@ static void update_now(struct proxy *p)
         proxy_arm(p, BB_LINGER_MS);
     }
     if (p->lingering) {
-        bb_loop_io_set(p->w->loop, &p->io, EPOLLIN);
+        bb_loop_io_set(p->ctx->loop, &p->io, EPOLLIN);
         return;
     }
     uint32_t ev = 0;
@@ -909,7 +910,7 @@ static void update_now(struct proxy *p)
     }
     if (bb_buf_size(&p->cout) > 0)
         ev |= p->wr_want ? p->wr_want : EPOLLOUT;
-    bb_loop_io_set(p->w->loop, &p->io, ev);
+    bb_loop_io_set(p->ctx->loop, &p->io, ev);
     if (want_in && bb_conn_pending(&p->client))
         kick_client(p);
     struct bb_upconn *u = p->up;
@@ -921,7 +922,7 @@ static void update_now(struct proxy *p)
         uev |= p->up_rd_want ? p->up_rd_want : EPOLLIN | EPOLLRDHUP; /* as when pooled */
     if (bb_buf_size(&u->out) > 0)
         uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
-    bb_loop_io_set(p->w->loop, &u->io, uev);
+    bb_loop_io_set(p->ctx->loop, &u->io, uev);
     if ((uev & EPOLLIN) && bb_conn_pending(&u->conn))
         proxy_kick_upstream(p);
 }
@@ -954,7 +955,7 @@ void proxy_update(struct proxy *p)
 {
     if (p->dead)
         return;
-    struct bb_loop *l = p->w->loop;
+    struct bb_loop *l = p->ctx->loop;
     if (!bulk(p) && bb_loop_dispatching(l)) {
         if (p->upd_queued || bb_loop_defer(l, updated, p) == 0) {
             p->upd_queued = true;
@@ -978,10 +979,10 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
             size_t n = bb_buf_free(&p->cin) + bb_buf_free(&p->up_head);
             if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
                 n += bb_buf_free(&p->cout);
-            bb_conn_release(&p->client);    /* intercepted: OpenSSL's buffers too */
-            bb_slab_put(&p->w->reqs, p->r); /* back at the next request's first byte */
+            bb_conn_release(&p->client);      /* intercepted: OpenSSL's buffers too */
+            bb_slab_put(&p->ctx->reqs, p->r); /* back at the next request's first byte */
             p->r = NULL;
-            bb_worker_freed(p->w, n);
+            bb_proxy_ctx_freed(p->ctx, n);
             p->idle = 2;
             proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
             return;
@@ -990,7 +991,7 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
             proxy_close(p); /* idle keep-alive connection */
             return;
         }
-        p->rid = bb_worker_request_id(p->w);
+        p->rid = bb_proxy_ctx_request_id(p->ctx);
         proxy_fail(p, 408, "request timeout", "request_timeout");
         break;
     case P_RESOLVE: /* proxy_fail cancels the resolution */

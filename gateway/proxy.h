@@ -13,20 +13,20 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-struct bb_worker;
+struct bb_proxy_ctx;
 
 /* Takes over an accepted, nonblocking client socket (peer: its address, as
  * accept4 gave it); tls: it came to the interception listener (a
  * ClientHello is expected first). */
-void bb_proxy_accept(struct bb_worker *w, int fd, bool tls, const struct sockaddr_storage *peer);
+void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sockaddr_storage *peer);
 
-/* Closes every client connection of the worker (at shutdown). */
-void bb_proxy_close_all(struct bb_worker *w);
-/* Frees the worker's spare connections and blocks, once every connection
+/* Closes every client connection of the context (at shutdown). */
+void bb_proxy_close_all(struct bb_proxy_ctx *x);
+/* Frees the context's spare connections and blocks, once every connection
  * is freed (at shutdown, after the loop ran its deferred work). */
-void bb_proxy_free_spares(struct bb_worker *w);
+void bb_proxy_free_spares(struct bb_proxy_ctx *x);
 
-/* Closes the worker's idle keep-alive connections (graceful shutdown). */
-void bb_proxy_close_idle(struct bb_worker *w);
+/* Closes the context's idle keep-alive connections (graceful shutdown). */
+void bb_proxy_close_idle(struct bb_proxy_ctx *x);
 
 #endif

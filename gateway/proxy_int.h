@@ -41,7 +41,8 @@
 #include "gateway/upstream.h"
 #include "gateway/resolver.h"
 #include "gateway/snapshot.h"
-#include "gateway/worker.h"
+#include "gateway/proxy_ctx.h"
+#include "gateway/shared.h"
 #include "policy/path.h"
 #include "policy/policy.h"
 #include "tls/hello.h"
@@ -93,8 +94,8 @@ struct proxy_req {
 };
 
 struct proxy {
-    struct bb_worker *w;
-    LIST_ENTRY(proxy) link; /* in the worker's live connections, or its spares once closed */
+    struct bb_proxy_ctx *ctx; /* the thread's: loop, pool, storage */
+    LIST_ENTRY(proxy) link;   /* in the worker's live connections, or its spares once closed */
     struct bb_io io;
     struct bb_conn client;
     uint32_t rd_want, wr_want; /* client: events the transport waits for */

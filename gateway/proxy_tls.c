@@ -37,7 +37,7 @@ static void audit_tls(struct proxy *p, const char *decision, const char *reason)
         .sni = p->sni,
         .mode = p->passthrough ? "passthrough" : "intercept",
     };
-    bb_audit_tls(p->w->sh->audit, &e);
+    bb_audit_tls(p->ctx->sh->audit, &e);
 }
 
 void proxy_tls_refuse(struct proxy *p, const char *decision, const char *reason)
@@ -52,7 +52,7 @@ void proxy_tls_refuse(struct proxy *p, const char *decision, const char *reason)
 
 void proxy_tls_timeout(struct proxy *p)
 {
-    bb_metrics_tls(p->w->metrics, BB_MT_TIMEOUT);
+    bb_metrics_tls(p->ctx->metrics, BB_MT_TIMEOUT);
     proxy_tls_refuse(p, "error", "handshake_timeout");
 }
 
@@ -75,7 +75,7 @@ static void passthrough(struct proxy *p, const struct bb_decision *d)
 
 static void intercept(struct proxy *p, enum bb_verdict v)
 {
-    struct bb_shared *sh = p->w->sh;
+    struct bb_shared *sh = p->ctx->sh;
     /* Each request pins its own snapshot from here on. */
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
@@ -86,9 +86,9 @@ static void intercept(struct proxy *p, enum bb_verdict v)
         proxy_tls_refuse(p, "error", "mint_failed");
         return;
     }
-    bb_metrics_cert_cache(p->w->metrics, hit);
+    bb_metrics_cert_cache(p->ctx->metrics, hit);
     if (!hit)
-        bb_metrics_cert_issued(p->w->metrics, bb_metrics_decision(bb_verdict_name(v)));
+        bb_metrics_cert_issued(p->ctx->metrics, bb_metrics_decision(bb_verdict_name(v)));
     int rc = bb_conn_tls_server(&p->client, p->client.fd, sh->server_tls, bb_buf_head(&p->cin),
                                 bb_buf_size(&p->cin), cert, key, bb_ca_cert(sh->ca));
     X509_free(cert); /* the SSL holds its own references */
@@ -108,11 +108,11 @@ void proxy_tls_handshake(struct proxy *p)
     if (r == 0)
         return; /* proxy_update waits for what the handshake wants */
     if (r < 0) {
-        bb_metrics_tls(p->w->metrics, BB_MT_IO_ERROR);
+        bb_metrics_tls(p->ctx->metrics, BB_MT_IO_ERROR);
         proxy_tls_refuse(p, "error", "handshake_failed");
         return;
     }
-    bb_metrics_tls(p->w->metrics, BB_MT_OK);
+    bb_metrics_tls(p->ctx->metrics, BB_MT_OK);
     audit_tls(p, "allow", "handshake_ok");
     proxy_begin_http(p);
 }
@@ -135,7 +135,7 @@ static void decide(struct proxy *p)
         return;
     }
     if (!allowed && c->tls.deny_handshake_on_disallowed_sni) {
-        bb_metrics_tls(p->w->metrics, BB_MT_DENIED_SNI);
+        bb_metrics_tls(p->ctx->metrics, BB_MT_DENIED_SNI);
         proxy_tls_refuse(p, "deny", bb_reason_name(d.reason));
         return;
     }
@@ -151,12 +151,12 @@ void proxy_tls_hello(struct proxy *p)
     if (r == BB_HELLO_MORE)
         return; /* the timer bounds the wait */
     if (r == BB_HELLO_BAD) {
-        bb_metrics_tls(p->w->metrics, BB_MT_IO_ERROR);
+        bb_metrics_tls(p->ctx->metrics, BB_MT_IO_ERROR);
         proxy_tls_refuse(p, "deny", "not_a_client_hello");
         return;
     }
     if (!h.has_sni || !h.sni_ok) {
-        bb_metrics_tls(p->w->metrics, h.has_sni ? BB_MT_BAD_SNI : BB_MT_NO_SNI);
+        bb_metrics_tls(p->ctx->metrics, h.has_sni ? BB_MT_BAD_SNI : BB_MT_NO_SNI);
         proxy_tls_refuse(p, "deny", h.has_sni ? "bad_sni" : "no_sni");
         return;
     }
@@ -168,7 +168,7 @@ void proxy_tls_hello(struct proxy *p)
     memcpy(p->sni, h.sni, h.sni_len + 1);
     /* The decision's rule must outlive a reload while the connection
      * lasts (passthrough keeps it). */
-    p->snap = bb_snapshot_ref(p->w->snap);
+    p->snap = bb_snapshot_ref(p->ctx->snap);
     decide(p);
 }
 
@@ -196,7 +196,7 @@ bool proxy_tls_request_ok(struct proxy *p)
         return false;
     }
     if (cfg(p)->tls.enforce_sni_host_match && strcmp(h.name, p->sni) != 0) {
-        bb_metrics_host_mismatch(p->w->metrics);
+        bb_metrics_host_mismatch(p->ctx->metrics);
         proxy_fail(p, 400, "SNI/Host header mismatch", "sni_host_mismatch");
         return false;
     }

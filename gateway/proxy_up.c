@@ -59,9 +59,9 @@ void proxy_release_upstream(struct proxy *p, bool keep)
     p->up = NULL;
     p->up_rd_want = p->up_wr_want = 0;
     if (keep && u->state == BB_UP_READY && p->st != P_TUNNEL && bb_buf_size(&u->out) == 0) {
-        bb_pool_put(p->w->pool, u); /* which refuses it if bytes are left unread in u->in */
+        bb_pool_put(p->ctx->pool, u); /* which refuses it if bytes are left unread in u->in */
     } else {
-        bb_upstream_close(p->w->loop, u);
+        bb_upstream_close(p->ctx->loop, u);
     }
 }
 
@@ -136,7 +136,7 @@ static void attach(struct proxy *p, struct bb_upconn *u)
     p->up_rd_want = p->up_wr_want = 0;
     if (u->io.added) {
         u->io.cb = up_event; /* from the pool */
-    } else if (bb_loop_io_add(p->w->loop, &u->io, u->conn.fd, EPOLLOUT, up_event) != 0) {
+    } else if (bb_loop_io_add(p->ctx->loop, &u->io, u->conn.fd, EPOLLOUT, up_event) != 0) {
         proxy_fail(p, 502, "upstream connection failed", "upstream_socket");
         return;
     }
@@ -159,7 +159,7 @@ static void dial(struct proxy *p, int family, const uint8_t *addr)
     bool is_ip = p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6;
     char key[BB_POOL_KEY_MAX];
     proxy_pool_key(p, key);
-    struct bb_upconn *u = bb_upstream_dial(p->w->pool, family, addr, p->port, p->r->host.name,
+    struct bb_upconn *u = bb_upstream_dial(p->ctx->pool, family, addr, p->port, p->r->host.name,
                                            is_ip, key, !p->passthrough);
     if (u == NULL) {
         proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
@@ -197,7 +197,7 @@ static void go(struct proxy *p, bool use_pool)
     if (use_pool && !p->passthrough) {
         char key[BB_POOL_KEY_MAX];
         proxy_pool_key(p, key);
-        u = bb_pool_get(p->w->pool, key);
+        u = bb_pool_get(p->ctx->pool, key);
     }
     if (u != NULL) {
         attach(p, u);
@@ -214,7 +214,7 @@ static void go(struct proxy *p, bool use_pool)
     }
     p->st = P_RESOLVE;
     proxy_arm(p, cfg(p)->timeouts.connect_ms);
-    p->rq = bb_resolve(p->w->resolver, p->r->host.name, on_resolved, p);
+    p->rq = bb_resolve(p->ctx->resolver, p->r->host.name, on_resolved, p);
     if (p->rq == NULL)
         proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
 }
@@ -292,7 +292,7 @@ static int take_response_head(struct proxy *p, size_t end)
     p->resp_started = true;
     p->status = p->r->resp.status;
     p->rframing = bb_http_response_framing(&p->r->resp, p->r->req.minor);
-    bool close = !p->r->req.keep_alive || p->closing || p->w->draining;
+    bool close = !p->r->req.keep_alive || p->closing || p->ctx->draining;
     if (bb_http_write_response(&p->cout, &p->r->resp, p->rframing, close, false) != 0)
         return fail_head(p, "upstream_head_too_large");
     p->r->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};
@@ -412,7 +412,7 @@ void proxy_kick_upstream(struct proxy *p)
 {
     if (p->up_kicked || p->dead)
         return;
-    if (bb_loop_defer(p->w->loop, kicked, p) == 0)
+    if (bb_loop_defer(p->ctx->loop, kicked, p) == 0)
         p->up_kicked = true;
 }
 
@@ -435,7 +435,7 @@ static void connecting(struct proxy *p)
     struct bb_upconn *u = p->up;
     int r = bb_upstream_progress(u);
     if (r != 0 && u->state != BB_UP_CONNECTING && u->conn.ssl != NULL)
-        bb_metrics_upstream_tls(p->w->metrics, r > 0);
+        bb_metrics_upstream_tls(p->ctx->metrics, r > 0);
     if (r < 0) {
         proxy_fail(p, 502, "upstream connection failed",
                    u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");
@@ -443,7 +443,7 @@ static void connecting(struct proxy *p)
     }
     if (r == 0) {
         uint32_t ev = u->state == BB_UP_CONNECTING ? EPOLLOUT : u->conn.want;
-        bb_loop_io_set(p->w->loop, &u->io, ev);
+        bb_loop_io_set(p->ctx->loop, &u->io, ev);
         return;
     }
     start_forward(p);

@@ -474,11 +474,6 @@ static bool interrupted(struct run *r)
     return false;
 }
 
-static const char *env_lookup(const char *name)
-{
-    return getenv(name);
-}
-
 static int load(struct run *r)
 {
     const char *why;
@@ -492,7 +487,7 @@ static int load(struct run *r)
         err_msg("--net6 %s: %s", net6, why);
         return -1;
     }
-    r->load = (struct bb_load_opts){.env = env_lookup,
+    r->load = (struct bb_load_opts){.env = bb_config_getenv,
                                     .mode = "gateway",
                                     .client_interface = BB_RUN_GW_CLIENT,
                                     .audit_path = r->o->audit};

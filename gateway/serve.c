@@ -18,6 +18,7 @@
 #include "gateway/secrets.h"
 #include "gateway/snapshot.h"
 #include "gateway/upstream.h"
+#include "gateway/shared.h"
 #include "gateway/worker.h"
 #include "nft/ruleset.h"
 #include "tls/ca.h"

@@ -11,6 +11,7 @@
 #include "gateway/listen.h"
 #include "gateway/metrics.h"
 #include "gateway/proxy.h"
+#include "gateway/shared.h"
 #include "gateway/resolver.h"
 #include "gateway/snapshot.h"
 #include "gateway/upstream.h"
@@ -18,7 +19,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +40,7 @@ static int add_listener(struct bb_worker *w, const char *addr, uint16_t port, bo
     struct bb_listener *li = &w->listeners[w->nlisteners++];
     li->w = w;
     li->tls = tls;
-    if (bb_loop_io_add(w->loop, &li->io, fd, EPOLLIN, on_accept) != 0) {
+    if (bb_loop_io_add(w->px.loop, &li->io, fd, EPOLLIN, on_accept) != 0) {
         close(fd);
         return -1;
     }
@@ -50,7 +50,7 @@ static int add_listener(struct bb_worker *w, const char *addr, uint16_t port, bo
 static void set_accepting(struct bb_worker *w, bool on)
 {
     for (size_t i = 0; i < w->nlisteners; i++)
-        bb_loop_io_set(w->loop, &w->listeners[i].io, on ? EPOLLIN : 0);
+        bb_loop_io_set(w->px.loop, &w->listeners[i].io, on ? EPOLLIN : 0);
 }
 
 static void resume_accept(struct bb_loop *l, struct bb_timer *t)
@@ -69,14 +69,14 @@ static void on_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
         socklen_t plen = sizeof(peer);
         int fd = accept4(io->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            bb_proxy_accept(li->w, fd, li->tls, &peer);
+            bb_proxy_accept(&li->w->px, fd, li->tls, &peer);
             continue;
         }
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
             /* Out of descriptors: stop accepting for a moment instead of
              * spinning on a listener that stays readable. */
             set_accepting(li->w, false);
-            bb_metrics_accept_paused(li->w->metrics);
+            bb_metrics_accept_paused(li->w->px.metrics);
             bb_loop_timer_set(l, &li->w->accept_pause, BB_ACCEPT_PAUSE_MS, resume_accept);
         }
         return; /* EAGAIN, or a connection that died in the queue */
@@ -98,23 +98,24 @@ static int add_listeners(struct bb_worker *w, const char *addr, uint16_t port, b
 
 static void pool_freed(void *arg, size_t bytes)
 {
-    bb_worker_freed(arg, bytes);
+    bb_proxy_ctx_freed(arg, bytes);
 }
 
 int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
 {
     const struct bb_config *c = sh->boot_cfg;
     memset(w, 0, sizeof(*w));
-    w->id = id;
-    w->sh = sh;
-    w->snap = bb_snapshot_ref(sh->current);
-    w->metrics = bb_metrics_shard(sh->metrics, id);
-    w->loop = bb_loop_new();
-    if (w->loop == NULL)
+    struct bb_proxy_ctx *x = &w->px;
+    w->sh = x->sh = sh;
+    x->id = id;
+    x->snap = bb_snapshot_ref(sh->current);
+    x->metrics = bb_metrics_shard(sh->metrics, id);
+    x->loop = bb_loop_new();
+    if (x->loop == NULL)
         return -1;
-    w->resolver = bb_resolver_new(w->loop, c->dns.upstream, c->mode != BB_MODE_GATEWAY);
-    w->pool = bb_pool_new(w->loop, sh->client_tls, c->timeouts.idle_ms, pool_freed, w);
-    if (w->resolver == NULL || w->pool == NULL)
+    x->resolver = bb_resolver_new(x->loop, c->dns.upstream, c->mode != BB_MODE_GATEWAY);
+    x->pool = bb_pool_new(x->loop, sh->client_tls, c->timeouts.idle_ms, pool_freed, x);
+    if (x->resolver == NULL || x->pool == NULL)
         return -1;
     if (add_listeners(w, c->listen_addr, c->listen_port, false) != 0)
         return -1;
@@ -124,7 +125,7 @@ int bb_worker_init(struct bb_worker *w, unsigned id, struct bb_shared *sh)
 
 int bb_worker_start(struct bb_worker *w)
 {
-    if (bb_loop_thread_start(w->loop, &w->thread) != 0)
+    if (bb_loop_thread_start(w->px.loop, &w->thread) != 0)
         return -1;
     w->started = true;
     return 0;
@@ -132,47 +133,39 @@ int bb_worker_start(struct bb_worker *w)
 
 void bb_worker_stop(struct bb_worker *w)
 {
-    if (w->loop == NULL)
+    struct bb_proxy_ctx *x = &w->px;
+    if (x->loop == NULL)
         return;
     if (w->started) {
-        bb_loop_thread_join(w->loop, w->thread);
+        bb_loop_thread_join(x->loop, w->thread);
     }
-    w->drained = NULL; /* stopping now: nobody waits for the drain any more */
-    bb_proxy_close_all(w);
-    bb_loop_run_deferred(w->loop);
-    bb_pool_free(w->pool);
-    bb_resolver_free(w->resolver);
-    bb_loop_run_deferred(w->loop);
-    bb_proxy_free_spares(w);
+    x->on_empty = NULL; /* stopping now: nobody waits for the drain any more */
+    bb_proxy_close_all(x);
+    bb_loop_run_deferred(x->loop);
+    bb_pool_free(x->pool);
+    bb_resolver_free(x->resolver);
+    bb_loop_run_deferred(x->loop);
+    bb_proxy_free_spares(x);
     close_listeners(w);
-    bb_loop_free(w->loop);
-    w->loop = NULL;
-    bb_snapshot_unref(w->snap);
-    w->snap = NULL;
+    bb_loop_free(x->loop);
+    x->loop = NULL;
+    bb_snapshot_unref(x->snap);
+    x->snap = NULL;
 }
 
 void bb_worker_install(struct bb_worker *w, struct bb_snapshot *snap)
 {
-    bb_snapshot_post(w->loop, &w->snap, snap);
+    bb_snapshot_post(w->px.loop, &w->px.snap, snap);
 }
 
 static void close_listeners(struct bb_worker *w)
 {
     for (size_t i = 0; i < w->nlisteners; i++) {
-        bb_loop_io_del(w->loop, &w->listeners[i].io);
+        bb_loop_io_del(w->px.loop, &w->listeners[i].io);
         close(w->listeners[i].io.fd);
     }
     w->nlisteners = 0;
-    bb_loop_timer_cancel(w->loop, &w->accept_pause);
-}
-
-void bb_worker_connection_closed(struct bb_worker *w)
-{
-    if (w->draining && LIST_EMPTY(&w->proxies) && w->drained != NULL) {
-        void (*done)(void *) = w->drained;
-        w->drained = NULL; /* once */
-        done(w->drained_arg);
-    }
+    bb_loop_timer_cancel(w->px.loop, &w->accept_pause);
 }
 
 struct drain {
@@ -184,15 +177,12 @@ struct drain {
 static void do_drain(struct bb_loop *l, void *arg)
 {
     (void)l;
-    struct drain *d = arg;
-    struct bb_worker *w = d->w;
-    w->draining = true;
-    w->drained = d->drained;
-    w->drained_arg = d->arg;
-    free(d);
-    close_listeners(w); /* new connections are refused from now on */
-    bb_proxy_close_idle(w);
-    bb_worker_connection_closed(w); /* maybe nothing was left */
+    struct drain d = *(struct drain *)arg;
+    free(arg);
+    close_listeners(d.w); /* new connections are refused from now on */
+    d.w->px.draining = true;
+    bb_proxy_close_idle(&d.w->px);
+    bb_proxy_ctx_drain(&d.w->px, d.drained, d.arg);
 }
 
 void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg)
@@ -200,42 +190,7 @@ void bb_worker_drain(struct bb_worker *w, void (*drained)(void *arg), void *arg)
     struct drain *d = malloc(sizeof(*d));
     if (d != NULL)
         *d = (struct drain){w, drained, arg};
-    if (d == NULL || bb_loop_post(w->loop, do_drain, d) != 0) {
+    if (d == NULL || bb_loop_post(w->px.loop, do_drain, d) != 0) {
         free(d); /* XXX: out of memory: the drain timeout stops this worker */
     }
-}
-
-/* Takes the freed count if it is worth a trim (another worker may have
- * taken it first) and trims, or comes back when the last trim is too
- * recent. The trim runs on this worker's thread: its connections wait for
- * it, at most once per BB_TRIM_EVERY_MS in the whole process. */
-static void on_trim(struct bb_loop *l, struct bb_timer *t)
-{
-    struct bb_worker *w = BB_CONTAINER_OF(t, struct bb_worker, trim);
-    size_t seen = atomic_load(&w->sh->freed);
-    if (seen < BB_TRIM_MIN_BYTES)
-        return;
-    uint64_t now = bb_loop_now(l), last = atomic_load(&w->sh->trimmed_ms);
-    if (last != 0 && now - last < BB_TRIM_EVERY_MS) {
-        bb_loop_timer_set(l, t, BB_TRIM_EVERY_MS - (now - last), on_trim);
-        return;
-    }
-    while (seen >= BB_TRIM_MIN_BYTES && !atomic_compare_exchange_weak(&w->sh->freed, &seen, 0))
-        ;
-    if (seen < BB_TRIM_MIN_BYTES)
-        return;
-    atomic_store(&w->sh->trimmed_ms, now);
-    malloc_trim(0);
-}
-
-void bb_worker_freed(struct bb_worker *w, size_t bytes)
-{
-    size_t total = atomic_fetch_add_explicit(&w->sh->freed, bytes, memory_order_relaxed) + bytes;
-    if (total >= BB_TRIM_MIN_BYTES && !bb_timer_armed(&w->trim))
-        bb_loop_timer_set(w->loop, &w->trim, BB_TRIM_DELAY_MS, on_trim);
-}
-
-uint64_t bb_worker_request_id(struct bb_worker *w)
-{
-    return ((uint64_t)w->id << 56) | (++w->next_request & 0x00ffffffffffffffull);
 }

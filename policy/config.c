@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -476,4 +477,9 @@ void bb_config_free(const struct bb_config *cfg)
         return;
     bb_policy_free((struct bb_policy *)cfg->policy);
     bb_arena_free(cfg->arena);
+}
+
+const char *bb_config_getenv(const char *name)
+{
+    return getenv(name);
 }

@@ -194,8 +194,10 @@ struct bb_config_origin {
     uint32_t line, col;
 };
 
-/* Looks up an environment variable; getenv() fits. NULL disables overrides. */
+/* Looks up an environment variable. NULL disables overrides. */
 typedef const char *(*bb_getenv_fn)(const char *name);
+/* The process environment's (getenv), as a bb_getenv_fn. */
+const char *bb_config_getenv(const char *name);
 
 /* Parses and validates len bytes of YAML named `name` (for messages). Returns
  * the config, or NULL with at least one error in diag. Warnings (deprecated

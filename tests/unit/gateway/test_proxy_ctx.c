@@ -1,12 +1,14 @@
 /*
- * Workers giving freed memory back (bb_worker_freed): the bounds that keep
- * a trim, which walks the whole heap, rare. A trim shows as the shared
+ * The proxy's per-thread context: the drain notification, request ids,
+ * and freed memory given back (bb_proxy_ctx_freed) within the bounds that
+ * keep a trim, which walks the whole heap, rare. A trim shows as the shared
  * count going back to 0 and the time of the last trim changing.
  */
 #include "tests/unit/testutil.h"
 
 #include "gateway/loop.h"
-#include "gateway/worker.h"
+#include "gateway/proxy_ctx.h"
+#include "gateway/shared.h"
 #include "common/macros.h"
 
 #include <string.h>
@@ -22,7 +24,7 @@ struct step {
 
 struct rig {
     struct bb_shared sh;
-    struct bb_worker w, other; /* other: a second worker on the same loop */
+    struct bb_proxy_ctx w, other; /* other: a second thread's, on the same loop */
     const struct step *steps;
     size_t n, at;
     struct bb_timer next;
@@ -67,7 +69,7 @@ static uint64_t trimmed(struct rig *r)
 
 static void almost(struct rig *r)
 {
-    bb_worker_freed(&r->w, BB_TRIM_MIN_BYTES - 1);
+    bb_proxy_ctx_freed(&r->w, BB_TRIM_MIN_BYTES - 1);
     assert_false(bb_timer_armed(&r->w.trim));
 }
 
@@ -79,7 +81,7 @@ static void nothing_happened(struct rig *r)
 
 static void one_more_byte(struct rig *r)
 {
-    bb_worker_freed(&r->w, 1);
+    bb_proxy_ctx_freed(&r->w, 1);
     assert_true(bb_timer_armed(&r->w.trim));
 }
 
@@ -113,7 +115,7 @@ static void test_trims_past_the_threshold(void **state)
 
 static void a_whole_mib(struct rig *r)
 {
-    bb_worker_freed(&r->w, BB_TRIM_MIN_BYTES);
+    bb_proxy_ctx_freed(&r->w, BB_TRIM_MIN_BYTES);
 }
 
 static void note_first(struct rig *r)
@@ -152,8 +154,8 @@ static void test_at_most_one_trim_per_interval(void **state)
 
 static void both(struct rig *r)
 {
-    bb_worker_freed(&r->w, BB_TRIM_MIN_BYTES);
-    bb_worker_freed(&r->other, 1);
+    bb_proxy_ctx_freed(&r->w, BB_TRIM_MIN_BYTES);
+    bb_proxy_ctx_freed(&r->other, 1);
     assert_true(bb_timer_armed(&r->w.trim));
     assert_true(bb_timer_armed(&r->other.trim));
 }
@@ -178,12 +180,56 @@ static void test_one_trim_for_two_workers(void **state)
     run_script(script, BB_ARRAY_LEN(script));
 }
 
+/* ---- the drain: on_empty once, when the last connection is gone ---- */
+
+static int empties;
+static void on_empty(void *arg)
+{
+    (void)arg;
+    empties++;
+}
+
+static void test_drain_calls_on_empty_once(void **state)
+{
+    (void)state;
+    struct bb_proxy_ctx x;
+    memset(&x, 0, sizeof(x));
+    empties = 0;
+    bb_proxy_ctx_closed(&x); /* not draining: nobody to tell */
+    assert_int_equal(empties, 0);
+    bb_proxy_ctx_drain(&x, on_empty, NULL); /* nothing was left: at once */
+    assert_int_equal(empties, 1);
+    bb_proxy_ctx_closed(&x);
+    assert_int_equal(empties, 1); /* once */
+    /* with a connection still live, only its close ends the drain */
+    memset(&x, 0, sizeof(x));
+    struct proxy *live = (struct proxy *)&x; /* any non-NULL: only the head is read */
+    x.proxies.lh_first = live;
+    bb_proxy_ctx_drain(&x, on_empty, NULL);
+    assert_int_equal(empties, 1);
+    x.proxies.lh_first = NULL;
+    bb_proxy_ctx_closed(&x);
+    assert_int_equal(empties, 2);
+}
+
+static void test_request_ids(void **state)
+{
+    (void)state;
+    struct bb_proxy_ctx x = {.id = 3};
+    assert_int_equal(bb_proxy_ctx_request_id(&x), (3ull << 56) | 1);
+    assert_int_equal(bb_proxy_ctx_request_id(&x), (3ull << 56) | 2);
+    x.next_request = 0x00ffffffffffffffull; /* the counter wraps below the id */
+    assert_int_equal(bb_proxy_ctx_request_id(&x), 3ull << 56);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trims_past_the_threshold),
         cmocka_unit_test(test_at_most_one_trim_per_interval),
         cmocka_unit_test(test_one_trim_for_two_workers),
+        cmocka_unit_test(test_drain_calls_on_empty_once),
+        cmocka_unit_test(test_request_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
