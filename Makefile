@@ -49,7 +49,7 @@ CFLAGS := $(CSTD) $(WARN) $(OPT) $(INCS) $(DEFS) -MMD -MP
 LDFLAGS := $(LDOPT)
 
 # Library sources: everything in the subsystem directories except main.c.
-LIB_SRCS := $(wildcard common/*.c policy/*.c nft/*.c tls/*.c gateway/*.c)
+LIB_SRCS := $(wildcard common/*.c policy/*.c nft/*.c tls/*.c gateway/*.c gateway/*/*.c)
 LIB_SRCS := $(filter-out gateway/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
@@ -64,7 +64,7 @@ LIB_OBJS += $(LLHTTP_OBJS)
 LIB := $(BUILD)/libbotbox.a
 BIN := $(BUILD)/botbox
 
-UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c tests/unit/*/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)

@@ -5,8 +5,8 @@
 #include "gateway/cmd.h"
 
 #include "gateway/cli.h"
-#include "gateway/run.h"
-#include "gateway/run_plan.h"
+#include "gateway/run/run.h"
+#include "gateway/run/run_plan.h"
 
 #include <stdio.h>
 #include <string.h>

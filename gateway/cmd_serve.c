@@ -7,7 +7,7 @@
 
 #include "gateway/cli.h"
 #include "common/diag.h"
-#include "gateway/serve.h"
+#include "gateway/serve/serve.h"
 #include "policy/config.h"
 
 #include <stdio.h>

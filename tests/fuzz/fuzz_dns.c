@@ -7,7 +7,7 @@
  * query rebuilt for forwarding is no longer than the one it came from and
  * parses back to the same question and EDNS settings.
  */
-#include "gateway/dns_msg.h"
+#include "gateway/flows/dns_msg.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * inside the input, its header pointers too, and body decoding never
  * delivers more bytes than were fed.
  */
-#include "gateway/http_body.h"
+#include "gateway/http/http_body.h"
 
 #include <stdint.h>
 #include <string.h>

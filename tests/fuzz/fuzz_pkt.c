@@ -4,7 +4,7 @@
  * ports or ICMP fields are set only when their bytes are there, and never
  * for a later fragment. (ASan checks every read against the buffer.)
  */
-#include "gateway/pkt.h"
+#include "gateway/flows/pkt.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,320 @@
+/*
+ * Building what botbox sends (see http_out.h).
+ */
+#include "gateway/http/http_out.h"
+
+#include "common/hop.h"
+#include "gateway/state/secrets.h"
+#include "policy/host.h"
+
+#include <string.h>
+#include <strings.h>
+
+static bool is_hop_by_hop(const struct bb_hdr *x)
+{
+    return bb_is_hop_by_hop(x->name, x->name_len);
+}
+
+/* Is x named in any Connection header of h? */
+static bool named_by_connection(const struct bb_http_head *h, const struct bb_hdr *x)
+{
+    char name[128];
+    if (x->name_len >= sizeof(name))
+        return false;
+    memcpy(name, x->name, x->name_len);
+    name[x->name_len] = '\0';
+    for (size_t i = 0; i < h->n; i++)
+        if (bb_hdr_is(&h->h[i], "connection") &&
+            bb_http_has_token(h->h[i].value, h->h[i].value_len, name))
+            return true;
+    return false;
+}
+
+static bool dropped(const struct bb_http_head *h, const struct bb_hdr *x)
+{
+    return is_hop_by_hop(x) || named_by_connection(h, x) || bb_hdr_is(x, "content-length");
+}
+
+static int put_header(struct bb_buf *out, const char *name, size_t nlen, const char *value,
+                      size_t vlen)
+{
+    if (bb_buf_append(out, name, nlen) != 0 || bb_buf_append(out, ": ", 2) != 0 ||
+        bb_buf_append(out, value, vlen) != 0 || bb_buf_append(out, "\r\n", 2) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- request target ---- */
+
+static int refuse(const char **why, const char *body)
+{
+    *why = body;
+    return 400;
+}
+
+static int split_absolute(const char *t, size_t len, struct bb_target *out, const char **why)
+{
+    size_t skip;
+    if (len >= 7 && strncasecmp(t, "http://", 7) == 0)
+        skip = 7;
+    else if (len >= 8 && strncasecmp(t, "https://", 8) == 0)
+        skip = 8;
+    else
+        return refuse(why, "bad request");
+    const char *a = t + skip, *end = t + len;
+    const char *slash = a;
+    while (slash < end && *slash != '/' && *slash != '?')
+        slash++;
+    out->authority = a;
+    out->authority_len = (size_t)(slash - a);
+    if (out->authority_len == 0 || memchr(a, '@', out->authority_len) != NULL)
+        return refuse(why, "bad request"); /* userinfo is a host-confusion trick */
+    if (slash == end) {
+        out->path = "/";
+        out->path_len = 1;
+    } else if (*slash == '/') {
+        out->path = slash;
+        out->path_len = (size_t)(end - slash);
+    } else {
+        return refuse(why, "bad request"); /* "http://a?q": no path */
+    }
+    out->absolute = true;
+    return 0;
+}
+
+/* Same host and port? A missing port means the scheme's default here, so
+ * "api.test" and "api.test:80" agree for http. */
+static bool same_authority(const char *a, size_t alen, const char *b, size_t blen,
+                           uint16_t default_port)
+{
+    struct bb_host ha, hb;
+    if (bb_host_parse(a, alen, 0, &ha) != NULL || bb_host_parse(b, blen, 0, &hb) != NULL)
+        return false;
+    uint16_t pa = ha.port ? ha.port : default_port, pb = hb.port ? hb.port : default_port;
+    return pa == pb && strcmp(ha.name, hb.name) == 0;
+}
+
+int bb_http_target(const struct bb_http_head *h, struct bb_target *t, const char **why)
+{
+    memset(t, 0, sizeof(*t));
+    if (memchr(h->target, '#', h->target_len) != NULL)
+        return refuse(why, "bad request");
+    if (h->target_len > 0 && h->target[0] == '/') {
+        t->path = h->target;
+        t->path_len = h->target_len;
+        if (h->host == NULL || h->host->value_len == 0)
+            return refuse(why, "missing host");
+        t->authority = h->host->value;
+        t->authority_len = h->host->value_len;
+        return 0;
+    }
+    int rc = split_absolute(h->target, h->target_len, t, why);
+    if (rc != 0)
+        return rc;
+    uint16_t defport = (h->target[4] == 's' || h->target[4] == 'S') ? 443 : 80;
+    if (h->host != NULL && !same_authority(t->authority, t->authority_len, h->host->value,
+                                           h->host->value_len, defport))
+        return refuse(why, "host mismatch");
+    return 0;
+}
+
+/* ---- upstream request ---- */
+
+static bool rewritten(const struct bb_inject *inj, const struct bb_hdr *x)
+{
+    if (inj->rule == NULL)
+        return false;
+    for (size_t i = 0; i < inj->rule->nrewrites; i++)
+        if (bb_hdr_is(x, inj->rule->rewrites[i].name))
+            return true;
+    return false;
+}
+
+/* Every secret the rewrites need is there (checked before writing). */
+static bool secrets_present(const struct bb_inject *inj)
+{
+    size_t len;
+    for (size_t i = 0; inj->rule != NULL && i < inj->rule->nrewrites; i++) {
+        const char *ref = inj->rule->rewrites[i].secret_ref;
+        if (ref != NULL && bb_secrets_get(inj->secrets, ref, &len) == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* The rewrite's value with every "{value}" replaced by the secret. */
+static int put_rewrite(struct bb_buf *out, const struct bb_rewrite *rw,
+                       const struct bb_secrets *secrets)
+{
+    size_t slen = 0;
+    const char *secret = rw->secret_ref ? bb_secrets_get(secrets, rw->secret_ref, &slen) : NULL;
+    if (bb_buf_append(out, rw->name, strlen(rw->name)) != 0 || bb_buf_append(out, ": ", 2) != 0)
+        return -1;
+    for (const char *v = rw->value; *v;) {
+        const char *ph = secret ? strstr(v, "{value}") : NULL;
+        size_t lit = ph ? (size_t)(ph - v) : strlen(v);
+        if (bb_buf_append(out, v, lit) != 0)
+            return -1;
+        v += lit;
+        if (ph != NULL) {
+            if (bb_buf_append(out, secret, slen) != 0)
+                return -1;
+            v += 7;
+        }
+    }
+    return bb_buf_append(out, "\r\n", 2);
+}
+
+static int put_content_length(struct bb_buf *out, uint64_t n)
+{
+    return bb_buf_append(out, "Content-Length: ", 16) | bb_buf_append_u64(out, n) |
+           bb_buf_append(out, "\r\n", 2);
+}
+
+static int put_framing(struct bb_buf *out, const struct bb_http_head *h)
+{
+    if (h->framing == BB_BODY_LENGTH)
+        return put_content_length(out, h->content_length);
+    if (h->framing == BB_BODY_CHUNKED)
+        return bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28);
+    return 0;
+}
+
+int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
+                          const struct bb_target *t, const char *host_header,
+                          const struct bb_inject *inj, bool websocket, size_t *ninjected)
+{
+    *ninjected = 0;
+    if (!secrets_present(inj))
+        return -2;
+    if (bb_buf_append(out, h->method, h->method_len) != 0 || bb_buf_append(out, " ", 1) != 0 ||
+        bb_buf_append(out, t->path, t->path_len) != 0 ||
+        bb_buf_append(out, " HTTP/1.1\r\n", 11) != 0 ||
+        put_header(out, "Host", 4, host_header, strlen(host_header)) != 0)
+        return -1;
+    for (size_t i = 0; i < h->n; i++) {
+        const struct bb_hdr *x = &h->h[i];
+        if (dropped(h, x) || bb_hdr_is(x, "host") || rewritten(inj, x))
+            continue;
+        if (put_header(out, x->name, x->name_len, x->value, x->value_len) != 0)
+            return -1;
+    }
+    for (size_t i = 0; inj->rule != NULL && i < inj->rule->nrewrites; i++) {
+        if (put_rewrite(out, &inj->rule->rewrites[i], inj->secrets) != 0)
+            return -1;
+        (*ninjected)++;
+    }
+    if (websocket && bb_buf_append(out, "Connection: Upgrade\r\nUpgrade: websocket\r\n", 41) != 0)
+        return -1;
+    if (put_framing(out, h) != 0)
+        return -1;
+    return bb_buf_append(out, "\r\n", 2);
+}
+
+/* ---- responses ---- */
+
+enum bb_http_out_framing bb_http_response_framing(const struct bb_http_head *resp,
+                                                  uint8_t client_minor)
+{
+    switch (resp->framing) {
+    case BB_BODY_LENGTH:
+        return BB_OUT_LENGTH;
+    case BB_BODY_CHUNKED:
+        return client_minor >= 1 ? BB_OUT_CHUNKED : BB_OUT_EOF;
+    case BB_BODY_EOF:
+        return client_minor >= 1 ? BB_OUT_CHUNKED : BB_OUT_EOF;
+    default:
+        return BB_OUT_NONE;
+    }
+}
+
+int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
+                           enum bb_http_out_framing framing, bool close, bool upgrade)
+{
+    char status[14] = "HTTP/1.1 000 ";
+    status[9] = (char)('0' + resp->status / 100 % 10);
+    status[10] = (char)('0' + resp->status / 10 % 10);
+    status[11] = (char)('0' + resp->status % 10);
+    if (bb_buf_append(out, status, 13) != 0 ||
+        bb_buf_append(out, resp->reason, resp->reason_len) != 0 ||
+        bb_buf_append(out, "\r\n", 2) != 0)
+        return -1;
+    for (size_t i = 0; i < resp->n; i++) {
+        const struct bb_hdr *x = &resp->h[i];
+        /* A bodyless answer (HEAD, 304) keeps its informative length. */
+        bool keep_length = framing == BB_OUT_NONE && bb_hdr_is(x, "content-length");
+        if (dropped(resp, x) && !keep_length)
+            continue;
+        if (put_header(out, x->name, x->name_len, x->value, x->value_len) != 0)
+            return -1;
+    }
+    if (upgrade) {
+        const struct bb_hdr *u = bb_http_find(resp, "upgrade", NULL);
+        if (bb_buf_append(out, "Connection: Upgrade\r\n", 21) != 0 ||
+            (u != NULL && put_header(out, "Upgrade", 7, u->value, u->value_len) != 0))
+            return -1;
+    } else if (resp->status / 100 != 1) {
+        if (framing == BB_OUT_LENGTH && put_content_length(out, resp->content_length) != 0)
+            return -1;
+        if (framing == BB_OUT_CHUNKED &&
+            bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28) != 0)
+            return -1;
+        if ((close || framing == BB_OUT_EOF) && bb_buf_append(out, "Connection: close\r\n", 19))
+            return -1;
+    }
+    return bb_buf_append(out, "\r\n", 2);
+}
+
+const char *bb_http_reason(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "Error";
+    }
+}
+
+int bb_http_write_error(struct bb_buf *out, int status, const char *body)
+{
+    size_t blen = strlen(body);
+    if (bb_buf_printf(out,
+                      "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                      "Connection: close\r\n\r\n",
+                      status, bb_http_reason(status), blen) != 0)
+        return -1;
+    return bb_buf_append(out, body, blen);
+}
+
+int bb_http_write_body(struct bb_buf *out, enum bb_http_out_framing f, const char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (f != BB_OUT_CHUNKED)
+        return bb_buf_append(out, p, n);
+    if (bb_buf_append_hex(out, n, 1) != 0 || bb_buf_append(out, "\r\n", 2) != 0 ||
+        bb_buf_append(out, p, n) != 0)
+        return -1;
+    return bb_buf_append(out, "\r\n", 2);
+}
+
+int bb_http_write_body_end(struct bb_buf *out, enum bb_http_out_framing f)
+{
+    return f == BB_OUT_CHUNKED ? bb_buf_append(out, "0\r\n\r\n", 5) : 0;
+}

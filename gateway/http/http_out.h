@@ -1,0 +1,79 @@
+/*
+ * What botbox sends: the request head it forwards upstream, the response
+ * head it relays to the client, and its own error responses (REFERENCE §4).
+ * Also the request-target rules that decide which host a request is for.
+ *
+ * Forwarded heads are rebuilt, never copied: hop-by-hop headers (and every
+ * header a Connection header names) are dropped in both directions, Host is
+ * set to the upstream authority, header rewrites delete every existing
+ * value and add one, and the framing header is written from the decoded
+ * framing, so exactly one reading of the message leaves botbox.
+ *
+ * Pure: builds bytes into a struct bb_buf.
+ */
+#ifndef BB_HTTP_OUT_H
+#define BB_HTTP_OUT_H
+
+#include "common/buf.h"
+#include "gateway/http/http_head.h"
+#include "policy/config.h"
+
+struct bb_secrets;
+
+/* The authority and origin-form target of a request. */
+struct bb_target {
+    const char *authority; /* Host value, or the absolute-form authority */
+    size_t authority_len;
+    const char *path; /* origin-form: "/..." (never empty) */
+    size_t path_len;
+    bool absolute; /* the request used absolute-form */
+};
+
+/* Splits the request target and checks it against Host. Returns 0, or the
+ * HTTP status (400) with *why set to the REFERENCE body: "missing host",
+ * "host mismatch", "bad request". */
+int bb_http_target(const struct bb_http_head *h, struct bb_target *t, const char **why);
+
+/* Where a rewrite's secret comes from. */
+struct bb_inject {
+    const struct bb_rule *rule; /* rewrites to apply; NULL: none */
+    const struct bb_secrets *secrets;
+};
+
+/* Appends the upstream request head: "METHOD path HTTP/1.1", Host, the
+ * client's end-to-end headers, rewrites, framing. websocket keeps the
+ * Upgrade handshake headers. Returns 0, -1 when out is full, or -2 when a
+ * referenced secret is absent (nothing usable was written then). The
+ * rule's first *ninjected rewrites were written (all of them on success). */
+int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
+                          const struct bb_target *t, const char *host_header,
+                          const struct bb_inject *inj, bool websocket, size_t *ninjected);
+
+/* How a relayed response body is framed towards the client. */
+enum bb_http_out_framing { BB_OUT_NONE, BB_OUT_LENGTH, BB_OUT_CHUNKED, BB_OUT_EOF };
+
+/* The framing to use for a response, given the client's HTTP version. An
+ * until-EOF body becomes chunked for HTTP/1.1 clients (the connection can
+ * then stay open). */
+enum bb_http_out_framing bb_http_response_framing(const struct bb_http_head *resp,
+                                                  uint8_t client_minor);
+
+/* Appends the client-side response head. close adds Connection: close;
+ * upgrade keeps the 101 handshake headers. Returns 0 or -1. */
+int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
+                           enum bb_http_out_framing framing, bool close, bool upgrade);
+
+/* Appends one of botbox's own responses: text/plain body, Content-Length,
+ * Connection: close. Returns 0 or -1. */
+int bb_http_write_error(struct bb_buf *out, int status, const char *body);
+
+/* The reason phrase botbox uses for a status it generates. */
+const char *bb_http_reason(int status);
+
+/* Appends body bytes in the given framing (a chunk for CHUNKED). */
+int bb_http_write_body(struct bb_buf *out, enum bb_http_out_framing f, const char *p, size_t n);
+
+/* Appends the end of a chunked body ("0\r\n\r\n"); no-op otherwise. */
+int bb_http_write_body_end(struct bb_buf *out, enum bb_http_out_framing f);
+
+#endif

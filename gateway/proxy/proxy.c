@@ -1,0 +1,1016 @@
+/*
+ * The proxy, client side (see proxy_int.h for the states): accepting,
+ * reading and checking request heads, the refusals of REFERENCE §4 in
+ * order, the policy decision, botbox's own responses, the audit line at
+ * the end of every request, keep-alive, timers, and proxy_update, the one
+ * place where socket interest changes.
+ */
+#include "gateway/proxy/proxy_int.h"
+
+#include "common/netaddr.h"
+#include "common/macros.h"
+
+#include "gateway/state/audit.h"
+#include "gateway/state/secrets.h"
+#include "policy/path.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
+static void step(struct proxy *p);
+static bool head_begins(struct proxy *p);
+
+/* ---- helpers ---- */
+
+const struct bb_config *proxy_cfg(const struct proxy *p)
+{
+    return (p->snap != NULL ? p->snap : p->ctx->snap)->cfg;
+}
+
+static const struct bb_config *cfg(const struct proxy *p)
+{
+    return proxy_cfg(p);
+}
+
+static void on_timer(struct bb_loop *l, struct bb_timer *t);
+static void audit(struct proxy *p);
+
+void proxy_arm(struct proxy *p, uint64_t ms)
+{
+    bb_loop_timer_set(p->ctx->loop, &p->timer, ms, on_timer);
+}
+
+/* ---- life cycle ---- */
+
+/* The buffers a connection owns, for what is done to all of them alike. */
+#define PROXY_BUFS(p)                                                                              \
+    {                                                                                              \
+        &(p)->cin, &(p)->cout, &(p)->up_head                                                       \
+    }
+
+static void destroy_proxy(struct proxy *p)
+{
+    struct bb_proxy_ctx *x = p->ctx;
+    size_t n = 0;
+    struct bb_buf *bufs[] = PROXY_BUFS(p);
+    for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++)
+        n += bb_buf_free(bufs[i]);
+    bb_slab_put(&x->reqs, p->r);
+    bb_slab_put(&x->conns, p);
+    bb_proxy_ctx_freed(x, n);
+}
+
+/* Deferred to the end of the loop iteration that closed p (events of that
+ * iteration may still name it). A worker keeps up to BB_SPARE_CONNS closed
+ * connections, with their buffers up to BB_SPARE_BUF_MAX, for the next
+ * accepts: a connection per request then costs no allocation. */
+static void free_proxy(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct proxy *p = arg;
+    struct bb_proxy_ctx *x = p->ctx;
+    free(p->sni);
+    p->sni = NULL;
+    bb_snapshot_unref(p->snap);
+    p->snap = NULL;
+    proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
+    proxy_head_put(p, &p->rhead, &p->rhead_size);
+    if (p->r != NULL) {
+        proxy_lines_put(p, &p->r->req);
+        proxy_lines_put(p, &p->r->resp);
+    }
+    if (x->no_spares || x->nspare >= BB_SPARE_CONNS) {
+        destroy_proxy(p);
+        return;
+    }
+    struct bb_buf *bufs[] = PROXY_BUFS(p);
+    size_t n = 0;
+    for (size_t i = 0; i < BB_ARRAY_LEN(bufs); i++) {
+        if (bufs[i]->cap > BB_SPARE_BUF_MAX)
+            n += bb_buf_free(bufs[i]);
+        bb_buf_reset(bufs[i]);
+    }
+    if (n > 0)
+        bb_proxy_ctx_freed(x, n);
+    LIST_INSERT_HEAD(&x->spare, p, link);
+    x->nspare++;
+}
+
+_Static_assert(sizeof(struct proxy) <= BB_SLAB_OBJ_MAX &&
+                   sizeof(struct proxy_req) <= BB_SLAB_OBJ_MAX,
+               "connection structs fit a slab");
+
+/* A zeroed proxy_req for p unless it has one; false when memory ran out. */
+static bool proxy_req_take(struct bb_proxy_ctx *x, struct proxy *p)
+{
+    if (p->r == NULL) {
+        p->r = bb_slab_get(&x->reqs);
+        if (p->r == NULL)
+            return false;
+        memset(p->r, 0, sizeof(*p->r));
+    }
+    return true;
+}
+
+/* A zeroed connection, from the worker's spares (their buffers' memory
+ * kept) or new. */
+static struct proxy *new_proxy(struct bb_proxy_ctx *x)
+{
+    struct proxy *p = LIST_FIRST(&x->spare);
+    if (p == NULL) {
+        if (x->conns.size == 0) {
+            bb_slab_init(&x->conns, sizeof(*p));
+            bb_slab_init(&x->reqs, sizeof(struct proxy_req));
+        }
+        p = bb_slab_get(&x->conns);
+        if (p == NULL)
+            return NULL;
+        memset(p, 0, sizeof(*p));
+        bb_buf_init(&p->cin, BB_PROXY_CLIENT_IN);
+        bb_buf_init(&p->cout, BB_PROXY_OUT);
+        bb_buf_init(&p->up_head, BB_HTTP_HEAD_MAX + 16384);
+    } else {
+        LIST_REMOVE(p, link);
+        x->nspare--;
+        struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
+        struct proxy_req *r = p->r; /* none if it closed idle, after giving it back */
+        memset(p, 0, sizeof(*p));
+        p->cin = keep[0];
+        p->cout = keep[1];
+        p->up_head = keep[2];
+        p->r = r;
+    }
+    p->ctx = x;
+    if (p->r != NULL) {
+        memset(p->r, 0, sizeof(*p->r));
+    } else if (!proxy_req_take(x, p)) {
+        destroy_proxy(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* A request that was decided gets its audit line however it ends: one cut
+ * off here (the client left, the upstream closed mid-body, a stall) says
+ * so in "end", with the bytes moved so far. */
+void proxy_close(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    if (p->r != NULL && p->decision != NULL && !p->audited) {
+        if (p->end == NULL)
+            p->end = "closed";
+        audit(p);
+    }
+    p->dead = true;
+    struct bb_loop *l = p->ctx->loop;
+    LIST_REMOVE(p, link);
+    proxy_release_upstream(p, false);
+    bb_loop_timer_cancel(l, &p->timer);
+    bb_loop_io_forget(&p->io); /* closed right below */
+    bb_conn_close(&p->client);
+    atomic_fetch_sub(&p->ctx->sh->connections, 1);
+    bb_metrics_connections(p->ctx->metrics, BB_ML_PROXY, -1);
+    /* Out of memory for the deferral: free now, unless a scheduled read or
+     * update still refers to it (then it is left, one connection's memory,
+     * rather than used after free). */
+    if (bb_loop_defer(l, free_proxy, p) != 0 && !p->up_kicked && !p->cl_kicked && !p->upd_queued)
+        free_proxy(l, p);
+    bb_proxy_ctx_closed(p->ctx);
+}
+
+void proxy_cut(struct proxy *p, const char *end)
+{
+    if (p->end == NULL)
+        p->end = end;
+    proxy_close(p);
+}
+
+/* Over a limit at accept: a plain client is told 503; a TLS client, which
+ * can read nothing before a handshake we have no room for, gets a fatal
+ * internal_error alert (TLS record layer, legacy version 3.1 as before a
+ * version is agreed), so it reports an alert rather than garbage. */
+static void reject_overload(int fd, bool tls)
+{
+    static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 20\r\nConnection: close\r\n\r\n"
+                               "too many connections";
+    static const char alert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50};
+    /* Best effort on a fresh socket: the small answer fits its buffer. */
+    if (send(fd, tls ? alert : resp, tls ? sizeof(alert) : sizeof(resp) - 1,
+             MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        /* the client is gone already */
+    }
+    /* What the client already sent (its hello, its head) is read first:
+     * closed with unread bytes the socket sends RST instead of FIN, and a
+     * client's stack may then drop the answer unread. */
+    char sink[BB_REFUSE_DRAIN];
+    if (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) < 0) {
+        /* nothing there yet */
+    }
+    close(fd);
+}
+
+void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sockaddr_storage *peer)
+{
+    if (atomic_fetch_add(&x->sh->connections, 1) >= x->snap->cfg->max_connections) {
+        atomic_fetch_sub(&x->sh->connections, 1);
+        bb_metrics_refused(x->metrics, BB_MR_MAX_CONNECTIONS);
+        reject_overload(fd, tls);
+        return;
+    }
+    /* No memory for one more: to the client the gateway is full, as above;
+     * the operator sees the reason in the metric. */
+    struct proxy *p = new_proxy(x);
+    if (p == NULL) {
+        atomic_fetch_sub(&x->sh->connections, 1);
+        bb_metrics_refused(x->metrics, BB_MR_OUT_OF_MEMORY);
+        reject_overload(fd, tls);
+        return;
+    }
+    bb_sockaddr_format(peer, p->src, sizeof(p->src));
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        bb_sockaddr_format(&ss, p->dst, sizeof(p->dst)); /* the original destination under tproxy */
+    bb_conn_plain(&p->client, fd);
+    p->tls = tls;
+    p->st = tls ? P_HELLO : P_HEAD;
+    if (bb_loop_io_add(x->loop, &p->io, fd, EPOLLIN, client_event) != 0) {
+        p->dead = true;
+        atomic_fetch_sub(&x->sh->connections, 1);
+        close(fd);
+        free_proxy(x->loop, p);
+        return;
+    }
+    LIST_INSERT_HEAD(&x->proxies, p, link);
+    bb_metrics_connections(x->metrics, BB_ML_PROXY, +1);
+    proxy_arm(p, tls ? cfg(p)->tls.handshake_timeout_ms : cfg(p)->timeouts.request_header_ms);
+}
+
+/* Idle: between requests on a keep-alive connection, nothing of the next
+ * head received. Such connections close at once when draining. */
+static bool idle(const struct proxy *p)
+{
+    return p->st == P_HEAD && !p->head_started && bb_buf_size(&p->cin) == 0;
+}
+
+void bb_proxy_close_idle(struct bb_proxy_ctx *x)
+{
+    for (struct proxy *p = LIST_FIRST(&x->proxies), *next; p != NULL; p = next) {
+        next = LIST_NEXT(p, link);
+        if (idle(p))
+            proxy_close(p);
+    }
+}
+
+void bb_proxy_close_all(struct bb_proxy_ctx *x)
+{
+    x->no_spares = true;
+    while (!LIST_EMPTY(&x->proxies))
+        proxy_close(LIST_FIRST(&x->proxies));
+}
+
+void bb_proxy_free_spares(struct bb_proxy_ctx *x)
+{
+    while (!LIST_EMPTY(&x->spare)) {
+        struct proxy *p = LIST_FIRST(&x->spare);
+        LIST_REMOVE(p, link);
+        destroy_proxy(p);
+    }
+    x->nspare = 0;
+    bb_slab_trim(&x->conns);
+    bb_slab_trim(&x->reqs);
+    bb_blocks_free(&x->blocks);
+}
+
+/* ---- the audit line, metrics and request end ---- */
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The host label: the matched rule's, else by the decision (bounded: no
+ * name the workload sends ever becomes a label). */
+static uint16_t host_label(const struct proxy *p, enum bb_m_decision d)
+{
+    const struct bb_rule *r = p->r->dec.rule;
+    if (r == bb_policy_default_rule())
+        return BB_LABEL_DEFAULT_ALLOW;
+    if (r != NULL && p->snap != NULL && p->snap->labels != NULL)
+        return p->snap->labels[r - p->snap->cfg->egress.rules]; /* a rule of that config */
+    if (r != NULL)
+        return BB_LABEL_OTHER;
+    return d == BB_MD_ALLOW ? BB_LABEL_DEFAULT_ALLOW : BB_LABEL_DENIED;
+}
+
+static void count(struct proxy *p)
+{
+    enum bb_m_decision d = bb_metrics_decision(p->decision);
+    struct bb_metrics_request m = {
+        .label = host_label(p, d),
+        .decision = d,
+        .status = p->status,
+        .upstream_error = p->status == 502 || p->status == 504,
+        .duration_us = mono_us() - p->t0_us,
+        .rewrites = d == BB_MD_ALLOW ? (unsigned)p->ninjected : 0,
+    };
+    bb_metrics_request(p->ctx->metrics, &m);
+}
+
+static void audit(struct proxy *p)
+{
+    p->audited = true;
+    count(p);
+    const struct bb_rule *r = p->r->dec.rule;
+    struct bb_audit_http e = {
+        .decision = p->decision ? p->decision : "error",
+        .reason = p->reason,
+        .rule = r != NULL ? r->host.name : NULL,
+        .src = p->src,
+        .dst = p->dst,
+        .request_id = p->rid,
+        .host = p->r->host.name[0] ? p->r->host.name : NULL,
+        .host_len = p->r->host.len,
+        .method = p->r->req.method,
+        .method_len = p->r->req.method_len,
+        .path = p->path_len ? p->path : p->r->req.target,
+        .path_len = p->path_len ? p->path_len : p->r->req.target_len,
+        .status = p->status,
+        .bytes_in = p->bytes_in,
+        .bytes_out = p->bytes_out,
+        .duration_ms = bb_loop_now(p->ctx->loop) - p->t0,
+        .end = p->end,
+        .injected = r != NULL ? r->rewrites : NULL,
+        .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
+    };
+    bb_audit_http(p->ctx->sh->audit, &e);
+}
+
+char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n)
+{
+    proxy_head_put(p, at, size);
+    *at = bb_block_get(&p->ctx->blocks, n);
+    *size = *at != NULL ? n : 0;
+    return *at;
+}
+
+bool proxy_lines_take(struct proxy *p, struct bb_http_head *h)
+{
+    if (h->h == NULL)
+        h->h = bb_block_get(&p->ctx->blocks, BB_HTTP_LINES_BYTES);
+    return h->h != NULL;
+}
+
+void proxy_lines_put(struct proxy *p, struct bb_http_head *h)
+{
+    bb_block_put(&p->ctx->blocks, h->h, BB_HTTP_LINES_BYTES);
+    h->h = NULL;
+}
+
+void proxy_head_put(struct proxy *p, char **at, size_t *size)
+{
+    bb_block_put(&p->ctx->blocks, *at, *size);
+    *at = NULL;
+    *size = 0;
+}
+
+/* Forgets the finished request so the connection can read the next one. */
+static void reset_request(struct proxy *p)
+{
+    bb_snapshot_unref(p->snap);
+    p->snap = NULL;
+    proxy_head_put(p, &p->head, &p->head_size);
+    proxy_head_put(p, &p->rhead, &p->rhead_size);
+    p->path = NULL;
+    bb_http_head_clear(&p->r->req);
+    bb_http_head_clear(&p->r->resp);
+    proxy_lines_put(p, &p->r->req);
+    proxy_lines_put(p, &p->r->resp);
+    memset(&p->r->host, 0, sizeof(p->r->host));
+    memset(&p->r->dec, 0, sizeof(p->r->dec));
+    p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
+    p->path_len = p->ninjected = 0;
+    p->bytes_in = p->bytes_out = 0;
+    p->status = p->attempts = 0;
+    p->decision = p->reason = p->end = NULL;
+    p->audited = false;
+    bb_buf_reset(&p->up_head);
+}
+
+/* A final answer is in cout: the connection ends once it is flushed. */
+static void drain_after_answer(struct proxy *p)
+{
+    p->closing = true;
+    p->st = P_DRAIN;
+    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+}
+
+/* The client's connection outlives the upstream's: an upstream that
+ * closes after its answer (Connection: close, or a close-delimited body,
+ * re-framed as chunked) ends only its own connection. */
+void proxy_request_done(struct proxy *p)
+{
+    audit(p);
+    bool keep =
+        p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->ctx->draining;
+    /* It said it sends nothing more, and nothing more came: closing at
+     * once cannot reset the answer (lingering is for unread input). */
+    p->clean_end = !p->r->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
+    proxy_release_upstream(p, p->r->resp.keep_alive && p->r->resp.framing != BB_BODY_EOF);
+    reset_request(p);
+    if (!keep) {
+        drain_after_answer(p);
+        return;
+    }
+    p->st = P_HEAD;
+    if (bb_buf_size(&p->cin) == 0) {
+        /* A keep-alive wait: first a short one, after which the buffers go
+         * back to the allocator (an idle connection then holds little more
+         * than its struct), then the rest of timeouts.idle. */
+        uint64_t idle = cfg(p)->timeouts.idle_ms;
+        p->idle = idle > BB_IDLE_RELEASE_MS ? 1 : 2;
+        proxy_arm(p, p->idle == 1 ? BB_IDLE_RELEASE_MS : idle);
+        return;
+    }
+    if (head_begins(p)) /* a pipelined request is already here */
+        step(p);
+}
+
+void proxy_fail(struct proxy *p, int status, const char *body, const char *reason)
+{
+    if (p->passthrough || p->st == P_HELLO || p->st == P_HANDSHAKE) {
+        /* no HTTP on this connection: nothing to answer with */
+        proxy_tls_refuse(p, status >= 500 ? "error" : "deny", reason);
+        return;
+    }
+    p->status = status;
+    p->reason = reason;
+    if (p->decision == NULL || strcmp(p->decision, "allow") == 0)
+        p->decision = status >= 500 ? "error" : "deny";
+    audit(p);
+    proxy_release_upstream(p, false);
+    if (p->resp_started) {
+        proxy_close(p); /* a response is under way: no second status line */
+        return;
+    }
+    /* Appended: cout may still hold the answers of earlier pipelined
+     * requests (flushed at the end of the pass), which are the client's,
+     * in order; or a 1xx of this one, which may precede a final answer. */
+    bb_http_write_error(&p->cout, status, body);
+    drain_after_answer(p);
+}
+
+/* ---- the request pipeline (REFERENCE §4) ---- */
+
+/* Method checks that come before any host logic, and the upgrade offer:
+ * only a WebSocket handshake is relayed as one. Any other offer (h2c
+ * included) is ignored, as a server that does not speak the protocol
+ * does (RFC 9110 §7.8): the request goes on as HTTP/1.1, with Upgrade,
+ * the Connection header and what it names (HTTP2-Settings) dropped as
+ * hop-by-hop (http_out.c). */
+static bool refuse_method(struct proxy *p)
+{
+    if (p->r->req.method_id == HTTP_CONNECT) {
+        proxy_fail(p, 405, "CONNECT method not allowed", "connect_not_allowed");
+        return true;
+    }
+    if (p->r->req.method_id == HTTP_TRACE ||
+        (p->r->req.method_len == 5 && memcmp(p->r->req.method, "TRACK", 5) == 0)) {
+        proxy_fail(p, 405, "method not allowed", "method_not_allowed");
+        return true;
+    }
+    const struct bb_hdr *up = bb_http_find(&p->r->req, "upgrade", NULL);
+    p->websocket = up != NULL && p->r->req.upgrade && up->value_len == 9 &&
+                   strncasecmp(up->value, "websocket", 9) == 0;
+    if (!p->websocket)
+        p->r->req.upgrade = false; /* ignored: plain HTTP/1.1 from here */
+    return false;
+}
+
+/* The audit reason for a refused request target (the body says it in
+ * words; the reason is a token). */
+static const char *target_reason(const char *why)
+{
+    if (strcmp(why, "missing host") == 0)
+        return "missing_host";
+    if (strcmp(why, "host mismatch") == 0)
+        return "host_mismatch";
+    return "bad_target";
+}
+
+/* The host and path the policy sees. */
+static bool resolve_target(struct proxy *p)
+{
+    const char *why;
+    if (bb_http_target(&p->r->req, &p->r->target, &why) != 0) {
+        proxy_fail(p, 400, why, target_reason(why));
+        return false;
+    }
+    if (bb_host_parse(p->r->target.authority, p->r->target.authority_len, 0, &p->r->host) != NULL) {
+        memset(&p->r->host, 0, sizeof(p->r->host));
+        proxy_fail(p, 400, "bad request", "bad_host");
+        return false;
+    }
+    /* p->path has room for the target (see try_head): an 8 KiB array in
+     * every connection was most of an idle one's RSS. */
+    size_t outlen, pathlen, cap = p->r->target.path_len + 1;
+    if (cap <= BB_PATH_MAX + 1 && bb_path_normalize(p->r->target.path, p->r->target.path_len,
+                                                    p->path, cap, &outlen, &pathlen) == NULL)
+        p->path_len = outlen; /* forwarded as checked */
+    return true;
+}
+
+static bool decide(struct proxy *p)
+{
+    const char *path_err = p->path_len ? NULL : "unnormalisable";
+    size_t pathlen = p->path_len;
+    const char *q = p->path_len ? memchr(p->path, '?', p->path_len) : NULL;
+    if (q != NULL)
+        pathlen = (size_t)(q - p->path);
+    bb_policy_check_http_parsed(cfg(p)->policy, &p->r->host, p->r->req.method, p->r->req.method_len,
+                                p->path_len ? p->path : NULL, pathlen, path_err, &p->r->dec);
+    for (size_t i = 0; i < p->r->req.n; i++) { /* the methods a framework may act on instead */
+        const struct bb_hdr *h = &p->r->req.h[i];
+        if (bb_policy_is_method_override(h->name, h->name_len))
+            bb_policy_check_method_override(cfg(p)->policy, h->value, h->value_len, &p->r->dec);
+    }
+    p->decision = bb_verdict_name(p->r->dec.verdict);
+    p->reason = bb_reason_name(p->r->dec.reason);
+    if (p->r->dec.verdict == BB_VERDICT_DENY) {
+        proxy_fail(p, 403, "host not allowed", p->reason);
+        return false;
+    }
+    return true;
+}
+
+/* "host:port" or "[v6]:port", the upstream pool's key (no printf on the
+ * request path). */
+_Static_assert(BB_POOL_KEY_MAX > BB_HOST_MAX + sizeof("[]:65535"), "pool key fits any host");
+
+void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX])
+{
+    struct bb_buf b;
+    bool v6 = p->r->host.kind == BB_HOST_IPV6;
+    bb_buf_wrap(&b, key, BB_POOL_KEY_MAX - 1);
+    /* cannot fail: see the assertion above */
+    (void)(bb_buf_append(&b, "[", v6) |
+           bb_buf_append(&b, p->r->host.name, strlen(p->r->host.name)) |
+           bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", 1) | bb_buf_append_u64(&b, p->port));
+    key[bb_buf_size(&b)] = '\0';
+}
+
+/* Rebuilds the head for upstream; a missing secret stops here (500). */
+static bool build_upstream_head(struct proxy *p)
+{
+    char host_header[BB_HOST_MAX + 16];
+    if (bb_host_format_authority(&p->r->host, 443, host_header, sizeof(host_header)) < 0) {
+        proxy_fail(p, 400, "bad request", "bad_host");
+        return false;
+    }
+    struct bb_target t = p->r->target;
+    if (p->path_len) {
+        t.path = p->path;
+        t.path_len = p->path_len;
+    }
+    /* Credentials only on a real allow (never on would_deny). */
+    struct bb_inject inj = {
+        .rule = p->r->dec.verdict == BB_VERDICT_ALLOW ? p->r->dec.rule : NULL,
+        .secrets = p->snap->secrets,
+    };
+    int rc = bb_http_write_request(&p->up_head, &p->r->req, &t, host_header, &inj, p->websocket,
+                                   &p->ninjected);
+    if (rc == -2) {
+        proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
+        return false;
+    }
+    if (rc != 0) {
+        proxy_fail(p, 431, "request header too large", "head_too_large");
+        return false;
+    }
+    p->port = p->r->host.port ? p->r->host.port : 443;
+    return true;
+}
+
+static int discard(void *arg, const char *data, size_t n)
+{
+    (void)arg;
+    (void)data;
+    (void)n;
+    return 0;
+}
+
+/* Body bytes that arrived with the head are checked before anything is
+ * dialled, on a copy of the parser: a bad chunk size in them is refused
+ * with nothing sent upstream. */
+static bool body_prefix_ok(struct proxy *p)
+{
+    if (p->r->req.framing != BB_BODY_CHUNKED || bb_buf_size(&p->cin) == 0)
+        return true;
+    llhttp_t probe = p->r->reqp;
+    struct bb_http_body b = {.on_data = discard};
+    bb_http_body_start(&probe, &p->r->req, &b);
+    if (bb_http_body_feed(&probe, &b, bb_buf_head(&p->cin), bb_buf_size(&p->cin)) >= 0)
+        return true;
+    proxy_fail(p, 400, "bad request", "bad_body");
+    return false;
+}
+
+static void handle_request(struct proxy *p)
+{
+    if (p->tls && !proxy_tls_request_ok(p))
+        return;
+    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
+        !body_prefix_ok(p))
+        return;
+    p->r->reqbody = (struct bb_http_body){0};
+    proxy_go_upstream(p);
+}
+
+/* The first bytes of a request head arrived: the request's clock starts,
+ * and the whole head must follow within request_header (re-arming on
+ * every read would let a client trickle bytes forever). An idle connection
+ * that gave its proxy_req back takes one again; without memory for it, the
+ * connection is closed (false), as a server may close an idle keep-alive
+ * connection (a client retries on a new one, which then gets its 503 at
+ * accept if memory is still short): nothing of the request has been read,
+ * so there is nothing to audit, and the buffers an answer would need were
+ * given back too. Counted as refused, reason out_of_memory_idle. */
+static bool head_begins(struct proxy *p)
+{
+    if (!proxy_req_take(p->ctx, p)) {
+        bb_metrics_refused(p->ctx->metrics, BB_MR_OUT_OF_MEMORY_IDLE);
+        proxy_close(p);
+        return false;
+    }
+    p->idle = 0;
+    p->head_started = true;
+    p->t0 = bb_loop_now(p->ctx->loop);
+    p->t0_us = mono_us();
+    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    return true;
+}
+
+/*
+ * HTTP/2 with prior knowledge (RFC 9113 §3.3): the client's preface begins
+ * with this line, which is also a well-formed head's start. botbox speaks
+ * HTTP/1.1 only, and an HTTP/1.1 400 would reach a client that reads
+ * frames as garbage ("empty reply"); the server preface it can read, an
+ * empty SETTINGS frame, and a GOAWAY with HTTP_1_1_REQUIRED (0xd, last
+ * stream 0: nothing was processed) tell it so. Audited as 505.
+ */
+#define H2_PREFACE_LINE "PRI * HTTP/2.0\r\n"
+static const char h2_goaway[] = "\0\0\0\x04\0\0\0\0\0"                      /* SETTINGS, empty */
+                                "\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\0\x0d"; /* GOAWAY 0, 0xd */
+
+static bool refuse_h2_preface(struct proxy *p)
+{
+    size_t n = sizeof(H2_PREFACE_LINE) - 1;
+    if (bb_buf_size(&p->cin) < n || memcmp(bb_buf_head(&p->cin), H2_PREFACE_LINE, n) != 0)
+        return false;
+    p->status = 505;
+    p->decision = "deny";
+    p->reason = "http2_prior_knowledge";
+    audit(p);
+    (void)bb_buf_append(&p->cout, h2_goaway, sizeof(h2_goaway) - 1); /* 26 bytes */
+    drain_after_answer(p);
+    return true;
+}
+
+/* Looks for a complete head in cin; checks and parses it. */
+static void try_head(struct proxy *p)
+{
+    ssize_t end = bb_http_head_end(bb_buf_head(&p->cin), bb_buf_size(&p->cin), BB_HTTP_HEAD_MAX);
+    if (end == 0)
+        return;
+    p->rid = bb_proxy_ctx_request_id(p->ctx);
+    p->snap = bb_snapshot_ref(p->ctx->snap);
+    if (refuse_h2_preface(p))
+        return;
+    if (end == -1) {
+        proxy_fail(p, 400, "bad request", "bad_request");
+        return;
+    }
+    if (end == -2) {
+        proxy_fail(p, 431, "request header too large", "head_too_large");
+        return;
+    }
+    /* The head's bytes, then room for its normalised target (never longer
+     * than the target, which is inside the head). */
+    if (proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL ||
+        !proxy_lines_take(p, &p->r->req)) {
+        proxy_fail(p, 503, "too many connections", "out_of_memory");
+        return;
+    }
+    memcpy(p->head, bb_buf_head(&p->cin), (size_t)end);
+    p->path = p->head + end;
+    bb_buf_consume(&p->cin, (size_t)end);
+    p->bytes_in = (uint64_t)end;
+    const char *why;
+    int rc = bb_http_parse_request(&p->r->reqp, p->head, (size_t)end, &p->r->req, &why);
+    if (rc == 431) {
+        proxy_fail(p, 431, "request header too large", "head_too_large");
+        return;
+    }
+    if (rc != 0) {
+        proxy_fail(p, 400, "bad request", "bad_request");
+        return;
+    }
+    handle_request(p);
+}
+
+/* ---- client I/O ---- */
+
+int proxy_flush_client(struct proxy *p)
+{
+    return bb_conn_flush_buf(&p->client, &p->cout, &p->wr_want);
+}
+
+/* Reads what the state allows. Returns 1 data, 0 nothing now, -1 EOF or
+ * error. */
+static int read_client(struct proxy *p)
+{
+    ssize_t n = bb_conn_read_buf(&p->client, &p->cin, BB_PROXY_READ, &p->rd_want);
+    return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+
+static void step(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    switch (p->st) {
+    case P_HELLO:
+        proxy_tls_hello(p);
+        break;
+    case P_HEAD:
+        try_head(p);
+        break;
+    case P_FORWARD:
+    case P_TUNNEL:
+        if (proxy_pump_request(p) != 0)
+            proxy_close(p);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool wants_client_input(const struct proxy *p)
+{
+    const struct bb_upconn *u = p->up;
+    switch (p->st) {
+    case P_HELLO:
+    case P_HEAD:
+        return !p->closing;
+    case P_FORWARD:
+        return !p->req_done && u != NULL && u->state == BB_UP_READY &&
+               bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
+    case P_TUNNEL:
+        return u != NULL && bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
+    default:
+        return false;
+    }
+}
+
+/* Reads and discards what a closing client still sends. */
+static void linger(struct proxy *p)
+{
+    char scratch[BB_PROXY_READ];
+    ssize_t n = bb_conn_read(&p->client, scratch, sizeof(scratch));
+    if (n > 0)
+        p->lingered += (size_t)n;
+    if (n < 0 || p->lingered > BB_LINGER_MAX_BYTES)
+        proxy_close(p);
+}
+
+static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
+
+static void client_kicked(struct bb_loop *l, void *arg)
+{
+    struct proxy *p = arg;
+    p->cl_kicked = false;
+    if (!p->dead && !p->lingering && p->st != P_HANDSHAKE)
+        client_event(l, &p->io, EPOLLIN);
+}
+
+/* The client's TLS holds bytes that epoll cannot report (read-ahead took
+ * them off the socket with an earlier record): read them after this
+ * iteration's events, as if the socket had. */
+static void kick_client(struct proxy *p)
+{
+    if (!p->cl_kicked && !p->dead && bb_loop_defer(p->ctx->loop, client_kicked, p) == 0)
+        p->cl_kicked = true;
+}
+
+static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
+{
+    (void)l;
+    struct proxy *p = BB_CONTAINER_OF(io, struct proxy, io);
+    if (p->dead)
+        return;
+    if (p->lingering) {
+        linger(p);
+        return;
+    }
+    if (p->st == P_HANDSHAKE) {
+        proxy_tls_handshake(p);
+        if (!p->dead)
+            proxy_update(p);
+        return;
+    }
+    if ((events & (EPOLLOUT | EPOLLERR)) && proxy_flush_client(p) != 0) {
+        proxy_cut(p, "client_closed");
+        return;
+    }
+    bool input = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
+    if (input && !wants_client_input(p)) {
+        p->in_unwanted = true; /* proxy_update disarms it */
+    } else if (input) {
+        int r = read_client(p);
+        if (r < 0) {
+            /* The client left: nothing more to read or answer. */
+            proxy_cut(p, "client_closed");
+            return;
+        }
+        if (r > 0 && p->st == P_HEAD && !p->head_started && !head_begins(p))
+            return;
+        if (r > 0 && p->st == P_TUNNEL)
+            proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
+        step(p);
+    }
+    if (!p->dead)
+        proxy_update(p);
+}
+
+void proxy_begin_http(struct proxy *p)
+{
+    p->st = P_HEAD;
+    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    int r = read_client(p);
+    if (r < 0) {
+        proxy_close(p);
+        return;
+    }
+    if (r > 0 && head_begins(p))
+        step(p);
+}
+
+/* ---- interest and timers ---- */
+
+static void update_now(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    if (p->st == P_HANDSHAKE) { /* the handshake says what it waits for */
+        bb_loop_io_set(p->ctx->loop, &p->io, p->client.want ? p->client.want : EPOLLIN);
+        return;
+    }
+    proxy_flush_upstream_now(p);
+    if (p->dead)
+        return;
+    if (proxy_flush_client(p) != 0) {
+        proxy_cut(p, "client_closed");
+        return;
+    }
+    if (p->closing && bb_buf_size(&p->cout) == 0 && p->clean_end) {
+        proxy_close(p);
+        return;
+    }
+    if (p->closing && bb_buf_size(&p->cout) == 0 && !p->lingering) {
+        /* Closing with unread input would make the kernel send a reset
+         * that can destroy the response in flight: linger instead. */
+        p->lingering = true;
+        shutdown(p->client.fd, SHUT_WR);
+        proxy_arm(p, BB_LINGER_MS);
+    }
+    if (p->lingering) {
+        bb_loop_io_set(p->ctx->loop, &p->io, EPOLLIN);
+        return;
+    }
+    uint32_t ev = 0;
+    bool want_in = wants_client_input(p);
+    if (want_in) {
+        ev |= p->rd_want ? p->rd_want : EPOLLIN;
+        p->in_unwanted = false;
+    } else if (!p->in_unwanted) {
+        /* Left armed while a request is in flight: a client that waits
+         * for its answer never fires it, and disarming then re-arming
+         * would cost two epoll_ctl calls per request. If it does fire
+         * (pipelining, EOF), client_event marks it and it is disarmed. */
+        ev |= p->io.events & EPOLLIN;
+    }
+    if (bb_buf_size(&p->cout) > 0)
+        ev |= p->wr_want ? p->wr_want : EPOLLOUT;
+    bb_loop_io_set(p->ctx->loop, &p->io, ev);
+    if (want_in && bb_conn_pending(&p->client))
+        kick_client(p);
+    struct bb_upconn *u = p->up;
+    if (u == NULL || u->state != BB_UP_READY)
+        return; /* connecting: proxy_up.c manages the interest */
+    uint32_t uev = 0;
+    bool read_up = (p->st == P_FORWARD && !p->resp_done) || p->st == P_TUNNEL;
+    if (read_up && bb_buf_size(&p->cout) < BB_PROXY_WATERMARK)
+        uev |= p->up_rd_want ? p->up_rd_want : EPOLLIN | EPOLLRDHUP; /* as when pooled */
+    if (bb_buf_size(&u->out) > 0)
+        uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
+    bb_loop_io_set(p->ctx->loop, &u->io, uev);
+    if ((uev & EPOLLIN) && bb_conn_pending(&u->conn))
+        proxy_kick_upstream(p);
+}
+
+static void updated(struct bb_loop *l, void *arg)
+{
+    (void)l;
+    struct proxy *p = arg;
+    p->upd_queued = false;
+    update_now(p);
+}
+
+/* A full buffer goes out at once: waiting would only stop the reads that
+ * feed it (the watermark) for the rest of the pass. */
+static bool bulk(const struct proxy *p)
+{
+    return bb_buf_size(&p->cout) >= BB_PROXY_WATERMARK ||
+           (p->up != NULL && bb_buf_size(&p->up->out) >= BB_PROXY_WATERMARK);
+}
+
+/* Sends wait for the end of the pass: every request and answer read in it
+ * is taken in before any is passed on, as HAProxy does. On a shared CPU a
+ * write can wake its reader (the upstream, the client) and hand it the CPU
+ * at once; written one by one, the requests of a pass each waited for one
+ * such switch more than the one before, and the peer took them one per
+ * wakeup. In a1 this took the p99 latency down by about a tenth, at the
+ * same or better throughput (docs/benchmarks.md). It also makes one update
+ * of several events of a connection in the same pass. */
+void proxy_update(struct proxy *p)
+{
+    if (p->dead)
+        return;
+    struct bb_loop *l = p->ctx->loop;
+    if (!bulk(p) && bb_loop_dispatching(l)) {
+        if (p->upd_queued || bb_loop_defer(l, updated, p) == 0) {
+            p->upd_queued = true;
+            return;
+        }
+    }
+    update_now(p);
+}
+
+static void on_timer(struct bb_loop *l, struct bb_timer *t)
+{
+    (void)l;
+    struct proxy *p = BB_CONTAINER_OF(t, struct proxy, timer);
+    switch (p->st) {
+    case P_HELLO:
+    case P_HANDSHAKE:
+        proxy_tls_timeout(p);
+        return;
+    case P_HEAD:
+        if (p->idle == 1 && bb_buf_size(&p->cin) == 0 && p->head == NULL) {
+            size_t n = bb_buf_free(&p->cin) + bb_buf_free(&p->up_head);
+            if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
+                n += bb_buf_free(&p->cout);
+            bb_conn_release(&p->client);      /* intercepted: OpenSSL's buffers too */
+            bb_slab_put(&p->ctx->reqs, p->r); /* back at the next request's first byte */
+            p->r = NULL;
+            bb_proxy_ctx_freed(p->ctx, n);
+            p->idle = 2;
+            proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
+            return;
+        }
+        if (bb_buf_size(&p->cin) == 0 && p->head == NULL) {
+            proxy_close(p); /* idle keep-alive connection */
+            return;
+        }
+        p->rid = bb_proxy_ctx_request_id(p->ctx);
+        proxy_fail(p, 408, "request timeout", "request_timeout");
+        break;
+    case P_RESOLVE: /* proxy_fail cancels the resolution */
+        proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");
+        break;
+    case P_CONNECT:
+        proxy_fail(p, 502, "upstream connection failed",
+                   p->up != NULL && p->up->state == BB_UP_HANDSHAKE ? "upstream_tls_timeout"
+                                                                    : "upstream_connect_timeout");
+        break;
+    case P_FORWARD:
+        if (!p->resp_started)
+            proxy_fail(p, 504, "gateway timeout", "upstream_timeout");
+        else
+            proxy_cut(p, "timeout"); /* the body stalled past timeouts.idle */
+        break;
+    default:
+        proxy_close(p);
+        return;
+    }
+    proxy_update(p);
+}

@@ -1,0 +1,222 @@
+/*
+ * Proxy internals shared by proxy.c (client side, pipeline, life cycle) and
+ * proxy_up.c (upstream side: resolve, dial, relay). Not for other modules.
+ *
+ * One struct proxy per client connection; its state says what it waits for:
+ *
+ *   HELLO      interception listener: the ClientHello, read and looked at
+ *              (SNI) before anything is decided (timer: handshake_timeout)
+ *   HANDSHAKE  TLS with the client, with the leaf minted for its SNI
+ *              (timer: handshake_timeout); then HEAD as for plain HTTP.
+ *              Passthrough skips it: RESOLVE, CONNECT, then TUNNEL with
+ *              the ClientHello replayed
+ *   HEAD     reading a request head (timer: request_header, or idle between
+ *            keep-alive requests)
+ *   RESOLVE  the destination name is being resolved      (timer: connect)
+ *   CONNECT  TCP connect + TLS handshake upstream         (timer: connect)
+ *   FORWARD  request head sent, body streaming up, response streaming down
+ *            (timer: response_header until the response head, then idle)
+ *   TUNNEL   after a 101 for a WebSocket: bytes both ways  (timer: idle)
+ *   DRAIN    flushing a final response, then a lingering close: the write
+ *            side is shut and input is read and discarded for a bounded
+ *            time, so a client still sending sees the response rather than
+ *            a reset
+ *
+ * Interest in both sockets is recomputed in one place (proxy_update) after
+ * every step, from the state and the fill of the buffers: a side is read
+ * only while the other side's output is under BB_PROXY_WATERMARK
+ * (backpressure), and bodies are decoded BB_PROXY_FEED bytes at a time, so
+ * no output buffer (BB_PROXY_OUT, BB_UPSTREAM_OUT) can reach its limit.
+ */
+#ifndef BB_PROXY_INT_H
+#define BB_PROXY_INT_H
+
+#include "common/buf.h"
+#include "gateway/io/conn.h"
+#include "gateway/http/http_body.h"
+#include "gateway/http/http_out.h"
+#include "gateway/io/loop.h"
+#include "gateway/state/metrics.h"
+#include "gateway/proxy/proxy.h"
+#include "gateway/proxy/upstream.h"
+#include "gateway/io/resolver.h"
+#include "gateway/state/snapshot.h"
+#include "gateway/proxy/proxy_ctx.h"
+#include "gateway/state/shared.h"
+#include "policy/path.h"
+#include "policy/policy.h"
+#include "tls/hello.h"
+
+#define BB_PROXY_READ            16384u /* bytes per read call */
+#define BB_PROXY_READS_PER_EVENT 16     /* reads of bytes waiting in TLS, then others get a turn */
+#define BB_PROXY_WATERMARK       (64u * 1024u) /* stop reading the other side */
+#define BB_PROXY_FEED                                                                              \
+    (64u * 1024u) /* body bytes decoded per step: with the watermark, at                           \
+                     most 128 KiB + framing in a 256 KiB buffer */
+#define BB_PROXY_CLIENT_IN  (BB_HTTP_HEAD_MAX + BB_PROXY_READ) /* head + a read */
+#define BB_PROXY_OUT        (256u * 1024u)                     /* output buffers, either side */
+#define BB_PROXY_ADDR_MAX   64                                 /* "[v6]:port" */
+#define BB_LINGER_MS        2000u           /* drain a closing client at most this long */
+#define BB_LINGER_MAX_BYTES (1024u * 1024u) /* ... and at most this much */
+#define BB_IDLE_RELEASE_MS  1000u /* an idle keep-alive connection's buffers go back after */
+#define BB_SPARE_CONNS      32u   /* closed connections a worker keeps for its next accepts */
+#define BB_SPARE_BUF_MAX    (16u * 1024u) /* ... with those of their buffers up to this size */
+#define BB_REFUSE_DRAIN     4096u /* bytes read from a refused connection before closing it */
+
+enum proxy_state {
+    P_HELLO,
+    P_HANDSHAKE,
+    P_HEAD,
+    P_RESOLVE,
+    P_CONNECT,
+    P_FORWARD,
+    P_TUNNEL,
+    P_DRAIN
+};
+
+/* What a request needs from its first byte to its end: the parsers and
+ * parsed heads of both sides, the target, the host and the decision. Kept
+ * apart from struct proxy (p->r) so that an idle keep-alive connection
+ * gives it back with its buffers (after BB_IDLE_RELEASE_MS) and holds its
+ * struct only: 824 of what were 1 448 bytes. A connection gets one when it
+ * is accepted and again when the next request's first bytes arrive
+ * (proxy_req_take); p->r is NULL only in P_HEAD before that. */
+struct proxy_req {
+    llhttp_t reqp;
+    struct bb_http_head req;
+    struct bb_http_body reqbody;
+    struct bb_target target;
+    struct bb_host host;
+    struct bb_decision dec;
+    llhttp_t respp;
+    struct bb_http_head resp;
+    struct bb_http_body respbody;
+};
+
+struct proxy {
+    struct bb_proxy_ctx *ctx; /* the thread's: loop, pool, storage */
+    LIST_ENTRY(proxy) link;   /* in the worker's live connections, or its spares once closed */
+    struct bb_io io;
+    struct bb_conn client;
+    uint32_t rd_want, wr_want; /* client: events the transport waits for */
+    bool upd_queued;           /* proxy_update deferred to the end of the pass */
+    bool cl_kicked;            /* a read of client bytes waiting inside TLS is scheduled */
+    bool in_unwanted;          /* input arrived while none was wanted: disarm EPOLLIN */
+    struct bb_buf cin, cout;
+    enum proxy_state st;
+    struct bb_timer timer;
+    bool closing;   /* close once cout is flushed */
+    bool lingering; /* write side shut, draining input before close */
+    bool clean_end; /* the client asked to close after a complete request: no lingering */
+    uint8_t idle;   /* keep-alive wait: 1 buffers held, 2 buffers given back */
+    size_t lingered;
+    bool dead; /* freed at the end of this iteration */
+    char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
+
+    /* the interception listener */
+    bool tls;         /* came to it: TLS, and the per-request checks apply */
+    bool passthrough; /* spliced to the upstream undecrypted */
+    char *sni; /* TLS listener: the ClientHello's name (malloc'd: plain connections carry none) */
+
+    /* the current request */
+    struct proxy_req *r;      /* NULL in an idle connection that gave it back */
+    bool head_started;        /* bytes of this request's head arrived */
+    struct bb_snapshot *snap; /* pinned from the head until the request ends */
+    char *head;               /* a copy of the head bytes: req points into it */
+    size_t head_size;         /* head's memory, from the worker's blocks */
+    bool req_done;
+    char *path; /* normalised target, when it normalised: inside head's allocation */
+    size_t path_len;
+    bool websocket;
+    uint16_t port;
+    struct bb_buf up_head; /* the rebuilt request head, until a connection takes it */
+    size_t ninjected;      /* the rule's first ninjected rewrites went upstream */
+    struct bb_resolve_req *rq;
+    struct bb_upconn *up;
+    uint32_t up_rd_want, up_wr_want;
+    bool up_kicked; /* a read of bytes waiting inside TLS is scheduled */
+    int attempts;
+
+    /* the response */
+    char *rhead; /* the response head's bytes: resp points into it */
+    size_t rhead_size;
+    bool resp_started, resp_done;
+    enum bb_http_out_framing rframing;
+
+    /* for the audit line */
+    bool audited;    /* this request's line is written: one per request */
+    const char *end; /* how it ended, if not whole (struct bb_audit_http) */
+    uint64_t rid, t0, bytes_in, bytes_out;
+    uint64_t t0_us; /* for the duration histogram */
+    int status;
+    const char *decision, *reason;
+};
+
+/* The config a request sees: its pinned snapshot's, else the worker's. */
+const struct bb_config *proxy_cfg(const struct proxy *p);
+
+/* ---- proxy.c ---- */
+/* Memory for a head's copy, n bytes from the worker's blocks, into *at
+ * (*size: what was taken); what *at held is given back first. NULL when
+ * memory ran out. */
+char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n);
+/* The upstream pool's key, "host:port" or "[v6]:port": built when needed,
+ * not kept in every connection (an idle one holds its struct only). */
+void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX]);
+/* Gives *at back (NULL is fine) and clears it. */
+void proxy_head_put(struct proxy *p, char **at, size_t *size);
+/* Header-line memory for h (BB_HTTP_LINES_BYTES from the worker's blocks),
+ * unless it has some: kept until the request ends, so that an idle
+ * connection holds none. False when memory ran out. */
+bool proxy_lines_take(struct proxy *p, struct bb_http_head *h);
+/* Gives h's lines back (none is fine); h must be cleared, or be, before
+ * anything reads it again. */
+void proxy_lines_put(struct proxy *p, struct bb_http_head *h);
+/* Flushes what the proxy has to send and sets its interest: at the end of
+ * the loop's pass when called from an event or a timer (proxy.c says why),
+ * at once otherwise. */
+void proxy_update(struct proxy *p);
+void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
+void proxy_request_done(struct proxy *p);
+void proxy_close(struct proxy *p);
+/* proxy_close for an exchange cut off: end says how (the audit line's
+ * "end", unless an earlier cause was recorded). */
+void proxy_cut(struct proxy *p, const char *end);
+int proxy_flush_client(struct proxy *p);
+void proxy_arm(struct proxy *p, uint64_t ms);
+/* The client's TLS is up: HTTP from here, as on the plain listener. Reads
+ * at once what OpenSSL may already hold (the client's first request can
+ * arrive with its Finished message, and epoll would not say so again). */
+void proxy_begin_http(struct proxy *p);
+
+/* ---- proxy_tls.c ---- */
+/* HELLO: looks at the ClientHello in cin and decides (intercept,
+ * passthrough or refuse). */
+void proxy_tls_hello(struct proxy *p);
+/* HANDSHAKE: drives the client handshake. */
+void proxy_tls_handshake(struct proxy *p);
+/* The interception listener's per-request checks (REFERENCE §4), before
+ * the pipeline. false: the request was answered. */
+bool proxy_tls_request_ok(struct proxy *p);
+/* Ends a connection that never got to HTTP (refused hello, failed
+ * handshake, failed passthrough): one tls audit line, then a reset. */
+void proxy_tls_refuse(struct proxy *p, const char *decision, const char *reason);
+/* The handshake timer ran out. */
+void proxy_tls_timeout(struct proxy *p);
+
+/* ---- proxy_up.c ---- */
+/* Takes the decided request upstream: pool, literal address or resolver. */
+void proxy_go_upstream(struct proxy *p);
+/* The client sent body bytes (or closed): forward what can be forwarded. */
+int proxy_pump_request(struct proxy *p);
+/* Writes what the upstream connection's output holds, at once when it was
+ * not known to block (no EPOLLOUT round trip for a request head). An error
+ * ends the request as a lost upstream would. */
+void proxy_flush_upstream_now(struct proxy *p);
+/* The upstream is readable again for us while bytes wait inside its TLS:
+ * reads them after this iteration's events (epoll would not say so). */
+void proxy_kick_upstream(struct proxy *p);
+/* Releases the upstream side; keep says it may return to the pool. */
+void proxy_release_upstream(struct proxy *p, bool keep);
+
+#endif

@@ -1,0 +1,133 @@
+/* CMD's user and environment (see run_user.h). */
+#include "gateway/run/run_user.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+/* npm_config_cafile: npm's own setting wins over NODE_EXTRA_CA_CERTS
+ * (an npmrc naming a cafile replaces node's store, extras included). */
+const char *const bb_run_ca_vars[] = {
+    "SSL_CERT_FILE",       "CURL_CA_BUNDLE",    "REQUESTS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO",    "CARGO_HTTP_CAINFO",
+    "DENO_CERT",           "npm_config_cafile", NULL,
+};
+
+/* Variables botbox run sets itself, dropped from the inherited ones. */
+static const char *const replaced[] = {"HOME", "USER", "LOGNAME", "WGETRC", NULL};
+
+static bool numeric(const char *s, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > UINT32_MAX - 1)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static const char *default_user(void)
+{
+    const char *s = getenv("SUDO_USER");
+    return s != NULL && s[0] != '\0' && strcmp(s, "root") != 0 ? s : BB_RUN_DEFAULT_USER;
+}
+
+int bb_run_user_resolve(const char *spec, uint32_t proxy_uid, struct bb_run_user *u, char *why,
+                        size_t cap)
+{
+    uint32_t id;
+    const char *name = spec != NULL ? spec : default_user();
+    struct passwd *pw = numeric(name, &id) ? getpwuid(id) : getpwnam(name);
+    memset(u, 0, sizeof(*u));
+    if (pw != NULL) {
+        u->uid = pw->pw_uid;
+        u->gid = pw->pw_gid;
+        snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
+        snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
+        int n = BB_RUN_USER_GROUPS_MAX;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, u->groups, &n) < 0) {
+            snprintf(why, cap, "user %s: more than %d groups", name, BB_RUN_USER_GROUPS_MAX);
+            return -1;
+        }
+        u->ngroups = (size_t)n;
+    } else if (numeric(name, &id)) { /* a bare uid: its own group, no others */
+        u->uid = id;
+        u->gid = id;
+        snprintf(u->name, sizeof(u->name), "%u", id);
+        snprintf(u->home, sizeof(u->home), "/");
+    } else {
+        snprintf(why, cap, "user %s: no such user", name);
+        return -1;
+    }
+    if (u->uid == 0) {
+        snprintf(why, cap,
+                 "refusing to run CMD as root (uid 0): it could leave the sandbox; "
+                 "name an unprivileged user with --user");
+        return -1;
+    }
+    if (u->uid == proxy_uid) {
+        snprintf(why, cap, "refusing to run CMD as proxy_uid %u, the gateway's own user",
+                 proxy_uid);
+        return -1;
+    }
+    return 0;
+}
+
+static bool listed(const char *entry, const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++) {
+        size_t len = strlen(names[i]);
+        if (strncmp(entry, names[i], len) == 0 && entry[len] == '=')
+            return true;
+    }
+    return false;
+}
+
+static char *pair(const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 2;
+    char *s = malloc(len);
+    if (s != NULL)
+        snprintf(s, len, "%s=%s", name, value);
+    return s;
+}
+
+int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc)
+{
+    size_t n = 0, k = 0;
+    while (environ[n] != NULL)
+        n++;
+    size_t nca = sizeof(bb_run_ca_vars) / sizeof(bb_run_ca_vars[0]) - 1;
+    u->envp = calloc(n + nca + 5, sizeof(char *));
+    if (u->envp == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!listed(environ[i], replaced) && !listed(environ[i], bb_run_ca_vars))
+            if ((u->envp[k++] = strdup(environ[i])) == NULL)
+                return -1;
+    if ((u->envp[k++] = pair("HOME", u->home)) == NULL ||
+        (u->envp[k++] = pair("USER", u->name)) == NULL ||
+        (u->envp[k++] = pair("LOGNAME", u->name)) == NULL)
+        return -1;
+    for (size_t i = 0; ca != NULL && i < nca; i++)
+        if ((u->envp[k++] = pair(bb_run_ca_vars[i], ca)) == NULL)
+            return -1;
+    if (ca != NULL && (u->envp[k++] = pair("WGETRC", wgetrc)) == NULL)
+        return -1;
+    return 0;
+}
+
+void bb_run_user_free(struct bb_run_user *u)
+{
+    for (size_t i = 0; u->envp != NULL && u->envp[i] != NULL; i++)
+        free(u->envp[i]);
+    free(u->envp);
+    u->envp = NULL;
+}
