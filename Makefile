@@ -189,6 +189,8 @@ install-test: $(BIN)
 
 format-check:
 	@bash tools/format-check.sh $(C_FILES)
+	@python3 tools/layers.py --self-test
+	@python3 tools/layers.py $(C_FILES)
 
 format:
 	clang-format -i $(C_FILES)

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""The include rule of the product code (docs/development.md, "Layers").
+
+A file may include headers of its own folder and of folders ranked below
+it; folders of equal rank never include each other (proxy/ and flows/,
+nft/ and tls/); gateway/io/ includes only common/ besides itself:
+
+  gateway/ (CLI) > run/ > serve/ > proxy/ | flows/ > http/ > state/ > io/
+  > nft/ | tls/ > policy/ > common/
+
+usage: layers.py FILE...      check these files (others are ignored)
+       layers.py --self-test  show that planted bad includes are caught
+Exit status 1, with one line per bad include, when the rule is broken.
+"""
+import os
+import re
+import sys
+import tempfile
+
+RANKS = {
+    "gateway": 80,
+    "gateway/run": 70,
+    "gateway/serve": 60,
+    "gateway/proxy": 50,
+    "gateway/flows": 50,
+    "gateway/http": 40,
+    "gateway/state": 30,
+    "gateway/io": 20,
+    "nft": 14,
+    "tls": 14,
+    "policy": 12,
+    "common": 10,
+}
+ONLY = {"gateway/io": {"gateway/io", "common"}}
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def folder(path):
+    d = os.path.dirname(path)
+    return d if d in RANKS else None
+
+
+def problems(path, text):
+    src = folder(path)
+    if src is None:
+        return []
+    out = []
+    for m in INCLUDE.finditer(text):
+        dst = folder(m.group(1))
+        if dst is None or dst == src:
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        allowed = ONLY.get(src)
+        if allowed is not None and dst not in allowed:
+            why = f"{src}/ includes only {', '.join(sorted(allowed))}"
+        elif RANKS[dst] == RANKS[src]:
+            why = f"{src}/ and {dst}/ never include each other"
+        elif RANKS[dst] > RANKS[src]:
+            why = f"{dst}/ is above {src}/"
+        else:
+            continue
+        out.append(f"{path}:{line}: includes {m.group(1)}: {why}")
+    return out
+
+
+def check(paths, root="."):
+    bad = []
+    for p in paths:
+        full = os.path.join(root, p)
+        if folder(p) is not None and os.path.isfile(full):
+            with open(full, encoding="utf-8") as f:
+                bad += problems(p, f.read())
+    return bad
+
+
+def self_test():
+    planted = {
+        "gateway/io/bad_up.c": ('#include "gateway/proxy/proxy.h"\n', 1),
+        "gateway/io/bad_lib.c": ('#include "policy/config.h"\n', 1),
+        "gateway/proxy/bad_cross.c": ('#include "gateway/flows/nfq.h"\n', 1),
+        "gateway/state/bad_up.h": ('#include "common/buf.h"\n#include "gateway/http/http_head.h"\n', 1),
+        "policy/bad_up.c": ('#include "nft/nft.h"\n', 1),
+        "gateway/proxy/good.c": ('#include "gateway/proxy/proxy.h"\n#include "gateway/io/loop.h"\n'
+                                 '#include "gateway/state/audit.h"\n#include "tls/ca.h"\n', 0),
+        "gateway/cmd_good.c": ('#include "gateway/run/run.h"\n#include "gateway/serve/serve.h"\n', 0),
+    }
+    with tempfile.TemporaryDirectory() as root:
+        for p, (text, _) in planted.items():
+            os.makedirs(os.path.join(root, os.path.dirname(p)), exist_ok=True)
+            with open(os.path.join(root, p), "w", encoding="utf-8") as f:
+                f.write(text)
+        failed = 0
+        for p, (_, want) in planted.items():
+            got = len(check([p], root))
+            if got != want:
+                print(f"layers self-test: {p}: {got} bad includes found, want {want}", file=sys.stderr)
+                failed += 1
+    return failed
+
+
+def main():
+    if sys.argv[1:] == ["--self-test"]:
+        if self_test():
+            return 1
+        print("layers: self-test caught every planted include")
+        return 0
+    bad = check(sys.argv[1:])
+    for b in bad:
+        print(b, file=sys.stderr)
+    if bad:
+        print(f"layers: {len(bad)} includes break the rule (docs/development.md)", file=sys.stderr)
+        return 1
+    print(f"layers: {len([p for p in sys.argv[1:] if folder(p)])} files keep the include rule")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
