@@ -54,7 +54,7 @@ LIB_SRCS := $(filter-out gateway/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
 # llhttp (Node.js's HTTP parser) from Debian's node-llhttp, compiled here in
-# strict mode: the define must be on the command line (DESIGN §2a). Its own
+# strict mode: the define must be on the command line (docs/reference.md §8). Its own
 # warnings are not ours to fix, so it gets the hardening but not -Werror.
 # Listed, not globbed: on a fresh machine the files appear only after deps.
 LLHTTP_SRCS := $(LLHTTP_DIR)/api.c $(LLHTTP_DIR)/http.c $(LLHTTP_DIR)/llhttp.c
@@ -74,6 +74,7 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZBUILD)/%.o) \
                  $(LLHTTP_SRCS:$(LLHTTP_DIR)/%.c=$(FUZZBUILD)/llhttp/%.o)
 
 C_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+CITING_FILES := $(shell git ls-files '*.c' '*.h' '*.md' '*.sh' '*.py' Makefile 2>/dev/null)
 
 # Keep fuzz objects and the like: they are not throw-away intermediates.
 .SECONDARY:
@@ -191,6 +192,8 @@ format-check:
 	@bash tools/format-check.sh $(C_FILES)
 	@python3 tools/layers.py --self-test
 	@python3 tools/layers.py $(C_FILES)
+	@python3 tools/cited-paths.py --self-test
+	@python3 tools/cited-paths.py $(CITING_FILES)
 
 format:
 	clang-format -i $(C_FILES)

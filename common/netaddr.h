@@ -1,5 +1,5 @@
 /*
- * Addresses as audit lines write them (REFERENCE §6): "ip:port", IPv6 in
+ * Addresses as audit lines write them (docs/reference.md §6): "ip:port", IPv6 in
  * brackets ("[fd00::1]:443"); without a port, "ip" or "[ip6]".
  */
 #ifndef BB_NETADDR_H

@@ -3,7 +3,7 @@
  * pulls in the headers that declare the unsafe functions, so their own
  * declarations are seen before the names are poisoned; any later use in
  * botbox code is then a compile error. Use snprintf, memcpy with an explicit
- * length, or the helpers in common/str.h instead.
+ * length, or struct bb_buf (common/buf.h) instead.
  */
 #ifndef BB_POISON_H
 #define BB_POISON_H

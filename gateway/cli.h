@@ -2,7 +2,7 @@
  * The command line's toolkit: `botbox COMMAND [ARGS]` runs one of the
  * commands of main.c's table, each in its own cmd_*.c file, and they use
  * this. Usage errors print one line on stderr and exit 2; a command's own
- * failures exit 1 (REFERENCE §1).
+ * failures exit 1 (docs/reference.md §1).
  */
 #ifndef BB_CLI_H
 #define BB_CLI_H

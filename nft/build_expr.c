@@ -4,7 +4,7 @@
  * do nothing, so rule assembly reads as a straight list of matches.
  *
  * The sequences mirror what nft 1.0.6 emits for the same statements
- * (../shared/notes/nft-facts.md §4), so `nft list ruleset` shows botbox's
+ * (docs/nft-facts.md §4), so `nft list ruleset` shows botbox's
  * rules in ordinary nft syntax.
  */
 #include "nft/nft_int.h"

@@ -7,7 +7,7 @@
  * kernel (see nft.h) and the output is deterministic, which is what the
  * golden tests compare.
  *
- * The shapes (DESIGN §1, docs/steering.md):
+ * The shapes (docs/steering.md):
  *   sidecar  steer TCP 80/443 of every uid but proxy_uid to the loopback
  *            listeners (output mark + policy routing + prerouting tproxy),
  *            redirect DNS (output nat), and in postrouting accept

@@ -1,7 +1,7 @@
 /*
  * nftables transactions over libmnl (see nft.h).
  *
- * Batch mechanics this file relies on (../shared/notes/nft-facts.md §0, §6):
+ * Batch mechanics this file relies on (docs/nft-facts.md §0, §6):
  *  - the kernel processes the whole batch inside sendmsg(); a failing
  *    message gets one NLMSG_ERROR with its own sequence number, processing
  *    goes on (so every error is reported), then everything is aborted;

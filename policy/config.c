@@ -230,7 +230,7 @@ static const struct bb_field top_fields[] = {
     {0},
 };
 
-/* Defaults of REFERENCE §2 (BotBox's where it had one). */
+/* Defaults of docs/reference.md §2 (BotBox's where it had one). */
 static void set_defaults(struct bb_config *c)
 {
     c->mode = BB_MODE_SIDECAR;

@@ -1,6 +1,6 @@
 /*
  * Configuration: the typed, validated, immutable form of botbox.yaml
- * (REFERENCE §2), plus the BOTBOX_* environment overrides (REFERENCE §1).
+ * (docs/reference.md §2), plus the BOTBOX_* environment overrides (docs/reference.md §1).
  *
  * Loading is two-phase: ytree.c turns bytes into positioned nodes, then the
  * decoder here checks every key against a schema table, fills defaults,

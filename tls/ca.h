@@ -3,7 +3,7 @@
  * loading it (certificate and key must match and the certificate must be a
  * CA: checked at start, fatal otherwise), and minting leaves.
  *
- * A leaf (REFERENCE §4): a fresh ECDSA P-256 key, CN and a single DNS SAN
+ * A leaf (docs/reference.md §4): a fresh ECDSA P-256 key, CN and a single DNS SAN
  * equal to the SNI, serverAuth, a random 16-byte serial, valid from now
  * - 5 minutes (clock skew) to now + ttl, signed with SHA-256 by the CA.
  * The chain served is [leaf, CA].

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of botbox (DESIGN §5) on Debian 12.
+# Installs every build and test dependency of botbox  on Debian 12.
 # Idempotent and silent when everything is already present; when something is
 # missing it runs apt-get (root required) and fails loudly if that fails, so a
 # missing prerequisite can never turn into a skipped test.

@@ -1,5 +1,5 @@
 /*
- * The DNS forwarder (issue 6): the ruleset redirects every DNS query of the
+ * The DNS forwarder: the ruleset redirects every DNS query of the
  * workload (UDP and TCP port 53, whatever resolver it names) to
  * dns.listen_port, where this thread answers it:
  *

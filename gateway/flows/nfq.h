@@ -1,5 +1,5 @@
 /*
- * The NFQUEUE verdict thread (DESIGN §1, §3): every new flow the ruleset
+ * The NFQUEUE verdict thread (docs/steering.md, docs/reference.md §9): every new flow the ruleset
  * does not steer or exempt (TCP to other ports, UDP, ICMP, ...) is queued to
  * BB_NFT_QUEUE_NUM, and this thread gives each packet exactly one verdict:
  * accept when a `flows` rule matches (protocol, CIDR, port), drop otherwise,

@@ -51,7 +51,7 @@ int bb_http_body_eof(llhttp_t *p, struct bb_http_body *b)
 {
     if (b->done)
         return 0;
-    /* llhttp_finish reports OK even after an error (DESIGN §2a), so the
+    /* llhttp_finish reports OK even after an error (docs/reference.md §8), so the
      * completion flag is what counts. */
     llhttp_finish(p);
     return b->done ? 0 : -1;

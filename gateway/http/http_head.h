@@ -1,7 +1,7 @@
 /*
  * HTTP/1.x message heads: finding the end of a head in a byte stream, and
  * parsing a complete request or response head with llhttp (strict mode)
- * plus the checks llhttp leaves to its user (DESIGN §2a): obs-fold, bare CR
+ * plus the checks llhttp leaves to its user (docs/reference.md §8): obs-fold, bare CR
  * or LF, NUL, doubled spaces in the start line, versions other than 1.0 and
  * 1.1, empty header names, Transfer-Encoding on HTTP/1.0 or other than
  * exactly "chunked", duplicate Host, and the size and count limits.
@@ -25,7 +25,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
-#define BB_HTTP_HEAD_MAX    (64u * 1024u) /* bytes in a head: 431 beyond (REFERENCE §4) */
+#define BB_HTTP_HEAD_MAX    (64u * 1024u) /* bytes in a head: 431 beyond (docs/reference.md §4) */
 #define BB_HTTP_MAX_HEADERS 100           /* header lines in a head: 431 beyond */
 
 struct bb_hdr {

@@ -1,6 +1,6 @@
 /*
  * What botbox sends: the request head it forwards upstream, the response
- * head it relays to the client, and its own error responses (REFERENCE §4).
+ * head it relays to the client, and its own error responses (docs/reference.md §4).
  * Also the request-target rules that decide which host a request is for.
  *
  * Forwarded heads are rebuilt, never copied: hop-by-hop headers (and every
@@ -30,7 +30,7 @@ struct bb_target {
 };
 
 /* Splits the request target and checks it against Host. Returns 0, or the
- * HTTP status (400) with *why set to the REFERENCE body: "missing host",
+ * HTTP status (400) with *why set to the body of docs/reference.md §4: "missing host",
  * "host mismatch", "bad request". */
 int bb_http_target(const struct bb_http_head *h, struct bb_target *t, const char **why);
 

@@ -1,6 +1,6 @@
 /*
  * The proxy, client side (see proxy_int.h for the states): accepting,
- * reading and checking request heads, the refusals of REFERENCE §4 in
+ * reading and checking request heads, the refusals of docs/reference.md §4 in
  * order, the policy decision, botbox's own responses, the audit line at
  * the end of every request, keep-alive, timers, and proxy_update, the one
  * place where socket interest changes.
@@ -470,7 +470,7 @@ void proxy_fail(struct proxy *p, int status, const char *body, const char *reaso
     drain_after_answer(p);
 }
 
-/* ---- the request pipeline (REFERENCE §4) ---- */
+/* ---- the request pipeline (docs/reference.md §4) ---- */
 
 /* Method checks that come before any host logic, and the upgrade offer:
  * only a WebSocket handshake is relayed as one. Any other offer (h2c

@@ -1,6 +1,6 @@
 /*
- * The proxy: one state machine per client connection (REFERENCE §4,
- * DESIGN §6). It reads a request head within the limits, refuses what must
+ * The proxy: one state machine per client connection (docs/reference.md §4,
+ * docs/proxy.md). It reads a request head within the limits, refuses what must
  * be refused with the exact status and body, decides with the policy,
  * resolves and classifies the destination, dials it over verified TLS (or
  * reuses a pooled connection), forwards a rebuilt head and the body in one

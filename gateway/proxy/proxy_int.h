@@ -195,7 +195,7 @@ void proxy_begin_http(struct proxy *p);
 void proxy_tls_hello(struct proxy *p);
 /* HANDSHAKE: drives the client handshake. */
 void proxy_tls_handshake(struct proxy *p);
-/* The interception listener's per-request checks (REFERENCE §4), before
+/* The interception listener's per-request checks (docs/reference.md §4), before
  * the pipeline. false: the request was answered. */
 bool proxy_tls_request_ok(struct proxy *p);
 /* Ends a connection that never got to HTTP (refused hello, failed

@@ -1,7 +1,7 @@
 /*
  * The proxy, interception listener (see proxy_int.h): what the ClientHello
  * decides, the client handshake with a minted leaf, the per-request checks
- * of REFERENCE §4, and passthrough.
+ * of docs/reference.md §4, and passthrough.
  *
  *   SNI missing or not a host name        refused (reset), audited
  *   SNI matching an allowed passthrough   spliced to the upstream, ClientHello
@@ -172,7 +172,7 @@ void proxy_tls_hello(struct proxy *p)
     decide(p);
 }
 
-/* ---- per request (REFERENCE §4) ---- */
+/* ---- per request (docs/reference.md §4) ---- */
 
 bool proxy_tls_request_ok(struct proxy *p)
 {

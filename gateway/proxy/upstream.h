@@ -1,5 +1,5 @@
 /*
- * Upstream connections: always TLS (REFERENCE §4: upstream is HTTPS), with
+ * Upstream connections: always TLS (docs/reference.md §4: upstream is HTTPS), with
  * the chain verified against the system store plus upstream.ca_file and the
  * certificate checked for the requested name, SNI set, TLS 1.2 or later,
  * sessions resumed. A per-worker pool keeps idle connections per

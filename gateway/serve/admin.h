@@ -1,5 +1,5 @@
 /*
- * The metrics and health endpoint (REFERENCE §5), served by the control
+ * The metrics and health endpoint (docs/reference.md §5), served by the control
  * thread on metrics_addr:metrics_port:
  *
  *   GET /metrics            Prometheus text exposition 0.0.4

@@ -1,5 +1,5 @@
 /*
- * Least privilege for `serve` (DESIGN §3): once the listeners, the metrics
+ * Least privilege for `serve` (docs/reference.md §9): once the listeners, the metrics
  * socket, signalfd and the inotify watches are open, and before any worker
  * thread exists (capabilities are per thread; new threads inherit), the
  * process keeps only CAP_NET_ADMIN and becomes proxy_uid:

@@ -1,6 +1,6 @@
 /*
  * `botbox serve`: the daemon's life cycle, run by the main thread, which
- * becomes the control thread (DESIGN §3): it owns signals (signalfd), the
+ * becomes the control thread (docs/reference.md §9): it owns signals (signalfd), the
  * config file and secrets directory watches (inotify), reloads, and it
  * publishes every new snapshot to the workers.
  *

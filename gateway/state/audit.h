@@ -1,5 +1,5 @@
 /*
- * Audit log: one JSON object per line, one line per decision (REFERENCE §6),
+ * Audit log: one JSON object per line, one line per decision (docs/reference.md §6),
  * on audit.output (stdout, stderr or a file opened for appending).
  *
  * Workers never write: they format a line and put it on a bounded queue

@@ -1,5 +1,5 @@
 /*
- * Metrics (REFERENCE §5): counters kept per worker, summed when scraped.
+ * Metrics (docs/reference.md §5): counters kept per worker, summed when scraped.
  *
  * Each worker writes only its own shard, with relaxed atomic loads and
  * stores (no locked instructions, no sharing of cache lines between

@@ -1,6 +1,6 @@
 /*
  * Secrets: an immutable snapshot of the secret values the config refers to,
- * read from secrets_dir (REFERENCE §3). One file per secret, named after its
+ * read from secrets_dir (docs/reference.md §3). One file per secret, named after its
  * secret_ref; one trailing LF or CRLF is stripped. Files are taken only when
  * they resolve inside secrets_dir (the Kubernetes ..data symlink layout
  * works, a link pointing elsewhere does not), are regular, are at most

@@ -1,5 +1,5 @@
 /*
- * Snapshots: the one piece of shared mutable state (DESIGN §3). A snapshot
+ * Snapshots: the one piece of shared mutable state (docs/reference.md §9). A snapshot
  * is an immutable bundle of config and secrets with a reference count.
  * The control thread builds a new one on every reload and hands it to each
  * worker (bb_loop_post); a worker keeps one reference to its current

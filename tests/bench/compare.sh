@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# botbox side by side with HAProxy and nginx doing the same job (issue 11),
+# botbox side by side with HAProxy and nginx doing the same job,
 # in namespaces made for the run (tests/bench/peers.sh). For each scenario
 # the peers take turns, in a rotating order, ROUNDS times; the table gives
 # medians and the ratios botbox/HAProxy and botbox/nginx.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLI contract tests (REFERENCE §1): exit statuses, one-line usage errors,
+# CLI contract tests (docs/reference.md §1): exit statuses, one-line usage errors,
 # and `botbox check` output for valid and invalid configs.
 # usage: test_cli.sh path/to/botbox
 set -u

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The bypass suite (issue 9), shared by scenarios 35 (sidecar) and 36
+# The bypass suite, shared by scenarios 35 (sidecar) and 36
 # (gateway): a workload running as uid 1000 tries to get a byte to the
 # upstream namespace outside the policy, and every attempt must show three
 # things at once:

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Namespace harness for botbox scenarios. Sourced by tests/e2e/scenarios/*.
 #
-# Rules it enforces (DESIGN §7): everything a scenario creates lives in
+# Rules it enforces (docs/development.md): everything a scenario creates lives in
 # network namespaces it created (unique names per run), every address is in
 # 10.201.0.0/16 or fd00:201::/48, and a trap removes namespaces, their
 # /etc/netns files and background processes on every exit path. Nothing is

@@ -2,7 +2,7 @@
 # The proxy core in the sidecar shape, end to end: the real ruleset, botbox
 # serve as uid 1337, the workload as uid 1000 with no proxy settings, an
 # HTTPS upstream with a test CA and a recording log, dnsmasq as the real
-# resolver. REFERENCE §4, row by row.
+# resolver. docs/reference.md §4, row by row.
 . "$(dirname "$0")/../lib.sh"
 
 proxy_world
@@ -29,7 +29,7 @@ expect "the explicit-proxy form works too" '"path": "/echo?via=proxy"' \
 expect "IPv6: the same request through the upstream's IPv6 address" '"sni": "api.test"' \
     curl_as -g "http://[$UP6]/echo" -H "Host: api.test"
 
-# ---- refusals (REFERENCE §4) ----
+# ---- refusals (docs/reference.md §4) ----
 n=$(requests)
 check "denied host: 403" test "$(status http://evil.test/echo)" = 403
 expect "... with body 'host not allowed'" "host not allowed" curl_as http://evil.test/echo

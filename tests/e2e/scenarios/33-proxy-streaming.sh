@@ -2,7 +2,7 @@
 # Bodies and connections: uploads and downloads arrive byte-exact in either
 # framing, server-sent events stream one by one, a WebSocket round-trips,
 # keep-alive reuses one upstream connection, python3 and node clients work,
-# and the audit lines are valid JSON with the REFERENCE fields and never the
+# and the audit lines are valid JSON with the fields of docs/reference.md §6 and never the
 # secret.
 . "$(dirname "$0")/../lib.sh"
 
@@ -175,7 +175,7 @@ expect "node fetch works" "Bearer $SECRET" as_uid 1000 app node -e '
 fetch("http://api.test/echo").then(r => r.text()).then(t => console.log(t))'
 
 # ---- audit ----
-check "every audit line is valid JSON with the REFERENCE fields" $PY - "$E2E_TMP/audit.jsonl" <<'PY'
+check "every audit line is valid JSON with the fields of docs/reference.md §6" $PY - "$E2E_TMP/audit.jsonl" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 http = [a for a in lines if a["event"] == "http"]

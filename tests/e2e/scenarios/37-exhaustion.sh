@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Resource exhaustion (issue 9): slowloris at one byte per second, the
+# Resource exhaustion: slowloris at one byte per second, the
 # memory of a thousand connections given back once they are idle, 10 000
 # idle keep-alive connections held (memory per connection reported), and
 # file descriptors run out under a low `ulimit -n` and memory under a capped

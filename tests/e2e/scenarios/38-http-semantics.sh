@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTTP semantics matrix (issue 25): every method x request framing
+# The HTTP semantics matrix: every method x request framing
 # {none, CL: 0, CL: n, chunked, chunked empty} x response kind {1xx then
 # final, 204, 304 with a Content-Length, CL: 0, CL: n, chunked, chunked
 # empty, close-delimited, trailers, 404 with CL: 0} (HEAD's answers are the

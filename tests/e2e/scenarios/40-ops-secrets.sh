@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Secrets hot reload and config reload while botbox serves (REFERENCE §3,
+# Secrets hot reload and config reload while botbox serves (docs/reference.md §3,
 # §7): the original BotBox acceptance walk (secret missing, then created),
 # kubelet-style rotation through a ..data symlink swap, escaping links and
 # oversized files refused, SIGHUP and file-change reloads, and a broken

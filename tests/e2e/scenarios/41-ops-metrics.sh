@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Metrics and health on metrics_addr:metrics_port (REFERENCE §5): /metrics
+# Metrics and health on metrics_addr:metrics_port (docs/reference.md §5): /metrics
 # parses as Prometheus text (prometheus_client's parser, plus histogram
 # consistency checks), counters move for allow, deny and upstream errors,
 # host labels are bounded (_default_allow, _denied), reloads are counted,

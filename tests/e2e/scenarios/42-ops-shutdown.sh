@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Graceful shutdown (REFERENCE §7) and the audit log's flood summaries and
+# Graceful shutdown (docs/reference.md §7) and the audit log's flood summaries and
 # reopening (§6): SIGTERM during a slow download lets it finish while new
 # connections are refused and idle keep-alive clients are let go at once;
 # what outlives timeouts.shutdown_drain is aborted; exit 0 either way.

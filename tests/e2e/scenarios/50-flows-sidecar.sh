@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The NFQUEUE verdict path in the sidecar topology (issue 6): botbox serve's
+# The NFQUEUE verdict path in the sidecar topology: botbox serve's
 # verdict thread drops every queued flow no `flows` rule allows, audits each
 # decision with proto, addresses and the workload's uid, lets allowed UDP
 # and TCP through, fails closed when killed, survives a UDP flood with its

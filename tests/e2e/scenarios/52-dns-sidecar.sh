@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DNS forwarder (issue 6) in the sidecar topology, with dnsmasq as the
+# The DNS forwarder in the sidecar topology, with dnsmasq as the
 # real resolver in "up" (its query log shows what reached it): allowed
 # names resolve through botbox, others get NXDOMAIN at once and never reach
 # the resolver, a query aimed at any resolver is redirected, TCP works,

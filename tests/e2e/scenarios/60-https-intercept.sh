@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTPS interception (issue 7): with 443 steered to the TLS listener, the
+# HTTPS interception: with 443 steered to the TLS listener, the
 # workload (uid 1000) trusts only botbox's CA; botbox mints a leaf for the
 # SNI, applies the same pipeline (policy, injection, verified TLS
 # upstream) and re-encrypts. Plus the original BotBox interception cases.
@@ -120,7 +120,7 @@ expect "Host localhost:8443: 403" "403" \
     raw_tls localhost 'GET / HTTP/1.1\r\nHost: localhost:8443\r\nConnection: close\r\n\r\n'
 expect "absolute-form: 400" "400" \
     raw_tls localhost 'GET https://localhost/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
-check "... with the REFERENCE body" bash -c \
+check "... with the body of docs/reference.md §4" bash -c \
     "printf 'GET https://localhost/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
         ip netns exec ${NS[app]} timeout 5 openssl s_client -quiet -connect 127.0.0.1:8443 \
         -servername localhost -CAfile $CA/ca.crt 2>/dev/null |

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SNI passthrough (issue 7): for a rule with `tls: passthrough`, botbox
+# SNI passthrough: for a rule with `tls: passthrough`, botbox
 # checks the SNI, resolves and classifies it like any upstream name, dials
 # the checked address on 443, replays the ClientHello and splices bytes
 # both ways, never decrypting. The client trusts only the upstream's own

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `botbox run -- CMD` (issue 8), started inside a test-made "host"
+# `botbox run -- CMD`, started inside a test-made "host"
 # namespace: CMD (uid 1000) reaches the allowed host with the key injected
 # (and never sees the key), and nothing else: denied hosts, direct
 # connections, UDP, DNS for other names, IPv4 and IPv6. Exit status,

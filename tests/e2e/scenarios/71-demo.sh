@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo (issue 8): the scripted agent's six steps come out as the demo
+# make demo: the scripted agent's six steps come out as the demo
 # says they do, the audit table has a row for each, and the demo leaves
 # nothing behind.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real clients nobody here wrote (issue 25), each inside `botbox run` with
+# Real clients nobody here wrote, each inside `botbox run` with
 # interception as a user types them, over https and, where it applies,
 # plain http; each checked where it lands (the upstream, the audit log,
 # what the client got): git clone and git push over smart HTTP with the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The images (issue 10), run the way a pod runs them: `make image` from
+# The images, run the way a pod runs them: `make image` from
 # this tree, then in one test-made network namespace the nft-init image as
 # root with only NET_ADMIN, the botbox image as 1337:1337 with only
 # NET_ADMIN and a read-only root, and an app as 1000:1000 with no

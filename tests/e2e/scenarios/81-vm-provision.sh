@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The VM sandbox (issue 10): vagrant/provision.sh, the script the
+# The VM sandbox: vagrant/provision.sh, the script the
 # Vagrantfile runs, is run in a Debian 12 container standing in for the VM
 # (in a test-made namespace routed to a test upstream). Then what its
 # enabled units start is started, and the user sandbox tries its way out.

@@ -1,6 +1,6 @@
 /*
  * nfq_probe: a test NFQUEUE consumer standing in for botbox's verdict thread
- * (issue 6) in the steering scenarios. Binds queue NUM, prints one line per
+ * in the steering scenarios. Binds queue NUM, prints one line per
  * packet ("nfq proto=udp src=... dst=... dport=443 uid=1000"), and gives
  * every packet the verdict named on the command line (drop by default).
  * Prints "ready" once bound. Test tool only: minimal header decoding.

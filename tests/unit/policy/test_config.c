@@ -1,5 +1,5 @@
 /*
- * Config loader: every validation rule of REFERENCE §2 with its message and
+ * Config loader: every validation rule of docs/reference.md §2 with its message and
  * position, defaults, the mitm alias, environment overrides, and the YAML
  * subset (duplicate keys, aliases, tags, encodings).
  */

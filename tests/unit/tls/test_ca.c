@@ -1,7 +1,7 @@
 /*
  * The local CA: init, the checks at load (missing files, key and
  * certificate that do not match, a certificate that is not a CA), and the
- * leaves it mints (REFERENCE §4), verified with OpenSSL's own verifier.
+ * leaves it mints (docs/reference.md §4), verified with OpenSSL's own verifier.
  */
 #include "tests/unit/testutil.h"
 

@@ -1,7 +1,7 @@
 /*
  * ClientHello peek, on ClientHellos made by OpenSSL itself (a client SSL
  * over memory BIOs): SNI and ALPN found, byte-by-byte arrival asks for
- * more, records split in two still parse, the SNI rules of REFERENCE §4.
+ * more, records split in two still parse, the SNI rules of docs/reference.md §4.
  */
 #include "tests/unit/testutil.h"
 
@@ -97,7 +97,7 @@ static void test_not_a_hello(void **state)
     assert_int_equal(bb_hello_parse(hello, n, &h, &why), BB_HELLO_BAD);
 }
 
-/* REFERENCE §4 and the original BotBox cases. */
+/* docs/reference.md §4 and the original BotBox cases. */
 static void test_sni_rules(void **state)
 {
     (void)state;

@@ -1,6 +1,6 @@
 /*
  * Request and response heads: what is accepted and how it is read, and
- * every ambiguous or malformed shape of REFERENCE §4 refused with its
+ * every ambiguous or malformed shape of docs/reference.md §4 refused with its
  * status.
  */
 #include "tests/unit/testutil.h"

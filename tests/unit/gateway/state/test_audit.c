@@ -1,5 +1,5 @@
 /*
- * The audit log (REFERENCE §6): line format, the queue and its overflow
+ * The audit log (docs/reference.md §6): line format, the queue and its overflow
  * accounting, flood summaries, reopening. The writer is driven directly
  * with bb_audit_drain and explicit times, into a real file.
  */

@@ -1,6 +1,6 @@
 /*
  * Metrics shards and their exposition, and the admin endpoint's answers
- * (REFERENCE §5). The e2e scenario 41 parses a live /metrics with a real
+ * (docs/reference.md §5). The e2e scenario 41 parses a live /metrics with a real
  * Prometheus parser; these pin the details: cumulative buckets, sums over
  * shards, bounded labels, routes and status lines.
  */

@@ -1,5 +1,5 @@
 /*
- * Secrets loading rules of REFERENCE §3, on a real temporary directory:
+ * Secrets loading rules of docs/reference.md §3, on a real temporary directory:
  * trailing newline stripping, the Kubernetes ..data layout, links that
  * escape, non-regular and oversized files, absent secrets.
  */
