@@ -268,7 +268,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DOCDIR ?= $(PREFIX)/share/doc/botbox
 UNITS := botbox.service botbox-nft.service
-DOCS := README.md docs/deployment.md docs/run.md docs/configuration.md docs/operations.md
+DOCS := README.md docs/reference.md docs/deployment.md docs/run.md docs/configuration.md docs/operations.md
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/botbox

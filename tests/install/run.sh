@@ -47,6 +47,7 @@ check "the example config, and the live config created from it" bash -c "
     cmp -s $repo/examples/botbox.yaml $dest/etc/botbox/config.yaml.example &&
     cmp -s $repo/examples/botbox.yaml $dest/etc/botbox/config.yaml"
 check "the docs" test -f "$dest/usr/share/doc/botbox/deployment.md"
+check "... with the reference they cite" test -f "$dest/usr/share/doc/botbox/reference.md"
 echo "# edited" >>"$dest/etc/botbox/config.yaml"
 check "a second install keeps the edited live config" bash -c \
     "make -s -C $repo $* install DESTDIR=$dest PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/usr/lib/systemd/system >/dev/null &&
