@@ -5,6 +5,7 @@
 #include "gateway/cmd.h"
 
 #include "gateway/cli.h"
+#include "common/log.h"
 #include "gateway/run/run.h"
 #include "gateway/run/run_plan.h"
 
@@ -65,5 +66,6 @@ int bb_cmd_run(int argc, char **argv)
         return bb_cli_usage("run", "no command given (botbox run --config FILE -- CMD ...)");
     o.argv = argv + i;
     fflush(stdout);
+    bb_log_prefix("botbox run");
     return bb_run(&o);
 }

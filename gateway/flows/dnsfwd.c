@@ -10,6 +10,7 @@
  */
 #include "gateway/flows/dnsfwd.h"
 
+#include "common/log.h"
 #include "common/macros.h"
 #include "common/netaddr.h"
 #include "gateway/state/audit.h"
@@ -572,8 +573,8 @@ static int find_upstream(struct bb_dnsfwd *f, const char *conf)
         s6->sin6_port = htons((uint16_t)port);
         f->upstream_len = sizeof(*s6);
     } else {
-        fprintf(stderr, "botbox: DNS forwarder: no usable upstream ('%s')\n",
-                conf && conf[0] ? conf : "no nameserver in /etc/resolv.conf");
+        bb_log_warnx("DNS forwarder: no usable upstream ('%s')",
+                     conf && conf[0] ? conf : "no nameserver in /etc/resolv.conf");
         return -1;
     }
     return 0;
@@ -614,7 +615,7 @@ static int add_listeners(struct bb_dnsfwd *f, const char *addr, uint16_t port)
 {
     int ufd = udp_socket(addr, port), tfd = bb_listen(addr, port, 0);
     if (ufd < 0 || tfd < 0) {
-        fprintf(stderr, "botbox: DNS forwarder on %s port %u: %s\n", addr, port, strerror(errno));
+        bb_log_warn("DNS forwarder on %s port %u", addr, port);
         if (ufd >= 0)
             close(ufd);
         if (tfd >= 0)
@@ -648,10 +649,8 @@ struct bb_dnsfwd *bb_dnsfwd_open(struct bb_shared *sh, struct bb_metrics_shard *
         return NULL;
     }
     if (!gw && (f->ct = bb_ctdel_open()) == NULL)
-        fprintf(stderr,
-                "botbox: DNS forwarder: no conntrack socket (%s): entries of its "
-                "queries outlive them\n",
-                strerror(errno));
+        bb_log_warnx("DNS forwarder: no conntrack socket (%s): entries of its queries outlive them",
+                     strerror(errno));
     return f;
 }
 

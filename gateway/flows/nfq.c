@@ -4,6 +4,7 @@
  */
 #include "gateway/flows/nfq.h"
 
+#include "common/log.h"
 #include "common/macros.h"
 #include "common/netaddr.h"
 #include "gateway/state/audit.h"
@@ -273,7 +274,7 @@ struct bb_nfq *bb_nfq_open(uint16_t num, struct bb_shared *sh, struct bb_metrics
         goto fail;
     return q;
 fail:
-    fprintf(stderr, "botbox: NFQUEUE %u: %s\n", num, strerror(errno));
+    bb_log_warn("NFQUEUE %u", num);
     bb_nfq_free(q);
     return NULL;
 }

@@ -4,6 +4,7 @@
  * small table. ares_timeout() drives one loop timer for retries.
  */
 #include "gateway/io/resolver.h"
+#include "common/log.h"
 #include "common/macros.h"
 
 #include "gateway/io/ctdel.h"
@@ -124,10 +125,8 @@ struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server, bo
         return NULL;
     r->loop = loop;
     if (forget_ct && (r->ct = bb_ctdel_open()) == NULL)
-        fprintf(stderr,
-                "botbox: resolver: no conntrack socket (%s): entries of its queries "
-                "outlive them\n",
-                strerror(errno));
+        bb_log_warnx("resolver: no conntrack socket (%s): entries of its queries outlive them",
+                     strerror(errno));
     /* "b": DNS only. /etc/hosts is never consulted for upstream names, so
      * an upstream address always comes from the configured resolver. */
     /* No search list, and names are queried absolute (bb_resolve adds
@@ -149,7 +148,7 @@ struct bb_resolver *bb_resolver_new(struct bb_loop *loop, const char *server, bo
         return NULL;
     }
     if (server[0] != '\0' && ares_set_servers_ports_csv(r->ch, server) != ARES_SUCCESS) {
-        fprintf(stderr, "botbox: dns.upstream '%s' not usable by the resolver\n", server);
+        bb_log_warnx("dns.upstream '%s' not usable by the resolver", server);
         bb_resolver_free(r);
         return NULL;
     }

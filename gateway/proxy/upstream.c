@@ -5,6 +5,7 @@
  * readable has been closed or is misbehaving, and is dropped either way.
  */
 #include "gateway/proxy/upstream.h"
+#include "common/log.h"
 #include "common/macros.h"
 
 #include "policy/config.h"
@@ -119,8 +120,7 @@ SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg)
         goto fail;
     if (cfg->upstream.ca_file[0] != '\0' &&
         SSL_CTX_load_verify_locations(ctx, cfg->upstream.ca_file, NULL) != 1) {
-        fprintf(stderr, "botbox: upstream.ca_file %s: cannot load trust anchors\n",
-                cfg->upstream.ca_file);
+        bb_log_warnx("upstream.ca_file %s: cannot load trust anchors", cfg->upstream.ca_file);
         goto fail;
     }
     return ctx;

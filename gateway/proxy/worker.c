@@ -6,6 +6,7 @@
  * they are unreachable except through tproxy.
  */
 #include "gateway/proxy/worker.h"
+#include "common/log.h"
 #include "common/macros.h"
 
 #include "gateway/io/listen.h"
@@ -33,8 +34,8 @@ static int add_listener(struct bb_worker *w, const char *addr, uint16_t port, bo
 {
     int fd = bb_listen(addr, port, BB_LISTEN_TRANSPARENT | BB_LISTEN_REUSEPORT);
     if (fd < 0) {
-        fprintf(stderr, "botbox: listening on %s%s%s:%u: %s\n", strchr(addr, ':') ? "[" : "", addr,
-                strchr(addr, ':') ? "]" : "", port, strerror(errno));
+        bb_log_warn("listening on %s%s%s:%u", strchr(addr, ':') ? "[" : "", addr,
+                    strchr(addr, ':') ? "]" : "", port);
         return -1;
     }
     struct bb_listener *li = &w->listeners[w->nlisteners++];

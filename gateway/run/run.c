@@ -1,6 +1,7 @@
 /* `botbox run` (see run.h): set-up, CMD's life, teardown. */
 #include "gateway/run/run.h"
 
+#include "common/log.h"
 #include "common/diag.h"
 #include "gateway/run/netns.h"
 #include "gateway/run/run_net.h"
@@ -45,18 +46,6 @@ struct run {
 
 static const int handled[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void err_msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("botbox run: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -85,8 +74,8 @@ static int copy_ca(struct run *r)
     if (fd >= 0)
         close(fd);
     if (n <= 0 || (size_t)n == sizeof(buf)) {
-        err_msg("%s: cannot read the CA certificate%s", r->cfg->tls.ca_cert_path,
-                n == (ssize_t)sizeof(buf) ? " (too large)" : "");
+        bb_log_warnx("%s: cannot read the CA certificate%s", r->cfg->tls.ca_cert_path,
+                     n == (ssize_t)sizeof(buf) ? " (too large)" : "");
         return -1;
     }
     if (write_file(r->ca, buf, (size_t)n, 0644) != 0)
@@ -107,7 +96,7 @@ static int make_files(struct run *r)
     snprintf(r->wgetrc, sizeof(r->wgetrc), "%s/wgetrc", r->dir);
     if ((mkdir(BB_RUN_DIR, 0755) != 0 && errno != EEXIST) || mkdir(r->dir, 0755) != 0 ||
         chmod(r->dir, 0755) != 0) {
-        err_msg("%s: %s", r->dir, strerror(errno));
+        bb_log_warn("%s", r->dir);
         return -1;
     }
     /* The gateway's side of the sandbox link: the DNS forwarder answers
@@ -118,7 +107,7 @@ static int make_files(struct run *r)
         text, sizeof(text), "# botbox run: the gateway's DNS forwarder\nnameserver %s\n%s%s%s", a4,
         r->net.ipv6 ? "nameserver " : "", r->net.ipv6 ? a6 : "", r->net.ipv6 ? "\n" : "");
     if (write_file(r->resolv, text, (size_t)len, 0644) != 0) {
-        err_msg("%s: %s", r->resolv, strerror(errno));
+        bb_log_warn("%s", r->resolv);
         return -1;
     }
     return r->cfg->tls.enabled ? copy_ca(r) : 0;
@@ -235,7 +224,7 @@ static void serve_child(struct run *r, int ready_fd, pid_t parent)
     if (r->net.masq != NULL)
         mnl_socket_close(r->net.masq);
     if (setns(r->net.gw_fd, CLONE_NEWNET) != 0) {
-        err_msg("entering the gateway namespace: %s", strerror(errno));
+        bb_log_warn("entering the gateway namespace");
         _exit(1);
     }
     const struct bb_serve_opts so = {.path = r->o->config,
@@ -268,7 +257,7 @@ static int fork_gateway(struct run *r, int *ready_fd)
     close(p[1]);
     if (r->serve_pid < 0) {
         close(p[0]);
-        err_msg("fork: %s", strerror(errno));
+        bb_log_warn("fork");
         return -1;
     }
     *ready_fd = p[0];
@@ -296,7 +285,7 @@ static int start_gateway(struct run *r)
     bool ready = n > 0 && read(ready_fd, &c, 1) == 1 && c == 'R';
     close(ready_fd);
     if (!ready)
-        err_msg("the gateway did not start%s", n == 0 ? " in time" : "");
+        bb_log_warnx("the gateway did not start%s", n == 0 ? " in time" : "");
     return ready ? 0 : -1;
 }
 
@@ -316,7 +305,7 @@ static int start_cmd(struct run *r)
      * sanitizers fork at exit) go back to our own namespace. */
     int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if (own_pidns < 0 || unshare(CLONE_NEWPID) != 0) {
-        err_msg("a PID namespace for CMD: %s", strerror(errno));
+        bb_log_warn("a PID namespace for CMD");
         if (own_pidns >= 0)
             close(own_pidns);
         close(p[0]);
@@ -343,13 +332,13 @@ static int start_cmd(struct run *r)
         bb_sandbox_exec(&sb);
     }
     if (setns(own_pidns, CLONE_NEWPID) != 0)
-        err_msg("back to botbox run's PID namespace: %s", strerror(errno));
+        bb_log_warn("back to botbox run's PID namespace");
     close(own_pidns);
     close(p[1]);
     close(life[0]);
     if (r->cmd_pid < 0) {
         close(p[0]);
-        err_msg("fork: %s", strerror(errno));
+        bb_log_warn("fork");
         return BB_RUN_EXIT_ERROR;
     }
     struct bb_sandbox_err e;
@@ -358,9 +347,10 @@ static int start_cmd(struct run *r)
     if (n != (ssize_t)sizeof(e))
         return 0;
     if (e.step == BB_SB_EXEC)
-        err_msg("%s: %s", r->o->argv[0], e.err == ENOENT ? "command not found" : strerror(e.err));
+        bb_log_warnx("%s: %s", r->o->argv[0],
+                     e.err == ENOENT ? "command not found" : strerror(e.err));
     else
-        err_msg("%s: %s", bb_sandbox_step_name(e.step), strerror(e.err));
+        bb_log_warnx("%s: %s", bb_sandbox_step_name(e.step), strerror(e.err));
     wait_gone(r, &r->cmd_done, BB_RUN_STOP_GRACE_MS);
     return e.err == ENOENT ? BB_RUN_EXIT_NOT_FOUND : BB_RUN_EXIT_CANNOT;
 }
@@ -389,7 +379,7 @@ static void wait_cmd(struct run *r)
         if (r->serve_done && !r->cmd_done) {
             /* Without its gateway the sandbox has no way out at all; CMD
              * would only hang on its next connection. */
-            err_msg("the gateway stopped (status %d); stopping CMD", r->serve_status);
+            bb_log_warnx("the gateway stopped (status %d); stopping CMD", r->serve_status);
             kill(r->cmd_pid, SIGTERM);
             if (!wait_gone(r, &r->cmd_done, BB_RUN_STOP_GRACE_MS))
                 kill(r->cmd_pid, SIGKILL);
@@ -432,7 +422,7 @@ static void stop_gateway(struct run *r)
         return;
     kill(r->serve_pid, SIGTERM);
     if (!wait_gone(r, &r->serve_done, BB_RUN_STOP_GRACE_MS)) {
-        err_msg("the gateway did not stop within %d ms; killing it", BB_RUN_STOP_GRACE_MS);
+        bb_log_warnx("the gateway did not stop within %d ms; killing it", BB_RUN_STOP_GRACE_MS);
         kill(r->serve_pid, SIGKILL);
         wait_gone(r, &r->serve_done, BB_RUN_STOP_GRACE_MS);
     }
@@ -480,11 +470,11 @@ static int load(struct run *r)
     const char *net4 = r->o->net4 ? r->o->net4 : BB_RUN_NET4_DEFAULT;
     const char *net6 = r->o->net6 ? r->o->net6 : BB_RUN_NET6_DEFAULT;
     if ((why = bb_run_range4(net4, &r->ranges.v4)) != NULL) {
-        err_msg("--net4 %s: %s", net4, why);
+        bb_log_warnx("--net4 %s: %s", net4, why);
         return -1;
     }
     if ((why = bb_run_range6(net6, &r->ranges.v6)) != NULL) {
-        err_msg("--net6 %s: %s", net6, why);
+        bb_log_warnx("--net6 %s: %s", net6, why);
         return -1;
     }
     r->load = (struct bb_load_opts){.env = bb_config_getenv,
@@ -504,13 +494,13 @@ static int setup(struct run *r)
 {
     char why[256];
     if (geteuid() != 0) {
-        err_msg("needs root (it creates network namespaces); try: sudo botbox run ...");
+        bb_log_warnx("needs root (it creates network namespaces); try: sudo botbox run ...");
         return -1;
     }
     if (block_signals(r) != 0 || load(r) != 0)
         return -1;
     if (bb_run_user_resolve(r->o->user, r->cfg->proxy_uid, &r->user, why, sizeof(why)) != 0) {
-        err_msg("%s", why);
+        bb_log_warnx("%s", why);
         return -1;
     }
     bb_run_net_gc();
@@ -541,7 +531,7 @@ int bb_run(const struct bb_run_opts *o)
     int status = BB_RUN_EXIT_ERROR;
     if (setup(&r) == 0) {
         if (interrupted(&r)) {
-            err_msg("interrupted before CMD started");
+            bb_log_warnx("interrupted before CMD started");
             status = 130;
         } else if ((status = start_cmd(&r)) == 0) {
             wait_cmd(&r);

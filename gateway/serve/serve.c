@@ -5,6 +5,7 @@
  */
 #include "gateway/serve/serve.h"
 
+#include "common/log.h"
 #include "common/diag.h"
 #include "common/macros.h"
 #include "gateway/state/audit.h"
@@ -155,8 +156,8 @@ static void warn_restart_only(const struct bb_config *boot, const struct bb_conf
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!keys[i].same)
-            fprintf(stderr, "warning: %s: %s changed; it takes effect after a restart\n", c->path,
-                    keys[i].key);
+            bb_log_warnx("warning: %s: %s changed; it takes effect after a restart", c->path,
+                         keys[i].key);
 }
 
 static void reload_config(struct serve *s, const char *why)
@@ -166,7 +167,7 @@ static void reload_config(struct serve *s, const char *why)
         return;
     const struct bb_config *c = bb_config_load_opts(s->o->path, &s->o->load, d);
     if (c == NULL) {
-        fprintf(stderr, "botbox: config reload (%s) failed; the running config stays\n", why);
+        bb_log_warnx("config reload (%s) failed; the running config stays", why);
         bb_metrics_reload(s->sh.metrics, false);
         const char *first = bb_diag_count(d) ? bb_diag_text(d, 0) : "invalid config";
         bb_audit_event(s->sh.audit, "config", "error", first);
@@ -197,7 +198,7 @@ static void reload_config(struct serve *s, const char *why)
     if (moved)
         watch_secrets(s);
     bb_metrics_reload(s->sh.metrics, true);
-    fprintf(stderr, "botbox: config reloaded (%s)\n", why);
+    bb_log_info("config reloaded (%s)", why);
     bb_audit_event(s->sh.audit, "config", "allow", "reloaded");
 }
 
@@ -274,8 +275,7 @@ static void worker_drained(void *arg)
 static void on_drain_timeout(struct bb_loop *l, struct bb_timer *t)
 {
     struct serve *s = BB_CONTAINER_OF(t, struct serve, drain_timer);
-    fprintf(stderr, "botbox: shutdown_drain over; aborting %u connection(s)\n",
-            atomic_load(&s->sh.connections));
+    bb_log_warnx("shutdown_drain over; aborting %u connection(s)", atomic_load(&s->sh.connections));
     bb_loop_stop(l);
 }
 
@@ -310,7 +310,7 @@ static void begin_drain(struct serve *s, const char *why)
     unwatch(s);
     uint32_t ms = s->sh.current->cfg->timeouts.shutdown_drain_ms;
     if (!s->o->quiet)
-        fprintf(stderr, "botbox: %s: draining for at most %u ms\n", why, ms);
+        bb_log_info("%s: draining for at most %u ms", why, ms);
     bb_loop_timer_set(s->loop, &s->drain_timer, ms, on_drain_timeout);
     for (unsigned i = 0; i < s->nworkers; i++)
         bb_worker_drain(&s->w[i], worker_drained, s);
@@ -352,8 +352,8 @@ static int setup_admin(struct serve *s)
     s->admin = bb_admin_new(s->loop, c->metrics_addr, c->metrics_port, &ops);
     if (s->admin == NULL) {
         bool v6 = strchr(c->metrics_addr, ':') != NULL;
-        fprintf(stderr, "botbox: metrics listener on %s%s%s:%u: %s\n", v6 ? "[" : "",
-                c->metrics_addr, v6 ? "]" : "", c->metrics_port, strerror(errno));
+        bb_log_warn("metrics listener on %s%s%s:%u", v6 ? "[" : "", c->metrics_addr, v6 ? "]" : "",
+                    c->metrics_port);
         return -1;
     }
     return 0;
@@ -372,7 +372,7 @@ static int setup_control(struct serve *s, const sigset_t *set)
     if (s->loop == NULL || sfd < 0 || ifd < 0 ||
         bb_loop_io_add(s->loop, &s->sig_io, sfd, EPOLLIN, on_signal) != 0 ||
         bb_loop_io_add(s->loop, &s->ino_io, ifd, EPOLLIN, on_inotify) != 0) {
-        fprintf(stderr, "botbox: control loop: %s\n", strerror(errno));
+        bb_log_warn("control loop");
         return -1;
     }
     s->cfg_wd = inotify_add_watch(ifd, s->cfg_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
@@ -380,7 +380,7 @@ static int setup_control(struct serve *s, const sigset_t *set)
     watch_secrets(s);
     bb_loop_timer_set(s->loop, &s->rescan, BB_SECRETS_RESCAN_MS, on_rescan);
     if (bb_audit_attach(s->sh.audit, s->loop) != 0) {
-        fprintf(stderr, "botbox: audit writer: %s\n", strerror(errno));
+        bb_log_warn("audit writer");
         return -1;
     }
     return setup_admin(s);
@@ -533,7 +533,7 @@ static int enter_egress(const struct bb_serve_opts *o)
     if (o->egress_netns < 0)
         return 0;
     if (setns(o->egress_netns, CLONE_NEWNET) != 0) {
-        fprintf(stderr, "botbox: entering the egress namespace: %s\n", strerror(errno));
+        bb_log_warn("entering the egress namespace");
         return -1;
     }
     return 0;
@@ -560,8 +560,8 @@ int bb_serve(const struct bb_serve_opts *o, const struct bb_config *boot, struct
     print_diag(diag);
     if (ok) {
         if (!o->quiet)
-            fprintf(stderr, "botbox %s: serving on port %u with %u worker(s)\n", BB_VERSION,
-                    boot->listen_port, s.nworkers);
+            bb_log_info("version %s serving on port %u with %u worker(s)", BB_VERSION,
+                        boot->listen_port, s.nworkers);
         if (o->on_ready != NULL)
             o->on_ready(o->ready_arg);
         bb_audit_event(s.sh.audit, "lifecycle", "allow", "started");

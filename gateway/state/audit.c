@@ -3,6 +3,7 @@
  */
 #include "gateway/state/audit.h"
 
+#include "common/log.h"
 #include "common/diag.h"
 #include "common/json.h"
 #include "common/macros.h"
@@ -410,8 +411,8 @@ static void write_out(struct bb_audit *a)
             continue;
         if (w <= 0) {
             if (!a->write_failed) /* said once, not once per line */
-                fprintf(stderr, "botbox: audit output: %s; lines are being lost\n",
-                        w < 0 ? strerror(errno) : "short write");
+                bb_log_warnx("audit output: %s; lines are being lost",
+                             w < 0 ? strerror(errno) : "short write");
             a->write_failed = true;
             break;
         }
@@ -534,8 +535,8 @@ int bb_audit_reopen(struct bb_audit *a)
         return 0;
     int fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-        fprintf(stderr, "botbox: reopening audit.output %s: %s; still writing the old file\n",
-                a->path, strerror(errno));
+        bb_log_warnx("reopening audit.output %s: %s; still writing the old file", a->path,
+                     strerror(errno));
         return -1;
     }
     /* what was meant for the old file goes there */
