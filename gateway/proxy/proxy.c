@@ -948,9 +948,9 @@ static bool bulk(const struct proxy *p)
  * write can wake its reader (the upstream, the client) and hand it the CPU
  * at once; written one by one, the requests of a pass each waited for one
  * such switch more than the one before, and the peer took them one per
- * wakeup. In a1 this took the p99 latency down by about a tenth, at the
- * same or better throughput (docs/benchmarks.md). It also makes one update
- * of several events of a connection in the same pass. */
+ * wakeup (measured: docs/benchmarks.md, "when a connection's sends
+ * happen"). It also makes one update of several events of a connection in
+ * the same pass. */
 void proxy_update(struct proxy *p)
 {
     if (p->dead)
