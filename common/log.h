@@ -14,7 +14,6 @@
 #ifndef BB_LOG_H
 #define BB_LOG_H
 
-
 #define BB_LOG_PREFIX_DEFAULT "botbox"
 
 /* The prefix of every line from now on (a static string); NULL: the

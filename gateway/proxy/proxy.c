@@ -2,7 +2,7 @@
  * The proxy, client side (see proxy_int.h for the states): accepting,
  * reading and checking request heads, the refusals of docs/reference.md §4 in
  * order, the policy decision, botbox's own responses, the audit line at
- * the end of every request, keep-alive, timers, and proxy_update, the one
+ * the end of every request, keep-alive, timers, and bb_proxy_update, the one
  * place where socket interest changes.
  */
 #include "gateway/proxy/proxy_int.h"
@@ -23,25 +23,25 @@
 #include <unistd.h>
 
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
-static void step(struct proxy *p);
-static bool head_begins(struct proxy *p);
+static void step(struct bb_proxy *p);
+static bool head_begins(struct bb_proxy *p);
 
 /* ---- helpers ---- */
 
-const struct bb_config *proxy_cfg(const struct proxy *p)
+const struct bb_config *bb_proxy_cfg(const struct bb_proxy *p)
 {
     return (p->snap != NULL ? p->snap : p->ctx->snap)->cfg;
 }
 
-static const struct bb_config *cfg(const struct proxy *p)
+static const struct bb_config *cfg(const struct bb_proxy *p)
 {
-    return proxy_cfg(p);
+    return bb_proxy_cfg(p);
 }
 
 static void on_timer(struct bb_loop *l, struct bb_timer *t);
-static void audit(struct proxy *p);
+static void audit(struct bb_proxy *p);
 
-void proxy_arm(struct proxy *p, uint64_t ms)
+void bb_proxy_arm(struct bb_proxy *p, uint64_t ms)
 {
     bb_loop_timer_set(p->ctx->loop, &p->timer, ms, on_timer);
 }
@@ -54,7 +54,7 @@ void proxy_arm(struct proxy *p, uint64_t ms)
         &(p)->cin, &(p)->cout, &(p)->up_head                                                       \
     }
 
-static void destroy_proxy(struct proxy *p)
+static void destroy_proxy(struct bb_proxy *p)
 {
     struct bb_proxy_ctx *x = p->ctx;
     size_t n = 0;
@@ -73,17 +73,17 @@ static void destroy_proxy(struct proxy *p)
 static void free_proxy(struct bb_loop *l, void *arg)
 {
     (void)l;
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     struct bb_proxy_ctx *x = p->ctx;
     free(p->sni);
     p->sni = NULL;
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
-    proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
-    proxy_head_put(p, &p->rhead, &p->rhead_size);
+    bb_proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
+    bb_proxy_head_put(p, &p->rhead, &p->rhead_size);
     if (p->r != NULL) {
-        proxy_lines_put(p, &p->r->req);
-        proxy_lines_put(p, &p->r->resp);
+        bb_proxy_lines_put(p, &p->r->req);
+        bb_proxy_lines_put(p, &p->r->resp);
     }
     if (x->no_spares || x->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
@@ -102,12 +102,12 @@ static void free_proxy(struct bb_loop *l, void *arg)
     x->nspare++;
 }
 
-_Static_assert(sizeof(struct proxy) <= BB_SLAB_OBJ_MAX &&
-                   sizeof(struct proxy_req) <= BB_SLAB_OBJ_MAX,
+_Static_assert(sizeof(struct bb_proxy) <= BB_SLAB_OBJ_MAX &&
+                   sizeof(struct bb_proxy_req) <= BB_SLAB_OBJ_MAX,
                "connection structs fit a slab");
 
 /* A zeroed proxy_req for p unless it has one; false when memory ran out. */
-static bool proxy_req_take(struct bb_proxy_ctx *x, struct proxy *p)
+static bool bb_proxy_req_take(struct bb_proxy_ctx *x, struct bb_proxy *p)
 {
     if (p->r == NULL) {
         p->r = bb_slab_get(&x->reqs);
@@ -120,13 +120,13 @@ static bool proxy_req_take(struct bb_proxy_ctx *x, struct proxy *p)
 
 /* A zeroed connection, from the worker's spares (their buffers' memory
  * kept) or new. */
-static struct proxy *new_proxy(struct bb_proxy_ctx *x)
+static struct bb_proxy *new_proxy(struct bb_proxy_ctx *x)
 {
-    struct proxy *p = LIST_FIRST(&x->spare);
+    struct bb_proxy *p = LIST_FIRST(&x->spare);
     if (p == NULL) {
         if (x->conns.size == 0) {
             bb_slab_init(&x->conns, sizeof(*p));
-            bb_slab_init(&x->reqs, sizeof(struct proxy_req));
+            bb_slab_init(&x->reqs, sizeof(struct bb_proxy_req));
         }
         p = bb_slab_get(&x->conns);
         if (p == NULL)
@@ -139,7 +139,7 @@ static struct proxy *new_proxy(struct bb_proxy_ctx *x)
         LIST_REMOVE(p, link);
         x->nspare--;
         struct bb_buf keep[] = {p->cin, p->cout, p->up_head};
-        struct proxy_req *r = p->r; /* none if it closed idle, after giving it back */
+        struct bb_proxy_req *r = p->r; /* none if it closed idle, after giving it back */
         memset(p, 0, sizeof(*p));
         p->cin = keep[0];
         p->cout = keep[1];
@@ -149,7 +149,7 @@ static struct proxy *new_proxy(struct bb_proxy_ctx *x)
     p->ctx = x;
     if (p->r != NULL) {
         memset(p->r, 0, sizeof(*p->r));
-    } else if (!proxy_req_take(x, p)) {
+    } else if (!bb_proxy_req_take(x, p)) {
         destroy_proxy(p);
         return NULL;
     }
@@ -159,7 +159,7 @@ static struct proxy *new_proxy(struct bb_proxy_ctx *x)
 /* A request that was decided gets its audit line however it ends: one cut
  * off here (the client left, the upstream closed mid-body, a stall) says
  * so in "end", with the bytes moved so far. */
-void proxy_close(struct proxy *p)
+void bb_proxy_close(struct bb_proxy *p)
 {
     if (p->dead)
         return;
@@ -171,7 +171,7 @@ void proxy_close(struct proxy *p)
     p->dead = true;
     struct bb_loop *l = p->ctx->loop;
     LIST_REMOVE(p, link);
-    proxy_release_upstream(p, false);
+    bb_proxy_release_upstream(p, false);
     bb_loop_timer_cancel(l, &p->timer);
     bb_loop_io_forget(&p->io); /* closed right below */
     bb_conn_close(&p->client);
@@ -185,11 +185,11 @@ void proxy_close(struct proxy *p)
     bb_proxy_ctx_closed(p->ctx);
 }
 
-void proxy_cut(struct proxy *p, const char *end)
+void bb_proxy_cut(struct bb_proxy *p, const char *end)
 {
     if (p->end == NULL)
         p->end = end;
-    proxy_close(p);
+    bb_proxy_close(p);
 }
 
 /* Over a limit at accept: a plain client is told 503; a TLS client, which
@@ -227,7 +227,7 @@ void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sock
     }
     /* No memory for one more: to the client the gateway is full, as above;
      * the operator sees the reason in the metric. */
-    struct proxy *p = new_proxy(x);
+    struct bb_proxy *p = new_proxy(x);
     if (p == NULL) {
         atomic_fetch_sub(&x->sh->connections, 1);
         bb_metrics_refused(x->metrics, BB_MR_OUT_OF_MEMORY);
@@ -251,22 +251,29 @@ void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sock
     }
     LIST_INSERT_HEAD(&x->proxies, p, link);
     bb_metrics_connections(x->metrics, BB_ML_PROXY, +1);
-    proxy_arm(p, tls ? cfg(p)->tls.handshake_timeout_ms : cfg(p)->timeouts.request_header_ms);
+    bb_proxy_arm(p, tls ? cfg(p)->tls.handshake_timeout_ms : cfg(p)->timeouts.request_header_ms);
 }
 
 /* Idle: between requests on a keep-alive connection, nothing of the next
  * head received. Such connections close at once when draining. */
-static bool idle(const struct proxy *p)
+static bool idle(const struct bb_proxy *p)
 {
-    return p->st == P_HEAD && !p->head_started && bb_buf_size(&p->cin) == 0;
+    return p->st == P_IDLE || p->st == P_IDLE_BARE ||
+           (p->st == P_HEAD && !p->head_started && bb_buf_size(&p->cin) == 0);
+}
+
+/* Waiting for a request's first bytes (a new or a kept-alive connection). */
+static bool awaits_head(const struct bb_proxy *p)
+{
+    return p->st == P_IDLE || p->st == P_IDLE_BARE || (p->st == P_HEAD && !p->head_started);
 }
 
 void bb_proxy_close_idle(struct bb_proxy_ctx *x)
 {
-    for (struct proxy *p = LIST_FIRST(&x->proxies), *next; p != NULL; p = next) {
+    for (struct bb_proxy *p = LIST_FIRST(&x->proxies), *next; p != NULL; p = next) {
         next = LIST_NEXT(p, link);
         if (idle(p))
-            proxy_close(p);
+            bb_proxy_close(p);
     }
 }
 
@@ -274,13 +281,13 @@ void bb_proxy_close_all(struct bb_proxy_ctx *x)
 {
     x->no_spares = true;
     while (!LIST_EMPTY(&x->proxies))
-        proxy_close(LIST_FIRST(&x->proxies));
+        bb_proxy_close(LIST_FIRST(&x->proxies));
 }
 
 void bb_proxy_free_spares(struct bb_proxy_ctx *x)
 {
     while (!LIST_EMPTY(&x->spare)) {
-        struct proxy *p = LIST_FIRST(&x->spare);
+        struct bb_proxy *p = LIST_FIRST(&x->spare);
         LIST_REMOVE(p, link);
         destroy_proxy(p);
     }
@@ -301,7 +308,7 @@ static uint64_t mono_us(void)
 
 /* The host label: the matched rule's, else by the decision (bounded: no
  * name the workload sends ever becomes a label). */
-static uint16_t host_label(const struct proxy *p, enum bb_m_decision d)
+static uint16_t host_label(const struct bb_proxy *p, enum bb_m_decision d)
 {
     const struct bb_rule *r = p->r->dec.rule;
     if (r == bb_policy_default_rule())
@@ -313,7 +320,7 @@ static uint16_t host_label(const struct proxy *p, enum bb_m_decision d)
     return d == BB_MD_ALLOW ? BB_LABEL_DEFAULT_ALLOW : BB_LABEL_DENIED;
 }
 
-static void count(struct proxy *p)
+static void count(struct bb_proxy *p)
 {
     enum bb_m_decision d = bb_metrics_decision(p->decision);
     struct bb_metrics_request m = {
@@ -327,7 +334,7 @@ static void count(struct proxy *p)
     bb_metrics_request(p->ctx->metrics, &m);
 }
 
-static void audit(struct proxy *p)
+static void audit(struct bb_proxy *p)
 {
     p->audited = true;
     count(p);
@@ -356,28 +363,28 @@ static void audit(struct proxy *p)
     bb_audit_http(p->ctx->sh->audit, &e);
 }
 
-char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n)
+char *bb_proxy_head_mem(struct bb_proxy *p, char **at, size_t *size, size_t n)
 {
-    proxy_head_put(p, at, size);
+    bb_proxy_head_put(p, at, size);
     *at = bb_block_get(&p->ctx->blocks, n);
     *size = *at != NULL ? n : 0;
     return *at;
 }
 
-bool proxy_lines_take(struct proxy *p, struct bb_http_head *h)
+bool bb_proxy_lines_take(struct bb_proxy *p, struct bb_http_head *h)
 {
     if (h->h == NULL)
         h->h = bb_block_get(&p->ctx->blocks, BB_HTTP_LINES_BYTES);
     return h->h != NULL;
 }
 
-void proxy_lines_put(struct proxy *p, struct bb_http_head *h)
+void bb_proxy_lines_put(struct bb_proxy *p, struct bb_http_head *h)
 {
     bb_block_put(&p->ctx->blocks, h->h, BB_HTTP_LINES_BYTES);
     h->h = NULL;
 }
 
-void proxy_head_put(struct proxy *p, char **at, size_t *size)
+void bb_proxy_head_put(struct bb_proxy *p, char **at, size_t *size)
 {
     bb_block_put(&p->ctx->blocks, *at, *size);
     *at = NULL;
@@ -385,17 +392,17 @@ void proxy_head_put(struct proxy *p, char **at, size_t *size)
 }
 
 /* Forgets the finished request so the connection can read the next one. */
-static void reset_request(struct proxy *p)
+static void reset_request(struct bb_proxy *p)
 {
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
-    proxy_head_put(p, &p->head, &p->head_size);
-    proxy_head_put(p, &p->rhead, &p->rhead_size);
+    bb_proxy_head_put(p, &p->head, &p->head_size);
+    bb_proxy_head_put(p, &p->rhead, &p->rhead_size);
     p->path = NULL;
     bb_http_head_clear(&p->r->req);
     bb_http_head_clear(&p->r->resp);
-    proxy_lines_put(p, &p->r->req);
-    proxy_lines_put(p, &p->r->resp);
+    bb_proxy_lines_put(p, &p->r->req);
+    bb_proxy_lines_put(p, &p->r->resp);
     memset(&p->r->host, 0, sizeof(p->r->host));
     memset(&p->r->dec, 0, sizeof(p->r->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
@@ -403,33 +410,31 @@ static void reset_request(struct proxy *p)
     p->bytes_in = p->bytes_out = 0;
     p->status = p->attempts = 0;
     p->decision = p->reason = p->end = NULL;
-    p->audited = false;
+    p->audited = p->unread_body = false;
     bb_buf_reset(&p->up_head);
 }
 
-/* A final answer is in cout: the connection ends once it is flushed. */
-static void drain_after_answer(struct proxy *p)
+void bb_proxy_drain(struct bb_proxy *p)
 {
-    p->closing = true;
     p->st = P_DRAIN;
-    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
 }
 
 /* The client's connection outlives the upstream's: an upstream that
  * closes after its answer (Connection: close, or a close-delimited body,
  * re-framed as chunked) ends only its own connection. */
-void proxy_request_done(struct proxy *p)
+void bb_proxy_request_done(struct bb_proxy *p)
 {
     audit(p);
     bool keep =
-        p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->closing && !p->ctx->draining;
+        p->r->req.keep_alive && p->rframing != BB_OUT_EOF && !p->unread_body && !p->ctx->draining;
     /* It said it sends nothing more, and nothing more came: closing at
      * once cannot reset the answer (lingering is for unread input). */
-    p->clean_end = !p->r->req.keep_alive && !p->closing && bb_buf_size(&p->cin) == 0;
-    proxy_release_upstream(p, p->r->resp.keep_alive && p->r->resp.framing != BB_BODY_EOF);
+    p->clean_end = !p->r->req.keep_alive && !p->unread_body && bb_buf_size(&p->cin) == 0;
+    bb_proxy_release_upstream(p, p->r->resp.keep_alive && p->r->resp.framing != BB_BODY_EOF);
     reset_request(p);
     if (!keep) {
-        drain_after_answer(p);
+        bb_proxy_drain(p);
         return;
     }
     p->st = P_HEAD;
@@ -438,19 +443,19 @@ void proxy_request_done(struct proxy *p)
          * back to the allocator (an idle connection then holds little more
          * than its struct), then the rest of timeouts.idle. */
         uint64_t idle = cfg(p)->timeouts.idle_ms;
-        p->idle = idle > BB_IDLE_RELEASE_MS ? 1 : 2;
-        proxy_arm(p, p->idle == 1 ? BB_IDLE_RELEASE_MS : idle);
+        p->st = idle > BB_IDLE_RELEASE_MS ? P_IDLE : P_IDLE_BARE;
+        bb_proxy_arm(p, p->st == P_IDLE ? BB_IDLE_RELEASE_MS : idle);
         return;
     }
     if (head_begins(p)) /* a pipelined request is already here */
         step(p);
 }
 
-void proxy_fail(struct proxy *p, int status, const char *body, const char *reason)
+void bb_proxy_fail(struct bb_proxy *p, int status, const char *body, const char *reason)
 {
     if (p->passthrough || p->st == P_HELLO || p->st == P_HANDSHAKE) {
         /* no HTTP on this connection: nothing to answer with */
-        proxy_tls_refuse(p, status >= 500 ? "error" : "deny", reason);
+        bb_proxy_tls_refuse(p, status >= 500 ? "error" : "deny", reason);
         return;
     }
     p->status = status;
@@ -458,16 +463,16 @@ void proxy_fail(struct proxy *p, int status, const char *body, const char *reaso
     if (p->decision == NULL || strcmp(p->decision, "allow") == 0)
         p->decision = status >= 500 ? "error" : "deny";
     audit(p);
-    proxy_release_upstream(p, false);
+    bb_proxy_release_upstream(p, false);
     if (p->resp_started) {
-        proxy_close(p); /* a response is under way: no second status line */
+        bb_proxy_close(p); /* a response is under way: no second status line */
         return;
     }
     /* Appended: cout may still hold the answers of earlier pipelined
      * requests (flushed at the end of the pass), which are the client's,
      * in order; or a 1xx of this one, which may precede a final answer. */
     bb_http_write_error(&p->cout, status, body);
-    drain_after_answer(p);
+    bb_proxy_drain(p);
 }
 
 /* ---- the request pipeline (docs/reference.md §4) ---- */
@@ -478,15 +483,15 @@ void proxy_fail(struct proxy *p, int status, const char *body, const char *reaso
  * does (RFC 9110 §7.8): the request goes on as HTTP/1.1, with Upgrade,
  * the Connection header and what it names (HTTP2-Settings) dropped as
  * hop-by-hop (http_out.c). */
-static bool refuse_method(struct proxy *p)
+static bool refuse_method(struct bb_proxy *p)
 {
     if (p->r->req.method_id == HTTP_CONNECT) {
-        proxy_fail(p, 405, "CONNECT method not allowed", "connect_not_allowed");
+        bb_proxy_fail(p, 405, "CONNECT method not allowed", "connect_not_allowed");
         return true;
     }
     if (p->r->req.method_id == HTTP_TRACE ||
         (p->r->req.method_len == 5 && memcmp(p->r->req.method, "TRACK", 5) == 0)) {
-        proxy_fail(p, 405, "method not allowed", "method_not_allowed");
+        bb_proxy_fail(p, 405, "method not allowed", "method_not_allowed");
         return true;
     }
     const struct bb_hdr *up = bb_http_find(&p->r->req, "upgrade", NULL);
@@ -509,16 +514,16 @@ static const char *target_reason(const char *why)
 }
 
 /* The host and path the policy sees. */
-static bool resolve_target(struct proxy *p)
+static bool resolve_target(struct bb_proxy *p)
 {
     const char *why;
     if (bb_http_target(&p->r->req, &p->r->target, &why) != 0) {
-        proxy_fail(p, 400, why, target_reason(why));
+        bb_proxy_fail(p, 400, why, target_reason(why));
         return false;
     }
     if (bb_host_parse(p->r->target.authority, p->r->target.authority_len, 0, &p->r->host) != NULL) {
         memset(&p->r->host, 0, sizeof(p->r->host));
-        proxy_fail(p, 400, "bad request", "bad_host");
+        bb_proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
     /* p->path has room for the target (see try_head): an 8 KiB array in
@@ -530,7 +535,7 @@ static bool resolve_target(struct proxy *p)
     return true;
 }
 
-static bool decide(struct proxy *p)
+static bool decide(struct bb_proxy *p)
 {
     const char *path_err = p->path_len ? NULL : "unnormalisable";
     size_t pathlen = p->path_len;
@@ -547,7 +552,7 @@ static bool decide(struct proxy *p)
     p->decision = bb_verdict_name(p->r->dec.verdict);
     p->reason = bb_reason_name(p->r->dec.reason);
     if (p->r->dec.verdict == BB_VERDICT_DENY) {
-        proxy_fail(p, 403, "host not allowed", p->reason);
+        bb_proxy_fail(p, 403, "host not allowed", p->reason);
         return false;
     }
     return true;
@@ -557,7 +562,7 @@ static bool decide(struct proxy *p)
  * request path). */
 _Static_assert(BB_POOL_KEY_MAX > BB_HOST_MAX + sizeof("[]:65535"), "pool key fits any host");
 
-void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX])
+void bb_proxy_pool_key(const struct bb_proxy *p, char key[BB_POOL_KEY_MAX])
 {
     struct bb_buf b;
     bool v6 = p->r->host.kind == BB_HOST_IPV6;
@@ -570,11 +575,11 @@ void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX])
 }
 
 /* Rebuilds the head for upstream; a missing secret stops here (500). */
-static bool build_upstream_head(struct proxy *p)
+static bool build_upstream_head(struct bb_proxy *p)
 {
     char host_header[BB_HOST_MAX + 16];
     if (bb_host_format_authority(&p->r->host, 443, host_header, sizeof(host_header)) < 0) {
-        proxy_fail(p, 400, "bad request", "bad_host");
+        bb_proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
     struct bb_target t = p->r->target;
@@ -590,11 +595,11 @@ static bool build_upstream_head(struct proxy *p)
     int rc = bb_http_write_request(&p->up_head, &p->r->req, &t, host_header, &inj, p->websocket,
                                    &p->ninjected);
     if (rc == -2) {
-        proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
+        bb_proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
         return false;
     }
     if (rc != 0) {
-        proxy_fail(p, 431, "request header too large", "head_too_large");
+        bb_proxy_fail(p, 431, "request header too large", "head_too_large");
         return false;
     }
     p->port = p->r->host.port ? p->r->host.port : 443;
@@ -612,7 +617,7 @@ static int discard(void *arg, const char *data, size_t n)
 /* Body bytes that arrived with the head are checked before anything is
  * dialled, on a copy of the parser: a bad chunk size in them is refused
  * with nothing sent upstream. */
-static bool body_prefix_ok(struct proxy *p)
+static bool body_prefix_ok(struct bb_proxy *p)
 {
     if (p->r->req.framing != BB_BODY_CHUNKED || bb_buf_size(&p->cin) == 0)
         return true;
@@ -621,19 +626,19 @@ static bool body_prefix_ok(struct proxy *p)
     bb_http_body_start(&probe, &p->r->req, &b);
     if (bb_http_body_feed(&probe, &b, bb_buf_head(&p->cin), bb_buf_size(&p->cin)) >= 0)
         return true;
-    proxy_fail(p, 400, "bad request", "bad_body");
+    bb_proxy_fail(p, 400, "bad request", "bad_body");
     return false;
 }
 
-static void handle_request(struct proxy *p)
+static void handle_request(struct bb_proxy *p)
 {
-    if (p->tls && !proxy_tls_request_ok(p))
+    if (p->tls && !bb_proxy_tls_request_ok(p))
         return;
     if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
         !body_prefix_ok(p))
         return;
     p->r->reqbody = (struct bb_http_body){0};
-    proxy_go_upstream(p);
+    bb_proxy_go_upstream(p);
 }
 
 /* The first bytes of a request head arrived: the request's clock starts,
@@ -645,18 +650,18 @@ static void handle_request(struct proxy *p)
  * accept if memory is still short): nothing of the request has been read,
  * so there is nothing to audit, and the buffers an answer would need were
  * given back too. Counted as refused, reason out_of_memory_idle. */
-static bool head_begins(struct proxy *p)
+static bool head_begins(struct bb_proxy *p)
 {
-    if (!proxy_req_take(p->ctx, p)) {
+    if (!bb_proxy_req_take(p->ctx, p)) {
         bb_metrics_refused(p->ctx->metrics, BB_MR_OUT_OF_MEMORY_IDLE);
-        proxy_close(p);
+        bb_proxy_close(p);
         return false;
     }
-    p->idle = 0;
+    p->st = P_HEAD;
     p->head_started = true;
     p->t0 = bb_loop_now(p->ctx->loop);
     p->t0_us = mono_us();
-    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.request_header_ms);
     return true;
 }
 
@@ -672,7 +677,7 @@ static bool head_begins(struct proxy *p)
 static const char h2_goaway[] = "\0\0\0\x04\0\0\0\0\0"                      /* SETTINGS, empty */
                                 "\0\0\x08\x07\0\0\0\0\0\0\0\0\0\0\0\0\x0d"; /* GOAWAY 0, 0xd */
 
-static bool refuse_h2_preface(struct proxy *p)
+static bool refuse_h2_preface(struct bb_proxy *p)
 {
     size_t n = sizeof(H2_PREFACE_LINE) - 1;
     if (bb_buf_size(&p->cin) < n || memcmp(bb_buf_head(&p->cin), H2_PREFACE_LINE, n) != 0)
@@ -682,12 +687,12 @@ static bool refuse_h2_preface(struct proxy *p)
     p->reason = "http2_prior_knowledge";
     audit(p);
     (void)bb_buf_append(&p->cout, h2_goaway, sizeof(h2_goaway) - 1); /* 26 bytes */
-    drain_after_answer(p);
+    bb_proxy_drain(p);
     return true;
 }
 
 /* Looks for a complete head in cin; checks and parses it. */
-static void try_head(struct proxy *p)
+static void try_head(struct bb_proxy *p)
 {
     ssize_t end = bb_http_head_end(bb_buf_head(&p->cin), bb_buf_size(&p->cin), BB_HTTP_HEAD_MAX);
     if (end == 0)
@@ -697,18 +702,18 @@ static void try_head(struct proxy *p)
     if (refuse_h2_preface(p))
         return;
     if (end == -1) {
-        proxy_fail(p, 400, "bad request", "bad_request");
+        bb_proxy_fail(p, 400, "bad request", "bad_request");
         return;
     }
     if (end == -2) {
-        proxy_fail(p, 431, "request header too large", "head_too_large");
+        bb_proxy_fail(p, 431, "request header too large", "head_too_large");
         return;
     }
     /* The head's bytes, then room for its normalised target (never longer
      * than the target, which is inside the head). */
-    if (proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL ||
-        !proxy_lines_take(p, &p->r->req)) {
-        proxy_fail(p, 503, "too many connections", "out_of_memory");
+    if (bb_proxy_head_mem(p, &p->head, &p->head_size, 2 * (size_t)end + 1) == NULL ||
+        !bb_proxy_lines_take(p, &p->r->req)) {
+        bb_proxy_fail(p, 503, "too many connections", "out_of_memory");
         return;
     }
     memcpy(p->head, bb_buf_head(&p->cin), (size_t)end);
@@ -718,11 +723,11 @@ static void try_head(struct proxy *p)
     const char *why;
     int rc = bb_http_parse_request(&p->r->reqp, p->head, (size_t)end, &p->r->req, &why);
     if (rc == 431) {
-        proxy_fail(p, 431, "request header too large", "head_too_large");
+        bb_proxy_fail(p, 431, "request header too large", "head_too_large");
         return;
     }
     if (rc != 0) {
-        proxy_fail(p, 400, "bad request", "bad_request");
+        bb_proxy_fail(p, 400, "bad request", "bad_request");
         return;
     }
     handle_request(p);
@@ -730,47 +735,49 @@ static void try_head(struct proxy *p)
 
 /* ---- client I/O ---- */
 
-int proxy_flush_client(struct proxy *p)
+int bb_proxy_flush_client(struct bb_proxy *p)
 {
     return bb_conn_flush_buf(&p->client, &p->cout, &p->wr_want);
 }
 
 /* Reads what the state allows. Returns 1 data, 0 nothing now, -1 EOF or
  * error. */
-static int read_client(struct proxy *p)
+static int read_client(struct bb_proxy *p)
 {
     ssize_t n = bb_conn_read_buf(&p->client, &p->cin, BB_PROXY_READ, &p->rd_want);
     return n > 0 ? 1 : n == 0 ? 0 : -1;
 }
 
-static void step(struct proxy *p)
+static void step(struct bb_proxy *p)
 {
     if (p->dead)
         return;
     switch (p->st) {
     case P_HELLO:
-        proxy_tls_hello(p);
+        bb_proxy_tls_hello(p);
         break;
     case P_HEAD:
         try_head(p);
         break;
     case P_FORWARD:
     case P_TUNNEL:
-        if (proxy_pump_request(p) != 0)
-            proxy_close(p);
+        if (bb_proxy_pump_request(p) != 0)
+            bb_proxy_close(p);
         break;
     default:
         break;
     }
 }
 
-static bool wants_client_input(const struct proxy *p)
+static bool wants_client_input(const struct bb_proxy *p)
 {
     const struct bb_upconn *u = p->up;
     switch (p->st) {
     case P_HELLO:
     case P_HEAD:
-        return !p->closing;
+    case P_IDLE:
+    case P_IDLE_BARE:
+        return true;
     case P_FORWARD:
         return !p->req_done && u != NULL && u->state == BB_UP_READY &&
                bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
@@ -782,30 +789,30 @@ static bool wants_client_input(const struct proxy *p)
 }
 
 /* Reads and discards what a closing client still sends. */
-static void linger(struct proxy *p)
+static void linger(struct bb_proxy *p)
 {
     char scratch[BB_PROXY_READ];
     ssize_t n = bb_conn_read(&p->client, scratch, sizeof(scratch));
     if (n > 0)
         p->lingered += (size_t)n;
     if (n < 0 || p->lingered > BB_LINGER_MAX_BYTES)
-        proxy_close(p);
+        bb_proxy_close(p);
 }
 
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
 
 static void client_kicked(struct bb_loop *l, void *arg)
 {
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     p->cl_kicked = false;
-    if (!p->dead && !p->lingering && p->st != P_HANDSHAKE)
+    if (!p->dead && p->st != P_LINGER && p->st != P_HANDSHAKE)
         client_event(l, &p->io, EPOLLIN);
 }
 
 /* The client's TLS holds bytes that epoll cannot report (read-ahead took
  * them off the socket with an earlier record): read them after this
  * iteration's events, as if the socket had. */
-static void kick_client(struct proxy *p)
+static void kick_client(struct bb_proxy *p)
 {
     if (!p->cl_kicked && !p->dead && bb_loop_defer(p->ctx->loop, client_kicked, p) == 0)
         p->cl_kicked = true;
@@ -814,50 +821,50 @@ static void kick_client(struct proxy *p)
 static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
 {
     (void)l;
-    struct proxy *p = BB_CONTAINER_OF(io, struct proxy, io);
+    struct bb_proxy *p = BB_CONTAINER_OF(io, struct bb_proxy, io);
     if (p->dead)
         return;
-    if (p->lingering) {
+    if (p->st == P_LINGER) {
         linger(p);
         return;
     }
     if (p->st == P_HANDSHAKE) {
-        proxy_tls_handshake(p);
+        bb_proxy_tls_handshake(p);
         if (!p->dead)
-            proxy_update(p);
+            bb_proxy_update(p);
         return;
     }
-    if ((events & (EPOLLOUT | EPOLLERR)) && proxy_flush_client(p) != 0) {
-        proxy_cut(p, "client_closed");
+    if ((events & (EPOLLOUT | EPOLLERR)) && bb_proxy_flush_client(p) != 0) {
+        bb_proxy_cut(p, "client_closed");
         return;
     }
     bool input = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
     if (input && !wants_client_input(p)) {
-        p->in_unwanted = true; /* proxy_update disarms it */
+        p->in_unwanted = true; /* bb_proxy_update disarms it */
     } else if (input) {
         int r = read_client(p);
         if (r < 0) {
             /* The client left: nothing more to read or answer. */
-            proxy_cut(p, "client_closed");
+            bb_proxy_cut(p, "client_closed");
             return;
         }
-        if (r > 0 && p->st == P_HEAD && !p->head_started && !head_begins(p))
+        if (r > 0 && awaits_head(p) && !head_begins(p))
             return;
         if (r > 0 && p->st == P_TUNNEL)
-            proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
+            bb_proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
         step(p);
     }
     if (!p->dead)
-        proxy_update(p);
+        bb_proxy_update(p);
 }
 
-void proxy_begin_http(struct proxy *p)
+void bb_proxy_begin_http(struct bb_proxy *p)
 {
     p->st = P_HEAD;
-    proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.request_header_ms);
     int r = read_client(p);
     if (r < 0) {
-        proxy_close(p);
+        bb_proxy_close(p);
         return;
     }
     if (r > 0 && head_begins(p))
@@ -866,7 +873,7 @@ void proxy_begin_http(struct proxy *p)
 
 /* ---- interest and timers ---- */
 
-static void update_now(struct proxy *p)
+static void update_now(struct bb_proxy *p)
 {
     if (p->dead)
         return;
@@ -874,25 +881,25 @@ static void update_now(struct proxy *p)
         bb_loop_io_set(p->ctx->loop, &p->io, p->client.want ? p->client.want : EPOLLIN);
         return;
     }
-    proxy_flush_upstream_now(p);
+    bb_proxy_flush_upstream_now(p);
     if (p->dead)
         return;
-    if (proxy_flush_client(p) != 0) {
-        proxy_cut(p, "client_closed");
+    if (bb_proxy_flush_client(p) != 0) {
+        bb_proxy_cut(p, "client_closed");
         return;
     }
-    if (p->closing && bb_buf_size(&p->cout) == 0 && p->clean_end) {
-        proxy_close(p);
+    if (p->st == P_DRAIN && bb_buf_size(&p->cout) == 0 && p->clean_end) {
+        bb_proxy_close(p);
         return;
     }
-    if (p->closing && bb_buf_size(&p->cout) == 0 && !p->lingering) {
+    if (p->st == P_DRAIN && bb_buf_size(&p->cout) == 0) {
         /* Closing with unread input would make the kernel send a reset
          * that can destroy the response in flight: linger instead. */
-        p->lingering = true;
+        p->st = P_LINGER;
         shutdown(p->client.fd, SHUT_WR);
-        proxy_arm(p, BB_LINGER_MS);
+        bb_proxy_arm(p, BB_LINGER_MS);
     }
-    if (p->lingering) {
+    if (p->st == P_LINGER) {
         bb_loop_io_set(p->ctx->loop, &p->io, EPOLLIN);
         return;
     }
@@ -924,20 +931,20 @@ static void update_now(struct proxy *p)
         uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
     bb_loop_io_set(p->ctx->loop, &u->io, uev);
     if ((uev & EPOLLIN) && bb_conn_pending(&u->conn))
-        proxy_kick_upstream(p);
+        bb_proxy_kick_upstream(p);
 }
 
 static void updated(struct bb_loop *l, void *arg)
 {
     (void)l;
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     p->upd_queued = false;
     update_now(p);
 }
 
 /* A full buffer goes out at once: waiting would only stop the reads that
  * feed it (the watermark) for the rest of the pass. */
-static bool bulk(const struct proxy *p)
+static bool bulk(const struct bb_proxy *p)
 {
     return bb_buf_size(&p->cout) >= BB_PROXY_WATERMARK ||
            (p->up != NULL && bb_buf_size(&p->up->out) >= BB_PROXY_WATERMARK);
@@ -951,7 +958,7 @@ static bool bulk(const struct proxy *p)
  * wakeup (measured: docs/benchmarks.md, "when a connection's sends
  * happen"). It also makes one update of several events of a connection in
  * the same pass. */
-void proxy_update(struct proxy *p)
+void bb_proxy_update(struct bb_proxy *p)
 {
     if (p->dead)
         return;
@@ -965,52 +972,62 @@ void proxy_update(struct proxy *p)
     update_now(p);
 }
 
+/* IDLE for BB_IDLE_RELEASE_MS: the buffers and the request's part go
+ * back, and the connection waits out timeouts.idle holding its struct. */
+static void release_idle(struct bb_proxy *p)
+{
+    size_t n = bb_buf_free(&p->cin) + bb_buf_free(&p->up_head);
+    if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
+        n += bb_buf_free(&p->cout);
+    bb_conn_release(&p->client);      /* intercepted: OpenSSL's buffers too */
+    bb_slab_put(&p->ctx->reqs, p->r); /* back at the next request's first byte */
+    p->r = NULL;
+    bb_proxy_ctx_freed(p->ctx, n);
+    p->st = P_IDLE_BARE;
+    bb_proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
+}
+
 static void on_timer(struct bb_loop *l, struct bb_timer *t)
 {
     (void)l;
-    struct proxy *p = BB_CONTAINER_OF(t, struct proxy, timer);
+    struct bb_proxy *p = BB_CONTAINER_OF(t, struct bb_proxy, timer);
     switch (p->st) {
     case P_HELLO:
     case P_HANDSHAKE:
-        proxy_tls_timeout(p);
+        bb_proxy_tls_timeout(p);
+        return;
+    case P_IDLE:
+        release_idle(p);
+        return;
+    case P_IDLE_BARE:
+        bb_proxy_close(p); /* idle keep-alive connection */
         return;
     case P_HEAD:
-        if (p->idle == 1 && bb_buf_size(&p->cin) == 0 && p->head == NULL) {
-            size_t n = bb_buf_free(&p->cin) + bb_buf_free(&p->up_head);
-            if (bb_buf_size(&p->cout) == 0) /* else the answer is still being sent */
-                n += bb_buf_free(&p->cout);
-            bb_conn_release(&p->client);      /* intercepted: OpenSSL's buffers too */
-            bb_slab_put(&p->ctx->reqs, p->r); /* back at the next request's first byte */
-            p->r = NULL;
-            bb_proxy_ctx_freed(p->ctx, n);
-            p->idle = 2;
-            proxy_arm(p, cfg(p)->timeouts.idle_ms - BB_IDLE_RELEASE_MS);
-            return;
-        }
         if (bb_buf_size(&p->cin) == 0 && p->head == NULL) {
-            proxy_close(p); /* idle keep-alive connection */
+            bb_proxy_close(p); /* idle keep-alive connection */
             return;
         }
         p->rid = bb_proxy_ctx_request_id(p->ctx);
-        proxy_fail(p, 408, "request timeout", "request_timeout");
+        bb_proxy_fail(p, 408, "request timeout", "request_timeout");
         break;
-    case P_RESOLVE: /* proxy_fail cancels the resolution */
-        proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");
+    case P_RESOLVE: /* bb_proxy_fail cancels the resolution */
+        bb_proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");
         break;
     case P_CONNECT:
-        proxy_fail(p, 502, "upstream connection failed",
-                   p->up != NULL && p->up->state == BB_UP_HANDSHAKE ? "upstream_tls_timeout"
-                                                                    : "upstream_connect_timeout");
+        bb_proxy_fail(p, 502, "upstream connection failed",
+                      p->up != NULL && p->up->state == BB_UP_HANDSHAKE
+                          ? "upstream_tls_timeout"
+                          : "upstream_connect_timeout");
         break;
     case P_FORWARD:
         if (!p->resp_started)
-            proxy_fail(p, 504, "gateway timeout", "upstream_timeout");
+            bb_proxy_fail(p, 504, "gateway timeout", "upstream_timeout");
         else
-            proxy_cut(p, "timeout"); /* the body stalled past timeouts.idle */
+            bb_proxy_cut(p, "timeout"); /* the body stalled past timeouts.idle */
         break;
     default:
-        proxy_close(p);
+        bb_proxy_close(p);
         return;
     }
-    proxy_update(p);
+    bb_proxy_update(p);
 }

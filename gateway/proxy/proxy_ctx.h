@@ -32,7 +32,7 @@ struct bb_resolver;
 struct bb_pool;
 struct bb_snapshot;
 struct bb_metrics_shard;
-struct proxy;
+struct bb_proxy;
 
 struct bb_proxy_ctx {
     unsigned id; /* the worker's: the top byte of its request ids */
@@ -43,13 +43,13 @@ struct bb_proxy_ctx {
     struct bb_snapshot *snap; /* the thread's current snapshot (one reference) */
     struct bb_metrics_shard *metrics;
     uint64_t next_request;
-    LIST_HEAD(, proxy) proxies; /* live client connections (closed at stop) */
-    LIST_HEAD(, proxy) spare;   /* closed ones kept for the next accepts */
+    LIST_HEAD(, bb_proxy) proxies; /* live client connections (closed at stop) */
+    LIST_HEAD(, bb_proxy) spare;   /* closed ones kept for the next accepts */
     size_t nspare;
     bool no_spares;              /* stopping: closed connections are freed */
     struct bb_blocks blocks;     /* requests' head copies */
     struct bb_slab conns;        /* connection structs, apart from the heap */
-    struct bb_slab reqs;         /* their per-request parts (struct proxy_req) */
+    struct bb_slab reqs;         /* their per-request parts (struct bb_proxy_req) */
     struct bb_timer trim;        /* bb_proxy_ctx_freed */
     bool draining;               /* requests finish without keep-alive, then close */
     void (*on_empty)(void *arg); /* once, when draining and no connection is left */

@@ -1,8 +1,9 @@
 /*
- * Proxy internals shared by proxy.c (client side, pipeline, life cycle) and
- * proxy_up.c (upstream side: resolve, dial, relay). Not for other modules.
+ * Proxy internals shared by proxy.c (client side, pipeline, life cycle),
+ * proxy_up.c (upstream side: resolve, dial, relay) and proxy_tls.c (the
+ * interception listener). Not for other modules; tests may include it.
  *
- * One struct proxy per client connection; its state says what it waits for:
+ * One struct bb_proxy per client connection; its state says what it waits for:
  *
  *   HELLO      interception listener: the ClientHello, read and looked at
  *              (SNI) before anything is decided (timer: handshake_timeout)
@@ -10,19 +11,33 @@
  *              (timer: handshake_timeout); then HEAD as for plain HTTP.
  *              Passthrough skips it: RESOLVE, CONNECT, then TUNNEL with
  *              the ClientHello replayed
- *   HEAD     reading a request head (timer: request_header, or idle between
- *            keep-alive requests)
+ *   HEAD     reading a request head (timer: request_header; with nothing
+ *            received, the connection just closes)
+ *   IDLE     between keep-alive requests, buffers held (timer:
+ *            BB_IDLE_RELEASE_MS, then IDLE_BARE)
+ *   IDLE_BARE  the same with buffers and the request part given back
+ *            (timer: the rest of timeouts.idle, then close); the first
+ *            byte of a head makes either HEAD
  *   RESOLVE  the destination name is being resolved      (timer: connect)
  *   CONNECT  TCP connect + TLS handshake upstream         (timer: connect)
  *   FORWARD  request head sent, body streaming up, response streaming down
  *            (timer: response_header until the response head, then idle)
  *   TUNNEL   after a 101 for a WebSocket: bytes both ways  (timer: idle)
- *   DRAIN    flushing a final response, then a lingering close: the write
- *            side is shut and input is read and discarded for a bounded
- *            time, so a client still sending sees the response rather than
- *            a reset
+ *   DRAIN    flushing a final response (timer: idle); then the close, at
+ *            once when the client asked for it with nothing unread
+ *            (clean_end), else LINGER
+ *   LINGER   the write side is shut and input is read and discarded for a
+ *            bounded time (BB_LINGER_MS, BB_LINGER_MAX_BYTES), so a client
+ *            still sending sees the response rather than a reset
  *
- * Interest in both sockets is recomputed in one place (proxy_update) after
+ * Who moves it: proxy.c accept → HELLO or HEAD, HEAD → (decided) the
+ * upstream side, a request's end → IDLE/IDLE_BARE/HEAD or DRAIN, any
+ * refusal → DRAIN (bb_proxy_fail, bb_proxy_drain), DRAIN → LINGER, IDLE →
+ * IDLE_BARE; proxy_tls.c HELLO → HANDSHAKE → HEAD (bb_proxy_begin_http), or
+ * HELLO → RESOLVE for passthrough; proxy_up.c RESOLVE → CONNECT → FORWARD
+ * → TUNNEL (a 101), TUNNEL → DRAIN when the upstream ends it.
+ *
+ * Interest in both sockets is recomputed in one place (bb_proxy_update) after
  * every step, from the state and the fill of the buffers: a side is read
  * only while the other side's output is under BB_PROXY_WATERMARK
  * (backpressure), and bodies are decoded BB_PROXY_FEED bytes at a time, so
@@ -63,26 +78,29 @@
 #define BB_SPARE_BUF_MAX    (16u * 1024u) /* ... with those of their buffers up to this size */
 #define BB_REFUSE_DRAIN     4096u /* bytes read from a refused connection before closing it */
 
-enum proxy_state {
+enum bb_proxy_state {
     P_HELLO,
     P_HANDSHAKE,
     P_HEAD,
+    P_IDLE,
+    P_IDLE_BARE,
     P_RESOLVE,
     P_CONNECT,
     P_FORWARD,
     P_TUNNEL,
-    P_DRAIN
+    P_DRAIN,
+    P_LINGER
 };
 
 /* What a request needs from its first byte to its end: the parsers and
  * parsed heads of both sides, the target, the host and the decision. Kept
- * apart from struct proxy (p->r) so that an idle keep-alive connection
+ * apart from struct bb_proxy (p->r) so that an idle keep-alive connection
  * gives it back with its buffers (after BB_IDLE_RELEASE_MS) and holds its
  * struct only (the sizes: docs/benchmarks.md, RSS per idle keep-alive
  * connection). A connection gets one when it
  * is accepted and again when the next request's first bytes arrive
- * (proxy_req_take); p->r is NULL only in P_HEAD before that. */
-struct proxy_req {
+ * (bb_proxy_req_take); p->r is NULL only in IDLE_BARE. */
+struct bb_proxy_req {
     llhttp_t reqp;
     struct bb_http_head req;
     struct bb_http_body reqbody;
@@ -94,24 +112,22 @@ struct proxy_req {
     struct bb_http_body respbody;
 };
 
-struct proxy {
-    struct bb_proxy_ctx *ctx; /* the thread's: loop, pool, storage */
-    LIST_ENTRY(proxy) link;   /* in the worker's live connections, or its spares once closed */
+struct bb_proxy {
+    struct bb_proxy_ctx *ctx;  /* the thread's: loop, pool, storage */
+    LIST_ENTRY(bb_proxy) link; /* in the worker's live connections, or its spares once closed */
     struct bb_io io;
     struct bb_conn client;
     uint32_t rd_want, wr_want; /* client: events the transport waits for */
-    bool upd_queued;           /* proxy_update deferred to the end of the pass */
+    bool upd_queued;           /* bb_proxy_update deferred to the end of the pass */
     bool cl_kicked;            /* a read of client bytes waiting inside TLS is scheduled */
     bool in_unwanted;          /* input arrived while none was wanted: disarm EPOLLIN */
     struct bb_buf cin, cout;
-    enum proxy_state st;
+    enum bb_proxy_state st;
     struct bb_timer timer;
-    bool closing;   /* close once cout is flushed */
-    bool lingering; /* write side shut, draining input before close */
-    bool clean_end; /* the client asked to close after a complete request: no lingering */
-    uint8_t idle;   /* keep-alive wait: 1 buffers held, 2 buffers given back */
-    size_t lingered;
-    bool dead; /* freed at the end of this iteration */
+    bool clean_end;   /* DRAIN: the client asked to close after a complete request: no LINGER */
+    bool unread_body; /* answered before the request body ended: the connection is not reused */
+    size_t lingered;  /* LINGER: input read and discarded */
+    bool dead;        /* freed at the end of this iteration */
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
 
     /* the interception listener */
@@ -120,7 +136,7 @@ struct proxy {
     char *sni; /* TLS listener: the ClientHello's name (malloc'd: plain connections carry none) */
 
     /* the current request */
-    struct proxy_req *r;      /* NULL in an idle connection that gave it back */
+    struct bb_proxy_req *r;   /* NULL in an idle connection that gave it back */
     bool head_started;        /* bytes of this request's head arrived */
     struct bb_snapshot *snap; /* pinned from the head until the request ends */
     char *head;               /* a copy of the head bytes: req points into it */
@@ -154,70 +170,73 @@ struct proxy {
 };
 
 /* The config a request sees: its pinned snapshot's, else the worker's. */
-const struct bb_config *proxy_cfg(const struct proxy *p);
+const struct bb_config *bb_proxy_cfg(const struct bb_proxy *p);
 
 /* ---- proxy.c ---- */
 /* Memory for a head's copy, n bytes from the worker's blocks, into *at
  * (*size: what was taken); what *at held is given back first. NULL when
  * memory ran out. */
-char *proxy_head_mem(struct proxy *p, char **at, size_t *size, size_t n);
+char *bb_proxy_head_mem(struct bb_proxy *p, char **at, size_t *size, size_t n);
 /* The upstream pool's key, "host:port" or "[v6]:port": built when needed,
  * not kept in every connection (an idle one holds its struct only). */
-void proxy_pool_key(const struct proxy *p, char key[BB_POOL_KEY_MAX]);
+void bb_proxy_pool_key(const struct bb_proxy *p, char key[BB_POOL_KEY_MAX]);
 /* Gives *at back (NULL is fine) and clears it. */
-void proxy_head_put(struct proxy *p, char **at, size_t *size);
+void bb_proxy_head_put(struct bb_proxy *p, char **at, size_t *size);
 /* Header-line memory for h (BB_HTTP_LINES_BYTES from the worker's blocks),
  * unless it has some: kept until the request ends, so that an idle
  * connection holds none. False when memory ran out. */
-bool proxy_lines_take(struct proxy *p, struct bb_http_head *h);
+bool bb_proxy_lines_take(struct bb_proxy *p, struct bb_http_head *h);
 /* Gives h's lines back (none is fine); h must be cleared, or be, before
  * anything reads it again. */
-void proxy_lines_put(struct proxy *p, struct bb_http_head *h);
+void bb_proxy_lines_put(struct bb_proxy *p, struct bb_http_head *h);
 /* Flushes what the proxy has to send and sets its interest: at the end of
  * the loop's pass when called from an event or a timer (proxy.c says why),
  * at once otherwise. */
-void proxy_update(struct proxy *p);
-void proxy_fail(struct proxy *p, int status, const char *body, const char *reason);
-void proxy_request_done(struct proxy *p);
-void proxy_close(struct proxy *p);
-/* proxy_close for an exchange cut off: end says how (the audit line's
+void bb_proxy_update(struct bb_proxy *p);
+void bb_proxy_fail(struct bb_proxy *p, int status, const char *body, const char *reason);
+void bb_proxy_request_done(struct bb_proxy *p);
+/* A final answer is in cout: DRAIN, and the connection ends once it is
+ * flushed (LINGER first when input may be left unread). */
+void bb_proxy_drain(struct bb_proxy *p);
+void bb_proxy_close(struct bb_proxy *p);
+/* bb_proxy_close for an exchange cut off: end says how (the audit line's
  * "end", unless an earlier cause was recorded). */
-void proxy_cut(struct proxy *p, const char *end);
-int proxy_flush_client(struct proxy *p);
-void proxy_arm(struct proxy *p, uint64_t ms);
+void bb_proxy_cut(struct bb_proxy *p, const char *end);
+int bb_proxy_flush_client(struct bb_proxy *p);
+void bb_proxy_arm(struct bb_proxy *p, uint64_t ms);
 /* The client's TLS is up: HTTP from here, as on the plain listener. Reads
  * at once what OpenSSL may already hold (the client's first request can
  * arrive with its Finished message, and epoll would not say so again). */
-void proxy_begin_http(struct proxy *p);
+void bb_proxy_begin_http(struct bb_proxy *p);
 
 /* ---- proxy_tls.c ---- */
 /* HELLO: looks at the ClientHello in cin and decides (intercept,
  * passthrough or refuse). */
-void proxy_tls_hello(struct proxy *p);
+void bb_proxy_tls_hello(struct bb_proxy *p);
 /* HANDSHAKE: drives the client handshake. */
-void proxy_tls_handshake(struct proxy *p);
+void bb_proxy_tls_handshake(struct bb_proxy *p);
 /* The interception listener's per-request checks (docs/reference.md §4), before
  * the pipeline. false: the request was answered. */
-bool proxy_tls_request_ok(struct proxy *p);
+bool bb_proxy_tls_request_ok(struct bb_proxy *p);
 /* Ends a connection that never got to HTTP (refused hello, failed
  * handshake, failed passthrough): one tls audit line, then a reset. */
-void proxy_tls_refuse(struct proxy *p, const char *decision, const char *reason);
+void bb_proxy_tls_refuse(struct bb_proxy *p, const char *decision, const char *reason);
 /* The handshake timer ran out. */
-void proxy_tls_timeout(struct proxy *p);
+void bb_proxy_tls_timeout(struct bb_proxy *p);
 
 /* ---- proxy_up.c ---- */
 /* Takes the decided request upstream: pool, literal address or resolver. */
-void proxy_go_upstream(struct proxy *p);
+void bb_proxy_go_upstream(struct bb_proxy *p);
 /* The client sent body bytes (or closed): forward what can be forwarded. */
-int proxy_pump_request(struct proxy *p);
+int bb_proxy_pump_request(struct bb_proxy *p);
 /* Writes what the upstream connection's output holds, at once when it was
  * not known to block (no EPOLLOUT round trip for a request head). An error
  * ends the request as a lost upstream would. */
-void proxy_flush_upstream_now(struct proxy *p);
+void bb_proxy_flush_upstream_now(struct bb_proxy *p);
 /* The upstream is readable again for us while bytes wait inside its TLS:
  * reads them after this iteration's events (epoll would not say so). */
-void proxy_kick_upstream(struct proxy *p);
+void bb_proxy_kick_upstream(struct bb_proxy *p);
 /* Releases the upstream side; keep says it may return to the pool. */
-void proxy_release_upstream(struct proxy *p, bool keep);
+void bb_proxy_release_upstream(struct bb_proxy *p, bool keep);
 
 #endif

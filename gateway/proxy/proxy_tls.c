@@ -22,12 +22,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static const struct bb_config *cfg(const struct proxy *p)
+static const struct bb_config *cfg(const struct bb_proxy *p)
 {
-    return proxy_cfg(p);
+    return bb_proxy_cfg(p);
 }
 
-static void audit_tls(struct proxy *p, const char *decision, const char *reason)
+static void audit_tls(struct bb_proxy *p, const char *decision, const char *reason)
 {
     struct bb_audit_tls e = {
         .decision = decision,
@@ -40,40 +40,40 @@ static void audit_tls(struct proxy *p, const char *decision, const char *reason)
     bb_audit_tls(p->ctx->sh->audit, &e);
 }
 
-void proxy_tls_refuse(struct proxy *p, const char *decision, const char *reason)
+void bb_proxy_tls_refuse(struct bb_proxy *p, const char *decision, const char *reason)
 {
     audit_tls(p, decision, reason);
     /* A reset, not a close: the client must not mistake it for an orderly
      * end (and no TLS alert is owed to a handshake never started). */
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     setsockopt(p->client.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-    proxy_close(p);
+    bb_proxy_close(p);
 }
 
-void proxy_tls_timeout(struct proxy *p)
+void bb_proxy_tls_timeout(struct bb_proxy *p)
 {
     bb_metrics_tls(p->ctx->metrics, BB_MT_TIMEOUT);
-    proxy_tls_refuse(p, "error", "handshake_timeout");
+    bb_proxy_tls_refuse(p, "error", "handshake_timeout");
 }
 
 /* ---- passthrough ---- */
 
-static void passthrough(struct proxy *p, const struct bb_decision *d)
+static void passthrough(struct bb_proxy *p, const struct bb_decision *d)
 {
     p->passthrough = true;
     p->r->dec = *d;
     if (bb_host_parse(p->sni, strlen(p->sni), 0, &p->r->host) != NULL) {
-        proxy_tls_refuse(p, "deny", "bad_sni");
+        bb_proxy_tls_refuse(p, "deny", "bad_sni");
         return;
     }
     p->port = 443;
     audit_tls(p, bb_verdict_name(d->verdict), "passthrough");
-    proxy_go_upstream(p); /* cin (the ClientHello) is replayed once connected */
+    bb_proxy_go_upstream(p); /* cin (the ClientHello) is replayed once connected */
 }
 
 /* ---- interception ---- */
 
-static void intercept(struct proxy *p, enum bb_verdict v)
+static void intercept(struct bb_proxy *p, enum bb_verdict v)
 {
     struct bb_shared *sh = p->ctx->sh;
     /* Each request pins its own snapshot from here on. */
@@ -83,7 +83,7 @@ static void intercept(struct proxy *p, enum bb_verdict v)
     EVP_PKEY *key;
     bool hit;
     if (bb_certcache_get(sh->certs, p->sni, &cert, &key, &hit) != 0) {
-        proxy_tls_refuse(p, "error", "mint_failed");
+        bb_proxy_tls_refuse(p, "error", "mint_failed");
         return;
     }
     bb_metrics_cert_cache(p->ctx->metrics, hit);
@@ -94,33 +94,33 @@ static void intercept(struct proxy *p, enum bb_verdict v)
     X509_free(cert); /* the SSL holds its own references */
     EVP_PKEY_free(key);
     if (rc != 0) {
-        proxy_tls_refuse(p, "error", "tls_setup_failed");
+        bb_proxy_tls_refuse(p, "error", "tls_setup_failed");
         return;
     }
     bb_buf_reset(&p->cin); /* the ClientHello now lives in the handshake */
     p->st = P_HANDSHAKE;
-    proxy_tls_handshake(p);
+    bb_proxy_tls_handshake(p);
 }
 
-void proxy_tls_handshake(struct proxy *p)
+void bb_proxy_tls_handshake(struct bb_proxy *p)
 {
     int r = bb_conn_handshake(&p->client);
     if (r == 0)
-        return; /* proxy_update waits for what the handshake wants */
+        return; /* bb_proxy_update waits for what the handshake wants */
     if (r < 0) {
         bb_metrics_tls(p->ctx->metrics, BB_MT_IO_ERROR);
-        proxy_tls_refuse(p, "error", "handshake_failed");
+        bb_proxy_tls_refuse(p, "error", "handshake_failed");
         return;
     }
     bb_metrics_tls(p->ctx->metrics, BB_MT_OK);
     audit_tls(p, "allow", "handshake_ok");
-    proxy_begin_http(p);
+    bb_proxy_begin_http(p);
 }
 
 /* ---- the ClientHello ---- */
 
 /* What a well-formed hello with a valid SNI gets. */
-static void decide(struct proxy *p)
+static void decide(struct bb_proxy *p)
 {
     const struct bb_config *c = cfg(p);
     struct bb_decision d;
@@ -131,18 +131,19 @@ static void decide(struct proxy *p)
         return;
     }
     if (!c->tls.enabled) {
-        proxy_tls_refuse(p, "deny", allowed ? "interception_disabled" : bb_reason_name(d.reason));
+        bb_proxy_tls_refuse(p, "deny",
+                            allowed ? "interception_disabled" : bb_reason_name(d.reason));
         return;
     }
     if (!allowed && c->tls.deny_handshake_on_disallowed_sni) {
         bb_metrics_tls(p->ctx->metrics, BB_MT_DENIED_SNI);
-        proxy_tls_refuse(p, "deny", bb_reason_name(d.reason));
+        bb_proxy_tls_refuse(p, "deny", bb_reason_name(d.reason));
         return;
     }
     intercept(p, d.verdict); /* a denied host gets its 403 per request */
 }
 
-void proxy_tls_hello(struct proxy *p)
+void bb_proxy_tls_hello(struct bb_proxy *p)
 {
     struct bb_hello h;
     const char *why;
@@ -152,17 +153,17 @@ void proxy_tls_hello(struct proxy *p)
         return; /* the timer bounds the wait */
     if (r == BB_HELLO_BAD) {
         bb_metrics_tls(p->ctx->metrics, BB_MT_IO_ERROR);
-        proxy_tls_refuse(p, "deny", "not_a_client_hello");
+        bb_proxy_tls_refuse(p, "deny", "not_a_client_hello");
         return;
     }
     if (!h.has_sni || !h.sni_ok) {
         bb_metrics_tls(p->ctx->metrics, h.has_sni ? BB_MT_BAD_SNI : BB_MT_NO_SNI);
-        proxy_tls_refuse(p, "deny", h.has_sni ? "bad_sni" : "no_sni");
+        bb_proxy_tls_refuse(p, "deny", h.has_sni ? "bad_sni" : "no_sni");
         return;
     }
     p->sni = malloc(h.sni_len + 1);
     if (p->sni == NULL) {
-        proxy_tls_refuse(p, "error", "out_of_memory");
+        bb_proxy_tls_refuse(p, "error", "out_of_memory");
         return;
     }
     memcpy(p->sni, h.sni, h.sni_len + 1);
@@ -174,30 +175,30 @@ void proxy_tls_hello(struct proxy *p)
 
 /* ---- per request (docs/reference.md §4) ---- */
 
-bool proxy_tls_request_ok(struct proxy *p)
+bool bb_proxy_tls_request_ok(struct bb_proxy *p)
 {
     if (p->r->req.target_len == 0 || p->r->req.target[0] != '/') {
-        proxy_fail(p, 400, "absolute-form request not allowed on HTTPS interception listener",
-                   "absolute_form");
+        bb_proxy_fail(p, 400, "absolute-form request not allowed on HTTPS interception listener",
+                      "absolute_form");
         return false;
     }
     if (p->r->req.host == NULL) {
-        proxy_fail(p, 400, "missing Host header", "missing_host");
+        bb_proxy_fail(p, 400, "missing Host header", "missing_host");
         return false;
     }
     struct bb_host h;
     if (bb_host_parse(p->r->req.host->value, p->r->req.host->value_len, 0, &h) != NULL) {
-        proxy_fail(p, 400, "bad request", "bad_host");
+        bb_proxy_fail(p, 400, "bad request", "bad_host");
         return false;
     }
     if (h.port != 0 && h.port != 443) {
-        proxy_fail(p, 403, "HTTPS interception listener only accepts port 443 traffic",
-                   "port_not_443");
+        bb_proxy_fail(p, 403, "HTTPS interception listener only accepts port 443 traffic",
+                      "port_not_443");
         return false;
     }
     if (cfg(p)->tls.enforce_sni_host_match && strcmp(h.name, p->sni) != 0) {
         bb_metrics_host_mismatch(p->ctx->metrics);
-        proxy_fail(p, 400, "SNI/Host header mismatch", "sni_host_mismatch");
+        bb_proxy_fail(p, 400, "SNI/Host header mismatch", "sni_host_mismatch");
         return false;
     }
     return true;

@@ -17,12 +17,12 @@
 
 static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events);
 
-static const struct bb_config *cfg(const struct proxy *p)
+static const struct bb_config *cfg(const struct bb_proxy *p)
 {
-    return proxy_cfg(p);
+    return bb_proxy_cfg(p);
 }
 
-static struct proxy *owner_of(struct bb_io *io)
+static struct bb_proxy *owner_of(struct bb_io *io)
 {
     struct bb_upconn *u = BB_CONTAINER_OF(io, struct bb_upconn, io);
     return u->owner;
@@ -32,7 +32,7 @@ static struct proxy *owner_of(struct bb_io *io)
 
 static int to_upstream(void *arg, const char *data, size_t n)
 {
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     enum bb_http_out_framing f =
         p->r->req.framing == BB_BODY_CHUNKED ? BB_OUT_CHUNKED : BB_OUT_LENGTH;
     return bb_http_write_body(&p->up->out, f, data, n);
@@ -40,14 +40,14 @@ static int to_upstream(void *arg, const char *data, size_t n)
 
 static int to_client(void *arg, const char *data, size_t n)
 {
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     p->bytes_out += n;
     return bb_http_write_body(&p->cout, p->rframing, data, n);
 }
 
 /* ---- releasing ---- */
 
-void proxy_release_upstream(struct proxy *p, bool keep)
+void bb_proxy_release_upstream(struct bb_proxy *p, bool keep)
 {
     /* A resolution still under way goes too: its answer, coming after the
      * request was answered or closed, must not dial. */
@@ -68,30 +68,30 @@ void proxy_release_upstream(struct proxy *p, bool keep)
 /* ---- forwarding the request ---- */
 
 /* The connection is ready: the head goes out, the body follows. */
-static void start_forward(struct proxy *p)
+static void start_forward(struct bb_proxy *p)
 {
     struct bb_upconn *u = p->up;
     if (p->passthrough) { /* the ClientHello (in cin) goes first, then bytes both ways */
         p->st = P_TUNNEL;
-        proxy_arm(p, cfg(p)->timeouts.idle_ms);
-        if (proxy_pump_request(p) != 0)
-            proxy_close(p);
+        bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        if (bb_proxy_pump_request(p) != 0)
+            bb_proxy_close(p);
         return;
     }
     if (bb_buf_append(&u->out, bb_buf_head(&p->up_head), bb_buf_size(&p->up_head)) != 0) {
-        proxy_fail(p, 502, "upstream connection failed", "upstream_buffer");
+        bb_proxy_fail(p, 502, "upstream connection failed", "upstream_buffer");
         return;
     }
     p->st = P_FORWARD;
-    proxy_arm(p, cfg(p)->timeouts.response_header_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.response_header_ms);
     p->r->reqbody = (struct bb_http_body){.on_data = to_upstream, .arg = p};
     bb_http_body_start(&p->r->reqp, &p->r->req, &p->r->reqbody);
     p->req_done = p->r->reqbody.done;
-    if (proxy_pump_request(p) != 0)
-        proxy_close(p);
+    if (bb_proxy_pump_request(p) != 0)
+        bb_proxy_close(p);
 }
 
-int proxy_pump_request(struct proxy *p)
+int bb_proxy_pump_request(struct bb_proxy *p)
 {
     struct bb_upconn *u = p->up;
     if (u == NULL || u->state != BB_UP_READY)
@@ -110,7 +110,7 @@ int proxy_pump_request(struct proxy *p)
             /* A malformed body after the head went up: the upstream never
              * gets a complete request; the client gets 400 if nothing was
              * answered yet. */
-            proxy_fail(p, 400, "bad request", "bad_body");
+            bb_proxy_fail(p, 400, "bad request", "bad_body");
             return 0;
         }
         bb_buf_consume(&p->cin, (size_t)used);
@@ -129,7 +129,7 @@ int proxy_pump_request(struct proxy *p)
 
 /* ---- dialling ---- */
 
-static void attach(struct proxy *p, struct bb_upconn *u)
+static void attach(struct bb_proxy *p, struct bb_upconn *u)
 {
     u->owner = p;
     p->up = u;
@@ -137,7 +137,7 @@ static void attach(struct proxy *p, struct bb_upconn *u)
     if (u->io.added) {
         u->io.cb = up_event; /* from the pool */
     } else if (bb_loop_io_add(p->ctx->loop, &u->io, u->conn.fd, EPOLLOUT, up_event) != 0) {
-        proxy_fail(p, 502, "upstream connection failed", "upstream_socket");
+        bb_proxy_fail(p, 502, "upstream connection failed", "upstream_socket");
         return;
     }
     if (u->state == BB_UP_READY) {
@@ -145,24 +145,24 @@ static void attach(struct proxy *p, struct bb_upconn *u)
         return;
     }
     p->st = P_CONNECT;
-    proxy_arm(p, cfg(p)->timeouts.connect_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.connect_ms);
 }
 
-static bool allow_private(const struct proxy *p)
+static bool allow_private(const struct bb_proxy *p)
 {
     return !cfg(p)->upstream.deny_private ||
            (p->r->dec.rule != NULL && p->r->dec.rule->allow_private);
 }
 
-static void dial(struct proxy *p, int family, const uint8_t *addr)
+static void dial(struct bb_proxy *p, int family, const uint8_t *addr)
 {
     bool is_ip = p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6;
     char key[BB_POOL_KEY_MAX];
-    proxy_pool_key(p, key);
+    bb_proxy_pool_key(p, key);
     struct bb_upconn *u = bb_upstream_dial(p->ctx->pool, family, addr, p->port, p->r->host.name,
                                            is_ip, key, !p->passthrough);
     if (u == NULL) {
-        proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
+        bb_proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
         return;
     }
     attach(p, u);
@@ -173,30 +173,30 @@ static void dial(struct proxy *p, int family, const uint8_t *addr)
  * address, as checked, is the one dialled. */
 static void on_resolved(void *arg, int status, const struct bb_addrs *a)
 {
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     p->rq = NULL;
     if (p->dead)
         return;
     if (status != 0) {
-        proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
+        bb_proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
     } else {
         for (size_t i = 0; i < a->n; i++)
             if (!bb_addr_dialable(a->a[i].family, a->a[i].addr, allow_private(p))) {
-                proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
-                proxy_update(p);
+                bb_proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
+                bb_proxy_update(p);
                 return;
             }
         dial(p, a->a[0].family, a->a[0].addr);
     }
-    proxy_update(p);
+    bb_proxy_update(p);
 }
 
-static void go(struct proxy *p, bool use_pool)
+static void go(struct bb_proxy *p, bool use_pool)
 {
     struct bb_upconn *u = NULL;
     if (use_pool && !p->passthrough) {
         char key[BB_POOL_KEY_MAX];
-        proxy_pool_key(p, key);
+        bb_proxy_pool_key(p, key);
         u = bb_pool_get(p->ctx->pool, key);
     }
     if (u != NULL) {
@@ -206,20 +206,20 @@ static void go(struct proxy *p, bool use_pool)
     if (p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6) {
         int fam = p->r->host.kind == BB_HOST_IPV4 ? AF_INET : AF_INET6;
         if (!bb_addr_dialable(fam, p->r->host.addr, allow_private(p))) {
-            proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
+            bb_proxy_fail(p, 403, "destination not allowed", "destination_not_allowed");
             return;
         }
         dial(p, fam, p->r->host.addr);
         return;
     }
     p->st = P_RESOLVE;
-    proxy_arm(p, cfg(p)->timeouts.connect_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.connect_ms);
     p->rq = bb_resolve(p->ctx->resolver, p->r->host.name, on_resolved, p);
     if (p->rq == NULL)
-        proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
+        bb_proxy_fail(p, 502, "upstream connection failed", "resolve_failed");
 }
 
-void proxy_go_upstream(struct proxy *p)
+void bb_proxy_go_upstream(struct bb_proxy *p)
 {
     go(p, true);
 }
@@ -227,7 +227,7 @@ void proxy_go_upstream(struct proxy *p)
 /* A pooled connection the upstream closed before answering: safe to try
  * once more on a fresh one, if the request has no body (none, or
  * Content-Length: 0) and is idempotent. */
-static bool retry(struct proxy *p)
+static bool retry(struct bb_proxy *p)
 {
     bool idempotent = p->r->req.method_id == HTTP_GET || p->r->req.method_id == HTTP_HEAD ||
                       p->r->req.method_id == HTTP_OPTIONS;
@@ -235,40 +235,40 @@ static bool retry(struct proxy *p)
         !bb_http_body_empty(&p->r->req) || !idempotent)
         return false;
     p->attempts++;
-    proxy_release_upstream(p, false);
+    bb_proxy_release_upstream(p, false);
     go(p, false);
     return true;
 }
 
 /* ---- the response ---- */
 
-static void finish_response(struct proxy *p)
+static void finish_response(struct bb_proxy *p)
 {
     p->resp_done = true;
     if (bb_http_write_body_end(&p->cout, p->rframing) != 0) {
-        proxy_close(p);
+        bb_proxy_close(p);
         return;
     }
     if (!p->req_done)
-        p->closing = true; /* answered before the body ended: do not reuse */
-    proxy_request_done(p);
+        p->unread_body = true; /* answered before the body ended: do not reuse */
+    bb_proxy_request_done(p);
 }
 
-/* proxy_fail for take_response_head: the exchange ends there. */
-static int fail_head(struct proxy *p, const char *reason)
+/* bb_proxy_fail for take_response_head: the exchange ends there. */
+static int fail_head(struct bb_proxy *p, const char *reason)
 {
-    proxy_fail(p, 502, "upstream connection failed", reason);
+    bb_proxy_fail(p, 502, "upstream connection failed", reason);
     return 0;
 }
 
 /* A complete response head in u->in: relay it (or fail). Returns 1 when the
  * exchange goes on, 0 when it ended (failed, or switched to a tunnel). */
-static int take_response_head(struct proxy *p, size_t end)
+static int take_response_head(struct bb_proxy *p, size_t end)
 {
     struct bb_upconn *u = p->up;
-    proxy_head_mem(p, &p->rhead, &p->rhead_size, end);
+    bb_proxy_head_mem(p, &p->rhead, &p->rhead_size, end);
     const char *why;
-    if (p->rhead == NULL || !proxy_lines_take(p, &p->r->resp))
+    if (p->rhead == NULL || !bb_proxy_lines_take(p, &p->r->resp))
         return fail_head(p, "out_of_memory");
     memcpy(p->rhead, bb_buf_head(&u->in), end);
     bb_buf_consume(&u->in, end);
@@ -282,7 +282,7 @@ static int take_response_head(struct proxy *p, size_t end)
         bb_http_write_response(&p->cout, &p->r->resp, BB_OUT_NONE, false, true);
         p->st = P_TUNNEL;
         p->resp_started = true;
-        proxy_arm(p, cfg(p)->timeouts.idle_ms);
+        bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
         return 0;
     }
     if (p->r->resp.status / 100 == 1) { /* interim (100 Continue): relay, wait on */
@@ -292,19 +292,19 @@ static int take_response_head(struct proxy *p, size_t end)
     p->resp_started = true;
     p->status = p->r->resp.status;
     p->rframing = bb_http_response_framing(&p->r->resp, p->r->req.minor);
-    bool close = !p->r->req.keep_alive || p->closing || p->ctx->draining;
+    bool close = !p->r->req.keep_alive || p->unread_body || p->ctx->draining;
     if (bb_http_write_response(&p->cout, &p->r->resp, p->rframing, close, false) != 0)
         return fail_head(p, "upstream_head_too_large");
     p->r->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};
     bb_http_body_start(&p->r->respp, &p->r->resp, &p->r->respbody);
-    proxy_arm(p, cfg(p)->timeouts.idle_ms);
+    bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
     return 1;
 }
 
 /* Consumes what u->in holds: heads, then body bytes. A response whose
  * body ends with its head (204, 304, HEAD's, Content-Length: 0, see
  * http_head.h) finishes here with no byte more to read. */
-static void process_response(struct proxy *p)
+static void process_response(struct bb_proxy *p)
 {
     struct bb_upconn *u = p->up;
     while (!p->dead && p->up == u && p->st == P_FORWARD) {
@@ -320,7 +320,7 @@ static void process_response(struct proxy *p)
             if (end == 0)
                 return;
             if (end < 0) {
-                proxy_fail(p, 502, "upstream connection failed", "upstream_protocol");
+                bb_proxy_fail(p, 502, "upstream connection failed", "upstream_protocol");
                 return;
             }
             if (take_response_head(p, (size_t)end) == 0)
@@ -330,7 +330,8 @@ static void process_response(struct proxy *p)
         ssize_t used = bb_http_body_feed(&p->r->respp, &p->r->respbody, bb_buf_head(&u->in),
                                          bb_buf_size(&u->in));
         if (used < 0) {
-            proxy_cut(p, "upstream_protocol"); /* malformed body mid-stream: cut the client off */
+            bb_proxy_cut(p,
+                         "upstream_protocol"); /* malformed body mid-stream: cut the client off */
             return;
         }
         bb_buf_consume(&u->in, (size_t)used);
@@ -341,36 +342,36 @@ static void process_response(struct proxy *p)
         size_t n = bb_buf_size(&u->in);
         p->bytes_out += n;
         if (bb_buf_append(&p->cout, bb_buf_head(&u->in), n) != 0)
-            proxy_close(p);
+            bb_proxy_close(p);
         else
             bb_buf_consume(&u->in, n);
     }
 }
 
 /* The upstream closed (or failed) while we were reading. */
-static void upstream_gone(struct proxy *p, bool clean_eof)
+static void upstream_gone(struct bb_proxy *p, bool clean_eof)
 {
-    if (p->st == P_TUNNEL) {
-        p->closing = true;
-        proxy_release_upstream(p, false);
+    if (p->st == P_TUNNEL) { /* the tunnel is over: what the client has yet to get, then close */
+        bb_proxy_release_upstream(p, false);
+        bb_proxy_drain(p);
         return;
     }
     if (!p->resp_started) {
         if (!retry(p))
-            proxy_fail(p, 502, "upstream connection failed", "upstream_closed");
+            bb_proxy_fail(p, 502, "upstream connection failed", "upstream_closed");
         return;
     }
     if (clean_eof && bb_http_body_eof(&p->r->respp, &p->r->respbody) == 0) {
-        proxy_release_upstream(p, false);
+        bb_proxy_release_upstream(p, false);
         finish_response(p); /* an until-close body ended */
         return;
     }
-    proxy_cut(p, "upstream_closed"); /* cut short: the client must not take it as complete */
+    bb_proxy_cut(p, "upstream_closed"); /* cut short: the client must not take it as complete */
 }
 
 /* One read and what it brings. Returns true when more may be read at once
  * (bytes wait inside TLS). */
-static bool read_upstream_once(struct proxy *p)
+static bool read_upstream_once(struct bb_proxy *p)
 {
     struct bb_upconn *u = p->up;
     ssize_t n = bb_conn_read_buf(&u->conn, &u->in, BB_PROXY_READ, &p->up_rd_want);
@@ -381,15 +382,15 @@ static bool read_upstream_once(struct proxy *p)
         return false;
     }
     if ((p->resp_started && p->st == P_FORWARD) || p->st == P_TUNNEL)
-        proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
+        bb_proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
     process_response(p);
     return !p->dead && p->up == u && (p->st == P_FORWARD || p->st == P_TUNNEL) &&
            bb_conn_pending(&u->conn);
 }
 
 /* Reads until the socket and TLS have nothing more, or there is no room
- * (then proxy_update kicks the read when room is made). */
-static void read_upstream(struct proxy *p)
+ * (then bb_proxy_update kicks the read when room is made). */
+static void read_upstream(struct bb_proxy *p)
 {
     for (int i = 0; i < BB_PROXY_READS_PER_EVENT && read_upstream_once(p); i++) {
     }
@@ -398,17 +399,17 @@ static void read_upstream(struct proxy *p)
 static void kicked(struct bb_loop *l, void *arg)
 {
     (void)l;
-    struct proxy *p = arg;
+    struct bb_proxy *p = arg;
     p->up_kicked = false;
     if (p->dead || p->up == NULL || p->up->state != BB_UP_READY ||
         !(p->st == P_FORWARD || p->st == P_TUNNEL))
         return;
     read_upstream(p);
     if (!p->dead)
-        proxy_update(p);
+        bb_proxy_update(p);
 }
 
-void proxy_kick_upstream(struct proxy *p)
+void bb_proxy_kick_upstream(struct bb_proxy *p)
 {
     if (p->up_kicked || p->dead)
         return;
@@ -416,12 +417,12 @@ void proxy_kick_upstream(struct proxy *p)
         p->up_kicked = true;
 }
 
-static int flush_upstream(struct proxy *p)
+static int flush_upstream(struct bb_proxy *p)
 {
     return bb_conn_flush_buf(&p->up->conn, &p->up->out, &p->up_wr_want);
 }
 
-void proxy_flush_upstream_now(struct proxy *p)
+void bb_proxy_flush_upstream_now(struct bb_proxy *p)
 {
     struct bb_upconn *u = p->up;
     if (u == NULL || u->state != BB_UP_READY || bb_buf_size(&u->out) == 0 || p->up_wr_want != 0)
@@ -430,15 +431,15 @@ void proxy_flush_upstream_now(struct proxy *p)
         upstream_gone(p, false);
 }
 
-static void connecting(struct proxy *p)
+static void connecting(struct bb_proxy *p)
 {
     struct bb_upconn *u = p->up;
     int r = bb_upstream_progress(u);
     if (r != 0 && u->state != BB_UP_CONNECTING && u->conn.ssl != NULL)
         bb_metrics_upstream_tls(p->ctx->metrics, r > 0);
     if (r < 0) {
-        proxy_fail(p, 502, "upstream connection failed",
-                   u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");
+        bb_proxy_fail(p, 502, "upstream connection failed",
+                      u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");
         return;
     }
     if (r == 0) {
@@ -452,7 +453,7 @@ static void connecting(struct proxy *p)
 static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
 {
     (void)l;
-    struct proxy *p = owner_of(io);
+    struct bb_proxy *p = owner_of(io);
     if (p == NULL || p->dead)
         return;
     if (p->up->state != BB_UP_READY) {
@@ -465,9 +466,9 @@ static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
                 read_upstream(p);
         }
         /* Reading the response may have made room for more request body. */
-        if (!p->dead && p->up != NULL && proxy_pump_request(p) != 0)
-            proxy_close(p);
+        if (!p->dead && p->up != NULL && bb_proxy_pump_request(p) != 0)
+            bb_proxy_close(p);
     }
     if (!p->dead)
-        proxy_update(p);
+        bb_proxy_update(p);
 }

@@ -64,7 +64,8 @@ static void long_line(void)
 static void test_lines(void **state)
 {
     (void)state;
-    assert_string_equal(captured(warn_enoent), "botbox: opening x.yaml: No such file or directory\n");
+    assert_string_equal(captured(warn_enoent),
+                        "botbox: opening x.yaml: No such file or directory\n");
     assert_string_equal(captured(warnx_and_info), "botbox: no reason 7\nbotbox: serving\n");
     assert_string_equal(captured(run_prefixed), "botbox run: needs root\nbotbox: back\n");
     const char *l = captured(long_line);

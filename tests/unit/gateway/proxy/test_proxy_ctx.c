@@ -203,7 +203,7 @@ static void test_drain_calls_on_empty_once(void **state)
     assert_int_equal(empties, 1); /* once */
     /* with a connection still live, only its close ends the drain */
     memset(&x, 0, sizeof(x));
-    struct proxy *live = (struct proxy *)&x; /* any non-NULL: only the head is read */
+    struct bb_proxy *live = (struct bb_proxy *)&x; /* any non-NULL: only the head is read */
     x.proxies.lh_first = live;
     bb_proxy_ctx_drain(&x, on_empty, NULL);
     assert_int_equal(empties, 1);
