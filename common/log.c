@@ -5,6 +5,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,34 +41,36 @@ static void emit(int err, const char *fmt, va_list ap)
     (void)w; /* nowhere left to report a failed write to stderr */
 }
 
-void bb_log_warn(const char *fmt, ...)
+/* One line, errno kept: what every level does. */
+static void say(bool with_errno, const char *fmt, va_list ap)
 {
     int err = errno;
+    emit(with_errno ? err : 0, fmt, ap);
+    errno = err;
+}
+
+void bb_log_warn(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    emit(err, fmt, ap);
+    say(true, fmt, ap);
     va_end(ap);
-    errno = err;
 }
 
 void bb_log_warnx(const char *fmt, ...)
 {
-    int err = errno;
     va_list ap;
     va_start(ap, fmt);
-    emit(0, fmt, ap);
+    say(false, fmt, ap);
     va_end(ap);
-    errno = err;
 }
 
 void bb_log_info(const char *fmt, ...)
 {
-    int err = errno;
     va_list ap;
     va_start(ap, fmt);
-    emit(0, fmt, ap);
+    say(false, fmt, ap);
     va_end(ap);
-    errno = err;
 }
 
 void bb_fatalx(const char *fmt, ...)

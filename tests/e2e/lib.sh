@@ -656,6 +656,29 @@ PY
 }
 # admin PATH [curl args]: botbox's metrics listener (127.0.0.1:9090 in app)
 admin() { in_ns app curl -sS --max-time 5 "http://127.0.0.1:9090$1" "${@:2}"; }
+# metric QUERY...: the current values on /metrics, one per line (the
+# exposition must parse, strictly: tools/metrics.py --check)
+metric() { admin /metrics | $PY "$E2E_DIR/tools/metrics.py" --check "$@"; }
+# proc_field NAME [FILE]: a /proc status line's value, words joined by
+# spaces (FILE: botbox serve's /proc/PID/status)
+proc_field() {
+    awk -v k="$1:" '$1 == k {s = $2; for (i = 3; i <= NF; i++) s = s " " $i; print s}' \
+        "${2:-/proc/$SERVE_PID/status}"
+}
+# rss_kib [FIELD]: botbox serve's resident memory (or FIELD, e.g. VmHWM), KiB
+rss_kib() { proc_field "${1:-VmRSS}" | awk '{print $1}'; }
+# json_field JSON KEY...: the value at that path of keys, 0 if absent
+json_field() {
+    $PY -c 'import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2:]:
+    v = v.get(k, 0) if isinstance(v, dict) else 0
+print(v)' "$@"
+}
+# cfg_merge FILE <<YAML: merges the YAML overlay into FILE by key, rules by
+# host (tools/cfg.py); cfg_set FILE PATH VALUE: one key
+cfg_merge() { $PY "$E2E_DIR/tools/cfg.py" merge "$1"; }
+cfg_set() { $PY "$E2E_DIR/tools/cfg.py" set "$@"; }
 # admin_is CODE PATH: its status for PATH is CODE
 admin_is() { [ "$(admin "$2" "${@:3}" -o /dev/null -w '%{http_code}')" = "$1" ]; }
 # status_is CODE URL [curl args]: the status code is CODE

@@ -94,16 +94,10 @@ check "no refused request reached the upstream" test "$(requests)" -eq "$n"
 # A bad chunk arriving after the head was forwarded: the upstream never sees
 # a complete request (its handler would have logged one).
 late() {
-    $PY - "$UP4" <<'PY'
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 80), timeout=3)
-s.sendall(b"POST /echo HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
-time.sleep(0.5)
-s.sendall(b"zz\r\nbad\r\n0\r\n\r\n")
-print(s.recv(4096).decode("latin-1"))
-PY
+    printf 'POST /echo HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n' |
+        as_uid 1000 app $PROBE raw $UP4 80 --timeout 3 --then $'zz\r\nbad\r\n0\r\n\r\n' --gap 0.5
 }
-expect "a bad chunk after forwarding began: 400" "HTTP/1.1 400 " as_uid 1000 app bash -c "$(declare -f late); UP4=$UP4; PY=$PY; late"
+expect "a bad chunk after forwarding began: 400" "HTTP/1.1 400 " late
 check "... and the upstream saw no complete request" test "$(requests)" -eq "$n"
 
 serve_stop

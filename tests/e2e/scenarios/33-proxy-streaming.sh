@@ -60,32 +60,11 @@ check "... with botbox waiting, not spinning: $((t1 - t0)) ticks of CPU, under $
     test $((t1 - t0)) -lt $((hz / 2))
 
 # ---- backpressure: a client that does not read does not grow botbox ----
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVE_PID/status"; }
-stall() {
-    $PY - "$1" <<'PY'
-import hashlib, socket, sys, time
-n = 64 * 1024 * 1024
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-s.connect(("10.201.1.2", 80))
-s.sendall(b"GET /big?n=%d HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n" % n)
-time.sleep(2.5)  # read nothing: botbox must stop reading the upstream
-open(sys.argv[1], "w").write("stalled\n")
-time.sleep(1.0)
-data = b""
-while True:
-    chunk = s.recv(1 << 20)
-    if not chunk:
-        break
-    data += chunk
-body = data.split(b"\r\n\r\n", 1)[1]
-print(len(body), hashlib.sha256(body).hexdigest())
-PY
-}
 before=$(rss_kib)
 marker=$E2E_TMP/stall-marker
 touch "$marker" && chmod 666 "$marker" && : >"$marker"
-as_uid 1000 app bash -c "$(declare -f stall); PY=$PY; stall $marker" >"$E2E_TMP/stall.out" 2>&1 &
+as_uid 1000 app $PROBE stall $UP4 80 --name api.test --size $((64 * 1024 * 1024)) --marker "$marker" \
+    >"$E2E_TMP/stall.out" 2>&1 &
 stall_pid=$!
 wait_for 10 grep -q stalled "$marker"
 during=$(rss_kib)
@@ -100,56 +79,11 @@ check "... and then receives all of it, byte-exact" \
     test "$(cat "$E2E_TMP/stall.out")" = "$((64 * 1024 * 1024)) $(pattern_sha $((64 * 1024 * 1024)))"
 
 # ---- server-sent events: each event reaches the client before the next is sent ----
-sse() {
-    $PY - <<'PY'
-import json, socket, time
-s = socket.create_connection(("10.201.1.2", 80), timeout=5)
-s.sendall(b"GET /sse HTTP/1.1\r\nHost: api.test\r\nAccept: text/event-stream\r\n\r\n")
-buf, events = b"", []
-while len(events) < 5:
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    buf += chunk
-    while b"data: event " in buf:
-        i = buf.index(b"data: event ")
-        j = buf.find(b"\n", i)
-        if j < 0:
-            break
-        sent = float(buf[i:j].split(b" at ")[1])
-        events.append((sent, time.time()))
-        buf = buf[j + 1:]
-print(json.dumps(events))
-assert len(events) == 5, events
-# Streaming, not buffering: the first event arrived before the last was sent.
-assert events[0][1] < events[4][0], events
-PY
-}
-check "five SSE events sent 200 ms apart arrive one by one" as_uid 1000 app bash -c "$(declare -f sse); PY=$PY; sse"
+check "five SSE events sent 200 ms apart arrive one by one" as_uid 1000 app $PROBE sse $UP4 80 --name api.test
 
 # ---- WebSocket ----
-ws() {
-    $PY - <<'PY'
-import base64, os, socket
-s = socket.create_connection(("10.201.1.2", 80), timeout=5)
-key = base64.b64encode(os.urandom(16))
-s.sendall(b"GET /ws HTTP/1.1\r\nHost: api.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-          b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n")
-head = b""
-while b"\r\n\r\n" not in head:
-    head += s.recv(1)
-assert head.startswith(b"HTTP/1.1 101 "), head
-msg = b"hello through botbox"
-mask = os.urandom(4)
-s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
-frame = s.recv(2)
-data = s.recv(frame[1] & 127)
-assert frame[0] == 0x81 and data == msg, (frame, data)
-print("echoed:", data.decode())
-PY
-}
 expect "a WebSocket echo round-trips" "echoed: hello through botbox" \
-    as_uid 1000 app bash -c "$(declare -f ws); PY=$PY; ws"
+    as_uid 1000 app $PROBE ws $UP4 80 --name api.test
 
 # ---- keep-alive: one upstream connection serves many requests ----
 accepts() { curl_as http://api.test/count | $PY -c 'import json,sys; print(json.load(sys.stdin)["accepts"])'; }

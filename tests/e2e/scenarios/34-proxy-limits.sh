@@ -7,47 +7,20 @@
 
 proxy_world
 
-# client PY_BODY: a Python snippet run as the workload (uid 1000), with
-# socket/time imported and UP = the upstream address.
-client() {
-    as_uid 1000 app $PY -c "import socket, sys, time
-UP = '$UP4'
-$1"
-}
+
+# raw_as TEXT [probe raw args]: TEXT (printf escapes) sent as the workload
+raw_as() { printf "$1" | as_uid 1000 app $PROBE raw $UP4 80 --timeout 6 "${@:2}"; }
 
 # ---- request_header: a head that never completes ----
 expect "a head not complete within timeouts.request_header: 408 request timeout" \
-    "HTTP/1.1 408 Request Timeout" client '
-s = socket.create_connection((UP, 80), timeout=6)
-s.sendall(b"GET /echo HTTP/1.1\r\nHost: api.test\r\n")
-print(s.recv(4096).decode())'
-expect "... with body 'request timeout'" "request timeout" client '
-s = socket.create_connection((UP, 80), timeout=6)
-s.sendall(b"GET /echo HTTP/1.1\r\n")
-time.sleep(0.5)
-s.sendall(b"Host: api.test\r\n")
-print(s.recv(4096).decode())'
+    "HTTP/1.1 408 Request Timeout" raw_as 'GET /echo HTTP/1.1\r\nHost: api.test\r\n'
+expect "... with body 'request timeout'" "request timeout" \
+    raw_as 'GET /echo HTTP/1.1\r\n' --then $'Host: api.test\r\n' --gap 0.5
 
-expect "a head trickled a byte at a time still ends at request_header: 408" "408 in time" client '
-s = socket.create_connection((UP, 80), timeout=8)
-start, data = time.time(), b""
-for i in range(60):  # 6 s of trickling, three times request_header
-    try:
-        s.sendall(b"a" if i else b"GET /echo HTTP/1.1\r\nHost: api.test\r\nX-Slow: ")
-    except OSError:
-        break
-    time.sleep(0.1)
-    s.setblocking(False)
-    try:
-        data = s.recv(4096)
-    except BlockingIOError:
-        pass
-    s.setblocking(True)
-    if data:
-        break
-took = time.time() - start
-print(data.split(b" ")[1].decode() if data else "nothing",
-      "in time" if took < 3.5 else "too late", round(took, 1))'
+# 6 s of trickling at most, three times request_header
+trickle=$(as_uid 1000 app $PROBE slowloris $UP4 80 --count 1 --name api.test --interval 0.1 --seconds 6)
+expect "a head trickled a byte at a time still ends at request_header: 408" "1 cut ['408']" echo "$trickle"
+check "... in time (under 3.5 s: $trickle)" awk '{ exit !($(NF-1) < 3.5) }' <<<"$trickle"
 
 # after_connect_timeout WHAT URL [curl args]: URL gets 502 once
 # timeouts.connect (2 s) has passed, not before and not much later.
@@ -76,15 +49,8 @@ check "... and the SYN that got no answer (slow.test) as upstream_connect_timeou
     audit_has 'a.get("reason") == "upstream_connect_timeout" and a["host"] == "slow.test"'
 
 # ---- idle keep-alive client connections are closed after timeouts.idle ----
-expect "an idle keep-alive connection is closed by botbox" "closed after idle" client '
-s = socket.create_connection((UP, 80), timeout=10)
-s.sendall(b"GET /echo HTTP/1.1\r\nHost: api.test\r\n\r\n")
-data = s.recv(65536)
-assert data.startswith(b"HTTP/1.1 200"), data[:40]
-start = time.time()
-while s.recv(65536):
-    pass
-print("closed after idle", round(time.time() - start, 1))'
+expect "an idle keep-alive connection is closed by botbox" "closed" \
+    as_uid 1000 app $PROBE keepalive $UP4 80 --name api.test --path /echo --timeout 10
 
 # ---- a pooled connection the upstream closed: one retry, idempotent only ----
 check "the first /flaky request opens a pooled connection" test "$(status http://api.test/flaky)" = 200
@@ -97,12 +63,8 @@ check "a POST is never retried: 502" test "$(status -X POST -d x http://api.test
 
 # ---- TLS: an upstream that accepts the connection and never answers the
 # ClientHello (a listener on resume.test's port 9443 that reads nothing) ----
-bg up silent $PY -c "import socket, time
-s = socket.create_server(('$UP4', 9443))
-held = [s.accept() for _ in range(4)]
-time.sleep(30)"
+listen up silent --bind $UP4:9443 --hold
 SILENT_PID=$BG_PID
-wait_for 5 bash -c "ip netns exec ${NS[up]} ss -tln | grep -q '$UP4:9443 '"
 after_connect_timeout "an upstream that never answers the TLS handshake" \
     http://resume.test/ -H "Host: resume.test:9443"
 check "... audited as upstream_tls_timeout" \
@@ -122,32 +84,16 @@ expect "the next connection resumes it" "Reused, TLSv1.3" \
 
 # ---- max_connections ----
 serve_stop
-sed 's/^workers: 1$/workers: 1\nmax_connections: 2/' "$E2E_TMP/botbox.yaml" >"$E2E_TMP/small.yaml"
+cp "$E2E_TMP/botbox.yaml" "$E2E_TMP/small.yaml"
 chmod a+r "$E2E_TMP/small.yaml"
+cfg_set "$E2E_TMP/small.yaml" max_connections 2
 serve_start app "$E2E_TMP/small.yaml"
 # The third's request is in its socket before botbox accepts it (botbox is
 # stopped meanwhile): botbox reads it before closing, so the 503 ends with a
 # FIN, not with a reset that could make a client drop the answer unread.
 expect "over max_connections: 503 too many connections, then a clean close" \
-    "too many connections / eof" in_ns app $PY -c "import os, signal, socket, time
-held = [socket.create_connection(('127.0.0.1', 8080), timeout=5) for _ in range(2)]
-time.sleep(0.3)
-os.kill($SERVE_PID, signal.SIGSTOP)
-try:
-    third = socket.create_connection(('127.0.0.1', 8080), timeout=5)
-    third.sendall(b'GET /echo HTTP/1.1\\r\\nHost: api.test\\r\\n\\r\\n')
-    time.sleep(0.2)
-finally:
-    os.kill($SERVE_PID, signal.SIGCONT)
-time.sleep(0.3)
-data = b''
-try:
-    while chunk := third.recv(4096):
-        data += chunk
-    end = 'eof'
-except ConnectionResetError:
-    end = 'reset'
-print(data.decode().split('\\r\\n\\r\\n')[-1], '/', end)"
+    "too many connections / eof" in_ns app $PROBE overlimit 127.0.0.1 8080 --hold 2 --stop "$SERVE_PID" \
+    --name api.test
 expect "... counted as refused at max_connections" \
     'botbox_connections_refused_total{reason="max_connections"} 1' admin /metrics
 expect "... and with them closed, connections are served again" '"method": "GET"' \

@@ -19,7 +19,6 @@ serve_stop
 enable_interception
 check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
 serve_start app "$E2E_TMP/botbox.yaml"
-metric() { in_ns app curl -s http://127.0.0.1:9090/metrics | $PY "$E2E_DIR/tools/metrics.py" "$@"; }
 
 # matrix PREFIX PORT [--tls CA]: runs the matrix, its results in
 # $E2E_TMP/PREFIX.jsonl; checks them against the client, upstream and audit.

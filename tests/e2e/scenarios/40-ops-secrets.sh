@@ -135,11 +135,14 @@ check "... and an audit line with decision error" \
 check "... while the old policy still serves" status_is 200 http://scoped.test/echo
 check "... secrets included" status_is 200 http://api.test/echo
 cp "$CFG.good" "$CFG"
-sed -i '/scoped.test/d' "$CFG"
+cfg_merge "$CFG" <<'YAML'
+egress_policy:
+  rules: [{host: scoped.test, remove: true}]
+YAML
 check "an edited config file is reloaded without a signal" \
     wait_for 3 status_is 403 http://scoped.test/echo
 
-sed -i 's/^listen_port: 8080$/listen_port: 8080\nmetrics_port: 9091/' "$CFG"
+cfg_set "$CFG" metrics_port 9091
 check "a reload changing metrics_port says that needs a restart" wait_for 3 \
     grep -q "warning: $CFG: metrics_port changed; it takes effect after a restart" \
     "$E2E_TMP/serve.out"

@@ -9,8 +9,6 @@
 proxy_world
 
 METRICS_PY="$PY $E2E_DIR/tools/metrics.py"
-# metric QUERY...: the current values (the exposition must parse, strictly)
-metric() { admin /metrics | $METRICS_PY --check "$@"; }
 
 check "/metrics parses as Prometheus text" metric
 expect "... served as text format 0.0.4" "text/plain; version=0.0.4" \
@@ -50,7 +48,7 @@ refute "no host label comes from the request (evil.test)" bash -c \
     "ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics | grep -q evil.test"
 
 # ---- default allow, and reloads counted ----
-sed -i 's/^egress_policy:$/egress_policy:\n  default_action: allow/' "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" egress_policy.default_action allow
 kill -HUP "$SERVE_PID"
 check "a reload is counted" wait_for 3 bash -c \
     "ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics |

@@ -9,7 +9,7 @@ proxy_world
 serve_stop
 
 # ---- audit: floods of identical denials are summarised, nothing lost ----
-sed -i 's/^  idle: 5000$/  idle: 5000\n  shutdown_drain: 8000/' "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" timeouts.shutdown_drain 8000
 serve_start app "$E2E_TMP/botbox.yaml"
 urls=()
 for _ in $(seq 60); do urls+=(http://evil.test/x); done
@@ -49,17 +49,7 @@ check "serving: the config directory and secrets_dir are watched ($w)" test "$w"
 OUT=$E2E_TMP/out # the workload's files
 mkdir -m 777 "$OUT"
 # an idle keep-alive client: one request, then it waits for botbox to close
-as_uid 1000 app $PY -c "import socket, time
-s = socket.create_connection(('$UP4', 80), timeout=30)
-s.sendall(b'GET /echo HTTP/1.1\r\nHost: api.test\r\n\r\n')
-data = b''
-while b'}' not in data:  # the whole /echo answer (a JSON object)
-    data += s.recv(65536)
-assert data.startswith(b'HTTP/1.1 200'), data[:40]
-print('idle', flush=True)
-while s.recv(65536):
-    pass
-print('closed', time.time(), flush=True)" >"$E2E_TMP/idle.out" 2>&1 &
+as_uid 1000 app $PROBE keepalive $UP4 80 --name api.test --path /echo >"$E2E_TMP/idle.out" 2>&1 &
 idle_pid=$!
 as_uid 1000 app curl -sS --max-time 20 -o "$OUT/slow.bin" -w '%{http_code}' \
     "http://api.test/slow?s=5" >"$E2E_TMP/slow.code" 2>&1 &
@@ -95,7 +85,7 @@ check "the shutdown is audited" wait_for 3 grep -q '"reason":"sigterm"' "$E2E_TM
 refute "no sanitizer report" grep -qE "Sanitizer|runtime error" "$E2E_TMP/serve.out"
 
 # ---- what outlives shutdown_drain is aborted ----
-sed -i 's/^  shutdown_drain: 8000$/  shutdown_drain: 1000/' "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" timeouts.shutdown_drain 1000
 serve_start app "$E2E_TMP/botbox.yaml"
 as_uid 1000 app curl -sS --max-time 20 -o "$OUT/slow2.bin" "http://api.test/slow?s=5" \
     >/dev/null 2>&1 &

@@ -12,23 +12,21 @@ SERVE_PID=$BG_PID
 wait_for 5 grep -q "serving on port" "$E2E_TMP/serve.out" ||
     { echo "e2e: botbox serve did not start:" >&2; cat "$E2E_TMP/serve.out" >&2; exit 1; }
 
-# field NAME FILE: the value of a /proc status line, words joined by spaces
-field() { awk -v k="$1:" '$1 == k {s = $2; for (i = 3; i <= NF; i++) s = s " " $i; print s}' "$2"; }
 st=/proc/$SERVE_PID/status
 check "uid is proxy_uid (real, effective, saved, fs)" \
-    test "$(field Uid "$st")" = "1337 1337 1337 1337"
-check "gid too" test "$(field Gid "$st")" = "1337 1337 1337 1337"
-check "no supplementary groups" test -z "$(field Groups "$st")"
-check "CapEff is CAP_NET_ADMIN only (0x1000)" test "$(field CapEff "$st")" = 0000000000001000
-check "CapPrm too" test "$(field CapPrm "$st")" = 0000000000001000
+    test "$(proc_field Uid "$st")" = "1337 1337 1337 1337"
+check "gid too" test "$(proc_field Gid "$st")" = "1337 1337 1337 1337"
+check "no supplementary groups" test -z "$(proc_field Groups "$st")"
+check "CapEff is CAP_NET_ADMIN only (0x1000)" test "$(proc_field CapEff "$st")" = 0000000000001000
+check "CapPrm too" test "$(proc_field CapPrm "$st")" = 0000000000001000
 check "no inheritable or ambient capabilities" \
-    test "$(field CapInh "$st")$(field CapAmb "$st")" = 00000000000000000000000000000000
-check "the bounding set holds CAP_NET_ADMIN only" test "$(field CapBnd "$st")" = 0000000000001000
-check "NoNewPrivs is set" test "$(field NoNewPrivs "$st")" = 1
+    test "$(proc_field CapInh "$st")$(proc_field CapAmb "$st")" = 00000000000000000000000000000000
+check "the bounding set holds CAP_NET_ADMIN only" test "$(proc_field CapBnd "$st")" = 0000000000001000
+check "NoNewPrivs is set" test "$(proc_field NoNewPrivs "$st")" = 1
 threads=$(ls /proc/$SERVE_PID/task | wc -l)
 same=0
 for t in /proc/$SERVE_PID/task/*; do
-    [ "$(field CapEff "$t/status")/$(field Uid "$t/status")" = \
+    [ "$(proc_field CapEff "$t/status")/$(proc_field Uid "$t/status")" = \
         "0000000000001000/1337 1337 1337 1337" ] && same=$((same + 1))
 done
 check "... in every one of its $threads threads" test "$same" = "$threads"

@@ -30,8 +30,12 @@ refute "udp/123 without a rule is dropped too" as_uid 1000 app $PROBE udp $UP4 1
 refute "nothing reached the upstream over tcp" logged tcp ':(22|853)"'
 
 # ---- flows rules, applied by a reload ----
-sed -i 's/^egress_policy:$/egress_policy:\n  flows:\n    - {proto: udp, cidr: 10.201.1.2, ports: [123]}\n    - {proto: tcp, cidr: 10.201.1.0\/24, ports: [5432]}/' \
-    "$E2E_TMP/botbox.yaml"
+cfg_merge "$E2E_TMP/botbox.yaml" <<'YAML'
+egress_policy:
+  flows:
+    - {proto: udp, cidr: 10.201.1.2, ports: [123]}
+    - {proto: tcp, cidr: 10.201.1.0/24, ports: [5432]}
+YAML
 kill -HUP "$SERVE_PID"
 check "with a udp/123 flows rule (after SIGHUP), the datagram arrives" \
     wait_for 3 as_uid 1000 app $PROBE udp $UP4 123 --timeout 0.5
@@ -61,17 +65,9 @@ serve_start app "$E2E_TMP/botbox.yaml"
 check "restarted: udp/123 passes again" wait_for 3 as_uid 1000 app $PROBE udp $UP4 123 --timeout 0.5
 
 # ---- a bounded UDP flood ----
-rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVE_PID/status"; }
-rss0=$(rss)
+rss0=$(rss_kib)
 : >"$E2E_TMP/flood.log"
-as_uid 1000 app $PY -c "import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-end = time.time() + 20
-for i in range(100000):
-    s.sendto(b'x' * 32, ('$UP4', 9999))
-    if time.time() > end:
-        break
-print(i + 1)" >"$E2E_TMP/flood.out" 2>&1 &
+as_uid 1000 app $PROBE flood $UP4 9999 --count 100000 --seconds 20 >"$E2E_TMP/flood.out" 2>&1 &
 flood_pid=$!
 sleep 0.2
 check "an allowed HTTP request during the flood succeeds" status_is 200 http://api.test/echo
@@ -92,7 +88,7 @@ print(sum(json.loads(l)["dropped"] for l in sys.stdin))')
 kernel=$(in_ns app awk '$1 == 25186 {print $6 + $7}' /proc/net/netfilter/nfnetlink_queue)
 check "... every datagram accounted for: $audited audited + $lost unwritten + $kernel dropped by the kernel" \
     test $((audited + lost + kernel)) = $((sent + 1))
-rss1=$(rss)
+rss1=$(rss_kib)
 check "memory stayed bounded (${rss0} -> ${rss1} KiB)" test $((rss1 - rss0)) -lt 65536
 check "botbox still answers" status_is 200 http://api.test/echo
 
@@ -103,18 +99,7 @@ check "botbox still answers" status_is 200 http://api.test/echo
 # workload that connects from that port would meet it: its SYN must not
 # pass as part of botbox's flow.
 in_ns app sysctl -qw net.ipv4.tcp_fin_timeout=1
-bg up hold $PY -c "import socket, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$UP4', 5599))
-s.listen(8)
-print('ready', flush=True)
-held = []
-while True:
-    c, a = s.accept()
-    held.append(c)
-    print('accepted', a[1], flush=True)"
-wait_ready hold
+listen up hold --bind $UP4:5599 --hold
 in_ns up nft -f - <<NFT
 table inet synseen {
     chain in {
@@ -124,12 +109,8 @@ table inet synseen {
 }
 NFT
 syns() { in_ns up nft list chain inet synseen in | sed -n 's/.* packets \([0-9]*\) .*/\1/p'; }
-as_uid 1337 app $PY -c "import socket
-s = socket.socket()
-s.bind(('0.0.0.0', 40055))
-s.connect(('$UP4', 5599))
-s.close()"
-check "proxy_uid's connection from port 40055 arrived" wait_for 2 grep -q "accepted 40055" "$E2E_TMP/hold.out"
+as_uid 1337 app $PROBE connect $UP4 5599 --from 40055 --timeout 0.2 >/dev/null 2>&1
+check "proxy_uid's connection from port 40055 arrived" wait_for 2 grep -q ':40055", "local"' "$E2E_TMP/hold.log"
 check "... its orphaned socket is gone, the port free" wait_for 5 bash -c \
     "! ip netns exec ${NS[app]} ss -tan | grep -q ':40055 '"
 check "... and its conntrack entry is still there" bash -c \
@@ -137,11 +118,7 @@ check "... and its conntrack entry is still there" bash -c \
 # Whether the connect fails says nothing: a SYN that got through would meet
 # the far end's half-closed socket and be answered with an ACK, not a
 # SYN-ACK. What counts is whether the SYN left the pod.
-as_uid 1000 app $PY -c "import socket
-s = socket.socket()
-s.settimeout(1)
-s.bind(('0.0.0.0', 40055))
-s.connect(('$UP4', 5599))" >/dev/null 2>&1
+as_uid 1000 app $PROBE connect $UP4 5599 --from 40055 --timeout 1 >/dev/null 2>&1
 check "a workload's SYN from port 40055 to the same address and port never arrived ($(syns) SYNs seen)" \
     test "$(syns)" = 1
 check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \

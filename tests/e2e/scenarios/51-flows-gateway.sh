@@ -52,14 +52,7 @@ refute "nothing unallowed arrived" logged tcp ':(5433|22)"'
 
 # A burst of new flows: drops go back to the kernel in batches (one message
 # per read), and the allowed flows among them still pass one by one.
-burst() {
-    as_uid 1000 cli /usr/bin/python3 -c '
-import socket, sys
-for i in range(300):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        port = 123 if i % 50 == 25 else 20000 + i
-        s.sendto(b"burst", (sys.argv[1], port))' "$UP4"
-}
+burst() { as_uid 1000 cli $PROBE burst $UP4 --count 300 --every 50 --port 123; }
 queued() { in_ns gw awk '$1 == 25186 {print $3}' /proc/net/netfilter/nfnetlink_queue; }
 arrived_123() { grep -c ':123"' "$E2E_TMP/udp.log"; }
 # (The listener does not bind the others' ports, so arrivals are not the

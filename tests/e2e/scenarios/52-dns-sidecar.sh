@@ -65,51 +65,20 @@ check "... audited as a denial with the name" \
 # one it could not delete (it was killed) is queued and judged as a flow.
 refute "the forwarder's queries leave no conntrack entry behind" botbox_dns_entries
 P=40053
-as_uid 1337 app $PY -c "import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('0.0.0.0', $P))
-s.sendto(b'\x43\x21\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x04test\x00\x00\x01\x00\x01', ('$UP4', 53))
-s.settimeout(2)
-s.recv(512)"
+as_uid 1337 app $PROBE dnsq $UP4 api.test --id 0x4321 --from $P --timeout 2 >/dev/null
 check "an entry left by proxy_uid (a query from port $P, as if botbox died)" botbox_dns_entries "$P "
 expect "a workload that sends from that port to the resolver gets no answer" "no answer" \
-    as_uid 1000 app $PY -c "import socket
-q = b'\x43\x22\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05reuse\x05exfil\x04test\x00\x00\x01\x00\x01'
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('0.0.0.0', $P))
-s.settimeout(2)
-s.sendto(q, ('$UP4', 53))
-try:
-    s.recv(512)
-    print('answered')
-except socket.timeout:
-    print('no answer')"
+    as_uid 1000 app $PROBE dnsq $UP4 reuse.exfil.test --id 0x4322 --from $P --timeout 2
 refute "... the resolver never saw it" resolver_saw reuse.exfil.test
 check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
     "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$UP4:53' and a.get('uid') == 1000"
 # The other way to an entry the redirect never saw: a packet that came in
 # from port 53 (say a resolver's late answer), which the workload answers.
-bg app reply setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all $PY -c "import socket
-q = b'\x43\x23\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05reply\x05exfil\x04test\x00\x00\x01\x00\x01'
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('0.0.0.0', 40054))
-s.settimeout(5)
-print('bound', flush=True)
-d, a = s.recvfrom(512)
-s.sendto(q, a)
-print('replied', flush=True)"
+bg app reply setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all \
+    $PROBE udpreply --bind 0.0.0.0:40054 --name reply.exfil.test
 wait_for 5 grep -q bound "$E2E_TMP/reply.out"
-expect "a workload's reply to a packet from port 53 (a query back to it) is not let out" "nothing" \
-    in_ns up $PY -c "import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('$OTHER', 53))
-s.settimeout(2)
-s.sendto(b'a late answer', ('10.201.1.1', 40054))
-try:
-    s.recv(512)
-    print('reached')
-except socket.timeout:
-    print('nothing')"
+refute "a workload's reply to a packet from port 53 (a query back to it) is not let out" \
+    in_ns up $PROBE udp 10.201.1.1 40054 --bind $OTHER:53 --timeout 2
 check "... the workload did send it" grep -q replied "$E2E_TMP/reply.out"
 check "... and it is audited as a denied flow of uid 1000" wait_for 2 audit_has \
     "a.get('event') == 'flow' and a.get('decision') == 'deny' and a.get('dst') == '$OTHER:53' and a.get('uid') == 1000"
@@ -146,15 +115,7 @@ expect "DNS over TCP works" "$UP4" as_uid 1000 app dig +tcp +short +time=2 +trie
 # The forwarder sends a query rebuilt from the parsed question: what a
 # client hides beside an allowed question never reaches the resolver.
 dnsq() { # NAME EXTRA-HEX ARCOUNT: a raw A query over UDP; prints the answer's rcode
-    as_uid 1000 app $PY -c '
-import socket, struct, sys
-name, extra, ar = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3])
-q = struct.pack(">HHHHHH", 7, 0x0100, 1, 0, 0, ar)
-q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(3)
-s.sendto(q + extra, ("'$UP4'", 53))
-print("rcode", s.recv(4096)[3] & 15)' "$@"
+    as_uid 1000 app $PROBE dnsq $UP4 "$1" --extra "$2" --arcount "$3"
 }
 expect "an allowed name with a 431-byte TXT record in the additional section: FORMERR" "rcode 1" \
     dnsq side1.wild.test "000010000100000000$(printf '%04x' 431)$(printf '41%.0s' $(seq 431))" 1
@@ -169,39 +130,13 @@ check "... the first two never reached the resolver, the third did (rebuilt, opt
 # RFC 7766: queries pipelined on one connection, sent in one segment, each
 # get their answer (the second one waited in the buffer for ever before).
 expect "DNS over TCP: three queries pipelined in one write get three answers (ids 1 2 3)" "answers: [1, 2, 3]" \
-    as_uid 1000 app $PY -c '
-import socket, struct
-def q(i, name):
-    body = struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0)
-    body += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
-    return struct.pack(">H", len(body)) + body
-s = socket.create_connection(("'$UP4'", 53), timeout=3)
-s.sendall(q(1, "api.test") + q(2, "evil.test") + q(3, "api.test"))
-buf, ids = b"", []
-try:
-    while len(ids) < 3:
-        buf += s.recv(4096)
-        while len(buf) >= 2 and len(buf) >= 2 + struct.unpack(">H", buf[:2])[0]:
-            n = struct.unpack(">H", buf[:2])[0]
-            ids.append(struct.unpack(">H", buf[2:4])[0])
-            buf = buf[2 + n:]
-except socket.timeout:
-    pass
-print("answers:", ids)'
+    as_uid 1000 app $PROBE dnsq $UP4 api.test,evil.test,api.test --tcp --id 1
 expect "... IPv6 transport and AAAA too" "$UP6" \
     as_uid 1000 app dig +short +time=2 +tries=1 @$UP6 api.test AAAA
-expect "a malformed query gets FORMERR" "rcode=1" as_uid 1000 app $PY -c "import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-s.sendto(b'\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x04te', ('$UP4', 53))
-r = s.recv(512)
-print('id ok' if r[:2] == b'\x12\x34' else 'bad id', 'rcode=%d' % (r[3] & 15))"
-expect "a query with two questions gets REFUSED" "rcode=5" as_uid 1000 app $PY -c "import socket
-q = b'\x03api\x04test\x00\x00\x01\x00\x01'
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-s.sendto(b'\x12\x34\x01\x00\x00\x02\x00\x00\x00\x00\x00\x00' + q + q, ('$UP4', 53))
-print('rcode=%d' % (s.recv(512)[3] & 15))"
+expect "a malformed query (its question cut short) gets FORMERR, with its id" "rcode 1" \
+    as_uid 1000 app $PROBE dnsq $UP4 - --raw 12340100000100000000000003617069047465
+expect "a query with two questions gets REFUSED" "rcode 5" \
+    as_uid 1000 app $PROBE dnsq $UP4 api.test --id 0x1234 --questions 2
 check "the metrics count DNS decisions" bash -c \
     "ip netns exec ${NS[app]} curl -s http://127.0.0.1:9090/metrics |
      $PY $E2E_DIR/tools/metrics.py 'botbox_dns_queries_total{decision=deny}' | grep -qv '^0$'"
@@ -219,7 +154,7 @@ serve_stop
 
 # ---- an IPv6 upstream ----
 write_cfg true
-sed -i "s/^  enforce_names: true$/  enforce_names: true\n  upstream: \"[$UP6]:53\"/" "$E2E_TMP/dns.yaml"
+cfg_set "$E2E_TMP/dns.yaml" dns.upstream "'[$UP6]:53'"
 serve_start app "$E2E_TMP/dns.yaml"
 expect "with an IPv6 upstream, a name resolves" "$UP4" as_uid 1000 app getent ahostsv4 api.test
 check "... the resolver got it over IPv6" grep -q "query\[A\] api.test from fd00:201:1::1" "$E2E_TMP/dnsmasq.log"
@@ -228,7 +163,7 @@ serve_stop
 
 # ---- an upstream that fails: SERVFAIL, audited ----
 write_cfg true
-sed -i "s/^  enforce_names: true$/  enforce_names: true\n  upstream: $OTHER/" "$E2E_TMP/dns.yaml"
+cfg_set "$E2E_TMP/dns.yaml" dns.upstream "$OTHER"
 serve_start app "$E2E_TMP/dns.yaml"
 expect "a resolver that refuses (port unreachable): the client gets SERVFAIL" "status: SERVFAIL" \
     as_uid 1000 app dig +time=4 +tries=1 @$UP4 api.test

@@ -13,9 +13,6 @@ check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "
 serve_start app "$E2E_TMP/botbox.yaml"
 
 https() { as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 5 "$@"; }
-metric() {
-    in_ns app curl -s http://127.0.0.1:9090/metrics | $PY "$E2E_DIR/tools/metrics.py" "$@"
-}
 
 # ---- real clients, trusting only botbox's CA ----
 out=$(https https://api.test/echo -H "Authorization: Bearer client-own")
@@ -128,9 +125,7 @@ check "... with the body of docs/reference.md §4" bash -c \
 check "the host mismatch is counted" test "$(metric botbox_https_interception_host_mismatch_total)" -ge 1
 
 start=$(date +%s%N)
-in_ns app $PY -c "import socket
-s = socket.create_connection(('127.0.0.1', 8443), timeout=5)
-print(s.recv(10))" >"$E2E_TMP/silent.out" 2>&1
+in_ns app $PROBE connect 127.0.0.1 8443 --timeout 5 >"$E2E_TMP/silent.out" 2>&1
 ms=$((($(date +%s%N) - start) / 1000000))
 check "a client that never sends its ClientHello is cut at handshake_timeout_ms (${ms} ms)" \
     test "$ms" -ge 900 -a "$ms" -lt 3000
@@ -155,7 +150,7 @@ cat >>"$E2E_TMP/botbox.yaml" <<YAML
   deny_handshake_on_disallowed_sni: true
 max_connections: 3
 YAML
-sed -i 's/  cert_cache_ttl_seconds: 60/  cert_cache_ttl_seconds: 1/' "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" https_interception.cert_cache_ttl_seconds 1
 serve_start app "$E2E_TMP/botbox.yaml"
 fp() { sclient "$1" | openssl x509 -noout -fingerprint -sha256 2>/dev/null; }
 a1=$(fp api.test)
@@ -175,27 +170,20 @@ check "... audited as a tls denial" wait_for 3 grep -q '"event":"tls","decision"
 # Refused at accept, a TLS client gets a TLS alert (it could not read a 503),
 # and the refusal is counted as on the HTTP listener.
 expect "the connection limit applies to the TLS listener (max_connections 3): an internal_error alert" \
-    "TLSV1_ALERT_INTERNAL_ERROR" in_ns app $PY -c "import socket, ssl, time
-held = [socket.create_connection(('127.0.0.1', 8443)) for _ in range(3)]
-time.sleep(0.3)
-ctx = ssl.create_default_context(cafile='$CA/ca.crt')
-try:
-    ctx.wrap_socket(socket.create_connection(('127.0.0.1', 8443), timeout=3), server_hostname='api.test')
-    print('handshake completed')
-except ssl.SSLError as e:
-    print(e)"
+    "TLSV1_ALERT_INTERNAL_ERROR" in_ns app $PROBE tlsheld 127.0.0.1 8443 --sni api.test \
+    --cafile "$CA/ca.crt" --hold 3
 expect "... counted as refused at max_connections" \
     'botbox_connections_refused_total{reason="max_connections"} 1' admin /metrics
 serve_stop
 
 # ---- tls12_ciphers widens (or narrows) TLS 1.2; a list OpenSSL takes nothing from is refused ----
 cp "$E2E_TMP/botbox.yaml" "$E2E_TMP/botbox.yaml.aead"
-sed -i '/^https_interception:/a\  tls12_ciphers: "DEFAULT"' "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" https_interception.tls12_ciphers DEFAULT
 serve_start app "$E2E_TMP/botbox.yaml"
 expect "tls12_ciphers: DEFAULT lets a CBC suite back in (ECDHE-ECDSA-AES128-SHA)" \
     "Cipher is ECDHE-ECDSA-AES128-SHA" sclient api.test -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA
 serve_stop
-sed -i 's/tls12_ciphers: "DEFAULT"/tls12_ciphers: "NO-SUCH-SUITE"/' "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" https_interception.tls12_ciphers NO-SUCH-SUITE
 expect_status "botbox check: a tls12_ciphers list with no suite in it is invalid" 1 \
     'https_interception.tls12_ciphers "NO-SUCH-SUITE": no cipher suite' \
     "$BIN" check --config "$E2E_TMP/botbox.yaml"
@@ -204,7 +192,7 @@ expect_status "... and serve stops at start saying so" 1 "tls12_ciphers" \
 mv "$E2E_TMP/botbox.yaml.aead" "$E2E_TMP/botbox.yaml"
 
 # ---- a missing CA stops the start ----
-sed -i "s|  ca_cert_path: $CA/ca.crt|  ca_cert_path: $CA/missing.crt|" "$E2E_TMP/botbox.yaml"
+cfg_set "$E2E_TMP/botbox.yaml" https_interception.ca_cert_path "$CA/missing.crt"
 start=$(date +%s)
 in_ns app "$BIN" serve --config "$E2E_TMP/botbox.yaml" >"$E2E_TMP/noca.out" 2>&1
 rc=$?

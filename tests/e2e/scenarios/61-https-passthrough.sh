@@ -8,8 +8,10 @@
 
 proxy_world
 serve_stop
-sed -i 's/^    - { host: hang.test, action: allow, allow_private: true }$/    - { host: hang.test, action: allow, allow_private: true, tls: passthrough }/' \
-    "$E2E_TMP/botbox.yaml"
+cfg_merge "$E2E_TMP/botbox.yaml" <<'YAML'
+egress_policy:
+  rules: [{host: hang.test, tls: passthrough}]
+YAML
 check "apply the ruleset (443 steered for the passthrough rule)" \
     in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
 serve_start app "$E2E_TMP/botbox.yaml"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Network probes for the namespace scenarios (stdlib only).
 
-listen  --proto tcp|udp --bind ADDR:PORT [--bind ...] [--transparent] [--echo] --log FILE
+listen  --proto tcp|udp|udplite --bind ADDR:PORT [--bind ...] [--transparent]
+        [--echo | --hold] --log FILE
         Accepts connections / datagrams and appends one JSON line per event
         to FILE: {"event": "accept"|"datagram", "peer": "ip:port",
         "local": "ip:port"}. With --transparent the sockets get
@@ -9,24 +10,69 @@ listen  --proto tcp|udp --bind ADDR:PORT [--bind ...] [--transparent] [--echo] -
         returns: the original destination of a tproxied connection.
         TCP peers get one line back ("local=... peer=...") and are closed;
         with --echo they stay connected and get every line they send back,
-        until they close. Prints "ready" once every socket is bound.
-connect HOST PORT [--timeout S]   exit 0 and print the reply when a TCP
-        connection is accepted and answered, else exit 1 with the error.
+        until they close; with --hold they get nothing and are never read
+        or closed. Prints "ready" once every socket is bound.
+connect HOST PORT [--timeout S] [--from PORT]   exit 0 and print the reply
+        when a TCP connection (from source port PORT) is accepted and
+        answered, else exit 1 with the error.
 converse HOST PORT [--timeout S]   one TCP connection to an --echo
         listener: reads its first line, then sends each line of stdin as it
         comes and prints the echo; exit 0 when every line came back.
-udp     HOST PORT [--timeout S]   send one datagram, exit 0 if answered.
-raw     HOST PORT [--timeout S]   send stdin as is over TCP, print what comes
-        back until the peer closes or the timeout passes.
+udp     HOST PORT [--timeout S] [--bind ADDR:PORT]   send one datagram
+        (from ADDR:PORT), exit 0 if answered.
+udpreply --bind ADDR:PORT --name NAME [--timeout S]   waits for one
+        datagram and answers its sender with a DNS query for NAME; prints
+        "bound", then "replied".
+burst   HOST --count N --every K --port P   N datagrams from fresh sockets,
+        every Kth (the middle of each K) to port P, the others to
+        20000+i.
+raw     HOST PORT [--timeout S] [--then TEXT [--gap S]]   send stdin as is
+        over TCP (then, after S seconds, TEXT), print what comes back until
+        the peer closes or the timeout passes.
+keepalive HOST PORT --name NAME --path PATH [--timeout S]   one GET on a
+        keep-alive connection; prints "idle" once its whole answer (by its
+        Content-Length) is in, then "closed T" (epoch seconds) when the
+        peer closes the connection.
+overlimit HOST PORT --hold N --stop PID --name NAME   N connections
+        held, PID stopped (SIGSTOP) while one more connects and sends a
+        request, then continued; prints the answer's body, " / ", and
+        "eof" or "reset" for how the connection ended.
+stall   HOST PORT --name NAME --size N --marker FILE   GET /big?n=N with a
+        64 KiB receive buffer, nothing read for 2.5 s ("stalled" written to
+        FILE), then all of it; prints the body's length and sha256.
+sse     HOST PORT --name NAME --events N   GET /sse; prints the events'
+        [sent, received] times as JSON; exit 1 unless N came and the first
+        arrived before the last was sent.
+ws      HOST PORT --name NAME   a WebSocket handshake on /ws and one masked
+        text frame; prints "echoed: TEXT".
+tlsheld HOST PORT --sni NAME --cafile FILE --hold N [--timeout S]   N plain
+        connections held open, then a TLS handshake; prints "handshake
+        completed" or the TLS error.
 ping    HOST [--timeout S]   one ICMP echo request with a 64-byte payload
         through an unprivileged ICMP socket (needs ping_group_range), exit 0
         if answered.
+flood   HOST PORT --count N [--seconds S]   N UDP datagrams of 32 bytes as
+        fast as they go (at most S seconds); prints how many were sent.
 rawudp  HOST PORT [--timeout S]   one UDP datagram built by hand on a raw
         socket (needs CAP_NET_RAW), exit 0 when the kernel sent it.
 udplite HOST PORT [--timeout S]   one UDP-Lite datagram (IP protocol 136)
         on an unprivileged socket, exit 0 if answered (listen --proto udplite).
 ipproto HOST PROTO [--timeout S]   one IPv4 packet of IP protocol PROTO with
         a short payload on a raw socket (needs CAP_NET_RAW).
+slowloris HOST PORT --count N --name NAME [--seconds S] [--interval S]
+        N connections that each send a head one byte per interval (1 s); prints how many were cut,
+        with which statuses, and how late the last one was.
+silent  HOST PORT --ready FILE --go FILE [--max N] [--seconds S]   waves of
+        50 connections that send nothing, until one is answered (refused:
+        only a 503 is readable) or N are held; writes "held H refused R" to
+        the ready file, then holds them until the go file appears.
+dnsq    SERVER NAME[,NAME...] [--id N] [--from PORT] [--extra HEX]
+        [--arcount N] [--questions N] [--raw HEX] [--tcp] [--timeout S]
+        A query for NAME (type A) over UDP from PORT, with HEX appended and
+        ARCOUNT set (--raw: HEX is the whole message); prints "rcode R" when
+        an answer with the query's id comes, "bad id" for another id, "no
+        answer" when none does. --tcp: every NAME pipelined in one write
+        on one connection (ids N, N+1, ...); prints "answers: [ids]".
 rebind  --bind ADDR:PORT --answers IP,IP... --log FILE
         A DNS server that answers every A query with the next address of the
         list in turn (TTL 0): a name that changes its answer between two
@@ -44,7 +90,10 @@ relay   --bind ADDR:PORT --to ADDR:PORT [--chunk N] [--gap S]
         Prints "ready".
 """
 import argparse
+import hashlib
 import json
+import os
+import select
 import selectors
 import socket
 import ssl
@@ -98,6 +147,7 @@ def listen(args):
             log.write(json.dumps(line) + "\n")
 
     sel = selectors.DefaultSelector()
+    held = []
     for b in args.bind:
         sel.register(make_socket(args.proto, b, args.transparent), selectors.EVENT_READ)
     print("ready", flush=True)
@@ -108,6 +158,9 @@ def listen(args):
                 conn, peer = s.accept()
                 local = conn.getsockname()
                 record("accept", peer, local)
+                if args.hold:  # never read, never closed: the far end of a half-closed flow
+                    held.append(conn)
+                    continue
                 conn.sendall(f"local={fmt(local)} peer={fmt(peer)}\n".encode())
                 if args.echo:
                     threading.Thread(target=echo, args=(conn,), daemon=True).start()
@@ -151,7 +204,9 @@ def converse(args):
 
 def connect(args):
     try:
-        with socket.create_connection((args.host, args.port), timeout=args.timeout) as s:
+        src = ("0.0.0.0", args.src_port) if args.src_port else None
+        with socket.create_connection((args.host, args.port), timeout=args.timeout,
+                                      source_address=src) as s:
             s.settimeout(args.timeout)
             print(s.recv(4096).decode().strip())
             return 0
@@ -163,6 +218,8 @@ def connect(args):
 def udp(args):
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as s:
+        if args.bind:
+            s.bind(split_addr(args.bind))
         s.settimeout(args.timeout)
         try:
             s.sendto(b"probe\n", (args.host, args.port))
@@ -179,6 +236,9 @@ def raw(args):
     try:
         with socket.create_connection((args.host, args.port), timeout=args.timeout) as s:
             s.sendall(data)
+            if args.then is not None:  # the rest, after a pause
+                time.sleep(args.gap)
+                s.sendall(args.then.encode("latin-1"))
             s.settimeout(args.timeout)
             out = b""
             try:
@@ -194,6 +254,147 @@ def raw(args):
     except OSError as e:
         print(f"raw failed: {e}", file=sys.stderr)
         return 1
+
+
+def udpreply(args):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(split_addr(args.bind))
+        s.settimeout(args.timeout)
+        print("bound", flush=True)
+        _, peer = s.recvfrom(512)
+        s.sendto(dns_query(0x4323, args.name), peer)
+        print("replied", flush=True)
+    return 0
+
+
+def burst(args):
+    for i in range(args.count):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            port = args.port if i % args.every == args.every // 2 else 20000 + i
+            s.sendto(b"burst", (args.host, port))
+    return 0
+
+
+def overlimit(args):
+    import signal
+    held = [socket.create_connection((args.host, args.port), timeout=5) for _ in range(args.hold)]
+    time.sleep(0.3)
+    os.kill(args.stop, signal.SIGSTOP)
+    try:
+        third = socket.create_connection((args.host, args.port), timeout=5)
+        third.sendall(f"GET /echo HTTP/1.1\r\nHost: {args.name}\r\n\r\n".encode())
+        time.sleep(0.2)
+    finally:
+        os.kill(args.stop, signal.SIGCONT)
+    time.sleep(0.3)
+    data = b""
+    try:
+        while chunk := third.recv(4096):
+            data += chunk
+        end = "eof"
+    except ConnectionResetError:
+        end = "reset"
+    print(data.decode().split("\r\n\r\n")[-1], "/", end)
+    for h in held:
+        h.close()
+    return 0
+
+
+def stall(args):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.connect((args.host, args.port))
+    s.sendall(f"GET /big?n={args.size} HTTP/1.1\r\nHost: {args.name}\r\nConnection: close\r\n\r\n".encode())
+    time.sleep(2.5)  # read nothing: botbox must stop reading the upstream
+    with open(args.marker, "w") as f:
+        f.write("stalled\n")
+    time.sleep(1.0)
+    data = b""
+    while chunk := s.recv(1 << 20):
+        data += chunk
+    body = data.split(b"\r\n\r\n", 1)[1]
+    print(len(body), hashlib.sha256(body).hexdigest())
+    return 0
+
+
+def sse(args):
+    s = socket.create_connection((args.host, args.port), timeout=5)
+    s.sendall(f"GET /sse HTTP/1.1\r\nHost: {args.name}\r\nAccept: text/event-stream\r\n\r\n".encode())
+    buf, events = b"", []
+    while len(events) < args.events:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+        while b"data: event " in buf:
+            i = buf.index(b"data: event ")
+            j = buf.find(b"\n", i)
+            if j < 0:
+                break
+            events.append((float(buf[i:j].split(b" at ")[1]), time.time()))
+            buf = buf[j + 1:]
+    print(json.dumps(events))
+    # Streaming, not buffering: the first event arrived before the last was sent.
+    return 0 if len(events) == args.events and events[0][1] < events[-1][0] else 1
+
+
+def ws(args):
+    import base64
+    s = socket.create_connection((args.host, args.port), timeout=5)
+    key = base64.b64encode(os.urandom(16))
+    s.sendall(f"GET /ws HTTP/1.1\r\nHost: {args.name}\r\nConnection: Upgrade\r\n".encode() +
+              b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + b"\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    if not head.startswith(b"HTTP/1.1 101 "):
+        print("no 101:", head[:40], file=sys.stderr)
+        return 1
+    msg = b"hello through botbox"
+    mask = os.urandom(4)
+    s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+    frame = s.recv(2)
+    data = s.recv(frame[1] & 127)
+    if frame[0] != 0x81 or data != msg:
+        print("bad echo:", frame, data, file=sys.stderr)
+        return 1
+    print("echoed:", data.decode())
+    return 0
+
+
+def keepalive(args):
+    s = socket.create_connection((args.host, args.port), timeout=args.timeout)
+    s.sendall(f"GET {args.path} HTTP/1.1\r\nHost: {args.name}\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    if not head.startswith(b"HTTP/1.1 200"):
+        print("not 200:", head[:40], file=sys.stderr)
+        return 1
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    while len(body) < length:
+        body += s.recv(65536)
+    print("idle", flush=True)
+    while s.recv(65536):
+        pass
+    print("closed", time.time(), flush=True)
+    return 0
+
+
+def tlsheld(args):
+    held = [socket.create_connection((args.host, args.port)) for _ in range(args.hold)]
+    time.sleep(0.3)
+    ctx = ssl.create_default_context(cafile=args.cafile)
+    try:
+        with socket.create_connection((args.host, args.port), timeout=args.timeout) as s:
+            ctx.wrap_socket(s, server_hostname=args.sni).close()
+        print("handshake completed")
+    except ssl.SSLError as e:
+        print(e)
+    for h in held:
+        h.close()
+    return 0
 
 
 def tls_handshake_held(s, obj, inc, out):
@@ -281,6 +482,18 @@ def rawudp(args):
                         header + b"rawudp", (args.host, 0))
 
 
+def flood(args):
+    """COUNT datagrams of 32 bytes, at most for --seconds; prints how many
+    were sent."""
+    end, sent = time.time() + args.seconds, 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        while sent < args.count and time.time() <= end:
+            s.sendto(b"x" * 32, (args.host, args.port))
+            sent += 1
+    print(sent)
+    return 0
+
+
 def udplite(args):
     return one_datagram("udplite", socket.AF_INET6 if ":" in args.host else socket.AF_INET,
                         socket.SOCK_DGRAM, IPPROTO_UDPLITE, b"udplite-exfil",
@@ -290,6 +503,99 @@ def udplite(args):
 def ipproto(args):
     return one_datagram("ipproto", socket.AF_INET, socket.SOCK_RAW, args.port,
                         b"ipproto-exfil", (args.host, 0))
+
+
+def slowloris(args):
+    conns = [socket.create_connection((args.host, args.port), timeout=5) for _ in range(args.count)]
+    for s in conns:
+        s.sendall(b"GET /echo HTTP/1.1\r\nHost: " + args.name.encode() + b"\r\n")
+    start, cut = time.time(), {}
+    while len(cut) < len(conns) and time.time() - start < args.seconds:
+        for i, s in enumerate(conns):
+            if i in cut:
+                continue
+            try:
+                s.sendall(b"X")
+                s.setblocking(False)
+                data = s.recv(4096)
+                cut[i] = (data.split(b" ")[1].decode() if data else "closed", time.time() - start)
+            except BlockingIOError:
+                pass
+            except OSError:
+                cut[i] = ("reset", time.time() - start)
+            finally:
+                s.setblocking(True)
+        time.sleep(args.interval)
+    codes = sorted({c for c, _ in cut.values()})
+    latest = max((t for _, t in cut.values()), default=0.0)
+    print(len(cut), "cut", codes, "latest after %.1f s" % latest)
+    return 0
+
+
+def silent(args):
+    held, refused, end = [], 0, time.time() + args.seconds
+    while not refused and len(held) < args.max and time.time() < end:
+        wave = [socket.create_connection((args.host, args.port), timeout=5) for _ in range(50)]
+        time.sleep(0.1)
+        refused = len(select.select(wave, [], [], 0)[0])  # silent: only a 503 is readable
+        held += wave
+    with open(args.ready, "w") as f:
+        f.write(f"held {len(held)} refused {refused}\n")
+    while not os.path.exists(args.go) and time.time() < end + 20:
+        time.sleep(0.05)
+    return 0
+
+
+def dns_query(qid, name, arcount=0, questions=1):
+    q = struct.pack(">HHHHHH", qid, 0x0100, questions, 0, 0, arcount)
+    one = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+    return q + (one + struct.pack(">HH", 1, 1)) * questions
+
+
+def dnsq_tcp(args, names):
+    frames = b""
+    for i, name in enumerate(names):
+        body = dns_query(args.id + i, name)
+        frames += struct.pack(">H", len(body)) + body
+    s = socket.create_connection((args.server, 53), timeout=args.timeout)
+    s.sendall(frames)
+    buf, ids = b"", []
+    try:
+        while len(ids) < len(names):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 2 and len(buf) >= 2 + struct.unpack(">H", buf[:2])[0]:
+                n = struct.unpack(">H", buf[:2])[0]
+                ids.append(struct.unpack(">H", buf[2:4])[0])
+                buf = buf[2 + n:]
+    except socket.timeout:
+        pass
+    print("answers:", ids)
+    return 0
+
+
+def dnsq(args):
+    names = args.name.split(",")
+    if args.tcp:
+        return dnsq_tcp(args, names)
+    if args.raw:
+        q = bytes.fromhex(args.raw)
+    else:
+        q = dns_query(args.id, names[0], args.arcount, args.questions) + bytes.fromhex(args.extra)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        if args.src_port:
+            s.bind(("0.0.0.0", args.src_port))
+        s.settimeout(args.timeout)
+        s.sendto(q, (args.server, 53))
+        try:
+            r = s.recv(4096)
+        except socket.timeout:
+            print("no answer")
+            return 0
+    print(f"rcode {r[3] & 15}" if r[:2] == q[:2] else "bad id")
+    return 0
 
 
 def rebind(args):
@@ -359,6 +665,7 @@ def main():
     lp.add_argument("--bind", action="append", required=True)
     lp.add_argument("--transparent", action="store_true")
     lp.add_argument("--echo", action="store_true")
+    lp.add_argument("--hold", action="store_true")
     lp.add_argument("--log", required=True)
     rp = sub.add_parser("rebind")
     rp.add_argument("--bind", required=True)
@@ -375,14 +682,87 @@ def main():
     tp.add_argument("--sni", required=True)
     tp.add_argument("--cafile", required=True)
     tp.add_argument("--timeout", type=float, default=5.0)
+    rp2 = sub.add_parser("udpreply")
+    rp2.add_argument("--bind", required=True)
+    rp2.add_argument("--name", required=True)
+    rp2.add_argument("--timeout", type=float, default=5.0)
+    bp = sub.add_parser("burst")
+    bp.add_argument("host")
+    bp.add_argument("--count", type=int, required=True)
+    bp.add_argument("--every", type=int, required=True)
+    bp.add_argument("--port", type=int, required=True)
+    op = sub.add_parser("overlimit")
+    op.add_argument("host")
+    op.add_argument("port", type=int)
+    op.add_argument("--hold", type=int, required=True)
+    op.add_argument("--stop", type=int, required=True)
+    op.add_argument("--name", required=True)
+    for name in ("stall", "sse", "ws"):
+        xp = sub.add_parser(name)
+        xp.add_argument("host")
+        xp.add_argument("port", type=int)
+        xp.add_argument("--name", required=True)
+        if name == "stall":
+            xp.add_argument("--size", type=int, required=True)
+            xp.add_argument("--marker", required=True)
+        if name == "sse":
+            xp.add_argument("--events", type=int, default=5)
+    kp = sub.add_parser("keepalive")
+    kp.add_argument("host")
+    kp.add_argument("port", type=int)
+    kp.add_argument("--name", required=True)
+    kp.add_argument("--path", required=True)
+    kp.add_argument("--timeout", type=float, default=30.0)
+    hp = sub.add_parser("tlsheld")
+    hp.add_argument("host")
+    hp.add_argument("port", type=int)
+    hp.add_argument("--sni", required=True)
+    hp.add_argument("--cafile", required=True)
+    hp.add_argument("--hold", type=int, required=True)
+    hp.add_argument("--timeout", type=float, default=3.0)
+    sp = sub.add_parser("slowloris")
+    sp.add_argument("host")
+    sp.add_argument("port", type=int)
+    sp.add_argument("--count", type=int, required=True)
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--seconds", type=float, default=8.0)
+    sp.add_argument("--interval", type=float, default=1.0)
+    qp = sub.add_parser("silent")
+    qp.add_argument("host")
+    qp.add_argument("port", type=int)
+    qp.add_argument("--ready", required=True)
+    qp.add_argument("--go", required=True)
+    qp.add_argument("--max", type=int, default=3000)
+    qp.add_argument("--seconds", type=float, default=8.0)
+    dp = sub.add_parser("dnsq")
+    dp.add_argument("server")
+    dp.add_argument("name")
+    dp.add_argument("--id", type=lambda v: int(v, 0), default=7)
+    dp.add_argument("--from", dest="src_port", type=int, default=0)
+    dp.add_argument("--extra", default="")
+    dp.add_argument("--arcount", type=int, default=0)
+    dp.add_argument("--questions", type=int, default=1)
+    dp.add_argument("--raw", default="")
+    dp.add_argument("--tcp", action="store_true")
+    dp.add_argument("--timeout", type=float, default=3.0)
     pp = sub.add_parser("ping")
     pp.add_argument("host")
     pp.add_argument("--timeout", type=float, default=2.0)
-    for name in ("connect", "converse", "udp", "raw", "rawudp", "udplite", "ipproto"):
+    for name in ("connect", "converse", "udp", "raw", "rawudp", "udplite", "ipproto", "flood"):
         cp = sub.add_parser(name)
         cp.add_argument("host")
         cp.add_argument("port", type=int)
         cp.add_argument("--timeout", type=float, default=2.0)
+        if name == "connect":
+            cp.add_argument("--from", dest="src_port", type=int, default=0)
+        if name == "raw":
+            cp.add_argument("--then", default=None)
+            cp.add_argument("--gap", type=float, default=0.5)
+        if name == "udp":
+            cp.add_argument("--bind", default="")
+        if name == "flood":
+            cp.add_argument("--count", type=int, required=True)
+            cp.add_argument("--seconds", type=float, default=20.0)
     args = p.parse_args()
     if args.cmd == "listen":
         listen(args)
@@ -394,6 +774,20 @@ def main():
         sys.exit(raw(args))
     elif args.cmd == "rawudp":
         sys.exit(rawudp(args))
+    elif args.cmd in ("udpreply", "burst", "overlimit", "stall", "sse", "ws"):
+        sys.exit(globals()[args.cmd](args))
+    elif args.cmd == "keepalive":
+        sys.exit(keepalive(args))
+    elif args.cmd == "tlsheld":
+        sys.exit(tlsheld(args))
+    elif args.cmd == "flood":
+        sys.exit(flood(args))
+    elif args.cmd == "dnsq":
+        sys.exit(dnsq(args))
+    elif args.cmd == "slowloris":
+        sys.exit(slowloris(args))
+    elif args.cmd == "silent":
+        sys.exit(silent(args))
     elif args.cmd == "udplite":
         sys.exit(udplite(args))
     elif args.cmd == "ipproto":
