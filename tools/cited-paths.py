@@ -19,6 +19,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import planted  # noqa: E402
+
 TOP = ("common", "policy", "nft", "tls", "gateway", "tests", "docs", "tools",
        "docker", "systemd", "vagrant", "examples", "demo")
 PATH = re.compile(r"(?<![\w./$-])((?:\.\./)+[\w./-]*\w|(?:%s)/[\w./*<>{}$-]*[\w>}*])" % "|".join(TOP))
@@ -105,34 +108,10 @@ PLANTED = {
 }
 
 
-def self_test():
-    import tempfile
-    failed = 0
-    with tempfile.TemporaryDirectory() as root:
-        old = os.getcwd()
-        os.chdir(root)
-        try:
-            for p, (text, _) in PLANTED.items():
-                os.makedirs(os.path.dirname(p), exist_ok=True)
-                with open(p, "w", encoding="utf-8") as f:
-                    f.write(text)
-            sections = reference_sections()
-            for p, (text, want) in PLANTED.items():
-                got = len(problems(p, text, sections))
-                if got != want:
-                    print(f"cited paths self-test: {p}: {got} bad citations, want {want}", file=sys.stderr)
-                    failed += 1
-        finally:
-            os.chdir(old)
-    return failed
-
-
 def main():
     if sys.argv[1:] == ["--self-test"]:
-        if self_test():
-            return 1
-        print("cited paths: self-test caught every planted citation")
-        return 0
+        return planted.self_test("cited paths", PLANTED,
+                                 lambda path, text: len(problems(path, text, reference_sections())))
     sections = reference_sections()
     bad, seen = [], 0
     for path in sys.argv[1:]:

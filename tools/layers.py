@@ -15,7 +15,9 @@ Exit status 1, with one line per bad include, when the rule is broken.
 import os
 import re
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import planted  # noqa: E402
 
 RANKS = {
     "gateway": 80,
@@ -73,37 +75,21 @@ def check(paths, root="."):
     return bad
 
 
-def self_test():
-    planted = {
-        "gateway/io/bad_up.c": ('#include "gateway/proxy/proxy.h"\n', 1),
-        "gateway/io/bad_lib.c": ('#include "policy/config.h"\n', 1),
-        "gateway/proxy/bad_cross.c": ('#include "gateway/flows/nfq.h"\n', 1),
-        "gateway/state/bad_up.h": ('#include "common/buf.h"\n#include "gateway/http/http_head.h"\n', 1),
-        "policy/bad_up.c": ('#include "nft/nft.h"\n', 1),
-        "gateway/proxy/good.c": ('#include "gateway/proxy/proxy.h"\n#include "gateway/io/loop.h"\n'
-                                 '#include "gateway/state/audit.h"\n#include "tls/ca.h"\n', 0),
-        "gateway/cmd_good.c": ('#include "gateway/run/run.h"\n#include "gateway/serve/serve.h"\n', 0),
-    }
-    with tempfile.TemporaryDirectory() as root:
-        for p, (text, _) in planted.items():
-            os.makedirs(os.path.join(root, os.path.dirname(p)), exist_ok=True)
-            with open(os.path.join(root, p), "w", encoding="utf-8") as f:
-                f.write(text)
-        failed = 0
-        for p, (_, want) in planted.items():
-            got = len(check([p], root))
-            if got != want:
-                print(f"layers self-test: {p}: {got} bad includes found, want {want}", file=sys.stderr)
-                failed += 1
-    return failed
+PLANTED = {
+    "gateway/io/bad_up.c": ('#include "gateway/proxy/proxy.h"\n', 1),
+    "gateway/io/bad_lib.c": ('#include "policy/config.h"\n', 1),
+    "gateway/proxy/bad_cross.c": ('#include "gateway/flows/nfq.h"\n', 1),
+    "gateway/state/bad_up.h": ('#include "common/buf.h"\n#include "gateway/http/http_head.h"\n', 1),
+    "policy/bad_up.c": ('#include "nft/nft.h"\n', 1),
+    "gateway/proxy/good.c": ('#include "gateway/proxy/proxy.h"\n#include "gateway/io/loop.h"\n'
+                             '#include "gateway/state/audit.h"\n#include "tls/ca.h"\n', 0),
+    "gateway/cmd_good.c": ('#include "gateway/run/run.h"\n#include "gateway/serve/serve.h"\n', 0),
+}
 
 
 def main():
     if sys.argv[1:] == ["--self-test"]:
-        if self_test():
-            return 1
-        print("layers: self-test caught every planted include")
-        return 0
+        return planted.self_test("layers", PLANTED, lambda path, text: len(problems(path, text)))
     bad = check(sys.argv[1:])
     for b in bad:
         print(b, file=sys.stderr)

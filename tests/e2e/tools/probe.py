@@ -657,151 +657,75 @@ def relay(args):
         threading.Thread(target=pump, args=(up, client, args.chunk, args.gap), daemon=True).start()
 
 
+def opt(flag, **kw):
+    return (flag, kw)
+
+
+REQ = {"required": True}
+INT = {"type": int, "required": True}
+NAME = opt("--name", **REQ)
+
+
+def timeout(seconds):
+    return opt("--timeout", type=float, default=seconds)
+
+
+# Each command: its positional arguments, its options (flag, argparse
+# keywords); the function of the same name runs it.
+HOST_PORT = ("host", ("port", int))
+COMMANDS = {
+    "listen": ((), [opt("--proto", choices=["tcp", "udp", "udplite"], default="tcp"),
+                    opt("--bind", action="append", required=True),
+                    opt("--transparent", action="store_true"), opt("--echo", action="store_true"),
+                    opt("--hold", action="store_true"), opt("--log", **REQ)]),
+    "rebind": ((), [opt("--bind", **REQ), opt("--answers", **REQ), opt("--log", **REQ)]),
+    "relay": ((), [opt("--bind", **REQ), opt("--to", **REQ), opt("--chunk", type=int, default=1000),
+                   opt("--gap", type=float, default=0.02)]),
+    "tlsburst": (HOST_PORT, [opt("--sni", **REQ), opt("--cafile", **REQ), timeout(5.0)]),
+    "tlsheld": (HOST_PORT, [opt("--sni", **REQ), opt("--cafile", **REQ), opt("--hold", **INT),
+                            timeout(3.0)]),
+    "udpreply": ((), [opt("--bind", **REQ), NAME, timeout(5.0)]),
+    "burst": (("host",), [opt("--count", **INT), opt("--every", **INT), opt("--port", **INT)]),
+    "overlimit": (HOST_PORT, [opt("--hold", **INT), opt("--stop", **INT), NAME]),
+    "stall": (HOST_PORT, [NAME, opt("--size", **INT), opt("--marker", **REQ)]),
+    "sse": (HOST_PORT, [NAME, opt("--events", type=int, default=5)]),
+    "ws": (HOST_PORT, [NAME]),
+    "keepalive": (HOST_PORT, [NAME, opt("--path", **REQ), timeout(30.0)]),
+    "slowloris": (HOST_PORT, [opt("--count", **INT), NAME, opt("--seconds", type=float, default=8.0),
+                              opt("--interval", type=float, default=1.0)]),
+    "silent": (HOST_PORT, [opt("--ready", **REQ), opt("--go", **REQ), opt("--max", type=int, default=3000),
+                           opt("--seconds", type=float, default=8.0)]),
+    "dnsq": (("server", "name"), [opt("--id", type=lambda v: int(v, 0), default=7),
+                                  opt("--from", dest="src_port", type=int, default=0),
+                                  opt("--extra", default=""), opt("--arcount", type=int, default=0),
+                                  opt("--questions", type=int, default=1), opt("--raw", default=""),
+                                  opt("--tcp", action="store_true"), timeout(3.0)]),
+    "ping": (("host",), [timeout(2.0)]),
+    "connect": (HOST_PORT, [timeout(2.0), opt("--from", dest="src_port", type=int, default=0)]),
+    "converse": (HOST_PORT, [timeout(2.0)]),
+    "udp": (HOST_PORT, [timeout(2.0), opt("--bind", default="")]),
+    "raw": (HOST_PORT, [timeout(2.0), opt("--then", default=None), opt("--gap", type=float, default=0.5)]),
+    "rawudp": (HOST_PORT, [timeout(2.0)]),
+    "udplite": (HOST_PORT, [timeout(2.0)]),
+    "ipproto": (HOST_PORT, [timeout(2.0)]),
+    "flood": (HOST_PORT, [timeout(2.0), opt("--count", **INT), opt("--seconds", type=float, default=20.0)]),
+}
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    lp = sub.add_parser("listen")
-    lp.add_argument("--proto", choices=["tcp", "udp", "udplite"], default="tcp")
-    lp.add_argument("--bind", action="append", required=True)
-    lp.add_argument("--transparent", action="store_true")
-    lp.add_argument("--echo", action="store_true")
-    lp.add_argument("--hold", action="store_true")
-    lp.add_argument("--log", required=True)
-    rp = sub.add_parser("rebind")
-    rp.add_argument("--bind", required=True)
-    rp.add_argument("--answers", required=True)
-    rp.add_argument("--log", required=True)
-    yp = sub.add_parser("relay")
-    yp.add_argument("--bind", required=True)
-    yp.add_argument("--to", required=True)
-    yp.add_argument("--chunk", type=int, default=1000)
-    yp.add_argument("--gap", type=float, default=0.02)
-    tp = sub.add_parser("tlsburst")
-    tp.add_argument("host")
-    tp.add_argument("port", type=int)
-    tp.add_argument("--sni", required=True)
-    tp.add_argument("--cafile", required=True)
-    tp.add_argument("--timeout", type=float, default=5.0)
-    rp2 = sub.add_parser("udpreply")
-    rp2.add_argument("--bind", required=True)
-    rp2.add_argument("--name", required=True)
-    rp2.add_argument("--timeout", type=float, default=5.0)
-    bp = sub.add_parser("burst")
-    bp.add_argument("host")
-    bp.add_argument("--count", type=int, required=True)
-    bp.add_argument("--every", type=int, required=True)
-    bp.add_argument("--port", type=int, required=True)
-    op = sub.add_parser("overlimit")
-    op.add_argument("host")
-    op.add_argument("port", type=int)
-    op.add_argument("--hold", type=int, required=True)
-    op.add_argument("--stop", type=int, required=True)
-    op.add_argument("--name", required=True)
-    for name in ("stall", "sse", "ws"):
-        xp = sub.add_parser(name)
-        xp.add_argument("host")
-        xp.add_argument("port", type=int)
-        xp.add_argument("--name", required=True)
-        if name == "stall":
-            xp.add_argument("--size", type=int, required=True)
-            xp.add_argument("--marker", required=True)
-        if name == "sse":
-            xp.add_argument("--events", type=int, default=5)
-    kp = sub.add_parser("keepalive")
-    kp.add_argument("host")
-    kp.add_argument("port", type=int)
-    kp.add_argument("--name", required=True)
-    kp.add_argument("--path", required=True)
-    kp.add_argument("--timeout", type=float, default=30.0)
-    hp = sub.add_parser("tlsheld")
-    hp.add_argument("host")
-    hp.add_argument("port", type=int)
-    hp.add_argument("--sni", required=True)
-    hp.add_argument("--cafile", required=True)
-    hp.add_argument("--hold", type=int, required=True)
-    hp.add_argument("--timeout", type=float, default=3.0)
-    sp = sub.add_parser("slowloris")
-    sp.add_argument("host")
-    sp.add_argument("port", type=int)
-    sp.add_argument("--count", type=int, required=True)
-    sp.add_argument("--name", required=True)
-    sp.add_argument("--seconds", type=float, default=8.0)
-    sp.add_argument("--interval", type=float, default=1.0)
-    qp = sub.add_parser("silent")
-    qp.add_argument("host")
-    qp.add_argument("port", type=int)
-    qp.add_argument("--ready", required=True)
-    qp.add_argument("--go", required=True)
-    qp.add_argument("--max", type=int, default=3000)
-    qp.add_argument("--seconds", type=float, default=8.0)
-    dp = sub.add_parser("dnsq")
-    dp.add_argument("server")
-    dp.add_argument("name")
-    dp.add_argument("--id", type=lambda v: int(v, 0), default=7)
-    dp.add_argument("--from", dest="src_port", type=int, default=0)
-    dp.add_argument("--extra", default="")
-    dp.add_argument("--arcount", type=int, default=0)
-    dp.add_argument("--questions", type=int, default=1)
-    dp.add_argument("--raw", default="")
-    dp.add_argument("--tcp", action="store_true")
-    dp.add_argument("--timeout", type=float, default=3.0)
-    pp = sub.add_parser("ping")
-    pp.add_argument("host")
-    pp.add_argument("--timeout", type=float, default=2.0)
-    for name in ("connect", "converse", "udp", "raw", "rawudp", "udplite", "ipproto", "flood"):
+    for name, (positional, options) in COMMANDS.items():
         cp = sub.add_parser(name)
-        cp.add_argument("host")
-        cp.add_argument("port", type=int)
-        cp.add_argument("--timeout", type=float, default=2.0)
-        if name == "connect":
-            cp.add_argument("--from", dest="src_port", type=int, default=0)
-        if name == "raw":
-            cp.add_argument("--then", default=None)
-            cp.add_argument("--gap", type=float, default=0.5)
-        if name == "udp":
-            cp.add_argument("--bind", default="")
-        if name == "flood":
-            cp.add_argument("--count", type=int, required=True)
-            cp.add_argument("--seconds", type=float, default=20.0)
+        for arg in positional:
+            if isinstance(arg, tuple):
+                cp.add_argument(arg[0], type=arg[1])
+            else:
+                cp.add_argument(arg)
+        for flag, kw in options:
+            cp.add_argument(flag, **kw)
     args = p.parse_args()
-    if args.cmd == "listen":
-        listen(args)
-    elif args.cmd == "connect":
-        sys.exit(connect(args))
-    elif args.cmd == "converse":
-        sys.exit(converse(args))
-    elif args.cmd == "raw":
-        sys.exit(raw(args))
-    elif args.cmd == "rawudp":
-        sys.exit(rawudp(args))
-    elif args.cmd in ("udpreply", "burst", "overlimit", "stall", "sse", "ws"):
-        sys.exit(globals()[args.cmd](args))
-    elif args.cmd == "keepalive":
-        sys.exit(keepalive(args))
-    elif args.cmd == "tlsheld":
-        sys.exit(tlsheld(args))
-    elif args.cmd == "flood":
-        sys.exit(flood(args))
-    elif args.cmd == "dnsq":
-        sys.exit(dnsq(args))
-    elif args.cmd == "slowloris":
-        sys.exit(slowloris(args))
-    elif args.cmd == "silent":
-        sys.exit(silent(args))
-    elif args.cmd == "udplite":
-        sys.exit(udplite(args))
-    elif args.cmd == "ipproto":
-        sys.exit(ipproto(args))
-    elif args.cmd == "tlsburst":
-        sys.exit(tlsburst(args))
-    elif args.cmd == "ping":
-        sys.exit(ping(args))
-    elif args.cmd == "rebind":
-        rebind(args)
-    elif args.cmd == "relay":
-        relay(args)
-    else:
-        sys.exit(udp(args))
+    sys.exit(globals()[args.cmd](args) or 0)
 
 
 if __name__ == "__main__":
