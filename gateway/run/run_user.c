@@ -12,11 +12,20 @@
 extern char **environ;
 
 /* npm_config_cafile: npm's own setting wins over NODE_EXTRA_CA_CERTS
- * (an npmrc naming a cafile replaces node's store, extras included). */
+ * (an npmrc naming a cafile replaces node's store, extras included).
+ * GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: gRPC's C core (grpcio) reads no other
+ * variable, and one inherited from the caller would name the wrong roots. */
 const char *const bb_run_ca_vars[] = {
-    "SSL_CERT_FILE",       "CURL_CA_BUNDLE",    "REQUESTS_CA_BUNDLE",
-    "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO",    "CARGO_HTTP_CAINFO",
-    "DENO_CERT",           "npm_config_cafile", NULL,
+    "SSL_CERT_FILE",
+    "CURL_CA_BUNDLE",
+    "REQUESTS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+    "CARGO_HTTP_CAINFO",
+    "DENO_CERT",
+    "npm_config_cafile",
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    NULL,
 };
 
 /* Variables botbox run sets itself, dropped from the inherited ones. */

@@ -11,7 +11,8 @@ run() { timeout 30 "${RUN[@]}" "$@"; }
 curl_in() { run curl -sS --max-time 5 "$@"; }
 
 # ---- the allowed call, key injected, over HTTPS interception ----
-out=$(run sh -c 'env; curl -sS --max-time 5 https://api.test/echo' 2>&1)
+# (a caller's own gRPC roots must not reach CMD: they would be the wrong ones)
+out=$(GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=/caller/roots.pem run sh -c 'env; curl -sS --max-time 5 https://api.test/echo' 2>&1)
 if $PY - "$out" "$SECRET" <<'PY'; then
 import json, sys
 out, secret = sys.argv[1], sys.argv[2]
@@ -21,8 +22,9 @@ assert auth == ["Bearer " + secret], auth
 env = out[:out.index('{"method"')]
 assert secret not in env, "the key is in CMD's environment"
 for var in ("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
-            "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "DENO_CERT"):
+            "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"):
     assert f"\n{var}=/run/botbox-run/" in "\n" + env, var + " not set"
+assert "/caller/roots.pem" not in env, "the caller's gRPC roots reached CMD"
 PY
     pass "curl https://api.test/echo: 200, key injected upstream, absent from CMD's env, CA vars set"
 else
