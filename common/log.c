@@ -21,7 +21,7 @@ void bb_log_prefix(const char *prefix)
     log_prefix = prefix != NULL ? prefix : BB_LOG_PREFIX_DEFAULT;
 }
 
-static void emit(int err, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void emit(int err, const char *fmt, va_list ap)
 {
     char line[LOG_LINE_MAX];
     int n = snprintf(line, sizeof(line), "%s: ", log_prefix);
@@ -42,7 +42,7 @@ static void emit(int err, const char *fmt, va_list ap)
 }
 
 /* One line, errno kept: what every level does. */
-static void say(bool with_errno, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void say(bool with_errno, const char *fmt, va_list ap)
 {
     int err = errno;
     emit(with_errno ? err : 0, fmt, ap);
