@@ -134,8 +134,8 @@ static int take_regular(struct scan *s, const struct bb_h2_field *f, struct bb_h
     }
     if (out->n == BB_HTTP_MAX_HEADERS)
         return refuse(s, 431, "too many header fields");
-    out->h[out->n++] = (struct bb_hdr){(const char *)f->name, (const char *)f->value, f->name_len,
-                                       f->value_len};
+    out->h[out->n++] =
+        (struct bb_hdr){(const char *)f->name, (const char *)f->value, f->name_len, f->value_len};
     return 0;
 }
 
@@ -164,8 +164,8 @@ static int start_line(struct scan *s, struct bb_http_head *out)
         return refuse(s, 405, "CONNECT method not allowed");
     if (id < 0)
         return refuse(s, 400, "unknown method");
-    if (sc == NULL || (!same(sc->value, sc->value_len, "https") &&
-                       !same(sc->value, sc->value_len, "http")))
+    if (sc == NULL ||
+        (!same(sc->value, sc->value_len, "https") && !same(sc->value, sc->value_len, "http")))
         return refuse(s, 400, "no :scheme, or not http(s)");
     if (p == NULL || p->value_len == 0)
         return refuse(s, 400, "no :path");
