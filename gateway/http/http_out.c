@@ -3,10 +3,13 @@
  */
 #include "gateway/http/http_out.h"
 
+#include "gateway/http/h2_head.h"
+
 #include "common/hop.h"
 #include "gateway/state/secrets.h"
 #include "policy/host.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -263,6 +266,42 @@ int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
             return -1;
     }
     return bb_buf_append(out, "\r\n", 2);
+}
+
+/* x's name in lower case at names[*used], as an HTTP/2 field requires. */
+static const uint8_t *lower_name(const struct bb_hdr *x, char *names, size_t cap, size_t *used)
+{
+    if (cap - *used < x->name_len)
+        return NULL;
+    char *at = names + *used;
+    for (size_t i = 0; i < x->name_len; i++)
+        at[i] = (char)tolower((unsigned char)x->name[i]);
+    *used += x->name_len;
+    return (const uint8_t *)at;
+}
+
+int bb_http_h2_response_fields(const struct bb_http_head *resp, bool bodyless, char status[3],
+                               struct bb_h2_field *out, size_t cap, char *names, size_t names_cap)
+{
+    status[0] = (char)('0' + resp->status / 100 % 10);
+    status[1] = (char)('0' + resp->status / 10 % 10);
+    status[2] = (char)('0' + resp->status % 10);
+    if (cap == 0)
+        return -1;
+    out[0] = (struct bb_h2_field){(const uint8_t *)":status", (const uint8_t *)status, 7, 3};
+    size_t n = 1, used = 0;
+    for (size_t i = 0; i < resp->n; i++) {
+        const struct bb_hdr *x = &resp->h[i];
+        bool length =
+            bb_hdr_is(x, "content-length") && (bodyless || resp->framing == BB_BODY_LENGTH);
+        if (dropped(resp, x) && !length)
+            continue;
+        const uint8_t *name = lower_name(x, names, names_cap, &used);
+        if (name == NULL || n == cap)
+            return -1;
+        out[n++] = (struct bb_h2_field){name, (const uint8_t *)x->value, x->name_len, x->value_len};
+    }
+    return (int)n;
 }
 
 const char *bb_http_reason(int status)

@@ -63,6 +63,18 @@ enum bb_http_out_framing bb_http_response_framing(const struct bb_http_head *res
 int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
                            enum bb_http_out_framing framing, bool close, bool upgrade);
 
+/* The header fields of resp as an HTTP/2 HEADERS frame carries them, for
+ * nghttp2 to encode: ":status" first (its three digits in status[0..2]),
+ * then the end-to-end fields with their names in lower case (copied into
+ * names[0..names_cap)), values pointing into resp. Dropped, as on the
+ * HTTP/1.1 side: hop-by-hop fields, those named by Connection, and
+ * Content-Length unless it gives the body's length (framing LENGTH) or a
+ * bodyless answer's informative one (HEAD, 304). Returns the number of
+ * fields, or -1 when out (cap entries) or names is too small. */
+struct bb_h2_field;
+int bb_http_h2_response_fields(const struct bb_http_head *resp, bool bodyless, char status[3],
+                               struct bb_h2_field *out, size_t cap, char *names, size_t names_cap);
+
 /* Appends one of botbox's own responses: text/plain body, Content-Length,
  * Connection: close. Returns 0 or -1. */
 int bb_http_write_error(struct bb_buf *out, int status, const char *body);

@@ -3,9 +3,14 @@
  * response (and HEAD for responses); the rest is a byte stream: find the
  * head, parse it, then decode the body. Invariants: an accepted head lies
  * inside the input, its header pointers too, and body decoding never
- * delivers more bytes than were fed.
+ * delivers more bytes than were fed; an accepted response's HTTP/2 fields
+ * start with a three-digit :status and carry lower-case names only, none
+ * of them hop-by-hop.
  */
+#include "common/hop.h"
+#include "gateway/http/h2_head.h"
 #include "gateway/http/http_body.h"
+#include "gateway/http/http_out.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -27,6 +32,27 @@ static void inside(const char *p, size_t n, const char *buf, size_t len)
 {
     if (n > 0 && (p < buf || p + n > buf + len))
         __builtin_trap();
+}
+
+static void h2_fields_ok(const struct bb_http_head *h, bool bodyless)
+{
+    static struct bb_h2_field f[BB_HTTP_MAX_HEADERS + 1];
+    static char names[BB_HTTP_HEAD_MAX];
+    char status[3];
+    int n = bb_http_h2_response_fields(h, bodyless, status, f, BB_HTTP_MAX_HEADERS + 1, names,
+                                       sizeof(names));
+    if (n < 1 || f[0].name_len != 7 || f[0].value_len != 3)
+        __builtin_trap(); /* it always fits: no more fields or name bytes than the head had */
+    for (int i = 0; i < 3; i++)
+        if (status[i] < '0' || status[i] > '9')
+            __builtin_trap();
+    for (int i = 1; i < n; i++) {
+        for (size_t k = 0; k < f[i].name_len; k++)
+            if ((f[i].name[k] >= 'A' && f[i].name[k] <= 'Z') || f[i].name[k] == ':')
+                __builtin_trap();
+        if (bb_is_hop_by_hop((const char *)f[i].name, f[i].name_len))
+            __builtin_trap();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         inside(h.h[i].name, h.h[i].name_len, buf, (size_t)end);
         inside(h.h[i].value, h.h[i].value_len, buf, (size_t)end);
     }
+    if (mode != 0)
+        h2_fields_ok(&h, mode == 2);
     struct count c = {0};
     struct bb_http_body b = {.on_data = on_data, .arg = &c};
     bb_http_body_start(&p, &h, &b);

@@ -5,6 +5,7 @@
  */
 #include "tests/unit/testutil.h"
 
+#include "gateway/http/h2_head.h"
 #include "gateway/http/http_out.h"
 #include "gateway/state/secrets.h"
 #include "policy/policy.h"
@@ -238,6 +239,43 @@ static void test_responses(void **state)
     bb_buf_free(&b);
 }
 
+/* fields: "name=value" joined by spaces, as bb_http_h2_response_fields
+ * makes them. */
+static const char *h2_fields(bool bodyless)
+{
+    static char out[1024], names[512];
+    char status[3];
+    struct bb_h2_field f[16];
+    int n = bb_http_h2_response_fields(&head, bodyless, status, f, 16, names, sizeof(names));
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%.*s=%.*s", i ? " " : "",
+                                 (int)f[i].name_len, (const char *)f[i].name, (int)f[i].value_len,
+                                 (const char *)f[i].value);
+    return n < 0 ? "too small" : out;
+}
+
+static void test_responses_as_h2_fields(void **state)
+{
+    (void)state;
+    resp("HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: t=5\r\n"
+         "Transfer-Encoding: chunked\r\nX-End: 2\r\nContent-Type: text/plain\r\n\r\n",
+         false);
+    assert_string_equal(h2_fields(false), ":status=200 x-end=2 content-type=text/plain");
+    resp("HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\nProxy-Connection: x\r\nUpgrade: h2c\r\n"
+         "TE: trailers\r\n\r\n",
+         false);
+    assert_string_equal(h2_fields(false), ":status=404 content-length=5");
+    resp("HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 123\r\n\r\n", false);
+    assert_string_equal(h2_fields(true), ":status=304 etag=\"v1\" content-length=123");
+    resp("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\r\n\r\n", false);
+    char status[3], names[4];
+    struct bb_h2_field f[2];
+    assert_int_equal(bb_http_h2_response_fields(&head, false, status, f, 2, names, 4), -1);
+    assert_int_equal(bb_http_h2_response_fields(&head, false, status, f, 3, names, 2), -1);
+}
+
 static void test_errors_and_bodies(void **state)
 {
     (void)state;
@@ -266,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request_missing_secret_and_no_rule, setup, teardown),
         cmocka_unit_test(test_request_chunked_and_websocket),
         cmocka_unit_test(test_responses),
+        cmocka_unit_test(test_responses_as_h2_fields),
         cmocka_unit_test(test_errors_and_bodies),
     };
     return cmocka_run_group_tests_name("gateway/http_out", tests, NULL, NULL);
