@@ -36,4 +36,11 @@ static inline bool bb_is_tchar(unsigned char c)
     }
 }
 
+/* Field-value bytes (RFC 9110 §5.5): HTAB, SP, visible ASCII, obs-text;
+ * no other control byte (CR, LF and NUL above all). */
+static inline bool bb_is_value_char(unsigned char c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
 #endif

@@ -15,7 +15,10 @@ enum pseudo { PS_METHOD, PS_SCHEME, PS_AUTHORITY, PS_PATH, PS_N };
 static const char *const pseudo_names[PS_N] = {":method", ":scheme", ":authority", ":path"};
 
 /* Fields an HTTP/2 message must not carry (RFC 9113 §8.2.2): they mean
- * something only to one HTTP/1.1 connection, and a downgrade would obey. */
+ * something only to one HTTP/1.1 connection, and a downgrade would obey.
+ * Narrower than common/hop.h's hop-by-hop list on purpose: TE (trailers
+ * only, checked apart), Trailer and Proxy-Authorization are lawful in an
+ * HTTP/2 request, and the HTTP/1.1 writer drops the hop-by-hop ones. */
 static const char *const connection_specific[] = {"connection", "keep-alive", "proxy-connection",
                                                   "transfer-encoding", "upgrade"};
 
@@ -50,12 +53,13 @@ static bool good_name(const uint8_t *p, size_t n)
     return true;
 }
 
-/* A value: no control byte but HTAB (CR, LF and NUL above all), and no
- * space or tab at either end (RFC 9113 §8.2.1). */
+/* A value: the bytes an HTTP/1.1 field value may hold (as the HTTP/1.1
+ * head parser checks them), and no space or tab at either end (RFC 9113
+ * §8.2.1). */
 static bool good_value(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+        if (!bb_is_value_char(p[i]))
             return false;
     return n == 0 || (p[0] != ' ' && p[0] != '\t' && p[n - 1] != ' ' && p[n - 1] != '\t');
 }

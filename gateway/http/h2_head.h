@@ -24,6 +24,11 @@
  *     bytes of names and values (the limits of an HTTP/1.1 head).
  *
  * Pure: fields in, struct out, no I/O; the head points into the fields.
+ *
+ * XXX: HTTP/2 may split Cookie into several fields (RFC 9113 §8.2.3); they
+ * are kept as several Cookie lines here, where an HTTP/1.1 upstream wants
+ * one joined with "; ". The joining needs memory of its own and comes with
+ * the nghttp2 session that owns the stream's.
  */
 #ifndef BB_H2_HEAD_H
 #define BB_H2_HEAD_H

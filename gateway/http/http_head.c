@@ -22,9 +22,10 @@
  * Line by line, with memchr doing the byte scans: a head arrives whole in
  * one read as a rule, and this runs on every request and every answer
  * (byte by byte cost a twelfth of a keep-alive request's user-space
- * instructions: docs/benchmarks.md). Refuses, as soon as they are seen, a NUL, a LF without
- * its CR (a client that ends lines with LF alone gets its 400 at once
- * instead of waiting for an end it never sends) and a CR without its LF.
+ * instructions: docs/benchmarks.md). Refuses, as soon as they are seen, a
+ * NUL, a LF without its CR (a client that ends lines with LF alone gets
+ * its 400 at once instead of waiting for an end it never sends) and a CR
+ * without its LF.
  */
 ssize_t bb_http_head_end(const char *buf, size_t len, size_t limit)
 {
@@ -54,12 +55,6 @@ ssize_t bb_http_head_end(const char *buf, size_t len, size_t limit)
 
 /* ---- raw line checks ---- */
 
-/* Field-value bytes: HT, SP, visible ASCII, obs-text. */
-static bool is_value_char(unsigned char c)
-{
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
 static const char *check_request_line(const char *l, size_t n)
 {
     size_t i = 0;
@@ -88,7 +83,7 @@ static const char *check_status_line(const char *l, size_t n)
     if (n > 12 && l[12] != ' ')
         return "malformed status line";
     for (size_t i = 13; i < n; i++)
-        if (!is_value_char((unsigned char)l[i]))
+        if (!bb_is_value_char((unsigned char)l[i]))
             return "malformed status line";
     return NULL;
 }
@@ -105,7 +100,7 @@ static const char *check_header_line(const char *l, size_t n)
     if (i >= n || l[i] != ':')
         return "invalid character in header name";
     for (i++; i < n; i++)
-        if (!is_value_char((unsigned char)l[i]))
+        if (!bb_is_value_char((unsigned char)l[i]))
             return "invalid character in header value";
     return NULL;
 }

@@ -90,11 +90,13 @@ relay   --bind ADDR:PORT --to ADDR:PORT [--chunk N] [--gap S]
         Prints "ready".
 """
 import argparse
+import base64
 import hashlib
 import json
 import os
 import select
 import selectors
+import signal
 import socket
 import ssl
 import struct
@@ -276,7 +278,6 @@ def burst(args):
 
 
 def overlimit(args):
-    import signal
     held = [socket.create_connection((args.host, args.port), timeout=5) for _ in range(args.hold)]
     time.sleep(0.3)
     os.kill(args.stop, signal.SIGSTOP)
@@ -339,7 +340,6 @@ def sse(args):
 
 
 def ws(args):
-    import base64
     s = socket.create_connection((args.host, args.port), timeout=5)
     key = base64.b64encode(os.urandom(16))
     s.sendall(f"GET /ws HTTP/1.1\r\nHost: {args.name}\r\nConnection: Upgrade\r\n".encode() +
