@@ -10,6 +10,7 @@ nft/ and tls/); gateway/io/ includes only common/ besides itself:
 
 usage: layers.py FILE...      check these files (others are ignored)
        layers.py --self-test  show that planted bad includes are caught
+A header included twice in one file is reported too.
 Exit status 1, with one line per bad include, when the rule is broken.
 """
 import os
@@ -47,11 +48,15 @@ def problems(path, text):
     if src is None:
         return []
     out = []
+    seen = set()
     for m in INCLUDE.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        if m.group(1) in seen:  # a slipped edit, not a layering question
+            out.append(f"{path}:{line}: includes {m.group(1)} again")
+        seen.add(m.group(1))
         dst = folder(m.group(1))
         if dst is None or dst == src:
             continue
-        line = text.count("\n", 0, m.start()) + 1
         allowed = ONLY.get(src)
         if allowed is not None and dst not in allowed:
             why = f"{src}/ includes only {', '.join(sorted(allowed))}"
@@ -81,6 +86,7 @@ PLANTED = {
     "gateway/proxy/bad_cross.c": ('#include "gateway/flows/nfq.h"\n', 1),
     "gateway/state/bad_up.h": ('#include "common/buf.h"\n#include "gateway/http/http_head.h"\n', 1),
     "policy/bad_up.c": ('#include "nft/nft.h"\n', 1),
+    "tls/twice.c": ('#include "common/log.h"\nint x;\n#include "common/log.h"\n', 1),
     "gateway/proxy/good.c": ('#include "gateway/proxy/proxy.h"\n#include "gateway/io/loop.h"\n'
                              '#include "gateway/state/audit.h"\n#include "tls/ca.h"\n', 0),
     "gateway/cmd_good.c": ('#include "gateway/run/run.h"\n#include "gateway/serve/serve.h"\n', 0),
