@@ -184,6 +184,7 @@ static const struct bb_field tls_fields[] = {
      .max = UINT32_MAX,
      .flags = BB_F_TRACK},
     {.key = "tls12_ciphers", .type = BB_F_STR, .off = CFG(tls.tls12_ciphers), .flags = BB_F_TRACK},
+    {.key = "http2", .type = BB_F_BOOL, .off = CFG(tls.http2)},
     {0},
 };
 
@@ -267,6 +268,7 @@ static void set_defaults(struct bb_config *c)
         .cert_cache_ttl_seconds = 3600,
         .handshake_timeout_ms = 5000,
         .tls12_ciphers = BB_TLS12_CIPHERS_DEFAULT,
+        .http2 = true,
     };
 }
 

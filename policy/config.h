@@ -126,6 +126,8 @@ struct bb_interception {
     /* TLS 1.2 suites offered to the workload, an OpenSSL cipher list
      * (TLS 1.3's are AEAD only and not set here) */
     const char *tls12_ciphers;
+    /* offer h2 in ALPN to the workload (botbox's own key, default on) */
+    bool http2;
 };
 
 /* The default: forward secrecy and AEAD only (no CBC: LUCKY13 and

@@ -39,10 +39,10 @@ static void print_listeners(const struct bb_config *c, FILE *out)
     print_addr(out, t->listen_addr, t->listen_port);
     fprintf(out,
             " ca_cert %s, ca_key %s, cert_ttl %us, cache %u entries / %us, handshake %ums, "
-            "sni_host_match %s, deny_handshake_on_disallowed_sni %s, tls12_ciphers %s\n",
+            "sni_host_match %s, deny_handshake_on_disallowed_sni %s, tls12_ciphers %s, http2 %s\n",
             t->ca_cert_path, t->ca_key_path, t->cert_ttl_seconds, t->cert_cache_size,
             t->cert_cache_ttl_seconds, t->handshake_timeout_ms, onoff(t->enforce_sni_host_match),
-            onoff(t->deny_handshake_on_disallowed_sni), t->tls12_ciphers);
+            onoff(t->deny_handshake_on_disallowed_sni), t->tls12_ciphers, onoff(t->http2));
 }
 
 static void print_settings(const struct bb_config *c, FILE *out)

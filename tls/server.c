@@ -7,18 +7,36 @@
 
 #include <openssl/err.h>
 #include <stdio.h>
+#include <string.h>
 
-/* Selects "http/1.1" when offered; without it, no ALPN at all (the
- * connection still speaks HTTP/1.1: h2 is never negotiated). */
+/* The app data's mark: h2 may be selected. */
+static char h2_allowed;
+
+void bb_tls_server_allow_h2(SSL *ssl)
+{
+    SSL_set_app_data(ssl, &h2_allowed);
+}
+
+bool bb_tls_server_is_h2(const SSL *ssl)
+{
+    const unsigned char *proto;
+    unsigned len;
+    SSL_get0_alpn_selected(ssl, &proto, &len);
+    return len == 2 && memcmp(proto, "h2", 2) == 0;
+}
+
+/* Our list first (SSL_select_next_proto takes the first of ours the
+ * client offers): h2 where allowed, then http/1.1; neither offered, no
+ * ALPN at all (the connection speaks HTTP/1.1). */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned inlen, void *arg)
 {
-    (void)ssl;
     (void)arg;
-    static const unsigned char ours[] = "\x08http/1.1";
+    static const unsigned char both[] = "\x02h2\x08http/1.1";
+    const unsigned char *ours = SSL_get_app_data(ssl) == &h2_allowed ? both : both + 3;
+    unsigned ours_len = (unsigned)(sizeof(both) - 1) - (ours == both ? 0 : 3);
     unsigned char *sel = NULL;
-    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&sel, outlen, ours, ours_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
     *out = sel;
     return SSL_TLSEXT_ERR_OK;

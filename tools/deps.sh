@@ -9,7 +9,7 @@ PACKAGES=(
     # build
     gcc make pkg-config git
     libnftnl-dev libmnl-dev libnetfilter-queue-dev libssl-dev libyaml-dev
-    libcmocka-dev node-llhttp libc-ares-dev
+    libcmocka-dev node-llhttp libc-ares-dev libnghttp2-dev
     # style, fuzzing and sanitizer runtimes
     clang clang-format libclang-rt-14-dev
     # tests and benches
@@ -18,6 +18,8 @@ PACKAGES=(
     systemd # systemd-analyze verify, for the installed units (tests/install)
     # the real-client suite (tests/e2e/scenarios/72-real-clients.sh)
     wget python3-requests python3-pip testssl.sh
+    # HTTP/2 and gRPC clients and servers (scenario 73, the h2 bench)
+    nghttp2-client python3-h2 python3-grpcio
     # images and manifests (catatonit: the pause process of `podman kube
     # play`, only a Recommends of podman, which --no-install-recommends skips)
     podman runc catatonit debootstrap python3-yaml ruby

@@ -53,7 +53,8 @@ static void plain_close(struct bb_conn *c)
     c->fd = -1;
 }
 
-static const struct bb_conn_ops plain_ops = {plain_read, plain_write, plain_handshake, plain_close};
+static const struct bb_conn_ops plain_ops = {plain_read, plain_write, plain_handshake, plain_close,
+                                             NULL};
 
 void bb_conn_plain(struct bb_conn *c, int fd)
 {
@@ -123,7 +124,7 @@ static void tls_close(struct bb_conn *c)
     plain_close(c);
 }
 
-static const struct bb_conn_ops tls_ops = {tls_read, tls_write, tls_handshake, tls_close};
+static const struct bb_conn_ops tls_ops = {tls_read, tls_write, tls_handshake, tls_close, NULL};
 
 /* The server's handshake starts on a memory BIO holding the ClientHello;
  * once OpenSSL has consumed it and wants more, the socket takes over. */
@@ -139,7 +140,7 @@ static int tls_server_handshake(struct bb_conn *c)
 }
 
 static const struct bb_conn_ops tls_server_ops = {tls_read, tls_write, tls_server_handshake,
-                                                  tls_close};
+                                                  tls_close, NULL};
 
 int bb_conn_tls_server(struct bb_conn *c, int fd, SSL_CTX *ctx, const void *prefix, size_t n,
                        X509 *cert, EVP_PKEY *key, X509 *chain)

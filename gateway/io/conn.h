@@ -24,6 +24,10 @@ struct bb_conn_ops {
     ssize_t (*write)(struct bb_conn *c, const void *buf, size_t n);
     int (*handshake)(struct bb_conn *c); /* 1 done, 0 in progress, -1 failed */
     void (*close)(struct bb_conn *c);
+    /* Bytes wait that epoll will not report (see bb_conn_pending); NULL:
+     * the TLS rule below. A transport without a socket (an HTTP/2 stream)
+     * has only this way to say so. */
+    bool (*pending)(const struct bb_conn *c);
 };
 
 struct bb_conn {
@@ -84,6 +88,8 @@ int bb_conn_flush_buf(struct bb_conn *c, struct bb_buf *b, uint32_t *want);
  * bb_conn_read_buf found no room: coming back would find none either. */
 static inline bool bb_conn_pending(const struct bb_conn *c)
 {
+    if (c->ops->pending != NULL)
+        return !c->starved && c->ops->pending(c);
     return c->ssl != NULL && !c->starved && SSL_has_pending(c->ssl) == 1;
 }
 

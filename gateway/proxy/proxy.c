@@ -10,8 +10,10 @@
 #include "common/netaddr.h"
 #include "common/macros.h"
 
+#include "gateway/proxy/h2.h"
 #include "gateway/state/audit.h"
 #include "gateway/state/secrets.h"
+#include "tls/server.h"
 #include "policy/path.h"
 
 #include <arpa/inet.h>
@@ -171,12 +173,18 @@ void bb_proxy_close(struct bb_proxy *p)
     p->dead = true;
     struct bb_loop *l = p->ctx->loop;
     LIST_REMOVE(p, link);
+    if (p->h2 != NULL) { /* its streams' requests end with it */
+        bb_h2c_free(p->h2);
+        p->h2 = NULL;
+    }
     bb_proxy_release_upstream(p, false);
     bb_loop_timer_cancel(l, &p->timer);
     bb_loop_io_forget(&p->io); /* closed right below */
     bb_conn_close(&p->client);
-    atomic_fetch_sub(&p->ctx->sh->connections, 1);
-    bb_metrics_connections(p->ctx->metrics, BB_ML_PROXY, -1);
+    if (!p->stream) { /* a stream is counted in its connection */
+        atomic_fetch_sub(&p->ctx->sh->connections, 1);
+        bb_metrics_connections(p->ctx->metrics, BB_ML_PROXY, -1);
+    }
     /* Out of memory for the deferral: free now, unless a scheduled read or
      * update still refers to it (then it is left, one connection's memory,
      * rather than used after free). */
@@ -255,9 +263,14 @@ void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sock
 }
 
 /* Idle: between requests on a keep-alive connection, nothing of the next
- * head received. Such connections close at once when draining. */
+ * head received, or an HTTP/2 connection without a stream. Such
+ * connections close at once when draining. */
 static bool idle(const struct bb_proxy *p)
 {
+    if (p->stream)
+        return false; /* its connection decides */
+    if (p->st == P_H2)
+        return bb_h2c_idle(p->h2);
     return p->st == P_IDLE || p->st == P_IDLE_BARE ||
            (p->st == P_HEAD && !p->head_started && bb_buf_size(&p->cin) == 0);
 }
@@ -359,6 +372,8 @@ static void audit(struct bb_proxy *p)
         .end = p->end,
         .injected = r != NULL ? r->rewrites : NULL,
         .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
+        .proto = p->stream ? "h2" : NULL,
+        .stream = p->stream_id,
     };
     bb_audit_http(p->ctx->sh->audit, &e);
 }
@@ -417,6 +432,8 @@ static void reset_request(struct bb_proxy *p)
 void bb_proxy_drain(struct bb_proxy *p)
 {
     p->st = P_DRAIN;
+    if (p->stream)
+        p->clean_end = true; /* the stream's own frames end it: nothing to linger for */
     bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
 }
 
@@ -764,6 +781,9 @@ static void step(struct bb_proxy *p)
         if (bb_proxy_pump_request(p) != 0)
             bb_proxy_close(p);
         break;
+    case P_H2:
+        bb_h2c_input(p->h2);
+        break;
     default:
         break;
     }
@@ -783,6 +803,8 @@ static bool wants_client_input(const struct bb_proxy *p)
                bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
     case P_TUNNEL:
         return u != NULL && bb_buf_size(&u->out) < BB_PROXY_WATERMARK;
+    case P_H2:
+        return bb_buf_size(&p->cout) < BB_PROXY_WATERMARK && bb_h2c_wants_input(p->h2);
     default:
         return false;
     }
@@ -860,6 +882,16 @@ static void client_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
 
 void bb_proxy_begin_http(struct bb_proxy *p)
 {
+    if (p->client.ssl != NULL && bb_tls_server_is_h2(p->client.ssl)) {
+        if (bb_h2c_start(p)) {
+            int r = read_client(p);
+            if (r < 0)
+                bb_proxy_close(p);
+            else if (r > 0)
+                step(p);
+        }
+        return;
+    }
     p->st = P_HEAD;
     bb_proxy_arm(p, cfg(p)->timeouts.request_header_ms);
     int r = read_client(p);
@@ -869,6 +901,51 @@ void bb_proxy_begin_http(struct bb_proxy *p)
     }
     if (r > 0 && head_begins(p))
         step(p);
+}
+
+/* ---- HTTP/2 streams (h2.c) ---- */
+
+struct bb_proxy *bb_proxy_stream_open(struct bb_proxy *conn, const struct bb_conn_ops *ops,
+                                      uint32_t id, struct bb_h2s *s)
+{
+    struct bb_proxy_ctx *x = conn->ctx;
+    struct bb_proxy *p = new_proxy(x);
+    if (p == NULL)
+        return NULL;
+    p->sni = strdup(conn->sni);
+    if (p->sni == NULL) {
+        p->dead = true;
+        free_proxy(x->loop, p);
+        return NULL;
+    }
+    p->stream = true;
+    p->stream_id = id;
+    p->h2s = s;
+    p->tls = true;
+    memcpy(p->src, conn->src, sizeof(p->src));
+    memcpy(p->dst, conn->dst, sizeof(p->dst));
+    p->client = (struct bb_conn){.ops = ops, .fd = -1};
+    p->st = P_HEAD; /* its io is never added: bb_proxy_wake stands for epoll */
+    LIST_INSERT_HEAD(&x->proxies, p, link);
+    bb_proxy_arm(p, cfg(p)->timeouts.request_header_ms);
+    return p;
+}
+
+void bb_proxy_stream_refuse(struct bb_proxy *p, const struct bb_http_head *h, int status,
+                            const char *body, const char *reason)
+{
+    if (!head_begins(p))
+        return;
+    p->rid = bb_proxy_ctx_request_id(p->ctx);
+    p->snap = bb_snapshot_ref(p->ctx->snap);
+    p->r->req = *h;
+    bb_proxy_fail(p, status, body, reason);   /* audited within */
+    memset(&p->r->req, 0, sizeof(p->r->req)); /* h's memory is the caller's */
+}
+
+void bb_proxy_wake(struct bb_proxy *p)
+{
+    kick_client(p);
 }
 
 /* ---- interest and timers ---- */
@@ -884,9 +961,27 @@ static void update_now(struct bb_proxy *p)
     bb_proxy_flush_upstream_now(p);
     if (p->dead)
         return;
-    if (bb_proxy_flush_client(p) != 0) {
-        bb_proxy_cut(p, "client_closed");
-        return;
+    /* HTTP/2: frames up to the watermark, sent, and again while the
+     * socket takes them all (a bounded number of rounds per update). */
+    for (unsigned round = 0;; round++) {
+        if (p->st == P_H2)
+            bb_h2c_output(p->h2);
+        if (p->dead)
+            return;
+        if (bb_proxy_flush_client(p) != 0) {
+            bb_proxy_cut(p, "client_closed");
+            return;
+        }
+        if (p->st != P_H2 || bb_buf_size(&p->cout) > 0 || round == BB_H2_SEND_ROUNDS ||
+            !bb_h2c_wants_output(p->h2))
+            break;
+    }
+    if (p->st == P_H2 && bb_buf_size(&p->cout) == 0 && bb_h2c_finished(p->h2)) {
+        /* GOAWAY sent, or the client's received and nothing is left: what
+         * the client still sends is read and dropped (LINGER), so that a
+         * reset does not destroy the GOAWAY in flight */
+        p->st = P_DRAIN;
+        p->clean_end = false;
     }
     if (p->st == P_DRAIN && bb_buf_size(&p->cout) == 0 && p->clean_end) {
         bb_proxy_close(p);
@@ -1002,6 +1097,9 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
     case P_IDLE_BARE:
         bb_proxy_close(p); /* idle keep-alive connection */
         return;
+    case P_H2:
+        bb_h2c_timeout(p->h2);
+        break;
     case P_HEAD:
         if (bb_buf_size(&p->cin) == 0 && p->head == NULL) {
             bb_proxy_close(p); /* idle keep-alive connection */

@@ -29,13 +29,20 @@
  *   LINGER   the write side is shut and input is read and discarded for a
  *            bounded time (BB_LINGER_MS, BB_LINGER_MAX_BYTES), so a client
  *            still sending sees the response rather than a reset
+ *   H2       the handshake selected h2: the connection carries an nghttp2
+ *            session (h2.c), and each stream is a request of its own, a
+ *            struct bb_proxy of its own (p->stream) whose client side is
+ *            that stream: it goes through HEAD ... DRAIN as above, reading
+ *            an HTTP/1.1 request made from the stream and writing an
+ *            HTTP/1.1 answer that h2.c turns back into frames (timer:
+ *            timeouts.idle while no stream is open, then GOAWAY)
  *
  * Who moves it: proxy.c accept → HELLO or HEAD, HEAD → (decided) the
  * upstream side, a request's end → IDLE/IDLE_BARE/HEAD or DRAIN, any
  * refusal → DRAIN (bb_proxy_fail, bb_proxy_drain), DRAIN → LINGER, IDLE →
  * IDLE_BARE; proxy_tls.c HELLO → HANDSHAKE → HEAD (bb_proxy_begin_http), or
- * HELLO → RESOLVE for passthrough; proxy_up.c RESOLVE → CONNECT → FORWARD
- * → TUNNEL (a 101), TUNNEL → DRAIN when the upstream ends it.
+ * HELLO → RESOLVE for passthrough, HANDSHAKE → H2 (bb_h2c_start); proxy_up.c RESOLVE → CONNECT →
+ * FORWARD → TUNNEL (a 101), TUNNEL → DRAIN when the upstream ends it.
  *
  * Interest in both sockets is recomputed in one place (bb_proxy_update) after
  * every step, from the state and the fill of the buffers: a side is read
@@ -89,7 +96,8 @@ enum bb_proxy_state {
     P_FORWARD,
     P_TUNNEL,
     P_DRAIN,
-    P_LINGER
+    P_LINGER,
+    P_H2
 };
 
 /* What a request needs from its first byte to its end: the parsers and
@@ -134,6 +142,12 @@ struct bb_proxy {
     bool tls;         /* came to it: TLS, and the per-request checks apply */
     bool passthrough; /* spliced to the upstream undecrypted */
     char *sni; /* TLS listener: the ClientHello's name (malloc'd: plain connections carry none) */
+
+    /* HTTP/2 (h2.c) */
+    struct bb_h2c *h2;  /* P_H2: the connection's session */
+    struct bb_h2s *h2s; /* a stream's request: the stream it reads and answers (NULL once gone) */
+    bool stream;        /* this is a stream's request, not a connection */
+    uint32_t stream_id; /* for the audit line */
 
     /* the current request */
     struct bb_proxy_req *r;   /* NULL in an idle connection that gave it back */
@@ -208,6 +222,22 @@ void bb_proxy_arm(struct bb_proxy *p, uint64_t ms);
  * at once what OpenSSL may already hold (the client's first request can
  * arrive with its Finished message, and epoll would not say so again). */
 void bb_proxy_begin_http(struct bb_proxy *p);
+
+/* ---- proxy.c, for h2.c ---- */
+/* A request of its own for stream `id` of the HTTP/2 connection conn:
+ * its client side is ops (over s, p->h2s), it starts in HEAD and reads
+ * when woken. NULL when memory ran out. */
+struct bb_proxy *bb_proxy_stream_open(struct bb_proxy *conn, const struct bb_conn_ops *ops,
+                                      uint32_t id, struct bb_h2s *s);
+/* Refuses a stream's request before its head reaches the pipeline (the
+ * RFC 9113 checks of h2_head.c failed): the answer and the audit line of
+ * the HTTP/1.1 path, with h (pointing into the caller's memory, used only
+ * during the call) for the line's method and path. */
+void bb_proxy_stream_refuse(struct bb_proxy *p, const struct bb_http_head *h, int status,
+                            const char *body, const char *reason);
+/* Reads p's client side after this iteration's events (a stream's bytes
+ * arrived: no epoll event says so). */
+void bb_proxy_wake(struct bb_proxy *p);
 
 /* ---- proxy_tls.c ---- */
 /* HELLO: looks at the ClientHello in cin and decides (intercept,

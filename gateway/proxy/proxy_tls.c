@@ -18,6 +18,7 @@
 #include "gateway/state/metrics.h"
 #include "tls/ca.h"
 #include "tls/certcache.h"
+#include "tls/server.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -97,6 +98,8 @@ static void intercept(struct bb_proxy *p, enum bb_verdict v)
         bb_proxy_tls_refuse(p, "error", "tls_setup_failed");
         return;
     }
+    if (cfg(p)->tls.http2)
+        bb_tls_server_allow_h2(p->client.ssl);
     bb_buf_reset(&p->cin); /* the ClientHello now lives in the handshake */
     p->st = P_HANDSHAKE;
     bb_proxy_tls_handshake(p);
@@ -197,8 +200,10 @@ bool bb_proxy_tls_request_ok(struct bb_proxy *p)
         return false;
     }
     if (cfg(p)->tls.enforce_sni_host_match && strcmp(h.name, p->sni) != 0) {
+        /* HTTP/2 says so with 421, which lets a client that coalesced
+         * connections retry on one of its own (RFC 9110 §15.5.20) */
         bb_metrics_host_mismatch(p->ctx->metrics);
-        bb_proxy_fail(p, 400, "SNI/Host header mismatch", "sni_host_mismatch");
+        bb_proxy_fail(p, p->stream ? 421 : 400, "SNI/Host header mismatch", "sni_host_mismatch");
         return false;
     }
     return true;

@@ -186,16 +186,18 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
 {
     const char *q = e->path ? memchr(e->path, '?', e->path_len) : NULL;
     size_t plen = q ? (size_t)(q - e->path) : e->path_len;
-    int rc =
-        put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"http\"", 15) |
-        put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-        put_cstr(b, "rule", e->rule) | put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) |
-        bb_buf_append(b, ",\"request_id\":\"", 15) | bb_buf_append_hex(b, e->request_id, 16) |
-        bb_buf_append(b, "\"", 1) | put_str(b, "host", e->host, e->host_len) |
-        put_str(b, "method", e->method, e->method_len) | put_str(b, "path", e->path, plen) |
-        put_u64(b, "status", (uint64_t)e->status) | put_u64(b, "bytes_in", e->bytes_in) |
-        put_u64(b, "bytes_out", e->bytes_out) | put_u64(b, "duration_ms", e->duration_ms) |
-        put_cstr(b, "end", e->end ? e->end : "complete") | bb_buf_append(b, ",\"injected\":[", 13);
+    int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"http\"", 15) |
+             put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
+             put_cstr(b, "rule", e->rule) | put_cstr(b, "src", e->src) |
+             put_cstr(b, "dst", e->dst) | bb_buf_append(b, ",\"request_id\":\"", 15) |
+             bb_buf_append_hex(b, e->request_id, 16) | bb_buf_append(b, "\"", 1) |
+             put_str(b, "host", e->host, e->host_len) |
+             put_str(b, "method", e->method, e->method_len) | put_str(b, "path", e->path, plen) |
+             put_u64(b, "status", (uint64_t)e->status) | put_u64(b, "bytes_in", e->bytes_in) |
+             put_u64(b, "bytes_out", e->bytes_out) | put_u64(b, "duration_ms", e->duration_ms) |
+             put_cstr(b, "end", e->end ? e->end : "complete") | put_cstr(b, "proto", e->proto) |
+             (e->proto != NULL ? put_u64(b, "stream", e->stream) : 0) |
+             bb_buf_append(b, ",\"injected\":[", 13);
     for (size_t i = 0; i < e->ninjected; i++)
         rc |= (i ? bb_buf_append(b, ",", 1) : 0) |
               bb_json_str(b, e->injected[i].name, strlen(e->injected[i].name));

@@ -68,6 +68,10 @@ struct bb_audit_http {
     const char *end;
     const struct bb_rewrite *injected; /* the names of the first ninjected */
     size_t ninjected;
+    /* "h2" for a request that came as an HTTP/2 stream, with its stream
+     * id; NULL (HTTP/1.1) writes neither, as BotBox's lines have none */
+    const char *proto;
+    uint32_t stream;
 };
 
 /* A verdict on the NFQUEUE path. */

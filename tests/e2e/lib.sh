@@ -643,6 +643,13 @@ botbox_dns_entries() {
 }
 
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
+# pattern_sha N: the sha256 of the upstream's /big?n=N (and /chunked) body
+pattern_sha() { $PY -c "
+import hashlib
+block = bytes(range(256)) * 64
+n = $1
+data = (block * (n // len(block) + 1))[:n]
+print(hashlib.sha256(data).hexdigest())"; }
 # status URL [curl args]: the status code only
 status() { curl_as -o /dev/null -w '%{http_code}' "$@"; }
 # audit_has JSON_PREDICATE: some line of $E2E_TMP/audit.jsonl satisfies the

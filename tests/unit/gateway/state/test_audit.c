@@ -114,6 +114,15 @@ static void test_format(void **state)
         "\"method\":\"GET\",\"path\":\"/v1/x\",\"status\":200,\"bytes_in\":10,"
         "\"bytes_out\":20,\"duration_ms\":3,\"end\":\"complete\",\"injected\":[\"Authorization\"]}"
         "\n");
+    /* an HTTP/2 stream's line says so, after "end"; HTTP/1.1 lines are
+     * BotBox's, without either key */
+    e.proto = "h2";
+    e.stream = 7;
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_http(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_non_null(strstr(bb_buf_head(&b),
+                           "\"end\":\"complete\",\"proto\":\"h2\",\"stream\":7,\"injected\":"));
     bb_buf_free(&b);
 }
 
