@@ -527,6 +527,16 @@ ${1:-}
 YAML
 }
 
+# intercept_world [LINES]: the proxy world with interception enabled (plus
+# LINES in its section) and 443 steered, botbox serving it.
+intercept_world() {
+    proxy_world
+    serve_stop
+    enable_interception "$@"
+    check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
+    serve_start app "$E2E_TMP/botbox.yaml"
+}
+
 # upstream_world NAME...: topo_sidecar plus, in "up", the recording HTTPS
 # upstream (log $E2E_TMP/upstream.log) with a test-CA certificate for the
 # NAMEs, and dnsmasq resolving them to it ($UP4). The container scenarios

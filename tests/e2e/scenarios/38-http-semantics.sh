@@ -14,11 +14,7 @@
 # runs a part of the matrix, for debugging (its case count check then fails).
 . "$(dirname "$0")/../lib.sh"
 
-proxy_world
-serve_stop
-enable_interception
-check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
-serve_start app "$E2E_TMP/botbox.yaml"
+intercept_world
 
 # matrix PREFIX PORT [--tls CA]: runs the matrix, its results in
 # $E2E_TMP/PREFIX.jsonl; checks them against the client, upstream and audit.

@@ -5,12 +5,7 @@
 # upstream) and re-encrypts. Plus the original BotBox interception cases.
 . "$(dirname "$0")/../lib.sh"
 
-proxy_world
-serve_stop
-
-enable_interception "  handshake_timeout_ms: 1000"
-check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
-serve_start app "$E2E_TMP/botbox.yaml"
+intercept_world "  handshake_timeout_ms: 1000"
 
 https() { as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 5 "$@"; }
 

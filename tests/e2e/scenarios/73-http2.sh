@@ -12,11 +12,7 @@
 # backpressure.
 . "$(dirname "$0")/../lib.sh"
 
-proxy_world
-serve_stop
-enable_interception
-check "apply the ruleset with 443 steered" in_ns app "$BIN" nft apply --config "$E2E_TMP/botbox.yaml"
-serve_start app "$E2E_TMP/botbox.yaml"
+intercept_world
 
 h2curl() { as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --http2 --max-time 20 "$@"; }
 H2PROBE="$PY $E2E_DIR/tools/h2probe.py"

@@ -54,18 +54,24 @@ def h2conn(sock):
     return c
 
 
+def recv(sock, end):
+    """Bytes read before time end: None for the time up, b"" for a close."""
+    sock.settimeout(max(0.05, end - time.time()))
+    try:
+        return sock.recv(65536)
+    except socket.timeout:
+        return None
+    except (ConnectionError, ssl.SSLError):
+        return b""
+
+
 def pump(sock, c, until, timeout=5):
     """Reads events until until(events) is true or the time is up."""
     seen = []
     end = time.time() + timeout
     while not until(seen) and time.time() < end:
-        sock.settimeout(max(0.05, end - time.time()))
-        try:
-            data = sock.recv(65536)
-        except socket.timeout:
-            break
-        except (ConnectionError, ssl.SSLError):
-            seen.append("closed")
+        data = recv(sock, end)
+        if data is None:
             break
         if not data:
             seen.append("closed")
@@ -133,13 +139,7 @@ def raw_frames(sock, timeout):
     """(type, flags, stream, payload) of every frame read within timeout."""
     buf, out, end = b"", [], time.time() + timeout
     while time.time() < end:
-        sock.settimeout(max(0.05, end - time.time()))
-        try:
-            data = sock.recv(65536)
-        except socket.timeout:
-            break
-        except (ConnectionError, ssl.SSLError):
-            break
+        data = recv(sock, end)
         if not data:
             break
         buf += data
