@@ -249,8 +249,7 @@ static int submit_head(struct bb_h2s *s, const struct bb_http_head *h, bool fina
         nv[i] = (nghttp2_nv){(uint8_t *)f[i].name, (uint8_t *)f[i].value, f[i].name_len,
                              f[i].value_len, NGHTTP2_NV_FLAG_NONE};
     if (!final)
-        return nghttp2_submit_headers(s->c->s, NGHTTP2_FLAG_NONE, s->id, NULL, nv, (size_t)n,
-                                      NULL);
+        return nghttp2_submit_headers(s->c->s, NGHTTP2_FLAG_NONE, s->id, NULL, nv, (size_t)n, NULL);
     nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
     return nghttp2_submit_response(s->c->s, s->id, nv, (size_t)n, s->resp_eof ? NULL : &prd);
 }
@@ -615,10 +614,9 @@ static void audit_malformed(struct bb_h2c *c, struct bb_h2s *s)
         .stream = (uint32_t)s->id,
     };
     bb_audit_http(c->p->ctx->sh->audit, &e);
-    bb_metrics_request(c->p->ctx->metrics,
-                       &(struct bb_metrics_request){.label = BB_LABEL_DENIED,
-                                                    .decision = BB_MD_DENY,
-                                                    .status = 400});
+    bb_metrics_request(c->p->ctx->metrics, &(struct bb_metrics_request){.label = BB_LABEL_DENIED,
+                                                                        .decision = BB_MD_DENY,
+                                                                        .status = 400});
 }
 
 static int on_close(nghttp2_session *session, int32_t id, uint32_t error, void *ud)
@@ -634,7 +632,7 @@ static int on_close(nghttp2_session *session, int32_t id, uint32_t error, void *
         p->h2s = NULL;
         if (s->resp_eof && error == NGHTTP2_NO_ERROR)
             bb_proxy_close(p); /* answered whole: audited already, or it is now */
-        else /* malformed after its head (a length the DATA broke), or reset */
+        else                   /* malformed after its head (a length the DATA broke), or reset */
             bb_proxy_cut(p, error == NGHTTP2_PROTOCOL_ERROR ? "protocol_error" : "client_reset");
     } else if (!s->headed) {
         audit_malformed(c, s);
@@ -695,8 +693,8 @@ static bool session_new(struct bb_h2c *c)
         {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, BB_H2_HPACK_TABLE},
     };
     return nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, BB_ARRAY_LEN(iv)) == 0 &&
-           nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0,
-                                                 BB_H2_CONN_WINDOW) == 0;
+           nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, BB_H2_CONN_WINDOW) ==
+               0;
 }
 
 bool bb_h2c_start(struct bb_proxy *p)
@@ -726,7 +724,8 @@ bool bb_h2c_start(struct bb_proxy *p)
 static void update_touched(struct bb_h2c *c)
 {
     struct bb_h2s *s;
-    LIST_FOREACH(s, &c->streams, link) {
+    LIST_FOREACH(s, &c->streams, link)
+    {
         if (s->touched && s->p != NULL) {
             s->touched = false;
             bb_proxy_update(s->p);
@@ -784,8 +783,7 @@ bool bb_h2c_wants_output(const struct bb_h2c *c)
 
 bool bb_h2c_finished(const struct bb_h2c *c)
 {
-    return !nghttp2_session_want_write(c->s) &&
-           (c->closing || !nghttp2_session_want_read(c->s));
+    return !nghttp2_session_want_write(c->s) && (c->closing || !nghttp2_session_want_read(c->s));
 }
 
 bool bb_h2c_idle(const struct bb_h2c *c)
