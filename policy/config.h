@@ -126,7 +126,7 @@ struct bb_interception {
     /* TLS 1.2 suites offered to the workload, an OpenSSL cipher list
      * (TLS 1.3's are AEAD only and not set here) */
     const char *tls12_ciphers;
-    /* offer h2 in ALPN to the workload (botbox's own key, default on) */
+    /* offer h2 in ALPN to the workload (botbox's own key) */
     bool http2;
 };
 

@@ -312,8 +312,8 @@ bypass_attempts() {
         raw_is 400 $UP4 80 'GET http://evil.test/ HTTP/1.1\r\nHost: api.test\r\n\r\n'
     attempt "absolute-form URI with userinfo" "$(http_deny bad_target null)" \
         raw_is 400 $UP4 80 'GET http://api.test@evil.test/ HTTP/1.1\r\nHost: evil.test\r\n\r\n'
-    attempt "SNI of an allowed host, Host of a denied one" "$(http_deny sni_host_mismatch null '"path":"/echo"')" \
-        code_is 400 https://api.test/echo -H "Host: evil.test"
+    attempt "SNI of an allowed host, Host of a denied one (HTTP/1.1)" "$(http_deny sni_host_mismatch null '"path":"/echo"')" \
+        code_is 400 https://api.test/echo -H "Host: evil.test" --http1.1
 
     # ---- methods, upgrades, interim responses ----
     attempt "CONNECT to a denied host" "$(http_deny connect_not_allowed null '"path":"evil.test:443"')" \

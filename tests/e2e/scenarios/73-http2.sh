@@ -12,7 +12,7 @@
 # backpressure.
 . "$(dirname "$0")/../lib.sh"
 
-intercept_world
+intercept_world "  http2: true"
 
 h2curl() { as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --http2 --max-time 20 "$@"; }
 H2PROBE="$PY $E2E_DIR/tools/h2probe.py"
