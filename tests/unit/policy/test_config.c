@@ -11,6 +11,8 @@
 
 /* ---- defaults and the original example ---- */
 
+#define TLS_ON_EARLY POLICY_EMPTY "https_interception:\n  enabled: true\n"
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -50,6 +52,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->tls.cert_cache_size, 1024);
     assert_int_equal(c->tls.cert_cache_ttl_seconds, 3600);
     assert_int_equal(c->tls.handshake_timeout_ms, 5000);
+    assert_false(c->tls.http2); /* opt-in for now: docs/configuration.md */
     assert_true(c->enable_ipv6);
     bb_config_free(c);
 }
@@ -481,6 +484,11 @@ static void test_port_collisions(void **state)
                     "t.yaml:5:16: mitm.listen_port: port 9090 collides with metrics_port");
     /* Disabled interception does not take its port. */
     bb_config_free(tu_expect_ok(POLICY_EMPTY "https_interception:\n  listen_port: 8080\n"));
+    const struct bb_config *c = tu_expect_ok(TLS_ON_EARLY "  http2: true\n");
+    assert_true(c->tls.http2);
+    bb_config_free(c);
+    tu_expect_error(TLS_ON_EARLY "  http2: maybe\n",
+                    "t.yaml:5:10: https_interception.http2: expected true or false");
 }
 
 /* ---- interception limits kept from BotBox ---- */
