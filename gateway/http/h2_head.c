@@ -5,6 +5,7 @@
  */
 #include "gateway/http/h2_head.h"
 
+#include "common/buf.h"
 #include "common/chars.h"
 
 #include <string.h>
@@ -240,6 +241,42 @@ int bb_h2_request_head(const struct bb_h2_field *f, size_t n, bool end_stream,
         out->framing = end_stream ? BB_BODY_NONE : BB_BODY_CHUNKED;
     *why = NULL;
     return 0;
+}
+
+/* Every Cookie field's value after the first one's, "; " between. */
+static int joined_cookie(struct bb_buf *b, const struct bb_http_head *h, size_t first)
+{
+    int rc = bb_buf_append(b, "cookie: ", 8);
+    const char *sep = "";
+    for (size_t j = first; j < h->n; j++) {
+        if (!bb_hdr_is(&h->h[j], "cookie"))
+            continue;
+        rc |=
+            bb_buf_append(b, sep, strlen(sep)) | bb_buf_append(b, h->h[j].value, h->h[j].value_len);
+        sep = "; ";
+    }
+    return rc | bb_buf_append(b, "\r\n", 2);
+}
+
+int bb_h2_write_head(struct bb_buf *b, const struct bb_http_head *h)
+{
+    int rc = bb_buf_append(b, h->method, h->method_len) | bb_buf_append(b, " ", 1) |
+             bb_buf_append(b, h->target, h->target_len) | bb_buf_append(b, " HTTP/1.1\r\n", 11);
+    bool cookie = false;
+    for (size_t i = 0; i < h->n; i++) {
+        const struct bb_hdr *x = &h->h[i];
+        if (bb_hdr_is(x, "cookie")) {
+            if (!cookie)
+                rc |= joined_cookie(b, h, i);
+            cookie = true;
+            continue;
+        }
+        rc |= bb_buf_append(b, x->name, x->name_len) | bb_buf_append(b, ": ", 2) |
+              bb_buf_append(b, x->value, x->value_len) | bb_buf_append(b, "\r\n", 2);
+    }
+    if (h->framing == BB_BODY_CHUNKED)
+        rc |= bb_buf_append(b, "transfer-encoding: chunked\r\n", 28);
+    return rc | bb_buf_append(b, "connection: close\r\n\r\n", 21) ? -1 : 0;
 }
 
 bool bb_h2_body_ok(const struct bb_http_head *h, uint64_t seen, bool done)

@@ -25,10 +25,9 @@
  *
  * Pure: fields in, struct out, no I/O; the head points into the fields.
  *
- * XXX: HTTP/2 may split Cookie into several fields (RFC 9113 §8.2.3); they
- * are kept as several Cookie lines here, where an HTTP/1.1 upstream wants
- * one joined with "; ". The joining needs memory of its own and comes with
- * the nghttp2 session that owns the stream's.
+ * HTTP/2 may split Cookie into several fields (RFC 9113 §8.2.3): they are
+ * several Cookie lines in the head, and one, joined with "; ", in what
+ * bb_h2_write_head writes.
  */
 #ifndef BB_H2_HEAD_H
 #define BB_H2_HEAD_H
@@ -55,6 +54,15 @@ struct bb_h2_field {
  * static reason in *why; 431 past the size limits. */
 int bb_h2_request_head(const struct bb_h2_field *f, size_t n, bool end_stream,
                        struct bb_http_head *out, const char **why);
+
+/* Appends h (from bb_h2_request_head) as the HTTP/1.1 request head a
+ * stream's request reads (gateway/proxy/h2.c): the request line, the
+ * fields with Cookie joined into one line, "transfer-encoding: chunked"
+ * when h's framing is CHUNKED (the DATA follows as chunks), and
+ * "connection: close" (a stream carries one request). Returns 0, or -1
+ * when b is full. */
+struct bb_buf;
+int bb_h2_write_head(struct bb_buf *b, const struct bb_http_head *h);
 
 /* Whether `seen` body bytes so far, and `done` (END_STREAM came), agree
  * with h's Content-Length (RFC 9113 §8.1.1): more than it, or fewer at the

@@ -351,42 +351,6 @@ static void free_stream(struct bb_h2c *c, struct bb_h2s *s)
         bb_proxy_arm(c->p, cfg(c)->timeouts.idle_ms);
 }
 
-/* The request, as the HTTP/1.1 pipeline reads it: h2_head.c's head with
- * Cookie fields joined into one (RFC 9113 §8.2.3), and Connection: close,
- * since the stream carries one request. */
-static int serialize(struct bb_h2s *s, const struct bb_http_head *h)
-{
-    struct bb_buf *b = &s->head;
-    int rc = bb_buf_append(b, h->method, h->method_len) | bb_buf_append(b, " ", 1) |
-             bb_buf_append(b, h->target, h->target_len) | bb_buf_append(b, " HTTP/1.1\r\n", 11);
-    bool cookie = false;
-    for (size_t i = 0; i < h->n; i++) {
-        const struct bb_hdr *x = &h->h[i];
-        if (bb_hdr_is(x, "cookie")) {
-            if (cookie)
-                continue;
-            cookie = true;
-            rc |= bb_buf_append(b, "cookie: ", 8);
-            const char *sep = "";
-            for (size_t j = i; j < h->n; j++) {
-                if (!bb_hdr_is(&h->h[j], "cookie"))
-                    continue;
-                rc |= bb_buf_append(b, sep, strlen(sep)) |
-                      bb_buf_append(b, h->h[j].value, h->h[j].value_len);
-                sep = "; ";
-            }
-            rc |= bb_buf_append(b, "\r\n", 2);
-            continue;
-        }
-        rc |= bb_buf_append(b, x->name, x->name_len) | bb_buf_append(b, ": ", 2) |
-              bb_buf_append(b, x->value, x->value_len) | bb_buf_append(b, "\r\n", 2);
-    }
-    if (s->chunked)
-        rc |= bb_buf_append(b, "transfer-encoding: chunked\r\n", 28);
-    rc |= bb_buf_append(b, "connection: close\r\n\r\n", 21);
-    return rc;
-}
-
 /* A refused head's answer and line: the HTTP/1.1 path's. */
 static void refuse(struct bb_h2s *s, const struct bb_http_head *h, int status)
 {
@@ -422,7 +386,7 @@ static void request_head(struct bb_h2c *c, struct bb_h2s *s, bool end_stream)
     s->in_end = end_stream;
     bb_buf_init(&s->head, BB_HTTP_HEAD_MAX + 4096);
     bb_buf_init(&s->in, BB_H2_STREAM_WINDOW);
-    if (rc == 0 && serialize(s, &h) != 0)
+    if (rc == 0 && bb_h2_write_head(&s->head, &h) != 0)
         rc = 431;
     if (rc != 0)
         refuse(s, &h, rc);

@@ -6,7 +6,8 @@
  * head has a method, an origin-form (or "*") target and a Host, and the
  * HTTP/1.1 head botbox would write from it reads back, with the same
  * method, target and Host, as exactly one request: a downgrade never
- * smuggles a second one.
+ * smuggles a second one; so does the HTTP/1.1 head a stream's request
+ * reads (bb_h2_write_head), with its framing and one Cookie line.
  */
 #include "common/buf.h"
 #include "gateway/http/h2_head.h"
@@ -74,6 +75,38 @@ static void downgrade_reads_back(const struct bb_http_head *h)
         __builtin_trap();
 }
 
+/* What the stream's request reads (bb_h2_write_head) is one request like
+ * h, with its framing, at most one Cookie line, and no keep-alive. */
+static void stream_head_reads_back(const struct bb_http_head *h)
+{
+    static struct bb_buf out;
+    if (out.cap == 0)
+        bb_buf_init(&out, 4 * BB_HTTP_HEAD_MAX);
+    bb_buf_reset(&out);
+    if (bb_h2_write_head(&out, h) != 0)
+        return;
+    const char *buf = bb_buf_head(&out), *why;
+    size_t len = bb_buf_size(&out);
+    if (bb_http_head_end(buf, len, 4 * BB_HTTP_HEAD_MAX) != (ssize_t)len)
+        __builtin_trap();
+    static llhttp_t p;
+    static struct bb_hdr lines[BB_HTTP_MAX_HEADERS + 8];
+    struct bb_http_head back = {.h = lines};
+    if (bb_http_parse_request(&p, buf, len, &back, &why) != 0) {
+        if (len <= BB_HTTP_HEAD_MAX && h->n + 2 <= BB_HTTP_MAX_HEADERS)
+            __builtin_trap();
+        return;
+    }
+    size_t cookies;
+    bb_http_find(&back, "cookie", &cookies);
+    if (!same_bytes(back.method, back.method_len, h->method, h->method_len) ||
+        !same_bytes(back.target, back.target_len, h->target, h->target_len) || back.host == NULL ||
+        !same_bytes(back.host->value, back.host->value_len, h->host->value, h->host->value_len) ||
+        (back.framing == BB_BODY_CHUNKED) != (h->framing == BB_BODY_CHUNKED) || back.keep_alive ||
+        cookies > 1)
+        __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -93,5 +126,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (h.target[0] != '/' && h.target[0] != '*'))
         __builtin_trap();
     downgrade_reads_back(&h);
+    stream_head_reads_back(&h);
     return 0;
 }

@@ -7,6 +7,7 @@
  */
 #include "tests/unit/testutil.h"
 
+#include "common/buf.h"
 #include "gateway/http/h2_head.h"
 
 #include <string.h>
@@ -175,6 +176,40 @@ static void test_head_as_http1_sees_it(void **state)
     assert_false(bb_h2_body_ok(&h, 11, true));  /* less, and over */
 }
 
+/* What a stream's request reads: one request line, Cookie fields joined,
+ * chunked framing said when no length is known, one request only. */
+static void test_written_head(void **state)
+{
+    (void)state;
+    struct bb_hdr lines[BB_HTTP_MAX_HEADERS];
+    struct bb_http_head h = {.h = lines};
+    const char *why;
+    const struct bb_h2_field post[] = {REQ("POST", "/v1/x?q=1"), F("cookie", "a=1"),
+                                       F("accept", "*/*"), F("cookie", "b=2")};
+    assert_int_equal(bb_h2_request_head(post, 7, false, &h, &why), 0);
+    struct bb_buf b;
+    bb_buf_init(&b, 4096);
+    assert_int_equal(bb_h2_write_head(&b, &h), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b), "POST /v1/x?q=1 HTTP/1.1\r\n"
+                                         "cookie: a=1; b=2\r\n"
+                                         "accept: */*\r\n"
+                                         "host: api.test\r\n"
+                                         "transfer-encoding: chunked\r\n"
+                                         "connection: close\r\n\r\n");
+    const struct bb_h2_field get[] = {REQ("GET", "/"), F("content-length", "0")};
+    assert_int_equal(bb_h2_request_head(get, 5, true, &h, &why), 0);
+    bb_buf_reset(&b);
+    assert_int_equal(bb_h2_write_head(&b, &h), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b), "GET / HTTP/1.1\r\ncontent-length: 0\r\nhost: api.test\r\n"
+                                         "connection: close\r\n\r\n");
+    bb_buf_free(&b);
+    char small[16];
+    bb_buf_wrap(&b, small, sizeof(small));
+    assert_int_equal(bb_h2_write_head(&b, &h), -1); /* full: said so */
+}
+
 /* The limits of an HTTP/1.1 head: 100 fields, 64 KiB. */
 static void test_limits(void **state)
 {
@@ -202,6 +237,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_head_as_http1_sees_it),
+        cmocka_unit_test(test_written_head),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
