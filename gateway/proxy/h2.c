@@ -29,6 +29,10 @@
 #define H2_FIELDS_MAX (BB_HTTP_MAX_HEADERS + 8)
 /* Room the request's transport needs for a chunk's framing. */
 #define H2_CHUNK_FRAMING 12u
+/* What bb_h2_write_head adds to a head's names and values (at most
+ * BB_HTTP_HEAD_MAX): the request line's and each field's separators, the
+ * framing lines. Beyond, 431. */
+#define H2_HEAD_FRAMING 4096u
 
 struct bb_h2s {
     struct bb_h2c *c;
@@ -95,6 +99,25 @@ static void wake_out(struct bb_h2c *c)
         c->wake_queued = true;
 }
 
+/* A denial no request of the pipeline writes (a calmed connection, a
+ * stream reset before its head was whole): the connection's addresses and
+ * SNI, e's own reason, end, status, stream and what it has of method and
+ * path; counted as a denied request. */
+static void audit_denial(struct bb_h2c *c, struct bb_audit_http *e)
+{
+    e->decision = "deny";
+    e->src = c->p->src;
+    e->dst = c->p->dst;
+    e->request_id = bb_proxy_ctx_request_id(c->p->ctx);
+    e->host = c->p->sni;
+    e->host_len = strlen(c->p->sni);
+    e->proto = "h2";
+    bb_audit_http(c->p->ctx->sh->audit, e);
+    bb_metrics_request(c->p->ctx->metrics, &(struct bb_metrics_request){.label = BB_LABEL_DENIED,
+                                                                        .decision = BB_MD_DENY,
+                                                                        .status = e->status});
+}
+
 /* One line for a connection told to calm down (no stream carries it). */
 static void calm(struct bb_h2c *c, const char *reason)
 {
@@ -103,18 +126,7 @@ static void calm(struct bb_h2c *c, const char *reason)
     c->calm = reason;
     c->closing = true;
     nghttp2_session_terminate_session(c->s, NGHTTP2_ENHANCE_YOUR_CALM);
-    struct bb_audit_http e = {
-        .decision = "deny",
-        .reason = reason,
-        .src = c->p->src,
-        .dst = c->p->dst,
-        .request_id = bb_proxy_ctx_request_id(c->p->ctx),
-        .host = c->p->sni,
-        .host_len = strlen(c->p->sni),
-        .end = "goaway",
-        .proto = "h2",
-    };
-    bb_audit_http(c->p->ctx->sh->audit, &e);
+    audit_denial(c, &(struct bb_audit_http){.reason = reason, .end = "goaway"});
 }
 
 /* ---- the request's transport over its stream ---- */
@@ -384,7 +396,7 @@ static void request_head(struct bb_h2c *c, struct bb_h2s *s, bool end_stream)
     s->head_req = h.method_len == 4 && memcmp(h.method, "HEAD", 4) == 0;
     s->chunked = rc == 0 && h.framing == BB_BODY_CHUNKED;
     s->in_end = end_stream;
-    bb_buf_init(&s->head, BB_HTTP_HEAD_MAX + 4096);
+    bb_buf_init(&s->head, BB_HTTP_HEAD_MAX + H2_HEAD_FRAMING);
     bb_buf_init(&s->in, BB_H2_STREAM_WINDOW);
     if (rc == 0 && bb_h2_write_head(&s->head, &h) != 0)
         rc = 431;
@@ -560,27 +572,14 @@ static nghttp2_vec pseudo(const struct bb_h2s *s, const char *name)
 static void audit_malformed(struct bb_h2c *c, struct bb_h2s *s)
 {
     nghttp2_vec m = pseudo(s, ":method"), path = pseudo(s, ":path");
-    struct bb_audit_http e = {
-        .method = (const char *)m.base,
-        .method_len = m.len,
-        .path = (const char *)path.base,
-        .path_len = path.len,
-        .decision = "deny",
-        .reason = "bad_request",
-        .src = c->p->src,
-        .dst = c->p->dst,
-        .request_id = bb_proxy_ctx_request_id(c->p->ctx),
-        .host = c->p->sni,
-        .host_len = strlen(c->p->sni),
-        .status = 400,
-        .end = "reset",
-        .proto = "h2",
-        .stream = (uint32_t)s->id,
-    };
-    bb_audit_http(c->p->ctx->sh->audit, &e);
-    bb_metrics_request(c->p->ctx->metrics, &(struct bb_metrics_request){.label = BB_LABEL_DENIED,
-                                                                        .decision = BB_MD_DENY,
-                                                                        .status = 400});
+    audit_denial(c, &(struct bb_audit_http){.method = (const char *)m.base,
+                                            .method_len = m.len,
+                                            .path = (const char *)path.base,
+                                            .path_len = path.len,
+                                            .reason = "bad_request",
+                                            .status = 400,
+                                            .end = "reset",
+                                            .stream = (uint32_t)s->id});
 }
 
 static int on_close(nghttp2_session *session, int32_t id, uint32_t error, void *ud)
