@@ -57,6 +57,7 @@ static const struct bb_field timeouts_fields[] = {
 static const struct bb_field upstream_fields[] = {
     {.key = "ca_file", .type = BB_F_STR, .off = CFG(upstream.ca_file)},
     {.key = "deny_private", .type = BB_F_BOOL, .off = CFG(upstream.deny_private)},
+    {.key = "http2", .type = BB_F_BOOL, .off = CFG(upstream.http2)},
     {0},
 };
 
@@ -250,6 +251,7 @@ static void set_defaults(struct bb_config *c)
                                        .shutdown_drain_ms = 20000};
     c->upstream.ca_file = "";
     c->upstream.deny_private = true;
+    c->upstream.http2 = true;
     c->audit.output = BB_AUDIT_STDOUT;
     c->egress.default_action = BB_ACTION_DENY;
     c->egress.enforce = true;

@@ -153,6 +153,7 @@ struct bb_config {
     struct {
         const char *ca_file; /* "" = system store only */
         bool deny_private;
+        bool http2; /* offer h2 in ALPN to upstreams */
     } upstream;
     struct {
         const char *const *client_interfaces;

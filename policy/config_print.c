@@ -68,8 +68,9 @@ static void print_settings(const struct bb_config *c, FILE *out)
             "shutdown_drain %u\n",
             to->connect_ms, to->request_header_ms, to->response_header_ms, to->idle_ms,
             to->shutdown_drain_ms);
-    fprintf(out, "upstream: deny_private %s, trust %s%s\n", onoff(c->upstream.deny_private),
-            "system store", c->upstream.ca_file[0] ? " + " : "");
+    fprintf(out, "upstream: deny_private %s, http2 %s, trust %s%s\n",
+            onoff(c->upstream.deny_private), onoff(c->upstream.http2), "system store",
+            c->upstream.ca_file[0] ? " + " : "");
     if (c->upstream.ca_file[0])
         fprintf(out, "  ca_file %s\n", c->upstream.ca_file);
     fprintf(out, "secrets_dir: %s\n", c->secrets_dir);

@@ -183,6 +183,18 @@ static int put_framing(struct bb_buf *out, const struct bb_http_head *h)
     return 0;
 }
 
+/* The client takes trailers (TE: trailers, gRPC's requirement): botbox
+ * relays them, so it says so upstream; TE's other codings are hop-by-hop
+ * and end here. */
+static bool accepts_trailers(const struct bb_http_head *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (bb_hdr_is(&h->h[i], "te") &&
+            bb_http_has_token(h->h[i].value, h->h[i].value_len, "trailers"))
+            return true;
+    return false;
+}
+
 int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
                           const struct bb_target *t, const char *host_header,
                           const struct bb_inject *inj, bool websocket, size_t *ninjected)
@@ -208,6 +220,8 @@ int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
         (*ninjected)++;
     }
     if (websocket && bb_buf_append(out, "Connection: Upgrade\r\nUpgrade: websocket\r\n", 41) != 0)
+        return -1;
+    if (accepts_trailers(h) && bb_buf_append(out, "TE: trailers\r\n", 14) != 0)
         return -1;
     if (put_framing(out, h) != 0)
         return -1;
@@ -280,6 +294,17 @@ static const uint8_t *lower_name(const struct bb_hdr *x, char *names, size_t cap
     return (const uint8_t *)at;
 }
 
+/* x as the next HTTP/2 field in out (its name lower-cased into names). */
+static int add_field(const struct bb_hdr *x, struct bb_h2_field *out, size_t *n, size_t cap,
+                     char *names, size_t names_cap, size_t *used)
+{
+    const uint8_t *name = lower_name(x, names, names_cap, used);
+    if (name == NULL || *n == cap)
+        return -1;
+    out[(*n)++] = (struct bb_h2_field){name, (const uint8_t *)x->value, x->name_len, x->value_len};
+    return 0;
+}
+
 int bb_http_h2_response_fields(const struct bb_http_head *resp, bool bodyless, char status[3],
                                struct bb_h2_field *out, size_t cap, char *names, size_t names_cap)
 {
@@ -296,10 +321,62 @@ int bb_http_h2_response_fields(const struct bb_http_head *resp, bool bodyless, c
             bb_hdr_is(x, "content-length") && (bodyless || resp->framing == BB_BODY_LENGTH);
         if (dropped(resp, x) && !length)
             continue;
-        const uint8_t *name = lower_name(x, names, names_cap, &used);
-        if (name == NULL || n == cap)
+        if (add_field(x, out, &n, cap, names, names_cap, &used) != 0)
             return -1;
-        out[n++] = (struct bb_h2_field){name, (const uint8_t *)x->value, x->name_len, x->value_len};
+    }
+    return (int)n;
+}
+
+int bb_http_h2_request_fields(const struct bb_http_head *h, struct bb_h2_field *out, size_t cap,
+                              char *names, size_t names_cap)
+{
+    if (cap < 4 || h->host == NULL)
+        return -1;
+    out[0] = (struct bb_h2_field){(const uint8_t *)":method", (const uint8_t *)h->method, 7,
+                                  h->method_len};
+    out[1] = (struct bb_h2_field){(const uint8_t *)":scheme", (const uint8_t *)"https", 7, 5};
+    out[2] = (struct bb_h2_field){(const uint8_t *)":authority", (const uint8_t *)h->host->value,
+                                  10, h->host->value_len};
+    out[3] = (struct bb_h2_field){(const uint8_t *)":path", (const uint8_t *)h->target, 5,
+                                  h->target_len};
+    size_t n = 4, used = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const struct bb_hdr *x = &h->h[i];
+        if (bb_hdr_is(x, "te") && bb_http_has_token(x->value, x->value_len, "trailers")) {
+            if (n == cap)
+                return -1;
+            out[n++] =
+                (struct bb_h2_field){(const uint8_t *)"te", (const uint8_t *)"trailers", 2, 8};
+            continue;
+        }
+        bool length = bb_hdr_is(x, "content-length");
+        if ((dropped(h, x) && !length) || bb_hdr_is(x, "host"))
+            continue;
+        if (add_field(x, out, &n, cap, names, names_cap, &used) != 0)
+            return -1;
+    }
+    return (int)n;
+}
+
+int bb_http_h2_trailer_fields(const struct bb_buf *lines, struct bb_h2_field *out, size_t cap,
+                              char *names, size_t names_cap)
+{
+    const char *t = bb_buf_head(lines), *end = t + bb_buf_size(lines);
+    size_t n = 0, used = 0;
+    while (t < end) {
+        const char *nl = memchr(t, '\n', (size_t)(end - t));
+        const char *colon = memchr(t, ':', (size_t)(end - t));
+        if (nl == NULL || colon == NULL || colon > nl || nl == t || nl[-1] != '\r' || n == cap)
+            return -1;
+        struct bb_hdr x = {.name = t, .name_len = (size_t)(colon - t)};
+        const char *v = colon + 1;
+        while (v < nl - 1 && (*v == ' ' || *v == '\t'))
+            v++;
+        const uint8_t *name = lower_name(&x, names, names_cap, &used);
+        if (name == NULL)
+            return -1;
+        out[n++] = (struct bb_h2_field){name, (const uint8_t *)v, x.name_len, (size_t)(nl - 1 - v)};
+        t = nl + 1;
     }
     return (int)n;
 }
@@ -355,7 +432,32 @@ int bb_http_write_body(struct bb_buf *out, enum bb_http_out_framing f, const cha
     return bb_buf_append(out, "\r\n", 2);
 }
 
-int bb_http_write_body_end(struct bb_buf *out, enum bb_http_out_framing f)
+/* A kept trailer line ("name: value\r\n") whose name a rewrite sets: the
+ * rewrite's delete-then-add covers the trailer section too. */
+static bool trailer_rewritten(const struct bb_inject *inj, const char *line, size_t len)
 {
-    return f == BB_OUT_CHUNKED ? bb_buf_append(out, "0\r\n\r\n", 5) : 0;
+    const char *colon = memchr(line, ':', len);
+    if (inj == NULL || inj->rule == NULL || colon == NULL)
+        return false;
+    struct bb_hdr x = {.name = line, .name_len = (size_t)(colon - line)};
+    return rewritten(inj, &x);
+}
+
+int bb_http_write_body_end(struct bb_buf *out, enum bb_http_out_framing f,
+                           const struct bb_buf *trailers, const struct bb_inject *inj)
+{
+    if (f != BB_OUT_CHUNKED)
+        return 0;
+    if (bb_buf_append(out, "0\r\n", 3) != 0)
+        return -1;
+    const char *t = trailers != NULL ? bb_buf_head(trailers) : NULL;
+    const char *end = t != NULL ? t + bb_buf_size(trailers) : NULL;
+    while (t != NULL && t < end) {
+        const char *nl = memchr(t, '\n', (size_t)(end - t));
+        size_t len = nl != NULL ? (size_t)(nl - t) + 1 : (size_t)(end - t);
+        if (!trailer_rewritten(inj, t, len) && bb_buf_append(out, t, len) != 0)
+            return -1;
+        t += len;
+    }
+    return bb_buf_append(out, "\r\n", 2);
 }

@@ -41,7 +41,8 @@ struct bb_inject {
 };
 
 /* Appends the upstream request head: "METHOD path HTTP/1.1", Host, the
- * client's end-to-end headers, rewrites, framing. websocket keeps the
+ * client's end-to-end headers, rewrites, "TE: trailers" when the client
+ * said it takes them, framing. websocket keeps the
  * Upgrade handshake headers. Returns 0, -1 when out is full, or -2 when a
  * referenced secret is absent (nothing usable was written then). The
  * rule's first *ninjected rewrites were written (all of them on success). */
@@ -75,6 +76,24 @@ struct bb_h2_field;
 int bb_http_h2_response_fields(const struct bb_http_head *resp, bool bodyless, char status[3],
                                struct bb_h2_field *out, size_t cap, char *names, size_t names_cap);
 
+/* The request head botbox wrote for an upstream (bb_http_write_request)
+ * as the fields of the HEADERS that open a stream to an upstream that
+ * speaks h2: :method, :scheme https, :authority from Host, :path, then the
+ * fields in lower case (copied into names), "te: trailers" when it said
+ * so, Content-Length as written (the DATA that follow match it); Host and
+ * the hop-by-hop fields have no place in HTTP/2. Returns the number of
+ * fields, or -1 when out (cap entries) or names is too small or h has no
+ * Host. */
+int bb_http_h2_request_fields(const struct bb_http_head *h, struct bb_h2_field *out, size_t cap,
+                              char *names, size_t names_cap);
+
+/* The kept trailer lines (struct bb_http_body's trailers: "name:
+ * value\r\n" each) as the fields of a trailing HEADERS frame, names in
+ * lower case (copied into names), values pointing into lines. Returns the
+ * number of fields, or -1 when out or names is too small. */
+int bb_http_h2_trailer_fields(const struct bb_buf *lines, struct bb_h2_field *out, size_t cap,
+                              char *names, size_t names_cap);
+
 /* Appends one of botbox's own responses: text/plain body, Content-Length,
  * Connection: close. Returns 0 or -1. */
 int bb_http_write_error(struct bb_buf *out, int status, const char *body);
@@ -85,7 +104,11 @@ const char *bb_http_reason(int status);
 /* Appends body bytes in the given framing (a chunk for CHUNKED). */
 int bb_http_write_body(struct bb_buf *out, enum bb_http_out_framing f, const char *p, size_t n);
 
-/* Appends the end of a chunked body ("0\r\n\r\n"); no-op otherwise. */
-int bb_http_write_body_end(struct bb_buf *out, enum bb_http_out_framing f);
+/* Appends the end of a chunked body: "0\r\n", the kept trailer lines
+ * (struct bb_http_body's; NULL: none) but those whose names inj's rule
+ * rewrites (inj NULL: none), "\r\n". No-op for other framings, where a
+ * trailer has no place. */
+int bb_http_write_body_end(struct bb_buf *out, enum bb_http_out_framing f,
+                           const struct bb_buf *trailers, const struct bb_inject *inj);
 
 #endif

@@ -40,6 +40,10 @@ struct bb_conn {
     bool starved;  /* the last read wanted the socket: see bb_conn_pending */
 };
 
+/* The handshake op of a transport that has none (an HTTP/2 stream's):
+ * done at once. */
+int bb_conn_no_handshake(struct bb_conn *c);
+
 /* Wraps a connected (or connecting) nonblocking socket. */
 void bb_conn_plain(struct bb_conn *c, int fd);
 

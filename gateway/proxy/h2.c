@@ -16,6 +16,7 @@
 #include "gateway/proxy/h2.h"
 
 #include "common/macros.h"
+#include "gateway/http/h1_feed.h"
 #include "gateway/http/h2_head.h"
 #include "gateway/proxy/proxy_int.h"
 #include "gateway/state/audit.h"
@@ -27,8 +28,6 @@
 /* Fields of one request head: the limit of h2_head.c plus the
  * pseudo-headers; beyond, 431 as for more bytes than BB_HTTP_HEAD_MAX. */
 #define H2_FIELDS_MAX (BB_HTTP_MAX_HEADERS + 8)
-/* Room the request's transport needs for a chunk's framing. */
-#define H2_CHUNK_FRAMING 12u
 /* What bb_h2_write_head adds to a head's names and values (at most
  * BB_HTTP_HEAD_MAX): the request line's and each field's separators, the
  * framing lines. Beyond, 431. */
@@ -44,10 +43,9 @@ struct bb_h2s {
     size_t nf, fbytes;
     bool too_large; /* past H2_FIELDS_MAX or BB_HTTP_HEAD_MAX: 431 */
     bool headed;    /* its head reached request_head: it has a request (or a refusal) */
-    /* what the request reads: its HTTP/1.1 head, then the DATA (framed as
-     * chunks on the way when the length is not known) */
-    struct bb_buf head, in;
-    bool chunked, in_end, tail_sent, head_req;
+    /* what the request reads: its HTTP/1.1 head, the DATA, the trailers */
+    struct bb_h1feed req;
+    bool head_req;
     /* the answer, parsed back from the request's HTTP/1.1 */
     llhttp_t respp;
     struct bb_http_body body;
@@ -143,62 +141,26 @@ static void credit(struct bb_h2s *s, size_t n)
     wake_out(s->c);
 }
 
-static size_t take(struct bb_buf *b, void *to, size_t n)
-{
-    n = n < bb_buf_size(b) ? n : bb_buf_size(b);
-    memcpy(to, bb_buf_head(b), n);
-    bb_buf_consume(b, n);
-    return n;
-}
-
-static ssize_t chunk(struct bb_h2s *s, char *to, size_t n)
-{
-    if (n <= H2_CHUNK_FRAMING)
-        return 0; /* the request's buffer makes room as it forwards */
-    size_t k = n - H2_CHUNK_FRAMING;
-    k = k < bb_buf_size(&s->in) ? k : bb_buf_size(&s->in);
-    struct bb_buf out;
-    bb_buf_wrap(&out, to, n);
-    /* cannot fail: n holds k and H2_CHUNK_FRAMING */
-    (void)(bb_buf_append_hex(&out, k, 1) | bb_buf_append(&out, "\r\n", 2) |
-           bb_buf_append(&out, bb_buf_head(&s->in), k) | bb_buf_append(&out, "\r\n", 2));
-    bb_buf_consume(&s->in, k);
-    credit(s, k);
-    return (ssize_t)bb_buf_size(&out);
-}
-
 static ssize_t s_read(struct bb_conn *conn, void *buf, size_t n)
 {
     struct bb_h2s *s = stream_of(conn);
     if (s == NULL)
         return BB_IO_ERR; /* the stream was reset */
-    if (bb_buf_size(&s->head) > 0)
-        return (ssize_t)take(&s->head, buf, n);
-    if (bb_buf_size(&s->in) > 0 && s->chunked)
-        return chunk(s, buf, n);
-    if (bb_buf_size(&s->in) > 0) {
-        size_t k = take(&s->in, buf, n);
-        credit(s, k);
-        return (ssize_t)k;
-    }
-    if (s->in_end && s->chunked && !s->tail_sent) {
-        if (n < 5)
-            return 0;
-        memcpy(buf, "0\r\n\r\n", 5);
-        s->tail_sent = true;
-        return 5;
-    }
-    if (s->in_end)
+    size_t body;
+    ssize_t k = bb_h1feed_read(&s->req, buf, n, &body);
+    if (body > 0)
+        credit(s, body);
+    if (k == BB_H1FEED_END)
         return BB_IO_EOF;
-    conn->want = EPOLLIN;
-    return 0;
+    if (k == 0)
+        conn->want = EPOLLIN;
+    return k;
 }
 
 static bool s_pending(const struct bb_conn *conn)
 {
     const struct bb_h2s *s = stream_of(conn);
-    return s != NULL && (bb_buf_size(&s->head) > 0 || bb_buf_size(&s->in) > 0 ||
-                         (s->in_end && s->chunked && !s->tail_sent));
+    return s != NULL && bb_h1feed_pending(&s->req);
 }
 
 static int to_dst(void *arg, const char *data, size_t n)
@@ -209,6 +171,28 @@ static int to_dst(void *arg, const char *data, size_t n)
     memcpy(s->dst + s->dst_len, data, n);
     s->dst_len += n;
     return 0;
+}
+
+/* nv for up to BB_HTTP_MAX_HEADERS fields (a worker builds one at a time) */
+static _Thread_local nghttp2_nv nv[BB_HTTP_MAX_HEADERS + 1];
+
+static void to_nv(const struct bb_h2_field *f, int n)
+{
+    for (int i = 0; i < n; i++)
+        nv[i] = (nghttp2_nv){(uint8_t *)f[i].name, (uint8_t *)f[i].value, f[i].name_len,
+                             f[i].value_len, NGHTTP2_NV_FLAG_NONE};
+}
+
+/* The answer's trailers (a chunked HTTP/1.1 answer's, kept by its body's
+ * decoding) as the stream's last HEADERS: gRPC's grpc-status. */
+static int submit_trailers(struct bb_h2s *s)
+{
+    static _Thread_local struct bb_h2_field f[BB_HTTP_MAX_HEADERS];
+    int n = bb_http_h2_trailer_fields(&s->body.trailers, f, BB_ARRAY_LEN(f), names, sizeof(names));
+    if (n < 0)
+        return -1;
+    to_nv(f, n);
+    return nghttp2_submit_trailer(s->c->s, s->id, nv, (size_t)n);
 }
 
 /* DATA for the stream from its request's output, decoded from the
@@ -240,6 +224,11 @@ static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf, siz
     if (s->body.done) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         s->resp_eof = true;
+        if (bb_buf_size(&s->body.trailers) > 0) {
+            if (submit_trailers(s) != 0)
+                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM; /* the trailers end it */
+        }
     } else if (s->dst_len == 0) {
         s->deferred = true;
         return NGHTTP2_ERR_DEFERRED;
@@ -251,15 +240,12 @@ static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf, siz
 static int submit_head(struct bb_h2s *s, const struct bb_http_head *h, bool final)
 {
     static _Thread_local struct bb_h2_field f[BB_HTTP_MAX_HEADERS + 1];
-    static _Thread_local nghttp2_nv nv[BB_HTTP_MAX_HEADERS + 1];
     char status[3];
     int n = bb_http_h2_response_fields(h, h->framing == BB_BODY_NONE, status, f, BB_ARRAY_LEN(f),
                                        names, sizeof(names));
     if (n < 0)
         return -1;
-    for (int i = 0; i < n; i++)
-        nv[i] = (nghttp2_nv){(uint8_t *)f[i].name, (uint8_t *)f[i].value, f[i].name_len,
-                             f[i].value_len, NGHTTP2_NV_FLAG_NONE};
+    to_nv(f, n);
     if (!final)
         return nghttp2_submit_headers(s->c->s, NGHTTP2_FLAG_NONE, s->id, NULL, nv, (size_t)n, NULL);
     nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
@@ -278,7 +264,7 @@ static ssize_t answer_head(struct bb_h2s *s, const char *buf, size_t n)
         return BB_IO_ERR;
     bool final = h.status >= 200;
     if (final) {
-        s->body = (struct bb_http_body){.on_data = to_dst, .arg = s};
+        bb_http_body_init(&s->body, to_dst, s, true);
         bb_http_body_start(&s->respp, &h, &s->body);
         s->resp_head = true;
         s->resp_eof = s->body.done;
@@ -309,12 +295,6 @@ static ssize_t s_write(struct bb_conn *conn, const void *buf, size_t n)
     return 0;
 }
 
-static int s_handshake(struct bb_conn *conn)
-{
-    (void)conn;
-    return 1;
-}
-
 /* The request closed: a stream whose answer is not whole is reset. */
 static void s_close(struct bb_conn *conn)
 {
@@ -332,7 +312,7 @@ static void s_close(struct bb_conn *conn)
 static const struct bb_conn_ops stream_ops = {
     .read = s_read,
     .write = s_write,
-    .handshake = s_handshake,
+    .handshake = bb_conn_no_handshake,
     .close = s_close,
     .pending = s_pending,
 };
@@ -351,11 +331,11 @@ static void release_fields(struct bb_h2s *s)
 static void free_stream(struct bb_h2c *c, struct bb_h2s *s)
 {
     release_fields(s);
-    size_t held = bb_buf_size(&s->in);
+    size_t held = bb_buf_size(&s->req.data);
     if (held > 0) /* read by nobody now: the connection's window gets them back */
         nghttp2_session_consume_connection(c->s, held);
-    bb_buf_free(&s->head);
-    bb_buf_free(&s->in);
+    bb_h1feed_free(&s->req);
+    bb_http_body_release(&s->body);
     LIST_REMOVE(s, link);
     c->nstreams--;
     free(s);
@@ -394,12 +374,11 @@ static void request_head(struct bb_h2c *c, struct bb_h2s *s, bool end_stream)
         return;
     }
     s->head_req = h.method_len == 4 && memcmp(h.method, "HEAD", 4) == 0;
-    s->chunked = rc == 0 && h.framing == BB_BODY_CHUNKED;
-    s->in_end = end_stream;
-    bb_buf_init(&s->head, BB_HTTP_HEAD_MAX + H2_HEAD_FRAMING);
-    bb_buf_init(&s->in, BB_H2_STREAM_WINDOW);
-    if (rc == 0 && bb_h2_write_head(&s->head, &h) != 0)
+    s->req.chunked = rc == 0 && h.framing == BB_BODY_CHUNKED;
+    if (rc == 0 && bb_h2_write_head(&s->req.head, &h) != 0)
         rc = 431;
+    if (end_stream && bb_h1feed_end(&s->req) != 0)
+        rc = 500;
     if (rc != 0)
         refuse(s, &h, rc);
     if (s->p != NULL)
@@ -409,7 +388,10 @@ static void request_head(struct bb_h2c *c, struct bb_h2s *s, bool end_stream)
 
 static void request_end(struct bb_h2s *s)
 {
-    s->in_end = true;
+    if (bb_h1feed_end(&s->req) != 0 && s->p != NULL) {
+        bb_proxy_cut(s->p, "out_of_memory");
+        return;
+    }
     if (s->p != NULL)
         bb_proxy_wake(s->p);
 }
@@ -436,6 +418,8 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* reset: INTERNAL_ERROR */
     s->c = c;
     s->id = frame->hd.stream_id;
+    bb_h1feed_init(&s->req, BB_HTTP_HEAD_MAX + H2_HEAD_FRAMING, BB_H2_STREAM_WINDOW,
+                   BB_HTTP_TRAILERS_MAX);
     LIST_INSERT_HEAD(&c->streams, s, link);
     c->nstreams++;
     bb_loop_timer_cancel(c->p->ctx->loop, &c->p->timer); /* the streams have their own */
@@ -449,8 +433,16 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, nghtt
     (void)flags;
     (void)ud;
     struct bb_h2s *s = stream(session, frame->hd.stream_id);
+    if (s != NULL && s->p != NULL && frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
+        nghttp2_vec n = nghttp2_rcbuf_get_buf(name), v = nghttp2_rcbuf_get_buf(value);
+        if (bb_h1feed_trailer(&s->req, (const char *)n.base, n.len, (const char *)v.base, v.len) ==
+            0)
+            return 0; /* a trailer: kept for a chunked request, else dropped */
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_REFUSED_STREAM);
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* past BB_HTTP_TRAILERS_MAX */
+    }
     if (s == NULL || s->p != NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
-        return 0; /* a refused stream, or trailers: not forwarded */
+        return 0; /* a refused stream */
     s->fbytes += nghttp2_rcbuf_get_buf(name).len + nghttp2_rcbuf_get_buf(value).len;
     if (s->nf == H2_FIELDS_MAX || s->fbytes > BB_HTTP_HEAD_MAX) {
         s->too_large = true; /* decoding goes on: HPACK's state is the connection's */
@@ -504,7 +496,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
         if (s != NULL && frame->headers.cat == NGHTTP2_HCAT_REQUEST && !s->headed)
             request_head(c, s, end);
         else if (s != NULL && end)
-            request_end(s); /* trailers: the end of the body (not forwarded) */
+            request_end(s); /* trailers: the end of the body */
         break;
     case NGHTTP2_DATA:
         if (s != NULL && end)
@@ -530,11 +522,11 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t id, const ui
     (void)flags;
     (void)ud;
     struct bb_h2s *s = stream(session, id);
-    if (s == NULL || s->p == NULL || s->in_end) {
+    if (s == NULL || s->p == NULL || s->req.ended) {
         nghttp2_session_consume(session, id, len); /* nobody reads it */
         return 0;
     }
-    if (bb_buf_append(&s->in, data, len) != 0) /* past the window nghttp2 enforces */
+    if (bb_buf_append(&s->req.data, data, len) != 0) /* past the window nghttp2 enforces */
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     bb_proxy_wake(s->p);
     return 0;
@@ -550,7 +542,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
     if (frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS)
         return 0;
     struct bb_h2s *s = stream(session, frame->hd.stream_id);
-    if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !s->in_end)
+    if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !s->req.ended)
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
     return 0;
 }
@@ -776,8 +768,8 @@ void bb_h2c_free(struct bb_h2c *c)
             bb_proxy_cut(p, "client_closed");
         }
         release_fields(s);
-        bb_buf_free(&s->head);
-        bb_buf_free(&s->in);
+        bb_h1feed_free(&s->req);
+        bb_http_body_release(&s->body);
         LIST_REMOVE(s, link);
         free(s);
     }

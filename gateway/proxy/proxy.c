@@ -86,6 +86,8 @@ static void free_proxy(struct bb_loop *l, void *arg)
     if (p->r != NULL) {
         bb_proxy_lines_put(p, &p->r->req);
         bb_proxy_lines_put(p, &p->r->resp);
+        bb_http_body_release(&p->r->reqbody);
+        bb_http_body_release(&p->r->respbody);
     }
     if (x->no_spares || x->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
@@ -418,6 +420,8 @@ static void reset_request(struct bb_proxy *p)
     bb_http_head_clear(&p->r->resp);
     bb_proxy_lines_put(p, &p->r->req);
     bb_proxy_lines_put(p, &p->r->resp);
+    bb_http_body_release(&p->r->reqbody);
+    bb_http_body_release(&p->r->respbody);
     memset(&p->r->host, 0, sizeof(p->r->host));
     memset(&p->r->dec, 0, sizeof(p->r->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
@@ -654,7 +658,7 @@ static void handle_request(struct bb_proxy *p)
     if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
         !body_prefix_ok(p))
         return;
-    p->r->reqbody = (struct bb_http_body){0};
+    bb_http_body_init(&p->r->reqbody, NULL, NULL, false); /* nothing of it read yet */
     bb_proxy_go_upstream(p);
 }
 

@@ -33,6 +33,7 @@ struct bb_pool;
 struct bb_snapshot;
 struct bb_metrics_shard;
 struct bb_proxy;
+struct bb_h2up;
 
 struct bb_proxy_ctx {
     unsigned id; /* the worker's: the top byte of its request ids */
@@ -45,6 +46,7 @@ struct bb_proxy_ctx {
     uint64_t next_request;
     LIST_HEAD(, bb_proxy) proxies; /* live client connections (closed at stop) */
     LIST_HEAD(, bb_proxy) spare;   /* closed ones kept for the next accepts */
+    LIST_HEAD(, bb_h2up) h2up;     /* HTTP/2 upstream sessions (h2_up.c) */
     size_t nspare;
     bool no_spares;              /* stopping: closed connections are freed */
     struct bb_blocks blocks;     /* requests' head copies */

@@ -9,6 +9,7 @@
 #include "common/macros.h"
 
 #include "gateway/io/resolver.h"
+#include "gateway/proxy/h2_up.h"
 #include "policy/addrclass.h"
 
 #include <errno.h>
@@ -58,6 +59,10 @@ void bb_proxy_release_upstream(struct bb_proxy *p, bool keep)
         return;
     p->up = NULL;
     p->up_rd_want = p->up_wr_want = 0;
+    if (bb_upconn_is_stream(u)) { /* its session stays (h2_up.c); the stream ends */
+        bb_upstream_close(p->ctx->loop, u);
+        return;
+    }
     if (keep && u->state == BB_UP_READY && p->st != P_TUNNEL && bb_buf_size(&u->out) == 0) {
         bb_pool_put(p->ctx->pool, u); /* which refuses it if bytes are left unread in u->in */
     } else {
@@ -84,7 +89,7 @@ static void start_forward(struct bb_proxy *p)
     }
     p->st = P_FORWARD;
     bb_proxy_arm(p, cfg(p)->timeouts.response_header_ms);
-    p->r->reqbody = (struct bb_http_body){.on_data = to_upstream, .arg = p};
+    bb_http_body_init(&p->r->reqbody, to_upstream, p, true);
     bb_http_body_start(&p->r->reqp, &p->r->req, &p->r->reqbody);
     p->req_done = p->r->reqbody.done;
     if (bb_proxy_pump_request(p) != 0)
@@ -117,8 +122,11 @@ int bb_proxy_pump_request(struct bb_proxy *p)
         p->bytes_in += (uint64_t)used;
         if (p->r->reqbody.done) {
             p->req_done = true;
+            /* the trailers a rewritten header's name would smuggle past
+             * the rewrite stay here, as its other values do */
+            struct bb_inject inj = {.rule = p->r->dec.rule};
             if (p->r->req.framing == BB_BODY_CHUNKED &&
-                bb_http_write_body_end(&u->out, BB_OUT_CHUNKED) != 0)
+                bb_http_write_body_end(&u->out, BB_OUT_CHUNKED, &p->r->reqbody.trailers, &inj) != 0)
                 return -1;
         }
         if (used == 0)
@@ -134,6 +142,11 @@ static void attach(struct bb_proxy *p, struct bb_upconn *u)
     u->owner = p;
     p->up = u;
     p->up_rd_want = p->up_wr_want = 0;
+    if (bb_upconn_is_stream(u)) { /* no socket: its session wakes it (h2_up.c) */
+        u->io.cb = up_event;
+        start_forward(p);
+        return;
+    }
     if (u->io.added) {
         u->io.cb = up_event; /* from the pool */
     } else if (bb_loop_io_add(p->ctx->loop, &u->io, u->conn.fd, EPOLLOUT, up_event) != 0) {
@@ -159,8 +172,9 @@ static void dial(struct bb_proxy *p, int family, const uint8_t *addr)
     bool is_ip = p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6;
     char key[BB_POOL_KEY_MAX];
     bb_proxy_pool_key(p, key);
+    bool h2 = cfg(p)->upstream.http2 && !p->websocket;
     struct bb_upconn *u = bb_upstream_dial(p->ctx->pool, family, addr, p->port, p->r->host.name,
-                                           is_ip, key, !p->passthrough);
+                                           is_ip, key, !p->passthrough, h2);
     if (u == NULL) {
         bb_proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
         return;
@@ -197,7 +211,10 @@ static void go(struct bb_proxy *p, bool use_pool)
     if (use_pool && !p->passthrough) {
         char key[BB_POOL_KEY_MAX];
         bb_proxy_pool_key(p, key);
-        u = bb_pool_get(p->ctx->pool, key);
+        if (!p->websocket)
+            u = bb_h2up_get(p->ctx, key); /* a stream on a session with room */
+        if (u == NULL)
+            u = bb_pool_get(p->ctx->pool, key);
     }
     if (u != NULL) {
         attach(p, u);
@@ -245,7 +262,7 @@ static bool retry(struct bb_proxy *p)
 static void finish_response(struct bb_proxy *p)
 {
     p->resp_done = true;
-    if (bb_http_write_body_end(&p->cout, p->rframing) != 0) {
+    if (bb_http_write_body_end(&p->cout, p->rframing, &p->r->respbody.trailers, NULL) != 0) {
         bb_proxy_close(p);
         return;
     }
@@ -295,7 +312,7 @@ static int take_response_head(struct bb_proxy *p, size_t end)
     bool close = !p->r->req.keep_alive || p->unread_body || p->ctx->draining;
     if (bb_http_write_response(&p->cout, &p->r->resp, p->rframing, close, false) != 0)
         return fail_head(p, "upstream_head_too_large");
-    p->r->respbody = (struct bb_http_body){.on_data = to_client, .arg = p};
+    bb_http_body_init(&p->r->respbody, to_client, p, true);
     bb_http_body_start(&p->r->respp, &p->r->resp, &p->r->respbody);
     bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
     return 1;
@@ -445,6 +462,16 @@ static void connecting(struct bb_proxy *p)
     if (r == 0) {
         uint32_t ev = u->state == BB_UP_CONNECTING ? EPOLLOUT : u->conn.want;
         bb_loop_io_set(p->ctx->loop, &u->io, ev);
+        return;
+    }
+    if (bb_h2up_selected(u)) { /* the connection becomes a session; p takes a stream on it */
+        p->up = NULL;
+        struct bb_upconn *s = bb_h2up_adopt(p->ctx, u);
+        if (s == NULL) {
+            bb_proxy_fail(p, 502, "upstream connection failed", "out_of_memory");
+            return;
+        }
+        attach(p, s);
         return;
     }
     start_forward(p);

@@ -161,7 +161,7 @@ static void session_store(struct bb_pool *p, const char *key, SSL_SESSION *s)
 
 struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8_t *addr,
                                    uint16_t port, const char *host, bool host_is_ip,
-                                   const char *key, bool tls)
+                                   const char *key, bool tls, bool h2)
 {
     struct sockaddr_storage ss = {0};
     socklen_t sl;
@@ -201,8 +201,12 @@ struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8
     }
     u->pool = pool;
     u->state = BB_UP_CONNECTING;
-    if (tls)
+    static const unsigned char both[] = "\x02h2\x08http/1.1";
+    if (tls) {
         SSL_set_app_data(u->conn.ssl, u);
+        if (h2) /* the context offers http/1.1 alone */
+            SSL_set_alpn_protos(u->conn.ssl, both, sizeof(both) - 1);
+    }
     snprintf(u->key, sizeof(u->key), "%s", key);
     bb_buf_init(&u->in, BB_UPSTREAM_IN);
     bb_buf_init(&u->out, BB_UPSTREAM_OUT);

@@ -27,6 +27,7 @@
 #define BB_UPSTREAM_OUT    (256u * 1024u) /* request bytes to send: a watermark plus headroom */
 
 struct bb_config;
+struct bb_h2us;
 struct bb_pool;
 
 enum bb_up_state { BB_UP_CONNECTING, BB_UP_HANDSHAKE, BB_UP_READY };
@@ -42,17 +43,27 @@ struct bb_upconn {
     struct bb_upconn *next; /* pool list */
     struct bb_pool *pool;
     void *owner; /* the proxy connection using it, NULL when pooled */
+    /* An HTTP/2 stream (h2_up.c) rather than a connection: no socket, its
+     * transport is the stream, and it is never pooled itself. */
+    bool is_stream;
+    struct bb_h2us *h2s; /* the stream, NULL once it let the upconn go */
 };
+
+static inline bool bb_upconn_is_stream(const struct bb_upconn *u)
+{
+    return u->is_stream;
+}
 
 /* The shared client context. NULL with a message on stderr on failure. */
 SSL_CTX *bb_upstream_tls_ctx(const struct bb_config *cfg);
 
 /* Starts a nonblocking TCP connect to addr:port and prepares TLS for host
  * (tls false: plain TCP, for passthrough, where the client's own TLS goes
- * through). Returns the connection (state CONNECTING), or NULL with errno. */
+ * through). h2: ALPN offers h2 before http/1.1 (else http/1.1 only).
+ * Returns the connection (state CONNECTING), or NULL with errno. */
 struct bb_upconn *bb_upstream_dial(struct bb_pool *pool, int family, const uint8_t *addr,
                                    uint16_t port, const char *host, bool host_is_ip,
-                                   const char *key, bool tls);
+                                   const char *key, bool tls, bool h2);
 
 /* Advances connect and handshake. Returns 1 ready, 0 in progress (io
  * interest in c->conn.want or EPOLLOUT while connecting), -1 failed. */

@@ -6,6 +6,7 @@
  * they are unreachable except through tproxy.
  */
 #include "gateway/proxy/worker.h"
+#include "gateway/proxy/h2_up.h"
 #include "common/log.h"
 #include "common/macros.h"
 
@@ -142,6 +143,7 @@ void bb_worker_stop(struct bb_worker *w)
     }
     x->on_empty = NULL; /* stopping now: nobody waits for the drain any more */
     bb_proxy_close_all(x);
+    bb_h2up_close_all(x);
     bb_loop_run_deferred(x->loop);
     bb_pool_free(x->pool);
     bb_resolver_free(x->resolver);

@@ -429,7 +429,8 @@ proxy_world() {
         siit.test=::ffff:0:a9fe:a9fe nat64l.test=64:ff9b:1::a9fe:a9fe imds6.test=fd00:ec2::254 \
         alimeta.test=100.100.100.200 intra.rt-search.test=$UP4 k8s.rt.test.rt-search.test=$UP4
     bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
-        --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log"
+        --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log" \
+        ${PROXY_UPSTREAM_ARGS:-}
     wait_ready upstream
     touch "$E2E_TMP/upstream.log"
 

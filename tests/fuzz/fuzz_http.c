@@ -55,6 +55,27 @@ static void h2_fields_ok(const struct bb_http_head *h, bool bodyless)
     }
 }
 
+/* Kept trailers are whole lines of allowed fields, each one an HTTP/2
+ * field once translated (names in lower case, values without CR or LF). */
+static void trailers_ok(const struct bb_buf *t)
+{
+    static struct bb_h2_field f[BB_HTTP_MAX_HEADERS];
+    static char names[BB_HTTP_TRAILERS_MAX];
+    if (bb_buf_size(t) == 0)
+        return;
+    int n = bb_http_h2_trailer_fields(t, f, BB_HTTP_MAX_HEADERS, names, sizeof(names));
+    if (n < 0 && bb_buf_size(t) < BB_HTTP_MAX_HEADERS * 4)
+        __builtin_trap(); /* few lines: they must all translate */
+    for (int i = 0; i < n; i++) {
+        if (!bb_http_trailer_allowed((const char *)f[i].name, f[i].name_len) ||
+            memchr(f[i].value, '\n', f[i].value_len) || memchr(f[i].value, '\r', f[i].value_len))
+            __builtin_trap();
+        for (size_t k = 0; k < f[i].name_len; k++)
+            if (f[i].name[k] >= 'A' && f[i].name[k] <= 'Z')
+                __builtin_trap();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -87,12 +108,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mode != 0)
         h2_fields_ok(&h, mode == 2);
     struct count c = {0};
-    struct bb_http_body b = {.on_data = on_data, .arg = &c};
+    struct bb_http_body b = {0};
+    bb_http_body_init(&b, on_data, &c, true);
     bb_http_body_start(&p, &h, &b);
     ssize_t used = bb_http_body_feed(&p, &b, buf + end, len - (size_t)end);
     if (used > (ssize_t)(len - (size_t)end) || c.n > len - (size_t)end)
         __builtin_trap();
     if (used >= 0 && !b.done)
         bb_http_body_eof(&p, &b);
+    if (b.done) /* else the body was malformed: its trailers are never written */
+        trailers_ok(&b.trailers);
+    bb_http_body_release(&b);
     return 0;
 }

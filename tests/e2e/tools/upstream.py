@@ -2,6 +2,10 @@
 """A recording HTTPS upstream for the proxy scenarios (stdlib only).
 
 upstream.py --bind ADDR:PORT [...] --certs DIR --log FILE [--files DIR] [--git DIR]
+            [--h2 both|only]
+
+--h2 offers h2 in ALPN (before http/1.1, or alone): a connection that
+chooses it is served by h2serve.py (its endpoints are listed there).
 
 Serves TLS with a certificate chosen by SNI from DIR (NAME.crt/NAME.key,
 falling back to default.crt/key). Every accepted connection and every
@@ -41,6 +45,7 @@ import socketserver
 import ssl
 import threading
 import time
+import h2serve
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -362,6 +367,9 @@ class Server(ThreadingHTTPServer):
             record({"event": "handshake_failed", "error": str(e)})
             tls.close()
             return
+        if tls.selected_alpn_protocol() == "h2":
+            h2serve.serve(tls, record, pattern)
+            return
         super().finish_request(tls, addr)
 
 
@@ -375,13 +383,23 @@ def on_sni(ssl_sock, name, ctx):
 contexts = {}
 
 
+ALPN = None  # --h2: the protocols offered
+
+
+def server_context(crt, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    if ALPN:
+        ctx.set_alpn_protocols(ALPN)
+    return ctx
+
+
 def load_contexts(certs):
     for f in os.listdir(certs):
         if f.endswith(".crt"):
             name = f[:-4]
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(os.path.join(certs, f), os.path.join(certs, name + ".key"))
-            contexts[name] = ctx
+            contexts[name] = server_context(os.path.join(certs, f),
+                                            os.path.join(certs, name + ".key"))
 
 
 def main():
@@ -392,8 +410,10 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--files")
     p.add_argument("--git")
+    p.add_argument("--h2", choices=["both", "only"])
     args = p.parse_args()
-    global FILES, GIT
+    global FILES, GIT, ALPN
+    ALPN = {"both": ["h2", "http/1.1"], "only": ["h2"]}.get(args.h2)
     FILES, GIT = args.files, args.git
     LOG = open(args.log, "a")
     load_contexts(args.certs)
@@ -401,9 +421,8 @@ def main():
         host, _, port = b.rpartition(":")
         host = host.strip("[]")
         fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        base = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        base.load_cert_chain(os.path.join(args.certs, "default.crt"),
-                             os.path.join(args.certs, "default.key"))
+        base = server_context(os.path.join(args.certs, "default.crt"),
+                              os.path.join(args.certs, "default.key"))
         base.sni_callback = on_sni
         srv = Server((host, int(port)), fam, base)
         threading.Thread(target=srv.serve_forever, daemon=True).start()

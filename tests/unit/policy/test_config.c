@@ -34,6 +34,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->timeouts.shutdown_drain_ms, 20000);
     assert_string_equal(c->upstream.ca_file, "");
     assert_true(c->upstream.deny_private);
+    assert_true(c->upstream.http2);
     assert_int_equal(c->audit.output, BB_AUDIT_STDOUT);
     assert_int_equal(c->egress.default_action, BB_ACTION_DENY);
     assert_true(c->egress.enforce);

@@ -146,6 +146,7 @@ static void test_request_rewrites_and_hop_by_hop(void **state)
                                       "X-Keep: yes\r\n"
                                       "Authorization: Bearer sk-test-123\r\n"
                                       "X-Version: 2023-06-01\r\n"
+                                      "TE: trailers\r\n" /* botbox relays trailers: said again */
                                       "Content-Length: 4\r\n"
                                       "\r\n");
     assert_int_equal(ninj, 2);
@@ -287,11 +288,11 @@ static void test_errors_and_bodies(void **state)
                                       "host not allowed");
     bb_buf_reset(&b);
     bb_http_write_body(&b, BB_OUT_CHUNKED, "hello world!", 12);
-    bb_http_write_body_end(&b, BB_OUT_CHUNKED);
+    bb_http_write_body_end(&b, BB_OUT_CHUNKED, NULL, NULL);
     assert_string_equal(out_text(&b), "c\r\nhello world!\r\n0\r\n\r\n");
     bb_buf_reset(&b);
     bb_http_write_body(&b, BB_OUT_LENGTH, "abc", 3);
-    bb_http_write_body_end(&b, BB_OUT_LENGTH);
+    bb_http_write_body_end(&b, BB_OUT_LENGTH, NULL, NULL);
     assert_string_equal(out_text(&b), "abc");
     bb_buf_free(&b);
 }

@@ -122,7 +122,7 @@ static void do_pool_upstream(void)
 {
     uint8_t lo[4] = {127, 0, 0, 1};
     struct bb_upconn *u = bb_upstream_dial(R.x.pool, AF_INET, lo, port_of(R.up_listen), "api.test",
-                                           false, "api.test:443", false);
+                                           false, "api.test:443", false, false);
     assert_non_null(u);
     struct pollfd pf = {.fd = u->conn.fd, .events = POLLOUT};
     assert_int_equal(poll(&pf, 1, 1000), 1);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# HTTP/2 to the upstream (docs/proxy.md, "HTTP/2 to the upstream"): with
+# upstream.http2 on, an upstream whose ALPN chooses h2 (upstream.py --h2
+# both, served by h2serve.py) gets every request as a stream, from an h2
+# client (curl --http2, nghttp) and from an HTTP/1.1 one (curl --http1.1,
+# plain HTTP in); each checked at the upstream (proto h2, the key injected
+# once), in what the client got (bodies byte-exact both ways, trailers)
+# and in how many connections the streams came on. Off, the same upstream
+# is spoken to in HTTP/1.1.
+. "$(dirname "$0")/../lib.sh"
+
+PROXY_UPSTREAM_ARGS="--h2 both" intercept_world "  http2: true"
+serve_stop
+cfg_set "$E2E_TMP/botbox.yaml" upstream.http2 true
+serve_start app "$E2E_TMP/botbox.yaml"
+
+h2curl() { as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 20 "$@"; }
+# upstream_seen PATH-RE FIELD: FIELD of the upstream's request records whose
+# path matches, one line each
+upstream_seen() {
+    $PY - "$E2E_TMP/upstream.log" "$1" "$2" <<'PY'
+import json, re, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("event") == "request" and re.search(sys.argv[2], r["path"]):
+        if sys.argv[3] == "auth":
+            v = [v for k, v in r["headers"] if k.lower() == "authorization"]
+            print("|".join(v) if v else "-")
+        else:
+            print(r.get(sys.argv[3], "-"))
+PY
+}
+
+for c in --http2 --http1.1; do
+    out=$(h2curl $c -w '\n%{http_code}' "https://api.test/echo?c=$c" -H "Authorization: Bearer own")
+    check "curl $c to an h2 upstream: 200" grep -q '^200$' <<<"$out"
+    check "... the upstream got it over h2" test "$(upstream_seen "^/echo\?c=$c\$" proto)" = h2
+    check "... with botbox's key once, the client's own removed" \
+        test "$(upstream_seen "^/echo\?c=$c\$" auth)" = "Bearer $SECRET"
+done
+# answered_h2 TAG: the answer (in $got) is 200 and the upstream got the
+# request ?c=TAG over h2 with botbox's key once
+answered_h2() {
+    grep -q '^200$' <<<"$got" && test "$(upstream_seen "^/echo\?c=$1\$" proto)" = h2 &&
+        test "$(upstream_seen "^/echo\?c=$1\$" auth)" = "Bearer $SECRET"
+}
+got=$(curl_as -w '\n%{http_code}' "http://api.test/echo?c=plain")
+check "plain HTTP in, h2 upstream: 200, over h2, key injected" answered_h2 plain
+
+head -c 3000000 /dev/urandom >"$E2E_TMP/body.bin"
+chmod 644 "$E2E_TMP/body.bin"
+sum=$(sha256sum <"$E2E_TMP/body.bin" | cut -d' ' -f1)
+for c in --http2 --http1.1; do
+    out=$(h2curl $c -X POST --data-binary @"$E2E_TMP/body.bin" "https://api.test/echo?up=$c")
+    check "curl $c: a 3 MB upload (Content-Length) reaches the h2 upstream byte-exact" \
+        grep -q "\"body_sha256\": \"$sum\"" <<<"$out"
+    out=$(cat "$E2E_TMP/body.bin" | h2curl $c -T - -X POST "https://api.test/echo?upc=$c")
+    check "curl $c: the same of unknown length (chunked, then DATA) byte-exact" \
+        grep -q "\"body_sha256\": \"$sum\"" <<<"$out"
+    got=$(h2curl $c "https://api.test/big?n=20000000" | sha256sum | cut -d' ' -f1)
+    check "curl $c: a 20 MB download from the h2 upstream byte-exact" test "$got" = "$(pattern_sha 20000000)"
+done
+
+# (curl 7.88 crashes writing h2 trailers with -D: nghttp shows the frames)
+frames=$(as_uid 1000 app timeout 20 nghttp -nv https://api.test/trailers 2>&1 || true)
+after_data() { sed -n '/recv DATA/,$p' <<<"$frames" | grep -q "$1"; }
+check "trailers from the h2 upstream reach an h2 client after the DATA: grpc-status 0" \
+    after_data 'grpc-status: 0$'
+check "... and x-t: 1" after_data 'x-t: 1$'
+out=$(as_uid 1000 app timeout 60 nghttp -ns -m 100 "https://api.test/echo?nghttp=1" 2>&1 || true)
+n=$(upstream_seen '^/echo\?nghttp=1$' proto | grep -c h2)
+check "nghttp -m 100: the h2 upstream got all 100 as streams ($n)" test "$n" = 100
+conns=$(upstream_seen '^/echo\?nghttp=1$' conn | sort -u | wc -l)
+check "... on few connections ($conns, at most 100 streams each)" test "$conns" -le 4
+
+serve_stop
+cfg_set "$E2E_TMP/botbox.yaml" upstream.http2 false
+serve_start app "$E2E_TMP/botbox.yaml"
+off_is_h1() {
+    grep -q '^200$' <<<"$got" && test "$(upstream_seen '^/echo\?c=off$' proto)" = -
+}
+got=$(h2curl --http2 -w '\n%{http_code}' "https://api.test/echo?c=off")
+check "upstream.http2 false: the same upstream is spoken to in HTTP/1.1" off_is_h1
+
+finish
