@@ -107,8 +107,8 @@ static void maybe_free(struct bb_h2us *s)
         LIST_REMOVE(s, link);
         s->c->nstreams--;
         if (s->c->nstreams == 0 && !s->c->dead)
-            bb_loop_timer_set(loop_of(s->c), &s->c->idle,
-                              s->c->x->snap->cfg->timeouts.idle_ms, idle_out);
+            bb_loop_timer_set(loop_of(s->c), &s->c->idle, s->c->x->snap->cfg->timeouts.idle_ms,
+                              idle_out);
     }
     bb_http_body_release(&s->reqbody);
     bb_buf_free(&s->send);
@@ -364,8 +364,7 @@ static int head_field(struct bb_h2us *s, nghttp2_vec n, nghttp2_vec v)
     if (n.len == 7 && memcmp(n.base, ":status", 7) == 0) {
         s->status = (v.base[0] - '0') * 100 + (v.base[1] - '0') * 10 + (v.base[2] - '0');
         return bb_buf_append(&s->resp.head, "HTTP/1.1 ", 9) |
-               bb_buf_append(&s->resp.head, v.base, 3) |
-               bb_buf_append(&s->resp.head, " \r\n", 3);
+               bb_buf_append(&s->resp.head, v.base, 3) | bb_buf_append(&s->resp.head, " \r\n", 3);
     }
     if (n.len > 0 && n.base[0] == ':')
         return -1; /* nghttp2 lets no other through */
@@ -512,8 +511,8 @@ static bool session_new(struct bb_h2up *c)
         {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, BB_H2UP_HPACK_TABLE},
     };
     return nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, BB_ARRAY_LEN(iv)) == 0 &&
-           nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0,
-                                                 BB_H2UP_CONN_WINDOW) == 0;
+           nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, BB_H2UP_CONN_WINDOW) ==
+               0;
 }
 
 static void sent(struct bb_loop *l, void *arg);
@@ -682,7 +681,8 @@ struct bb_upconn *bb_h2up_adopt(struct bb_proxy_ctx *x, struct bb_upconn *u)
 
 static bool has_room(const struct bb_h2up *c)
 {
-    uint32_t peer = nghttp2_session_get_remote_settings(c->s, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+    uint32_t peer =
+        nghttp2_session_get_remote_settings(c->s, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
     uint32_t cap = peer < BB_H2UP_MAX_STREAMS ? peer : BB_H2UP_MAX_STREAMS;
     return !c->dead && !c->goaway && c->nstreams < cap &&
            nghttp2_session_check_request_allowed(c->s);
