@@ -64,6 +64,7 @@ struct bb_h2us {
     int status;                /* of the head being read */
     bool length, final, ended; /* a content-length came; the final head; END_STREAM */
     bool closed, wake_queued;
+    bool in_wake; /* its request is being told: it may let go of s meanwhile */
 };
 
 /* Scratch for one head at a time (a worker handles one at a time). */
@@ -101,7 +102,8 @@ bool bb_h2up_selected(const struct bb_upconn *u)
 
 static void maybe_free(struct bb_h2us *s)
 {
-    if (s->u != NULL || s->wake_queued || (s->c != NULL && s->submitted && !s->closed))
+    if (s->u != NULL || s->wake_queued || s->in_wake ||
+        (s->c != NULL && s->submitted && !s->closed))
         return;
     if (s->c != NULL) {
         LIST_REMOVE(s, link);
@@ -121,8 +123,10 @@ static void woken(struct bb_loop *l, void *arg)
     struct bb_h2us *s = arg;
     s->wake_queued = false;
     struct bb_upconn *u = s->u;
+    s->in_wake = true; /* the request may end and let go of s in there */
     if (u != NULL && u->io.cb != NULL)
         u->io.cb(l, &u->io, EPOLLIN | EPOLLOUT);
+    s->in_wake = false;
     maybe_free(s);
 }
 
