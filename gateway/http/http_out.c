@@ -420,6 +420,53 @@ int bb_http_write_error(struct bb_buf *out, int status, const char *body)
     return bb_buf_append(out, body, blen);
 }
 
+int bb_http_grpc_status(int status)
+{
+    switch (status) {
+    case 403:
+    case 405:
+        return 7; /* PERMISSION_DENIED: policy said no */
+    case 408:
+        return 4; /* DEADLINE_EXCEEDED */
+    case 421:
+    case 502:
+    case 503:
+    case 504:
+        return 14; /* UNAVAILABLE: the client may try again (421: on a connection of its own) */
+    case 429:
+        return 8; /* RESOURCE_EXHAUSTED */
+    case 400:
+    case 431:
+    case 500:
+        return 13; /* INTERNAL */
+    default:
+        return 2; /* UNKNOWN */
+    }
+}
+
+bool bb_http_is_grpc(const struct bb_http_head *h)
+{
+    const struct bb_hdr *ct = bb_http_find(h, "content-type", NULL);
+    return ct != NULL && ct->value_len >= 16 && strncasecmp(ct->value, "application/grpc", 16) == 0;
+}
+
+int bb_http_write_grpc_error(struct bb_buf *out, int status, const char *body)
+{
+    if (bb_buf_printf(out,
+                      "HTTP/1.1 200 OK\r\nContent-Type: application/grpc\r\n"
+                      "Grpc-Status: %d\r\nGrpc-Message: ",
+                      bb_http_grpc_status(status)) != 0)
+        return -1;
+    for (const unsigned char *c = (const unsigned char *)body; *c; c++) {
+        /* percent-encoded as gRPC's grpc-message is: printable ASCII but % as is */
+        int rc = *c >= 0x20 && *c < 0x7f && *c != '%' ? bb_buf_append(out, c, 1)
+                                                      : bb_buf_printf(out, "%%%02X", *c);
+        if (rc != 0)
+            return -1;
+    }
+    return bb_buf_append(out, "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 42);
+}
+
 int bb_http_write_body(struct bb_buf *out, enum bb_http_out_framing f, const char *p, size_t n)
 {
     if (n == 0)

@@ -98,6 +98,19 @@ int bb_http_h2_trailer_fields(const struct bb_buf *lines, struct bb_h2_field *ou
  * Connection: close. Returns 0 or -1. */
 int bb_http_write_error(struct bb_buf *out, int status, const char *body);
 
+/* The request is a gRPC call (Content-Type application/grpc...). */
+bool bb_http_is_grpc(const struct bb_http_head *h);
+/* The gRPC status code a refusal with this HTTP status reads as:
+ * 403/405 PERMISSION_DENIED (7), 408 DEADLINE_EXCEEDED (4), 421 and
+ * 502/503/504 UNAVAILABLE (14), 429 RESOURCE_EXHAUSTED (8), 400/431/500
+ * INTERNAL (13), else UNKNOWN (2). */
+int bb_http_grpc_status(int status);
+/* One of botbox's refusals for a gRPC call: the trailers-only answer a
+ * gRPC client reads as a status (200, grpc-status from
+ * bb_http_grpc_status, grpc-message the body percent-encoded, no body),
+ * as Envoy's local replies to gRPC are. Returns 0 or -1. */
+int bb_http_write_grpc_error(struct bb_buf *out, int status, const char *body);
+
 /* The reason phrase botbox uses for a status it generates. */
 const char *bb_http_reason(int status);
 

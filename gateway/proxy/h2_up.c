@@ -163,8 +163,10 @@ static ssize_t send_body(nghttp2_session *session, int32_t id, uint8_t *buf, siz
     (void)ud;
     struct bb_h2us *s = src->ptr;
     size_t n = length < bb_buf_size(&s->send) ? length : bb_buf_size(&s->send);
-    memcpy(buf, bb_buf_head(&s->send), n);
-    bb_buf_consume(&s->send, n);
+    if (n > 0) { /* an empty buffer may have no memory yet */
+        memcpy(buf, bb_buf_head(&s->send), n);
+        bb_buf_consume(&s->send, n);
+    }
     if (s->blocked && n > 0) {
         s->blocked = false; /* room again: the request may write more */
         wake(s);
@@ -410,8 +412,10 @@ static int on_invalid_header(nghttp2_session *session, const nghttp2_frame *fram
 }
 
 /* END_HEADERS of a head: an interim one ends there; the final one says
- * its framing (chunked unless a length came or no body follows). */
-static int head_done(struct bb_h2us *s)
+ * its framing (chunked unless a length came or no body follows; a head
+ * that ends the stream, gRPC's trailers-only answer, says length 0, so
+ * that its fields stay one HEADERS with END_STREAM on an h2 client). */
+static int head_done(struct bb_h2us *s, bool end)
 {
     if (s->status / 100 == 1) {
         s->length = false;
@@ -419,7 +423,10 @@ static int head_done(struct bb_h2us *s)
     }
     s->final = true;
     bool bodyless = s->head_req || s->status == 204 || s->status == 304;
-    s->resp.chunked = !bodyless && !s->length;
+    if (end && !bodyless && !s->length &&
+        bb_buf_append(&s->resp.head, "content-length: 0\r\n", 19) != 0)
+        return -1;
+    s->resp.chunked = !bodyless && !s->length && !end;
     if (s->resp.chunked && bb_buf_append(&s->resp.head, "transfer-encoding: chunked\r\n", 28))
         return -1;
     return bb_buf_append(&s->resp.head, "\r\n", 2);
@@ -436,7 +443,8 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     if (s == NULL || (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA))
         return 0;
     bool was_final = s->final;
-    if (frame->hd.type == NGHTTP2_HEADERS && !was_final && head_done(s) != 0) {
+    bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && !was_final && head_done(s, end) != 0) {
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
         return 0;
     }

@@ -492,7 +492,10 @@ void bb_proxy_fail(struct bb_proxy *p, int status, const char *body, const char 
     /* Appended: cout may still hold the answers of earlier pipelined
      * requests (flushed at the end of the pass), which are the client's,
      * in order; or a 1xx of this one, which may precede a final answer. */
-    bb_http_write_error(&p->cout, status, body);
+    if (p->stream && p->r != NULL && bb_http_is_grpc(&p->r->req))
+        bb_http_write_grpc_error(&p->cout, status, body); /* a status it can read */
+    else
+        bb_http_write_error(&p->cout, status, body);
     bb_proxy_drain(p);
 }
 

@@ -294,6 +294,15 @@ static void test_errors_and_bodies(void **state)
     bb_http_write_body(&b, BB_OUT_LENGTH, "abc", 3);
     bb_http_write_body_end(&b, BB_OUT_LENGTH, NULL, NULL);
     assert_string_equal(out_text(&b), "abc");
+    bb_buf_reset(&b);
+    assert_int_equal(bb_http_write_grpc_error(&b, 403, "host not allowed: 100%\n"), 0);
+    assert_string_equal(out_text(&b),
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/grpc\r\nGrpc-Status: 7\r\n"
+                        "Grpc-Message: host not allowed: 100%25%0A\r\nContent-Length: 0\r\n"
+                        "Connection: close\r\n\r\n");
+    assert_int_equal(bb_http_grpc_status(502), 14);
+    assert_int_equal(bb_http_grpc_status(400), 13);
+    assert_int_equal(bb_http_grpc_status(418), 2);
     bb_buf_free(&b);
 }
 
