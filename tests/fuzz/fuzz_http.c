@@ -55,6 +55,36 @@ static void h2_fields_ok(const struct bb_http_head *h, bool bodyless)
     }
 }
 
+/* A request head as the HEADERS opening an upstream stream (h2_up.c):
+ * four pseudo-headers first, then lower-case names, none hop-by-hop or
+ * Host, te only as "trailers"; it always fits. */
+static void h2_request_ok(const struct bb_http_head *h)
+{
+    static struct bb_h2_field f[BB_HTTP_MAX_HEADERS + 4];
+    static char names[BB_HTTP_HEAD_MAX];
+    int n = bb_http_h2_request_fields(h, f, BB_HTTP_MAX_HEADERS + 4, names, sizeof(names));
+    if (h->host == NULL) {
+        if (n != -1)
+            __builtin_trap();
+        return;
+    }
+    if (n < 4)
+        __builtin_trap();
+    for (int i = 0; i < 4; i++)
+        if (f[i].name[0] != ':')
+            __builtin_trap();
+    for (int i = 4; i < n; i++) {
+        for (size_t k = 0; k < f[i].name_len; k++)
+            if ((f[i].name[k] >= 'A' && f[i].name[k] <= 'Z') || f[i].name[k] == ':')
+                __builtin_trap();
+        bool te = f[i].name_len == 2 && memcmp(f[i].name, "te", 2) == 0;
+        if ((te && (f[i].value_len != 8 || memcmp(f[i].value, "trailers", 8) != 0)) ||
+            (!te && bb_is_hop_by_hop((const char *)f[i].name, f[i].name_len)) ||
+            (f[i].name_len == 4 && memcmp(f[i].name, "host", 4) == 0))
+            __builtin_trap();
+    }
+}
+
 /* Kept trailers are whole lines of allowed fields, each one an HTTP/2
  * field once translated (names in lower case, values without CR or LF). */
 static void trailers_ok(const struct bb_buf *t)
@@ -107,6 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (mode != 0)
         h2_fields_ok(&h, mode == 2);
+    else
+        h2_request_ok(&h);
     struct count c = {0};
     struct bb_http_body b = {0};
     bb_http_body_init(&b, on_data, &c, true);
