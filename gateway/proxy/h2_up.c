@@ -25,6 +25,7 @@
 #include "policy/config.h"
 
 #include <nghttp2/nghttp2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,10 @@ static _Thread_local char names[BB_HTTP_HEAD_MAX];
 static _Thread_local struct bb_h2_field fields[BB_HTTP_MAX_HEADERS + 4];
 static _Thread_local nghttp2_nv nv[BB_HTTP_MAX_HEADERS + 4];
 
+/* bb_h2up_learn's memory: keys, round robin. */
+static _Thread_local char h1_keys[BB_H2UP_H1_HINTS][BB_POOL_KEY_MAX];
+static _Thread_local unsigned h1_next;
+
 static void queue_send(struct bb_h2up *c);
 static void session_close(struct bb_h2up *c);
 static void idle_out(struct bb_loop *l, struct bb_timer *t);
@@ -96,6 +101,30 @@ bool bb_h2up_selected(const struct bb_upconn *u)
     if (u->conn.ssl != NULL)
         SSL_get0_alpn_selected(u->conn.ssl, &p, &len);
     return len == 2 && memcmp(p, "h2", 2) == 0;
+}
+
+static char *h1_slot(const char *key)
+{
+    for (unsigned i = 0; i < BB_H2UP_H1_HINTS; i++)
+        if (strcmp(h1_keys[i], key) == 0)
+            return h1_keys[i];
+    return NULL;
+}
+
+void bb_h2up_learn(const char *key, bool h2)
+{
+    char *slot = h1_slot(key);
+    if (h2 && slot != NULL) {
+        slot[0] = '\0';
+    } else if (!h2 && slot == NULL && key[0] != '\0') {
+        snprintf(h1_keys[h1_next], BB_POOL_KEY_MAX, "%s", key);
+        h1_next = (h1_next + 1) % BB_H2UP_H1_HINTS;
+    }
+}
+
+bool bb_h2up_known_h1(const char *key)
+{
+    return key[0] != '\0' && h1_slot(key) != NULL;
 }
 
 /* ---- streams: freeing and waking ---- */

@@ -45,6 +45,11 @@ struct bb_upconn;
  * them; the request reads no more of its client until they went. */
 #define BB_H2UP_SEND_MAX (64u * 1024u)
 
+/* Upstreams (pool keys) whose last handshake selected http/1.1, kept per
+ * worker: a request for one of them dials at once rather than wait for a
+ * dial under way to become a session (proxy_up.c). */
+#define BB_H2UP_H1_HINTS 64u
+
 /* The handshake of u selected h2. */
 bool bb_h2up_selected(const struct bb_upconn *u);
 
@@ -52,6 +57,12 @@ bool bb_h2up_selected(const struct bb_upconn *u);
  * key; returns a stream on it for the request that dialled it. NULL: out
  * of memory (u is closed then). */
 struct bb_upconn *bb_h2up_adopt(struct bb_proxy_ctx *x, struct bb_upconn *u);
+
+/* A dial for key finished its handshake: h2 or not, for the next. */
+void bb_h2up_learn(const char *key, bool h2);
+
+/* The last dial for key selected http/1.1. */
+bool bb_h2up_known_h1(const char *key);
 
 /* A stream on a session of key that has room for one more, or NULL. */
 struct bb_upconn *bb_h2up_get(struct bb_proxy_ctx *x, const char *key);

@@ -34,6 +34,7 @@ struct bb_snapshot;
 struct bb_metrics_shard;
 struct bb_proxy;
 struct bb_h2up;
+struct bb_upconn;
 
 struct bb_proxy_ctx {
     unsigned id; /* the worker's: the top byte of its request ids */
@@ -47,6 +48,7 @@ struct bb_proxy_ctx {
     LIST_HEAD(, bb_proxy) proxies; /* live client connections (closed at stop) */
     LIST_HEAD(, bb_proxy) spare;   /* closed ones kept for the next accepts */
     LIST_HEAD(, bb_h2up) h2up;     /* HTTP/2 upstream sessions (h2_up.c) */
+    LIST_HEAD(, bb_upconn) h2dial; /* dials offering h2, in their handshake (proxy_up.c) */
     size_t nspare;
     bool no_spares;              /* stopping: closed connections are freed */
     struct bb_blocks blocks;     /* requests' head copies */

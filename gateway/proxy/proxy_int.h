@@ -164,6 +164,8 @@ struct bb_proxy {
     size_t ninjected;      /* the rule's first ninjected rewrites went upstream */
     struct bb_resolve_req *rq;
     struct bb_upconn *up;
+    struct bb_upconn *wait_on;      /* the dial it waits for (proxy_up.c), or NULL */
+    LIST_ENTRY(bb_proxy) wait_link; /* in wait_on->waiters */
     uint32_t up_rd_want, up_wr_want;
     bool up_kicked; /* a read of bytes waiting inside TLS is scheduled */
     int attempts;

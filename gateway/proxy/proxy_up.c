@@ -46,6 +46,79 @@ static int to_client(void *arg, const char *data, size_t n)
     return bb_http_write_body(&p->cout, p->rframing, data, n);
 }
 
+/* ---- waiting for a dial that may become an HTTP/2 session ----
+ *
+ * A burst of requests for an upstream with no connection would each dial,
+ * and each connection that selects h2 become a session of its own: the
+ * first dial that offers h2 takes the others' requests (up to
+ * BB_H2UP_MAX_STREAMS), which get streams on its session once the
+ * handshake selected h2. An upstream last seen on http/1.1 is dialled
+ * per request as before (bb_h2up_known_h1): waiting would only delay it.
+ */
+
+static void go(struct bb_proxy *p, bool use_pool);
+
+static void unwait(struct bb_proxy *p)
+{
+    if (p->wait_on == NULL)
+        return;
+    LIST_REMOVE(p, wait_link);
+    p->wait_on->nwaiters--;
+    p->wait_on = NULL;
+}
+
+/* A dial under way for key that p may wait for, or NULL. */
+static struct bb_upconn *dial_to_join(const struct bb_proxy *p, const char *key)
+{
+    if (!cfg(p)->upstream.http2 || p->websocket || bb_h2up_known_h1(key))
+        return NULL;
+    struct bb_upconn *u;
+    LIST_FOREACH(u, &p->ctx->h2dial, dial_link)
+    {
+        if (u->nwaiters + 1 < BB_H2UP_MAX_STREAMS && strcmp(u->key, key) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+/* p waits for a dial under way, if there is one to wait for. Asked before
+ * resolving and again before dialling: a burst resolves together. */
+static bool joined(struct bb_proxy *p)
+{
+    if (p->passthrough)
+        return false;
+    char key[BB_POOL_KEY_MAX];
+    bb_proxy_pool_key(p, key);
+    struct bb_upconn *u = dial_to_join(p, key);
+    if (u == NULL)
+        return false;
+    LIST_INSERT_HEAD(&u->waiters, p, wait_link);
+    u->nwaiters++;
+    p->wait_on = u;
+    p->st = P_CONNECT;
+    bb_proxy_arm(p, cfg(p)->timeouts.connect_ms);
+    return true;
+}
+
+/* u's handshake is over (failed: with that reason) or its request let it
+ * go: its waiters take a stream on its session, dial, or fail as it did. */
+static void dial_over(struct bb_upconn *u, const char *failed)
+{
+    if (!u->dialing)
+        return;
+    u->dialing = false;
+    LIST_REMOVE(u, dial_link);
+    while (!LIST_EMPTY(&u->waiters)) {
+        struct bb_proxy *w = LIST_FIRST(&u->waiters);
+        unwait(w);
+        if (failed != NULL)
+            bb_proxy_fail(w, 502, "upstream connection failed", failed);
+        else
+            go(w, true);
+        bb_proxy_update(w);
+    }
+}
+
 /* ---- releasing ---- */
 
 void bb_proxy_release_upstream(struct bb_proxy *p, bool keep)
@@ -54,10 +127,12 @@ void bb_proxy_release_upstream(struct bb_proxy *p, bool keep)
      * request was answered or closed, must not dial. */
     bb_resolve_cancel(p->rq);
     p->rq = NULL;
+    unwait(p);
     struct bb_upconn *u = p->up;
     if (u == NULL)
         return;
     p->up = NULL;
+    dial_over(u, NULL); /* its waiters go their own way */
     p->up_rd_want = p->up_wr_want = 0;
     if (bb_upconn_is_stream(u)) { /* its session stays (h2_up.c); the stream ends */
         bb_upstream_close(p->ctx->loop, u);
@@ -169,6 +244,8 @@ static bool allow_private(const struct bb_proxy *p)
 
 static void dial(struct bb_proxy *p, int family, const uint8_t *addr)
 {
+    if (p->attempts == 0 && joined(p))
+        return;
     bool is_ip = p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6;
     char key[BB_POOL_KEY_MAX];
     bb_proxy_pool_key(p, key);
@@ -178,6 +255,11 @@ static void dial(struct bb_proxy *p, int family, const uint8_t *addr)
     if (u == NULL) {
         bb_proxy_fail(p, 502, "upstream connection failed", "upstream_connect");
         return;
+    }
+    if (h2 && !p->passthrough) {
+        u->dialing = true;
+        LIST_INIT(&u->waiters);
+        LIST_INSERT_HEAD(&p->ctx->h2dial, u, dial_link);
     }
     attach(p, u);
 }
@@ -220,6 +302,8 @@ static void go(struct bb_proxy *p, bool use_pool)
         attach(p, u);
         return;
     }
+    if (use_pool && joined(p))
+        return;
     if (p->r->host.kind == BB_HOST_IPV4 || p->r->host.kind == BB_HOST_IPV6) {
         int fam = p->r->host.kind == BB_HOST_IPV4 ? AF_INET : AF_INET6;
         if (!bb_addr_dialable(fam, p->r->host.addr, allow_private(p))) {
@@ -455,8 +539,9 @@ static void connecting(struct bb_proxy *p)
     if (r != 0 && u->state != BB_UP_CONNECTING && u->conn.ssl != NULL)
         bb_metrics_upstream_tls(p->ctx->metrics, r > 0);
     if (r < 0) {
-        bb_proxy_fail(p, 502, "upstream connection failed",
-                      u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect");
+        const char *why = u->state == BB_UP_HANDSHAKE ? "upstream_tls" : "upstream_connect";
+        dial_over(u, why);
+        bb_proxy_fail(p, 502, "upstream connection failed", why);
         return;
     }
     if (r == 0) {
@@ -464,9 +549,13 @@ static void connecting(struct bb_proxy *p)
         bb_loop_io_set(p->ctx->loop, &u->io, ev);
         return;
     }
-    if (bb_h2up_selected(u)) { /* the connection becomes a session; p takes a stream on it */
+    bool h2 = bb_h2up_selected(u);
+    if (u->dialing)
+        bb_h2up_learn(u->key, h2);
+    if (h2) { /* the connection becomes a session; p takes a stream on it */
         p->up = NULL;
         struct bb_upconn *s = bb_h2up_adopt(p->ctx, u);
+        dial_over(u, s == NULL ? "out_of_memory" : NULL); /* its waiters' streams */
         if (s == NULL) {
             bb_proxy_fail(p, 502, "upstream connection failed", "out_of_memory");
             return;
@@ -474,6 +563,7 @@ static void connecting(struct bb_proxy *p)
         attach(p, s);
         return;
     }
+    dial_over(u, NULL);
     start_forward(p);
 }
 

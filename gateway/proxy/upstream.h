@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #define BB_POOL_MAX_IDLE   256            /* idle upstream connections per worker */
 #define BB_POOL_RELEASE_MS 1000u          /* a pooled connection's buffers go back after */
@@ -29,6 +30,7 @@
 struct bb_config;
 struct bb_h2us;
 struct bb_pool;
+struct bb_proxy;
 
 enum bb_up_state { BB_UP_CONNECTING, BB_UP_HANDSHAKE, BB_UP_READY };
 
@@ -47,6 +49,12 @@ struct bb_upconn {
      * transport is the stream, and it is never pooled itself. */
     bool is_stream;
     struct bb_h2us *h2s; /* the stream, NULL once it let the upconn go */
+    /* A dial that offered h2 and is not through its handshake yet: the
+     * requests for its key wait for it rather than dial (proxy_up.c). */
+    bool dialing;
+    LIST_ENTRY(bb_upconn) dial_link; /* in the context's h2dial */
+    LIST_HEAD(, bb_proxy) waiters;
+    unsigned nwaiters;
 };
 
 static inline bool bb_upconn_is_stream(const struct bb_upconn *u)

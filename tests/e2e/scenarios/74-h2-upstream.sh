@@ -67,11 +67,29 @@ after_data() { sed -n '/recv DATA/,$p' <<<"$frames" | grep -q "$1"; }
 check "trailers from the h2 upstream reach an h2 client after the DATA: grpc-status 0" \
     after_data 'grpc-status: 0$'
 check "... and x-t: 1" after_data 'x-t: 1$'
+# A cold start: botbox restarted, no session yet, and 100 requests at once
+# from one nghttp connection, then 20 plain-HTTP clients at once: the
+# first dial's session carries them all (the others wait for its
+# handshake instead of dialling connections of their own).
+serve_stop
+serve_start app "$E2E_TMP/botbox.yaml"
 out=$(as_uid 1000 app timeout 60 nghttp -ns -m 100 "https://api.test/echo?nghttp=1" 2>&1 || true)
 n=$(upstream_seen '^/echo\?nghttp=1$' proto | grep -c h2)
-check "nghttp -m 100: the h2 upstream got all 100 as streams ($n)" test "$n" = 100
+check "nghttp -m 100 on a cold start: the h2 upstream got all 100 as streams ($n)" test "$n" = 100
 conns=$(upstream_seen '^/echo\?nghttp=1$' conn | sort -u | wc -l)
-check "... on few connections ($conns, at most 100 streams each)" test "$conns" -le 4
+check "... on one connection ($conns)" test "$conns" = 1
+serve_stop
+serve_start app "$E2E_TMP/botbox.yaml"
+pids=()
+for i in $(seq 20); do
+    curl_as -o /dev/null -w '%{http_code}\n' "http://api.test/echo?burst=$i" >"$E2E_TMP/burst.$i" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+codes=$(cat "$E2E_TMP"/burst.* | sort | uniq -c | awk '{print $1 "x" $2}')
+check "20 plain-HTTP clients at once on a cold start: all 200 ($codes)" test "$codes" = 20x200
+conns=$(upstream_seen '^/echo\?burst=' conn | sort -u | wc -l)
+check "... as streams on one upstream connection ($conns)" test "$conns" = 1
 
 serve_stop
 cfg_set "$E2E_TMP/botbox.yaml" upstream.http2 false
