@@ -270,7 +270,7 @@ static void set_defaults(struct bb_config *c)
         .cert_cache_ttl_seconds = 3600,
         .handshake_timeout_ms = 5000,
         .tls12_ciphers = BB_TLS12_CIPHERS_DEFAULT,
-        .http2 = false, /* docs/configuration.md says why, for now */
+        .http2 = true,
     };
 }
 

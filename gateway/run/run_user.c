@@ -29,7 +29,16 @@ const char *const bb_run_ca_vars[] = {
 };
 
 /* Variables botbox run sets itself, dropped from the inherited ones. */
-static const char *const replaced[] = {"HOME", "USER", "LOGNAME", "WGETRC", NULL};
+static const char *const replaced[] = {"HOME", "USER", "LOGNAME", "WGETRC", "GIT_CONFIG_COUNT",
+                                       NULL};
+
+/* With interception, git's HTTP goes out in HTTP/1.1 (docs/run.md, "git
+ * and HTTP/2"): libcurl before 8.2 (Debian 12 has 7.88) loses track of a
+ * streamed request body when an HTTP/2 window closes under it, which
+ * hangs or corrupts git pushes. Added as one more GIT_CONFIG_KEY_<n> after
+ * the caller's own; `git -c http.version=HTTP/2` still wins. */
+#define GIT_HTTP_KEY   "http.version"
+#define GIT_HTTP_VALUE "HTTP/1.1"
 
 static bool numeric(const char *s, uint32_t *out)
 {
@@ -108,17 +117,46 @@ static char *pair(const char *name, const char *value)
     return s;
 }
 
+/* The caller's GIT_CONFIG_COUNT (0 when unset or not a count git takes),
+ * and the names of the pair botbox adds after theirs. */
+static uint32_t git_config_slot(char key[64], char value[64])
+{
+    uint32_t n = 0;
+    const char *s = getenv("GIT_CONFIG_COUNT");
+    if (s == NULL || !numeric(s, &n) || n > 1000000)
+        n = 0;
+    snprintf(key, 64, "GIT_CONFIG_KEY_%u", n);
+    snprintf(value, 64, "GIT_CONFIG_VALUE_%u", n);
+    return n;
+}
+
+static int add_git_http(struct bb_run_user *u, size_t *k, uint32_t n, const char *key,
+                        const char *value)
+{
+    char count[16];
+    snprintf(count, sizeof(count), "%u", n + 1);
+    if ((u->envp[(*k)++] = pair(key, GIT_HTTP_KEY)) == NULL ||
+        (u->envp[(*k)++] = pair(value, GIT_HTTP_VALUE)) == NULL ||
+        (u->envp[(*k)++] = pair("GIT_CONFIG_COUNT", count)) == NULL)
+        return -1;
+    return 0;
+}
+
 int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc)
 {
     size_t n = 0, k = 0;
     while (environ[n] != NULL)
         n++;
     size_t nca = sizeof(bb_run_ca_vars) / sizeof(bb_run_ca_vars[0]) - 1;
-    u->envp = calloc(n + nca + 5, sizeof(char *));
+    u->envp = calloc(n + nca + 8, sizeof(char *));
     if (u->envp == NULL)
         return -1;
+    char gkey[64], gvalue[64];
+    uint32_t gn = git_config_slot(gkey, gvalue);
+    const char *const git_slot[] = {gkey, gvalue, NULL};
     for (size_t i = 0; i < n; i++)
-        if (!listed(environ[i], replaced) && !listed(environ[i], bb_run_ca_vars))
+        if (!listed(environ[i], replaced) && !listed(environ[i], bb_run_ca_vars) &&
+            (ca == NULL || !listed(environ[i], git_slot)))
             if ((u->envp[k++] = strdup(environ[i])) == NULL)
                 return -1;
     if ((u->envp[k++] = pair("HOME", u->home)) == NULL ||
@@ -129,6 +167,11 @@ int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc)
         if ((u->envp[k++] = pair(bb_run_ca_vars[i], ca)) == NULL)
             return -1;
     if (ca != NULL && (u->envp[k++] = pair("WGETRC", wgetrc)) == NULL)
+        return -1;
+    if (ca != NULL && add_git_http(u, &k, gn, gkey, gvalue) != 0)
+        return -1;
+    if (ca == NULL && getenv("GIT_CONFIG_COUNT") != NULL &&
+        (u->envp[k++] = pair("GIT_CONFIG_COUNT", getenv("GIT_CONFIG_COUNT"))) == NULL)
         return -1;
     return 0;
 }

@@ -92,6 +92,8 @@ expect "git pull of the direct push through botbox (a fetch after a push, same c
     "blob2" run "cd r1 && $GITC pull -q --no-rebase origin main && ls"
 check "... every git request audited as allowed, with Authorization injected" test \
     "$(lines '"/git/" in (a.get("path") or "") and not (a["decision"] == "allow" and a["injected"] == ["Authorization"])')" = 0
+check "... all in HTTP/1.1: botbox run keeps git off HTTP/2 (libcurl 7.88's uploads, docs/run.md)" test \
+    "$(lines '"/git/" in (a.get("path") or "") and a.get("proto") == "h2"')" = 0
 
 # ---- curl -L through redirects with empty bodies, curl --next ----
 for scheme in https http; do
@@ -108,6 +110,8 @@ for scheme in https http; do
             test $(ports "'$tag' in (a.get('path') or '')") -eq 1 -a $(lines "'$tag' in (a.get('path') or '')") -eq 2"
     done
 done
+check "curl over https spoke HTTP/2 to the interception listener (its default)" test \
+    "$(lines '(a.get("path") or "").startswith("/redirect") and a.get("proto") == "h2"')" -eq 5
 check "each redirect hop audited once (4 + 1 per scheme)" \
     test "$(lines '(a.get("path") or "").startswith("/redirect")')" -eq 10
 

@@ -217,6 +217,16 @@ check "a client that opens no window on a 64 MiB answer grows botbox by $growth 
 check "... and then receives all of it, byte-exact" \
     test "$(cat "$E2E_TMP/h2stall.out")" = "$size $(pattern_sha $size)"
 
+# A client that never opens its window again: timeouts.idle (5 s here)
+# ends its request, on that stream only, audited as a timeout
+got=$(h2probe api.test "$CA/ca.crt" never "/big?n=$size&never=1" 20)
+check "a client that never opens its window: the stream is reset after timeouts.idle ($got)" \
+    grep -Eq '^reset:[0-9]+ [5-9]$' <<<"$got"
+# (the audit's path has no query: the request is the last /big line)
+sleep 0.5
+never_end=$(grep '"event":"http"' "$E2E_TMP/audit.jsonl" | grep '"path":"/big"' | tail -1 | grep -o '"end":"[a-z_]*"')
+check "... audited with \"end\":\"timeout\" ($never_end)" test "$never_end" = '"end":"timeout"'
+
 # ---- https_interception.http2: false ----
 serve_stop
 cfg_set "$E2E_TMP/botbox.yaml" https_interception.http2 false

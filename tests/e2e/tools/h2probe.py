@@ -257,6 +257,34 @@ def stall(host, cafile, path, marker):
     print(size, h.hexdigest())
 
 
+def never(host, cafile, path, wait):
+    """A client that takes the answer's head and first window and never
+    opens it again: prints how the stream ended (botbox's timeouts.idle
+    ends it) and after how many seconds."""
+    sock = connect(host, cafile)
+    c = h2conn(sock)
+    sid = c.get_next_available_stream_id()
+    c.send_headers(sid, [(k.encode(), v.encode()) for k, v in get(host, path)], end_stream=True)
+    sock.sendall(c.data_to_send())
+    t0 = time.time()
+
+    def ended_or_reset(evs):
+        return any(isinstance(e, (h2.events.StreamReset, h2.events.StreamEnded,
+                                  h2.events.ConnectionTerminated)) or e == "closed" for e in evs)
+    evs = pump(sock, c, ended_or_reset, timeout=wait)
+    end = "none"
+    for e in evs:
+        if isinstance(e, h2.events.StreamReset) and e.stream_id == sid:
+            end = "reset:%d" % e.error_code
+        elif isinstance(e, h2.events.StreamEnded):
+            end = "ended"
+        elif isinstance(e, h2.events.ConnectionTerminated):
+            end = "goaway:%d" % e.error_code
+        elif e == "closed" and end == "none":
+            end = "closed"
+    print(end, round(time.time() - t0))
+
+
 def main():
     host, cafile, case, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     if case == "malformed":
@@ -273,6 +301,8 @@ def main():
         continuation(host, cafile, int(args[0]))
     elif case == "stall":
         stall(host, cafile, args[0], args[1])
+    elif case == "never":
+        never(host, cafile, args[0], float(args[1]))
     else:
         sys.exit("unknown case " + case)
 

@@ -53,7 +53,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->tls.cert_cache_size, 1024);
     assert_int_equal(c->tls.cert_cache_ttl_seconds, 3600);
     assert_int_equal(c->tls.handshake_timeout_ms, 5000);
-    assert_false(c->tls.http2); /* opt-in for now: docs/configuration.md */
+    assert_true(c->tls.http2);
     assert_true(c->enable_ipv6);
     bb_config_free(c);
 }

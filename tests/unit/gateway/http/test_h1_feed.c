@@ -59,7 +59,7 @@ static void test_length_body(void **state)
     reset_got();
     put(&f.head, "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n");
     put(&f.data, "hello");
-    assert_int_equal(drain(7), 0); /* the rest has not come yet */
+    assert_int_equal(drain(7), 0);                             /* the rest has not come yet */
     assert_true(bb_h1feed_trailer(&f, "x-t", 3, "1", 1) == 0); /* no place for it */
     put(&f.data, "world");
     assert_int_equal(bb_h1feed_end(&f), 0);

@@ -160,11 +160,55 @@ static void test_env(void **state)
     bb_run_user_free(&u);
 }
 
+/* With interception, git speaks HTTP/1.1 (libcurl < 8.2's HTTP/2 uploads,
+ * docs/run.md): one more GIT_CONFIG pair after the caller's own. */
+static void test_env_git(void **state)
+{
+    (void)state;
+    struct bb_run_user u;
+    char why[256];
+    assert_int_equal(bb_run_user_resolve("4242", 1337, &u, why, sizeof(why)), 0);
+    unsetenv("GIT_CONFIG_COUNT");
+    assert_int_equal(bb_run_user_env(&u, "/ca.crt", "/wgetrc"), 0);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_KEY_0=http.version"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_VALUE_0=HTTP/1.1"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_COUNT=1"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_COUNT="), 1);
+    bb_run_user_free(&u);
+    /* the caller's two pairs stay; a stray third of theirs is replaced */
+    setenv("GIT_CONFIG_COUNT", "2", 1);
+    setenv("GIT_CONFIG_KEY_0", "user.name", 1);
+    setenv("GIT_CONFIG_VALUE_0", "agent", 1);
+    setenv("GIT_CONFIG_KEY_1", "core.editor", 1);
+    setenv("GIT_CONFIG_VALUE_1", "true", 1);
+    setenv("GIT_CONFIG_KEY_2", "stray", 1);
+    assert_int_equal(bb_run_user_env(&u, "/ca.crt", "/wgetrc"), 0);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_KEY_0=user.name"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_KEY_1=core.editor"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_KEY_2="), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_KEY_2=http.version"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_VALUE_2=HTTP/1.1"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_COUNT="), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_COUNT=3"), 1);
+    bb_run_user_free(&u);
+    /* interception off: the caller's git settings as they were */
+    assert_int_equal(bb_run_user_env(&u, NULL, NULL), 0);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_COUNT=2"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_COUNT="), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_KEY_2=stray"), 1);
+    assert_int_equal(count(u.envp, "GIT_CONFIG_VALUE_2="), 0);
+    bb_run_user_free(&u);
+    const char *const set[] = {"GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0",   "GIT_CONFIG_VALUE_0",
+                               "GIT_CONFIG_KEY_1", "GIT_CONFIG_VALUE_1", "GIT_CONFIG_KEY_2"};
+    for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+        unsetenv(set[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranges), cmocka_unit_test(test_slots), cmocka_unit_test(test_ends),
-        cmocka_unit_test(test_user),   cmocka_unit_test(test_env),
+        cmocka_unit_test(test_user),   cmocka_unit_test(test_env),   cmocka_unit_test(test_env_git),
     };
     return cmocka_run_group_tests_name("gateway/run", tests, NULL, NULL);
 }
