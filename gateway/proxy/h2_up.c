@@ -307,7 +307,10 @@ static ssize_t us_read(struct bb_conn *conn, void *buf, size_t n)
         return BB_IO_EOF;
     if (k > 0)
         return k;
-    if (s->closed || s->c == NULL)
+    /* Bytes left that this read had no room for (a slow client: the
+     * request's buffer is nearly full) are read next time, even after the
+     * stream closed: the answer is whole, only unread. */
+    if ((s->closed || s->c == NULL) && !bb_h1feed_pending(&s->resp))
         return BB_IO_ERR; /* reset, or the connection went, before the answer ended */
     conn->want = EPOLLIN;
     return 0;

@@ -111,7 +111,9 @@ static void dial_over(struct bb_upconn *u, const char *failed)
     while (!LIST_EMPTY(&u->waiters)) {
         struct bb_proxy *w = LIST_FIRST(&u->waiters);
         unwait(w);
-        if (failed != NULL)
+        if (w->ctx->no_spares) /* the worker stops: no new dial */
+            bb_proxy_cut(w, "closed");
+        else if (failed != NULL)
             bb_proxy_fail(w, 502, "upstream connection failed", failed);
         else
             go(w, true);
@@ -486,7 +488,7 @@ static bool read_upstream_once(struct bb_proxy *p)
         bb_proxy_arm(p, cfg(p)->timeouts.idle_ms); /* inactivity, not duration */
     process_response(p);
     return !p->dead && p->up == u && (p->st == P_FORWARD || p->st == P_TUNNEL) &&
-           bb_conn_pending(&u->conn);
+           bb_buf_size(&p->cout) < BB_PROXY_WATERMARK && bb_conn_pending(&u->conn);
 }
 
 /* Reads until the socket and TLS have nothing more, or there is no room
@@ -579,7 +581,11 @@ static void up_event(struct bb_loop *l, struct bb_io *io, uint32_t events)
         if ((events & (EPOLLOUT | EPOLLERR)) && flush_upstream(p) != 0) {
             upstream_gone(p, false);
         } else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
-            if (p->st == P_FORWARD || p->st == P_TUNNEL)
+            /* not past the watermark: a stream's wake-up (h2_up.c) comes
+             * whatever the client's buffer holds, a socket's only when
+             * bb_proxy_update armed it; the update kicks the read later */
+            if ((p->st == P_FORWARD || p->st == P_TUNNEL) &&
+                bb_buf_size(&p->cout) < BB_PROXY_WATERMARK)
                 read_upstream(p);
         }
         /* Reading the response may have made room for more request body. */

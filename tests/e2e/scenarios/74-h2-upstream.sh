@@ -61,6 +61,32 @@ for c in --http2 --http1.1; do
     check "curl $c: a 20 MB download from the h2 upstream byte-exact" test "$got" = "$(pattern_sha 20000000)"
 done
 
+# Slow readers of an h2 upstream's answer: the stream's window holds the
+# upstream back; each answer arrives whole (the first runs cut them:
+# the stream's wake-ups read past the client's watermark)
+mkdir -m 777 "$E2E_TMP/out" # the workload's files
+for c in http https; do
+    h2curl --limit-rate 500K -o "$E2E_TMP/out/slow.bin" "$c://api.test/big?n=8000000&slow=$c"
+    got=$(sha256sum <"$E2E_TMP/out/slow.bin" | cut -d' ' -f1)
+    check "a slow $c reader (500 KB/s) of 8 MB from the h2 upstream gets it byte-exact" \
+        test "$got" = "$(pattern_sha 8000000)"
+done
+before=$(rss_kib)
+marker=$E2E_TMP/h2-stall
+touch "$marker" && chmod 666 "$marker" && : >"$marker"
+size=$((16 * 1024 * 1024)) # (h2serve.py is slow: python-h2 frames every byte)
+as_uid 1000 app timeout 60 $PY "$E2E_DIR/tools/h2probe.py" api.test "$CA/ca.crt" stall \
+    "/big?n=$size" "$marker" >"$E2E_TMP/h2stall.out" 2>&1 &
+stall_pid=$!
+wait_for 15 grep -q stalled "$marker"
+during=$(rss_kib)
+wait "$stall_pid"
+growth=$((during - before))
+check "an h2 client that opens no window on 16 MiB from the h2 upstream grows botbox by $growth KiB (under 4 MiB)" \
+    test "$growth" -lt 4096
+check "... and then receives all of it, byte-exact ($(head -c 200 "$E2E_TMP/h2stall.out"))" \
+    test "$(cat "$E2E_TMP/h2stall.out")" = "$size $(pattern_sha $size)"
+
 # (curl 7.88 crashes writing h2 trailers with -D: nghttp shows the frames)
 frames=$(as_uid 1000 app timeout 20 nghttp -nv https://api.test/trailers 2>&1 || true)
 after_data() { sed -n '/recv DATA/,$p' <<<"$frames" | grep -q "$1"; }
@@ -91,7 +117,23 @@ check "20 plain-HTTP clients at once on a cold start: all 200 ($codes)" test "$c
 conns=$(upstream_seen '^/echo\?burst=' conn | sort -u | wc -l)
 check "... as streams on one upstream connection ($conns)" test "$conns" = 1
 
-serve_stop
+# SIGTERM while a download comes over an upstream session: the request
+# finishes (timeouts.shutdown_drain), then botbox exits 0
+size=8000000
+as_uid 1000 app curl -sS --max-time 20 --limit-rate 2M "http://api.test/big?n=$size&drain=1" \
+    -o "$E2E_TMP/out/drain.bin" &
+dl_pid=$!
+sleep 1 # under way
+kill -TERM "$SERVE_PID"
+wait "$dl_pid"
+dl_rc=$?
+wait "$SERVE_PID"
+rc=$?
+check "SIGTERM during a download from the h2 upstream: it finishes byte-exact (curl $dl_rc)" \
+    test "$(sha256sum <"$E2E_TMP/out/drain.bin" | cut -d' ' -f1)" = "$(pattern_sha $size)"
+check "... over h2 ($(upstream_seen 'drain=1' proto)), and botbox exits 0 after it ($rc)" \
+    test "$(upstream_seen 'drain=1' proto)/$rc" = h2/0
+
 cfg_set "$E2E_TMP/botbox.yaml" upstream.http2 false
 serve_start app "$E2E_TMP/botbox.yaml"
 off_is_h1() {
