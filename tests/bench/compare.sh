@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 BENCH_TOOLS=${BENCH_TOOLS:-$REPO/build/tests/bench}
-for tool in wrk haproxy nginx dnsmasq openssl "$BIN" "$BENCH_TOOLS/udpflood"; do
+for tool in wrk h2load haproxy nginx dnsmasq openssl "$BIN" "$BENCH_TOOLS/udpflood"; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] ||
         { echo "bench: missing prerequisite: $tool (run 'make deps')" >&2; exit 1; }
 done
@@ -47,6 +47,7 @@ fi
 FAILS=0
 ROWS=()     # table rows, markdown
 DIRECT=()   # botbox reached directly, for the plain-HTTP scenarios
+STEERED=()  # botbox against HAProxy behind the same ruleset, the same scenarios
 failed() { FAILS=$((FAILS + 1)); echo "  FAIL  $*"; }
 
 # ---- correctness (every run starts with it) -----------------------------------
@@ -69,6 +70,16 @@ fetch() {
     fi
 }
 
+# upstream_saw LINE: the upstream's access log has LINE (then it is
+# emptied for the next check)
+upstream_saw() {
+    sleep 1.2 # the upstream's access log is flushed every second
+    grep -q "$1" "$TMP/up-access.log"
+    local r=$?
+    : >"$TMP/up-access.log"
+    return $r
+}
+
 # check_peer NAME SCHEME: one request of each kind through the peer gets the
 # right answer, and the upstream saw the injected key.
 check_peer() {
@@ -77,10 +88,7 @@ check_peer() {
     [ "$body" = ok ] || { failed "$peer $scheme /ok answered '$body'"; return; }
     [ "$(fetch "$peer" "$scheme" /big | sha256sum)" = "$(sha256sum <"$TMP/big")" ] ||
         failed "$peer $scheme /big is not the upstream's 1 MiB"
-    sleep 1.2 # the upstream's access log is flushed every second
-    grep -q "GET /ok HTTP/1.1 Bearer $SECRET" "$TMP/up-access.log" ||
-        failed "$peer $scheme: the upstream did not see the injected key"
-    : >"$TMP/up-access.log"
+    upstream_saw "GET /ok HTTP/1.1 Bearer $SECRET" || failed "$peer $scheme: the upstream did not see the injected key"
     [ $QUICK = 1 ] && echo "  ok    $peer over $scheme: /ok and 1 MiB /big answered right, the key injected upstream"
     return 0
 }
@@ -133,7 +141,7 @@ scenario() {
     shift 6
     local -A runs=() med=()
     local peers=("${PEERS[@]}")
-    [ "$scheme" = http ] && peers+=(botbox-direct)
+    [ "$scheme" = http ] && peers+=(botbox-direct haproxy-steered)
     echo "== $id: $title"
     for ((round = 0; round < ROUNDS; round++)); do
         for ((i = 0; i < ${#peers[@]}; i++)); do
@@ -156,6 +164,7 @@ scenario() {
         done
     done
     ROWS+=("$(table_row "$id" "$title" med) $(per_round botbox runs) |")
+    [ "$scheme" = http ] && STEERED+=("| $id | ${med[botbox.rps]} / ${med[haproxy-steered.rps]} | $(ratio "${med[botbox.rps]}" "${med[haproxy-steered.rps]}") | ${med[botbox.p99]} / ${med[haproxy-steered.p99]} | ${med[botbox.cpu]} / ${med[haproxy-steered.cpu]} | req/s $(paired "${runs[botbox.rps]}" "${runs[haproxy-steered.rps]}"); p99 $(paired "${runs[botbox.p99]}" "${runs[haproxy-steered.p99]}") |")
     [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} | $(per_round botbox-direct runs) |")
     return 0
 }
@@ -319,6 +328,95 @@ botbox_alone() {
     ROWS+=("| h | mint a leaf; exact-rule lookup at 10 and at 100 000 rules | $(awk '/mint a leaf/ {print $(NF-1), $NF}' <<<"$tls"); $l10 ns and $l100k ns | | | | | | | |")
 }
 
+# ---- i: HTTP/2 in, many streams per connection -------------------------------------
+
+H2_CONNS=10 H2_STREAMS=100
+
+h2_port() { case $1 in botbox) echo 443 ;; haproxy) echo 8446 ;; nginx) echo 8447 ;; esac; }
+h2_url() { # h2_url PEER PATH: where h2load goes
+    [ "$1" = botbox ] && echo "https://h2.bench$2" || echo "https://$GW4:$(h2_port "$1")$2"
+}
+
+# check_h2 PEER PATH: one request over HTTP/2 gets the upstream's body, and
+# the upstream saw the key (over h2 from botbox and HAProxy, HTTP/1.1 from
+# nginx)
+check_h2() {
+    local peer=$1 path=$2 got want=HTTP/2.0 port
+    [ "$peer" = nginx ] && want=HTTP/1.1
+    port=$(h2_port "$peer")
+    local args=(--cacert "$TMP/certs/ca.crt" --connect-to "h2.bench:$port:$GW4:$port")
+    [ "$peer" = botbox ] && args=(--cacert "$TMP/botbox-ca/ca.crt")
+    got=$(in_ns $CLI curl -sS --http2 --max-time 10 "${args[@]}" -o "$TMP/h2.body" \
+        -w '%{http_version} %{http_code}' "https://h2.bench:$port$path" 2>&1)
+    if [ "$path" = /ok ]; then printf ok >"$TMP/h2.want"; else cp "$TMP/k64" "$TMP/h2.want"; fi
+    [ "$got" = "2 200" ] && cmp -s "$TMP/h2.body" "$TMP/h2.want" ||
+        { failed "i $peer $path over h2: '$got', or not the upstream's body"; return; }
+    upstream_saw "GET $path $want Bearer $SECRET" ||
+        failed "i $peer $path: the upstream did not see the injected key over $want"
+    [ $QUICK = 1 ] && echo "  ok    $peer over h2: $path answered right, the key injected upstream ($want)"
+    return 0
+}
+
+# h2_run PEER PATH: one h2load run; prints "rps p50_ms p99_ms requests bad
+# rss_kib" (bad: requests failed, errored, timed out or not 2xx; the peer's
+# RSS sampled halfway through the measured part).
+h2_run() {
+    local peer=$1 path=$2 out log=$TMP/h2load.log rss sampler
+    rm -f "$log"
+    (sleep "$(awk -v w="$WARM" -v s="$SECS" 'BEGIN {print w + s / 2}')" && tree_status_kib VmRSS >"$TMP/h2.rss") &
+    sampler=$!
+    out=$(in_ns $CLI prlimit --nofile=$NOFILE:$NOFILE h2load -c $H2_CONNS -m $H2_STREAMS -t 1 \
+        -D "$SECS" --warm-up-time "$WARM" --log-file "$log" "$(h2_url "$peer" "$path")" 2>&1)
+    wait $sampler
+    rss=$(cat "$TMP/h2.rss")
+    # the log: start (µs since the epoch), status, the request's time (µs)
+    cut -f3 "$log" | sort -n | awk -v out="$out" -v rss="$rss" '
+        { e[NR] = $1 / 1000 }
+        function at(q) { i = int(NR * q); return e[i > 0 ? i : 1] }
+        END {
+            split(out, L, "\n"); rps = 0; bad = 0
+            for (k in L) {
+                split(L[k], f, " ")
+                if (L[k] ~ /^finished in/) rps = f[4]
+                if (L[k] ~ /^requests:/) bad += f[10] + f[12] + f[14]
+                if (L[k] ~ /^status codes:/) bad += f[5] + f[7] + f[9]
+            }
+            printf "%.0f %.3f %.3f %d %d %d\n", rps, at(0.5), at(0.99), NR, bad, rss }'
+}
+
+h2_scenario() { # h2_scenario ID TITLE PATH
+    local id=$1 title=$2 path=$3 round i peer r a b c n bad rss idle t0 t1 m per cpu
+    local -A runs=() med=()
+    echo "== $id: $title"
+    for ((round = 0; round < ROUNDS; round++)); do
+        for ((i = 0; i < ${#PEERS[@]}; i++)); do
+            peer=${PEERS[$(((i + round) % ${#PEERS[@]}))]}
+            peer_start "$peer" 1
+            [ "$round" -eq 0 ] && check_h2 "$peer" "$path"
+            idle=$(tree_status_kib VmRSS)
+            t0=$(cpu_ticks)
+            r=$(h2_run "$peer" "$path")
+            t1=$(cpu_ticks)
+            read -r a b c n bad rss <<<"$r"
+            [ "$bad" -eq 0 ] && [ "$n" -gt 0 ] || failed "$id $peer: $bad of $n requests failed or not 2xx"
+            per=$(awk -v d=$((rss - idle)) -v s=$((H2_CONNS * H2_STREAMS)) 'BEGIN {printf "%.1f", d / s}')
+            cpu=$(awk -v dt=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" -v w="$WARM" -v s="$SECS" \
+                'BEGIN { if (n > 0) printf "%.1f", dt * 1e6 / hz / (n * (w + s) / s); else print 0 }')
+            runs[$peer.rps]+="$a " runs[$peer.p50]+="$b " runs[$peer.p99]+="$c " runs[$peer.cpu]+="$cpu "
+            runs[$peer.per]+="$per " runs[$peer.rss]+="$(tree_status_kib VmHWM) "
+            peer_stop "$peer"
+            printf '  %-13s %8s req/s  p50 %7s ms  p99 %7s ms  %7s us CPU/req  %s KiB per active stream\n' \
+                "$peer" "$a" "$b" "$c" "$cpu" "$per"
+        done
+    done
+    for peer in "${PEERS[@]}"; do
+        for m in rps p50 p99 cpu per rss; do
+            med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
+        done
+    done
+    ROWS+=("| $id | $title | ${med[botbox.rps]} / ${med[haproxy.rps]} / ${med[nginx.rps]} | $(ratio "${med[botbox.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox.rps]}" "${med[nginx.rps]}") | ${med[botbox.p50]} / ${med[haproxy.p50]} / ${med[nginx.p50]} | ${med[botbox.p99]} / ${med[haproxy.p99]} / ${med[nginx.p99]} | ${med[botbox.cpu]} / ${med[haproxy.cpu]} / ${med[nginx.cpu]} | KiB per active stream: ${med[botbox.per]} / ${med[haproxy.per]} / ${med[nginx.per]} | $((med[botbox.rss] / 1024)) / $((med[haproxy.rss] / 1024)) / $((med[nginx.rss] / 1024)) | $(per_round botbox runs) |")
+}
+
 # ---- the run --------------------------------------------------------------------
 
 # want ID: the scenario is selected (BENCH_SCENARIOS="a1 c e", default all).
@@ -333,11 +431,17 @@ want d-a && scenario d-a "a new connection per request, plain HTTP in, 1 worker"
 want d-c && scenario d-c "a new connection per request, HTTPS in, 1 worker" 1 https /ok 20 -H "Connection: close"
 want e && idle_conns
 want f && nfq_flood
+want i1 && h2_scenario i1 "HTTP/2 in, $H2_CONNS connections x $H2_STREAMS streams, 2-byte answers, h2 upstream, 1 worker" /ok
+want i2 && h2_scenario i2 "the same, 64 KiB answers" /k64
 want g && botbox_alone
 
 header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB | botbox/HAProxy per round: median (range) of the ratios |"
 sep="|---|---|---|---|---|---|---|---|---|---|"
 table=$(printf '%s\n' "$header" "$sep" "${ROWS[@]}")
+if [ ${#STEERED[@]} -gt 0 ]; then
+    table+=$'\n\nbotbox against HAProxy steered the same way (the ruleset of botbox, HAProxy bound transparent where botbox listens: the same job as deployed):\n\n'
+    table+=$(printf '%s\n' "| id | req/s botbox / steered HAProxy | ratio | p99 ms | CPU µs per request | botbox/steered HAProxy per round: median (range) of the ratios |" "|---|---|---|---|---|---|" "${STEERED[@]}")
+fi
 if [ ${#DIRECT[@]} -gt 0 ]; then
     table+=$'\n\nbotbox reached directly (no ruleset, so no TPROXY and no conntrack; the way HAProxy and nginx are reached here):\n\n'
     table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request | botbox/HAProxy per round: median (range) of the ratios |" "|---|---|---|---|---|---|---|" "${DIRECT[@]}")

@@ -2,10 +2,13 @@
 # The side-by-side bench's world (sourced by tests/bench/compare.sh): three
 # namespaces made for the run, and the three peers doing the same job.
 #
-#   bcli (wrk, 10.201.91.2) -> bgw (10.201.91.1 | 10.201.92.1) -> bup (10.201.92.2)
+#   bcli (wrk, h2load, 10.201.91.2) -> bgw (10.201.91.1 | 10.201.92.1)
+#        -> bup (10.201.92.2, 10.201.92.3)
 #
-# bup: nginx as the HTTPS upstream (a test CA's certificate for api.bench;
-#      /ok answers "ok", /big 1 MiB) and dnsmasq (api.bench).
+# bup: nginx as the HTTPS upstream (a test CA's certificate for api.bench
+#      and h2.bench; /ok answers "ok", /big 1 MiB, /k64 64 KiB): api.bench
+#      (10.201.92.2) speaks HTTP/1.1, h2.bench (10.201.92.3) HTTP/2 as
+#      well (ALPN); dnsmasq (both names).
 # bgw: the peer under test, one at a time, same worker count, same job:
 #      plain HTTP in, Authorization injected, verified TLS to api.bench:443
 #      with upstream keep-alive, one log line per request to a file.
@@ -17,6 +20,14 @@
 #        botbox-direct  botbox with no ruleset, reached at 10.201.91.1:8080
 #                 like the other two (plain HTTP only): what the proxy
 #                 costs without transparent steering and its conntrack
+#        haproxy-steered  HAProxy behind botbox's own ruleset: bound
+#                 (transparent) where botbox listens, the client's
+#                 connections to api.bench:80 steered to it (plain HTTP
+#                 only): the same job as deployed
+#      HTTP/2 (scenario i): botbox intercepts h2.bench:443 (h2 both ways);
+#      HAProxy terminates h2 at :8446 and speaks h2 to h2.bench; nginx
+#      terminates h2 at :8447 and speaks HTTP/1.1 to it (nginx proxies
+#      HTTP/1.1 only).
 # Everything lives in those namespaces; nothing touches the root one.
 
 set -u
@@ -26,7 +37,7 @@ BIN=$(realpath "${BOTBOX:-$REPO/build/botbox}")
 PY=/usr/bin/python3
 P=bbb$$
 CLI=$P-cli GW=$P-gw UP=$P-up
-GW4=10.201.91.1 CLI4=10.201.91.2 UP4=10.201.92.2
+GW4=10.201.91.1 CLI4=10.201.91.2 UP4=10.201.92.2 UPH2=10.201.92.3
 TMP=$(mktemp -d /tmp/botbox-bench.XXXXXX)
 chmod 755 "$TMP"
 SECRET=sk-bench-0123456789abcdef
@@ -70,6 +81,7 @@ bench_world() {
     ip -n $GW addr add $GW4/24 dev bbc0
     ip -n $GW addr add 10.201.92.1/24 dev bbu0
     ip -n $UP addr add $UP4/24 dev bb1
+    ip -n $UP addr add $UPH2/24 dev bb1
     ip -n $CLI link set bb0 up
     ip -n $GW link set bbc0 up
     ip -n $GW link set bbu0 up
@@ -80,7 +92,7 @@ bench_world() {
     in_ns $CLI sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
     in_ns $GW sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
     mkdir -p "/etc/netns/$CLI"
-    printf '%s\n' "127.0.0.1 localhost" "$UP4 api.bench" >"/etc/netns/$CLI/hosts"
+    printf '%s\n' "127.0.0.1 localhost" "$UP4 api.bench" "$UPH2 h2.bench" >"/etc/netns/$CLI/hosts"
     echo "nameserver $UP4" >"/etc/netns/$CLI/resolv.conf"
     certs
     upstream_start
@@ -96,7 +108,7 @@ certs() {
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=api.bench" \
         -keyout "$c/api.key" -out "$c/api.csr" 2>/dev/null
     openssl x509 -req -in "$c/api.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
-        -days 2 -out "$c/api.crt" -extfile <(printf 'subjectAltName=DNS:api.bench\n') 2>/dev/null
+        -days 2 -out "$c/api.crt" -extfile <(printf 'subjectAltName=DNS:api.bench,DNS:h2.bench\n') 2>/dev/null
     cat "$c/api.crt" "$c/api.key" >"$c/api.pem"
     "$BIN" ca init --dir "$TMP/botbox-ca" >/dev/null
     mkdir -p "$TMP/secrets"
@@ -125,7 +137,8 @@ wait_port() { # wait_port NS ADDR:PORT: something listens there (10 s)
 
 upstream_start() {
     head -c $((1024 * 1024)) /dev/urandom >"$TMP/big"
-    chmod 644 "$TMP/big"
+    head -c $((64 * 1024)) /dev/urandom >"$TMP/k64"
+    chmod 644 "$TMP/big" "$TMP/k64"
     cat >"$TMP/up-nginx.conf" <<CONF
 worker_processes 2;
 pid $TMP/up-nginx.pid;
@@ -143,13 +156,21 @@ http {
         location = /ok { default_type text/plain; return 200 "ok"; }
         location = /big { alias $TMP/big; default_type application/octet-stream; }
     }
+    server {
+        listen $UPH2:443 ssl http2 reuseport backlog=4096;
+        http2_max_concurrent_streams 1000;
+        ssl_certificate $TMP/certs/api.crt;
+        ssl_certificate_key $TMP/certs/api.key;
+        location = /ok { default_type text/plain; return 200 "ok"; }
+        location = /k64 { alias $TMP/k64; default_type application/octet-stream; }
+    }
 }
 CONF
     bg_ns $UP up-nginx prlimit --nofile=$NOFILE:$NOFILE nginx -c "$TMP/up-nginx.conf" -g 'daemon off;'
     bg_ns $UP dnsmasq dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
         --listen-address=$UP4 --port=53 --user=root --group=root --pid-file= \
-        --address=/api.bench/$UP4
-    wait_port $UP $UP4:443 && wait_port $UP $UP4:53 || { cat "$TMP"/up-nginx.out "$TMP"/up-nginx.err "$TMP"/dnsmasq.out >&2; exit 1; }
+        --address=/api.bench/$UP4 --address=/h2.bench/$UPH2
+    wait_port $UP $UP4:443 && wait_port $UP $UPH2:443 && wait_port $UP $UP4:53 || { cat "$TMP"/up-nginx.out "$TMP"/up-nginx.err "$TMP"/dnsmasq.out >&2; exit 1; }
 }
 
 # ---- the peers ------------------------------------------------------------------
@@ -180,20 +201,20 @@ https_interception:
   ca_key_path: $TMP/botbox-ca/ca.key
 egress_policy:
   rules:
-    - host: api.bench
-      action: allow
-      allow_private: true
-      header_rewrites:
-        - name: Authorization
-          value: "Bearer {value}"
-          secret_ref: api-key
+$(for host in api.bench h2.bench; do
+        printf '    - host: %s\n      action: allow\n      allow_private: true\n' "$host"
+        printf '      header_rewrites:\n        - name: Authorization\n'
+        printf '          value: "Bearer {value}"\n          secret_ref: api-key\n'
+    done)
 YAML
     chmod 644 "$TMP/botbox.yaml"
     : >"$TMP/botbox-audit.jsonl"
     chown 1337:1337 "$TMP/botbox-audit.jsonl"
 }
 
-haproxy_conf() { # haproxy_conf WORKERS
+haproxy_conf() { # haproxy_conf WORKERS [steered]
+    local plain="bind $GW4:8081"
+    [ "${2:-}" = steered ] && plain="bind 127.0.0.1:8080 transparent"
     cat >"$TMP/haproxy.cfg" <<CONF
 global
     nbthread $1
@@ -210,13 +231,20 @@ defaults
     timeout http-keep-alive 120s
     http-reuse always
 frontend plain
-    bind $GW4:8081
+    $plain
     bind $GW4:8444 ssl crt $TMP/certs/api.pem alpn http/1.1
     http-request set-header Authorization "Bearer $SECRET"
     default_backend up
 backend up
     http-request set-header Host api.bench
     server api $UP4:443 ssl verify required ca-file $TMP/certs/ca.crt sni str(api.bench) verifyhost api.bench alpn http/1.1 pool-max-conn 1000
+frontend h2
+    bind $GW4:8446 ssl crt $TMP/certs/api.pem alpn h2,http/1.1
+    http-request set-header Authorization "Bearer $SECRET"
+    default_backend h2up
+backend h2up
+    http-request set-header Host h2.bench
+    server h2 $UPH2:443 ssl verify required ca-file $TMP/certs/ca.crt sni str(h2.bench) verifyhost h2.bench alpn h2 pool-max-conn 1000
 CONF
 }
 
@@ -231,6 +259,7 @@ http {
     keepalive_requests 1000000;
     keepalive_timeout 120s;
     upstream api { server $UP4:443; keepalive 1000; keepalive_requests 1000000; }
+    upstream h2up { server $UPH2:443; keepalive 1000; keepalive_requests 1000000; }
     server {
         listen $GW4:8082 reuseport backlog=4096;
         listen $GW4:8445 ssl reuseport backlog=4096;
@@ -246,6 +275,26 @@ http {
             proxy_ssl_verify on;
             proxy_ssl_trusted_certificate $TMP/certs/ca.crt;
             proxy_ssl_name api.bench;
+            proxy_ssl_server_name on;
+            proxy_ssl_session_reuse on;
+            proxy_buffering on;
+        }
+    }
+    server {
+        listen $GW4:8447 ssl http2 reuseport backlog=4096;
+        http2_max_concurrent_streams 1000;
+        ssl_certificate $TMP/certs/api.crt;
+        ssl_certificate_key $TMP/certs/api.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / {
+            proxy_pass https://h2up;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host h2.bench;
+            proxy_set_header Authorization "Bearer $SECRET";
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate $TMP/certs/ca.crt;
+            proxy_ssl_name h2.bench;
             proxy_ssl_server_name on;
             proxy_ssl_session_reuse on;
             proxy_buffering on;
@@ -282,6 +331,14 @@ peer_start() {
         PEER_PID=$BG_PID
         wait_port $GW $GW4:8081 || { cat "$TMP/peer.out" >&2; exit 1; }
         ;;
+    haproxy-steered) # botbox's ruleset, HAProxy where botbox would listen
+        botbox_conf "$2"
+        in_ns $GW "$BIN" nft apply --config "$TMP/botbox.yaml" >/dev/null || exit 1
+        haproxy_conf "$2" steered
+        bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE ${PEER_WRAP[@]+"${PEER_WRAP[@]}"} haproxy -db -f "$TMP/haproxy.cfg"
+        PEER_PID=$BG_PID
+        wait_port $GW 127.0.0.1:8080 || { cat "$TMP/peer.out" >&2; exit 1; }
+        ;;
     nginx)
         nginx_conf "$2"
         bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE ${PEER_WRAP[@]+"${PEER_WRAP[@]}"} nginx -c "$TMP/nginx.conf" -g 'daemon off;'
@@ -294,14 +351,14 @@ peer_start() {
 peer_stop() {
     kill -TERM "$PEER_PID" 2>/dev/null
     wait "$PEER_PID" 2>/dev/null
-    [ "$1" = botbox ] && in_ns $GW "$BIN" nft flush >/dev/null
+    case $1 in botbox | haproxy-steered) in_ns $GW "$BIN" nft flush >/dev/null ;; esac
     PEER_PID=
 }
 
 # The URL a peer is reached at, per scheme.
 peer_url() { # peer_url NAME http|https PATH
     case $1 in
-    botbox) echo "$2://api.bench$3" ;;
+    botbox | haproxy-steered) echo "$2://api.bench$3" ;;
     botbox-direct) echo "http://$GW4:8080$3" ;;
     haproxy) [ "$2" = http ] && echo "http://$GW4:8081$3" || echo "https://$GW4:8444$3" ;;
     nginx) [ "$2" = http ] && echo "http://$GW4:8082$3" || echo "https://$GW4:8445$3" ;;
