@@ -197,6 +197,11 @@ int bb_proxy_pump_request(struct bb_proxy *p)
         }
         bb_buf_consume(&p->cin, (size_t)used);
         p->bytes_in += (uint64_t)used;
+        /* timeouts.response_header counts from the request's end; while
+         * its body still goes up, inactivity (timeouts.idle) ends it */
+        if (used > 0 && !p->resp_started)
+            bb_proxy_arm(p, p->r->reqbody.done ? cfg(p)->timeouts.response_header_ms
+                                               : cfg(p)->timeouts.idle_ms);
         if (p->r->reqbody.done) {
             p->req_done = true;
             /* the trailers a rewritten header's name would smuggle past

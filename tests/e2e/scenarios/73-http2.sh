@@ -198,10 +198,21 @@ got=$(h2curl https://api.test/big?n=$size | sha256sum | cut -d' ' -f1)
 check "100 MiB download over h2, byte-exact" test "$got" = "$(pattern_sha $size)"
 head -c $size /dev/urandom >"$E2E_TMP/big.bin"
 chmod 644 "$E2E_TMP/big.bin"
-out=$(h2curl --data-binary @"$E2E_TMP/big.bin" https://api.test/echo?c=big)
-check "100 MiB upload over h2, byte-exact at the upstream" \
+out=$(h2curl --max-time 120 -w '\n%{http_code} %{time_total} s' --data-binary @"$E2E_TMP/big.bin" \
+    https://api.test/echo?c=big 2>&1)
+check "100 MiB upload over h2, byte-exact at the upstream ($(tail -1 <<<"$out"))" \
     grep -q "\"body_sha256\": \"$(sha256sum <"$E2E_TMP/big.bin" | cut -d' ' -f1)\"" <<<"$out"
 rm -f "$E2E_TMP/big.bin"
+# An upload longer than timeouts.response_header (1.5 s here): the timer
+# counts from the request's end (it ran from the head before: 504)
+head -c 3000000 /dev/urandom >"$E2E_TMP/slow.bin"
+chmod 644 "$E2E_TMP/slow.bin"
+for v in --http2 --http1.1; do
+    out=$(h2curl $v --limit-rate 1M -w '\n%{http_code}' --data-binary @"$E2E_TMP/slow.bin" \
+        https://api.test/echo?c=slowup 2>&1)
+    check "curl $v: a 3-second upload gets its answer ($(tail -1 <<<"$out")), byte-exact" \
+        grep -q "\"body_sha256\": \"$(sha256sum <"$E2E_TMP/slow.bin" | cut -d' ' -f1)\"" <<<"$out"
+done
 before=$(rss_kib)
 marker=$E2E_TMP/h2-stall
 touch "$marker" && chmod 666 "$marker" && : >"$marker"
