@@ -50,7 +50,9 @@ struct bb_h2s {
     llhttp_t respp;
     struct bb_http_body body;
     bool resp_head, resp_eof, deferred, touched;
-    uint8_t *dst; /* the DATA frame being filled (read_body) */
+    bool early;       /* answered whole before the request's end */
+    size_t discarded; /* request bytes dropped since (BB_H2_DISCARD_MAX) */
+    uint8_t *dst;     /* the DATA frame being filled (read_body) */
     size_t dst_len, dst_cap;
 };
 
@@ -306,6 +308,11 @@ static void s_close(struct bb_conn *conn)
     s->p = NULL;
     if (!s->resp_eof)
         nghttp2_submit_rst_stream(s->c->s, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+    size_t held = bb_buf_size(&s->req.data);
+    if (held > 0) { /* read by nobody now: the window opens, the rest is dropped */
+        nghttp2_session_consume(s->c->s, s->id, held);
+        bb_buf_reset(&s->req.data);
+    }
     wake_out(s->c);
 }
 
@@ -524,6 +531,9 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t id, const ui
     struct bb_h2s *s = stream(session, id);
     if (s == NULL || s->p == NULL || s->req.ended) {
         nghttp2_session_consume(session, id, len); /* nobody reads it */
+        if (s != NULL && s->early && s->discarded <= BB_H2_DISCARD_MAX &&
+            (s->discarded += len) > BB_H2_DISCARD_MAX)
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
         return 0;
     }
     if (bb_buf_append(&s->req.data, data, len) != 0) /* past the window nghttp2 enforces */
@@ -532,8 +542,9 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t id, const ui
     return 0;
 }
 
-/* A complete answer sent while the client still sends its request: it is
- * asked to stop, without error (RFC 9113 §8.1). */
+/* A complete answer sent while the client still sends its request: what
+ * more comes is dropped, and past BB_H2_DISCARD_MAX it is asked to stop,
+ * without error (RFC 9113 §8.1). */
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *ud)
 {
     struct bb_h2c *c = ud;
@@ -543,7 +554,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
         return 0;
     struct bb_h2s *s = stream(session, frame->hd.stream_id);
     if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !s->req.ended)
-        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
+        s->early = true;
     return 0;
 }
 

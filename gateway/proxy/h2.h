@@ -55,6 +55,12 @@ struct bb_h2c;
 #define BB_H2_SETTINGS_MAX 32u
 /* Frame-and-send rounds per update while the socket takes everything. */
 #define BB_H2_SEND_ROUNDS 4u
+/* Request body bytes a client may still send on a stream after its whole
+ * answer went (a refusal before the body was read): read and dropped,
+ * and past this the stream is reset with NO_ERROR (RFC 9113 §8.1). A
+ * reset at once would reach clients whose last DATA is in flight, and
+ * some (libcurl 7.88) report it as an error after a complete answer. */
+#define BB_H2_DISCARD_MAX (64u * 1024u)
 
 /* p's handshake selected h2: the session starts (our SETTINGS queued) and
  * p is P_H2. false: out of memory, p is closed. */

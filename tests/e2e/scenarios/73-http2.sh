@@ -238,6 +238,21 @@ sleep 0.5
 never_end=$(grep '"event":"http"' "$E2E_TMP/audit.jsonl" | grep '"path":"/big"' | tail -1 | grep -o '"end":"[a-z_]*"')
 check "... audited with \"end\":\"timeout\" ($never_end)" test "$never_end" = '"end":"timeout"'
 
+# A refusal answered before the request's body came (RFC 9113 §8.1): the
+# body that follows is read and dropped, so a client whose last DATA was
+# in flight sees its stream end, not a reset (libcurl 7.88 reports a
+# reset after a whole answer as an error: make demo's step 3 did, one run
+# in three); a body that goes on past BB_H2_DISCARD_MAX is told to stop
+got=$(h2probe scoped.test "$CA/ca.crt" early /echo 1000)
+check "a refused POST whose body comes after the answer: the stream ends, no reset ($got)" \
+    grep -Eq '^status:40[35] ended 1000$' <<<"$got"
+got=$(h2probe scoped.test "$CA/ca.crt" early /echo 1000000)
+past_discard() { # "status:403 reset:0 SENT" with 64 KiB < SENT < 1 MB
+    grep -Eq '^status:40[35] reset:0 [0-9]+$' <<<"$got" && [ "${got##* }" -gt 65536 ] &&
+        [ "${got##* }" -lt 1000000 ]
+}
+check "... one that goes on past 64 KiB is reset with NO_ERROR ($got)" past_discard
+
 # ---- https_interception.http2: false ----
 serve_stop
 cfg_set "$E2E_TMP/botbox.yaml" https_interception.http2 false

@@ -116,6 +116,30 @@ codes=$(cat "$E2E_TMP"/burst.* | sort | uniq -c | awk '{print $1 "x" $2}')
 check "20 plain-HTTP clients at once on a cold start: all 200 ($codes)" test "$codes" = 20x200
 conns=$(upstream_seen '^/echo\?burst=' conn | sort -u | wc -l)
 check "... as streams on one upstream connection ($conns)" test "$conns" = 1
+# A cold burst whose first dial fails: its waiters fail with it, at once
+# and with its reason (a certificate for another name), and a burst to an
+# address that never answers ends within timeouts.connect (2 s), not one
+# waiter's timeout after another
+burst() { # burst HOST N: N plain-HTTP requests at once; their codes, counted
+    local i pids=()
+    for i in $(seq "$2"); do
+        curl_as -o /dev/null -w '%{http_code}\n' "http://$1/echo?b=$i" >"$E2E_TMP/b.$1.$i" 2>/dev/null &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    cat "$E2E_TMP"/b."$1".* | sort | uniq -c | awk '{print $1 "x" $2}'
+}
+codes=$(burst wrongname.test 10)
+check "10 requests at once to an upstream with the wrong certificate: all 502 ($codes)" test "$codes" = 10x502
+tls_fails() {
+    test "$(grep '"host":"wrongname.test"' "$E2E_TMP/audit.jsonl" | grep -c '"reason":"upstream_tls"')" = 10
+}
+check "... each audited upstream_tls" wait_for 3 tls_fails
+t0=$(date +%s%N)
+codes=$(burst slow.test 10)
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "10 requests at once to an address that drops SYNs: all 502 ($codes) in $ms ms (under 4 s)" \
+    test "$codes" = 10x502 -a "$ms" -lt 4000
 
 # SIGTERM while a download comes over an upstream session: the request
 # finishes (timeouts.shutdown_drain), then botbox exits 0

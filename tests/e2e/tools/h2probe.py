@@ -257,6 +257,40 @@ def stall(host, cafile, path, marker):
     print(size, h.hexdigest())
 
 
+def early(host, cafile, path, size):
+    """A POST whose body is sent only after its answer came whole (a
+    refusal): prints the status, then what became of the stream once the
+    body of size bytes went: "ended" (botbox read and dropped it) or
+    "reset:CODE" (told to stop)."""
+    sock = connect(host, cafile)
+    c = h2conn(sock)
+    sid = c.get_next_available_stream_id()
+    head = [(":method", "POST"), (":scheme", "https"), (":authority", host), (":path", path)]
+    c.send_headers(sid, [(k.encode(), v.encode()) for k, v in head], end_stream=False)
+    sock.sendall(c.data_to_send())
+    evs = pump(sock, c, lambda evs: any(isinstance(e, h2.events.StreamEnded) for e in evs))
+    status = outcome(evs, sid)
+    body, sent = b"x" * size, 0
+    reset = None
+    while sent < size and reset is None:
+        n = min(16384, size - sent, c.local_flow_control_window(sid))
+        if n == 0:
+            evs = pump(sock, c, lambda evs: any(isinstance(e, (h2.events.WindowUpdated,
+                                                               h2.events.StreamReset)) for e in evs))
+        else:
+            c.send_data(sid, body[sent:sent + n], end_stream=sent + n == size)
+            sock.sendall(c.data_to_send())
+            sent += n
+            evs = pump(sock, c, lambda evs: False, timeout=0.01)
+        reset = next((e for e in evs if isinstance(e, h2.events.StreamReset)), None)
+        if not evs and n == 0:
+            break
+    if reset is None:
+        evs = pump(sock, c, lambda evs: any(isinstance(e, h2.events.StreamReset) for e in evs), 1)
+        reset = next((e for e in evs if isinstance(e, h2.events.StreamReset)), None)
+    print(status, "reset:%d" % reset.error_code if reset else "ended", sent)
+
+
 def never(host, cafile, path, wait):
     """A client that takes the answer's head and first window and never
     opens it again: prints how the stream ended (botbox's timeouts.idle
@@ -301,6 +335,8 @@ def main():
         continuation(host, cafile, int(args[0]))
     elif case == "stall":
         stall(host, cafile, args[0], args[1])
+    elif case == "early":
+        early(host, cafile, args[0], int(args[1]))
     elif case == "never":
         never(host, cafile, args[0], float(args[1]))
     else:
