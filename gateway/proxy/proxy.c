@@ -1118,12 +1118,14 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
     case P_RESOLVE: /* bb_proxy_fail cancels the resolution */
         bb_proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");
         break;
-    case P_CONNECT:
-        bb_proxy_fail(p, 502, "upstream connection failed",
-                      p->up != NULL && p->up->state == BB_UP_HANDSHAKE
-                          ? "upstream_tls_timeout"
-                          : "upstream_connect_timeout");
+    case P_CONNECT: {
+        const char *why = p->up != NULL && p->up->state == BB_UP_HANDSHAKE
+                              ? "upstream_tls_timeout"
+                              : "upstream_connect_timeout";
+        bb_proxy_dial_failed(p, why);
+        bb_proxy_fail(p, 502, "upstream connection failed", why);
         break;
+    }
     case P_FORWARD:
         if (!p->resp_started)
             bb_proxy_fail(p, 504, "gateway timeout", "upstream_timeout");

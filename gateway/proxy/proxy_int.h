@@ -270,5 +270,8 @@ void bb_proxy_flush_upstream_now(struct bb_proxy *p);
 void bb_proxy_kick_upstream(struct bb_proxy *p);
 /* Releases the upstream side; keep says it may return to the pool. */
 void bb_proxy_release_upstream(struct bb_proxy *p, bool keep);
+/* p's dial failed (its timer: reason): the requests waiting for it fail
+ * with the same reason rather than dial again one after the other. */
+void bb_proxy_dial_failed(struct bb_proxy *p, const char *reason);
 
 #endif

@@ -121,6 +121,12 @@ static void dial_over(struct bb_upconn *u, const char *failed)
     }
 }
 
+void bb_proxy_dial_failed(struct bb_proxy *p, const char *reason)
+{
+    if (p->up != NULL && p->up->dialing)
+        dial_over(p->up, reason);
+}
+
 /* ---- releasing ---- */
 
 void bb_proxy_release_upstream(struct bb_proxy *p, bool keep)
