@@ -134,6 +134,18 @@ measure() {
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# medians RUNS MED "METRIC..." PEER...: MED[peer.metric] is the median of
+# the values in RUNS[peer.metric] (space-separated, one per round)
+medians() {
+    local -n rr=$1 mm=$2
+    local metrics=$3 peer m
+    shift 3
+    for peer in "$@"; do
+        for m in $metrics; do
+            mm[$peer.$m]=$(tr ' ' '\n' <<<"${rr[$peer.$m]}" | grep . | median)
+        done
+    done
+}
 
 # scenario ID TITLE WORKERS SCHEME PATH CONNS [wrk args]
 scenario() {
@@ -158,11 +170,7 @@ scenario() {
                 "$peer" "$a" "$b" "$c" "$d" "$e"
         done
     done
-    for peer in "${peers[@]}"; do
-        for m in rps p50 p99 cpu mach rss; do
-            med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
-        done
-    done
+    medians runs med "rps p50 p99 cpu mach rss" "${peers[@]}"
     ROWS+=("$(table_row "$id" "$title" med) $(per_round botbox runs) |")
     [ "$scheme" = http ] && STEERED+=("| $id | ${med[botbox.rps]} / ${med[haproxy-steered.rps]} | $(ratio "${med[botbox.rps]}" "${med[haproxy-steered.rps]}") | ${med[botbox.p99]} / ${med[haproxy-steered.p99]} | ${med[botbox.cpu]} / ${med[haproxy-steered.cpu]} | req/s $(paired "${runs[botbox.rps]}" "${runs[haproxy-steered.rps]}"); p99 $(paired "${runs[botbox.p99]}" "${runs[haproxy-steered.p99]}") |")
     [ "$scheme" = http ] && DIRECT+=("| $id | ${med[botbox-direct.rps]} | $(ratio "${med[botbox-direct.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox-direct.rps]}" "${med[nginx.rps]}") | ${med[botbox-direct.p99]} | ${med[botbox-direct.cpu]} | ${med[botbox-direct.mach]} | $(per_round botbox-direct runs) |")
@@ -409,11 +417,7 @@ h2_scenario() { # h2_scenario ID TITLE PATH
                 "$peer" "$a" "$b" "$c" "$cpu" "$per"
         done
     done
-    for peer in "${PEERS[@]}"; do
-        for m in rps p50 p99 cpu per rss; do
-            med[$peer.$m]=$(tr ' ' '\n' <<<"${runs[$peer.$m]}" | grep . | median)
-        done
-    done
+    medians runs med "rps p50 p99 cpu per rss" "${PEERS[@]}"
     ROWS+=("| $id | $title | ${med[botbox.rps]} / ${med[haproxy.rps]} / ${med[nginx.rps]} | $(ratio "${med[botbox.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox.rps]}" "${med[nginx.rps]}") | ${med[botbox.p50]} / ${med[haproxy.p50]} / ${med[nginx.p50]} | ${med[botbox.p99]} / ${med[haproxy.p99]} / ${med[nginx.p99]} | ${med[botbox.cpu]} / ${med[haproxy.cpu]} / ${med[nginx.cpu]} | KiB per active stream: ${med[botbox.per]} / ${med[haproxy.per]} / ${med[nginx.per]} | $((med[botbox.rss] / 1024)) / $((med[haproxy.rss] / 1024)) / $((med[nginx.rss] / 1024)) | $(per_round botbox runs) |")
 }
 

@@ -654,6 +654,24 @@ botbox_dns_entries() {
 }
 
 curl_as() { as_uid 1000 app curl -sS --max-time 5 "$@"; }
+# h2_stall SIZE LABEL: an h2 client (h2probe.py stall, as uid 1000 in
+# "app") takes the first window of api.test's /big?n=SIZE and opens no
+# more for 2 s, then reads the rest: botbox grew by under 4 MiB meanwhile,
+# and the answer came whole. LABEL names the case.
+h2_stall() {
+    local size=$1 before during pid marker=$E2E_TMP/h2-stall
+    before=$(rss_kib)
+    touch "$marker" && chmod 666 "$marker" && : >"$marker"
+    as_uid 1000 app timeout 60 $PY "$E2E_DIR/tools/h2probe.py" api.test "$CA/ca.crt" stall \
+        "/big?n=$size" "$marker" >"$E2E_TMP/h2stall.out" 2>&1 &
+    pid=$!
+    wait_for 15 grep -q stalled "$marker"
+    during=$(rss_kib)
+    wait "$pid"
+    check "$2 grows botbox by $((during - before)) KiB (under 4 MiB)" test $((during - before)) -lt 4096
+    check "... and then receives all of it, byte-exact ($(head -c 80 "$E2E_TMP/h2stall.out"))" \
+        test "$(cat "$E2E_TMP/h2stall.out")" = "$size $(pattern_sha "$size")"
+}
 # pattern_sha N: the sha256 of the upstream's /big?n=N (and /chunked) body
 pattern_sha() { $PY -c "
 import hashlib
