@@ -229,6 +229,12 @@ static const struct bb_field top_fields[] = {
     {.key = "dns", .type = BB_F_MAP, .sub = dns_fields},
     {.key = "https_interception", .type = BB_F_MAP, .sub = tls_fields},
     {.key = "mitm", .type = BB_F_MAP, .sub = tls_fields}, /* deprecated alias */
+    {.key = "credentials", .type = BB_F_CUSTOM, .custom = bb_decode_credentials},
+    {.key = "redaction", .type = BB_F_MAP, .sub = bb_redaction_fields},
+    {.key = "placeholders_file",
+     .type = BB_F_STR,
+     .off = CFG(placeholders_file),
+     .flags = BB_F_TRACK},
     {0},
 };
 
@@ -272,6 +278,9 @@ static void set_defaults(struct bb_config *c)
         .tls12_ciphers = BB_TLS12_CIPHERS_DEFAULT,
         .http2 = true,
     };
+    c->redaction.enabled = true;
+    c->redaction.compressed = BB_COMPRESSED_REFUSE;
+    c->placeholders_file = "";
 }
 
 static void check_alias(struct bb_cctx *ctx, const struct bb_ynode *root)
@@ -320,6 +329,8 @@ static void build(struct bb_cctx *ctx, const struct bb_ynode *root)
     cfg->policy = bb_policy_new(cfg, report_dup, ctx);
     if (cfg->policy == NULL)
         ctx->oom = 1;
+    else
+        bb_config_credentials_finish(ctx);
 }
 
 /* The origins recorded while decoding outlive the context: later modules

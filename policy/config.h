@@ -43,6 +43,15 @@ struct bb_arena;
  * default allow lets through to the resolver (docs/flows-and-dns.md). */
 #define BB_DNS_WILDCARD_LABEL_DEFAULT 40
 
+/* Credentials with placeholders (docs/configuration.md, "Credentials"). */
+#define BB_MAX_CREDENTIALS            64 /* credentials entries (one bit each in a request's tags) */
+#define BB_MAX_BOUND_HOSTS            256 /* credentials[].hosts entries */
+#define BB_PLACEHOLDER_PREFIX_MAX     64  /* bytes of placeholder.prefix */
+#define BB_PLACEHOLDER_RANDOM_MIN     16  /* random characters after the prefix, at least */
+#define BB_PLACEHOLDER_RANDOM_DEFAULT 32  /* ... when placeholder.length is not given */
+#define BB_PLACEHOLDER_LEN_MAX        256 /* placeholder.length */
+#define BB_ENV_NAME_MAX               128 /* credentials[].env */
+
 /* Interception numbers (kept from BotBox). */
 #define BB_CERT_TTL_MIN          60u
 #define BB_CERT_CACHE_MAX        65536 /* https_interception.cert_cache_size */
@@ -98,6 +107,34 @@ struct bb_rule {
     struct bb_srcpos pos;      /* the rule's mapping */
     struct bb_srcpos host_pos; /* its host: value */
 };
+
+/* Where a placeholder is replaced by its secret (credentials[].substitute_in). */
+enum bb_subst_in {
+    BB_SUBST_IN_HEADERS = 1u << 0,
+    BB_SUBST_IN_PATH = 1u << 1,
+    BB_SUBST_IN_QUERY = 1u << 2,
+    BB_SUBST_IN_BODY = 1u << 3,
+    BB_SUBST_IN_ALL = 0xfu,
+};
+
+/* A secret the workload holds a placeholder for: a random look-alike that
+ * botbox swaps for the secret in requests to the bound hosts, and refuses
+ * in requests to any other. */
+struct bb_credential {
+    uint32_t index;              /* position in credentials (its tag) */
+    const char *secret_ref;      /* the file in secrets_dir */
+    const char *prefix;          /* the placeholder starts with it ("" by default) */
+    uint32_t length;             /* the placeholder's length, prefix included */
+    const char *env;             /* the variable it is published under */
+    const struct bb_host *hosts; /* bound hosts, as rules write them */
+    const char *const *hosts_raw;
+    size_t nhosts;
+    bool hosts_default;     /* the hosts of the allow rules that reference secret_ref */
+    unsigned substitute_in; /* enum bb_subst_in bits */
+    struct bb_srcpos pos;
+};
+
+enum bb_compressed_action { BB_COMPRESSED_REFUSE, BB_COMPRESSED_PASS };
 
 struct bb_flow {
     uint32_t index;
@@ -179,6 +216,15 @@ struct bb_config {
         uint16_t wildcard_label_max; /* 1..BB_DNS_LABEL_MAX */
     } dns;
     struct bb_interception tls;
+    struct {
+        const struct bb_credential *list;
+        size_t n;
+    } credentials;
+    struct {
+        bool enabled; /* secrets in answers are replaced (docs/security.md) */
+        enum bb_compressed_action compressed;
+    } redaction;
+    const char *placeholders_file;  /* "" = none: the env file the sidecar and gateway write */
     const struct bb_policy *policy; /* compiled lookup structures */
 
     /* private */
@@ -240,6 +286,9 @@ const char *bb_config_where(const struct bb_config *cfg, const void *field,
 
 /* Writes the normalised configuration (what `botbox check` prints). */
 void bb_config_print(const struct bb_config *cfg, FILE *out);
+
+/* The credential for secret_ref name, or NULL. */
+const struct bb_credential *bb_config_credential(const struct bb_config *cfg, const char *name);
 
 /* Name of a method bit, "GET"...; NULL for anything else. */
 const char *bb_method_name(unsigned bit);

@@ -92,13 +92,27 @@ void bb_cwarn(struct bb_cctx *ctx, const struct bb_ynode *n, const char *fmt, ..
     va_end(ap);
 }
 
-void bb_cerr_pos(struct bb_cctx *ctx, struct bb_srcpos pos, const char *fmt, ...)
+static void emit_pos(struct bb_cctx *ctx, enum bb_diag_level lvl, struct bb_srcpos pos,
+                     const char *fmt, va_list ap)
 {
     char where[512];
     snprintf(where, sizeof(where), "%s:%u:%u", ctx->file, pos.line, pos.col);
+    emit(ctx, lvl, where, ctx->path, fmt, ap);
+}
+
+void bb_cerr_pos(struct bb_cctx *ctx, struct bb_srcpos pos, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    emit(ctx, BB_DIAG_ERROR, where, ctx->path, fmt, ap);
+    emit_pos(ctx, BB_DIAG_ERROR, pos, fmt, ap);
+    va_end(ap);
+}
+
+void bb_cwarn_pos(struct bb_cctx *ctx, struct bb_srcpos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit_pos(ctx, BB_DIAG_WARNING, pos, fmt, ap);
     va_end(ap);
 }
 

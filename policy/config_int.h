@@ -89,6 +89,8 @@ void bb_cwarn_at(struct bb_cctx *ctx, const void *dst, const char *fallback_path
 /* "FILE:L:C: <path>: msg" at an explicit position. */
 void bb_cerr_pos(struct bb_cctx *ctx, struct bb_srcpos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void bb_cwarn_pos(struct bb_cctx *ctx, struct bb_srcpos pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- origins ---- */
 void bb_cctx_track(struct bb_cctx *ctx, const void *dst, const struct bb_ynode *n, const char *env);
@@ -120,8 +122,17 @@ int bb_decode_ports(struct bb_cctx *ctx, const struct bb_ynode *seq, const uint1
 /* Text of a scalar node or a type name, for messages. */
 const char *bb_ynode_kind_name(const struct bb_ynode *n);
 
-/* ---- phases (config_policy.c, config_validate.c) ---- */
+/* The checks of a secret_ref (rewrites, credentials): the reason it is
+ * refused, or NULL. */
+const char *bb_check_secret_name(const char *s);
+
+/* ---- phases (config_policy.c, config_cred.c, config_validate.c) ---- */
 extern const struct bb_field bb_egress_fields[];
+extern const struct bb_field bb_redaction_fields[];
+int bb_decode_credentials(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
+/* After the policy is compiled: bound hosts by default, and the checks
+ * that need the rules. */
+void bb_config_credentials_finish(struct bb_cctx *ctx);
 void bb_config_apply_env(struct bb_cctx *ctx);
 void bb_config_validate(struct bb_cctx *ctx);
 

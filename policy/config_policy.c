@@ -63,7 +63,7 @@ static const char *check_header_value(const char *v)
     return NULL;
 }
 
-static const char *check_secret_name(const char *s)
+const char *bb_check_secret_name(const char *s)
 {
     size_t len = strlen(s);
     if (len == 0)
@@ -124,7 +124,7 @@ static int rewrite_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst
         bb_cctx_pop(ctx, saved);
         return -1;
     }
-    if (rw->secret_ref != NULL && (why = check_secret_name(rw->secret_ref)) != NULL) {
+    if (rw->secret_ref != NULL && (why = bb_check_secret_name(rw->secret_ref)) != NULL) {
         rewrite_field_error(ctx, n, "secret_ref", why, rw->secret_ref);
         return -1;
     }

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *onoff(bool b)
 {
@@ -133,6 +134,35 @@ static void print_flow(const struct bb_flow *f, FILE *out)
     fprintf(out, "\n");
 }
 
+static void print_credential(const struct bb_credential *cr, FILE *out)
+{
+    static const char *const where[] = {"headers", "path", "query", "body"};
+    fprintf(out, "  credential[%u] secret:%s placeholder=%s+%u random env=%s hosts=", cr->index,
+            cr->secret_ref, cr->prefix[0] ? cr->prefix : "\"\"",
+            cr->length - (unsigned)strlen(cr->prefix), cr->env);
+    for (size_t i = 0; i < cr->nhosts; i++)
+        fprintf(out, "%s%s", i ? "," : "", cr->hosts[i].name);
+    fprintf(out, "%s substitute_in=", cr->hosts_default ? " (its rules)" : "");
+    for (unsigned k = 0, first = 1; k < 4; k++)
+        if (cr->substitute_in & (1u << k)) {
+            fprintf(out, "%s%s", first ? "" : ",", where[k]);
+            first = 0;
+        }
+    fprintf(out, "\n");
+}
+
+static void print_credentials(const struct bb_config *c, FILE *out)
+{
+    fprintf(out, "redaction: %s, compressed answers %s\n", onoff(c->redaction.enabled),
+            c->redaction.compressed == BB_COMPRESSED_PASS ? "passed unscanned" : "refused");
+    if (c->credentials.n == 0)
+        return;
+    fprintf(out, "credentials: %zu, placeholders_file %s\n", c->credentials.n,
+            c->placeholders_file[0] ? c->placeholders_file : "none");
+    for (size_t i = 0; i < c->credentials.n; i++)
+        print_credential(&c->credentials.list[i], out);
+}
+
 void bb_config_print(const struct bb_config *c, FILE *out)
 {
     print_settings(c, out);
@@ -143,4 +173,5 @@ void bb_config_print(const struct bb_config *c, FILE *out)
         print_rule(&c->egress.rules[i], out);
     for (size_t i = 0; i < c->egress.nflows; i++)
         print_flow(&c->egress.flows[i], out);
+    print_credentials(c, out);
 }

@@ -224,3 +224,13 @@ int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, cha
     buf[bb_buf_size(&b)] = '\0';
     return (int)bb_buf_size(&b);
 }
+
+bool bb_host_covers(const struct bb_host *pattern, const struct bb_host *h)
+{
+    if (pattern->kind != BB_HOST_WILDCARD)
+        return pattern->kind == h->kind && pattern->len == h->len &&
+               memcmp(pattern->name, h->name, h->len) == 0;
+    size_t suffix = pattern->len - 1; /* ".suffix", without the '*' */
+    return h->kind == BB_HOST_NAME && h->len > suffix &&
+           memcmp(h->name + h->len - suffix, pattern->name + 1, suffix) == 0;
+}

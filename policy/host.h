@@ -19,6 +19,7 @@
 #ifndef BB_HOST_H
 #define BB_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,10 @@ const char *bb_host_parse(const char *in, size_t len, unsigned flags, struct bb_
  * "name", "name:8080", "[::1]:8443". Returns the length, or -1 if cap is
  * too small. */
 int bb_host_format_authority(const struct bb_host *h, uint16_t default_port, char *buf, size_t cap);
+
+/* Whether pattern (a host as a rule writes it) covers the normalised host
+ * h: the same name or address, or for "*.suffix" a name under suffix
+ * (never suffix itself, as for rules). Ports are not compared. */
+bool bb_host_covers(const struct bb_host *pattern, const struct bb_host *h);
 
 #endif

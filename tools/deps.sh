@@ -26,14 +26,19 @@ PACKAGES=(
 )
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
-# The manifest renderer and validators (tests/k8s): npm packages pinned by
-# its lock file. npm comes with nodejs from other repositories (NodeSource's
-# does); Debian's nodejs needs Debian's npm, so it is added only when the
-# command is missing.
+# The manifest renderer and validators (tests/k8s) and the official SDKs
+# the credential scenario runs (tests/e2e/npm): npm packages pinned by
+# their lock files. npm comes with nodejs from other repositories
+# (NodeSource's does); Debian's nodejs needs Debian's npm, so it is added
+# only when the command is missing.
 npm_deps() {
     if [[ ! -d "$REPO/tests/k8s/node_modules/kubernetes-models" ]]; then
         echo "deps: npm ci in tests/k8s" >&2
         npm ci --prefix "$REPO/tests/k8s" --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    if [[ ! -d "$REPO/tests/e2e/npm/node_modules/@anthropic-ai/sdk" ]]; then
+        echo "deps: npm ci in tests/e2e/npm" >&2
+        npm ci --prefix "$REPO/tests/e2e/npm" --no-audit --no-fund --loglevel=error >/dev/null
     fi
 }
 

@@ -5,8 +5,8 @@ A file may include headers of its own folder and of folders ranked below
 it; folders of equal rank never include each other (proxy/ and flows/,
 nft/ and tls/); gateway/io/ includes only common/ besides itself:
 
-  gateway/ (CLI) > run/ > serve/ > proxy/ | flows/ > http/ > state/ > io/
-  > nft/ | tls/ > policy/ > common/
+  gateway/ (CLI) > run/ > serve/ > proxy/ | flows/ > http/ > state/ > cred/
+  > io/ > nft/ | tls/ > policy/ > common/
 
 usage: layers.py FILE...      check these files (others are ignored)
        layers.py --self-test  show that planted bad includes are caught
@@ -28,6 +28,7 @@ RANKS = {
     "gateway/flows": 50,
     "gateway/http": 40,
     "gateway/state": 30,
+    "gateway/cred": 25,
     "gateway/io": 20,
     "nft": 14,
     "tls": 14,
@@ -86,6 +87,7 @@ PLANTED = {
     "gateway/proxy/bad_cross.c": ('#include "gateway/flows/nfq.h"\n', 1),
     "gateway/state/bad_up.h": ('#include "common/buf.h"\n#include "gateway/http/http_head.h"\n', 1),
     "policy/bad_up.c": ('#include "nft/nft.h"\n', 1),
+    "gateway/cred/bad_up.c": ('#include "gateway/state/secrets.h"\n', 1),
     "tls/twice.c": ('#include "common/log.h"\nint x;\n#include "common/log.h"\n', 1),
     "gateway/proxy/good.c": ('#include "gateway/proxy/proxy.h"\n#include "gateway/io/loop.h"\n'
                              '#include "gateway/state/audit.h"\n#include "tls/ca.h"\n', 0),

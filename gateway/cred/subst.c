@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BB_SUBST_PATTERNS_MAX 256 /* patterns in one set (a config has at most 64 credentials) */
+#define BB_SUBST_PATTERNS_MAX                                                                      \
+    512 /* patterns in one set: 3 forms of up to 128 secrets, 64 values                            \
+         */
 
 static bool is_first(const struct bb_subst_set *set, unsigned char c)
 {
@@ -32,6 +34,7 @@ int bb_subst_set_init(struct bb_subst_set *set, const struct bb_subst_pat *pats,
     set->pats = pats;
     set->n = n;
     set->same_length = true;
+    set->grow = 1;
     for (size_t k = 0; k < n; k++) {
         const struct bb_subst_pat *pt = &pats[k];
         if (pt->from_len == 0 || pt->from_len > BB_SUBST_PATTERN_MAX || pt->tag >= BB_SUBST_TAGS)
@@ -40,6 +43,9 @@ int bb_subst_set_init(struct bb_subst_set *set, const struct bb_subst_pat *pats,
             set->maxlen = pt->from_len;
         if (!pt->refuse && pt->to_len != pt->from_len)
             set->same_length = false;
+        size_t g = pt->refuse ? 1 : (pt->to_len + pt->from_len - 1) / pt->from_len;
+        if (g > set->grow)
+            set->grow = g;
         unsigned char c = (unsigned char)pt->from[0];
         set->first[c >> 3] |= (uint8_t)(1u << (c & 7));
     }
@@ -120,8 +126,8 @@ static size_t best(const struct scan *sc, size_t *bk)
     size_t at = SIZE_MAX;
     for (size_t k = 0; k < sc->set->n; k++) {
         size_t q = sc->next[k];
-        if (q < at || (q == at && q != SIZE_MAX &&
-                       sc->set->pats[k].from_len > sc->set->pats[*bk].from_len)) {
+        if (q < at ||
+            (q == at && q != SIZE_MAX && sc->set->pats[k].from_len > sc->set->pats[*bk].from_len)) {
             at = q;
             *bk = k;
         }
@@ -135,7 +141,7 @@ static size_t best(const struct scan *sc, size_t *bk)
 static int scan(struct bb_subst *s, const char *b, size_t n, bool final, struct bb_buf *out,
                 size_t *kept, bool *changed)
 {
-    static _Thread_local struct scan st; /* 2 KiB of positions: off the stack, one per thread */
+    static _Thread_local struct scan st; /* 4 KiB of positions: off the stack, one per thread */
     st.set = s->set;
     st.b = b;
     st.n = n;
@@ -211,8 +217,7 @@ int bb_subst_feed(struct bb_subst *s, struct bb_subst_scratch *sc, const char *p
     return process(s, sc, bb_buf_head(&sc->work), bb_buf_size(&sc->work), false, sink, arg);
 }
 
-int bb_subst_finish(struct bb_subst *s, struct bb_subst_scratch *sc, bb_subst_sink sink,
-                    void *arg)
+int bb_subst_finish(struct bb_subst *s, struct bb_subst_scratch *sc, bb_subst_sink sink, void *arg)
 {
     if (s->refused_tag >= 0)
         return BB_SUBST_REFUSED;

@@ -47,8 +47,9 @@ struct bb_subst_pat {
 struct bb_subst_set {
     const struct bb_subst_pat *pats;
     size_t n;
-    size_t maxlen;    /* longest from_len */
-    bool same_length; /* every replacement is as long as what it replaces */
+    size_t maxlen;     /* longest from_len */
+    bool same_length;  /* every replacement is as long as what it replaces */
+    size_t grow;       /* output per input byte, at most (>= 1): bounds what a piece becomes */
     uint8_t first[32]; /* bitmap of the patterns' first bytes */
 };
 
@@ -70,9 +71,9 @@ struct bb_subst {
     const struct bb_subst_set *set;
     char *held; /* the tail kept between pieces (malloc'd on first need) */
     size_t nheld;
-    uint32_t hits;      /* matches replaced so far */
-    uint64_t tags;      /* bit per tag that matched (replaced or refused) */
-    int refused_tag;    /* the refusing pattern's tag, -1 */
+    uint32_t hits;   /* matches replaced so far */
+    uint64_t tags;   /* bit per tag that matched (replaced or refused) */
+    int refused_tag; /* the refusing pattern's tag, -1 */
 };
 
 /* Where a stream's output goes: called with each run of output bytes, in
@@ -87,8 +88,7 @@ void bb_subst_release(struct bb_subst *s);
 int bb_subst_feed(struct bb_subst *s, struct bb_subst_scratch *sc, const char *p, size_t n,
                   bb_subst_sink sink, void *arg);
 /* The stream ended: the held tail is decided and sent. */
-int bb_subst_finish(struct bb_subst *s, struct bb_subst_scratch *sc, bb_subst_sink sink,
-                    void *arg);
+int bb_subst_finish(struct bb_subst *s, struct bb_subst_scratch *sc, bb_subst_sink sink, void *arg);
 
 /* The whole of p at once, appended to out (heads, trailers). hits and
  * tags (either may be NULL) are added to. Returns 0, -1 (out is full) or

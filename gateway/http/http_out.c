@@ -47,6 +47,30 @@ static int put_header(struct bb_buf *out, const char *name, size_t nlen, const c
     return 0;
 }
 
+/* Appends p with set's replacements (NULL: as is): 0, -1 (full) or -3
+ * (refused: *refused_tag). */
+static int put_subst(struct bb_buf *out, const struct bb_subst_set *set, const char *p, size_t n,
+                     uint32_t *hits, uint64_t *tags, int *refused_tag)
+{
+    if (set == NULL || set->n == 0)
+        return bb_buf_append(out, p, n);
+    int rc = bb_subst_all(set, p, n, out, hits, tags, refused_tag);
+    return rc == BB_SUBST_REFUSED ? -3 : rc;
+}
+
+/* A header line whose value goes through set. */
+static int put_header_subst(struct bb_buf *out, const struct bb_hdr *x,
+                            const struct bb_subst_set *set, uint32_t *hits, uint64_t *tags,
+                            int *refused_tag)
+{
+    int rc;
+    if (bb_buf_append(out, x->name, x->name_len) != 0 || bb_buf_append(out, ": ", 2) != 0)
+        return -1;
+    if ((rc = put_subst(out, set, x->value, x->value_len, hits, tags, refused_tag)) != 0)
+        return rc;
+    return bb_buf_append(out, "\r\n", 2);
+}
+
 /* ---- request target ---- */
 
 static int refuse(const char **why, const char *body)
@@ -174,13 +198,29 @@ static int put_content_length(struct bb_buf *out, uint64_t n)
            bb_buf_append(out, "\r\n", 2);
 }
 
-static int put_framing(struct bb_buf *out, const struct bb_http_head *h)
+static int put_framing(struct bb_buf *out, const struct bb_http_head *h,
+                       const struct bb_inject *inj)
 {
-    if (h->framing == BB_BODY_LENGTH)
+    if (h->framing == BB_BODY_NONE)
+        return 0;
+    if (inj->framing == BB_INJ_LENGTH)
+        return put_content_length(out, inj->length);
+    if (h->framing == BB_BODY_LENGTH && inj->framing == BB_INJ_AS_READ)
         return put_content_length(out, h->content_length);
-    if (h->framing == BB_BODY_CHUNKED)
-        return bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28);
-    return 0;
+    return bb_buf_append(out, "Transfer-Encoding: chunked\r\n", 28);
+}
+
+/* The target with the placeholders of its path and of its query replaced
+ * by their sets. */
+static int put_target(struct bb_buf *out, const struct bb_target *t, struct bb_inject *inj)
+{
+    const char *q = memchr(t->path, '?', t->path_len);
+    size_t plen = q != NULL ? (size_t)(q - t->path) : t->path_len;
+    int rc = put_subst(out, inj->path, t->path, plen, &inj->hits, &inj->tags, &inj->refused_tag);
+    if (rc == 0 && q != NULL)
+        rc = put_subst(out, inj->query, q, t->path_len - plen, &inj->hits, &inj->tags,
+                       &inj->refused_tag);
+    return rc;
 }
 
 /* The client takes trailers (TE: trailers, gRPC's requirement): botbox
@@ -196,24 +236,32 @@ static bool accepts_trailers(const struct bb_http_head *h)
 }
 
 int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
-                          const struct bb_target *t, const char *host_header,
-                          const struct bb_inject *inj, bool websocket, size_t *ninjected)
+                          const struct bb_target *t, const char *host_header, struct bb_inject *inj,
+                          bool websocket, size_t *ninjected)
 {
     *ninjected = 0;
+    inj->refused_tag = -1;
     if (!secrets_present(inj))
         return -2;
-    if (bb_buf_append(out, h->method, h->method_len) != 0 || bb_buf_append(out, " ", 1) != 0 ||
-        bb_buf_append(out, t->path, t->path_len) != 0 ||
-        bb_buf_append(out, " HTTP/1.1\r\n", 11) != 0 ||
+    int rc;
+    if (bb_buf_append(out, h->method, h->method_len) != 0 || bb_buf_append(out, " ", 1) != 0)
+        return -1;
+    if ((rc = put_target(out, t, inj)) != 0)
+        return rc;
+    if (bb_buf_append(out, " HTTP/1.1\r\n", 11) != 0 ||
         put_header(out, "Host", 4, host_header, strlen(host_header)) != 0)
         return -1;
     for (size_t i = 0; i < h->n; i++) {
         const struct bb_hdr *x = &h->h[i];
-        if (dropped(h, x) || bb_hdr_is(x, "host") || rewritten(inj, x))
+        if (dropped(h, x) || bb_hdr_is(x, "host") || rewritten(inj, x) ||
+            (inj->identity && bb_hdr_is(x, "accept-encoding")))
             continue;
-        if (put_header(out, x->name, x->name_len, x->value, x->value_len) != 0)
-            return -1;
+        if ((rc = put_header_subst(out, x, inj->hdr, &inj->hits, &inj->tags, &inj->refused_tag)) !=
+            0)
+            return rc;
     }
+    if (inj->identity && bb_buf_append(out, "Accept-Encoding: identity\r\n", 27) != 0)
+        return -1;
     for (size_t i = 0; inj->rule != NULL && i < inj->rule->nrewrites; i++) {
         if (put_rewrite(out, &inj->rule->rewrites[i], inj->secrets) != 0)
             return -1;
@@ -223,7 +271,7 @@ int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
         return -1;
     if (accepts_trailers(h) && bb_buf_append(out, "TE: trailers\r\n", 14) != 0)
         return -1;
-    if (put_framing(out, h) != 0)
+    if (put_framing(out, h, inj) != 0)
         return -1;
     return bb_buf_append(out, "\r\n", 2);
 }
@@ -248,12 +296,20 @@ enum bb_http_out_framing bb_http_response_framing(const struct bb_http_head *res
 int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
                            enum bb_http_out_framing framing, bool close, bool upgrade)
 {
+    return bb_http_write_response_redacted(out, resp, framing, close, upgrade, NULL, NULL, NULL);
+}
+
+int bb_http_write_response_redacted(struct bb_buf *out, const struct bb_http_head *resp,
+                                    enum bb_http_out_framing framing, bool close, bool upgrade,
+                                    const struct bb_subst_set *redact, uint32_t *hits,
+                                    uint64_t *tags)
+{
     char status[14] = "HTTP/1.1 000 ";
     status[9] = (char)('0' + resp->status / 100 % 10);
     status[10] = (char)('0' + resp->status / 10 % 10);
     status[11] = (char)('0' + resp->status % 10);
     if (bb_buf_append(out, status, 13) != 0 ||
-        bb_buf_append(out, resp->reason, resp->reason_len) != 0 ||
+        put_subst(out, redact, resp->reason, resp->reason_len, hits, tags, NULL) != 0 ||
         bb_buf_append(out, "\r\n", 2) != 0)
         return -1;
     for (size_t i = 0; i < resp->n; i++) {
@@ -262,7 +318,7 @@ int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
         bool keep_length = framing == BB_OUT_NONE && bb_hdr_is(x, "content-length");
         if (dropped(resp, x) && !keep_length)
             continue;
-        if (put_header(out, x->name, x->name_len, x->value, x->value_len) != 0)
+        if (put_header_subst(out, x, keep_length ? NULL : redact, hits, tags, NULL) != 0)
             return -1;
     }
     if (upgrade) {

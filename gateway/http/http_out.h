@@ -15,6 +15,7 @@
 #define BB_HTTP_OUT_H
 
 #include "common/buf.h"
+#include "gateway/cred/subst.h"
 #include "gateway/http/http_head.h"
 #include "policy/config.h"
 
@@ -34,21 +35,40 @@ struct bb_target {
  * "host mismatch", "bad request". */
 int bb_http_target(const struct bb_http_head *h, struct bb_target *t, const char **why);
 
-/* Where a rewrite's secret comes from. */
+/* How the forwarded request's body is framed. */
+enum bb_inject_framing {
+    BB_INJ_AS_READ, /* as the client framed it */
+    BB_INJ_CHUNKED, /* re-framed in chunks (a substitution changes its length) */
+    BB_INJ_LENGTH,  /* Content-Length: length (a held body, substituted) */
+};
+
+/* What the forwarded request gets: the rule's rewrites, and the
+ * placeholders replaced in it (gateway/cred/creds.h). */
 struct bb_inject {
     const struct bb_rule *rule; /* rewrites to apply; NULL: none */
     const struct bb_secrets *secrets;
+    /* placeholders in header values, the path and the query (NULL: none) */
+    const struct bb_subst_set *hdr, *path, *query;
+    bool identity; /* Accept-Encoding: identity instead of the client's (redaction) */
+    enum bb_inject_framing framing;
+    uint64_t length; /* BB_INJ_LENGTH */
+    /* out: the replacements made, their tags, a refusing pattern's tag */
+    uint32_t hits;
+    uint64_t tags;
+    int refused_tag;
 };
 
 /* Appends the upstream request head: "METHOD path HTTP/1.1", Host, the
  * client's end-to-end headers, rewrites, "TE: trailers" when the client
  * said it takes them, framing. websocket keeps the
- * Upgrade handshake headers. Returns 0, -1 when out is full, or -2 when a
- * referenced secret is absent (nothing usable was written then). The
- * rule's first *ninjected rewrites were written (all of them on success). */
+ * Upgrade handshake headers. Returns 0, -1 when out is full, -2 when a
+ * referenced secret is absent, or -3 when a placeholder's set refused
+ * (inj->refused_tag: its secret is absent); nothing usable was written
+ * then. The rule's first *ninjected rewrites were written (all of them on
+ * success). */
 int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
-                          const struct bb_target *t, const char *host_header,
-                          const struct bb_inject *inj, bool websocket, size_t *ninjected);
+                          const struct bb_target *t, const char *host_header, struct bb_inject *inj,
+                          bool websocket, size_t *ninjected);
 
 /* How a relayed response body is framed towards the client. */
 enum bb_http_out_framing { BB_OUT_NONE, BB_OUT_LENGTH, BB_OUT_CHUNKED, BB_OUT_EOF };
@@ -63,6 +83,13 @@ enum bb_http_out_framing bb_http_response_framing(const struct bb_http_head *res
  * upgrade keeps the 101 handshake headers. Returns 0 or -1. */
 int bb_http_write_response(struct bb_buf *out, const struct bb_http_head *resp,
                            enum bb_http_out_framing framing, bool close, bool upgrade);
+
+/* The same with every header value and the reason phrase passed through
+ * redact (NULL: as is); *hits and *tags are added to. */
+int bb_http_write_response_redacted(struct bb_buf *out, const struct bb_http_head *resp,
+                                    enum bb_http_out_framing framing, bool close, bool upgrade,
+                                    const struct bb_subst_set *redact, uint32_t *hits,
+                                    uint64_t *tags);
 
 /* The header fields of resp as an HTTP/2 HEADERS frame carries them, for
  * nghttp2 to encode: ":status" first (its three digits in status[0..2]),

@@ -88,6 +88,7 @@ static void free_proxy(struct bb_loop *l, void *arg)
         bb_proxy_lines_put(p, &p->r->resp);
         bb_http_body_release(&p->r->reqbody);
         bb_http_body_release(&p->r->respbody);
+        bb_proxy_cred_done(p);
     }
     if (x->no_spares || x->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
@@ -131,6 +132,7 @@ static struct bb_proxy *new_proxy(struct bb_proxy_ctx *x)
         if (x->conns.size == 0) {
             bb_slab_init(&x->conns, sizeof(*p));
             bb_slab_init(&x->reqs, sizeof(struct bb_proxy_req));
+            bb_subst_scratch_init(&x->subst);
         }
         p = bb_slab_get(&x->conns);
         if (p == NULL)
@@ -310,6 +312,7 @@ void bb_proxy_free_spares(struct bb_proxy_ctx *x)
     bb_slab_trim(&x->conns);
     bb_slab_trim(&x->reqs);
     bb_blocks_free(&x->blocks);
+    bb_subst_scratch_free(&x->subst);
 }
 
 /* ---- the audit line, metrics and request end ---- */
@@ -354,6 +357,7 @@ static void audit(struct bb_proxy *p)
     p->audited = true;
     count(p);
     const struct bb_rule *r = p->r->dec.rule;
+    const char *names[16];
     struct bb_audit_http e = {
         .decision = p->decision ? p->decision : "error",
         .reason = p->reason,
@@ -376,6 +380,11 @@ static void audit(struct bb_proxy *p)
         .ninjected = p->decision && strcmp(p->decision, "allow") == 0 ? p->ninjected : 0,
         .proto = p->stream ? "h2" : NULL,
         .stream = p->stream_id,
+        .substituted = p->r->substituted,
+        .redacted = p->r->redacted,
+        .credentials = names,
+        .ncredentials = bb_proxy_cred_names(p, names, BB_ARRAY_LEN(names)),
+        .redaction_skipped = p->r->redaction_skipped,
     };
     bb_audit_http(p->ctx->sh->audit, &e);
 }
@@ -422,6 +431,7 @@ static void reset_request(struct bb_proxy *p)
     bb_proxy_lines_put(p, &p->r->resp);
     bb_http_body_release(&p->r->reqbody);
     bb_http_body_release(&p->r->respbody);
+    bb_proxy_cred_done(p);
     memset(&p->r->host, 0, sizeof(p->r->host));
     memset(&p->r->dec, 0, sizeof(p->r->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;
@@ -598,8 +608,10 @@ void bb_proxy_pool_key(const struct bb_proxy *p, char key[BB_POOL_KEY_MAX])
     key[bb_buf_size(&b)] = '\0';
 }
 
-/* Rebuilds the head for upstream; a missing secret stops here (500). */
-static bool build_upstream_head(struct bb_proxy *p)
+/* Rebuilds the head for upstream; a missing secret stops here (500).
+ * length: a held body's (proxy_cred.c); count: the placeholders replaced
+ * are counted (not again when a held body's head is rebuilt). */
+static bool build_head(struct bb_proxy *p, uint64_t length, bool count)
 {
     char host_header[BB_HOST_MAX + 16];
     if (bb_host_format_authority(&p->r->host, 443, host_header, sizeof(host_header)) < 0) {
@@ -615,9 +627,16 @@ static bool build_upstream_head(struct bb_proxy *p)
     struct bb_inject inj = {
         .rule = p->r->dec.verdict == BB_VERDICT_ALLOW ? p->r->dec.rule : NULL,
         .secrets = p->snap->secrets,
+        .length = length,
     };
+    bb_proxy_cred_inject(p, &inj);
+    bb_buf_reset(&p->up_head);
     int rc = bb_http_write_request(&p->up_head, &p->r->req, &t, host_header, &inj, p->websocket,
                                    &p->ninjected);
+    if (rc == -3) {
+        bb_proxy_cred_refuse(p, inj.refused_tag);
+        return false;
+    }
     if (rc == -2) {
         bb_proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
         return false;
@@ -626,8 +645,22 @@ static bool build_upstream_head(struct bb_proxy *p)
         bb_proxy_fail(p, 431, "request header too large", "head_too_large");
         return false;
     }
+    if (count) {
+        p->r->substituted += inj.hits;
+        p->r->cred_tags |= inj.tags;
+    }
     p->port = p->r->host.port ? p->r->host.port : 443;
     return true;
+}
+
+bool bb_proxy_build_head(struct bb_proxy *p, uint64_t held_len)
+{
+    return build_head(p, held_len, false);
+}
+
+static bool build_upstream_head(struct bb_proxy *p)
+{
+    return build_head(p, p->r->req.content_length, true);
 }
 
 static int discard(void *arg, const char *data, size_t n)
@@ -658,8 +691,8 @@ static void handle_request(struct bb_proxy *p)
 {
     if (p->tls && !bb_proxy_tls_request_ok(p))
         return;
-    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !build_upstream_head(p) ||
-        !body_prefix_ok(p))
+    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !bb_proxy_cred_start(p) ||
+        !build_upstream_head(p) || !body_prefix_ok(p))
         return;
     bb_http_body_init(&p->r->reqbody, NULL, NULL, false); /* nothing of it read yet */
     bb_proxy_go_upstream(p);
@@ -1032,7 +1065,10 @@ static void update_now(struct bb_proxy *p)
     if (bb_buf_size(&u->out) > 0)
         uev |= p->up_wr_want ? p->up_wr_want : EPOLLOUT;
     bb_loop_io_set(p->ctx->loop, &u->io, uev);
-    if ((uev & EPOLLIN) && bb_conn_pending(&u->conn))
+    /* bytes waiting inside TLS, or read but left unredacted while cout
+     * was full (proxy_up.c): taken up now that there is room */
+    bool left = p->r != NULL && p->r->resp_subst && bb_buf_size(&u->in) > 0;
+    if ((uev & EPOLLIN) && (bb_conn_pending(&u->conn) || left))
         bb_proxy_kick_upstream(p);
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/blocks.h"
 #include "common/slab.h"
+#include "gateway/cred/subst.h"
 #include "gateway/io/loop.h"
 
 #include <stdbool.h>
@@ -50,13 +51,14 @@ struct bb_proxy_ctx {
     LIST_HEAD(, bb_h2up) h2up;     /* HTTP/2 upstream sessions (h2_up.c) */
     LIST_HEAD(, bb_upconn) h2dial; /* dials offering h2, in their handshake (proxy_up.c) */
     size_t nspare;
-    bool no_spares;              /* stopping: closed connections are freed */
-    struct bb_blocks blocks;     /* requests' head copies */
-    struct bb_slab conns;        /* connection structs, apart from the heap */
-    struct bb_slab reqs;         /* their per-request parts (struct bb_proxy_req) */
-    struct bb_timer trim;        /* bb_proxy_ctx_freed */
-    bool draining;               /* requests finish without keep-alive, then close */
-    void (*on_empty)(void *arg); /* once, when draining and no connection is left */
+    bool no_spares;                /* stopping: closed connections are freed */
+    struct bb_blocks blocks;       /* requests' head copies */
+    struct bb_slab conns;          /* connection structs, apart from the heap */
+    struct bb_slab reqs;           /* their per-request parts (struct bb_proxy_req) */
+    struct bb_subst_scratch subst; /* placeholders and redaction (proxy_cred.c) */
+    struct bb_timer trim;          /* bb_proxy_ctx_freed */
+    bool draining;                 /* requests finish without keep-alive, then close */
+    void (*on_empty)(void *arg);   /* once, when draining and no connection is left */
     void *on_empty_arg;
 };
 

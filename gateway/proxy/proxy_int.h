@@ -84,6 +84,12 @@
 #define BB_SPARE_CONNS      32u   /* closed connections a worker keeps for its next accepts */
 #define BB_SPARE_BUF_MAX    (16u * 1024u) /* ... with those of their buffers up to this size */
 #define BB_REFUSE_DRAIN     4096u /* bytes read from a refused connection before closing it */
+/* A body with a Content-Length whose placeholders change its length is
+ * held whole up to this (then sent with its new length; a longer one is
+ * re-framed chunked), as long as what it may become fits
+ * BB_CRED_HOLD_BUF. */
+#define BB_CRED_HOLD_MAX (64u * 1024u)
+#define BB_CRED_HOLD_BUF (128u * 1024u)
 
 enum bb_proxy_state {
     P_HELLO,
@@ -118,6 +124,18 @@ struct bb_proxy_req {
     llhttp_t respp;
     struct bb_http_head resp;
     struct bb_http_body respbody;
+
+    /* credentials (proxy_cred.c): the plan, the body's and the answer's
+     * streams, what they did */
+    const struct bb_cred_plan *plan;
+    struct bb_subst reqsub, respsub;
+    bool req_subst, resp_subst; /* those streams are on */
+    bool redaction_skipped;     /* a compressed answer passed (redaction.compressed: pass) */
+    enum bb_inject_framing up_framing;
+    struct bb_buf held; /* BB_INJ_LENGTH: the substituted body, until its end */
+    uint32_t substituted, redacted;
+    uint64_t cred_tags, red_tags; /* credential indexes; the plan's names */
+    int misuse;                   /* the misused credential's index, or -1 */
 };
 
 struct bb_proxy {
@@ -240,6 +258,41 @@ void bb_proxy_stream_refuse(struct bb_proxy *p, const struct bb_http_head *h, in
 /* Reads p's client side after this iteration's events (a stream's bytes
  * arrived: no epoll event says so). */
 void bb_proxy_wake(struct bb_proxy *p);
+
+/* The head for upstream into p->up_head, again: held_len >= 0 gives the
+ * Content-Length of a held body (proxy_cred.c). False: p failed. */
+bool bb_proxy_build_head(struct bb_proxy *p, uint64_t held_len);
+
+/* ---- proxy_cred.c ---- */
+/* After the decision: the request's plan; a placeholder where its
+ * credential is not bound is refused (403 credential_misuse; false). */
+bool bb_proxy_cred_start(struct bb_proxy *p);
+/* The plan's part of the upstream head. */
+void bb_proxy_cred_inject(struct bb_proxy *p, struct bb_inject *inj);
+/* Fails p for the refusing pattern tag: 500 secret_not_available for a
+ * bound credential without its secret, else 403 credential_misuse. */
+void bb_proxy_cred_refuse(struct bb_proxy *p, int tag);
+/* The request body's bytes (llhttp's on_data), through the plan. */
+int bb_proxy_cred_body(struct bb_proxy *p, const char *data, size_t n);
+/* Bytes of the request body as they go upstream, framed (or held). */
+int bb_proxy_cred_write_up(void *arg, const char *data, size_t n);
+/* The request body's end: 0, -1 or BB_SUBST_REFUSED. */
+int bb_proxy_cred_body_end(struct bb_proxy *p);
+/* The head waits for the body's end (a held body). */
+bool bb_proxy_cred_holds(const struct bb_proxy *p);
+/* An answer's head arrived: redaction on or off, its framing; a
+ * compressed one is refused (false) under redaction.compressed: refuse. */
+bool bb_proxy_cred_answer(struct bb_proxy *p);
+/* The answer's head into cout, redacted. */
+int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade);
+/* Answer bytes, redacted, framed into cout. */
+int bb_proxy_cred_answer_data(struct bb_proxy *p, const char *data, size_t n);
+/* The answer's end: the held tail, the trailers redacted, the framing's end. */
+int bb_proxy_cred_answer_end(struct bb_proxy *p);
+/* The names of the credentials this request used or misused. */
+size_t bb_proxy_cred_names(const struct bb_proxy *p, const char **names, size_t cap);
+/* The request ended: its plan and streams go. */
+void bb_proxy_cred_done(struct bb_proxy *p);
 
 /* ---- proxy_tls.c ---- */
 /* HELLO: looks at the ClientHello in cin and decides (intercept,

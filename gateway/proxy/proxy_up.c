@@ -33,17 +33,14 @@ static struct bb_proxy *owner_of(struct bb_io *io)
 
 static int to_upstream(void *arg, const char *data, size_t n)
 {
-    struct bb_proxy *p = arg;
-    enum bb_http_out_framing f =
-        p->r->req.framing == BB_BODY_CHUNKED ? BB_OUT_CHUNKED : BB_OUT_LENGTH;
-    return bb_http_write_body(&p->up->out, f, data, n);
+    return bb_proxy_cred_body(arg, data, n); /* placeholders replaced, if any */
 }
 
 static int to_client(void *arg, const char *data, size_t n)
 {
     struct bb_proxy *p = arg;
     p->bytes_out += n;
-    return bb_http_write_body(&p->cout, p->rframing, data, n);
+    return bb_proxy_cred_answer_data(p, data, n); /* secrets redacted, if any */
 }
 
 /* ---- waiting for a dial that may become an HTTP/2 session ----
@@ -166,7 +163,9 @@ static void start_forward(struct bb_proxy *p)
             bb_proxy_close(p);
         return;
     }
-    if (bb_buf_append(&u->out, bb_buf_head(&p->up_head), bb_buf_size(&p->up_head)) != 0) {
+    /* a held body's head goes with the body, its length known (proxy_cred.c) */
+    if (!bb_proxy_cred_holds(p) &&
+        bb_buf_append(&u->out, bb_buf_head(&p->up_head), bb_buf_size(&p->up_head)) != 0) {
         bb_proxy_fail(p, 502, "upstream connection failed", "upstream_buffer");
         return;
     }
@@ -177,6 +176,17 @@ static void start_forward(struct bb_proxy *p)
     p->req_done = p->r->reqbody.done;
     if (bb_proxy_pump_request(p) != 0)
         bb_proxy_close(p);
+}
+
+/* The body could not go on: a placeholder refused in it, or malformed.
+ * The upstream never gets a complete request; the client gets 403 or
+ * 500 (the placeholder) or 400, if nothing was answered yet. */
+static void body_failed(struct bb_proxy *p)
+{
+    if (p->r->req_subst && p->r->reqsub.refused_tag >= 0)
+        bb_proxy_cred_refuse(p, p->r->reqsub.refused_tag);
+    else
+        bb_proxy_fail(p, 400, "bad request", "bad_body");
 }
 
 int bb_proxy_pump_request(struct bb_proxy *p)
@@ -191,14 +201,13 @@ int bb_proxy_pump_request(struct bb_proxy *p)
         bb_buf_consume(&p->cin, n);
         return 0;
     }
+    /* a substitution may make a piece longer: fed in smaller pieces */
+    size_t feed = BB_PROXY_FEED / (p->r->req_subst ? p->r->reqsub.set->grow : 1);
     while (!p->req_done && bb_buf_size(&p->cin) > 0 && bb_buf_size(&u->out) < BB_PROXY_WATERMARK) {
-        size_t n = bb_buf_size(&p->cin) < BB_PROXY_FEED ? bb_buf_size(&p->cin) : BB_PROXY_FEED;
+        size_t n = bb_buf_size(&p->cin) < feed ? bb_buf_size(&p->cin) : feed;
         ssize_t used = bb_http_body_feed(&p->r->reqp, &p->r->reqbody, bb_buf_head(&p->cin), n);
         if (used < 0) {
-            /* A malformed body after the head went up: the upstream never
-             * gets a complete request; the client gets 400 if nothing was
-             * answered yet. */
-            bb_proxy_fail(p, 400, "bad request", "bad_body");
+            body_failed(p);
             return 0;
         }
         bb_buf_consume(&p->cin, (size_t)used);
@@ -210,11 +219,12 @@ int bb_proxy_pump_request(struct bb_proxy *p)
                                                : cfg(p)->timeouts.idle_ms);
         if (p->r->reqbody.done) {
             p->req_done = true;
-            /* the trailers a rewritten header's name would smuggle past
-             * the rewrite stay here, as its other values do */
-            struct bb_inject inj = {.rule = p->r->dec.rule};
-            if (p->r->req.framing == BB_BODY_CHUNKED &&
-                bb_http_write_body_end(&u->out, BB_OUT_CHUNKED, &p->r->reqbody.trailers, &inj) != 0)
+            int rc = bb_proxy_cred_body_end(p);
+            if (rc == BB_SUBST_REFUSED) {
+                body_failed(p);
+                return 0;
+            }
+            if (rc != 0)
                 return -1;
         }
         if (used == 0)
@@ -359,7 +369,7 @@ static bool retry(struct bb_proxy *p)
 static void finish_response(struct bb_proxy *p)
 {
     p->resp_done = true;
-    if (bb_http_write_body_end(&p->cout, p->rframing, &p->r->respbody.trailers, NULL) != 0) {
+    if (bb_proxy_cred_answer_end(p) != 0) {
         bb_proxy_close(p);
         return;
     }
@@ -393,7 +403,7 @@ static int take_response_head(struct bb_proxy *p, size_t end)
         if (!p->websocket)
             return fail_head(p, "upstream_protocol");
         p->status = 101;
-        bb_http_write_response(&p->cout, &p->r->resp, BB_OUT_NONE, false, true);
+        bb_proxy_cred_write_answer_head(p, false, true);
         p->st = P_TUNNEL;
         p->resp_started = true;
         bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
@@ -403,11 +413,13 @@ static int take_response_head(struct bb_proxy *p, size_t end)
         bb_http_write_response(&p->cout, &p->r->resp, BB_OUT_NONE, false, false);
         return 1;
     }
+    p->rframing = bb_http_response_framing(&p->r->resp, p->r->req.minor);
+    if (!bb_proxy_cred_answer(p))
+        return 0; /* a compressed answer that cannot be redacted: refused */
     p->resp_started = true;
     p->status = p->r->resp.status;
-    p->rframing = bb_http_response_framing(&p->r->resp, p->r->req.minor);
     bool close = !p->r->req.keep_alive || p->unread_body || p->ctx->draining;
-    if (bb_http_write_response(&p->cout, &p->r->resp, p->rframing, close, false) != 0)
+    if (bb_proxy_cred_write_answer_head(p, close, false) != 0)
         return fail_head(p, "upstream_head_too_large");
     bb_http_body_init(&p->r->respbody, to_client, p, true);
     bb_http_body_start(&p->r->respp, &p->r->resp, &p->r->respbody);
@@ -441,8 +453,16 @@ static void process_response(struct bb_proxy *p)
                 break;
             continue;
         }
-        ssize_t used = bb_http_body_feed(&p->r->respp, &p->r->respbody, bb_buf_head(&u->in),
-                                         bb_buf_size(&u->in));
+        /* a redaction may make a piece longer (a placeholder for a short
+         * secret): fed in pieces whose output fits under the watermark */
+        size_t n = bb_buf_size(&u->in);
+        if (p->r->resp_subst) {
+            if (bb_buf_size(&p->cout) >= BB_PROXY_WATERMARK)
+                return; /* bb_proxy_update takes the rest up when cout drains */
+            size_t cap = BB_PROXY_FEED / p->r->respsub.set->grow;
+            n = n < cap ? n : cap;
+        }
+        ssize_t used = bb_http_body_feed(&p->r->respp, &p->r->respbody, bb_buf_head(&u->in), n);
         if (used < 0) {
             bb_proxy_cut(p,
                          "upstream_protocol"); /* malformed body mid-stream: cut the client off */
@@ -518,7 +538,10 @@ static void kicked(struct bb_loop *l, void *arg)
     if (p->dead || p->up == NULL || p->up->state != BB_UP_READY ||
         !(p->st == P_FORWARD || p->st == P_TUNNEL))
         return;
-    read_upstream(p);
+    if (bb_buf_size(&p->up->in) > 0)
+        process_response(p); /* what was left while cout was full */
+    if (!p->dead && p->up != NULL)
+        read_upstream(p);
     if (!p->dead)
         bb_proxy_update(p);
 }

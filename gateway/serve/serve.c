@@ -5,6 +5,9 @@
  */
 #include "gateway/serve/serve.h"
 
+#include "gateway/cred/creds.h"
+#include "gateway/cred/placeholder.h"
+
 #include "common/log.h"
 #include "common/diag.h"
 #include "common/macros.h"
@@ -65,7 +68,14 @@ struct serve {
 
 /* ---- publishing ---- */
 
-/* A snapshot of (cfgref, secrets) with its rules' metrics labels. */
+static const char *secret_of(const void *arg, const char *name, size_t *len)
+{
+    return bb_secrets_get(arg, name, len);
+}
+
+/* A snapshot of (cfgref, secrets) with its rules' metrics labels and its
+ * credential table (placeholders made first for credentials new to this
+ * process). */
 static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgref,
                                          struct bb_secrets *secrets)
 {
@@ -73,6 +83,13 @@ static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgr
     if (snap == NULL)
         return NULL;
     const struct bb_config *c = snap->cfg;
+    bool oom = false;
+    if (bb_placeholders_sync(c) != 0 ||
+        ((snap->creds = bb_creds_new(c, secret_of, snap->secrets, &oom)) == NULL && oom)) {
+        bb_log_warnx("placeholders: no random bytes or memory");
+        bb_snapshot_unref(snap);
+        return NULL;
+    }
     snap->labels = calloc(c->egress.nrules ? c->egress.nrules : 1, sizeof(*snap->labels));
     if (snap->labels == NULL) {
         bb_snapshot_unref(snap);
@@ -81,6 +98,14 @@ static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgr
     for (size_t i = 0; i < c->egress.nrules; i++)
         snap->labels[i] = bb_metrics_label(s->sh.metrics, c->egress.rules[i].host.name);
     return snap;
+}
+
+/* The placeholders_file, rewritten with every snapshot (a reload may add
+ * credentials); a failure is logged, the gateway goes on. */
+static void publish_placeholders(const struct bb_config *c)
+{
+    if (c->placeholders_file[0] != '\0' && bb_placeholders_write(c, c->placeholders_file) != 0)
+        bb_log_warn("placeholders_file %s", c->placeholders_file);
 }
 
 /* Makes (cfgref, secrets) the current snapshot everywhere. */
@@ -98,6 +123,7 @@ static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets
     if (s->dns != NULL)
         bb_dnsfwd_install(s->dns, bb_snapshot_ref(snap));
     bb_snapshot_unref(old);
+    publish_placeholders(snap->cfg);
 }
 
 static void print_diag(struct bb_diag *d)

@@ -182,6 +182,20 @@ static int put_u64(struct bb_buf *b, const char *key, uint64_t v)
     return put_key(b, key) | bb_buf_append_u64(b, v);
 }
 
+static int put_credentials(struct bb_buf *b, const struct bb_audit_http *e)
+{
+    int rc = (e->substituted ? put_u64(b, "substituted", e->substituted) : 0) |
+             (e->redacted ? put_u64(b, "redacted", e->redacted) : 0) |
+             (e->redaction_skipped ? put_cstr(b, "redaction", "skipped_compressed") : 0);
+    if (e->ncredentials == 0)
+        return rc;
+    rc |= bb_buf_append(b, ",\"credentials\":[", 16);
+    for (size_t i = 0; i < e->ncredentials; i++)
+        rc |= (i ? bb_buf_append(b, ",", 1) : 0) |
+              bb_json_str(b, e->credentials[i], strlen(e->credentials[i]));
+    return rc | bb_buf_append(b, "]", 1);
+}
+
 int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_http *e)
 {
     const char *q = e->path ? memchr(e->path, '?', e->path_len) : NULL;
@@ -201,7 +215,7 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
     for (size_t i = 0; i < e->ninjected; i++)
         rc |= (i ? bb_buf_append(b, ",", 1) : 0) |
               bb_json_str(b, e->injected[i].name, strlen(e->injected[i].name));
-    rc |= bb_buf_append(b, "]}\n", 3);
+    rc |= bb_buf_append(b, "]", 1) | put_credentials(b, e) | bb_buf_append(b, "}\n", 2);
     return rc ? -1 : 0;
 }
 

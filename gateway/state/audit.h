@@ -35,6 +35,7 @@
 
 #include "common/buf.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,15 @@ struct bb_audit_http {
      * id; NULL (HTTP/1.1) writes neither, as BotBox's lines have none */
     const char *proto;
     uint32_t stream;
+    /* Credentials (docs/security.md, "Placeholders and redaction"): the
+     * placeholders replaced in the request, the secrets replaced in the
+     * answer, the names of the credentials involved (used or misused;
+     * never a value), and whether a compressed answer went unscanned.
+     * Each written only when there is something to say. */
+    uint32_t substituted, redacted;
+    const char *const *credentials;
+    size_t ncredentials;
+    bool redaction_skipped;
 };
 
 /* A verdict on the NFQUEUE path. */

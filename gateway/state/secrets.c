@@ -130,6 +130,11 @@ struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *
                 return NULL;
             }
         }
+    for (size_t i = 0; i < cfg->credentials.n; i++)
+        if (add_name(s, cfg->credentials.list[i].secret_ref) != 0) {
+            bb_secrets_free(s);
+            return NULL;
+        }
     char root[PATH_MAX];
     if (s->n > 0 && realpath(cfg->secrets_dir, root) == NULL) {
         bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir, strerror(errno));

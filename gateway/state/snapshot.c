@@ -3,6 +3,7 @@
  */
 #include "gateway/state/snapshot.h"
 
+#include "gateway/cred/creds.h"
 #include "gateway/io/loop.h"
 #include "gateway/state/secrets.h"
 #include "policy/config.h"
@@ -47,6 +48,7 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
     s->secrets = secrets;
     s->generation = generation;
     s->labels = NULL;
+    s->creds = NULL;
     return s;
 }
 
@@ -60,6 +62,7 @@ void bb_snapshot_unref(struct bb_snapshot *s)
 {
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
+    bb_creds_free((struct bb_creds *)s->creds); /* points into the secrets: first */
     bb_secrets_free((struct bb_secrets *)s->secrets);
     bb_cfgref_unref(s->cfgref);
     free(s->labels);

@@ -19,6 +19,7 @@
 struct bb_config;
 struct bb_secrets;
 struct bb_cfgref;
+struct bb_creds;
 
 struct bb_snapshot {
     atomic_uint refs;
@@ -27,6 +28,9 @@ struct bb_snapshot {
     const struct bb_secrets *secrets;
     struct bb_cfgref *cfgref;
     uint16_t *labels; /* metrics host label per rule (freed with the snapshot) */
+    /* placeholders and redaction (gateway/cred/creds.h; NULL: the config
+     * gives no secret), freed with the snapshot */
+    const struct bb_creds *creds;
 };
 
 /* A shared handle on a config (frees it with the last reference). */

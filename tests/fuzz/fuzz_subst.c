@@ -57,8 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             from[k][j] = (char)('a' + (i < size ? data[i++] : 0) % 3);
         for (size_t j = 0; j < tl; j++)
             to[k][j] = (char)('a' + (i < size ? data[i++] : 0) % 4);
-        pats[k] = (struct bb_subst_pat){.from = from[k], .from_len = fl, .to = to[k],
-                                        .to_len = tl, .tag = (uint8_t)k, .refuse = b >= 0xf0};
+        pats[k] = (struct bb_subst_pat){.from = from[k],
+                                        .from_len = fl,
+                                        .to = to[k],
+                                        .to_len = tl,
+                                        .tag = (uint8_t)k,
+                                        .refuse = b >= 0xf0};
     }
     if (i >= size)
         return 0;

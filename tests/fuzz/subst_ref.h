@@ -19,7 +19,8 @@ static inline int bb_subst_ref(const struct bb_subst_pat *pats, size_t npats, co
     for (size_t i = 0; i < len;) {
         const struct bb_subst_pat *bk = NULL;
         for (size_t k = 0; k < npats; k++)
-            if (pats[k].from_len <= len - i && memcmp(in + i, pats[k].from, pats[k].from_len) == 0 &&
+            if (pats[k].from_len <= len - i &&
+                memcmp(in + i, pats[k].from, pats[k].from_len) == 0 &&
                 (bk == NULL || pats[k].from_len > bk->from_len))
                 bk = &pats[k];
         if (bk == NULL) {

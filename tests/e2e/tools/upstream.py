@@ -32,9 +32,21 @@ reached the upstream and what did not. Endpoints:
   /git/...   git http-backend (smart HTTP, push enabled) over the bare
              repositories in --git; only with "Authorization: Basic
              Z2l0OnMzY3JldA==" (git:s3cret), else 401
+  /reflect?mode=M&at=K  the request's header lines and body sent back as
+             text ("Name: value" lines, a blank line, the body), the way an
+             echo API or a debug page quotes what it got: M length (one
+             write), chunked (chunks of 5 bytes), sse (one event per line,
+             each its own chunk), split (Content-Length, the first K bytes
+             in one TLS record, the rest in another), gzip (compressed)
+  /sink?find=X  reads the body as it streams (never held), records its
+             length, sha256 and how often X occurs in it
+
+Every request's record holds the first 64 KiB of its body ("body", as
+latin-1 text), so a scenario can check what a substitution made of it.
 """
 import argparse
 import base64
+import gzip
 import hashlib
 import json
 import mimetypes
@@ -161,18 +173,24 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        route = self.path.split("?")[0]
+        query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
+        if route == "/sink":
+            self.sink(query.get("find", "").encode())
+            return
         body = self.read_body()
         sni = getattr(self.connection, "bb_sni", None)
         raw = self.rfile.take()
         record({"event": "request", "method": self.command, "path": self.path,
                 "headers": [[k, v] for k, v in self.headers.items()], "sni": sni,
-                "body_len": len(body), "peer": self.client_address[0],
+                "body_len": len(body), "body": body[:65536].decode("latin-1"),
+                "peer": self.client_address[0],
                 "peer_port": self.client_address[1],
                 "local": self.connection.getsockname()[0],
                 "raw": raw[:4096].decode("latin-1")})
-        route = self.path.split("?")[0]
-        query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
-        if route.startswith("/kind/"):
+        if route == "/reflect":
+            self.reflect(body, query.get("mode", "length"), int(query.get("at", "0")))
+        elif route.startswith("/kind/"):
             self.kind(route[6:].split("/")[0])
         elif route == "/empty":
             self.send(200, b"", "text/plain")
@@ -273,6 +291,74 @@ class Handler(BaseHTTPRequestHandler):
             part = data[i:i + 65536]
             self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
         self.wfile.write(b"0\r\n\r\n")
+
+    def reflect(self, body, mode, at):
+        text = "".join(f"{k}: {v}\n" for k, v in self.headers.items()).encode() + b"\n" + body
+        if mode in ("length", "split", "gzip"):
+            if mode == "gzip":
+                text = gzip.compress(text)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(text)))
+            if mode == "gzip":
+                self.send_header("Content-Encoding", "gzip")
+            self.end_headers()
+            self.wfile.flush()
+            cut = at if mode == "split" else len(text)
+            self.wfile.write(text[:cut])
+            self.wfile.flush()  # one TLS record, then the rest in another
+            self.wfile.write(text[cut:])
+            return
+        sse = mode == "sse"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if sse else "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        parts = ([b"data: " + line + b"\n\n" for line in text.split(b"\n")] if sse
+                 else [text[i:i + 5] for i in range(0, len(text), 5)])
+        for part in parts:
+            self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+
+    def sink(self, find):
+        """The body as it streams (not through the Tee, which keeps what
+        it reads): length, sha256, occurrences of find across reads."""
+        self.rfile.take()  # the head: not kept for the next request's record
+        raw = self.rfile.stream
+        digest, total, found, tail = hashlib.sha256(), 0, 0, b""
+
+        def take(data):
+            nonlocal total, found, tail
+            digest.update(data)
+            total += len(data)
+            if find:
+                window = tail + data
+                found += window.count(find)
+                tail = window[-(len(find) - 1):] if len(find) > 1 else b""
+
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(raw.readline().split(b";")[0], 16)
+                if size == 0:
+                    while raw.readline() not in (b"\r\n", b""):
+                        pass
+                    break
+                while size > 0:
+                    data = raw.read(min(size, 1 << 20))
+                    take(data)
+                    size -= len(data)
+                raw.readline()
+        else:
+            left = int(self.headers.get("Content-Length", "0") or 0)
+            while left > 0:
+                data = raw.read(min(left, 1 << 20))
+                take(data)
+                left -= len(data)
+        record({"event": "sink", "path": self.path, "body_len": total,
+                "sha256": digest.hexdigest(), "found": found,
+                "headers": [[k, v] for k, v in self.headers.items()]})
+        self.send(200, json.dumps({"body_len": total, "found": found}).encode())
 
     def slow(self, seconds):
         data = pattern(10240)

@@ -41,7 +41,10 @@ static int teardown(void **state)
     return 0;
 }
 
-#define PAT(f, t, tg) {.from = f, .from_len = sizeof(f) - 1, .to = t, .to_len = sizeof(t) - 1, .tag = tg}
+#define PAT(f, t, tg)                                                                              \
+    {                                                                                              \
+        .from = f, .from_len = sizeof(f) - 1, .to = t, .to_len = sizeof(t) - 1, .tag = tg          \
+    }
 
 static const struct bb_subst_pat secret_pats[] = {
     PAT("sk-real-0123456789", "PH-aaaaaaaaaaaaaaaaaaaaaaaa", 1),
@@ -87,8 +90,7 @@ static void test_split_at_every_byte(void **state)
         bb_subst_start(&s, &set);
         assert_int_equal(bb_subst_feed(&s, &sc, text, cut, sink, NULL), 0);
         assert_true(s.nheld < set.maxlen);
-        assert_int_equal(bb_subst_feed(&s, &sc, text + cut, sizeof(text) - 1 - cut, sink, NULL),
-                         0);
+        assert_int_equal(bb_subst_feed(&s, &sc, text + cut, sizeof(text) - 1 - cut, sink, NULL), 0);
         assert_int_equal(bb_subst_finish(&s, &sc, sink, NULL), 0);
         expect_got(want);
         assert_int_equal(s.hits, 2); /* the header value whole, then the bare secret */
@@ -184,8 +186,11 @@ static void test_random_splits_match_reference(void **state)
                 from[k][j] = (char)('a' + rand() % 3);
             for (size_t j = 0; j < tl; j++)
                 to[k][j] = (char)('a' + rand() % 4);
-            pats[k] = (struct bb_subst_pat){.from = from[k], .from_len = fl, .to = to[k],
-                                            .to_len = tl, .tag = (uint8_t)k,
+            pats[k] = (struct bb_subst_pat){.from = from[k],
+                                            .from_len = fl,
+                                            .to = to[k],
+                                            .to_len = tl,
+                                            .tag = (uint8_t)k,
                                             .refuse = rand() % 9 == 0};
         }
         size_t len = (size_t)rand() % sizeof(text);

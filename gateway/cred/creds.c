@@ -1,0 +1,501 @@
+/*
+ * The credential table and request plans (see creds.h).
+ */
+#include "gateway/cred/creds.h"
+
+#include "common/log.h"
+#include "gateway/cred/placeholder.h"
+#include "policy/config.h"
+#include "policy/host.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { FORM_RAW, FORM_PCT, FORM_JSON, NFORMS };
+
+/* A secret the config names. */
+struct sec {
+    const char *name;
+    const struct bb_credential *cred; /* NULL: only header_rewrites use it */
+    const char *form[NFORMS];         /* NULL: missing; PCT, JSON: NULL when equal to RAW */
+    size_t form_len[NFORMS];
+    const char *ph; /* its placeholder, or NULL */
+    size_t ph_len;
+    bool searchable; /* short enough to look for in answers */
+};
+
+/* A header value a rule injects, and what an answer gets instead. */
+struct rule_val {
+    size_t sec;
+    char *whole, *red;
+    size_t whole_len, red_len;
+};
+
+struct rule_data {
+    struct rule_val *vals;
+    size_t nvals;
+    const struct bb_cred_plan *plan; /* shared: an exact host's allow */
+};
+
+struct bb_creds {
+    const struct bb_config *cfg;
+    struct sec *secs;
+    size_t nsecs; /* the first cfg->credentials.n are the credentials, in order */
+    struct rule_data *rules;
+    /* shared: a request that is given nothing (no bound credential, no
+     * rewrite with a secret) only must not carry a placeholder */
+    const struct bb_cred_plan *plain;
+};
+
+/* ---- forms of a secret ---- */
+
+static bool is_unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+static char *percent_form(const char *v, size_t n, size_t *len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *o = malloc(3 * n + 1), *w = o;
+    for (size_t i = 0; o != NULL && i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (is_unreserved(c)) {
+            *w++ = (char)c;
+        } else {
+            *w++ = '%';
+            *w++ = hex[c >> 4];
+            *w++ = hex[c & 15];
+        }
+    }
+    if (o != NULL)
+        *len = (size_t)(w - o);
+    return o;
+}
+
+/* As a JSON string's content (a secret holds visible ASCII, space, tab). */
+static char *json_form(const char *v, size_t n, size_t *len)
+{
+    char *o = malloc(2 * n + 1), *w = o;
+    for (size_t i = 0; o != NULL && i < n; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            *w++ = '\\';
+        if (v[i] == '\t') {
+            *w++ = '\\';
+            *w++ = 't';
+        } else {
+            *w++ = v[i];
+        }
+    }
+    if (o != NULL)
+        *len = (size_t)(w - o);
+    return o;
+}
+
+/* The PCT and JSON forms, kept only when they differ from the value. */
+static int make_forms(struct sec *s)
+{
+    char *(*make[NFORMS])(const char *, size_t, size_t *) = {NULL, percent_form, json_form};
+    for (int f = FORM_PCT; f < NFORMS; f++) {
+        size_t n = 0;
+        char *o = make[f](s->form[FORM_RAW], s->form_len[FORM_RAW], &n);
+        if (o == NULL)
+            return -1;
+        if (n == s->form_len[FORM_RAW] && memcmp(o, s->form[FORM_RAW], n) == 0) {
+            free(o);
+            continue;
+        }
+        s->form[f] = o;
+        s->form_len[f] = n;
+    }
+    return 0;
+}
+
+/* ---- the table ---- */
+
+static size_t sec_index(const struct bb_creds *c, const char *name)
+{
+    for (size_t i = 0; i < c->nsecs; i++)
+        if (strcmp(c->secs[i].name, name) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static int add_sec(struct bb_creds *c, const char *name, const struct bb_credential *cred,
+                   bb_cred_secret_fn get, const void *arg)
+{
+    struct sec *s = &c->secs[c->nsecs++];
+    *s = (struct sec){.name = name, .cred = cred};
+    s->form[FORM_RAW] = get(arg, name, &s->form_len[FORM_RAW]);
+    if (cred != NULL)
+        s->ph = bb_placeholder_get(c->cfg, name, &s->ph_len);
+    if (s->form[FORM_RAW] == NULL)
+        return 0;
+    size_t n = s->form_len[FORM_RAW];
+    s->searchable = n > 0 && 3 * n <= BB_SUBST_PATTERN_MAX;
+    if (!s->searchable)
+        bb_log_warnx("secret %s: longer than %u bytes in a URL: answers are not searched for it",
+                     name, BB_SUBST_PATTERN_MAX / 3);
+    else if (n < BB_REDACT_SHORT_LEN && c->cfg->redaction.enabled)
+        bb_log_warnx("secret %s: shorter than %d bytes: redacting it may alter answers", name,
+                     BB_REDACT_SHORT_LEN);
+    return make_forms(s);
+}
+
+/* v with every "{value}" replaced by rep. */
+static char *fill_template(const char *v, const char *rep, size_t rlen, size_t *len)
+{
+    size_t n = 0, vl = strlen(v);
+    for (const char *p = v; (p = strstr(p, "{value}")) != NULL; p += 7)
+        n++;
+    char *o = malloc(vl + n * rlen + 1), *w = o;
+    for (const char *p = v; o != NULL && *p;) {
+        const char *ph = strstr(p, "{value}");
+        size_t lit = ph ? (size_t)(ph - p) : strlen(p);
+        memcpy(w, p, lit);
+        w += lit;
+        p += lit;
+        if (ph != NULL) {
+            memcpy(w, rep, rlen);
+            w += rlen;
+            p += 7;
+        }
+    }
+    if (o != NULL)
+        *len = (size_t)(w - o);
+    return o;
+}
+
+static int add_rule_vals(struct bb_creds *c, size_t ri)
+{
+    const struct bb_rule *r = &c->cfg->egress.rules[ri];
+    struct rule_data *rd = &c->rules[ri];
+    if (r->action != BB_ACTION_ALLOW || r->nrewrites == 0)
+        return 0;
+    if ((rd->vals = calloc(r->nrewrites, sizeof(*rd->vals))) == NULL)
+        return -1;
+    for (size_t i = 0; i < r->nrewrites; i++) {
+        const struct bb_rewrite *rw = &r->rewrites[i];
+        size_t si = rw->secret_ref != NULL ? sec_index(c, rw->secret_ref) : SIZE_MAX;
+        if (si == SIZE_MAX || c->secs[si].form[FORM_RAW] == NULL)
+            continue;
+        const struct sec *s = &c->secs[si];
+        struct rule_val *v = &rd->vals[rd->nvals];
+        v->sec = si;
+        v->whole =
+            fill_template(rw->value, s->form[FORM_RAW], s->form_len[FORM_RAW], &v->whole_len);
+        v->red =
+            s->ph ? fill_template(rw->value, s->ph, s->ph_len, &v->red_len)
+                  : fill_template(rw->value, BB_REDACT_MASK, strlen(BB_REDACT_MASK), &v->red_len);
+        if (v->whole == NULL || v->red == NULL)
+            return -1;
+        rd->nvals++;
+    }
+    return 0;
+}
+
+static bool has_secret_rewrites(const struct bb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->egress.nrules; i++)
+        for (size_t j = 0; j < cfg->egress.rules[i].nrewrites; j++)
+            if (cfg->egress.rules[i].rewrites[j].secret_ref != NULL)
+                return true;
+    return false;
+}
+
+static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const struct bb_rule *r,
+                                             uint64_t bound, bool allow);
+static void free_plan(struct bb_cred_plan *p);
+static uint64_t bound_mask(const struct bb_config *cfg, const struct bb_host *h);
+
+static bool exact_host(const struct bb_rule *r)
+{
+    return r->host.kind != BB_HOST_WILDCARD;
+}
+
+static int fill(struct bb_creds *c, bb_cred_secret_fn get, const void *arg)
+{
+    const struct bb_config *cfg = c->cfg;
+    for (size_t i = 0; i < cfg->credentials.n; i++)
+        if (add_sec(c, cfg->credentials.list[i].secret_ref, &cfg->credentials.list[i], get, arg) !=
+            0)
+            return -1;
+    for (size_t i = 0; i < cfg->egress.nrules; i++)
+        for (size_t j = 0; j < cfg->egress.rules[i].nrewrites; j++) {
+            const char *ref = cfg->egress.rules[i].rewrites[j].secret_ref;
+            if (ref != NULL && sec_index(c, ref) == SIZE_MAX &&
+                add_sec(c, ref, NULL, get, arg) != 0)
+                return -1;
+        }
+    for (size_t i = 0; i < cfg->egress.nrules; i++)
+        if (add_rule_vals(c, i) != 0)
+            return -1;
+    for (size_t i = 0; i < cfg->egress.nrules; i++) {
+        const struct bb_rule *r = &cfg->egress.rules[i];
+        if (r->action != BB_ACTION_ALLOW || !exact_host(r))
+            continue;
+        uint64_t bound = bound_mask(cfg, &r->host);
+        if (bound == 0 && c->rules[i].nvals == 0)
+            continue; /* the plain plan */
+        c->rules[i].plan = build_plan(c, r, bound, true);
+        if (c->rules[i].plan == NULL && errno == ENOMEM)
+            return -1;
+    }
+    c->plain = build_plan(c, NULL, 0, false);
+    return c->plain == NULL && errno == ENOMEM ? -1 : 0;
+}
+
+struct bb_creds *bb_creds_new(const struct bb_config *cfg, bb_cred_secret_fn get, const void *arg,
+                              bool *oom)
+{
+    if (cfg->credentials.n == 0 && !has_secret_rewrites(cfg))
+        return NULL;
+    size_t refs = cfg->credentials.n;
+    for (size_t i = 0; i < cfg->egress.nrules; i++)
+        refs += cfg->egress.rules[i].nrewrites;
+    struct bb_creds *c = calloc(1, sizeof(*c));
+    if (c != NULL) {
+        c->cfg = cfg;
+        c->secs = calloc(refs, sizeof(*c->secs));
+        c->rules = calloc(cfg->egress.nrules + 1, sizeof(*c->rules));
+    }
+    errno = 0;
+    if (c == NULL || c->secs == NULL || c->rules == NULL || fill(c, get, arg) != 0) {
+        bb_creds_free(c);
+        *oom = true;
+        return NULL;
+    }
+    return c;
+}
+
+void bb_creds_free(struct bb_creds *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; c->rules != NULL && i < c->cfg->egress.nrules; i++) {
+        for (size_t k = 0; k < c->rules[i].nvals; k++) {
+            explicit_bzero(c->rules[i].vals[k].whole, c->rules[i].vals[k].whole_len);
+            free(c->rules[i].vals[k].whole);
+            free(c->rules[i].vals[k].red);
+        }
+        free(c->rules[i].vals);
+        free_plan((struct bb_cred_plan *)c->rules[i].plan);
+    }
+    free_plan((struct bb_cred_plan *)c->plain);
+    for (size_t i = 0; c->secs != NULL && i < c->nsecs; i++)
+        for (int f = FORM_PCT; f < NFORMS; f++)
+            if (c->secs[i].form[f] != NULL) {
+                explicit_bzero((char *)c->secs[i].form[f], c->secs[i].form_len[f]);
+                free((char *)c->secs[i].form[f]);
+            }
+    free(c->secs);
+    free(c->rules);
+    free(c);
+}
+
+const char *bb_creds_name(const struct bb_creds *c, int index)
+{
+    return index >= 0 && (size_t)index < c->nsecs ? c->secs[index].name : "?";
+}
+
+/* ---- plans ---- */
+
+/* A plan and its patterns in one allocation. */
+struct plan_mem {
+    struct bb_cred_plan plan;
+    const char *names[BB_SUBST_TAGS];
+    size_t n, cap;
+    struct bb_subst_pat pats[];
+};
+
+static void add(struct plan_mem *m, const char *from, size_t from_len, const char *to,
+                size_t to_len, int tag, bool refuse)
+{
+    if (m->n == m->cap || from_len == 0 || from_len > BB_SUBST_PATTERN_MAX)
+        return;
+    m->pats[m->n++] = (struct bb_subst_pat){.from = from,
+                                            .from_len = from_len,
+                                            .to = to,
+                                            .to_len = to_len,
+                                            .tag = (uint8_t)tag,
+                                            .refuse = refuse};
+}
+
+static bool bound_to(const struct bb_credential *cr, const struct bb_host *h)
+{
+    for (size_t k = 0; k < cr->nhosts; k++)
+        if (bb_host_covers(&cr->hosts[k], h))
+            return true;
+    return false;
+}
+
+static uint64_t bound_mask(const struct bb_config *cfg, const struct bb_host *h)
+{
+    uint64_t bound = 0;
+    for (size_t i = 0; i < cfg->credentials.n; i++)
+        if (bound_to(&cfg->credentials.list[i], h))
+            bound |= 1ull << i;
+    return bound;
+}
+
+/* The patterns added since `from` become set. */
+static void close_set(struct plan_mem *m, size_t from, struct bb_subst_set *set)
+{
+    if (bb_subst_set_init(set, m->pats + from, m->n - from) != 0)
+        memset(set, 0, sizeof(*set)); /* cannot happen: add() checked every pattern */
+}
+
+static void unbound_set(const struct bb_creds *c, struct plan_mem *m)
+{
+    size_t from = m->n;
+    for (size_t i = 0; i < c->cfg->credentials.n; i++)
+        if (!(m->plan.bound >> i & 1) && c->secs[i].ph != NULL)
+            add(m, c->secs[i].ph, c->secs[i].ph_len, NULL, 0, (int)i, true);
+    close_set(m, from, &m->plan.unbound);
+}
+
+/* Bound placeholders where `where` lets them be replaced, by the form. */
+static void subst_set(const struct bb_creds *c, struct plan_mem *m, unsigned where, int form,
+                      struct bb_subst_set *set)
+{
+    size_t from = m->n;
+    for (size_t i = 0; i < c->cfg->credentials.n; i++) {
+        const struct sec *s = &c->secs[i];
+        if (!(m->plan.bound >> i & 1) || s->ph == NULL || !(s->cred->substitute_in & where))
+            continue;
+        int f = s->form[form] != NULL ? form : FORM_RAW;
+        add(m, s->ph, s->ph_len, s->form[f], s->form_len[f], (int)i, s->form[FORM_RAW] == NULL);
+    }
+    close_set(m, from, set);
+}
+
+static int name_tag(struct plan_mem *m, const char *name)
+{
+    for (size_t t = 0; t < m->plan.nnames; t++)
+        if (m->names[t] == name)
+            return (int)t;
+    if (m->plan.nnames == BB_SUBST_TAGS)
+        return BB_SUBST_TAGS - 1; /* the last name stands for the rest */
+    m->names[m->plan.nnames] = name;
+    return (int)m->plan.nnames++;
+}
+
+static void redact_sec(struct plan_mem *m, const struct sec *s)
+{
+    if (s->form[FORM_RAW] == NULL || !s->searchable)
+        return;
+    int tag = name_tag(m, s->name);
+    const char *to = s->ph ? s->ph : BB_REDACT_MASK;
+    size_t to_len = s->ph ? s->ph_len : strlen(BB_REDACT_MASK);
+    for (int f = 0; f < NFORMS; f++)
+        if (s->form[f] != NULL)
+            add(m, s->form[f], s->form_len[f], to, to_len, tag, false);
+}
+
+static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct bb_rule *r)
+{
+    size_t from = m->n;
+    const struct rule_data *rd = NULL;
+    if (r != NULL && r >= c->cfg->egress.rules && r < c->cfg->egress.rules + c->cfg->egress.nrules)
+        rd = &c->rules[r - c->cfg->egress.rules];
+    for (size_t k = 0; rd != NULL && k < rd->nvals; k++) {
+        const struct rule_val *v = &rd->vals[k];
+        const struct sec *s = &c->secs[v->sec];
+        redact_sec(m, s);
+        if (v->whole_len != s->form_len[FORM_RAW]) /* not the secret alone */
+            add(m, v->whole, v->whole_len, v->red, v->red_len, name_tag(m, s->name), false);
+    }
+    for (size_t i = 0; i < c->cfg->credentials.n; i++)
+        if (m->plan.bound >> i & 1)
+            redact_sec(m, &c->secs[i]);
+    close_set(m, from, &m->plan.resp);
+}
+
+static bool empty(const struct bb_cred_plan *p)
+{
+    size_t n = p->unbound.n + p->hdr.n + p->path.n + p->query.n + p->resp.n;
+    for (int k = 0; k < 3; k++)
+        n += p->body[k].n;
+    return n == 0;
+}
+
+/* errno ENOMEM with NULL when memory ran out; NULL alone: nothing to do. */
+static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const struct bb_rule *r,
+                                             uint64_t bound, bool allow)
+{
+    const struct bb_config *cfg = c->cfg;
+    size_t cap = cfg->credentials.n * 7 + c->nsecs * NFORMS + (r != NULL ? r->nrewrites : 0);
+    struct plan_mem *m = calloc(1, sizeof(*m) + cap * sizeof(m->pats[0]));
+    if (m == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    m->cap = cap;
+    m->plan.names = m->names;
+    m->plan.bound = bound;
+    unbound_set(c, m);
+    if (allow) {
+        subst_set(c, m, BB_SUBST_IN_HEADERS, FORM_RAW, &m->plan.hdr);
+        subst_set(c, m, BB_SUBST_IN_PATH, FORM_PCT, &m->plan.path);
+        subst_set(c, m, BB_SUBST_IN_QUERY, FORM_PCT, &m->plan.query);
+        subst_set(c, m, BB_SUBST_IN_BODY, FORM_RAW, &m->plan.body[BB_BODY_RAW]);
+        subst_set(c, m, BB_SUBST_IN_BODY, FORM_JSON, &m->plan.body[BB_BODY_JSON]);
+        subst_set(c, m, BB_SUBST_IN_BODY, FORM_PCT, &m->plan.body[BB_BODY_FORM]);
+        if (cfg->redaction.enabled)
+            resp_set(c, m, r);
+    }
+    if (empty(&m->plan)) {
+        free(m);
+        errno = 0;
+        return NULL;
+    }
+    return &m->plan;
+}
+
+static void free_plan(struct bb_cred_plan *p)
+{
+    free(p); /* the plan is the first member of its plan_mem */
+}
+
+const struct bb_cred_plan *bb_creds_plan(const struct bb_creds *c, const struct bb_rule *r,
+                                         const struct bb_host *h, bool allow, bool *oom)
+{
+    if (c == NULL)
+        return NULL;
+    const struct bb_rule *rules = c->cfg->egress.rules;
+    bool ours = r != NULL && r >= rules && r < rules + c->cfg->egress.nrules;
+    if (allow && ours && exact_host(r))
+        return c->rules[r - rules].plan != NULL ? c->rules[r - rules].plan : c->plain;
+    uint64_t bound = bound_mask(c->cfg, h);
+    if (bound == 0 && (!allow || !ours || c->rules[r - rules].nvals == 0))
+        return c->plain;
+    errno = 0;
+    const struct bb_cred_plan *p = build_plan(c, r, bound, allow);
+    if (p == NULL && errno == ENOMEM)
+        *oom = true;
+    if (p != NULL)
+        ((struct bb_cred_plan *)p)->owned = true;
+    return p;
+}
+
+void bb_cred_plan_put(const struct bb_cred_plan *p)
+{
+    if (p != NULL && p->owned)
+        free_plan((struct bb_cred_plan *)p);
+}
+
+enum bb_body_kind bb_cred_body_kind(const char *type, size_t len)
+{
+    size_t n = 0;
+    while (n < len && type[n] != ';' && type[n] != ' ' && type[n] != '\t')
+        n++;
+    if ((n == 16 && strncasecmp(type, "application/json", 16) == 0) ||
+        (n > 5 && strncasecmp(type + n - 5, "+json", 5) == 0))
+        return BB_BODY_JSON;
+    if (n == 33 && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0)
+        return BB_BODY_FORM;
+    return BB_BODY_RAW;
+}

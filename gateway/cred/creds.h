@@ -1,0 +1,88 @@
+/*
+ * The credential table of a snapshot and what it makes of one request
+ * (docs/security.md, "Placeholders and redaction").
+ *
+ * The table holds, for every secret the config names (credentials first,
+ * then the secret_refs only header_rewrites use): its value, the forms it
+ * takes in a URL (percent-encoded) and in JSON (escaped), its
+ * placeholder, and for each rule the header values its rewrites inject.
+ *
+ * A request's plan says, for the request's host and rule:
+ *   unbound   placeholders of credentials not bound to the host: any of
+ *             them anywhere in the request is credential_misuse;
+ *   hdr, path, query, body[kind]
+ *             the bound placeholders and what they become there (the
+ *             secret as is in header values, percent-encoded in the path
+ *             and query and in a form body, JSON-escaped in a JSON body);
+ *             a bound credential whose secret is missing refuses instead
+ *             (secret_not_available);
+ *   resp      what the answer must not carry: every secret the request
+ *             was given (injected or substituted) in its three forms, and
+ *             each whole injected header value, replaced by the same
+ *             thing with the placeholder, or with BB_REDACT_MASK where the
+ *             secret has none.
+ * Tags: in the request sets, the credential's index; in resp, an index
+ * into the plan's names.
+ *
+ * Plans of rules for one exact host are made with the table and shared;
+ * others (wildcard rules, default allow, would_deny) per request.
+ * Thread-safety: immutable once built; plans shared freely.
+ */
+#ifndef BB_CREDS_H
+#define BB_CREDS_H
+
+#include "gateway/cred/subst.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BB_REDACT_MASK      "[REDACTED]"
+#define BB_REDACT_SHORT_LEN 8 /* shorter secrets are still redacted, with a warning at load */
+
+struct bb_config;
+struct bb_rule;
+struct bb_host;
+
+enum bb_body_kind { BB_BODY_RAW, BB_BODY_JSON, BB_BODY_FORM };
+
+struct bb_cred_plan {
+    uint64_t bound; /* bit per credential index bound to the host */
+    struct bb_subst_set unbound, hdr, path, query, body[3], resp;
+    const char *const *names; /* resp's tags: the secret_ref each stands for */
+    size_t nnames;
+    bool owned; /* made for one request: bb_cred_plan_put frees it */
+};
+
+/* A secret's value by name, or NULL when absent (bb_secrets_get). */
+typedef const char *(*bb_cred_secret_fn)(const void *arg, const char *name, size_t *len);
+
+struct bb_creds;
+
+/* The table for cfg, with secret values from get(arg) (they must outlive
+ * it) and the process's placeholders (placeholder.h, synced for cfg).
+ * Warnings (a short secret, one too long to look for) are logged. NULL
+ * when cfg has no credentials and no rewrite with a secret (nothing to
+ * do), or on out-of-memory (*oom set). */
+struct bb_creds *bb_creds_new(const struct bb_config *cfg, bb_cred_secret_fn get, const void *arg,
+                              bool *oom);
+void bb_creds_free(struct bb_creds *c);
+
+/* The plan for a request to h under rule r (NULL: no rule, a default
+ * allow). allow: the verdict is a real allow (credentials are given only
+ * then). NULL when the request has nothing to do with credentials, or on
+ * out-of-memory (*oom set). */
+const struct bb_cred_plan *bb_creds_plan(const struct bb_creds *c, const struct bb_rule *r,
+                                         const struct bb_host *h, bool allow, bool *oom);
+/* Gives a plan back (frees one made for its request). NULL is fine. */
+void bb_cred_plan_put(const struct bb_cred_plan *p);
+
+/* The secret_ref of credential `index` (request tags). */
+const char *bb_creds_name(const struct bb_creds *c, int index);
+
+/* How a request body carries values, from its Content-Type (len bytes):
+ * JSON (application/json, +json), a form (application/x-www-form-
+ * urlencoded), anything else as is. */
+enum bb_body_kind bb_cred_body_kind(const char *type, size_t len);
+
+#endif

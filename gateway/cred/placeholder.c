@@ -1,0 +1,165 @@
+/*
+ * Placeholders (see placeholder.h): a small list keyed by secret_ref and
+ * shape, grown by sync, never shrunk while the process runs (a credential
+ * removed and added back by two reloads keeps its value).
+ */
+#include "gateway/cred/placeholder.h"
+
+#include "common/buf.h"
+#include "policy/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BB_PLACEHOLDERS_MAX 1024 /* kept over a process's reloads; beyond, sync fails */
+
+struct entry {
+    char *name, *prefix;
+    size_t length;
+    char *value; /* length bytes and a NUL */
+};
+
+static struct entry *entries;
+static size_t nentries;
+
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+static struct entry *find(const struct bb_credential *c)
+{
+    for (size_t i = 0; i < nentries; i++)
+        if (strcmp(entries[i].name, c->secret_ref) == 0 &&
+            strcmp(entries[i].prefix, c->prefix) == 0 && entries[i].length == c->length)
+            return &entries[i];
+    return NULL;
+}
+
+/* n random characters of the alphabet, unbiased (bytes of 248 and above,
+ * which 62 does not divide, are drawn again). */
+static int fill_random(char *out, size_t n)
+{
+    unsigned char pool[64];
+    size_t used = sizeof(pool);
+    for (size_t i = 0; i < n;) {
+        if (used == sizeof(pool)) {
+            if (RAND_bytes(pool, sizeof(pool)) != 1)
+                return -1;
+            used = 0;
+        }
+        unsigned char b = pool[used++];
+        if (b < 248)
+            out[i++] = alphabet[b % 62];
+    }
+    return 0;
+}
+
+static int make(const struct bb_credential *c)
+{
+    if (nentries == BB_PLACEHOLDERS_MAX)
+        return -1;
+    struct entry *grown = realloc(entries, (nentries + 1) * sizeof(*entries));
+    if (grown == NULL)
+        return -1;
+    entries = grown;
+    size_t plen = strlen(c->prefix);
+    struct entry e = {.name = strdup(c->secret_ref),
+                      .prefix = strdup(c->prefix),
+                      .length = c->length,
+                      .value = malloc((size_t)c->length + 1)};
+    if (e.name == NULL || e.prefix == NULL || e.value == NULL ||
+        fill_random(e.value + plen, c->length - plen) != 0) {
+        free(e.name);
+        free(e.prefix);
+        free(e.value);
+        return -1;
+    }
+    memcpy(e.value, c->prefix, plen);
+    e.value[c->length] = '\0';
+    entries[nentries++] = e;
+    return 0;
+}
+
+int bb_placeholders_sync(const struct bb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->credentials.n; i++)
+        if (find(&cfg->credentials.list[i]) == NULL && make(&cfg->credentials.list[i]) != 0)
+            return -1;
+    return 0;
+}
+
+const char *bb_placeholder_get(const struct bb_config *cfg, const char *name, size_t *len)
+{
+    const struct bb_credential *c = bb_config_credential(cfg, name);
+    const struct entry *e = c != NULL ? find(c) : NULL;
+    if (e == NULL)
+        return NULL;
+    *len = e->length;
+    return e->value;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int bb_placeholders_write(const struct bb_config *cfg, const char *path)
+{
+    struct bb_buf b;
+    bb_buf_init(&b, 1u << 20);
+    int rc = bb_buf_append(&b, "# botbox placeholders: not secrets (docs/security.md)\n", 54);
+    for (size_t i = 0; rc == 0 && i < cfg->credentials.n; i++) {
+        const struct bb_credential *c = &cfg->credentials.list[i];
+        size_t len;
+        const char *v = bb_placeholder_get(cfg, c->secret_ref, &len);
+        rc = v == NULL ? -1 : bb_buf_printf(&b, "%s=%s\n", c->env, v);
+    }
+    char tmp[4096];
+    if (rc != 0 ||
+        snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+        bb_buf_free(&b);
+        errno = rc != 0 ? ENOMEM : ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd >= 0 && (fchmod(fd, 0644) != 0 || write_all(fd, bb_buf_head(&b), bb_buf_size(&b)) != 0 ||
+                    fsync(fd) != 0))
+        rc = -1;
+    int saved = errno;
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = -1;
+    if (fd < 0 || rc != 0 || rename(tmp, path) != 0) {
+        saved = fd < 0 || rc != 0 ? saved : errno;
+        unlink(tmp);
+        bb_buf_free(&b);
+        errno = saved;
+        return -1;
+    }
+    bb_buf_free(&b);
+    return 0;
+}
+
+void bb_placeholders_clear(void)
+{
+    for (size_t i = 0; i < nentries; i++) {
+        free(entries[i].name);
+        free(entries[i].prefix);
+        free(entries[i].value);
+    }
+    free(entries);
+    entries = NULL;
+    nentries = 0;
+}

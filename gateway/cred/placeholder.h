@@ -1,0 +1,38 @@
+/*
+ * Placeholders: the look-alike values the workload holds instead of
+ * secrets (docs/security.md, "Placeholders and redaction"). Each is made
+ * once per process from OpenSSL's random generator, never from the
+ * secret: the credential's prefix, then random letters and digits up to
+ * its length. A reload keeps a credential's placeholder while its
+ * secret_ref, prefix and length stay the same (the workload read it at
+ * start and cannot be told again); a changed shape gets a new one.
+ * botbox run makes them before it forks its gateway, so both hold the
+ * same.
+ *
+ * Thread-safety: the control thread only (workers use the copies a
+ * snapshot's credential table holds).
+ */
+#ifndef BB_PLACEHOLDER_H
+#define BB_PLACEHOLDER_H
+
+#include <stddef.h>
+
+struct bb_config;
+
+/* Makes the placeholders cfg's credentials lack. 0, or -1 (no random
+ * bytes or memory: nothing changed). */
+int bb_placeholders_sync(const struct bb_config *cfg);
+
+/* The placeholder of the credential for secret_ref `name` as cfg shapes
+ * it, or NULL when none was made. */
+const char *bb_placeholder_get(const struct bb_config *cfg, const char *name, size_t *len);
+
+/* Writes "ENV=placeholder" lines for cfg's credentials to path, replacing
+ * it atomically (a temporary file renamed), mode 0644: placeholders only,
+ * nothing secret. 0, or -1 with errno. */
+int bb_placeholders_write(const struct bb_config *cfg, const char *path);
+
+/* Frees every placeholder (tests, and the end of the process). */
+void bb_placeholders_clear(void);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * Placeholders and redaction in the pipeline (docs/security.md,
+ * "Placeholders and redaction"): the request's plan (gateway/cred/
+ * creds.h) applied to its head, its body as it streams up, and its answer
+ * as it streams down. HTTP/2 streams go through here as every request
+ * does: a stream's request is read as HTTP/1.1 and its answer written as
+ * HTTP/1.1 (proxy_int.h), so the same code covers both protocols.
+ *
+ * The body's framing upstream: a chunked body stays chunked; a body with
+ * a Content-Length keeps it when every replacement keeps the length; one
+ * of at most BB_CRED_HOLD_MAX bytes is held whole, then sent with its new
+ * length; a longer one (or one whose client waits for 100 Continue) is
+ * re-framed in chunks. The answer's: a Content-Length answer whose
+ * replacements change its length is re-framed chunked (HTTP/1.0 clients:
+ * until close; HTTP/2: DATA without content-length).
+ */
+#include "gateway/proxy/proxy_int.h"
+
+#include "gateway/cred/creds.h"
+
+#include <string.h>
+#include <strings.h>
+
+static bool enforce(const struct bb_proxy *p)
+{
+    return bb_proxy_cfg(p)->egress.enforce;
+}
+
+/* The client waits for 100 Continue before its body: it cannot be held. */
+static bool expects_continue(const struct bb_http_head *h)
+{
+    const struct bb_hdr *e = bb_http_find(h, "expect", NULL);
+    return e != NULL && e->value_len == 12 && strncasecmp(e->value, "100-continue", 12) == 0;
+}
+
+/* A placeholder of a credential not bound to this host, anywhere in the
+ * head (target, names, values): its credential's index, or -1. */
+static int misused(const struct bb_cred_plan *plan, const struct bb_http_head *h)
+{
+    int tag = -1;
+    if (plan->unbound.n == 0)
+        return -1;
+    if (bb_subst_find(&plan->unbound, h->target, h->target_len, &tag))
+        return tag;
+    for (size_t i = 0; i < h->n; i++)
+        if (bb_subst_find(&plan->unbound, h->h[i].name, h->h[i].name_len, &tag) ||
+            bb_subst_find(&plan->unbound, h->h[i].value, h->h[i].value_len, &tag))
+            return tag;
+    return -1;
+}
+
+static void body_mode(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    const struct bb_hdr *ct = bb_http_find(&r->req, "content-type", NULL);
+    enum bb_body_kind kind = ct != NULL ? bb_cred_body_kind(ct->value, ct->value_len) : BB_BODY_RAW;
+    const struct bb_subst_set *set = &r->plan->body[kind];
+    if (r->req.framing == BB_BODY_NONE || set->n == 0)
+        return;
+    bb_subst_start(&r->reqsub, set);
+    r->req_subst = true;
+    if (r->req.framing != BB_BODY_LENGTH || set->same_length)
+        return;
+    if (r->req.content_length <= BB_CRED_HOLD_MAX && !expects_continue(&r->req))
+        r->up_framing = BB_INJ_LENGTH; /* held, then sent with its new length */
+    else
+        r->up_framing = BB_INJ_CHUNKED;
+}
+
+bool bb_proxy_cred_start(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    r->misuse = -1;
+    bool oom = false;
+    bool allow = r->dec.verdict == BB_VERDICT_ALLOW;
+    r->plan = bb_creds_plan(p->snap->creds, r->dec.rule, &r->host, allow, &oom);
+    if (oom) {
+        bb_proxy_fail(p, 503, "service unavailable", "out_of_memory");
+        return false;
+    }
+    if (r->plan == NULL)
+        return true;
+    int tag = misused(r->plan, &r->req);
+    if (tag >= 0) {
+        r->misuse = tag;
+        r->cred_tags |= 1ull << tag;
+        if (enforce(p)) {
+            bb_proxy_fail(p, 403, "credential not allowed for this host", "credential_misuse");
+            return false;
+        }
+        p->decision = "would_deny";
+        p->reason = "credential_misuse";
+    }
+    if (allow)
+        body_mode(p);
+    return true;
+}
+
+void bb_proxy_cred_inject(struct bb_proxy *p, struct bb_inject *inj)
+{
+    const struct bb_cred_plan *plan = p->r->plan;
+    if (plan == NULL)
+        return;
+    inj->hdr = &plan->hdr;
+    inj->path = &plan->path;
+    inj->query = &plan->query;
+    inj->identity = plan->resp.n > 0;
+    inj->framing = p->r->up_framing;
+}
+
+void bb_proxy_cred_refuse(struct bb_proxy *p, int tag)
+{
+    p->r->misuse = tag;
+    p->r->cred_tags |= 1ull << tag;
+    if (p->r->plan != NULL && (p->r->plan->bound >> tag & 1))
+        bb_proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
+    else
+        bb_proxy_fail(p, 403, "credential not allowed for this host", "credential_misuse");
+}
+
+/* ---- the request body ---- */
+
+static bool up_chunked(const struct bb_proxy *p)
+{
+    return p->r->req.framing == BB_BODY_CHUNKED || p->r->up_framing == BB_INJ_CHUNKED;
+}
+
+int bb_proxy_cred_write_up(void *arg, const char *data, size_t n)
+{
+    struct bb_proxy *p = arg;
+    if (p->r->up_framing == BB_INJ_LENGTH)
+        return bb_buf_append(&p->r->held, data, n);
+    return bb_http_write_body(&p->up->out, up_chunked(p) ? BB_OUT_CHUNKED : BB_OUT_LENGTH, data, n);
+}
+
+int bb_proxy_cred_body(struct bb_proxy *p, const char *data, size_t n)
+{
+    struct bb_proxy_req *r = p->r;
+    if (!r->req_subst)
+        return bb_proxy_cred_write_up(p, data, n);
+    uint32_t before = r->reqsub.hits;
+    int rc = bb_subst_feed(&r->reqsub, &p->ctx->subst, data, n, bb_proxy_cred_write_up, p);
+    r->substituted += r->reqsub.hits - before;
+    r->cred_tags |= r->reqsub.tags;
+    return rc == 0 ? 0 : -1; /* a refusal: r->reqsub.refused_tag says which */
+}
+
+/* The request body ended: what the matcher held goes, then the end of a
+ * chunked body, or the head and the whole of a held one. */
+int bb_proxy_cred_body_end(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    if (r->req_subst) {
+        uint32_t before = r->reqsub.hits;
+        int rc = bb_subst_finish(&r->reqsub, &p->ctx->subst, bb_proxy_cred_write_up, p);
+        r->substituted += r->reqsub.hits - before;
+        r->cred_tags |= r->reqsub.tags;
+        if (rc != 0)
+            return rc == BB_SUBST_REFUSED ? BB_SUBST_REFUSED : -1;
+    }
+    if (r->up_framing == BB_INJ_LENGTH) {
+        if (!bb_proxy_build_head(p, bb_buf_size(&r->held)) ||
+            bb_buf_append(&p->up->out, bb_buf_head(&p->up_head), bb_buf_size(&p->up_head)) != 0 ||
+            bb_buf_append(&p->up->out, bb_buf_head(&r->held), bb_buf_size(&r->held)) != 0)
+            return -1;
+        bb_buf_free(&r->held);
+        return 0;
+    }
+    /* the trailers a rewritten header's name would smuggle past the
+     * rewrite stay here, as its other values do */
+    struct bb_inject inj = {.rule = r->dec.rule};
+    if (up_chunked(p) &&
+        bb_http_write_body_end(&p->up->out, BB_OUT_CHUNKED, &r->reqbody.trailers, &inj) != 0)
+        return -1;
+    return 0;
+}
+
+bool bb_proxy_cred_holds(const struct bb_proxy *p)
+{
+    return p->r->up_framing == BB_INJ_LENGTH;
+}
+
+/* ---- the answer ---- */
+
+static bool compressed(const struct bb_http_head *h)
+{
+    const struct bb_hdr *e = bb_http_find(h, "content-encoding", NULL);
+    return e != NULL && !(e->value_len == 8 && strncasecmp(e->value, "identity", 8) == 0);
+}
+
+bool bb_proxy_cred_answer(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    const struct bb_cred_plan *plan = r->plan;
+    if (plan == NULL || plan->resp.n == 0 || p->rframing == BB_OUT_NONE)
+        return true;
+    if (compressed(&r->resp)) {
+        if (bb_proxy_cfg(p)->redaction.compressed == BB_COMPRESSED_REFUSE) {
+            bb_proxy_fail(p, 502, "upstream answer is compressed: botbox cannot redact it",
+                          "compressed_response");
+            return false;
+        }
+        r->redaction_skipped = true; /* redaction.compressed: pass */
+        return true;
+    }
+    bb_subst_start(&r->respsub, &plan->resp);
+    r->resp_subst = true;
+    if (p->rframing == BB_OUT_LENGTH && !plan->resp.same_length)
+        p->rframing = r->req.minor >= 1 ? BB_OUT_CHUNKED : BB_OUT_EOF;
+    return true;
+}
+
+int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade)
+{
+    struct bb_proxy_req *r = p->r;
+    const struct bb_subst_set *red =
+        r->plan != NULL && r->plan->resp.n > 0 && !r->redaction_skipped ? &r->plan->resp : NULL;
+    uint64_t tags = 0;
+    int rc = bb_http_write_response_redacted(&p->cout, &r->resp, p->rframing, close, upgrade, red,
+                                             &r->redacted, &tags);
+    r->red_tags |= tags;
+    return rc;
+}
+
+static int to_client_framed(void *arg, const char *data, size_t n)
+{
+    struct bb_proxy *p = arg;
+    return bb_http_write_body(&p->cout, p->rframing, data, n);
+}
+
+int bb_proxy_cred_answer_data(struct bb_proxy *p, const char *data, size_t n)
+{
+    struct bb_proxy_req *r = p->r;
+    if (!r->resp_subst)
+        return to_client_framed(p, data, n);
+    uint32_t before = r->respsub.hits;
+    int rc = bb_subst_feed(&r->respsub, &p->ctx->subst, data, n, to_client_framed, p);
+    r->redacted += r->respsub.hits - before;
+    r->red_tags |= r->respsub.tags;
+    return rc;
+}
+
+int bb_proxy_cred_answer_end(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    const struct bb_buf *trailers = &r->respbody.trailers;
+    struct bb_buf red;
+    bb_buf_init(&red, BB_HTTP_TRAILERS_MAX * 2);
+    int rc = 0;
+    if (r->resp_subst) {
+        uint32_t before = r->respsub.hits;
+        rc = bb_subst_finish(&r->respsub, &p->ctx->subst, to_client_framed, p);
+        r->redacted += r->respsub.hits - before;
+        r->red_tags |= r->respsub.tags;
+        if (rc == 0 && bb_buf_size(trailers) > 0) {
+            rc = bb_subst_all(&r->plan->resp, bb_buf_head(trailers), bb_buf_size(trailers), &red,
+                              &r->redacted, &r->red_tags, NULL);
+            trailers = &red;
+        }
+    }
+    if (rc == 0)
+        rc = bb_http_write_body_end(&p->cout, p->rframing, trailers, NULL);
+    bb_buf_free(&red);
+    return rc;
+}
+
+/* ---- the audit line ---- */
+
+size_t bb_proxy_cred_names(const struct bb_proxy *p, const char **names, size_t cap)
+{
+    const struct bb_proxy_req *r = p->r;
+    size_t n = 0;
+    if (r->plan == NULL)
+        return 0;
+    for (int i = 0; i < BB_SUBST_TAGS && n < cap; i++)
+        if (r->cred_tags >> i & 1)
+            names[n++] = bb_creds_name(p->snap->creds, i);
+    for (size_t t = 0; t < r->plan->nnames && n < cap; t++) {
+        if (!(r->red_tags >> t & 1))
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(names[k], r->plan->names[t]) == 0;
+        if (!seen)
+            names[n++] = r->plan->names[t];
+    }
+    return n;
+}
+
+void bb_proxy_cred_done(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    bb_cred_plan_put(r->plan);
+    bb_subst_release(&r->reqsub);
+    bb_subst_release(&r->respsub);
+    bb_buf_free(&r->held);
+    r->plan = NULL;
+    r->req_subst = r->resp_subst = r->redaction_skipped = false;
+    r->up_framing = BB_INJ_AS_READ;
+    r->substituted = r->redacted = 0;
+    r->cred_tags = r->red_tags = 0;
+    r->misuse = -1;
+}
