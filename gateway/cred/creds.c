@@ -244,7 +244,7 @@ static int fill(struct bb_creds *c, bb_cred_secret_fn get, const void *arg)
         if (c->rules[i].plan == NULL && errno == ENOMEM)
             return -1;
     }
-    c->plain = build_plan(c, NULL, 0, false);
+    c->plain = build_plan(c, NULL, 0, true); /* nothing bound: a body refuses them all */
     return c->plain == NULL && errno == ENOMEM ? -1 : 0;
 }
 
@@ -357,11 +357,17 @@ static void unbound_set(const struct bb_creds *c, struct plan_mem *m)
     close_set(m, from, &m->plan.unbound);
 }
 
-/* Bound placeholders where `where` lets them be replaced, by the form. */
+/* Bound placeholders where `where` lets them be replaced, by the form.
+ * A body's set refuses the others too (a head is checked for them whole,
+ * before anything is sent: misused), unless the policy only audits. */
 static void subst_set(const struct bb_creds *c, struct plan_mem *m, unsigned where, int form,
                       struct bb_subst_set *set)
 {
     size_t from = m->n;
+    for (size_t i = 0;
+         where == BB_SUBST_IN_BODY && c->cfg->egress.enforce && i < c->cfg->credentials.n; i++)
+        if (!(m->plan.bound >> i & 1) && c->secs[i].ph != NULL)
+            add(m, c->secs[i].ph, c->secs[i].ph_len, NULL, 0, (int)i, true);
     for (size_t i = 0; i < c->cfg->credentials.n; i++) {
         const struct sec *s = &c->secs[i];
         if (!(m->plan.bound >> i & 1) || s->ph == NULL || !(s->cred->substitute_in & where))
@@ -427,7 +433,7 @@ static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const str
                                              uint64_t bound, bool allow)
 {
     const struct bb_config *cfg = c->cfg;
-    size_t cap = cfg->credentials.n * 7 + c->nsecs * NFORMS + (r != NULL ? r->nrewrites : 0);
+    size_t cap = cfg->credentials.n * 10 + c->nsecs * NFORMS + (r != NULL ? r->nrewrites : 0);
     struct plan_mem *m = calloc(1, sizeof(*m) + cap * sizeof(m->pats[0]));
     if (m == NULL) {
         errno = ENOMEM;

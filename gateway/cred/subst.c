@@ -43,6 +43,7 @@ int bb_subst_set_init(struct bb_subst_set *set, const struct bb_subst_pat *pats,
             set->maxlen = pt->from_len;
         if (!pt->refuse && pt->to_len != pt->from_len)
             set->same_length = false;
+        set->refuses |= pt->refuse;
         size_t g = pt->refuse ? 1 : (pt->to_len + pt->from_len - 1) / pt->from_len;
         if (g > set->grow)
             set->grow = g;

@@ -50,6 +50,7 @@ struct bb_subst_set {
     size_t maxlen;     /* longest from_len */
     bool same_length;  /* every replacement is as long as what it replaces */
     size_t grow;       /* output per input byte, at most (>= 1): bounds what a piece becomes */
+    bool refuses;      /* some pattern refuses */
     uint8_t first[32]; /* bitmap of the patterns' first bytes */
 };
 

@@ -586,7 +586,8 @@ static bool decide(struct bb_proxy *p)
     p->decision = bb_verdict_name(p->r->dec.verdict);
     p->reason = bb_reason_name(p->r->dec.reason);
     if (p->r->dec.verdict == BB_VERDICT_DENY) {
-        bb_proxy_fail(p, 403, "host not allowed", p->reason);
+        if (!bb_proxy_cred_denied(p))
+            bb_proxy_fail(p, 403, "host not allowed", p->reason);
         return false;
     }
     return true;

@@ -7,12 +7,13 @@
  * HTTP/1.1 (proxy_int.h), so the same code covers both protocols.
  *
  * The body's framing upstream: a chunked body stays chunked; a body with
- * a Content-Length keeps it when every replacement keeps the length; one
- * of at most BB_CRED_HOLD_MAX bytes is held whole, then sent with its new
- * length; a longer one (or one whose client waits for 100 Continue) is
- * re-framed in chunks. The answer's: a Content-Length answer whose
- * replacements change its length is re-framed chunked (HTTP/1.0 clients:
- * until close; HTTP/2: DATA without content-length).
+ * a Content-Length keeps it when every replacement keeps the length and
+ * no placeholder is refused; else one of at most BB_CRED_HOLD_MAX bytes
+ * is held whole, then sent with its length (so that a refused one sends
+ * nothing of it), and a longer one (or one whose client waits for 100
+ * Continue) streams, re-framed in chunks when its length may change. The answer's: a Content-Length
+ * answer whose replacements change its length is re-framed chunked (HTTP/1.0 clients: until close;
+ * HTTP/2: DATA without content-length).
  */
 #include "gateway/proxy/proxy_int.h"
 
@@ -49,6 +50,20 @@ static int misused(const struct bb_cred_plan *plan, const struct bb_http_head *h
     return -1;
 }
 
+/* The same for a body with a Content-Length that came whole with its
+ * head (most small ones do): refused before anything is dialled. A
+ * longer body is checked as it streams (its upstream then never gets a
+ * complete request). */
+static int misused_in_body(const struct bb_proxy *p)
+{
+    const struct bb_http_head *h = &p->r->req;
+    int tag = -1;
+    if (h->framing != BB_BODY_LENGTH || bb_buf_size(&p->cin) < h->content_length)
+        return -1;
+    return bb_subst_find(&p->r->plan->unbound, bb_buf_head(&p->cin), h->content_length, &tag) ? tag
+                                                                                              : -1;
+}
+
 static void body_mode(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
@@ -59,12 +74,32 @@ static void body_mode(struct bb_proxy *p)
         return;
     bb_subst_start(&r->reqsub, set);
     r->req_subst = true;
-    if (r->req.framing != BB_BODY_LENGTH || set->same_length)
+    /* held: a length to fix, or a placeholder that must not leave (a
+     * whole small body is checked before any of it goes) */
+    if (r->req.framing != BB_BODY_LENGTH || (set->same_length && !set->refuses))
         return;
-    if (r->req.content_length <= BB_CRED_HOLD_MAX && !expects_continue(&r->req))
+    if (r->req.content_length <= BB_CRED_HOLD_MAX &&
+        r->req.content_length * set->grow <= BB_CRED_HOLD_BUF && !expects_continue(&r->req)) {
         r->up_framing = BB_INJ_LENGTH; /* held, then sent with its new length */
-    else
+        bb_buf_init(&r->held, BB_CRED_HOLD_BUF);
+    } else if (!set->same_length) {
         r->up_framing = BB_INJ_CHUNKED;
+    }
+}
+
+bool bb_proxy_cred_denied(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    bool oom = false;
+    const struct bb_cred_plan *plan =
+        bb_creds_plan(p->snap->creds, r->dec.rule, &r->host, false, &oom);
+    int tag = plan != NULL ? misused(plan, &r->req) : -1;
+    bb_cred_plan_put(plan);
+    if (tag < 0)
+        return false;
+    r->cred_tags |= 1ull << tag;
+    bb_proxy_fail(p, 403, "credential not allowed for this host", "credential_misuse");
+    return true;
 }
 
 bool bb_proxy_cred_start(struct bb_proxy *p)
@@ -81,6 +116,8 @@ bool bb_proxy_cred_start(struct bb_proxy *p)
     if (r->plan == NULL)
         return true;
     int tag = misused(r->plan, &r->req);
+    if (tag < 0)
+        tag = misused_in_body(p);
     if (tag >= 0) {
         r->misuse = tag;
         r->cred_tags |= 1ull << tag;
@@ -270,12 +307,12 @@ size_t bb_proxy_cred_names(const struct bb_proxy *p, const char **names, size_t 
 {
     const struct bb_proxy_req *r = p->r;
     size_t n = 0;
-    if (r->plan == NULL)
+    if (p->snap == NULL || p->snap->creds == NULL)
         return 0;
     for (int i = 0; i < BB_SUBST_TAGS && n < cap; i++)
         if (r->cred_tags >> i & 1)
             names[n++] = bb_creds_name(p->snap->creds, i);
-    for (size_t t = 0; t < r->plan->nnames && n < cap; t++) {
+    for (size_t t = 0; r->plan != NULL && t < r->plan->nnames && n < cap; t++) {
         if (!(r->red_tags >> t & 1))
             continue;
         bool seen = false;

@@ -267,6 +267,10 @@ bool bb_proxy_build_head(struct bb_proxy *p, uint64_t held_len);
 /* After the decision: the request's plan; a placeholder where its
  * credential is not bound is refused (403 credential_misuse; false). */
 bool bb_proxy_cred_start(struct bb_proxy *p);
+/* A denied request that carries a placeholder of a credential not bound
+ * to its host is refused as credential_misuse rather than as denied
+ * (true: answered). */
+bool bb_proxy_cred_denied(struct bb_proxy *p);
 /* The plan's part of the upstream head. */
 void bb_proxy_cred_inject(struct bb_proxy *p, struct bb_inject *inj);
 /* Fails p for the refusing pattern tag: 500 secret_not_available for a

@@ -497,6 +497,11 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     s->sh.metrics = bb_metrics_new(s->nworkers + 2);
     struct bb_secrets *sec = s->sh.metrics ? bb_secrets_load(boot, diag) : NULL;
     s->sh.current = sec ? make_snapshot(s, s->boot_ref, sec) : NULL;
+    /* the workload needs its placeholders before its first request: a
+     * file that cannot be written stops the start */
+    const char *phf = boot->placeholders_file;
+    if (s->sh.current != NULL && phf[0] != '\0' && bb_placeholders_write(boot, phf) != 0)
+        bb_diag_add(diag, BB_DIAG_ERROR, "placeholders_file %s: %s", phf, strerror(errno));
     if (bb_resolver_global_init() != 0)
         bb_diag_add(diag, BB_DIAG_ERROR, "resolver: initialisation failed");
     if (s->sh.current != NULL && bb_secrets_missing(s->sh.current->secrets) > 0)

@@ -57,6 +57,7 @@ import socketserver
 import ssl
 import threading
 import time
+import urllib.parse
 import h2serve
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -176,7 +177,7 @@ class Handler(BaseHTTPRequestHandler):
         route = self.path.split("?")[0]
         query = dict(p.split("=", 1) for p in self.path.partition("?")[2].split("&") if "=" in p)
         if route == "/sink":
-            self.sink(query.get("find", "").encode())
+            self.sink(urllib.parse.unquote(query.get("find", "")).encode())
             return
         body = self.read_body()
         sni = getattr(self.connection, "bb_sni", None)
@@ -293,7 +294,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     def reflect(self, body, mode, at):
+        """Also says the Authorization it got in a header of its own, as
+        debug headers do."""
         text = "".join(f"{k}: {v}\n" for k, v in self.headers.items()).encode() + b"\n" + body
+        seen = self.headers.get("Authorization")
         if mode in ("length", "split", "gzip"):
             if mode == "gzip":
                 text = gzip.compress(text)
@@ -302,6 +306,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(text)))
             if mode == "gzip":
                 self.send_header("Content-Encoding", "gzip")
+            if seen:
+                self.send_header("X-Seen-Authorization", seen)
             self.end_headers()
             self.wfile.flush()
             cut = at if mode == "split" else len(text)
@@ -313,6 +319,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream" if sse else "text/plain")
         self.send_header("Transfer-Encoding", "chunked")
+        if seen:
+            self.send_header("X-Seen-Authorization", seen)
         self.end_headers()
         parts = ([b"data: " + line + b"\n\n" for line in text.split(b"\n")] if sse
                  else [text[i:i + 5] for i in range(0, len(text), 5)])
