@@ -6,6 +6,8 @@
 #include "gateway/run/netns.h"
 #include "gateway/run/run_net.h"
 #include "gateway/run/run_user.h"
+
+#include "gateway/cred/placeholder.h"
 #include "gateway/run/sandbox.h"
 #include "gateway/serve/serve.h"
 
@@ -490,6 +492,31 @@ static int load(struct run *r)
     return r->cfg != NULL ? 0 : -1;
 }
 
+/* CMD's environment gets each credential's placeholder under its
+ * variable. They are made here, before the gateway is forked, so that
+ * both hold the same (gateway/cred/placeholder.h). */
+static int placeholders_env(struct run *r)
+{
+    const struct bb_config *c = r->cfg;
+    if (c->credentials.n > 0 && bb_placeholders_sync(c) != 0) {
+        bb_log_warnx("placeholders: no random bytes or memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->credentials.n; i++) {
+        const struct bb_credential *cr = &c->credentials.list[i];
+        size_t len;
+        const char *ph = bb_placeholder_get(c, cr->secret_ref, &len);
+        if (bb_run_user_env_reserved(cr->env)) {
+            bb_log_warnx("%s:%u:%u: credentials[%zu].env: %s is set by botbox run itself", c->path,
+                         cr->pos.line, cr->pos.col, i, cr->env);
+            return -1;
+        }
+        if (ph == NULL || bb_run_user_env_set(&r->user, cr->env, ph) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int setup(struct run *r)
 {
     char why[256];
@@ -513,7 +540,8 @@ static int setup(struct run *r)
         return -1;
     r->net_up = true;
     if (make_files(r) != 0 ||
-        bb_run_user_env(&r->user, r->cfg->tls.enabled ? r->ca : NULL, r->wgetrc) != 0)
+        bb_run_user_env(&r->user, r->cfg->tls.enabled ? r->ca : NULL, r->wgetrc) != 0 ||
+        placeholders_env(r) != 0)
         return -1;
     return start_gateway(r);
 }

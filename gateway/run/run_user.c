@@ -176,6 +176,43 @@ int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc)
     return 0;
 }
 
+int bb_run_user_env_set(struct bb_run_user *u, const char *name, const char *value)
+{
+    const char *const one[] = {name, NULL};
+    size_t n = 0;
+    while (u->envp[n] != NULL)
+        n++;
+    char *p = pair(name, value);
+    if (p == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (listed(u->envp[i], one)) {
+            free(u->envp[i]);
+            u->envp[i] = p;
+            return 0;
+        }
+    char **grown = realloc(u->envp, (n + 2) * sizeof(char *));
+    if (grown == NULL) {
+        free(p);
+        return -1;
+    }
+    u->envp = grown;
+    u->envp[n] = p;
+    u->envp[n + 1] = NULL;
+    return 0;
+}
+
+bool bb_run_user_env_reserved(const char *name)
+{
+    for (const char *const *l = replaced; *l != NULL; l++)
+        if (strcmp(name, *l) == 0)
+            return true;
+    for (const char *const *l = bb_run_ca_vars; *l != NULL; l++)
+        if (strcmp(name, *l) == 0)
+            return true;
+    return strncmp(name, "GIT_CONFIG_", 11) == 0;
+}
+
 void bb_run_user_free(struct bb_run_user *u)
 {
     for (size_t i = 0; u->envp != NULL && u->envp[i] != NULL; i++)

@@ -17,6 +17,7 @@
 #ifndef BB_RUN_USER_H
 #define BB_RUN_USER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -45,6 +46,14 @@ int bb_run_user_resolve(const char *spec, uint32_t proxy_uid, struct bb_run_user
  * CA variables point at, wgetrc the wget settings file naming it. 0 or -1
  * (out of memory). */
 int bb_run_user_env(struct bb_run_user *u, const char *ca, const char *wgetrc);
+
+/* Sets NAME=value in u->envp (after bb_run_user_env), replacing an
+ * inherited NAME: the placeholders of the config's credentials. 0 or -1. */
+int bb_run_user_env_set(struct bb_run_user *u, const char *name, const char *value);
+
+/* A variable botbox run sets itself (HOME, USER, LOGNAME, WGETRC, the CA
+ * variables, GIT_CONFIG_*): a credential may not be published under it. */
+bool bb_run_user_env_reserved(const char *name);
 
 void bb_run_user_free(struct bb_run_user *u);
 
