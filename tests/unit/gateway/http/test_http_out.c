@@ -331,12 +331,91 @@ static void test_trailers_written(void **state)
     bb_buf_free(&b);
 }
 
+/* Placeholders (gateway/cred): replaced in header values, the path and
+ * the query each by its own set, Accept-Encoding asked as identity, the
+ * framing given by the plan; a refusing pattern stops the head. */
+static void test_request_placeholders(void **state)
+{
+    (void)state;
+    parse("POST /v1/PH-aaaa/x?key=PH-aaaa&PH-bbbb=1 HTTP/1.1\r\nHost: a.test\r\n"
+          "X-Tok: Bearer PH-aaaa\r\nAccept-Encoding: gzip, br\r\nContent-Length: 7\r\n\r\n");
+    struct bb_target t;
+    const char *why;
+    size_t ninj;
+    bb_http_target(&head, &t, &why);
+    const struct bb_subst_pat hp = {.from = "PH-aaaa", .from_len = 7, .to = "s e c", .to_len = 5};
+    const struct bb_subst_pat pp = {.from = "PH-aaaa", .from_len = 7, .to = "s%20e", .to_len = 5};
+    const struct bb_subst_pat qp = {
+        .from = "PH-bbbb", .from_len = 7, .to = "T", .to_len = 1, .tag = 3};
+    struct bb_subst_set hs, ps, qs;
+    assert_int_equal(bb_subst_set_init(&hs, &hp, 1), 0);
+    assert_int_equal(bb_subst_set_init(&ps, &pp, 1), 0);
+    assert_int_equal(bb_subst_set_init(&qs, &qp, 1), 0);
+    struct bb_buf b;
+    bb_buf_init(&b, 65536);
+    struct bb_inject inj = {.hdr = &hs,
+                            .path = &ps,
+                            .query = &qs,
+                            .identity = true,
+                            .framing = BB_INJ_LENGTH,
+                            .length = 12};
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "a.test", &inj, false, &ninj), 0);
+    assert_string_equal(out_text(&b), "POST /v1/s%20e/x?key=PH-aaaa&T=1 HTTP/1.1\r\n"
+                                      "Host: a.test\r\n"
+                                      "X-Tok: Bearer s e c\r\n"
+                                      "Accept-Encoding: identity\r\n"
+                                      "Content-Length: 12\r\n\r\n");
+    assert_int_equal(inj.hits, 3);
+    assert_int_equal(inj.tags, (1u << 0) | (1u << 3));
+    bb_buf_reset(&b);
+    inj = (struct bb_inject){.framing = BB_INJ_CHUNKED};
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "a.test", &inj, false, &ninj), 0);
+    assert_non_null(strstr(out_text(&b), "\r\nAccept-Encoding: gzip, br\r\n"
+                                         "Transfer-Encoding: chunked\r\n\r\n"));
+    bb_buf_reset(&b);
+    const struct bb_subst_pat refuse = {.from = "PH-aaaa", .from_len = 7, .tag = 5, .refuse = true};
+    struct bb_subst_set rs;
+    assert_int_equal(bb_subst_set_init(&rs, &refuse, 1), 0);
+    inj = (struct bb_inject){.hdr = &rs};
+    assert_int_equal(bb_http_write_request(&b, &head, &t, "a.test", &inj, false, &ninj), -3);
+    assert_int_equal(inj.refused_tag, 5);
+    bb_buf_free(&b);
+}
+
+/* Redaction of an answer's head: values and the reason phrase, never the
+ * names or an informative Content-Length. */
+static void test_response_redacted(void **state)
+{
+    (void)state;
+    resp("HTTP/1.1 401 bad key s3cr3t-value\r\nX-Seen: Bearer s3cr3t-value\r\n"
+         "Content-Length: 5\r\n\r\n",
+         false);
+    const struct bb_subst_pat rp = {
+        .from = "s3cr3t-value", .from_len = 12, .to = "PH", .to_len = 2, .tag = 1};
+    struct bb_subst_set rs;
+    assert_int_equal(bb_subst_set_init(&rs, &rp, 1), 0);
+    struct bb_buf b;
+    bb_buf_init(&b, 65536);
+    uint32_t hits = 0;
+    uint64_t tags = 0;
+    assert_int_equal(
+        bb_http_write_response_redacted(&b, &head, BB_OUT_CHUNKED, false, false, &rs, &hits, &tags),
+        0);
+    assert_string_equal(out_text(&b), "HTTP/1.1 401 bad key PH\r\nX-Seen: Bearer PH\r\n"
+                                      "Transfer-Encoding: chunked\r\n\r\n");
+    assert_int_equal(hits, 2);
+    assert_int_equal(tags, 2);
+    bb_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_targets),
         cmocka_unit_test_setup_teardown(test_request_rewrites_and_hop_by_hop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_missing_secret_and_no_rule, setup, teardown),
+        cmocka_unit_test(test_request_placeholders),
+        cmocka_unit_test(test_response_redacted),
         cmocka_unit_test(test_request_chunked_and_websocket),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_responses_as_h2_fields),

@@ -123,6 +123,20 @@ static void test_format(void **state)
     bb_buf_append(&b, "", 1);
     assert_non_null(strstr(bb_buf_head(&b),
                            "\"end\":\"complete\",\"proto\":\"h2\",\"stream\":7,\"injected\":"));
+    /* placeholders and redaction: counts and names, after "injected" */
+    static const char *const names[] = {"openai", "gh"};
+    e.substituted = 2;
+    e.redacted = 3;
+    e.credentials = names;
+    e.ncredentials = 2;
+    e.redaction_skipped = true;
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_http(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_non_null(
+        strstr(bb_buf_head(&b),
+               "\"injected\":[\"Authorization\"],\"substituted\":2,\"redacted\":3,"
+               "\"redaction\":\"skipped_compressed\",\"credentials\":[\"openai\",\"gh\"]}\n"));
     bb_buf_free(&b);
 }
 

@@ -1,0 +1,121 @@
+/*
+ * credentials, redaction and placeholders_file (policy/config_cred.c):
+ * defaults, the bound hosts taken from the rules that reference the
+ * secret, and every refusal with its position.
+ */
+#include "tests/unit/testutil.h"
+
+#include <string.h>
+
+#define RULE                                                                                       \
+    "egress_policy:\n  rules:\n"                                                                   \
+    "    - host: api.openai.com\n      action: allow\n      header_rewrites:\n"                   \
+    "        - {name: Authorization, value: \"Bearer {value}\", secret_ref: openai}\n"            \
+    "    - host: \"*.github.com\"\n      action: allow\n"                                          \
+    "    - host: raw.test\n      action: allow\n      tls: passthrough\n"
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(RULE "credentials:\n  - secret_ref: openai\n");
+    assert_int_equal(c->credentials.n, 1);
+    const struct bb_credential *cr = &c->credentials.list[0];
+    assert_string_equal(cr->prefix, "");
+    assert_int_equal(cr->length, BB_PLACEHOLDER_RANDOM_DEFAULT);
+    assert_string_equal(cr->env, "BOTBOX_PLACEHOLDER_OPENAI");
+    assert_true(cr->hosts_default); /* the rule that injects it */
+    assert_int_equal(cr->nhosts, 1);
+    assert_string_equal(cr->hosts[0].name, "api.openai.com");
+    assert_int_equal(cr->substitute_in, BB_SUBST_IN_ALL);
+    assert_true(c->redaction.enabled);
+    assert_int_equal(c->redaction.compressed, BB_COMPRESSED_REFUSE);
+    assert_string_equal(c->placeholders_file, "");
+    assert_ptr_equal(bb_config_credential(c, "openai"), cr);
+    assert_null(bb_config_credential(c, "other"));
+    bb_config_free(c);
+}
+
+static void test_explicit(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(
+        RULE "placeholders_file: /run/botbox-env/placeholders.env\n"
+             "redaction: {enabled: false, compressed: pass}\n"
+             "credentials:\n"
+             "  - secret_ref: gh.token\n"
+             "    placeholder: {prefix: ghp_, length: 40}\n"
+             "    env: GITHUB_TOKEN\n"
+             "    hosts: [\"*.github.com\", api.openai.com]\n"
+             "    substitute_in: [headers, query]\n");
+    const struct bb_credential *cr = &c->credentials.list[0];
+    assert_string_equal(cr->prefix, "ghp_");
+    assert_int_equal(cr->length, 40);
+    assert_string_equal(cr->env, "GITHUB_TOKEN");
+    assert_false(cr->hosts_default);
+    assert_int_equal(cr->nhosts, 2);
+    assert_int_equal(cr->hosts[0].kind, BB_HOST_WILDCARD);
+    assert_int_equal(cr->substitute_in, BB_SUBST_IN_HEADERS | BB_SUBST_IN_QUERY);
+    assert_false(c->redaction.enabled);
+    assert_int_equal(c->redaction.compressed, BB_COMPRESSED_PASS);
+    assert_string_equal(c->placeholders_file, "/run/botbox-env/placeholders.env");
+    bb_config_free(c);
+    /* a BotBox config: no credentials, redaction on */
+    c = tu_expect_ok(RULE);
+    assert_int_equal(c->credentials.n, 0);
+    assert_true(c->redaction.enabled);
+    bb_config_free(c);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    tu_expect_error(RULE "credentials:\n  - secret_ref: lonely\n",
+                    "t.yaml:13:5: credentials[0]: bound to no host: list hosts, or reference "
+                    "'lonely' from a rule's header_rewrites");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, placeholder: {prefix: \"sk/\"}}\n",
+                    "credentials[0].placeholder.prefix: at most 64 of the characters");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, placeholder: {prefix: sk-proj-, "
+                         "length: 20}}\n",
+                    "credentials[0].placeholder.length: must leave at least 16 random characters");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, placeholder: {length: 300}}\n",
+                    "credentials[0].placeholder.length: must be between 16 and 256");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, env: 1KEY}\n",
+                    "credentials[0].env: not a variable name");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: ../x}\n",
+                    "credentials[0].secret_ref: secret_ref must be a file name");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, hosts: []}\n",
+                    "credentials[0].hosts: hosts cannot be empty");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, hosts: [\"a.test:443\"]}\n",
+                    "credentials[0].hosts[0]: invalid host 'a.test:443': a bound host has no port");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, substitute_in: [cookies]}\n",
+                    "credentials[0].substitute_in[0]: expected one of headers, path, query, body");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai}\n  - {secret_ref: openai}\n",
+                    "t.yaml:14:5: credentials[1]: the same secret_ref as credentials[0] (line 13)");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, env: K}\n"
+                         "  - {secret_ref: b, env: K, hosts: [a.test]}\n",
+                    "credentials[1]: the same env as credentials[0]");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, unknown: 1}\n",
+                    "credentials[0].unknown: unknown key");
+    tu_expect_error(RULE "placeholders_file: relative.env\n", "placeholders_file: must be an absolute path");
+    tu_expect_error(RULE "redaction: {compressed: maybe}\n", "redaction.compressed");
+}
+
+static void test_warnings(void **state)
+{
+    (void)state;
+    tu_expect_warning(RULE "credentials:\n  - {secret_ref: x, hosts: [nowhere.test]}\n",
+                      "credentials[0].hosts: bound host 'nowhere.test': no allow rule covers it");
+    tu_expect_warning(RULE "credentials:\n  - {secret_ref: x, hosts: [raw.test]}\n",
+                      "bound host 'raw.test': its rule is tls: passthrough");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_explicit),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_warnings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
