@@ -348,6 +348,9 @@ static void count(struct bb_proxy *p)
         .upstream_error = p->status == 502 || p->status == 504,
         .duration_us = mono_us() - p->t0_us,
         .rewrites = d == BB_MD_ALLOW ? (unsigned)p->ninjected : 0,
+        .substituted = p->r->substituted,
+        .redacted = p->r->redacted,
+        .misuse = p->reason != NULL && strcmp(p->reason, "credential_misuse") == 0,
     };
     bb_metrics_request(p->ctx->metrics, &m);
 }

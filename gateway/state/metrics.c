@@ -35,6 +35,7 @@ struct host_counters {
     counter duration_sum_us;
     counter upstream_errors[UP_CODES];
     counter rewrites;
+    counter substituted, redacted, misuse; /* placeholders and redaction */
 };
 
 struct bb_metrics_shard {
@@ -154,6 +155,12 @@ void bb_metrics_request(struct bb_metrics_shard *s, const struct bb_metrics_requ
         bump(&h->upstream_errors[r->status - UP_FIRST], 1);
     if (r->rewrites > 0)
         bump(&h->rewrites, r->rewrites);
+    if (r->substituted > 0)
+        bump(&h->substituted, r->substituted);
+    if (r->redacted > 0)
+        bump(&h->redacted, r->redacted);
+    if (r->misuse)
+        bump(&h->misuse, 1);
 }
 
 enum bb_m_proto bb_metrics_proto(uint8_t ipproto)
@@ -235,6 +242,7 @@ void bb_metrics_connections(struct bb_metrics_shard *s, enum bb_m_listener l, in
 struct host_sum {
     uint64_t requests[BB_MD_N], buckets[BB_METRICS_BUCKETS + 1], sum_us, total;
     uint64_t upstream_errors[UP_CODES], rewrites;
+    uint64_t substituted, redacted, misuse;
 };
 
 static void sum_host(const struct bb_metrics *m, unsigned label, struct host_sum *out)
@@ -250,6 +258,9 @@ static void sum_host(const struct bb_metrics *m, unsigned label, struct host_sum
         for (unsigned c = 0; c < UP_CODES; c++)
             out->upstream_errors[c] += get(&h->upstream_errors[c]);
         out->rewrites += get(&h->rewrites);
+        out->substituted += get(&h->substituted);
+        out->redacted += get(&h->redacted);
+        out->misuse += get(&h->misuse);
     }
     for (unsigned b = 0; b <= BB_METRICS_BUCKETS; b++)
         out->total += out->buckets[b];
@@ -341,6 +352,34 @@ static int render_durations(const struct bb_metrics *m, struct bb_buf *o,
     return rc;
 }
 
+/* Placeholders replaced, secrets redacted, placeholders refused, by host. */
+static int cred_families(const struct bb_metrics *m, const struct host_sum *sums, struct bb_buf *o)
+{
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } fam[] = {
+        {"botbox_credential_substitutions_total",
+         "Placeholders replaced by their secret in requests.",
+         offsetof(struct host_sum, substituted)},
+        {"botbox_redactions_total", "Secrets replaced in answers before the workload saw them.",
+         offsetof(struct host_sum, redacted)},
+        {"botbox_credential_misuse_total",
+         "Requests refused for a placeholder sent where its credential is not bound.",
+         offsetof(struct host_sum, misuse)},
+    };
+    int rc = 0;
+    for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+        rc |= family(o, fam[f].name, "counter", fam[f].help);
+        for (unsigned l = 0; l < m->nlabels; l++) {
+            uint64_t v = *(const uint64_t *)((const char *)&sums[l] + fam[f].off);
+            if (v > 0)
+                rc |= host_sample(o, fam[f].name, m->labels[l], "", v);
+        }
+    }
+    return rc;
+}
+
 static int render_per_host(const struct bb_metrics *m, struct bb_buf *o,
                            const struct host_sum *sums)
 {
@@ -360,6 +399,7 @@ static int render_per_host(const struct bb_metrics *m, struct bb_buf *o,
         if (sums[l].rewrites > 0)
             rc |=
                 host_sample(o, "botbox_header_rewrites_total", m->labels[l], "", sums[l].rewrites);
+    rc |= cred_families(m, sums, o);
     return rc;
 }
 

@@ -70,7 +70,9 @@ struct bb_metrics_request {
     int status;          /* sent to the client */
     bool upstream_error; /* the status reports an upstream failure */
     uint64_t duration_us;
-    unsigned rewrites; /* headers injected */
+    unsigned rewrites;              /* headers injected */
+    uint32_t substituted, redacted; /* placeholders replaced, secrets redacted */
+    bool misuse;                    /* refused: credential_misuse */
 };
 
 void bb_metrics_request(struct bb_metrics_shard *s, const struct bb_metrics_request *r);

@@ -9,8 +9,8 @@
 
 #define RULE                                                                                       \
     "egress_policy:\n  rules:\n"                                                                   \
-    "    - host: api.openai.com\n      action: allow\n      header_rewrites:\n"                   \
-    "        - {name: Authorization, value: \"Bearer {value}\", secret_ref: openai}\n"            \
+    "    - host: api.openai.com\n      action: allow\n      header_rewrites:\n"                    \
+    "        - {name: Authorization, value: \"Bearer {value}\", secret_ref: openai}\n"             \
     "    - host: \"*.github.com\"\n      action: allow\n"                                          \
     "    - host: raw.test\n      action: allow\n      tls: passthrough\n"
 
@@ -38,15 +38,15 @@ static void test_defaults(void **state)
 static void test_explicit(void **state)
 {
     (void)state;
-    const struct bb_config *c = tu_expect_ok(
-        RULE "placeholders_file: /run/botbox-env/placeholders.env\n"
-             "redaction: {enabled: false, compressed: pass}\n"
-             "credentials:\n"
-             "  - secret_ref: gh.token\n"
-             "    placeholder: {prefix: ghp_, length: 40}\n"
-             "    env: GITHUB_TOKEN\n"
-             "    hosts: [\"*.github.com\", api.openai.com]\n"
-             "    substitute_in: [headers, query]\n");
+    const struct bb_config *c =
+        tu_expect_ok(RULE "placeholders_file: /run/botbox-env/placeholders.env\n"
+                          "redaction: {enabled: false, compressed: pass}\n"
+                          "credentials:\n"
+                          "  - secret_ref: gh.token\n"
+                          "    placeholder: {prefix: ghp_, length: 40}\n"
+                          "    env: GITHUB_TOKEN\n"
+                          "    hosts: [\"*.github.com\", api.openai.com]\n"
+                          "    substitute_in: [headers, query]\n");
     const struct bb_credential *cr = &c->credentials.list[0];
     assert_string_equal(cr->prefix, "ghp_");
     assert_int_equal(cr->length, 40);
@@ -96,7 +96,8 @@ static void test_refusals(void **state)
                     "credentials[1]: the same env as credentials[0]");
     tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, unknown: 1}\n",
                     "credentials[0].unknown: unknown key");
-    tu_expect_error(RULE "placeholders_file: relative.env\n", "placeholders_file: must be an absolute path");
+    tu_expect_error(RULE "placeholders_file: relative.env\n",
+                    "placeholders_file: must be an absolute path");
     tu_expect_error(RULE "redaction: {compressed: maybe}\n", "redaction.compressed");
 }
 

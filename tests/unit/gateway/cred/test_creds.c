@@ -18,22 +18,22 @@
 
 #define YAML                                                                                       \
     "egress_policy:\n  rules:\n"                                                                   \
-    "    - host: api.test\n      action: allow\n      header_rewrites:\n"                         \
-    "        - {name: Authorization, value: \"Bearer {value}\", secret_ref: key}\n"               \
-    "    - host: plain.test\n      action: allow\n      header_rewrites:\n"                       \
-    "        - {name: X-Key, value: \"k={value}\", secret_ref: nocred}\n"                         \
+    "    - host: api.test\n      action: allow\n      header_rewrites:\n"                          \
+    "        - {name: Authorization, value: \"Bearer {value}\", secret_ref: key}\n"                \
+    "    - host: plain.test\n      action: allow\n      header_rewrites:\n"                        \
+    "        - {name: X-Key, value: \"k={value}\", secret_ref: nocred}\n"                          \
     "    - host: \"*.wild.test\"\n      action: allow\n"                                           \
     "    - host: other.test\n      action: allow\n"                                                \
     "credentials:\n"                                                                               \
-    "  - {secret_ref: key, placeholder: {prefix: sk-, length: 40}, env: KEY}\n"                   \
-    "  - {secret_ref: tok, hosts: [api.test, \"*.wild.test\"], substitute_in: [headers, body]}\n" \
+    "  - {secret_ref: key, placeholder: {prefix: sk-, length: 40}, env: KEY}\n"                    \
+    "  - {secret_ref: tok, hosts: [api.test, \"*.wild.test\"], substitute_in: [headers, body]}\n"  \
     "  - {secret_ref: gone, hosts: [api.test]}\n"
 
 static const char *get(const void *arg, const char *name, size_t *len)
 {
     (void)arg;
-    static const char *const v[][2] = {{"key", "sk-real-secret-1"}, {"tok", "a+b/c\"d-long"},
-                                       {"nocred", "plain-secret-99"}};
+    static const char *const v[][2] = {
+        {"key", "sk-real-secret-1"}, {"tok", "a+b/c\"d-long"}, {"nocred", "plain-secret-99"}};
     for (size_t i = 0; i < 3; i++)
         if (strcmp(name, v[i][0]) == 0) {
             *len = strlen(v[i][1]);
@@ -99,7 +99,8 @@ static void test_placeholders(void **state)
     assert_int_equal(strlen(k), 40);
     assert_memory_equal(k, "sk-", 3);
     for (const char *p = k + 3; *p; p++)
-        assert_true((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'));
+        assert_true((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                    (*p >= '0' && *p <= '9'));
     assert_int_equal(strlen(t), BB_PLACEHOLDER_RANDOM_DEFAULT);
     assert_string_not_equal(k + 3, t);
     /* a reload with the same shapes keeps them; a new shape gets a new one */
@@ -238,7 +239,8 @@ static void test_body_kind(void **state)
 static void test_nothing_to_do(void **state)
 {
     (void)state;
-    const struct bb_config *c = tu_expect_ok("egress_policy:\n  rules:\n    - {host: a.test, action: allow}\n");
+    const struct bb_config *c =
+        tu_expect_ok("egress_policy:\n  rules:\n    - {host: a.test, action: allow}\n");
     bool oom = false;
     assert_null(bb_creds_new(c, get, NULL, &oom));
     assert_false(oom);
