@@ -24,12 +24,16 @@ struct sec {
     const char *ph; /* its placeholder, or NULL */
     size_t ph_len;
     bool searchable; /* short enough to look for in answers */
+    /* what each form becomes where the length must stay (an answer with
+     * a Content-Length too long to hold): the placeholder when it is as
+     * long, else a mask of that length (same_mask) */
+    char *same[NFORMS];
 };
 
 /* A header value a rule injects, and what an answer gets instead. */
 struct rule_val {
     size_t sec;
-    char *whole, *red;
+    char *whole, *red, *red_same; /* red_same: as long as whole */
     size_t whole_len, red_len;
 };
 
@@ -95,6 +99,37 @@ static char *json_form(const char *v, size_t n, size_t *len)
     return o;
 }
 
+/* n bytes that say what they stand for: "[REDACTED***]", or "***" when
+ * shorter than the mask. */
+static char *same_mask(size_t n)
+{
+    static const char mask[] = BB_REDACT_MASK;
+    size_t m = sizeof(mask) - 1;
+    char *o = malloc(n + 1);
+    if (o == NULL)
+        return NULL;
+    memset(o, '*', n);
+    if (n >= m) {
+        memcpy(o, mask, m - 1);
+        o[n - 1] = ']';
+    }
+    o[n] = '\0';
+    return o;
+}
+
+static int make_same(struct sec *s)
+{
+    for (int f = 0; f < NFORMS; f++) {
+        if (s->form[f] == NULL)
+            continue;
+        s->same[f] = s->ph != NULL && s->ph_len == s->form_len[f] ? strdup(s->ph)
+                                                                  : same_mask(s->form_len[f]);
+        if (s->same[f] == NULL)
+            return -1;
+    }
+    return 0;
+}
+
 /* The PCT and JSON forms, kept only when they differ from the value. */
 static int make_forms(struct sec *s)
 {
@@ -142,7 +177,7 @@ static int add_sec(struct bb_creds *c, const char *name, const struct bb_credent
     else if (n < BB_REDACT_SHORT_LEN && c->cfg->redaction.enabled)
         bb_log_warnx("secret %s: shorter than %d bytes: redacting it may alter answers", name,
                      BB_REDACT_SHORT_LEN);
-    return make_forms(s);
+    return make_forms(s) == 0 && make_same(s) == 0 ? 0 : -1;
 }
 
 /* v with every "{value}" replaced by rep. */
@@ -190,7 +225,9 @@ static int add_rule_vals(struct bb_creds *c, size_t ri)
         v->red =
             s->ph ? fill_template(rw->value, s->ph, s->ph_len, &v->red_len)
                   : fill_template(rw->value, BB_REDACT_MASK, strlen(BB_REDACT_MASK), &v->red_len);
-        if (v->whole == NULL || v->red == NULL)
+        size_t same_len; /* = whole_len: the mask is as long as the secret */
+        v->red_same = fill_template(rw->value, s->same[FORM_RAW], s->form_len[FORM_RAW], &same_len);
+        if (v->whole == NULL || v->red == NULL || v->red_same == NULL)
             return -1;
         rd->nvals++;
     }
@@ -280,17 +317,21 @@ void bb_creds_free(struct bb_creds *c)
             explicit_bzero(c->rules[i].vals[k].whole, c->rules[i].vals[k].whole_len);
             free(c->rules[i].vals[k].whole);
             free(c->rules[i].vals[k].red);
+            free(c->rules[i].vals[k].red_same);
         }
         free(c->rules[i].vals);
         free_plan((struct bb_cred_plan *)c->rules[i].plan);
     }
     free_plan((struct bb_cred_plan *)c->plain);
-    for (size_t i = 0; c->secs != NULL && i < c->nsecs; i++)
+    for (size_t i = 0; c->secs != NULL && i < c->nsecs; i++) {
         for (int f = FORM_PCT; f < NFORMS; f++)
             if (c->secs[i].form[f] != NULL) {
                 explicit_bzero((char *)c->secs[i].form[f], c->secs[i].form_len[f]);
                 free((char *)c->secs[i].form[f]);
             }
+        for (int f = 0; f < NFORMS; f++)
+            free(c->secs[i].same[f]);
+    }
     free(c->secs);
     free(c->rules);
     free(c);
@@ -389,7 +430,9 @@ static int name_tag(struct plan_mem *m, const char *name)
     return (int)m->plan.nnames++;
 }
 
-static void redact_sec(struct plan_mem *m, const struct sec *s)
+/* s in each of its forms, by its placeholder or the mask; same: by what
+ * keeps the length. */
+static void redact_sec(struct plan_mem *m, const struct sec *s, bool same)
 {
     if (s->form[FORM_RAW] == NULL || !s->searchable)
         return;
@@ -398,10 +441,12 @@ static void redact_sec(struct plan_mem *m, const struct sec *s)
     size_t to_len = s->ph ? s->ph_len : strlen(BB_REDACT_MASK);
     for (int f = 0; f < NFORMS; f++)
         if (s->form[f] != NULL)
-            add(m, s->form[f], s->form_len[f], to, to_len, tag, false);
+            add(m, s->form[f], s->form_len[f], same ? s->same[f] : to,
+                same ? s->form_len[f] : to_len, tag, false);
 }
 
-static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct bb_rule *r)
+static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct bb_rule *r,
+                     bool same, struct bb_subst_set *set)
 {
     size_t from = m->n;
     const struct rule_data *rd = NULL;
@@ -410,14 +455,15 @@ static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct 
     for (size_t k = 0; rd != NULL && k < rd->nvals; k++) {
         const struct rule_val *v = &rd->vals[k];
         const struct sec *s = &c->secs[v->sec];
-        redact_sec(m, s);
+        redact_sec(m, s, same);
         if (v->whole_len != s->form_len[FORM_RAW]) /* not the secret alone */
-            add(m, v->whole, v->whole_len, v->red, v->red_len, name_tag(m, s->name), false);
+            add(m, v->whole, v->whole_len, same ? v->red_same : v->red,
+                same ? v->whole_len : v->red_len, name_tag(m, s->name), false);
     }
     for (size_t i = 0; i < c->cfg->credentials.n; i++)
         if (m->plan.bound >> i & 1)
-            redact_sec(m, &c->secs[i]);
-    close_set(m, from, &m->plan.resp);
+            redact_sec(m, &c->secs[i], same);
+    close_set(m, from, set);
 }
 
 static bool empty(const struct bb_cred_plan *p)
@@ -433,7 +479,7 @@ static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const str
                                              uint64_t bound, bool allow)
 {
     const struct bb_config *cfg = c->cfg;
-    size_t cap = cfg->credentials.n * 10 + c->nsecs * NFORMS + (r != NULL ? r->nrewrites : 0);
+    size_t cap = cfg->credentials.n * 10 + 2 * (c->nsecs * NFORMS + (r != NULL ? r->nrewrites : 0));
     struct plan_mem *m = calloc(1, sizeof(*m) + cap * sizeof(m->pats[0]));
     if (m == NULL) {
         errno = ENOMEM;
@@ -450,8 +496,10 @@ static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const str
         subst_set(c, m, BB_SUBST_IN_BODY, FORM_RAW, &m->plan.body[BB_BODY_RAW]);
         subst_set(c, m, BB_SUBST_IN_BODY, FORM_JSON, &m->plan.body[BB_BODY_JSON]);
         subst_set(c, m, BB_SUBST_IN_BODY, FORM_PCT, &m->plan.body[BB_BODY_FORM]);
-        if (cfg->redaction.enabled)
-            resp_set(c, m, r);
+        if (cfg->redaction.enabled) {
+            resp_set(c, m, r, false, &m->plan.resp);
+            resp_set(c, m, r, true, &m->plan.resp_same);
+        }
     }
     if (empty(&m->plan)) {
         free(m);

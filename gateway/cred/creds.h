@@ -20,7 +20,10 @@
  *             was given (injected or substituted) in its three forms, and
  *             each whole injected header value, replaced by the same
  *             thing with the placeholder, or with BB_REDACT_MASK where the
- *             secret has none.
+ *             secret has none;
+ *   resp_same the same, each replaced by something as long (the
+ *             placeholder when it is, else "[REDACTED***]" of that length):
+ *             for an answer whose Content-Length must stay as it is.
  * Tags: in the request sets, the credential's index; in resp, an index
  * into the plan's names.
  *
@@ -49,7 +52,8 @@ enum bb_body_kind { BB_BODY_RAW, BB_BODY_JSON, BB_BODY_FORM };
 struct bb_cred_plan {
     uint64_t bound; /* bit per credential index bound to the host */
     struct bb_subst_set unbound, hdr, path, query, body[3], resp;
-    const char *const *names; /* resp's tags: the secret_ref each stands for */
+    struct bb_subst_set resp_same; /* resp, every replacement as long as what it replaces */
+    const char *const *names;      /* resp's tags: the secret_ref each stands for */
     size_t nnames;
     bool owned; /* made for one request: bb_cred_plan_put frees it */
 };

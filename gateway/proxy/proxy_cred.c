@@ -11,9 +11,13 @@
  * no placeholder is refused; else one of at most BB_CRED_HOLD_MAX bytes
  * is held whole, then sent with its length (so that a refused one sends
  * nothing of it), and a longer one (or one whose client waits for 100
- * Continue) streams, re-framed in chunks when its length may change. The answer's: a Content-Length
- * answer whose replacements change its length is re-framed chunked (HTTP/1.0 clients: until close;
- * HTTP/2: DATA without content-length).
+ * Continue) streams, re-framed in chunks when its length may change.
+ *
+ * The answer keeps its framing. A chunked or close-delimited one takes
+ * any replacement; one with a Content-Length of at most BB_CRED_HOLD_MAX
+ * is held whole and sent with its new length; a longer one streams with
+ * replacements as long as what they replace (the plan's resp_same), so
+ * that its Content-Length stays true.
  */
 #include "gateway/proxy/proxy_int.h"
 
@@ -240,16 +244,32 @@ bool bb_proxy_cred_answer(struct bb_proxy *p)
         r->redaction_skipped = true; /* redaction.compressed: pass */
         return true;
     }
-    bb_subst_start(&r->respsub, &plan->resp);
     r->resp_subst = true;
-    if (p->rframing == BB_OUT_LENGTH && !plan->resp.same_length)
-        p->rframing = r->req.minor >= 1 ? BB_OUT_CHUNKED : BB_OUT_EOF;
+    if (p->rframing != BB_OUT_LENGTH || plan->resp.same_length) {
+        bb_subst_start(&r->respsub, &plan->resp); /* the framing takes any length */
+        return true;
+    }
+    /* A Content-Length to keep right: a short answer is held and sent with
+     * its new length; a longer one keeps its length, each replacement as
+     * long as what it replaces (resp_same). */
+    uint64_t n = r->resp.content_length;
+    if (n <= BB_CRED_HOLD_MAX && n * plan->resp.grow <= BB_CRED_HOLD_BUF) {
+        bb_subst_start(&r->respsub, &plan->resp);
+        bb_buf_init(&r->held, BB_CRED_HOLD_BUF);
+        r->resp_held = true;
+    } else {
+        bb_subst_start(&r->respsub, &plan->resp_same);
+    }
     return true;
 }
 
 int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade)
 {
     struct bb_proxy_req *r = p->r;
+    if (r->resp_held && !upgrade) {
+        r->resp_close = close; /* written at the end, with the length */
+        return 0;
+    }
     const struct bb_subst_set *red =
         r->plan != NULL && r->plan->resp.n > 0 && !r->redaction_skipped ? &r->plan->resp : NULL;
     uint64_t tags = 0;
@@ -262,7 +282,22 @@ int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade
 static int to_client_framed(void *arg, const char *data, size_t n)
 {
     struct bb_proxy *p = arg;
+    if (p->r->resp_held)
+        return bb_buf_append(&p->r->held, data, n);
     return bb_http_write_body(&p->cout, p->rframing, data, n);
+}
+
+/* A held answer is whole: its head, with the length it now has, then it. */
+static int send_held(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    r->resp_held = false;
+    r->resp.content_length = bb_buf_size(&r->held);
+    int rc = bb_proxy_cred_write_answer_head(p, r->resp_close, false);
+    if (rc == 0)
+        rc = bb_buf_append(&p->cout, bb_buf_head(&r->held), bb_buf_size(&r->held));
+    bb_buf_free(&r->held);
+    return rc;
 }
 
 int bb_proxy_cred_answer_data(struct bb_proxy *p, const char *data, size_t n)
@@ -295,6 +330,8 @@ int bb_proxy_cred_answer_end(struct bb_proxy *p)
             trailers = &red;
         }
     }
+    if (rc == 0 && r->resp_held)
+        rc = send_held(p);
     if (rc == 0)
         rc = bb_http_write_body_end(&p->cout, p->rframing, trailers, NULL);
     bb_buf_free(&red);
@@ -332,7 +369,7 @@ void bb_proxy_cred_done(struct bb_proxy *p)
     bb_subst_release(&r->respsub);
     bb_buf_free(&r->held);
     r->plan = NULL;
-    r->req_subst = r->resp_subst = r->redaction_skipped = false;
+    r->req_subst = r->resp_subst = r->redaction_skipped = r->resp_held = r->resp_close = false;
     r->up_framing = BB_INJ_AS_READ;
     r->substituted = r->redacted = 0;
     r->cred_tags = r->red_tags = 0;

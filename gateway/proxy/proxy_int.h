@@ -131,8 +131,10 @@ struct bb_proxy_req {
     struct bb_subst reqsub, respsub;
     bool req_subst, resp_subst; /* those streams are on */
     bool redaction_skipped;     /* a compressed answer passed (redaction.compressed: pass) */
+    bool resp_held;             /* the answer is held whole, its head written at its end */
+    bool resp_close;            /* ... with Connection: close */
     enum bb_inject_framing up_framing;
-    struct bb_buf held; /* BB_INJ_LENGTH: the substituted body, until its end */
+    struct bb_buf held; /* BB_INJ_LENGTH: the substituted body, until its end; a held answer's */
     uint32_t substituted, redacted;
     uint64_t cred_tags, red_tags; /* credential indexes; the plan's names */
     int misuse;                   /* the misused credential's index, or -1 */

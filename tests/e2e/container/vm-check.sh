@@ -42,7 +42,7 @@ for _ in $(seq 100); do
 done
 curl -s -o /dev/null -w 'check: readyz %{http_code}\n' http://127.0.0.1:9090/readyz
 echo "check: whoami $(sandbox-shell id -un)"
-echo "check: allowed $(sandbox-shell curl -sS --max-time 5 https://api.test/echo 2>&1 | grep -o 'Bearer [a-z0-9-]*')"
+echo "check: allowed $(sandbox-shell curl -sS --max-time 5 https://api.test/echo 2>&1 | grep -o 'Bearer [][A-Za-z0-9-]*')"
 echo "check: denied $(sandbox-shell curl -sS --max-time 5 -o /dev/null -w '%{http_code}' --resolve "other.test:443:$UP4" https://other.test/ 2>&1)"
 sandbox-shell curl -sS --max-time 3 --noproxy '*' -k -o /dev/null "https://$UP4/" 2>/dev/null &&
     echo "check: direct REACHED" || echo "check: direct blocked"

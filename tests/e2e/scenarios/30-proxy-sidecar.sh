@@ -15,7 +15,7 @@ import json, sys
 r = json.loads(sys.argv[1])
 auth = [v for k, v in r["headers"] if k.lower() == "authorization"]
 host = [v for k, v in r["headers"] if k.lower() == "host"]
-assert auth == ["Bearer " + sys.argv[2]], auth
+assert auth == ["Bearer [REDACTED]"], auth  # the echo of the key, redacted (docs/security.md)
 assert host == ["api.test"], host
 assert r["sni"] == "api.test", r["sni"]
 PY
@@ -23,6 +23,10 @@ PY
 else
     fail "allowed: 200, the upstream saw the injected key exactly once" "$out"
 fi
+check "... the upstream got the key, once (the client read its echo redacted)" $PY -c "
+import json, sys
+r = [json.loads(l) for l in open('$E2E_TMP/upstream.log') if '\"request\"' in l][-1]
+sys.exit(0 if [v for k, v in r['headers'] if k.lower() == 'authorization'] == ['Bearer $SECRET'] else 1)"
 refute "the proxy's resolver (c-ares) leaves no conntrack entry of its queries" botbox_dns_entries
 expect "the explicit-proxy form works too" '"path": "/echo?via=proxy"' \
     curl_as -x http://127.0.0.1:8080 "http://api.test/echo?via=proxy"

@@ -88,7 +88,7 @@ check "ten requests from ten client connections reuse the pooled upstream connec
     test "$after" -eq "$before"
 before=$(accepts)
 sleep 1.5 # past BB_POOL_RELEASE_MS: the pooled connection gives its buffers back
-expect "a pooled connection that gave its buffers back serves the next request" "Bearer $SECRET" \
+expect "a pooled connection that gave its buffers back serves the next request" "Bearer [REDACTED]" \
     curl_as http://api.test/echo
 check "... itself: the upstream accepted no new connection" test "$(accepts)" -eq "$before"
 out=$(curl_as http://api.test/echo http://api.test/echo http://api.test/echo -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n')
@@ -96,10 +96,10 @@ check "three requests share one client connection (keep-alive towards the client
     test "$(echo $out)" = "1 0 0"
 
 # ---- other clients ----
-expect "python3 urllib works" "Bearer $SECRET" as_uid 1000 app $PY -c '
+expect "python3 urllib works" "Bearer [REDACTED]" as_uid 1000 app $PY -c '
 import urllib.request
 print(urllib.request.urlopen("http://api.test/echo", timeout=5).read().decode())'
-expect "node fetch works" "Bearer $SECRET" as_uid 1000 app node -e '
+expect "node fetch works" "Bearer [REDACTED]" as_uid 1000 app node -e '
 fetch("http://api.test/echo").then(r => r.text()).then(t => console.log(t))'
 
 # ---- audit ----

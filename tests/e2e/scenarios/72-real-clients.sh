@@ -191,9 +191,9 @@ expect "npm install --registry https://pkg.test/files/npm/ tinypkg" "42" \
     run "mkdir -p proj && cd proj && npm install --no-audit --no-fund --registry https://pkg.test/files/npm/ tinypkg >/dev/null 2>npm.err || cat npm.err; node -e 'console.log(require(\"tinypkg\"))'"
 
 # ---- wget as a user types it ----
-expect "wget -qO- https://api.test/echo (GnuTLS: trusts the CA through WGETRC)" "Bearer $SECRET" \
+expect "wget -qO- https://api.test/echo (GnuTLS: trusts the CA through WGETRC)" "Bearer [REDACTED]" \
     run "wget -qO- https://api.test/echo/wget"
-expect "wget -qO- http://api.test/echo" "Bearer $SECRET" run "wget -qO- http://api.test/echo/wget-http"
+expect "wget -qO- http://api.test/echo" "Bearer [REDACTED]" run "wget -qO- http://api.test/echo/wget-http"
 expect "wget through a redirect with an empty body" '"path": "/echo"' \
     run "wget -qO- 'https://api.test/redirect?n=2'"
 

@@ -123,6 +123,14 @@ for mode in length chunked sse; do
                  grep -qF 'Authorization: Bearer $PH' '$O/r.out' &&
                  grep -qiF 'X-Tok: $PH_TOK' '$O/r.out' && grep -qF 'echo=$PH_TOK' '$O/r.out'"
 done
+$PY -c "import sys; sys.stdout.write('z' * 100000)" >"$E2E_TMP/z.txt"
+MASK=$($PY -c "import sys; print('[REDACTED' + '*' * (len(sys.argv[1]) - 10) + ']')" "$SECRET")
+chmod 644 "$E2E_TMP/z.txt"
+https -D "$O/big.h" -o "$O/big.out" --http1.1 "https://api.test/reflect?mode=length" \
+    -H 'Content-Type: text/plain' --data-binary @"$E2E_TMP/z.txt"
+check "an echo of over 64 KiB with a Content-Length: kept, true, the key masked at its own length" \
+    bash -c "grep -qi '^content-length: $(stat -c %s "$O/big.out")' '$O/big.h' &&
+             ! grep -qF '$SECRET' '$O/big.out' && grep -qF 'Authorization: Bearer $MASK' '$O/big.out'"
 check "the answer's own header with the key reads the placeholder" \
     grep -qiF "x-seen-authorization: Bearer $PH" "$O/r.h"
 check "the SSE answer still came as events, one per line" grep -q "^data: Authorization: Bearer $PH" "$O/r.out"

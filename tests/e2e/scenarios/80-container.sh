@@ -75,7 +75,7 @@ app() {
         localhost/botbox-testclient:latest curl -sS --max-time 5 "$@"
 }
 expect "app (1000:1000, no capabilities): allowed request gets the key injected" \
-    "Bearer $SECRET" app http://api.test/echo
+    "Bearer [REDACTED]" app http://api.test/echo
 check "... seen by the upstream" grep -q "Bearer $SECRET" "$E2E_TMP/upstream.log"
 expect "app: a denied host gets 403 (its name does not even resolve; by address)" "403" \
     app -o /dev/null -w '%{http_code}' --resolve "evil.test:80:$UP4" http://evil.test/

@@ -37,7 +37,7 @@ check "the units' commands bring the sandbox network and the steering up" \
     bash -c "grep -qx 'check: sandbox-net up' <<<\"\$1\" && grep -qx 'check: nft applied' <<<\"\$1\"" _ "$VM_OUT"
 check "botbox.service's command serves, as botbox with NET_ADMIN only: ready" has "check: readyz 200"
 check "sandbox-shell is a shell of the user sandbox" has "check: whoami sandbox"
-check "the sandbox reaches an allowed host, its key injected by botbox" has "check: allowed Bearer $SECRET"
+check "the sandbox reaches an allowed host, its key injected by botbox" has "check: allowed Bearer [REDACTED]"
 check "... a host no rule allows: 403" has "check: denied 403"
 check "... a direct connection: blocked" has "check: direct blocked"
 check "... and cannot read the secrets" bash -c "grep -q '^check: secrets.*Permission denied' <<<\"\$1\"" _ "$VM_OUT"

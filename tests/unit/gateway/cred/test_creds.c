@@ -174,6 +174,9 @@ static void test_bound_host(void **state)
     /* the answer: the injected value whole, and each secret in its forms */
     snprintf(want, sizeof(want), "Authorization: Bearer %s", ph("key"));
     assert_string_equal(apply(&p->resp, "Authorization: Bearer sk-real-secret-1"), want);
+    /* where the length must stay: the mask, as long as what it replaces */
+    assert_string_equal(apply(&p->resp_same, "Authorization: Bearer sk-real-secret-1 x"),
+                        "Authorization: Bearer [REDACTED******] x");
     snprintf(want, sizeof(want), "%s|%s|%s", ph("tok"), ph("tok"), ph("tok"));
     assert_string_equal(apply(&p->resp, "a+b/c\"d-long|a%2Bb%2Fc%22d-long|a+b/c\\\"d-long"), want);
     bb_cred_plan_put(p);
