@@ -204,12 +204,12 @@ static int process(struct bb_subst *s, struct bb_subst_scratch *sc, const char *
 int bb_subst_feed(struct bb_subst *s, struct bb_subst_scratch *sc, const char *p, size_t n,
                   bb_subst_sink sink, void *arg)
 {
+    if (s->set == NULL || s->set->n == 0) /* not started, or nothing to find */
+        return n > 0 ? sink(arg, p, n) : 0;
     if (s->refused_tag >= 0)
         return BB_SUBST_REFUSED;
     if (n == 0)
         return 0;
-    if (s->set == NULL || s->set->n == 0)
-        return sink(arg, p, n);
     if (s->nheld == 0)
         return process(s, sc, p, n, false, sink, arg);
     bb_buf_reset(&sc->work);
@@ -220,6 +220,8 @@ int bb_subst_feed(struct bb_subst *s, struct bb_subst_scratch *sc, const char *p
 
 int bb_subst_finish(struct bb_subst *s, struct bb_subst_scratch *sc, bb_subst_sink sink, void *arg)
 {
+    if (s->set == NULL)
+        return 0;
     if (s->refused_tag >= 0)
         return BB_SUBST_REFUSED;
     if (s->nheld == 0)

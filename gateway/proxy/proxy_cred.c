@@ -15,9 +15,10 @@
  *
  * The answer keeps its framing. A chunked or close-delimited one takes
  * any replacement; one with a Content-Length of at most BB_CRED_HOLD_MAX
- * is held whole and sent with its new length; a longer one streams with
+ * is held whole and sent with its new length, unless it is still coming
+ * after BB_CRED_HOLD_MS; that one, and a longer one, stream with
  * replacements as long as what they replace (the plan's resp_same), so
- * that its Content-Length stays true.
+ * that the Content-Length stays true.
  */
 #include "gateway/proxy/proxy_int.h"
 
@@ -254,13 +255,18 @@ bool bb_proxy_cred_answer(struct bb_proxy *p)
      * long as what it replaces (resp_same). */
     uint64_t n = r->resp.content_length;
     if (n <= BB_CRED_HOLD_MAX && n * plan->resp.grow <= BB_CRED_HOLD_BUF) {
-        bb_subst_start(&r->respsub, &plan->resp);
-        bb_buf_init(&r->held, BB_CRED_HOLD_BUF);
+        bb_buf_init(&r->held, BB_CRED_HOLD_MAX); /* as it came: redacted whole at its end */
         r->resp_held = true;
+        r->held_since = bb_loop_now(p->ctx->loop);
     } else {
         bb_subst_start(&r->respsub, &plan->resp_same);
     }
     return true;
+}
+
+bool bb_proxy_cred_answer_unsent(const struct bb_proxy *p)
+{
+    return p->r != NULL && p->r->resp_held;
 }
 
 int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade)
@@ -282,20 +288,40 @@ int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade
 static int to_client_framed(void *arg, const char *data, size_t n)
 {
     struct bb_proxy *p = arg;
-    if (p->r->resp_held)
-        return bb_buf_append(&p->r->held, data, n);
     return bb_http_write_body(&p->cout, p->rframing, data, n);
 }
 
-/* A held answer is whole: its head, with the length it now has, then it. */
+/* A held answer is whole: redacted at once, its head with the length it
+ * now has, then it. */
 static int send_held(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
+    struct bb_buf out;
+    bb_buf_init(&out, BB_CRED_HOLD_BUF);
     r->resp_held = false;
-    r->resp.content_length = bb_buf_size(&r->held);
+    int rc = bb_subst_all(&r->plan->resp, bb_buf_head(&r->held), bb_buf_size(&r->held), &out,
+                          &r->redacted, &r->red_tags, NULL);
+    r->resp.content_length = bb_buf_size(&out);
+    if (rc == 0)
+        rc = bb_proxy_cred_write_answer_head(p, r->resp_close, false);
+    if (rc == 0)
+        rc = bb_buf_append(&p->cout, bb_buf_head(&out), bb_buf_size(&out));
+    bb_buf_free(&out);
+    bb_buf_free(&r->held);
+    return rc;
+}
+
+/* A held answer still coming after BB_CRED_HOLD_MS: its head goes with
+ * its Content-Length, what was held and the rest stream with
+ * replacements that keep the length. */
+static int stream_held(struct bb_proxy *p)
+{
+    struct bb_proxy_req *r = p->r;
+    r->resp_held = false;
+    bb_subst_start(&r->respsub, &r->plan->resp_same);
     int rc = bb_proxy_cred_write_answer_head(p, r->resp_close, false);
     if (rc == 0)
-        rc = bb_buf_append(&p->cout, bb_buf_head(&r->held), bb_buf_size(&r->held));
+        rc = bb_proxy_cred_answer_data(p, bb_buf_head(&r->held), bb_buf_size(&r->held));
     bb_buf_free(&r->held);
     return rc;
 }
@@ -305,6 +331,13 @@ int bb_proxy_cred_answer_data(struct bb_proxy *p, const char *data, size_t n)
     struct bb_proxy_req *r = p->r;
     if (!r->resp_subst)
         return to_client_framed(p, data, n);
+    if (r->resp_held) {
+        if (bb_buf_append(&r->held, data, n) != 0)
+            return -1;
+        if (bb_loop_now(p->ctx->loop) - r->held_since < BB_CRED_HOLD_MS)
+            return 0;
+        return stream_held(p);
+    }
     uint32_t before = r->respsub.hits;
     int rc = bb_subst_feed(&r->respsub, &p->ctx->subst, data, n, to_client_framed, p);
     r->redacted += r->respsub.hits - before;

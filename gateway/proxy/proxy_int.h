@@ -90,6 +90,10 @@
  * BB_CRED_HOLD_BUF. */
 #define BB_CRED_HOLD_MAX (64u * 1024u)
 #define BB_CRED_HOLD_BUF (128u * 1024u)
+/* An answer held to be redacted that is still coming after this streams
+ * on instead, its Content-Length kept (length-keeping replacements): a
+ * slow one is not held back to its end. */
+#define BB_CRED_HOLD_MS 500u
 
 enum bb_proxy_state {
     P_HELLO,
@@ -133,6 +137,7 @@ struct bb_proxy_req {
     bool redaction_skipped;     /* a compressed answer passed (redaction.compressed: pass) */
     bool resp_held;             /* the answer is held whole, its head written at its end */
     bool resp_close;            /* ... with Connection: close */
+    uint64_t held_since;        /* ... since (the loop's clock, ms) */
     enum bb_inject_framing up_framing;
     struct bb_buf held; /* BB_INJ_LENGTH: the substituted body, until its end; a held answer's */
     uint32_t substituted, redacted;
@@ -295,6 +300,8 @@ int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade
 int bb_proxy_cred_answer_data(struct bb_proxy *p, const char *data, size_t n);
 /* The answer's end: the held tail, the trailers redacted, the framing's end. */
 int bb_proxy_cred_answer_end(struct bb_proxy *p);
+/* Nothing of the answer has reached the client yet (it is held). */
+bool bb_proxy_cred_answer_unsent(const struct bb_proxy *p);
 /* The names of the credentials this request used or misused. */
 size_t bb_proxy_cred_names(const struct bb_proxy *p, const char **names, size_t cap);
 /* The request ended: its plan and streams go. */

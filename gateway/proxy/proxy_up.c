@@ -456,7 +456,7 @@ static void process_response(struct bb_proxy *p)
         /* a redaction may make a piece longer (a placeholder for a short
          * secret): fed in pieces whose output fits under the watermark */
         size_t n = bb_buf_size(&u->in);
-        if (p->r->resp_subst) {
+        if (p->r->resp_subst && p->r->respsub.set != NULL) { /* streaming, not held */
             if (bb_buf_size(&p->cout) >= BB_PROXY_WATERMARK)
                 return; /* bb_proxy_update takes the rest up when cout drains */
             size_t cap = BB_PROXY_FEED / p->r->respsub.set->grow;
@@ -488,6 +488,13 @@ static void upstream_gone(struct bb_proxy *p, bool clean_eof)
     if (p->st == P_TUNNEL) { /* the tunnel is over: what the client has yet to get, then close */
         bb_proxy_release_upstream(p, false);
         bb_proxy_drain(p);
+        return;
+    }
+    if (bb_proxy_cred_answer_unsent(p)) {
+        /* an answer cut while held to be redacted: nothing of it was
+         * sent, so the client can be told (not retried: one came) */
+        p->resp_started = false;
+        bb_proxy_fail(p, 502, "upstream connection failed", "upstream_closed");
         return;
     }
     if (!p->resp_started) {

@@ -48,6 +48,7 @@ FAILS=0
 ROWS=()     # table rows, markdown
 DIRECT=()   # botbox reached directly, for the plain-HTTP scenarios
 STEERED=()  # botbox against HAProxy behind the same ruleset, the same scenarios
+CRED=()     # placeholders and redaction against neither (scenario h)
 failed() { FAILS=$((FAILS + 1)); echo "  FAIL  $*"; }
 
 # ---- correctness (every run starts with it) -----------------------------------
@@ -421,6 +422,40 @@ h2_scenario() { # h2_scenario ID TITLE PATH
     ROWS+=("| $id | $title | ${med[botbox.rps]} / ${med[haproxy.rps]} / ${med[nginx.rps]} | $(ratio "${med[botbox.rps]}" "${med[haproxy.rps]}") / $(ratio "${med[botbox.rps]}" "${med[nginx.rps]}") | ${med[botbox.p50]} / ${med[haproxy.p50]} / ${med[nginx.p50]} | ${med[botbox.p99]} / ${med[haproxy.p99]} / ${med[nginx.p99]} | ${med[botbox.cpu]} / ${med[haproxy.cpu]} / ${med[nginx.cpu]} | KiB per active stream: ${med[botbox.per]} / ${med[haproxy.per]} / ${med[nginx.per]} | $((med[botbox.rss] / 1024)) / $((med[haproxy.rss] / 1024)) / $((med[nginx.rss] / 1024)) | $(per_round botbox runs) |")
 }
 
+# cred_scenario ID TITLE PATH CONNS: what placeholders and redaction cost:
+# botbox-cred (the client's X-Key placeholder replaced by the key, every
+# answer searched for the key) against botbox-bare (redaction off, no
+# placeholder), the same job otherwise, taking turns. Ratio cred/bare.
+cred_scenario() {
+    local id=$1 title=$2 path=$3 conns=$4 round i peer r a b c d e bad ph
+    local -A runs=() med=()
+    local peers=(botbox-cred botbox-bare)
+    echo "== $id: $title"
+    for ((round = 0; round < ROUNDS; round++)); do
+        for ((i = 0; i < 2; i++)); do
+            peer=${peers[$(((i + round) % 2))]}
+            peer_start "$peer" 1
+            local args=()
+            if [ "$peer" = botbox-cred ]; then
+                ph=$(sed -n 's/^BENCH_KEY=//p' "$TMP/ph/placeholders.env")
+                args=(-H "X-Key: $ph")
+                [ "$round" -eq 0 ] && { [ "$(in_ns $CLI curl -sS --max-time 10 "${args[@]}" \
+                    "$(peer_url "$peer" http /ok)")" = ok ] && upstream_saw "GET /ok HTTP/1.1 Bearer $SECRET $SECRET" ||
+                    failed "$id $peer: the placeholder in X-Key did not reach the upstream as the key"; }
+            fi
+            [ "$round" -eq 0 ] && check_peer "$peer" http
+            r=$(measure "$peer" http "$path" "$conns" ${args[@]+"${args[@]}"})
+            read -r a b c d e bad <<<"$r"
+            [ "$bad" -eq 0 ] || failed "$id $peer: $bad bad answers or socket errors"
+            runs[$peer.rps]+="$a " runs[$peer.p99]+="$c " runs[$peer.cpu]+="$d "
+            peer_stop "$peer"
+            printf '  %-13s %8s req/s  p50 %7s ms  p99 %7s ms  %7s us CPU/req\n' "$peer" "$a" "$b" "$c" "$d"
+        done
+    done
+    medians runs med "rps p99 cpu" "${peers[@]}"
+    CRED+=("| $id | $title | ${med[botbox-cred.rps]} / ${med[botbox-bare.rps]} | $(ratio "${med[botbox-cred.rps]}" "${med[botbox-bare.rps]}") | ${med[botbox-cred.p99]} / ${med[botbox-bare.p99]} | ${med[botbox-cred.cpu]} / ${med[botbox-bare.cpu]} | $(paired "${runs[botbox-cred.rps]}" "${runs[botbox-bare.rps]}") |")
+}
+
 # ---- the run --------------------------------------------------------------------
 
 # want ID: the scenario is selected (BENCH_SCENARIOS="a1 c e", default all).
@@ -438,6 +473,8 @@ want f && nfq_flood
 want i1 && h2_scenario i1 "HTTP/2 in, $H2_CONNS connections x $H2_STREAMS streams, 2-byte answers, h2 upstream, 1 worker" /ok
 want i2 && h2_scenario i2 "the same, 64 KiB answers" /k64
 want g && botbox_alone
+want h1 && cred_scenario h1 "placeholders and redaction, 2-byte answers, plain HTTP in, 1 worker" /ok 50
+want h2 && cred_scenario h2 "the same, 1 MiB answers" /big 10
 
 header="| id | scenario | req/s botbox / HAProxy / nginx | ratio botbox/HAProxy / botbox/nginx | p50 ms | p99 ms | CPU µs per request | machine CPU µs per request | peak RSS MiB | botbox/HAProxy per round: median (range) of the ratios |"
 sep="|---|---|---|---|---|---|---|---|---|---|"
@@ -449,6 +486,10 @@ fi
 if [ ${#DIRECT[@]} -gt 0 ]; then
     table+=$'\n\nbotbox reached directly (no ruleset, so no TPROXY and no conntrack; the way HAProxy and nginx are reached here):\n\n'
     table+=$(printf '%s\n' "| id | req/s | ratio to HAProxy / nginx | p99 ms | CPU µs per request | machine CPU µs per request | botbox/HAProxy per round: median (range) of the ratios |" "|---|---|---|---|---|---|---|" "${DIRECT[@]}")
+fi
+if [ ${#CRED[@]} -gt 0 ]; then
+    table+=$'\n\nWhat placeholders and redaction cost: botbox with a placeholder the client sends (replaced by the key) and every answer searched for the key, against botbox with redaction off and no placeholder (target: at least 0.90 for 1 MiB answers):\n\n'
+    table+=$(printf '%s\n' "| id | scenario | req/s with / without | ratio | p99 ms | CPU µs per request | per round: median (range) of the ratios |" "|---|---|---|---|---|---|---|" "${CRED[@]}")
 fi
 echo
 echo "$table"

@@ -24,6 +24,10 @@
 #                 (transparent) where botbox listens, the client's
 #                 connections to api.bench:80 steered to it (plain HTTP
 #                 only): the same job as deployed
+#        botbox-cred, botbox-bare  botbox as "botbox", with a placeholder
+#                 for the key that the client sends in X-Key (replaced,
+#                 and every answer searched for the key: redaction), and
+#                 with redaction off and no placeholder (scenario h)
 #      HTTP/2 (scenario i): botbox intercepts h2.bench:443 (h2 both ways);
 #      HAProxy terminates h2 at :8446 and speaks h2 to h2.bench; nginx
 #      terminates h2 at :8447 and speaks HTTP/1.1 to it (nginx proxies
@@ -111,9 +115,9 @@ certs() {
         -days 2 -out "$c/api.crt" -extfile <(printf 'subjectAltName=DNS:api.bench,DNS:h2.bench\n') 2>/dev/null
     cat "$c/api.crt" "$c/api.key" >"$c/api.pem"
     "$BIN" ca init --dir "$TMP/botbox-ca" >/dev/null
-    mkdir -p "$TMP/secrets"
+    mkdir -p "$TMP/secrets" "$TMP/ph"
     printf '%s\n' "$SECRET" >"$TMP/secrets/api-key"
-    chown -R 1337:1337 "$TMP/botbox-ca" "$TMP/secrets"
+    chown -R 1337:1337 "$TMP/botbox-ca" "$TMP/secrets" "$TMP/ph"
     chmod -R a+rX "$c"
 }
 
@@ -145,7 +149,7 @@ pid $TMP/up-nginx.pid;
 error_log $TMP/up-nginx.err warn;
 events { worker_connections 65536; }
 http {
-    log_format auth '\$request \$http_authorization';
+    log_format auth '\$request \$http_authorization \$http_x_key';
     access_log $TMP/up-access.log auth buffer=64k flush=1s;
     keepalive_requests 1000000;
     keepalive_timeout 120s;
@@ -175,12 +179,22 @@ CONF
 
 # ---- the peers ------------------------------------------------------------------
 
-botbox_conf() { # botbox_conf WORKERS [direct]
-    local direct=
-    [ "${2:-}" = direct ] && direct="listen_addr: $GW4
-allow_non_loopback: true"
+# botbox_conf WORKERS [direct|cred|bare]: direct listens where the client
+# reaches it without the ruleset; cred gives the key a placeholder that the
+# client sends (BENCH_KEY in $TMP/ph/placeholders.env); bare turns
+# redaction off (botbox as before placeholders and redaction).
+botbox_conf() {
+    local extra=
+    case ${2:-} in
+    direct) extra="listen_addr: $GW4
+allow_non_loopback: true" ;;
+    cred) extra="placeholders_file: $TMP/ph/placeholders.env
+credentials:
+  - {secret_ref: api-key, placeholder: {prefix: sk-bench-, length: 48}, env: BENCH_KEY}" ;;
+    bare) extra="redaction: {enabled: false}" ;;
+    esac
     cat >"$TMP/botbox.yaml" <<YAML
-$direct
+$extra
 mode: gateway
 gateway:
   client_interfaces: [bbc0]
@@ -308,8 +322,8 @@ CONF
 # process whose tree is measured).
 peer_start() {
     case $1 in
-    botbox)
-        botbox_conf "$2"
+    botbox | botbox-cred | botbox-bare)
+        botbox_conf "$2" "${1#botbox-}"
         in_ns $GW "$BIN" nft apply --config "$TMP/botbox.yaml" >/dev/null || exit 1
         bg_ns $GW peer prlimit --nofile=$NOFILE:$NOFILE setpriv --reuid=1337 --regid=1337 \
             --clear-groups --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
@@ -351,14 +365,14 @@ peer_start() {
 peer_stop() {
     kill -TERM "$PEER_PID" 2>/dev/null
     wait "$PEER_PID" 2>/dev/null
-    case $1 in botbox | haproxy-steered) in_ns $GW "$BIN" nft flush >/dev/null ;; esac
+    case $1 in botbox | botbox-cred | botbox-bare | haproxy-steered) in_ns $GW "$BIN" nft flush >/dev/null ;; esac
     PEER_PID=
 }
 
 # The URL a peer is reached at, per scheme.
 peer_url() { # peer_url NAME http|https PATH
     case $1 in
-    botbox | haproxy-steered) echo "$2://api.bench$3" ;;
+    botbox | botbox-cred | botbox-bare | haproxy-steered) echo "$2://api.bench$3" ;;
     botbox-direct) echo "http://$GW4:8080$3" ;;
     haproxy) [ "$2" = http ] && echo "http://$GW4:8081$3" || echo "https://$GW4:8444$3" ;;
     nginx) [ "$2" = http ] && echo "http://$GW4:8082$3" || echo "https://$GW4:8445$3" ;;

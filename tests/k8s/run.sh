@@ -92,10 +92,18 @@ assert dep["metadata"]["namespace"] == "agents"
 cm = next(d for d in docs if d["kind"] == "ConfigMap")
 assert vols["config"]["configMap"]["name"] == cm["metadata"]["name"], "generated ConfigMap referenced"
 assert bb["image"] == "localhost/botbox:latest" and nft["image"] == "localhost/botbox-nft-init:latest"
+cfg = yaml.safe_load(cm["data"]["config.yaml"])
+env_dir = cfg["placeholders_file"].rsplit("/", 1)[0]
+def mount(c, name): return next(m for m in c["volumeMounts"] if m["name"] == name)
+assert "emptyDir" in vols["placeholders"], "placeholders on an emptyDir"
+assert mount(bb, "placeholders")["mountPath"] == env_dir and not mount(bb, "placeholders").get("readOnly")
+assert mount(app, "placeholders")["mountPath"] == env_dir and mount(app, "placeholders")["readOnly"] is True
+assert cfg["placeholders_file"] in " ".join(app["command"]), "the app reads its placeholders"
+assert cfg["credentials"], "a credential with a placeholder"
 PY
 }
 if out=$(sidecar_props "$tmp/sidecar.yaml" 2>&1); then
-    ok "the rendered sidecar: init root+NET_ADMIN, botbox native sidecar 1337+NET_ADMIN read-only, app unprivileged without keys"
+    ok "the rendered sidecar: init root+NET_ADMIN, botbox native sidecar 1337+NET_ADMIN read-only, app unprivileged without keys, placeholders shared read-only"
 else
     bad "the rendered sidecar's properties" "$out"
 fi
@@ -111,10 +119,15 @@ assert "gateway" in spec["initContainers"][0]["args"]
 cm = next(d for d in docs if d["kind"] == "ConfigMap")
 cfg = yaml.safe_load(cm["data"]["config.yaml"])
 assert cfg["mode"] == "gateway" and cfg["gateway"]["client_interfaces"]
+bb = next(c for c in spec["containers"] if c["name"] == "botbox")
+vols = {v["name"]: v for v in spec["volumes"]}
+env_dir = cfg["placeholders_file"].rsplit("/", 1)[0]
+assert vols["placeholders"]["hostPath"]["path"] == env_dir
+assert next(m for m in bb["volumeMounts"] if m["name"] == "placeholders")["mountPath"] == env_dir
 PY
 }
 if out=$(gateway_props "$tmp/gateway.yaml" 2>&1); then
-    ok "the rendered gateway: hostNetwork DaemonSet, gateway mode on the pods' interfaces"
+    ok "the rendered gateway: hostNetwork DaemonSet, gateway mode on the pods' interfaces, placeholders on the node"
 else
     bad "the rendered gateway's properties" "$out"
 fi

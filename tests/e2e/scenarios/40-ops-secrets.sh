@@ -36,8 +36,10 @@ write_config
 serve_start app "$CFG"
 
 # bearer: the Authorization value the upstream received for api.test/echo
+# (read in its log: the client reads the echo of the key redacted)
 bearer() {
-    curl_as http://api.test/echo | $PY -c 'import json, sys
+    curl_as -o /dev/null http://api.test/echo
+    grep '"event": "request"' "$E2E_TMP/upstream.log" | tail -1 | $PY -c 'import json, sys
 h = [v for k, v in json.load(sys.stdin)["headers"] if k.lower() == "authorization"]
 print(h[0] if h else "")'
 }

@@ -131,6 +131,10 @@ https -D "$O/big.h" -o "$O/big.out" --http1.1 "https://api.test/reflect?mode=len
 check "an echo of over 64 KiB with a Content-Length: kept, true, the key masked at its own length" \
     bash -c "grep -qi '^content-length: $(stat -c %s "$O/big.out")' '$O/big.h' &&
              ! grep -qF '$SECRET' '$O/big.out' && grep -qF 'Authorization: Bearer $MASK' '$O/big.out'"
+t=$(https -o "$O/slow.out" -w '%{time_starttransfer} %{time_total}' "https://api.test/slow?s=3")
+check "a slow answer with a short Content-Length (10 KiB over 3 s) is not held to its end: first byte at ${t% *} s of ${t#* } s, whole" \
+    bash -c "awk -v a='${t% *}' -v b='${t#* }' 'BEGIN { exit !(a < 1.5 && b > 2.5) }' &&
+             test \"\$(sha256sum <'$O/slow.out' | cut -d' ' -f1)\" = '$(pattern_sha 10240)'"
 check "the answer's own header with the key reads the placeholder" \
     grep -qiF "x-seen-authorization: Bearer $PH" "$O/r.h"
 check "the SSE answer still came as events, one per line" grep -q "^data: Authorization: Bearer $PH" "$O/r.out"

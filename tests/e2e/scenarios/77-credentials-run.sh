@@ -34,63 +34,50 @@ check "the SDKs are installed (make deps: npm ci in tests/e2e/npm)" \
 # request_to HOST: the upstream's records of requests for HOST
 request_to() { grep '"event": "request"' "$E2E_TMP/upstream.log" | grep "\"sni\": \"$1\""; }
 
-out=$(timeout 120 "${RUN[@]}" env NODE_PATH="$NODE_PATH" node -e '
+# sdk NAME VAR KEY HEADER SCHEME PREFIX LENGTH HOST PATH JS: runs JS (node,
+# the SDKs on NODE_PATH) in botbox run; it prints {key: $VAR, answer}. The
+# placeholder in VAR has the shape PREFIX + LENGTH, the answer (the
+# upstream's echo) shows HEADER as SCHEME + the placeholder and nowhere the
+# KEY, and the upstream got one request, to PATH, with HEADER = SCHEME + KEY.
+sdk() {
+    local name=$1 var=$2 key=$3 header=$4 scheme=$5 prefix=$6 len=$7 host=$8 path=$9 out
+    out=$(timeout 120 "${RUN[@]}" env NODE_PATH="$NODE_PATH" node -e "${10}
+  .then(r => console.log(JSON.stringify({ key: process.env.$var, answer: r })))
+  .catch(e => { console.log('error ' + e); process.exit(1); });" 2>&1)
+    if $PY - "$out" "$key" "$header" "$scheme" "$prefix" "$len" <<'PY'; then
+import json, sys
+out, secret, header, scheme, prefix, length = sys.argv[1:7]
+o = json.loads(out.strip().splitlines()[-1])
+key = o["key"]
+seen = [v for k, v in o["answer"]["headers"] if k.lower() == header]
+assert key.startswith(prefix) and len(key) == int(length) and key != secret, key
+assert seen == [scheme + key], seen  # the echo of the key reads as the placeholder
+assert secret not in out
+PY
+        pass "$name: starts with the placeholder, its answer echoes the placeholder, never the key"
+    else
+        fail "$name with a placeholder $var" "$out"
+    fi
+    if request_to "$host" | $PY -c "
+import json, sys
+rs = [json.loads(l) for l in sys.stdin]
+got = [v for r in rs for k, v in r['headers'] if k.lower() == '$header']
+sys.exit(0 if len(rs) == 1 and rs[0]['path'] == '$path' and got == ['$scheme$key'] else 1)"; then
+        pass "... the upstream got one request with the real key exactly once"
+    else
+        fail "... the upstream got one request with the real key exactly once" "$(request_to "$host")"
+    fi
+}
+sdk "openai SDK" OPENAI_API_KEY "$OPENAI_KEY" authorization "Bearer " sk-proj- 164 \
+    api.openai.com /v1/chat/completions '
 const OpenAI = require("openai");
-const client = new OpenAI({ maxRetries: 0 });
-client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
-  .then(r => console.log(JSON.stringify({ key: process.env.OPENAI_API_KEY, answer: r })))
-  .catch(e => { console.log("error " + e); process.exit(1); });' 2>&1)
-if $PY - "$out" "$OPENAI_KEY" <<'PY'; then
-import json, sys
-o = json.loads(sys.argv[1].strip().splitlines()[-1])
-key, secret = o["key"], sys.argv[2]
-seen = [v for k, v in o["answer"]["headers"] if k.lower() == "authorization"]
-assert key.startswith("sk-proj-") and len(key) == 164 and key != secret, key
-assert seen == ["Bearer " + key], seen  # the echo of the key reads as the placeholder
-assert secret not in sys.argv[1]
-PY
-    pass "openai SDK: starts with the placeholder, its answer echoes the placeholder, never the key"
-else
-    fail "openai SDK with a placeholder OPENAI_API_KEY" "$out"
-fi
-if request_to api.openai.com | $PY -c "
-import json, sys
-rs = [json.loads(l) for l in sys.stdin]
-auth = [v for r in rs for k, v in r['headers'] if k.lower() == 'authorization']
-sys.exit(0 if len(rs) == 1 and rs[0]['path'] == '/v1/chat/completions' and auth == ['Bearer $OPENAI_KEY'] else 1)"; then
-    pass "... the upstream got one request with the real key exactly once"
-else
-    fail "... the upstream got one request with the real key exactly once" "$(request_to api.openai.com)"
-fi
-
-out=$(timeout 120 "${RUN[@]}" env NODE_PATH="$NODE_PATH" node -e '
+new OpenAI({ maxRetries: 0 }).chat.completions
+  .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })'
+sdk "@anthropic-ai/sdk" ANTHROPIC_API_KEY "$ANTHROPIC_KEY" x-api-key "" sk-ant-api03- 108 \
+    api.anthropic.com /v1/messages '
 const Anthropic = require("@anthropic-ai/sdk");
-const client = new Anthropic({ maxRetries: 0 });
-client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
-  .then(r => console.log(JSON.stringify({ key: process.env.ANTHROPIC_API_KEY, answer: r })))
-  .catch(e => { console.log("error " + e); process.exit(1); });' 2>&1)
-if $PY - "$out" "$ANTHROPIC_KEY" <<'PY'; then
-import json, sys
-o = json.loads(sys.argv[1].strip().splitlines()[-1])
-key, secret = o["key"], sys.argv[2]
-seen = [v for k, v in o["answer"]["headers"] if k.lower() == "x-api-key"]
-assert key.startswith("sk-ant-api03-") and len(key) == 108 and key != secret, key
-assert seen == [key], seen
-assert secret not in sys.argv[1]
-PY
-    pass "@anthropic-ai/sdk: starts with the placeholder, its answer echoes the placeholder, never the key"
-else
-    fail "@anthropic-ai/sdk with a placeholder ANTHROPIC_API_KEY" "$out"
-fi
-if request_to api.anthropic.com | $PY -c "
-import json, sys
-rs = [json.loads(l) for l in sys.stdin]
-keys = [v for r in rs for k, v in r['headers'] if k.lower() == 'x-api-key']
-sys.exit(0 if len(rs) == 1 and rs[0]['path'] == '/v1/messages' and keys == ['$ANTHROPIC_KEY'] else 1)"; then
-    pass "... the upstream got one request with the real key exactly once"
-else
-    fail "... the upstream got one request with the real key exactly once" "$(request_to api.anthropic.com)"
-fi
+new Anthropic({ maxRetries: 0 }).messages
+  .create({ model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })'
 
 env_out=$(timeout 60 "${RUN[@]}" sh -c 'env; cat /proc/self/environ | tr "\0" "\n"' 2>&1)
 check "CMD's environment holds the placeholders under their variables" \

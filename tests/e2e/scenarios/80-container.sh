@@ -48,11 +48,15 @@ upstream:
   ca_file: /etc/botbox/upstream-ca.crt
 dns:
   upstream: "$UP4"
+placeholders_file: /var/run/botbox-env/placeholders.env
+credentials:
+  - {secret_ref: api-key, placeholder: {prefix: sk-ctr-, length: 40}, env: API_KEY}
 egress_policy:
   rules:
 $KEY_RULE
 YAML
-chown -R 1337:1337 "$E2E_TMP/ctr/secrets"
+mkdir -p "$E2E_TMP/ctr/env"
+chown -R 1337:1337 "$E2E_TMP/ctr/secrets" "$E2E_TMP/ctr/env"
 chmod -R a+rX "$E2E_TMP/ctr/config"
 chmod 700 "$E2E_TMP/ctr/secrets"
 NETNS=/run/netns/${NS[app]}
@@ -65,7 +69,8 @@ check "... the table is in the pod's namespace" in_ns app nft list table inet bo
 check "botbox container starts (1337:1337, only NET_ADMIN, read-only root)" \
     podman run -d --name "$CTR-botbox" --network "ns:$NETNS" --cap-drop ALL --cap-add NET_ADMIN \
     --user 1337:1337 --read-only -v "$E2E_TMP/ctr/config:/etc/botbox:ro" \
-    -v "$E2E_TMP/ctr/secrets:/var/run/secrets/botbox:ro" localhost/botbox:latest
+    -v "$E2E_TMP/ctr/secrets:/var/run/secrets/botbox:ro" \
+    -v "$E2E_TMP/ctr/env:/var/run/botbox-env" localhost/botbox:latest
 check "... and serves" wait_for 15 bash -c "podman logs $CTR-botbox 2>&1 | grep -q 'serving on port'"
 check "... with CapEff = NET_ADMIN only, as uid 1337" bash -c \
     "podman exec $CTR-botbox cat /proc/1/status | grep -q 'CapEff:	0000000000001000' &&
@@ -74,9 +79,19 @@ app() {
     podman run --rm --network "ns:$NETNS" --user 1000:1000 --cap-drop ALL \
         localhost/botbox-testclient:latest curl -sS --max-time 5 "$@"
 }
-expect "app (1000:1000, no capabilities): allowed request gets the key injected" \
-    "Bearer [REDACTED]" app http://api.test/echo
+out=$(app http://api.test/echo 2>&1)
+check "app (1000:1000, no capabilities): allowed request gets the key injected, its echo redacted" \
+    bash -c "grep -q '\"Bearer sk-ctr-' <<<\"\$1\" && ! grep -qF '$SECRET' <<<\"\$1\"" _ "$out"
 check "... seen by the upstream" grep -q "Bearer $SECRET" "$E2E_TMP/upstream.log"
+# the sidecar's placeholders file, in a volume the app mounts read-only
+out=$(podman run --rm --network "ns:$NETNS" --user 1000:1000 --cap-drop ALL \
+    -v "$E2E_TMP/ctr/env:/var/run/botbox-env:ro" localhost/botbox-testclient:latest sh -c \
+    'set -a && . /var/run/botbox-env/placeholders.env && set +a &&
+     echo "key=$API_KEY" && curl -sS --max-time 5 -H "X-Key: $API_KEY" http://api.test/echo' 2>&1)
+check "app: its placeholder from botbox's file (sk-ctr-...), never the key" \
+    bash -c "grep -q '^key=sk-ctr-[A-Za-z0-9]\{33\}$' <<<\"\$1\" && ! grep -qF '$SECRET' <<<\"\$1\"" _ "$out"
+check "... replaced by the key at the upstream" bash -c \
+    "grep '\"event\": \"request\"' '$E2E_TMP/upstream.log' | tail -1 | grep -qF '[\"X-Key\", \"$SECRET\"]'"
 expect "app: a denied host gets 403 (its name does not even resolve; by address)" "403" \
     app -o /dev/null -w '%{http_code}' --resolve "evil.test:80:$UP4" http://evil.test/
 before=$(grep -c '"event": "accept"' "$E2E_TMP/upstream.log")
@@ -95,6 +110,8 @@ check "podman kube play --network none of the sidecar Pod starts it" \
     podman kube play --network none "$E2E_TMP/pod.yaml"
 check "... its app is steered to its botbox: 403 for a denied host" wait_for 20 bash -c \
     "podman logs botbox-sidecar-app 2>&1 | grep -q 'app: denied.test -> 403'"
+check "... with its placeholder read from botbox's file" bash -c \
+    "podman logs botbox-sidecar-app 2>&1 | grep -q 'app: API_KEY=sk-ctr-'"
 check "... which audited it" wait_for 3 bash -c \
     "podman logs botbox-sidecar-botbox 2>&1 | grep -q '\"host\":\"denied.test\"'"
 check "... and the pod goes away" podman kube down "$E2E_TMP/pod.yaml"

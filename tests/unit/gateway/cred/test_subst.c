@@ -154,6 +154,17 @@ static void test_whole_and_find(void **state)
     assert_false(bb_subst_find(&set, "x: Bearer sk-real-012345678", 27, &tag));
 }
 
+/* A stream never started (a zeroed struct, as a request's is) passes
+ * bytes through and ends cleanly: a request with nothing to redact. */
+static void test_unstarted_passes(void **state)
+{
+    (void)state;
+    struct bb_subst s = {0};
+    assert_int_equal(bb_subst_feed(&s, &sc, "abc", 3, sink, NULL), 0);
+    assert_int_equal(bb_subst_finish(&s, &sc, sink, NULL), 0);
+    expect_got("abc");
+}
+
 static void test_set_limits(void **state)
 {
     (void)state;
@@ -237,6 +248,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tail_held_only_when_it_may_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusal_stops_the_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_whole_and_find, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unstarted_passes, setup, teardown),
         cmocka_unit_test(test_set_limits),
         cmocka_unit_test_setup_teardown(test_random_splits_match_reference, setup, teardown),
     };
