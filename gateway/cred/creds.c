@@ -30,11 +30,12 @@ struct sec {
     char *same[NFORMS];
 };
 
-/* A header value a rule injects, and what an answer gets instead. */
+/* A secret a rule injects (its rewrites with a secret_ref). The whole
+ * injected value needs no pattern of its own: it holds the secret, whose
+ * every occurrence is replaced, so it reads as the same value with the
+ * placeholder or mask (its other parts are the config's text). */
 struct rule_val {
     size_t sec;
-    char *whole, *red, *red_same; /* red_same: as long as whole */
-    size_t whole_len, red_len;
 };
 
 struct rule_data {
@@ -180,30 +181,6 @@ static int add_sec(struct bb_creds *c, const char *name, const struct bb_credent
     return make_forms(s) == 0 && make_same(s) == 0 ? 0 : -1;
 }
 
-/* v with every "{value}" replaced by rep. */
-static char *fill_template(const char *v, const char *rep, size_t rlen, size_t *len)
-{
-    size_t n = 0, vl = strlen(v);
-    for (const char *p = v; (p = strstr(p, "{value}")) != NULL; p += 7)
-        n++;
-    char *o = malloc(vl + n * rlen + 1), *w = o;
-    for (const char *p = v; o != NULL && *p;) {
-        const char *ph = strstr(p, "{value}");
-        size_t lit = ph ? (size_t)(ph - p) : strlen(p);
-        memcpy(w, p, lit);
-        w += lit;
-        p += lit;
-        if (ph != NULL) {
-            memcpy(w, rep, rlen);
-            w += rlen;
-            p += 7;
-        }
-    }
-    if (o != NULL)
-        *len = (size_t)(w - o);
-    return o;
-}
-
 static int add_rule_vals(struct bb_creds *c, size_t ri)
 {
     const struct bb_rule *r = &c->cfg->egress.rules[ri];
@@ -217,18 +194,7 @@ static int add_rule_vals(struct bb_creds *c, size_t ri)
         size_t si = rw->secret_ref != NULL ? sec_index(c, rw->secret_ref) : SIZE_MAX;
         if (si == SIZE_MAX || c->secs[si].form[FORM_RAW] == NULL)
             continue;
-        const struct sec *s = &c->secs[si];
-        struct rule_val *v = &rd->vals[rd->nvals];
-        v->sec = si;
-        v->whole =
-            fill_template(rw->value, s->form[FORM_RAW], s->form_len[FORM_RAW], &v->whole_len);
-        v->red =
-            s->ph ? fill_template(rw->value, s->ph, s->ph_len, &v->red_len)
-                  : fill_template(rw->value, BB_REDACT_MASK, strlen(BB_REDACT_MASK), &v->red_len);
-        size_t same_len; /* = whole_len: the mask is as long as the secret */
-        v->red_same = fill_template(rw->value, s->same[FORM_RAW], s->form_len[FORM_RAW], &same_len);
-        if (v->whole == NULL || v->red == NULL || v->red_same == NULL)
-            return -1;
+        rd->vals[rd->nvals].sec = si;
         rd->nvals++;
     }
     return 0;
@@ -313,12 +279,6 @@ void bb_creds_free(struct bb_creds *c)
     if (c == NULL)
         return;
     for (size_t i = 0; c->rules != NULL && i < c->cfg->egress.nrules; i++) {
-        for (size_t k = 0; k < c->rules[i].nvals; k++) {
-            explicit_bzero(c->rules[i].vals[k].whole, c->rules[i].vals[k].whole_len);
-            free(c->rules[i].vals[k].whole);
-            free(c->rules[i].vals[k].red);
-            free(c->rules[i].vals[k].red_same);
-        }
         free(c->rules[i].vals);
         free_plan((struct bb_cred_plan *)c->rules[i].plan);
     }
@@ -445,6 +405,8 @@ static void redact_sec(struct plan_mem *m, const struct sec *s, bool same)
                 same ? s->form_len[f] : to_len, tag, false);
 }
 
+/* The secrets the request is given: its rule's, and the bound
+ * credentials' (each once). */
 static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct bb_rule *r,
                      bool same, struct bb_subst_set *set)
 {
@@ -452,17 +414,13 @@ static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct 
     const struct rule_data *rd = NULL;
     if (r != NULL && r >= c->cfg->egress.rules && r < c->cfg->egress.rules + c->cfg->egress.nrules)
         rd = &c->rules[r - c->cfg->egress.rules];
-    for (size_t k = 0; rd != NULL && k < rd->nvals; k++) {
-        const struct rule_val *v = &rd->vals[k];
-        const struct sec *s = &c->secs[v->sec];
-        redact_sec(m, s, same);
-        if (v->whole_len != s->form_len[FORM_RAW]) /* not the secret alone */
-            add(m, v->whole, v->whole_len, same ? v->red_same : v->red,
-                same ? v->whole_len : v->red_len, name_tag(m, s->name), false);
-    }
-    for (size_t i = 0; i < c->cfg->credentials.n; i++)
-        if (m->plan.bound >> i & 1)
+    for (size_t i = 0; i < c->nsecs; i++) {
+        bool given = i < c->cfg->credentials.n && (m->plan.bound >> i & 1);
+        for (size_t k = 0; !given && rd != NULL && k < rd->nvals; k++)
+            given = rd->vals[k].sec == i;
+        if (given)
             redact_sec(m, &c->secs[i], same);
+    }
     close_set(m, from, set);
 }
 

@@ -5,7 +5,7 @@
  * The table holds, for every secret the config names (credentials first,
  * then the secret_refs only header_rewrites use): its value, the forms it
  * takes in a URL (percent-encoded) and in JSON (escaped), its
- * placeholder, and for each rule the header values its rewrites inject.
+ * placeholder, and for each rule the secrets its rewrites inject.
  *
  * A request's plan says, for the request's host and rule:
  *   unbound   placeholders of credentials not bound to the host: any of
@@ -17,10 +17,10 @@
  *             a bound credential whose secret is missing refuses instead
  *             (secret_not_available);
  *   resp      what the answer must not carry: every secret the request
- *             was given (injected or substituted) in its three forms, and
- *             each whole injected header value, replaced by the same
- *             thing with the placeholder, or with BB_REDACT_MASK where the
- *             secret has none;
+ *             was given (injected or substituted) in its three forms,
+ *             replaced by its placeholder, or by BB_REDACT_MASK where it
+ *             has none (a whole injected value, "Bearer <key>", then reads
+ *             "Bearer <placeholder>": it needs no pattern of its own);
  *   resp_same the same, each replaced by something as long (the
  *             placeholder when it is, else "[REDACTED***]" of that length):
  *             for an answer whose Content-Length must stay as it is.

@@ -456,11 +456,11 @@ static void process_response(struct bb_proxy *p)
         /* a redaction may make a piece longer (a placeholder for a short
          * secret): fed in pieces whose output fits under the watermark */
         size_t n = bb_buf_size(&u->in);
-        if (p->r->resp_subst && p->r->respsub.set != NULL) { /* streaming, not held */
+        size_t grow = p->r->resp_subst && p->r->respsub.set != NULL ? p->r->respsub.set->grow : 1;
+        if (grow > 1) { /* what is read may come out longer: bounded as cout fills */
             if (bb_buf_size(&p->cout) >= BB_PROXY_WATERMARK)
                 return; /* bb_proxy_update takes the rest up when cout drains */
-            size_t cap = BB_PROXY_FEED / p->r->respsub.set->grow;
-            n = n < cap ? n : cap;
+            n = n < BB_PROXY_FEED / grow ? n : BB_PROXY_FEED / grow;
         }
         ssize_t used = bb_http_body_feed(&p->r->respp, &p->r->respbody, bb_buf_head(&u->in), n);
         if (used < 0) {

@@ -4,6 +4,8 @@
 #   e.g. profile.sh http 10            keep-alive, 2-byte answers
 #        profile.sh https 10 -H "Connection: close"
 #        profile.sh h2 10              h2load, 10 connections x 100 streams (i1)
+#        PROFILE_PEER=botbox-cred PROFILE_PATH=/big profile.sh http 10
+#                                      placeholders and redaction, 1 MiB (h2)
 # Prints perf's top entries (self and children) for the botbox process.
 set -u
 . "$(dirname "$0")/peers.sh"
@@ -12,11 +14,12 @@ secs=${2:-10}
 shift 2 2>/dev/null
 command -v perf >/dev/null || { echo "profile: perf is not installed" >&2; exit 1; }
 bench_world
-peer_start botbox 1
+peer=${PROFILE_PEER:-botbox} # or botbox-cred, botbox-bare (peers.sh)
+peer_start "$peer" 1
 if [ "$scheme" = h2 ]; then
     load() { in_ns $CLI h2load -c 10 -m 100 -t 1 -D "$1" https://h2.bench/ok; }
 else
-    url=$(peer_url botbox "$scheme" /ok)
+    url=$(peer_url "$peer" "$scheme" "${PROFILE_PATH:-/ok}")
     load() { in_ns $CLI wrk -t1 -c50 -d"$1s" "${@:2}" "$url"; }
 fi
 load 1 "$@" >/dev/null # pools, leaf cache
