@@ -93,6 +93,9 @@ void bb_cwarn(struct bb_cctx *ctx, const struct bb_ynode *n, const char *fmt, ..
 }
 
 static void emit_pos(struct bb_cctx *ctx, enum bb_diag_level lvl, struct bb_srcpos pos,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void emit_pos(struct bb_cctx *ctx, enum bb_diag_level lvl, struct bb_srcpos pos,
                      const char *fmt, va_list ap)
 {
     char where[512];

@@ -353,29 +353,26 @@ static int render_durations(const struct bb_metrics *m, struct bb_buf *o,
 }
 
 /* Placeholders replaced, secrets redacted, placeholders refused, by host. */
+static uint64_t cred_count(const struct host_sum *h, int family)
+{
+    return family == 0 ? h->substituted : family == 1 ? h->redacted : h->misuse;
+}
+
 static int cred_families(const struct bb_metrics *m, const struct host_sum *sums, struct bb_buf *o)
 {
-    static const struct {
-        const char *name, *help;
-        size_t off;
-    } fam[] = {
+    static const char *const fam[][2] = {
         {"botbox_credential_substitutions_total",
-         "Placeholders replaced by their secret in requests.",
-         offsetof(struct host_sum, substituted)},
-        {"botbox_redactions_total", "Secrets replaced in answers before the workload saw them.",
-         offsetof(struct host_sum, redacted)},
+         "Placeholders replaced by their secret in requests."},
+        {"botbox_redactions_total", "Secrets replaced in answers before the workload saw them."},
         {"botbox_credential_misuse_total",
-         "Requests refused for a placeholder sent where its credential is not bound.",
-         offsetof(struct host_sum, misuse)},
+         "Requests refused for a placeholder sent where its credential is not bound."},
     };
     int rc = 0;
-    for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
-        rc |= family(o, fam[f].name, "counter", fam[f].help);
-        for (unsigned l = 0; l < m->nlabels; l++) {
-            uint64_t v = *(const uint64_t *)((const char *)&sums[l] + fam[f].off);
-            if (v > 0)
-                rc |= host_sample(o, fam[f].name, m->labels[l], "", v);
-        }
+    for (int f = 0; f < 3; f++) {
+        rc |= family(o, fam[f][0], "counter", fam[f][1]);
+        for (unsigned l = 0; l < m->nlabels; l++)
+            if (cred_count(&sums[l], f) > 0)
+                rc |= host_sample(o, fam[f][0], m->labels[l], "", cred_count(&sums[l], f));
     }
     return rc;
 }
