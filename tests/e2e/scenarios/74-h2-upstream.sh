@@ -37,6 +37,8 @@ for c in --http2 --http1.1; do
     check "... the upstream got it over h2" test "$(upstream_seen "^/echo\?c=$c\$" proto)" = h2
     check "... with botbox's key once, the client's own removed" \
         test "$(upstream_seen "^/echo\?c=$c\$" auth)" = "Bearer $SECRET"
+    check "... and the h2 upstream's echo of the key reaches the client redacted" \
+        bash -c "grep -qF 'Bearer [REDACTED]' <<<\"\$1\" && ! grep -qF '$SECRET' <<<\"\$1\"" _ "$out"
 done
 # answered_h2 TAG: the answer (in $got) is 200 and the upstream got the
 # request ?c=TAG over h2 with botbox's key once
