@@ -30,17 +30,13 @@ struct sec {
     char *same[NFORMS];
 };
 
-/* A secret a rule injects (its rewrites with a secret_ref). The whole
- * injected value needs no pattern of its own: it holds the secret, whose
- * every occurrence is replaced, so it reads as the same value with the
- * placeholder or mask (its other parts are the config's text). */
-struct rule_val {
-    size_t sec;
-};
-
 struct rule_data {
-    struct rule_val *vals;
-    size_t nvals;
+    /* the secrets its rewrites inject (indexes into secs). The whole
+     * injected value needs no pattern of its own: it holds the secret,
+     * whose every occurrence is replaced, so it reads as the same value
+     * with the placeholder or mask (its other parts are the config's) */
+    size_t *secs;
+    size_t nsecs;
     const struct bb_cred_plan *plan; /* shared: an exact host's allow */
 };
 
@@ -181,21 +177,20 @@ static int add_sec(struct bb_creds *c, const char *name, const struct bb_credent
     return make_forms(s) == 0 && make_same(s) == 0 ? 0 : -1;
 }
 
-static int add_rule_vals(struct bb_creds *c, size_t ri)
+static int add_rule_secs(struct bb_creds *c, size_t ri)
 {
     const struct bb_rule *r = &c->cfg->egress.rules[ri];
     struct rule_data *rd = &c->rules[ri];
     if (r->action != BB_ACTION_ALLOW || r->nrewrites == 0)
         return 0;
-    if ((rd->vals = calloc(r->nrewrites, sizeof(*rd->vals))) == NULL)
+    if ((rd->secs = calloc(r->nrewrites, sizeof(*rd->secs))) == NULL)
         return -1;
     for (size_t i = 0; i < r->nrewrites; i++) {
         const struct bb_rewrite *rw = &r->rewrites[i];
         size_t si = rw->secret_ref != NULL ? sec_index(c, rw->secret_ref) : SIZE_MAX;
         if (si == SIZE_MAX || c->secs[si].form[FORM_RAW] == NULL)
             continue;
-        rd->vals[rd->nvals].sec = si;
-        rd->nvals++;
+        rd->secs[rd->nsecs++] = si;
     }
     return 0;
 }
@@ -234,14 +229,14 @@ static int fill(struct bb_creds *c, bb_cred_secret_fn get, const void *arg)
                 return -1;
         }
     for (size_t i = 0; i < cfg->egress.nrules; i++)
-        if (add_rule_vals(c, i) != 0)
+        if (add_rule_secs(c, i) != 0)
             return -1;
     for (size_t i = 0; i < cfg->egress.nrules; i++) {
         const struct bb_rule *r = &cfg->egress.rules[i];
         if (r->action != BB_ACTION_ALLOW || !exact_host(r))
             continue;
         uint64_t bound = bound_mask(cfg, &r->host);
-        if (bound == 0 && c->rules[i].nvals == 0)
+        if (bound == 0 && c->rules[i].nsecs == 0)
             continue; /* the plain plan */
         c->rules[i].plan = build_plan(c, r, bound, true);
         if (c->rules[i].plan == NULL && errno == ENOMEM)
@@ -279,7 +274,7 @@ void bb_creds_free(struct bb_creds *c)
     if (c == NULL)
         return;
     for (size_t i = 0; c->rules != NULL && i < c->cfg->egress.nrules; i++) {
-        free(c->rules[i].vals);
+        free(c->rules[i].secs);
         free_plan((struct bb_cred_plan *)c->rules[i].plan);
     }
     free_plan((struct bb_cred_plan *)c->plain);
@@ -349,12 +344,18 @@ static void close_set(struct plan_mem *m, size_t from, struct bb_subst_set *set)
         memset(set, 0, sizeof(*set)); /* cannot happen: add() checked every pattern */
 }
 
-static void unbound_set(const struct bb_creds *c, struct plan_mem *m)
+/* The placeholders of the credentials not bound here: each refuses. */
+static void add_unbound(const struct bb_creds *c, struct plan_mem *m)
 {
-    size_t from = m->n;
     for (size_t i = 0; i < c->cfg->credentials.n; i++)
         if (!(m->plan.bound >> i & 1) && c->secs[i].ph != NULL)
             add(m, c->secs[i].ph, c->secs[i].ph_len, NULL, 0, (int)i, true);
+}
+
+static void unbound_set(const struct bb_creds *c, struct plan_mem *m)
+{
+    size_t from = m->n;
+    add_unbound(c, m);
     close_set(m, from, &m->plan.unbound);
 }
 
@@ -365,10 +366,8 @@ static void subst_set(const struct bb_creds *c, struct plan_mem *m, unsigned whe
                       struct bb_subst_set *set)
 {
     size_t from = m->n;
-    for (size_t i = 0;
-         where == BB_SUBST_IN_BODY && c->cfg->egress.enforce && i < c->cfg->credentials.n; i++)
-        if (!(m->plan.bound >> i & 1) && c->secs[i].ph != NULL)
-            add(m, c->secs[i].ph, c->secs[i].ph_len, NULL, 0, (int)i, true);
+    if (where == BB_SUBST_IN_BODY && c->cfg->egress.enforce)
+        add_unbound(c, m);
     for (size_t i = 0; i < c->cfg->credentials.n; i++) {
         const struct sec *s = &c->secs[i];
         if (!(m->plan.bound >> i & 1) || s->ph == NULL || !(s->cred->substitute_in & where))
@@ -416,8 +415,8 @@ static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct 
         rd = &c->rules[r - c->cfg->egress.rules];
     for (size_t i = 0; i < c->nsecs; i++) {
         bool given = i < c->cfg->credentials.n && (m->plan.bound >> i & 1);
-        for (size_t k = 0; !given && rd != NULL && k < rd->nvals; k++)
-            given = rd->vals[k].sec == i;
+        for (size_t k = 0; !given && rd != NULL && k < rd->nsecs; k++)
+            given = rd->secs[k] == i;
         if (given)
             redact_sec(m, &c->secs[i], same);
     }
@@ -482,7 +481,7 @@ const struct bb_cred_plan *bb_creds_plan(const struct bb_creds *c, const struct 
     if (allow && ours && exact_host(r))
         return c->rules[r - rules].plan != NULL ? c->rules[r - rules].plan : c->plain;
     uint64_t bound = bound_mask(c->cfg, h);
-    if (bound == 0 && (!allow || !ours || c->rules[r - rules].nvals == 0))
+    if (bound == 0 && (!allow || !ours || c->rules[r - rules].nsecs == 0))
         return c->plain;
     errno = 0;
     const struct bb_cred_plan *p = build_plan(c, r, bound, allow);

@@ -110,7 +110,6 @@ bool bb_proxy_cred_denied(struct bb_proxy *p)
 bool bb_proxy_cred_start(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
-    r->misuse = -1;
     bool oom = false;
     bool allow = r->dec.verdict == BB_VERDICT_ALLOW;
     r->plan = bb_creds_plan(p->snap->creds, r->dec.rule, &r->host, allow, &oom);
@@ -124,7 +123,6 @@ bool bb_proxy_cred_start(struct bb_proxy *p)
     if (tag < 0)
         tag = misused_in_body(p);
     if (tag >= 0) {
-        r->misuse = tag;
         r->cred_tags |= 1ull << tag;
         if (enforce(p)) {
             bb_proxy_fail(p, 403, "credential not allowed for this host", "credential_misuse");
@@ -152,7 +150,6 @@ void bb_proxy_cred_inject(struct bb_proxy *p, struct bb_inject *inj)
 
 void bb_proxy_cred_refuse(struct bb_proxy *p, int tag)
 {
-    p->r->misuse = tag;
     p->r->cred_tags |= 1ull << tag;
     if (p->r->plan != NULL && (p->r->plan->bound >> tag & 1))
         bb_proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
@@ -406,5 +403,4 @@ void bb_proxy_cred_done(struct bb_proxy *p)
     r->up_framing = BB_INJ_AS_READ;
     r->substituted = r->redacted = 0;
     r->cred_tags = r->red_tags = 0;
-    r->misuse = -1;
 }

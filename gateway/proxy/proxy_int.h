@@ -142,7 +142,6 @@ struct bb_proxy_req {
     struct bb_buf held; /* BB_INJ_LENGTH: the substituted body, until its end; a held answer's */
     uint32_t substituted, redacted;
     uint64_t cred_tags, red_tags; /* credential indexes; the plan's names */
-    int misuse;                   /* the misused credential's index, or -1 */
 };
 
 struct bb_proxy {

@@ -24,6 +24,9 @@ credentials:
   - secret_ref: tok
     hosts: [api.test]
     env: TOK
+  - secret_ref: gone # bound, but its file is not in secrets_dir
+    hosts: [api.test]
+    env: GONE
 YAML
 check "botbox check accepts the credentials" "$BIN" check --config "$E2E_TMP/botbox.yaml"
 serve_start app "$E2E_TMP/botbox.yaml"
@@ -91,6 +94,14 @@ check "over HTTP/2 from the client: header and body substituted" \
     at_upstream 'h["x-tok"] == [tok] and r["body"] == "k=" + tok_pct'
 check "the audit line counts the substitutions and names the credential" \
     wait_for 3 audit_has 'a.get("substituted") == 2 and "tok" in a.get("credentials", []) and a.get("proto") == "h2"'
+
+n=$(requests)
+PH_GONE=$(sed -n 's/^GONE=//p' "$PHF")
+expect "a bound placeholder whose secret is missing: 500, says why" "secret not available 500" \
+    https -w ' %{http_code}' https://api.test/echo -H "X-Gone: $PH_GONE"
+check "... nothing reached the upstream" test "$(requests)" = "$n"
+check "... audited secret_not_available, naming the credential" wait_for 3 audit_has \
+    'a.get("reason") == "secret_not_available" and a.get("credentials") == ["gone"]'
 
 # ---- misuse: a placeholder where its credential is not bound ----
 n=$(requests)
