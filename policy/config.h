@@ -120,9 +120,17 @@ enum bb_subst_in {
 /* A secret the workload holds a placeholder for: a random look-alike that
  * botbox swaps for the secret in requests to the bound hosts, and refuses
  * in requests to any other. */
+/* What a credential becomes at the boundary (docs/configuration.md,
+ * "Credentials"). */
+enum bb_cred_kind {
+    BB_CRED_STATIC,    /* the secret in place of its placeholder */
+    BB_CRED_AWS_SIGV4, /* the request re-signed with the real AWS keys */
+};
+
 struct bb_credential {
-    uint32_t index;              /* position in credentials (its tag) */
-    const char *secret_ref;      /* the file in secrets_dir */
+    uint32_t index; /* position in credentials (its tag) */
+    enum bb_cred_kind kind;
+    const char *secret_ref;      /* the file in secrets_dir (aws_sigv4: the access key id's) */
     const char *prefix;          /* the placeholder starts with it ("" by default) */
     uint32_t length;             /* the placeholder's length, prefix included */
     const char *env;             /* the variable it is published under */
@@ -131,6 +139,11 @@ struct bb_credential {
     size_t nhosts;
     bool hosts_default;     /* the hosts of the allow rules that reference secret_ref */
     unsigned substitute_in; /* enum bb_subst_in bits */
+    /* aws_sigv4: the other secrets; region and service ("": from the
+     * host, else the client's scope); secret_env: where the workload's
+     * SDK finds a stand-in secret access key ("": nowhere) */
+    const char *secret_key_ref, *token_ref; /* token_ref NULL: no session token */
+    const char *region, *service, *secret_env;
     struct bb_srcpos pos;
 };
 

@@ -20,6 +20,7 @@
 
 static const char *const compressed_names[] = {"refuse", "pass", NULL};
 static const char *const where_names[] = {"headers", "path", "query", "body", NULL};
+static const char *const kind_names[] = {"static", "aws_sigv4", NULL};
 
 const struct bb_field bb_redaction_fields[] = {
     {.key = "enabled", .type = BB_F_BOOL, .off = CFG(redaction.enabled)},
@@ -44,7 +45,14 @@ static int decode_hosts(struct bb_cctx *ctx, const struct bb_ynode *v, void *bas
 static int decode_where(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
 
 static const struct bb_field credential_fields[] = {
-    {.key = "secret_ref", .type = BB_F_STR, .off = CRED(secret_ref), .flags = BB_F_REQUIRED},
+    {.key = "kind", .type = BB_F_ENUM, .off = CRED(kind), .names = kind_names},
+    {.key = "secret_ref", .type = BB_F_STR, .off = CRED(secret_ref)},
+    {.key = "access_key_id_ref", .type = BB_F_STR, .off = CRED(secret_ref)},
+    {.key = "secret_access_key_ref", .type = BB_F_STR, .off = CRED(secret_key_ref)},
+    {.key = "session_token_ref", .type = BB_F_STR, .off = CRED(token_ref)},
+    {.key = "region", .type = BB_F_STR, .off = CRED(region)},
+    {.key = "service", .type = BB_F_STR, .off = CRED(service)},
+    {.key = "secret_env", .type = BB_F_STR, .off = CRED(secret_env)},
     {.key = "placeholder", .type = BB_F_MAP, .sub = placeholder_fields},
     {.key = "env", .type = BB_F_STR, .off = CRED(env)},
     {.key = "hosts", .type = BB_F_CUSTOM, .custom = decode_hosts},
@@ -188,6 +196,86 @@ static int check_placeholder(struct bb_cctx *ctx, const struct bb_ynode *m, stru
     return rc;
 }
 
+/* Keys that only one kind takes. */
+static const char *const aws_keys[] = {"access_key_id_ref",
+                                       "secret_access_key_ref",
+                                       "session_token_ref",
+                                       "region",
+                                       "service",
+                                       "secret_env",
+                                       NULL};
+
+static int check_keys(struct bb_cctx *ctx, const struct bb_ynode *n, const struct bb_credential *c)
+{
+    bool aws = c->kind == BB_CRED_AWS_SIGV4;
+    for (size_t k = 0; !aws && aws_keys[k] != NULL; k++)
+        if (bb_ymap_get(n, aws_keys[k]) != NULL) {
+            key_error(ctx, n, aws_keys[k], "only for kind: aws_sigv4");
+            return -1;
+        }
+    const char *wrong = !aws                                      ? NULL
+                        : bb_ymap_get(n, "secret_ref") != NULL    ? "secret_ref"
+                        : bb_ymap_get(n, "substitute_in") != NULL ? "substitute_in"
+                                                                  : NULL;
+    if (wrong != NULL) {
+        key_error(ctx, n, wrong,
+                  strcmp(wrong, "secret_ref") == 0
+                      ? "kind aws_sigv4 names access_key_id_ref and secret_access_key_ref"
+                      : "an AWS credential is never substituted: botbox signs the request");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_ref(struct bb_cctx *ctx, const struct bb_ynode *n, const char *key,
+                     const char *ref, bool required)
+{
+    const char *why = ref != NULL ? bb_check_secret_name(ref) : required ? "is required" : NULL;
+    if (why != NULL)
+        key_error(ctx, n, key, why);
+    return why != NULL ? -1 : 0;
+}
+
+static bool scope_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n <= 64 && unreserved(s);
+}
+
+/* An AWS credential: its refs, its scope, and the shape of an access key
+ * id (AKIA and 16 more) for its placeholder unless one is given. */
+static int check_aws(struct bb_cctx *ctx, const struct bb_ynode *n, struct bb_credential *c)
+{
+    if (check_ref(ctx, n, "access_key_id_ref", c->secret_ref, true) != 0 ||
+        check_ref(ctx, n, "secret_access_key_ref", c->secret_key_ref, true) != 0 ||
+        check_ref(ctx, n, "session_token_ref", c->token_ref, false) != 0)
+        return -1;
+    for (const char *const *k = (const char *const[]){"region", "service", NULL}; *k; k++) {
+        const char *v = strcmp(*k, "region") == 0 ? c->region : c->service;
+        if (v != NULL && (v[0] == '\0' || !scope_name_ok(v))) {
+            key_error(ctx, n, *k, "at most 64 of the characters A-Z a-z 0-9 - . _ ~");
+            return -1;
+        }
+    }
+    if (c->region == NULL)
+        c->region = "";
+    if (c->service == NULL)
+        c->service = "";
+    if (bb_ymap_get(n, "placeholder") == NULL) {
+        c->prefix = "AKIA";
+        c->length = 20;
+    }
+    if (c->secret_env == NULL)
+        c->secret_env = "AWS_SECRET_ACCESS_KEY";
+    else if (c->secret_env[0] != '\0' && !env_name_ok(c->secret_env)) {
+        key_error(ctx, n, "secret_env",
+                  "not a variable name (a letter or _, then letters, digits, _)");
+        return -1;
+    }
+    c->substitute_in = 0;
+    return 0;
+}
+
 static int credential_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
 {
     struct bb_credential *c = dst;
@@ -195,21 +283,21 @@ static int credential_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *
     c->pos = (struct bb_srcpos){n->line, n->col};
     c->prefix = "";
     c->substitute_in = BB_SUBST_IN_ALL;
-    if (bb_decode_map(ctx, n, credential_fields, c) != 0 || c->secret_ref == NULL)
+    if (bb_decode_map(ctx, n, credential_fields, c) != 0 || check_keys(ctx, n, c) != 0)
         return -1;
-    const char *why = bb_check_secret_name(c->secret_ref);
-    if (why != NULL) {
-        key_error(ctx, n, "secret_ref", why);
+    bool aws = c->kind == BB_CRED_AWS_SIGV4;
+    if (aws ? check_aws(ctx, n, c) != 0 : check_ref(ctx, n, "secret_ref", c->secret_ref, true) != 0)
         return -1;
-    }
     if (check_placeholder(ctx, n, c) != 0)
         return -1;
     if (c->env == NULL)
-        c->env = default_env(ctx, c->secret_ref);
+        c->env = aws ? "AWS_ACCESS_KEY_ID" : default_env(ctx, c->secret_ref);
     else if (!env_name_ok(c->env)) {
         key_error(ctx, n, "env", "not a variable name (a letter or _, then letters, digits, _)");
         return -1;
     }
+    if (c->secret_env == NULL)
+        c->secret_env = "";
     return 0;
 }
 
@@ -219,9 +307,13 @@ static int check_unique(struct bb_cctx *ctx, const struct bb_credential *c, size
 {
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++) {
-            const char *what = strcmp(c[i].secret_ref, c[j].secret_ref) == 0 ? "secret_ref"
-                               : strcmp(c[i].env, c[j].env) == 0             ? "env"
-                                                                             : NULL;
+            const char *what =
+                strcmp(c[i].secret_ref, c[j].secret_ref) == 0 ? "secret_ref"
+                : strcmp(c[i].env, c[j].env) == 0             ? "env"
+                : c[i].secret_env[0] != '\0' && (strcmp(c[i].secret_env, c[j].secret_env) == 0 ||
+                                                 strcmp(c[i].secret_env, c[j].env) == 0)
+                    ? "secret_env"
+                    : NULL;
             if (what == NULL)
                 continue;
             size_t saved = bb_cctx_push_index(ctx, i);

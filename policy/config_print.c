@@ -142,6 +142,15 @@ static void print_credential(const struct bb_credential *cr, FILE *out)
             cr->length - (unsigned)strlen(cr->prefix), cr->env);
     for (size_t i = 0; i < cr->nhosts; i++)
         fprintf(out, "%s%s", i ? "," : "", cr->hosts[i].name);
+    if (cr->kind == BB_CRED_AWS_SIGV4) {
+        fprintf(out,
+                "%s aws_sigv4 secret_access_key:%s session_token:%s region=%s service=%s%s%s\n",
+                cr->hosts_default ? " (its rules)" : "", cr->secret_key_ref,
+                cr->token_ref ? cr->token_ref : "-", cr->region[0] ? cr->region : "(host)",
+                cr->service[0] ? cr->service : "(host)", cr->secret_env[0] ? " secret_env=" : "",
+                cr->secret_env);
+        return;
+    }
     fprintf(out, "%s substitute_in=", cr->hosts_default ? " (its rules)" : "");
     for (unsigned k = 0, first = 1; k < 4; k++)
         if (cr->substitute_in & (1u << k)) {

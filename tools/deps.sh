@@ -20,6 +20,8 @@ PACKAGES=(
     wget python3-requests python3-pip testssl.sh
     # HTTP/2 and gRPC clients and servers (scenario 73, the h2 bench)
     nghttp2-client python3-h2 python3-grpcio
+    # AWS SigV4 re-signing: the SDK and the upstream's verifier (scenario 78)
+    python3-botocore python3-boto3
     # images and manifests (catatonit: the pause process of `podman kube
     # play`, only a Recommends of podman, which --no-install-recommends skips)
     podman runc catatonit debootstrap python3-yaml ruby

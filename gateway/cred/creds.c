@@ -23,6 +23,7 @@ struct sec {
     size_t form_len[NFORMS];
     const char *ph; /* its placeholder, or NULL */
     size_t ph_len;
+    size_t owner;    /* an AWS session token's: its credential's index; else SIZE_MAX */
     bool searchable; /* short enough to look for in answers */
     /* what each form becomes where the length must stay (an answer with
      * a Content-Length too long to hold): the placeholder when it is as
@@ -42,6 +43,8 @@ struct rule_data {
 
 struct bb_creds {
     const struct bb_config *cfg;
+    bb_cred_secret_fn get; /* an AWS credential's other secrets */
+    const void *arg;
     struct sec *secs;
     size_t nsecs; /* the first cfg->credentials.n are the credentials, in order */
     struct rule_data *rules;
@@ -160,7 +163,7 @@ static int add_sec(struct bb_creds *c, const char *name, const struct bb_credent
                    bb_cred_secret_fn get, const void *arg)
 {
     struct sec *s = &c->secs[c->nsecs++];
-    *s = (struct sec){.name = name, .cred = cred};
+    *s = (struct sec){.name = name, .cred = cred, .owner = SIZE_MAX};
     s->form[FORM_RAW] = get(arg, name, &s->form_len[FORM_RAW]);
     if (cred != NULL)
         s->ph = bb_placeholder_get(c->cfg, name, &s->ph_len);
@@ -221,6 +224,14 @@ static int fill(struct bb_creds *c, bb_cred_secret_fn get, const void *arg)
         if (add_sec(c, cfg->credentials.list[i].secret_ref, &cfg->credentials.list[i], get, arg) !=
             0)
             return -1;
+    for (size_t i = 0; i < cfg->credentials.n; i++) { /* what an answer must not show */
+        const char *tok = cfg->credentials.list[i].token_ref;
+        if (cfg->credentials.list[i].kind == BB_CRED_AWS_SIGV4 && tok != NULL) {
+            if (add_sec(c, tok, NULL, get, arg) != 0)
+                return -1;
+            c->secs[c->nsecs - 1].owner = i;
+        }
+    }
     for (size_t i = 0; i < cfg->egress.nrules; i++)
         for (size_t j = 0; j < cfg->egress.rules[i].nrewrites; j++) {
             const char *ref = cfg->egress.rules[i].rewrites[j].secret_ref;
@@ -251,12 +262,14 @@ struct bb_creds *bb_creds_new(const struct bb_config *cfg, bb_cred_secret_fn get
 {
     if (cfg->credentials.n == 0 && !has_secret_rewrites(cfg))
         return NULL;
-    size_t refs = cfg->credentials.n;
+    size_t refs = 2 * cfg->credentials.n; /* and a session token each */
     for (size_t i = 0; i < cfg->egress.nrules; i++)
         refs += cfg->egress.rules[i].nrewrites;
     struct bb_creds *c = calloc(1, sizeof(*c));
     if (c != NULL) {
         c->cfg = cfg;
+        c->get = get;
+        c->arg = arg;
         c->secs = calloc(refs, sizeof(*c->secs));
         c->rules = calloc(cfg->egress.nrules + 1, sizeof(*c->rules));
     }
@@ -290,6 +303,23 @@ void bb_creds_free(struct bb_creds *c)
     free(c->secs);
     free(c->rules);
     free(c);
+}
+
+int bb_creds_aws(const struct bb_creds *c, int index, struct bb_cred_aws *out)
+{
+    const struct sec *s = &c->secs[index];
+    const struct bb_credential *cr = s->cred;
+    *out = (struct bb_cred_aws){.cred = cr,
+                                .akid = s->form[FORM_RAW],
+                                .akid_len = s->form_len[FORM_RAW],
+                                .ph = s->ph,
+                                .ph_len = s->ph_len};
+    out->key = c->get(c->arg, cr->secret_key_ref, &out->key_len);
+    if (cr->token_ref != NULL)
+        out->token = c->get(c->arg, cr->token_ref, &out->token_len);
+    bool ok = out->akid != NULL && out->key != NULL && out->ph != NULL &&
+              (cr->token_ref == NULL || out->token != NULL);
+    return ok ? 0 : -1;
 }
 
 const char *bb_creds_name(const struct bb_creds *c, int index)
@@ -414,7 +444,10 @@ static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct 
     if (r != NULL && r >= c->cfg->egress.rules && r < c->cfg->egress.rules + c->cfg->egress.nrules)
         rd = &c->rules[r - c->cfg->egress.rules];
     for (size_t i = 0; i < c->nsecs; i++) {
-        bool given = i < c->cfg->credentials.n && (m->plan.bound >> i & 1);
+        const struct sec *s = &c->secs[i];
+        bool given = i < c->cfg->credentials.n
+                         ? (m->plan.bound >> i & 1) != 0
+                         : s->owner != SIZE_MAX && (m->plan.bound >> s->owner & 1);
         for (size_t k = 0; !given && rd != NULL && k < rd->nsecs; k++)
             given = rd->secs[k] == i;
         if (given)
@@ -425,7 +458,7 @@ static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct 
 
 static bool empty(const struct bb_cred_plan *p)
 {
-    size_t n = p->unbound.n + p->hdr.n + p->path.n + p->query.n + p->resp.n;
+    size_t n = p->unbound.n + p->hdr.n + p->path.n + p->query.n + p->resp.n + (p->aws >= 0);
     for (int k = 0; k < 3; k++)
         n += p->body[k].n;
     return n == 0;
@@ -445,6 +478,10 @@ static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const str
     m->cap = cap;
     m->plan.names = m->names;
     m->plan.bound = bound;
+    m->plan.aws = -1;
+    for (size_t i = 0; allow && i < cfg->credentials.n && m->plan.aws < 0; i++)
+        if ((bound >> i & 1) && cfg->credentials.list[i].kind == BB_CRED_AWS_SIGV4)
+            m->plan.aws = (int)i; /* the first bound one signs */
     unbound_set(c, m);
     if (allow) {
         subst_set(c, m, BB_SUBST_IN_HEADERS, FORM_RAW, &m->plan.hdr);

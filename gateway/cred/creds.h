@@ -21,6 +21,9 @@
  *             replaced by its placeholder, or by BB_REDACT_MASK where it
  *             has none (a whole injected value, "Bearer <key>", then reads
  *             "Bearer <placeholder>": it needs no pattern of its own);
+ *   aws       the bound aws_sigv4 credential that re-signs the request
+ *             (its placeholder access key id is what the client must
+ *             have signed with), or -1;
  *   resp_same the same, each replaced by something as long (the
  *             placeholder when it is, else "[REDACTED***]" of that length):
  *             for an answer whose Content-Length must stay as it is.
@@ -51,6 +54,7 @@ enum bb_body_kind { BB_BODY_RAW, BB_BODY_JSON, BB_BODY_FORM };
 
 struct bb_cred_plan {
     uint64_t bound; /* bit per credential index bound to the host */
+    int aws;        /* the aws_sigv4 credential that signs the request, or -1 */
     struct bb_subst_set unbound, hdr, path, query, body[3], resp;
     struct bb_subst_set resp_same; /* resp, every replacement as long as what it replaces */
     const char *const *names;      /* resp's tags: the secret_ref each stands for */
@@ -80,6 +84,17 @@ const struct bb_cred_plan *bb_creds_plan(const struct bb_creds *c, const struct 
                                          const struct bb_host *h, bool allow, bool *oom);
 /* Gives a plan back (frees one made for its request). NULL is fine. */
 void bb_cred_plan_put(const struct bb_cred_plan *p);
+
+/* An aws_sigv4 credential's secrets (docs/security.md, "AWS SigV4"):
+ * slices of the snapshot's secrets, valid while it lives. */
+struct bb_cred_aws {
+    const struct bb_credential *cred;
+    const char *akid, *key, *token, *ph; /* token NULL: none */
+    size_t akid_len, key_len, token_len, ph_len;
+};
+/* Fills out for credential `index` (a plan's aws). 0, or -1 when one of
+ * its secrets is missing (out says which are NULL). */
+int bb_creds_aws(const struct bb_creds *c, int index, struct bb_cred_aws *out);
 
 /* The secret_ref of credential `index` (request tags). */
 const char *bb_creds_name(const struct bb_creds *c, int index);

@@ -27,9 +27,18 @@ int bb_placeholders_sync(const struct bb_config *cfg);
  * it, or NULL when none was made. */
 const char *bb_placeholder_get(const struct bb_config *cfg, const char *name, size_t *len);
 
-/* Writes "ENV=placeholder" lines for cfg's credentials to path, replacing
- * it atomically (a temporary file renamed), mode 0644: placeholders only,
- * nothing secret. 0, or -1 with errno. */
+#define BB_STAND_IN_LEN 40 /* an AWS secret access key's length */
+
+/* The stand-in secret access key published under an aws_sigv4
+ * credential's secret_env: for the workload's SDK to sign with, never
+ * checked (botbox signs again with the real key). Made from the access
+ * key id's placeholder (SHA-512, letters and digits), so it is as stable
+ * as that one and holds nothing of any secret. */
+void bb_placeholder_stand_in(const char *ph, size_t len, char out[BB_STAND_IN_LEN + 1]);
+
+/* Writes "ENV=placeholder" lines (and each stand-in under its secret_env) for cfg's credentials to
+ * path, replacing it atomically (a temporary file renamed), mode 0644: placeholders only, nothing
+ * secret. 0, or -1 with errno. */
 int bb_placeholders_write(const struct bb_config *cfg, const char *path);
 
 /* Frees every placeholder (tests, and the end of the process). */

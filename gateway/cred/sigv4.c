@@ -171,8 +171,7 @@ int bb_sigv4_canon_query(struct bb_buf *out, const char *q, size_t n)
         qsort_r(ps, k, sizeof(ps[0]), param_cmp, base);
         for (size_t i = 0; i < k && rc == 0; i++)
             rc = (i > 0 ? bb_buf_append(out, "&", 1) : 0) |
-                 bb_buf_append(out, base + ps[i].off, ps[i].name_len) |
-                 bb_buf_append(out, "=", 1) |
+                 bb_buf_append(out, base + ps[i].off, ps[i].name_len) | bb_buf_append(out, "=", 1) |
                  bb_buf_append(out, base + ps[i].off + ps[i].name_len, ps[i].len - ps[i].name_len);
     }
     bb_buf_free(&tmp);
@@ -320,8 +319,8 @@ int bb_sigv4_signature(const char *secret, size_t secret_len, const char *amz_da
     int rc = bb_buf_printf(&b, "%s\n%s\n%.8s/%s/%s/aws4_request\n%s", BB_SIGV4_ALGORITHM, amz_date,
                            amz_date, region, service, hash);
     bool ok = rc == 0 && hmac(key, 4 + secret_len, amz_date, 8, k) &&
-              hmac(k, 32, region, strlen(region), k2) && hmac(k2, 32, service, strlen(service), k) &&
-              hmac(k, 32, "aws4_request", 12, k2) &&
+              hmac(k, 32, region, strlen(region), k2) &&
+              hmac(k2, 32, service, strlen(service), k) && hmac(k, 32, "aws4_request", 12, k2) &&
               hmac(k2, 32, bb_buf_head(&b), bb_buf_size(&b), k);
     if (ok)
         to_hex(k, 32, sig);

@@ -23,14 +23,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define BB_SIGV4_ALGORITHM     "AWS4-HMAC-SHA256"
-#define BB_SIGV4_EMPTY_SHA256  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define BB_SIGV4_UNSIGNED      "UNSIGNED-PAYLOAD"
-#define BB_SIGV4_SCOPE_PART_MAX 64   /* a region's or a service's name */
-#define BB_SIGV4_HEADERS_MAX   64    /* signed header fields of one request */
-#define BB_SIGV4_QUERY_MAX     128   /* query parameters of one request */
-#define BB_SIGV4_SEGMENTS_MAX  256   /* path segments of one request (not S3) */
-#define BB_SIGV4_EXPIRES_MAX   604800 /* a presigned URL's X-Amz-Expires (7 days, as AWS) */
+#define BB_SIGV4_ALGORITHM      "AWS4-HMAC-SHA256"
+#define BB_SIGV4_EMPTY_SHA256   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define BB_SIGV4_UNSIGNED       "UNSIGNED-PAYLOAD"
+#define BB_SIGV4_SCOPE_PART_MAX 64     /* a region's or a service's name */
+#define BB_SIGV4_HEADERS_MAX    64     /* signed header fields of one request */
+#define BB_SIGV4_QUERY_MAX      128    /* query parameters of one request */
+#define BB_SIGV4_SEGMENTS_MAX   256    /* path segments of one request (not S3) */
+#define BB_SIGV4_EXPIRES_MAX    604800 /* a presigned URL's X-Amz-Expires (7 days, as AWS) */
 
 /* What a client signed with: "AKID/YYYYMMDD/region/service/aws4_request"
  * and, from an Authorization header, its SignedHeaders. Slices of the

@@ -388,6 +388,8 @@ static void audit(struct bb_proxy *p)
         .credentials = names,
         .ncredentials = bb_proxy_cred_names(p, names, BB_ARRAY_LEN(names)),
         .redaction_skipped = p->r->redaction_skipped,
+        .signed_as = p->r->aws ? "sigv4" : NULL,
+        .upstream_error = p->r->aws_upstream_err,
     };
     bb_audit_http(p->ctx->sh->audit, &e);
 }
@@ -653,6 +655,9 @@ static bool build_head(struct bb_proxy *p, uint64_t length, bool count)
         p->r->substituted += inj.hits;
         p->r->cred_tags |= inj.tags;
     }
+    /* signed once it is the head that goes: a held body's at its end */
+    if (p->r->aws && (!count || !bb_proxy_cred_holds(p)) && !bb_proxy_sigv4_sign(p))
+        return false;
     p->port = p->r->host.port ? p->r->host.port : 443;
     return true;
 }

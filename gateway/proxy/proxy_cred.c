@@ -32,8 +32,7 @@ static bool enforce(const struct bb_proxy *p)
     return bb_proxy_cfg(p)->egress.enforce;
 }
 
-/* The client waits for 100 Continue before its body: it cannot be held. */
-static bool expects_continue(const struct bb_http_head *h)
+bool bb_proxy_expects_continue(const struct bb_http_head *h)
 {
     const struct bb_hdr *e = bb_http_find(h, "expect", NULL);
     return e != NULL && e->value_len == 12 && strncasecmp(e->value, "100-continue", 12) == 0;
@@ -84,7 +83,8 @@ static void body_mode(struct bb_proxy *p)
     if (r->req.framing != BB_BODY_LENGTH || (set->same_length && !set->refuses))
         return;
     if (r->req.content_length <= BB_CRED_HOLD_MAX &&
-        r->req.content_length * set->grow <= BB_CRED_HOLD_BUF && !expects_continue(&r->req)) {
+        r->req.content_length * set->grow <= BB_CRED_HOLD_BUF &&
+        !bb_proxy_expects_continue(&r->req)) {
         r->up_framing = BB_INJ_LENGTH; /* held, then sent with its new length */
         bb_buf_init(&r->held, BB_CRED_HOLD_BUF);
     } else if (!set->same_length) {
@@ -133,6 +133,8 @@ bool bb_proxy_cred_start(struct bb_proxy *p)
     }
     if (allow)
         body_mode(p);
+    if (allow && r->plan->aws >= 0)
+        return bb_proxy_sigv4_start(p);
     return true;
 }
 
@@ -231,6 +233,7 @@ bool bb_proxy_cred_answer(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
     const struct bb_cred_plan *plan = r->plan;
+    bb_proxy_sigv4_answer(p, NULL, 0);
     if (plan == NULL || plan->resp.n == 0 || p->rframing == BB_OUT_NONE)
         return true;
     if (compressed(&r->resp)) {
@@ -326,6 +329,7 @@ static int stream_held(struct bb_proxy *p)
 int bb_proxy_cred_answer_data(struct bb_proxy *p, const char *data, size_t n)
 {
     struct bb_proxy_req *r = p->r;
+    bb_proxy_sigv4_answer(p, data, n);
     if (!r->resp_subst)
         return to_client_framed(p, data, n);
     if (r->resp_held) {
@@ -403,4 +407,7 @@ void bb_proxy_cred_done(struct bb_proxy *p)
     r->up_framing = BB_INJ_AS_READ;
     r->substituted = r->redacted = 0;
     r->cred_tags = r->red_tags = 0;
+    r->aws = r->presigned = r->aws_sha_header = false;
+    r->aws_upstream_err = NULL;
+    r->aws_payload = NULL;
 }

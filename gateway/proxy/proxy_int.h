@@ -54,6 +54,7 @@
 #define BB_PROXY_INT_H
 
 #include "common/buf.h"
+#include "gateway/cred/sigv4.h"
 #include "gateway/io/conn.h"
 #include "gateway/http/http_body.h"
 #include "gateway/http/http_out.h"
@@ -94,6 +95,10 @@
  * on instead, its Content-Length kept (length-keeping replacements): a
  * slow one is not held back to its end. */
 #define BB_CRED_HOLD_MS 500u
+/* A request body an AWS SDK signed without saying its hash
+ * (x-amz-content-sha256): held to hash it, up to this; longer is 413
+ * sigv4_unhashed_body (docs/security.md, "AWS SigV4"). */
+#define BB_SIGV4_HOLD_MAX (1024u * 1024u)
 
 enum bb_proxy_state {
     P_HELLO,
@@ -142,6 +147,13 @@ struct bb_proxy_req {
     struct bb_buf held; /* BB_INJ_LENGTH: the substituted body, until its end; a held answer's */
     uint32_t substituted, redacted;
     uint64_t cred_tags, red_tags; /* credential indexes; the plan's names */
+
+    /* AWS SigV4 (proxy_sigv4.c): the request is signed again upstream */
+    bool aws, presigned;
+    bool aws_sha_header;              /* x-amz-content-sha256 goes up (S3, or the client sent it) */
+    const char *aws_upstream_err;     /* the answer said RequestTimeTooSkewed */
+    const struct bb_hdr *aws_payload; /* the client's x-amz-content-sha256 kept, or NULL */
+    char aws_region[BB_SIGV4_SCOPE_PART_MAX + 1], aws_service[BB_SIGV4_SCOPE_PART_MAX + 1];
 };
 
 struct bb_proxy {
@@ -270,6 +282,8 @@ void bb_proxy_wake(struct bb_proxy *p);
 bool bb_proxy_build_head(struct bb_proxy *p, uint64_t held_len);
 
 /* ---- proxy_cred.c ---- */
+/* The client waits for 100 Continue before its body: it cannot be held. */
+bool bb_proxy_expects_continue(const struct bb_http_head *h);
 /* After the decision: the request's plan; a placeholder where its
  * credential is not bound is refused (403 credential_misuse; false). */
 bool bb_proxy_cred_start(struct bb_proxy *p);
@@ -305,6 +319,19 @@ bool bb_proxy_cred_answer_unsent(const struct bb_proxy *p);
 size_t bb_proxy_cred_names(const struct bb_proxy *p, const char **names, size_t cap);
 /* The request ended: its plan and streams go. */
 void bb_proxy_cred_done(struct bb_proxy *p);
+
+/* ---- proxy_sigv4.c ---- */
+/* An allowed request to a host an aws_sigv4 credential is bound to: what
+ * the client signed with is checked (403 credential_misuse unless the
+ * placeholder access key id), the region and service chosen, the
+ * payload's hash kept, or the body held to compute it. False: p failed. */
+bool bb_proxy_sigv4_start(struct bb_proxy *p);
+/* p->up_head signed again with the real keys: the client's signature
+ * headers (or a presigned URL's query) replaced. False: p failed. */
+bool bb_proxy_sigv4_sign(struct bb_proxy *p);
+/* An answer's head and bytes: AWS's RequestTimeTooSkewed is noted for
+ * the audit line. */
+void bb_proxy_sigv4_answer(struct bb_proxy *p, const char *data, size_t n);
 
 /* ---- proxy_tls.c ---- */
 /* HELLO: looks at the ClientHello in cin and decides (intercept,

@@ -506,13 +506,23 @@ static int placeholders_env(struct run *r)
         const struct bb_credential *cr = &c->credentials.list[i];
         size_t len;
         const char *ph = bb_placeholder_get(c, cr->secret_ref, &len);
-        if (bb_run_user_env_reserved(cr->env)) {
-            bb_log_warnx("%s:%u:%u: credentials[%zu].env: %s is set by botbox run itself", c->path,
-                         cr->pos.line, cr->pos.col, i, cr->env);
+        bool aws = cr->kind == BB_CRED_AWS_SIGV4 && cr->secret_env[0] != '\0';
+        const char *bad = bb_run_user_env_reserved(cr->env)                 ? cr->env
+                          : aws && bb_run_user_env_reserved(cr->secret_env) ? cr->secret_env
+                                                                            : NULL;
+        if (bad != NULL) {
+            bb_log_warnx("%s:%u:%u: credentials[%zu]: %s is set by botbox run itself", c->path,
+                         cr->pos.line, cr->pos.col, i, bad);
             return -1;
         }
         if (ph == NULL || bb_run_user_env_set(&r->user, cr->env, ph) != 0)
             return -1;
+        char stand_in[BB_STAND_IN_LEN + 1];
+        if (aws) {
+            bb_placeholder_stand_in(ph, len, stand_in);
+            if (bb_run_user_env_set(&r->user, cr->secret_env, stand_in) != 0)
+                return -1;
+        }
     }
     return 0;
 }

@@ -14,7 +14,8 @@ extern char **environ;
 /* npm_config_cafile: npm's own setting wins over NODE_EXTRA_CA_CERTS
  * (an npmrc naming a cafile replaces node's store, extras included).
  * GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: gRPC's C core (grpcio) reads no other
- * variable, and one inherited from the caller would name the wrong roots. */
+ * variable, and one inherited from the caller would name the wrong roots.
+ * AWS_CA_BUNDLE: the AWS SDKs' and CLI's (botocore takes no other). */
 const char *const bb_run_ca_vars[] = {
     "SSL_CERT_FILE",
     "CURL_CA_BUNDLE",
@@ -25,6 +26,7 @@ const char *const bb_run_ca_vars[] = {
     "DENO_CERT",
     "npm_config_cafile",
     "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    "AWS_CA_BUNDLE",
     NULL,
 };
 

@@ -186,7 +186,8 @@ static int put_credentials(struct bb_buf *b, const struct bb_audit_http *e)
 {
     int rc = (e->substituted ? put_u64(b, "substituted", e->substituted) : 0) |
              (e->redacted ? put_u64(b, "redacted", e->redacted) : 0) |
-             (e->redaction_skipped ? put_cstr(b, "redaction", "skipped_compressed") : 0);
+             (e->redaction_skipped ? put_cstr(b, "redaction", "skipped_compressed") : 0) |
+             put_cstr(b, "signed", e->signed_as) | put_cstr(b, "upstream_error", e->upstream_error);
     if (e->ncredentials == 0)
         return rc;
     rc |= bb_buf_append(b, ",\"credentials\":[", 16);

@@ -82,6 +82,10 @@ struct bb_audit_http {
     const char *const *credentials;
     size_t ncredentials;
     bool redaction_skipped;
+    /* "sigv4" when botbox signed the request again (docs/security.md,
+     * "AWS SigV4"), and the AWS error it was answered with that says
+     * botbox's clock is off ("RequestTimeTooSkewed"); NULL: neither */
+    const char *signed_as, *upstream_error;
 };
 
 /* A verdict on the NFQUEUE path. */

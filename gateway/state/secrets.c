@@ -130,11 +130,15 @@ struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *
                 return NULL;
             }
         }
-    for (size_t i = 0; i < cfg->credentials.n; i++)
-        if (add_name(s, cfg->credentials.list[i].secret_ref) != 0) {
+    for (size_t i = 0; i < cfg->credentials.n; i++) {
+        const struct bb_credential *c = &cfg->credentials.list[i];
+        if (add_name(s, c->secret_ref) != 0 ||
+            (c->secret_key_ref != NULL && add_name(s, c->secret_key_ref) != 0) ||
+            (c->token_ref != NULL && add_name(s, c->token_ref) != 0)) {
             bb_secrets_free(s);
             return NULL;
         }
+    }
     char root[PATH_MAX];
     if (s->n > 0 && realpath(cfg->secrets_dir, root) == NULL) {
         bb_diag_add(diag, BB_DIAG_WARNING, "secrets_dir %s: %s", cfg->secrets_dir, strerror(errno));

@@ -39,7 +39,8 @@ static void fixed_point(int (*canon)(struct bb_buf *, const char *, size_t), con
     bb_buf_init(&b, 16 * n + 16);
     if (canon(&a, s, n) == 0) {
         if (!plain(bb_buf_head(&a), bb_buf_size(&a), extra) ||
-            canon(&b, bb_buf_head(&a), bb_buf_size(&a)) != 0 || bb_buf_size(&a) != bb_buf_size(&b) ||
+            canon(&b, bb_buf_head(&a), bb_buf_size(&a)) != 0 ||
+            bb_buf_size(&a) != bb_buf_size(&b) ||
             memcmp(bb_buf_head(&a), bb_buf_head(&b), bb_buf_size(&a)) != 0)
             __builtin_trap();
     }
@@ -83,9 +84,16 @@ static void whole(const char *path, size_t plen, const char *q, size_t qlen, con
                                               .value_len = (size_t)(h + end - colon - 1)};
         i = end + 1;
     }
-    struct bb_sigv4_req r = {.method = "PUT", .method_len = 3, .path = path, .path_len = plen,
-                             .query = q, .query_len = qlen, .hdrs = hdrs, .nhdrs = n,
-                             .payload_hash = BB_SIGV4_UNSIGNED, .s3 = s3};
+    struct bb_sigv4_req r = {.method = "PUT",
+                             .method_len = 3,
+                             .path = path,
+                             .path_len = plen,
+                             .query = q,
+                             .query_len = qlen,
+                             .hdrs = hdrs,
+                             .nhdrs = n,
+                             .payload_hash = BB_SIGV4_UNSIGNED,
+                             .s3 = s3};
     struct bb_buf creq, names;
     bb_buf_init(&creq, 64 * 1024);
     bb_buf_init(&names, 16 * 1024);

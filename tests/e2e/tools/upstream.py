@@ -38,6 +38,7 @@ reached the upstream and what did not. Endpoints:
              write), chunked (chunks of 5 bytes), sse (one event per line,
              each its own chunk), split (Content-Length, the first K bytes
              in one TLS record, the rest in another), gzip (compressed)
+  *.amazonaws.com (with --aws)  S3 and Bedrock checking SigV4 (awsup.py)
   /sink?find=X  reads the body as it streams (never held), records its
              length, sha256 and how often X occurs in it
 
@@ -66,6 +67,7 @@ ACCEPTS = 0
 LOG = None
 FILES = None
 GIT = None
+AWS = None  # (access key id, secret, token): --aws, served by awsup.py
 GIT_AUTH = "Basic " + base64.b64encode(b"git:s3cret").decode()
 
 # The response kinds of the HTTP semantics matrix (tests/e2e/tools/semantics.py
@@ -189,7 +191,10 @@ class Handler(BaseHTTPRequestHandler):
                 "peer_port": self.client_address[1],
                 "local": self.connection.getsockname()[0],
                 "raw": raw[:4096].decode("latin-1")})
-        if route == "/reflect":
+        if AWS and self.headers.get("Host", "").split(":")[0].endswith(".amazonaws.com"):
+            import awsup
+            awsup.handle(self, AWS, body, record)
+        elif route == "/reflect":
             self.reflect(body, query.get("mode", "length"), int(query.get("at", "0")))
         elif route.startswith("/kind/"):
             self.kind(route[6:].split("/")[0])
@@ -505,7 +510,12 @@ def main():
     p.add_argument("--files")
     p.add_argument("--git")
     p.add_argument("--h2", choices=["both", "only"])
+    p.add_argument("--aws", help="KEYID:SECRET[:TOKEN]: *.amazonaws.com checks SigV4 (awsup.py)")
     args = p.parse_args()
+    global AWS
+    if args.aws:
+        k = args.aws.split(":")
+        AWS = (k[0], k[1], k[2] if len(k) > 2 else None)
     global FILES, GIT, ALPN
     ALPN = {"both": ["h2", "http/1.1"], "only": ["h2"]}.get(args.h2)
     FILES, GIT = args.files, args.git

@@ -22,35 +22,84 @@ struct vec {
     const char *signed_names, *sig;
 };
 
-#define H(n, v) {.name = n, .value = v, .name_len = sizeof(n) - 1, .value_len = sizeof(v) - 1}
+#define H(n, v)                                                                                    \
+    {                                                                                              \
+        .name = n, .value = v, .name_len = sizeof(n) - 1, .value_len = sizeof(v) - 1               \
+    }
 
 static const struct vec vecs[] = {
-    {"GET", "/", NULL, "", SUITE_SECRET, "20150830T123600Z", "us-east-1", "service", false,
-     {H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z")}, 2,
-     "host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"GET", "/", "Param2=value2&Param1=value1", "", SUITE_SECRET, "20150830T123600Z", "us-east-1",
-     "service", false, {H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z")},
-     2, "host;x-amz-date", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
-    {"POST", "/", NULL, "Param1=value1", SUITE_SECRET, "20150830T123600Z", "us-east-1", "service",
+    {"GET",
+     "/",
+     NULL,
+     "",
+     SUITE_SECRET,
+     "20150830T123600Z",
+     "us-east-1",
+     "service",
+     false,
+     {H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z")},
+     2,
+     "host;x-amz-date",
+     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
+    {"GET",
+     "/",
+     "Param2=value2&Param1=value1",
+     "",
+     SUITE_SECRET,
+     "20150830T123600Z",
+     "us-east-1",
+     "service",
+     false,
+     {H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z")},
+     2,
+     "host;x-amz-date",
+     "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
+    {"POST",
+     "/",
+     NULL,
+     "Param1=value1",
+     SUITE_SECRET,
+     "20150830T123600Z",
+     "us-east-1",
+     "service",
      false,
      {H("Content-Type", "application/x-www-form-urlencoded"), H("Host", "example.amazonaws.com"),
       H("X-Amz-Date", "20150830T123600Z")},
-     3, "content-type;host;x-amz-date",
+     3,
+     "content-type;host;x-amz-date",
      "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"},
     /* S3 GET object: the headers out of order, Range's value untrimmed */
-    {"GET", "/test.txt", NULL, "", S3_SECRET, "20130524T000000Z", "us-east-1", "s3", true,
+    {"GET",
+     "/test.txt",
+     NULL,
+     "",
+     S3_SECRET,
+     "20130524T000000Z",
+     "us-east-1",
+     "s3",
+     true,
      {H("x-amz-date", "20130524T000000Z"), H("Range", "bytes=0-9 "),
       H("Host", "examplebucket.s3.amazonaws.com"),
-      H("x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")},
-     4, "host;range;x-amz-content-sha256;x-amz-date",
+      H("x-amz-content-sha256",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")},
+     4,
+     "host;range;x-amz-content-sha256;x-amz-date",
      "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"},
     /* S3 presigned GET: the query signs, the payload is UNSIGNED-PAYLOAD */
-    {"GET", "/test.txt",
+    {"GET",
+     "/test.txt",
      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-"
      "1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders="
      "host&X-Amz-Signature=0000",
-     NULL, S3_SECRET, "20130524T000000Z", "us-east-1", "s3", true,
-     {H("Host", "examplebucket.s3.amazonaws.com")}, 1, "host",
+     NULL,
+     S3_SECRET,
+     "20130524T000000Z",
+     "us-east-1",
+     "s3",
+     true,
+     {H("Host", "examplebucket.s3.amazonaws.com")},
+     1,
+     "host",
      "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"},
 };
 
@@ -143,8 +192,13 @@ static void test_header_values(void **state)
         H("Host", "example.amazonaws.com"),
         H("My-Header1", "value2 "),
     };
-    struct bb_sigv4_req r = {.method = "GET", .method_len = 3, .path = "/", .path_len = 1,
-                             .hdrs = h, .nhdrs = 4, .payload_hash = BB_SIGV4_EMPTY_SHA256};
+    struct bb_sigv4_req r = {.method = "GET",
+                             .method_len = 3,
+                             .path = "/",
+                             .path_len = 1,
+                             .hdrs = h,
+                             .nhdrs = 4,
+                             .payload_hash = BB_SIGV4_EMPTY_SHA256};
     struct bb_buf creq, names;
     bb_buf_init(&creq, 4096);
     bb_buf_init(&names, 512);
@@ -221,7 +275,7 @@ static void test_from_host(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_aws_vectors), cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_aws_vectors),   cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_header_values), cmocka_unit_test(test_parse_auth),
         cmocka_unit_test(test_from_host),
     };
