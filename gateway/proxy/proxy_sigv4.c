@@ -60,7 +60,9 @@ static const char *query_param(const char *q, size_t n, const char *name, size_t
 
 static int hexv(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 87 : -1;
+    return c >= '0' && c <= '9'                     ? c - '0'
+           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 87
+                                                    : -1;
 }
 
 /* s percent-decoded into out (cap bytes); its length, or SIZE_MAX. */
@@ -293,8 +295,8 @@ static bool parse_own(const char *b, size_t n, struct head *h)
         const char *v = colon + 1;
         while (v < e && *v == ' ')
             v++;
-        h->l[h->n++] = (struct line){s, s, v, (size_t)(e + 2 - s), (size_t)(colon - s),
-                                     (size_t)(e - v)};
+        h->l[h->n++] =
+            (struct line){s, s, v, (size_t)(e + 2 - s), (size_t)(colon - s), (size_t)(e - v)};
         s = e + 2;
     }
     return false;
@@ -436,10 +438,10 @@ static bool sign(struct bb_proxy *p, struct signing *s, const struct head *h, co
     struct bb_buf creq;
     bb_buf_init(&creq, BB_HTTP_HEAD_MAX + 4096);
     bb_buf_reset(names);
-    bool ok = bb_sigv4_canonical(&creq, names, &req) == 0 &&
-              bb_sigv4_signature(s->k.key, s->k.key_len, s->amz, p->r->aws_region,
-                                 p->r->aws_service, bb_buf_head(&creq), bb_buf_size(&creq),
-                                 s->sig) == 0;
+    bool ok =
+        bb_sigv4_canonical(&creq, names, &req) == 0 &&
+        bb_sigv4_signature(s->k.key, s->k.key_len, s->amz, p->r->aws_region, p->r->aws_service,
+                           bb_buf_head(&creq), bb_buf_size(&creq), s->sig) == 0;
     bb_buf_free(&creq);
     return ok;
 }
@@ -453,7 +455,8 @@ static int write_line(struct bb_buf *out, const char *name, const char *v, size_
 /* The new head: the request line with target, the kept lines, then
  * botbox's signature headers. */
 static int write_head(struct bb_buf *out, const struct head *h, const char *target, size_t tl,
-                      const struct signing *s, const struct bb_proxy_req *r, const struct bb_buf *names)
+                      const struct signing *s, const struct bb_proxy_req *r,
+                      const struct bb_buf *names)
 {
     bool presign = r->presigned;
     int rc = bb_buf_append(out, h->method, h->method_len) | bb_buf_append(out, " ", 1) |
@@ -468,8 +471,9 @@ static int write_head(struct bb_buf *out, const struct head *h, const char *targ
             rc |= write_line(out, "X-Amz-Security-Token", s->k.token, s->k.token_len);
         if (r->aws_sha_header)
             rc |= write_line(out, "X-Amz-Content-Sha256", s->payload, strlen(s->payload));
-        rc |= bb_buf_printf(out, "Authorization: %s Credential=%s, SignedHeaders=",
-                            BB_SIGV4_ALGORITHM, s->scope) |
+        rc |= bb_buf_printf(out,
+                            "Authorization: %s Credential=%s, SignedHeaders=", BB_SIGV4_ALGORITHM,
+                            s->scope) |
               bb_buf_append(out, bb_buf_head(names), bb_buf_size(names)) |
               bb_buf_printf(out, ", Signature=%s\r\n", s->sig);
     }

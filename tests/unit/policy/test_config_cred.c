@@ -101,6 +101,56 @@ static void test_refusals(void **state)
     tu_expect_error(RULE "redaction: {compressed: maybe}\n", "redaction.compressed");
 }
 
+#define AWS "  - kind: aws_sigv4\n    hosts: [\"*.github.com\"]\n"
+
+static void test_aws(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(
+        RULE "credentials:\n" AWS "    access_key_id_ref: akid\n    secret_access_key_ref: sk\n");
+    const struct bb_credential *cr = &c->credentials.list[0];
+    assert_int_equal(cr->kind, BB_CRED_AWS_SIGV4);
+    assert_string_equal(cr->secret_ref, "akid");
+    assert_string_equal(cr->secret_key_ref, "sk");
+    assert_null(cr->token_ref);
+    assert_string_equal(cr->prefix, "AKIA"); /* an access key id's shape */
+    assert_int_equal(cr->length, 20);
+    assert_string_equal(cr->env, "AWS_ACCESS_KEY_ID");
+    assert_string_equal(cr->secret_env, "AWS_SECRET_ACCESS_KEY");
+    assert_string_equal(cr->region, "");
+    assert_int_equal(cr->substitute_in, 0); /* signed, never substituted */
+    bb_config_free(c);
+    c = tu_expect_ok(RULE "credentials:\n" AWS "    access_key_id_ref: akid\n"
+                          "    secret_access_key_ref: sk\n    session_token_ref: tok\n"
+                          "    region: eu-west-1\n    service: s3\n    secret_env: \"\"\n");
+    cr = &c->credentials.list[0];
+    assert_string_equal(cr->token_ref, "tok");
+    assert_string_equal(cr->region, "eu-west-1");
+    assert_string_equal(cr->secret_env, "");
+    bb_config_free(c);
+    tu_expect_error(RULE "credentials:\n  - {kind: oauth3, secret_ref: openai}\n",
+                    "credentials[0].kind: must be one of: static, aws_sigv4");
+    tu_expect_error(RULE "credentials:\n" AWS "    access_key_id_ref: akid\n",
+                    "t.yaml:13:5: credentials[0].secret_access_key_ref: is required");
+    tu_expect_error(RULE "credentials:\n" AWS "    secret_access_key_ref: sk\n",
+                    "credentials[0].access_key_id_ref: is required");
+    tu_expect_error(RULE "credentials:\n" AWS "    access_key_id_ref: akid\n"
+                         "    secret_access_key_ref: sk\n    secret_ref: x\n",
+                    "t.yaml:17:17: credentials[0].secret_ref: kind aws_sigv4 names "
+                    "access_key_id_ref and secret_access_key_ref");
+    tu_expect_error(RULE "credentials:\n" AWS "    access_key_id_ref: akid\n"
+                         "    secret_access_key_ref: ../sk\n",
+                    "credentials[0].secret_access_key_ref: secret_ref must be a file name");
+    tu_expect_error(RULE "credentials:\n" AWS "    access_key_id_ref: akid\n"
+                         "    secret_access_key_ref: sk\n    region: \"eu west\"\n",
+                    "credentials[0].region: at most 64 of the characters");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: openai, region: us-east-1}\n",
+                    "credentials[0].region: only for kind: aws_sigv4");
+    tu_expect_error(RULE "credentials:\n" AWS "    access_key_id_ref: akid\n"
+                         "    secret_access_key_ref: sk\n    substitute_in: [headers]\n",
+                    "credentials[0].substitute_in: an AWS credential is never substituted");
+}
+
 static void test_warnings(void **state)
 {
     (void)state;
@@ -113,10 +163,9 @@ static void test_warnings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_explicit),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_defaults), cmocka_unit_test(test_explicit),
+        cmocka_unit_test(test_refusals), cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_aws),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
