@@ -421,13 +421,19 @@ proxy_world() {
     DEFAULT_SANS="DNS:api.test,DNS:scoped.test,DNS:nosecret.test,DNS:private.test,DNS:hang.test"
     DEFAULT_SANS+=",DNS:loop.test,DNS:meta.test,DNS:mapped.test,DNS:resume.test,IP:$UP4,IP:$UP6"
     DEFAULT_SANS+=",DNS:intra,DNS:k8s.rt.test" # a search domain's server passes verification too
+    local extra=() n
+    for n in ${PROXY_NAMES:-}; do # more names the upstream answers for
+        DEFAULT_SANS+=",DNS:$n"
+        extra+=("$n=$UP4")
+    done
     make_certs "$E2E_TMP/certs" default wrongname.test badcert.test
     dnsmasq_start up $UP4 api.test=$UP4 api.test=$UP6 scoped.test=$UP4 nosecret.test=$UP4 \
         private.test=$UP4 hang.test=$UP4 wrongname.test=$UP4 badcert.test=$UP4 \
         loop.test=127.0.0.1 meta.test=169.254.169.254 mapped.test=::ffff:127.0.0.1 \
         slow.test=10.201.1.3 resume.test=$UP4 --server=/mute.test/10.201.1.3 \
         siit.test=::ffff:0:a9fe:a9fe nat64l.test=64:ff9b:1::a9fe:a9fe imds6.test=fd00:ec2::254 \
-        alimeta.test=100.100.100.200 intra.rt-search.test=$UP4 k8s.rt.test.rt-search.test=$UP4
+        alimeta.test=100.100.100.200 intra.rt-search.test=$UP4 k8s.rt.test.rt-search.test=$UP4 \
+        "${extra[@]}"
     bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" \
         --bind $UP4:8443 --certs "$E2E_TMP/certs" --log "$E2E_TMP/upstream.log" \
         ${PROXY_UPSTREAM_ARGS:-}
