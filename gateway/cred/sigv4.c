@@ -70,6 +70,18 @@ static int encode(struct bb_buf *out, const char *s, size_t n, bool slash, bool 
     return 0;
 }
 
+size_t bb_sigv4_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        bool escaped;
+        if (k == cap)
+            return SIZE_MAX;
+        out[k++] = (char)next_decoded(s, n, &i, &escaped);
+    }
+    return k;
+}
+
 int bb_sigv4_encode(struct bb_buf *out, const char *s, size_t n)
 {
     return encode(out, s, n, false, false);

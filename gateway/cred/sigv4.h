@@ -60,6 +60,10 @@ int bb_sigv4_canon_query(struct bb_buf *out, const char *q, size_t n);
  * parameter's name or value). 0 or -1. */
 int bb_sigv4_encode(struct bb_buf *out, const char *s, size_t n);
 
+/* s with its valid %XX decoded into out (cap bytes): the length, or
+ * SIZE_MAX when out is too small. */
+size_t bb_sigv4_decode(const char *s, size_t n, char *out, size_t cap);
+
 /* One header field to sign. */
 struct bb_sigv4_hdr {
     const char *name, *value;

@@ -58,30 +58,6 @@ static const char *query_param(const char *q, size_t n, const char *name, size_t
     return NULL;
 }
 
-static int hexv(char c)
-{
-    return c >= '0' && c <= '9'                     ? c - '0'
-           : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 87
-                                                    : -1;
-}
-
-/* s percent-decoded into out (cap bytes); its length, or SIZE_MAX. */
-static size_t decode(const char *s, size_t n, char *out, size_t cap)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k == cap)
-            return SIZE_MAX;
-        if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
-            out[k++] = (char)(hexv(s[i + 1]) << 4 | hexv(s[i + 2]));
-            i += 2;
-        } else {
-            out[k++] = s[i];
-        }
-    }
-    return k;
-}
-
 static void split_target(const char *t, size_t n, size_t *path_len, const char **q, size_t *qn)
 {
     const char *qm = memchr(t, '?', n);
@@ -121,7 +97,7 @@ static bool presigned(struct bb_proxy *p, const struct bb_cred_aws *k, const cha
     const char *c = query_param(q, qn, "X-Amz-Credential", &cl);
     const char *d = query_param(q, qn, "X-Amz-Date", &dl);
     const char *e = query_param(q, qn, "X-Amz-Expires", &el);
-    size_t sl = c != NULL ? decode(c, cl, scope, SCOPE_MAX) : SIZE_MAX;
+    size_t sl = c != NULL ? bb_sigv4_decode(c, cl, scope, SCOPE_MAX) : SIZE_MAX;
     if (sl == SIZE_MAX || bb_sigv4_parse_credential(scope, sl, a) != 0 ||
         !same(a->akid, a->akid_len, k->ph, k->ph_len)) {
         misuse(p, "AWS request not signed with the placeholder access key id");
@@ -344,7 +320,7 @@ static void client_list(const struct bb_proxy_req *r, const char **list, size_t 
     const char *q, *v;
     split_target(r->req.target, r->req.target_len, &pl, &q, &qn);
     if (q != NULL && (v = query_param(q, qn, "X-Amz-SignedHeaders", &vl)) != NULL) {
-        size_t k = decode(v, vl, buf, cap);
+        size_t k = bb_sigv4_decode(v, vl, buf, cap);
         if (k != SIZE_MAX) {
             *list = buf;
             *n = k;
