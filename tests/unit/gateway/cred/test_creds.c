@@ -3,7 +3,8 @@
  * plans (gateway/cred/creds.c): shapes and stability over reloads, the
  * env file, what a request to a bound, an unbound and a wildcard-matched
  * host may carry and becomes, the forms a secret is redacted in, the
- * mask where a secret has no placeholder, and a missing secret.
+ * mask where a secret has no placeholder, a missing secret, and an
+ * aws_sigv4 credential's plan, redaction, secrets and stand-in.
  */
 #include "tests/unit/testutil.h"
 
@@ -229,6 +230,85 @@ static void test_wildcard_per_request(void **state)
     bb_cred_plan_put(p);
 }
 
+#define AWS_YAML                                                                                   \
+    "egress_policy:\n  rules:\n"                                                                   \
+    "    - host: \"*.amazonaws.com\"\n      action: allow\n"                                       \
+    "    - host: other.test\n      action: allow\n"                                                \
+    "credentials:\n"                                                                               \
+    "  - {kind: aws_sigv4, access_key_id_ref: akid, secret_access_key_ref: sk,\n"                  \
+    "     session_token_ref: st, hosts: [\"*.amazonaws.com\"]}\n"
+
+static const char *aws_get(const void *arg, const char *name, size_t *len)
+{
+    (void)arg;
+    static const char *const v[][2] = {
+        {"akid", "AKIAREAL000000000000"}, {"sk", "secret-access-key"}, {"st", "session-token-1"}};
+    for (size_t i = 0; i < 3; i++)
+        if (strcmp(name, v[i][0]) == 0) {
+            *len = strlen(v[i][1]);
+            return v[i][1];
+        }
+    return NULL;
+}
+
+/* An aws_sigv4 credential: the plan of a bound host names it and
+ * substitutes nothing, its answer redacts the key id (to the placeholder)
+ * and the session token; another host refuses the placeholder; the
+ * secrets come out whole; the env file has the stand-in secret. */
+static void test_aws(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(AWS_YAML);
+    assert_int_equal(bb_placeholders_sync(c), 0);
+    bool oom = false;
+    struct bb_creds *t = bb_creds_new(c, aws_get, NULL, &oom);
+    assert_non_null(t);
+    size_t len;
+    const char *akid_ph = bb_placeholder_get(c, "akid", &len);
+    assert_int_equal(len, 20);
+    struct bb_host h;
+    host("bucket.s3.amazonaws.com", &h);
+    const struct bb_cred_plan *p = bb_creds_plan(t, &c->egress.rules[0], &h, true, &oom);
+    assert_non_null(p);
+    assert_int_equal(p->aws, 0);
+    char in[256], want[256];
+    snprintf(in, sizeof(in), "Credential=%s/20250101/us-east-1/s3/aws4_request", akid_ph);
+    assert_string_equal(apply(&p->hdr, in), in); /* signed again, never substituted */
+    snprintf(want, sizeof(want), "<AWSAccessKeyId>%s</AWSAccessKeyId>[REDACTED]", akid_ph);
+    assert_string_equal(apply(&p->resp, "<AWSAccessKeyId>AKIAREAL000000000000</AWSAccessKeyId>"
+                                        "session-token-1"),
+                        want);
+    struct bb_cred_aws k;
+    assert_int_equal(bb_creds_aws(t, p->aws, &k), 0);
+    assert_memory_equal(k.key, "secret-access-key", k.key_len);
+    assert_memory_equal(k.token, "session-token-1", k.token_len);
+    assert_memory_equal(k.ph, akid_ph, 20);
+    bb_cred_plan_put(p);
+    host("other.test", &h);
+    p = bb_creds_plan(t, &c->egress.rules[1], &h, true, &oom);
+    assert_non_null(p);
+    assert_int_equal(p->aws, -1);
+    assert_string_equal(apply(&p->unbound, in), "REFUSED:0"); /* misuse there */
+    bb_cred_plan_put(p);
+    char dir[] = "/tmp/bb-ph-XXXXXX", path[64], text[1024], stand_in[BB_STAND_IN_LEN + 1];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/p.env", dir);
+    assert_int_equal(bb_placeholders_write(c, path), 0);
+    FILE *f = fopen(path, "r");
+    text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+    fclose(f);
+    bb_placeholder_stand_in(akid_ph, 20, stand_in);
+    snprintf(want, sizeof(want), "\nAWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n", akid_ph,
+             stand_in);
+    assert_non_null(strstr(text, want));
+    assert_null(strstr(text, "secret-access-key"));
+    unlink(path);
+    rmdir(dir);
+    bb_creds_free(t);
+    bb_config_free(c);
+    bb_placeholders_clear();
+}
+
 static void test_body_kind(void **state)
 {
     (void)state;
@@ -259,6 +339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unbound_and_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wildcard_per_request, setup, teardown),
         cmocka_unit_test(test_body_kind),
+        cmocka_unit_test(test_aws),
         cmocka_unit_test(test_nothing_to_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
