@@ -33,7 +33,7 @@ INCS := -I. -I/usr/share/include/llhttp -include common/poison.h
 DEFS := -DBB_VERSION='"$(VERSION)"'
 LLHTTP_DIR := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
-LIBS := -lyaml -lnghttp2 -lnftnl -lnetfilter_queue -lmnl -lssl -lcrypto -lcares -lpthread
+LIBS := -lyaml -ljansson -lnghttp2 -lnftnl -lnetfilter_queue -lmnl -lssl -lcrypto -lcares -lpthread
 
 ifeq ($(SAN),1)
 # FORTIFY and ASan both intercept the same calls; ASan is the stronger check.

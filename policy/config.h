@@ -125,7 +125,19 @@ enum bb_subst_in {
 enum bb_cred_kind {
     BB_CRED_STATIC,    /* the secret in place of its placeholder */
     BB_CRED_AWS_SIGV4, /* the request re-signed with the real AWS keys */
+    BB_CRED_OAUTH2,    /* Authorization: Bearer <an access token botbox obtained> */
 };
+
+/* How an oauth2 credential's access token is obtained (RFC 6749 §4.4, §6). */
+enum bb_oauth_grant { BB_GRANT_CLIENT_CREDENTIALS, BB_GRANT_REFRESH_TOKEN };
+/* How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
+enum bb_oauth_auth { BB_OAUTH_AUTH_BASIC, BB_OAUTH_AUTH_POST };
+
+#define BB_OAUTH_URL_MAX     2048 /* token_url, bytes */
+#define BB_OAUTH_SCOPES_MAX  32   /* scopes[] entries */
+#define BB_OAUTH_TEXT_MAX    1024 /* a scope or the audience, bytes */
+#define BB_OAUTH_REFRESH_DEF 60   /* refresh_before, seconds */
+#define BB_OAUTH_REFRESH_MAX 3600
 
 struct bb_credential {
     uint32_t index; /* position in credentials (its tag) */
@@ -144,6 +156,18 @@ struct bb_credential {
      * SDK finds a stand-in secret access key ("": nowhere) */
     const char *secret_key_ref, *token_ref; /* token_ref NULL: no session token */
     const char *region, *service, *secret_env;
+    /* oauth2 (secret_ref holds its name, a file of none): the token
+     * endpoint (https only: its host, port and path split out), the
+     * secrets of the grant (NULL: none), the scopes joined by spaces and
+     * the audience ("": none), and how long before expires_in it is
+     * renewed */
+    enum bb_oauth_grant grant;
+    enum bb_oauth_auth client_auth;
+    const char *token_url, *token_host, *token_path;
+    uint16_t token_port;
+    const char *client_id_ref, *client_secret_ref, *refresh_token_ref;
+    const char *scope, *audience;
+    uint32_t refresh_before;
     struct bb_srcpos pos;
 };
 

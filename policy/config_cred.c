@@ -20,7 +20,9 @@
 
 static const char *const compressed_names[] = {"refuse", "pass", NULL};
 static const char *const where_names[] = {"headers", "path", "query", "body", NULL};
-static const char *const kind_names[] = {"static", "aws_sigv4", NULL};
+static const char *const kind_names[] = {"static", "aws_sigv4", "oauth2", NULL};
+static const char *const grant_names[] = {"client_credentials", "refresh_token", NULL};
+static const char *const auth_names[] = {"basic", "post", NULL};
 
 const struct bb_field bb_redaction_fields[] = {
     {.key = "enabled", .type = BB_F_BOOL, .off = CFG(redaction.enabled)},
@@ -43,6 +45,7 @@ static const struct bb_field placeholder_fields[] = {
 
 static int decode_hosts(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
 static int decode_where(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
+static int decode_scopes(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
 
 static const struct bb_field credential_fields[] = {
     {.key = "kind", .type = BB_F_ENUM, .off = CRED(kind), .names = kind_names},
@@ -57,6 +60,19 @@ static const struct bb_field credential_fields[] = {
     {.key = "env", .type = BB_F_STR, .off = CRED(env)},
     {.key = "hosts", .type = BB_F_CUSTOM, .custom = decode_hosts},
     {.key = "substitute_in", .type = BB_F_CUSTOM, .custom = decode_where},
+    {.key = "name", .type = BB_F_STR, .off = CRED(secret_ref)},
+    {.key = "grant", .type = BB_F_ENUM, .off = CRED(grant), .names = grant_names},
+    {.key = "token_url", .type = BB_F_STR, .off = CRED(token_url)},
+    {.key = "client_id_ref", .type = BB_F_STR, .off = CRED(client_id_ref)},
+    {.key = "client_secret_ref", .type = BB_F_STR, .off = CRED(client_secret_ref)},
+    {.key = "refresh_token_ref", .type = BB_F_STR, .off = CRED(refresh_token_ref)},
+    {.key = "client_auth", .type = BB_F_ENUM, .off = CRED(client_auth), .names = auth_names},
+    {.key = "scopes", .type = BB_F_CUSTOM, .custom = decode_scopes},
+    {.key = "audience", .type = BB_F_STR, .off = CRED(audience)},
+    {.key = "refresh_before",
+     .type = BB_F_U32,
+     .off = CRED(refresh_before),
+     .max = BB_OAUTH_REFRESH_MAX},
     {0},
 };
 
@@ -126,6 +142,56 @@ static int decode_where(struct bb_cctx *ctx, const struct bb_ynode *v, void *bas
     c->substitute_in = 0;
     for (size_t i = 0; i < n; i++)
         c->substitute_in |= ((unsigned *)arr)[i];
+    return 0;
+}
+
+/* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+static bool scope_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x21 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+            return false;
+    return n > 0 && n <= BB_OAUTH_TEXT_MAX;
+}
+
+static int scope_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
+{
+    (void)i;
+    if (n->kind != BB_Y_SCALAR || !scope_token(n->str, n->len)) {
+        bb_cerr(ctx, n, "a scope is 1 to 1024 visible ASCII characters, no space, '\"' or '\\'");
+        return -1;
+    }
+    *(const char **)dst = n->str;
+    return 0;
+}
+
+/* The scopes joined by spaces, as the token request's scope parameter. */
+static int decode_scopes(struct bb_cctx *ctx, const struct bb_ynode *v, void *base)
+{
+    struct bb_credential *c = base;
+    void *arr;
+    size_t n, len = 1;
+    if (bb_ynode_is_null(v))
+        return 0;
+    if (bb_decode_seq(ctx, v, sizeof(char *), BB_OAUTH_SCOPES_MAX, scope_elem, &arr, &n) != 0)
+        return -1;
+    const char **list = arr;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(list[i]) + 1;
+    char *out = bb_arena_alloc(ctx->arena, len), *w = out;
+    if (out == NULL) {
+        ctx->oom = 1;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(list[i]);
+        if (i > 0)
+            *w++ = ' ';
+        memcpy(w, list[i], k);
+        w += k;
+    }
+    *w = '\0';
+    c->scope = out;
     return 0;
 }
 
@@ -205,23 +271,48 @@ static const char *const aws_keys[] = {"access_key_id_ref",
                                        "secret_env",
                                        NULL};
 
-static int check_keys(struct bb_cctx *ctx, const struct bb_ynode *n, const struct bb_credential *c)
+static const char *const oauth_keys[] = {"name",
+                                         "grant",
+                                         "token_url",
+                                         "client_id_ref",
+                                         "client_secret_ref",
+                                         "refresh_token_ref",
+                                         "client_auth",
+                                         "scopes",
+                                         "audience",
+                                         "refresh_before",
+                                         NULL};
+
+static int only_for(struct bb_cctx *ctx, const struct bb_ynode *n, const char *const *keys,
+                    const char *msg)
 {
-    bool aws = c->kind == BB_CRED_AWS_SIGV4;
-    for (size_t k = 0; !aws && aws_keys[k] != NULL; k++)
-        if (bb_ymap_get(n, aws_keys[k]) != NULL) {
-            key_error(ctx, n, aws_keys[k], "only for kind: aws_sigv4");
+    for (size_t k = 0; keys[k] != NULL; k++)
+        if (bb_ymap_get(n, keys[k]) != NULL) {
+            key_error(ctx, n, keys[k], msg);
             return -1;
         }
-    const char *wrong = !aws                                      ? NULL
+    return 0;
+}
+
+static int check_keys(struct bb_cctx *ctx, const struct bb_ynode *n, const struct bb_credential *c)
+{
+    bool aws = c->kind == BB_CRED_AWS_SIGV4, oauth = c->kind == BB_CRED_OAUTH2;
+    if ((!aws && only_for(ctx, n, aws_keys, "only for kind: aws_sigv4") != 0) ||
+        (!oauth && only_for(ctx, n, oauth_keys, "only for kind: oauth2") != 0))
+        return -1;
+    const char *wrong = c->kind == BB_CRED_STATIC                 ? NULL
                         : bb_ymap_get(n, "secret_ref") != NULL    ? "secret_ref"
                         : bb_ymap_get(n, "substitute_in") != NULL ? "substitute_in"
                                                                   : NULL;
     if (wrong != NULL) {
+        bool ref = strcmp(wrong, "secret_ref") == 0;
         key_error(ctx, n, wrong,
-                  strcmp(wrong, "secret_ref") == 0
-                      ? "kind aws_sigv4 names access_key_id_ref and secret_access_key_ref"
-                      : "an AWS credential is never substituted: botbox signs the request");
+                  aws ? (ref ? "kind aws_sigv4 names access_key_id_ref and secret_access_key_ref"
+                             : "an AWS credential is never substituted: botbox signs the request")
+                      : (ref ? "kind oauth2 has a name and names client_id_ref, "
+                               "client_secret_ref or refresh_token_ref"
+                             : "an oauth2 credential is never substituted: botbox sets "
+                               "Authorization"));
         return -1;
     }
     return 0;
@@ -276,6 +367,73 @@ static int check_aws(struct bb_cctx *ctx, const struct bb_ynode *n, struct bb_cr
     return 0;
 }
 
+/* token_url: https://host[:port][/path], split into c's token_host,
+ * token_port and token_path. A reason, or NULL. */
+static const char *split_token_url(struct bb_cctx *ctx, struct bb_credential *c)
+{
+    const char *u = c->token_url;
+    size_t n = strlen(u);
+    if (n > BB_OAUTH_URL_MAX)
+        return "longer than 2048 bytes";
+    if (strncmp(u, "https://", 8) != 0)
+        return "must be an https:// URL (the token and the client secret travel in it)";
+    for (size_t i = 0; i < n; i++)
+        if (u[i] <= 0x20 || u[i] >= 0x7f || u[i] == '#')
+            return "visible ASCII only, no fragment";
+    const char *auth = u + 8, *slash = strchr(auth, '/');
+    size_t alen = slash != NULL ? (size_t)(slash - auth) : strlen(auth);
+    if (memchr(auth, '@', alen) != NULL)
+        return "no user:password@ (the client's secrets come from secrets_dir)";
+    struct bb_host h;
+    const char *why = bb_host_parse(auth, alen, 0, &h);
+    if (why != NULL)
+        return why;
+    c->token_host = bb_arena_strndup(ctx->arena, h.name, h.len);
+    c->token_path = slash != NULL ? slash : "/";
+    c->token_port = h.port != 0 ? h.port : 443;
+    if (c->token_host == NULL)
+        ctx->oom = 1;
+    return NULL;
+}
+
+/* An oauth2 credential: its name, token endpoint, and the secrets its
+ * grant needs (client credentials: a client id and secret; refresh: a
+ * refresh token, the client's id and secret when it has them). */
+static int check_oauth(struct bb_cctx *ctx, const struct bb_ynode *n, struct bb_credential *c)
+{
+    bool refresh = c->grant == BB_GRANT_REFRESH_TOKEN;
+    if (check_ref(ctx, n, "name", c->secret_ref, true) != 0 ||
+        check_ref(ctx, n, "client_id_ref", c->client_id_ref, !refresh) != 0 ||
+        check_ref(ctx, n, "client_secret_ref", c->client_secret_ref, !refresh) != 0 ||
+        check_ref(ctx, n, "refresh_token_ref", c->refresh_token_ref, refresh) != 0)
+        return -1;
+    if (!refresh && c->refresh_token_ref != NULL) {
+        key_error(ctx, n, "refresh_token_ref", "only for grant: refresh_token");
+        return -1;
+    }
+    if (c->client_secret_ref != NULL && c->client_id_ref == NULL) {
+        key_error(ctx, n, "client_secret_ref", "needs client_id_ref");
+        return -1;
+    }
+    const char *why = c->token_url == NULL ? "is required" : split_token_url(ctx, c);
+    if (why != NULL) {
+        key_error(ctx, n, "token_url", why);
+        return -1;
+    }
+    if (c->audience != NULL && !scope_token(c->audience, strlen(c->audience))) {
+        key_error(ctx, n, "audience", "1 to 1024 visible ASCII characters, no space");
+        return -1;
+    }
+    if (c->scope == NULL)
+        c->scope = "";
+    if (c->audience == NULL)
+        c->audience = "";
+    if (bb_ymap_get(n, "refresh_before") == NULL)
+        c->refresh_before = BB_OAUTH_REFRESH_DEF;
+    c->substitute_in = 0;
+    return 0;
+}
+
 static int credential_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
 {
     struct bb_credential *c = dst;
@@ -286,7 +444,10 @@ static int credential_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *
     if (bb_decode_map(ctx, n, credential_fields, c) != 0 || check_keys(ctx, n, c) != 0)
         return -1;
     bool aws = c->kind == BB_CRED_AWS_SIGV4;
-    if (aws ? check_aws(ctx, n, c) != 0 : check_ref(ctx, n, "secret_ref", c->secret_ref, true) != 0)
+    int rc = aws                         ? check_aws(ctx, n, c)
+             : c->kind == BB_CRED_OAUTH2 ? check_oauth(ctx, n, c)
+                                         : check_ref(ctx, n, "secret_ref", c->secret_ref, true);
+    if (rc != 0)
         return -1;
     if (check_placeholder(ctx, n, c) != 0)
         return -1;
@@ -414,7 +575,7 @@ void bb_config_credentials_finish(struct bb_cctx *ctx)
         struct bb_credential *c = (struct bb_credential *)&cfg->credentials.list[i];
         if (c->secret_ref == NULL)
             continue; /* failed to decode: reported */
-        if (c->nhosts == 0 && default_hosts(ctx, c) != 0) {
+        if (c->nhosts == 0 && (c->kind == BB_CRED_OAUTH2 || default_hosts(ctx, c) != 0)) {
             size_t saved = bb_cctx_push_key(ctx, "credentials");
             bb_cctx_push_index(ctx, i);
             bb_cerr_pos(ctx, c->pos,

@@ -137,9 +137,10 @@ static void print_flow(const struct bb_flow *f, FILE *out)
 static void print_credential(const struct bb_credential *cr, FILE *out)
 {
     static const char *const where[] = {"headers", "path", "query", "body"};
-    fprintf(out, "  credential[%u] secret:%s placeholder=%s+%u random env=%s hosts=", cr->index,
-            cr->secret_ref, cr->prefix[0] ? cr->prefix : "\"\"",
-            cr->length - (unsigned)strlen(cr->prefix), cr->env);
+    fprintf(out, "  credential[%u] %s:%s placeholder=%s+%u random env=%s hosts=", cr->index,
+            cr->kind == BB_CRED_OAUTH2 ? "name" : "secret", cr->secret_ref,
+            cr->prefix[0] ? cr->prefix : "\"\"", cr->length - (unsigned)strlen(cr->prefix),
+            cr->env);
     for (size_t i = 0; i < cr->nhosts; i++)
         fprintf(out, "%s%s", i ? "," : "", cr->hosts[i].name);
     if (cr->kind == BB_CRED_AWS_SIGV4) {
@@ -149,6 +150,17 @@ static void print_credential(const struct bb_credential *cr, FILE *out)
                 cr->token_ref ? cr->token_ref : "-", cr->region[0] ? cr->region : "(host)",
                 cr->service[0] ? cr->service : "(host)", cr->secret_env[0] ? " secret_env=" : "",
                 cr->secret_env);
+        return;
+    }
+    if (cr->kind == BB_CRED_OAUTH2) {
+        fprintf(out, " oauth2 grant=%s token_url=%s client_id:%s client_secret:%s",
+                cr->grant == BB_GRANT_REFRESH_TOKEN ? "refresh_token" : "client_credentials",
+                cr->token_url, cr->client_id_ref ? cr->client_id_ref : "-",
+                cr->client_secret_ref ? cr->client_secret_ref : "-");
+        fprintf(out, " refresh_token:%s auth=%s scope=\"%s\" audience=\"%s\" refresh_before=%us\n",
+                cr->refresh_token_ref ? cr->refresh_token_ref : "-",
+                cr->client_auth == BB_OAUTH_AUTH_POST ? "post" : "basic", cr->scope, cr->audience,
+                cr->refresh_before);
         return;
     }
     fprintf(out, "%s substitute_in=", cr->hosts_default ? " (its rules)" : "");

@@ -9,7 +9,7 @@ PACKAGES=(
     # build
     gcc make pkg-config git
     libnftnl-dev libmnl-dev libnetfilter-queue-dev libssl-dev libyaml-dev
-    libcmocka-dev node-llhttp libc-ares-dev libnghttp2-dev
+    libcmocka-dev node-llhttp libc-ares-dev libnghttp2-dev libjansson-dev
     # style, fuzzing and sanitizer runtimes
     clang clang-format libclang-rt-14-dev
     # tests and benches

@@ -322,6 +322,24 @@ int bb_creds_aws(const struct bb_creds *c, int index, struct bb_cred_aws *out)
     return ok ? 0 : -1;
 }
 
+int bb_creds_oauth(const struct bb_creds *c, int index, struct bb_cred_oauth *out)
+{
+    const struct sec *s = &c->secs[index];
+    const struct bb_credential *cr = s->cred;
+    struct bb_oauth_secrets *k = &out->sec;
+    *out = (struct bb_cred_oauth){.cred = cr, .ph = s->ph, .ph_len = s->ph_len};
+    if (cr->client_id_ref != NULL)
+        k->client_id = c->get(c->arg, cr->client_id_ref, &k->client_id_len);
+    if (cr->client_secret_ref != NULL)
+        k->client_secret = c->get(c->arg, cr->client_secret_ref, &k->client_secret_len);
+    if (cr->refresh_token_ref != NULL)
+        k->refresh_token = c->get(c->arg, cr->refresh_token_ref, &k->refresh_token_len);
+    bool ok = (cr->client_id_ref == NULL || k->client_id != NULL) &&
+              (cr->client_secret_ref == NULL || k->client_secret != NULL) &&
+              (cr->refresh_token_ref == NULL || k->refresh_token != NULL) && s->ph != NULL;
+    return ok ? 0 : -1;
+}
+
 const char *bb_creds_name(const struct bb_creds *c, int index)
 {
     return index >= 0 && (size_t)index < c->nsecs ? c->secs[index].name : "?";
@@ -458,7 +476,8 @@ static void resp_set(const struct bb_creds *c, struct plan_mem *m, const struct 
 
 static bool empty(const struct bb_cred_plan *p)
 {
-    size_t n = p->unbound.n + p->hdr.n + p->path.n + p->query.n + p->resp.n + (p->aws >= 0);
+    size_t n = p->unbound.n + p->hdr.n + p->path.n + p->query.n + p->resp.n + (p->aws >= 0) +
+               (p->oauth >= 0);
     for (int k = 0; k < 3; k++)
         n += p->body[k].n;
     return n == 0;
@@ -478,10 +497,14 @@ static const struct bb_cred_plan *build_plan(const struct bb_creds *c, const str
     m->cap = cap;
     m->plan.names = m->names;
     m->plan.bound = bound;
-    m->plan.aws = -1;
-    for (size_t i = 0; allow && i < cfg->credentials.n && m->plan.aws < 0; i++)
-        if ((bound >> i & 1) && cfg->credentials.list[i].kind == BB_CRED_AWS_SIGV4)
+    m->plan.aws = m->plan.oauth = -1;
+    for (size_t i = 0; allow && i < cfg->credentials.n; i++) {
+        enum bb_cred_kind k = cfg->credentials.list[i].kind;
+        if ((bound >> i & 1) && k == BB_CRED_AWS_SIGV4 && m->plan.aws < 0)
             m->plan.aws = (int)i; /* the first bound one signs */
+        if ((bound >> i & 1) && k == BB_CRED_OAUTH2 && m->plan.oauth < 0)
+            m->plan.oauth = (int)i; /* the first bound one authorises */
+    }
     unbound_set(c, m);
     if (allow) {
         subst_set(c, m, BB_SUBST_IN_HEADERS, FORM_RAW, &m->plan.hdr);

@@ -24,6 +24,8 @@
  *   aws       the bound aws_sigv4 credential that re-signs the request
  *             (its placeholder access key id is what the client must
  *             have signed with), or -1;
+ *   oauth     the bound oauth2 credential whose access token goes as
+ *             Authorization: Bearer (minter.h), or -1;
  *   resp_same the same, each replaced by something as long (the
  *             placeholder when it is, else "[REDACTED***]" of that length):
  *             for an answer whose Content-Length must stay as it is.
@@ -37,6 +39,7 @@
 #ifndef BB_CREDS_H
 #define BB_CREDS_H
 
+#include "gateway/cred/oauth2.h"
 #include "gateway/cred/subst.h"
 
 #include <stdbool.h>
@@ -55,6 +58,7 @@ enum bb_body_kind { BB_BODY_RAW, BB_BODY_JSON, BB_BODY_FORM };
 struct bb_cred_plan {
     uint64_t bound; /* bit per credential index bound to the host */
     int aws;        /* the aws_sigv4 credential that signs the request, or -1 */
+    int oauth;      /* the oauth2 credential whose token authorises it, or -1 */
     struct bb_subst_set unbound, hdr, path, query, body[3], resp;
     struct bb_subst_set resp_same; /* resp, every replacement as long as what it replaces */
     const char *const *names;      /* resp's tags: the secret_ref each stands for */
@@ -95,6 +99,16 @@ struct bb_cred_aws {
 /* Fills out for credential `index` (a plan's aws). 0, or -1 when one of
  * its secrets is missing (out says which are NULL). */
 int bb_creds_aws(const struct bb_creds *c, int index, struct bb_cred_aws *out);
+
+/* An oauth2 credential's secrets, as aws's. */
+struct bb_cred_oauth {
+    const struct bb_credential *cred;
+    struct bb_oauth_secrets sec;
+    const char *ph;
+    size_t ph_len;
+};
+/* 0, or -1 when a secret its grant names is missing. */
+int bb_creds_oauth(const struct bb_creds *c, int index, struct bb_cred_oauth *out);
 
 /* The secret_ref of credential `index` (request tags). */
 const char *bb_creds_name(const struct bb_creds *c, int index);

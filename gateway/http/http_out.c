@@ -254,7 +254,8 @@ int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
     for (size_t i = 0; i < h->n; i++) {
         const struct bb_hdr *x = &h->h[i];
         if (dropped(h, x) || bb_hdr_is(x, "host") || rewritten(inj, x) ||
-            (inj->identity && bb_hdr_is(x, "accept-encoding")))
+            (inj->identity && bb_hdr_is(x, "accept-encoding")) ||
+            (inj->bearer != NULL && bb_hdr_is(x, "authorization")))
             continue;
         if ((rc = put_header_subst(out, x, inj->hdr, &inj->hits, &inj->tags, &inj->refused_tag)) !=
             0)
@@ -262,8 +263,14 @@ int bb_http_write_request(struct bb_buf *out, const struct bb_http_head *h,
     }
     if (inj->identity && bb_buf_append(out, "Accept-Encoding: identity\r\n", 27) != 0)
         return -1;
+    if (inj->bearer != NULL && (bb_buf_append(out, "Authorization: Bearer ", 22) != 0 ||
+                                bb_buf_append(out, inj->bearer, inj->bearer_len) != 0 ||
+                                bb_buf_append(out, "\r\n", 2) != 0))
+        return -1;
     for (size_t i = 0; inj->rule != NULL && i < inj->rule->nrewrites; i++) {
-        if (put_rewrite(out, &inj->rule->rewrites[i], inj->secrets) != 0)
+        const struct bb_rewrite *rw = &inj->rule->rewrites[i];
+        if (!(inj->bearer != NULL && strcasecmp(rw->name, "authorization") == 0) &&
+            put_rewrite(out, rw, inj->secrets) != 0)
             return -1;
         (*ninjected)++;
     }

@@ -52,6 +52,10 @@ struct bb_inject {
     bool identity; /* Accept-Encoding: identity instead of the client's (redaction) */
     enum bb_inject_framing framing;
     uint64_t length; /* BB_INJ_LENGTH */
+    /* an oauth2 access token: "Authorization: Bearer <it>" replaces the
+     * client's Authorization and any rewrite of it (NULL: none) */
+    const char *bearer;
+    size_t bearer_len;
     /* out: the replacements made, their tags, a refusing pattern's tag */
     uint32_t hits;
     uint64_t tags;

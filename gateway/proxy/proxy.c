@@ -667,11 +667,6 @@ bool bb_proxy_build_head(struct bb_proxy *p, uint64_t held_len)
     return build_head(p, held_len, false);
 }
 
-static bool build_upstream_head(struct bb_proxy *p)
-{
-    return build_head(p, p->r->req.content_length, true);
-}
-
 static int discard(void *arg, const char *data, size_t n)
 {
     (void)arg;
@@ -700,8 +695,15 @@ static void handle_request(struct bb_proxy *p)
 {
     if (p->tls && !bb_proxy_tls_request_ok(p))
         return;
-    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !bb_proxy_cred_start(p) ||
-        !build_upstream_head(p) || !body_prefix_ok(p))
+    if (refuse_method(p) || !resolve_target(p) || !decide(p) || !bb_proxy_cred_start(p))
+        return;
+    bb_proxy_resume(p);
+}
+
+void bb_proxy_resume(struct bb_proxy *p)
+{
+    /* placeholders are counted once: not again for a request sent again */
+    if (!build_head(p, p->r->req.content_length, !p->r->oauth_retried) || !body_prefix_ok(p))
         return;
     bb_http_body_init(&p->r->reqbody, NULL, NULL, false); /* nothing of it read yet */
     bb_proxy_go_upstream(p);
@@ -1159,6 +1161,9 @@ static void on_timer(struct bb_loop *l, struct bb_timer *t)
         }
         p->rid = bb_proxy_ctx_request_id(p->ctx);
         bb_proxy_fail(p, 408, "request timeout", "request_timeout");
+        break;
+    case P_TOKEN:
+        bb_proxy_oauth_timeout(p);
         break;
     case P_RESOLVE: /* bb_proxy_fail cancels the resolution */
         bb_proxy_fail(p, 502, "upstream connection failed", "resolve_timeout");

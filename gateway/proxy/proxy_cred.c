@@ -133,8 +133,10 @@ bool bb_proxy_cred_start(struct bb_proxy *p)
     }
     if (allow)
         body_mode(p);
-    if (allow && r->plan->aws >= 0)
-        return bb_proxy_sigv4_start(p);
+    if (allow && r->plan->aws >= 0 && !bb_proxy_sigv4_start(p))
+        return false;
+    if (allow && r->plan->oauth >= 0)
+        return bb_proxy_oauth_start(p);
     return true;
 }
 
@@ -146,8 +148,13 @@ void bb_proxy_cred_inject(struct bb_proxy *p, struct bb_inject *inj)
     inj->hdr = &plan->hdr;
     inj->path = &plan->path;
     inj->query = &plan->query;
-    inj->identity = plan->resp.n > 0;
+    const struct bb_subst_set *red = bb_proxy_resp_set(p->r, false);
+    inj->identity = red != NULL && red->n > 0;
     inj->framing = p->r->up_framing;
+    if (p->r->oauth_tok != NULL) {
+        inj->bearer = p->r->oauth_tok->s;
+        inj->bearer_len = p->r->oauth_tok->len;
+    }
 }
 
 void bb_proxy_cred_refuse(struct bb_proxy *p, int tag)
@@ -232,9 +239,10 @@ static bool compressed(const struct bb_http_head *h)
 bool bb_proxy_cred_answer(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
-    const struct bb_cred_plan *plan = r->plan;
+    const struct bb_subst_set *red = bb_proxy_resp_set(r, false);
+    const struct bb_subst_set *same = bb_proxy_resp_set(r, true);
     bb_proxy_sigv4_answer(p, NULL, 0);
-    if (plan == NULL || plan->resp.n == 0 || p->rframing == BB_OUT_NONE)
+    if (red == NULL || red->n == 0 || p->rframing == BB_OUT_NONE)
         return true;
     if (compressed(&r->resp)) {
         if (bb_proxy_cfg(p)->redaction.compressed == BB_COMPRESSED_REFUSE) {
@@ -246,20 +254,20 @@ bool bb_proxy_cred_answer(struct bb_proxy *p)
         return true;
     }
     r->resp_subst = true;
-    if (p->rframing != BB_OUT_LENGTH || plan->resp.same_length) {
-        bb_subst_start(&r->respsub, &plan->resp); /* the framing takes any length */
+    if (p->rframing != BB_OUT_LENGTH || red->same_length) {
+        bb_subst_start(&r->respsub, red); /* the framing takes any length */
         return true;
     }
     /* A Content-Length to keep right: a short answer is held and sent with
      * its new length; a longer one keeps its length, each replacement as
      * long as what it replaces (resp_same). */
     uint64_t n = r->resp.content_length;
-    if (n <= BB_CRED_HOLD_MAX && n * plan->resp.grow <= BB_CRED_HOLD_BUF) {
+    if (n <= BB_CRED_HOLD_MAX && n * red->grow <= BB_CRED_HOLD_BUF) {
         bb_buf_init(&r->held, BB_CRED_HOLD_MAX); /* as it came: redacted whole at its end */
         r->resp_held = true;
         r->held_since = bb_loop_now(p->ctx->loop);
     } else {
-        bb_subst_start(&r->respsub, &plan->resp_same);
+        bb_subst_start(&r->respsub, same);
     }
     return true;
 }
@@ -276,8 +284,9 @@ int bb_proxy_cred_write_answer_head(struct bb_proxy *p, bool close, bool upgrade
         r->resp_close = close; /* written at the end, with the length */
         return 0;
     }
-    const struct bb_subst_set *red =
-        r->plan != NULL && r->plan->resp.n > 0 && !r->redaction_skipped ? &r->plan->resp : NULL;
+    const struct bb_subst_set *red = bb_proxy_resp_set(r, false);
+    if (red != NULL && (red->n == 0 || r->redaction_skipped))
+        red = NULL;
     uint64_t tags = 0;
     int rc = bb_http_write_response_redacted(&p->cout, &r->resp, p->rframing, close, upgrade, red,
                                              &r->redacted, &tags);
@@ -299,8 +308,8 @@ static int send_held(struct bb_proxy *p)
     struct bb_buf out;
     bb_buf_init(&out, BB_CRED_HOLD_BUF);
     r->resp_held = false;
-    int rc = bb_subst_all(&r->plan->resp, bb_buf_head(&r->held), bb_buf_size(&r->held), &out,
-                          &r->redacted, &r->red_tags, NULL);
+    int rc = bb_subst_all(bb_proxy_resp_set(r, false), bb_buf_head(&r->held), bb_buf_size(&r->held),
+                          &out, &r->redacted, &r->red_tags, NULL);
     r->resp.content_length = bb_buf_size(&out);
     if (rc == 0)
         rc = bb_proxy_cred_write_answer_head(p, r->resp_close, false);
@@ -318,7 +327,7 @@ static int stream_held(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
     r->resp_held = false;
-    bb_subst_start(&r->respsub, &r->plan->resp_same);
+    bb_subst_start(&r->respsub, bb_proxy_resp_set(r, true));
     int rc = bb_proxy_cred_write_answer_head(p, r->resp_close, false);
     if (rc == 0)
         rc = bb_proxy_cred_answer_data(p, bb_buf_head(&r->held), bb_buf_size(&r->held));
@@ -359,8 +368,8 @@ int bb_proxy_cred_answer_end(struct bb_proxy *p)
         r->redacted += r->respsub.hits - before;
         r->red_tags |= r->respsub.tags;
         if (rc == 0 && bb_buf_size(trailers) > 0) {
-            rc = bb_subst_all(&r->plan->resp, bb_buf_head(trailers), bb_buf_size(trailers), &red,
-                              &r->redacted, &r->red_tags, NULL);
+            rc = bb_subst_all(bb_proxy_resp_set(r, false), bb_buf_head(trailers),
+                              bb_buf_size(trailers), &red, &r->redacted, &r->red_tags, NULL);
             trailers = &red;
         }
     }
@@ -410,4 +419,6 @@ void bb_proxy_cred_done(struct bb_proxy *p)
     r->aws = r->presigned = r->aws_sha_header = false;
     r->aws_upstream_err = NULL;
     r->aws_payload = NULL;
+    bb_proxy_oauth_done(r);
+    r->oauth_retried = false;
 }

@@ -18,6 +18,8 @@
  *   IDLE_BARE  the same with buffers and the request part given back
  *            (timer: the rest of timeouts.idle, then close); the first
  *            byte of a head makes either HEAD
+ *   TOKEN    waiting for an oauth2 credential's access token, nothing
+ *            dialled (proxy_oauth.c; timer: BB_MINT_WAIT_MS)
  *   RESOLVE  the destination name is being resolved      (timer: connect)
  *   CONNECT  TCP connect + TLS handshake upstream         (timer: connect)
  *   FORWARD  request head sent, body streaming up, response streaming down
@@ -54,6 +56,7 @@
 #define BB_PROXY_INT_H
 
 #include "common/buf.h"
+#include "gateway/cred/minter.h"
 #include "gateway/cred/sigv4.h"
 #include "gateway/io/conn.h"
 #include "gateway/http/http_body.h"
@@ -106,6 +109,7 @@ enum bb_proxy_state {
     P_HEAD,
     P_IDLE,
     P_IDLE_BARE,
+    P_TOKEN,
     P_RESOLVE,
     P_CONNECT,
     P_FORWARD,
@@ -154,6 +158,15 @@ struct bb_proxy_req {
     const char *aws_upstream_err;     /* the answer said RequestTimeTooSkewed */
     const struct bb_hdr *aws_payload; /* the client's x-amz-content-sha256 kept, or NULL */
     char aws_region[BB_SIGV4_SCOPE_PART_MAX + 1], aws_service[BB_SIGV4_SCOPE_PART_MAX + 1];
+
+    /* OAuth2 (proxy_oauth.c): the access token the request carries, the
+     * wait for one, and the answer's redaction sets with it */
+    struct bb_token *oauth_tok;
+    struct bb_mint_wait *oauth_wait;
+    bool oauth_retried; /* sent again after a 401 */
+    bool oauth_sets;    /* oauth_resp, oauth_resp_same are the answer's */
+    void *oauth_mem;    /* their patterns and mask */
+    struct bb_subst_set oauth_resp, oauth_resp_same;
 };
 
 struct bb_proxy {
@@ -277,6 +290,11 @@ void bb_proxy_stream_refuse(struct bb_proxy *p, const struct bb_http_head *h, in
  * arrived: no epoll event says so). */
 void bb_proxy_wake(struct bb_proxy *p);
 
+/* The pipeline from the upstream head on (a request that waited for its
+ * token, or goes again after a 401): the head built, the body's first
+ * bytes checked, the upstream dialled or taken from the pool. */
+void bb_proxy_resume(struct bb_proxy *p);
+
 /* The head for upstream into p->up_head, again: held_len >= 0 gives the
  * Content-Length of a held body (proxy_cred.c). False: p failed. */
 bool bb_proxy_build_head(struct bb_proxy *p, uint64_t held_len);
@@ -332,6 +350,24 @@ bool bb_proxy_sigv4_sign(struct bb_proxy *p);
 /* An answer's head and bytes: AWS's RequestTimeTooSkewed is noted for
  * the audit line. */
 void bb_proxy_sigv4_answer(struct bb_proxy *p, const char *data, size_t n);
+
+/* ---- proxy_oauth.c ---- */
+/* An allowed request to a host an oauth2 credential is bound to: true
+ * when its token is attached and the pipeline goes on; false when p
+ * waits for one (TOKEN) or failed. */
+bool bb_proxy_oauth_start(struct bb_proxy *p);
+/* p waits for a token no more (it failed, closed, or moves on). */
+void bb_proxy_oauth_cancel(struct bb_proxy *p);
+/* TOKEN's timer ran out: 502 credential_unavailable. */
+void bb_proxy_oauth_timeout(struct bb_proxy *p);
+/* A 401 answer's head was read (and nothing of it sent): true when the
+ * request goes again with a new token, the answer dropped. */
+bool bb_proxy_oauth_retry(struct bb_proxy *p);
+/* The answer's redaction set (same: the length-keeping one), the token's
+ * included; NULL when there is none. */
+const struct bb_subst_set *bb_proxy_resp_set(const struct bb_proxy_req *r, bool same);
+/* The request's token and sets go. */
+void bb_proxy_oauth_done(struct bb_proxy_req *r);
 
 /* ---- proxy_tls.c ---- */
 /* HELLO: looks at the ClientHello in cin and decides (intercept,

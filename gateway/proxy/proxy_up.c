@@ -132,6 +132,7 @@ void bb_proxy_release_upstream(struct bb_proxy *p, bool keep)
      * request was answered or closed, must not dial. */
     bb_resolve_cancel(p->rq);
     p->rq = NULL;
+    bb_proxy_oauth_cancel(p); /* and a wait for a token */
     unwait(p);
     struct bb_upconn *u = p->up;
     if (u == NULL)
@@ -409,6 +410,8 @@ static int take_response_head(struct bb_proxy *p, size_t end)
         bb_proxy_arm(p, cfg(p)->timeouts.idle_ms);
         return 0;
     }
+    if (p->r->resp.status == 401 && bb_proxy_oauth_retry(p))
+        return 0;                       /* its token was refused: sent again with a new one */
     if (p->r->resp.status / 100 == 1) { /* interim (100 Continue): relay, wait on */
         bb_http_write_response(&p->cout, &p->r->resp, BB_OUT_NONE, false, false);
         return 1;

@@ -6,6 +6,7 @@
 #include "gateway/serve/serve.h"
 
 #include "gateway/cred/creds.h"
+#include "gateway/cred/minter.h"
 #include "gateway/cred/placeholder.h"
 
 #include "common/log.h"
@@ -478,6 +479,26 @@ static void fit_fd_limit(const struct bb_config *c, unsigned nworkers, struct bb
                     c->max_connections, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
 }
 
+/* A token fetch's report, as the audit's "token" event (any thread). */
+static void token_report(void *arg, const struct bb_mint_report *r)
+{
+    struct bb_shared *sh = arg;
+    struct bb_audit_token e = {
+        .decision = r->decision,
+        .reason = r->reason,
+        .credential = r->credential,
+        .grant = r->grant,
+        .trigger = r->trigger,
+        .dst = r->dst,
+        .status = r->status,
+        .endpoint_error = r->endpoint_error,
+        .expires_in = r->expires_in,
+        .duration_ms = r->duration_ms,
+        .refresh_kept = r->rotated ? r->refresh_kept : NULL,
+    };
+    bb_audit_token(sh->audit, &e);
+}
+
 /* Takes over boot: from here on it is freed with its last reference. */
 static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag *diag)
 {
@@ -488,6 +509,9 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     }
     s->sh.boot_cfg = boot;
     s->sh.client_tls = bb_upstream_tls_ctx(boot);
+    if (s->sh.client_tls != NULL)
+        s->sh.minter = bb_minter_new(s->sh.client_tls, boot->dns.upstream,
+                                     boot->mode != BB_MODE_GATEWAY, token_report, &s->sh);
     if (prepare_interception(s, boot, diag) != 0)
         return -1;
     s->sh.audit = bb_audit_open(boot, diag);
@@ -508,7 +532,10 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
         bb_diag_add(diag, BB_DIAG_WARNING,
                     "%zu referenced secret(s) missing in %s: requests that need them get 500",
                     bb_secrets_missing(s->sh.current->secrets), boot->secrets_dir);
-    return s->sh.current && s->sh.client_tls && s->sh.audit && bb_diag_errors(diag) == 0 ? 0 : -1;
+    return s->sh.current && s->sh.client_tls && s->sh.minter && s->sh.audit &&
+                   bb_diag_errors(diag) == 0
+               ? 0
+               : -1;
 }
 
 /* Creates the workers and binds their listeners, and binds the NFQUEUE
@@ -544,8 +571,9 @@ static void stop_all(struct serve *s)
         bb_worker_stop(&s->w[i]);
     free(s->w);
     bb_dnsfwd_free(s->dns);
-    bb_nfq_free(s->nfq);        /* last: verdicts until the end, then the kernel drops */
-    bb_audit_free(s->sh.audit); /* writes what the workers left; needs the loop */
+    bb_nfq_free(s->nfq);          /* last: verdicts until the end, then the kernel drops */
+    bb_minter_free(s->sh.minter); /* its fetches end within BB_MINT_TIMEOUT_MS; they audit */
+    bb_audit_free(s->sh.audit);   /* writes what the workers left; needs the loop */
     teardown_control(s);
     bb_snapshot_unref(s->sh.current);
     SSL_CTX_free(s->sh.client_tls);

@@ -116,6 +116,18 @@ struct bb_audit_tls {
     const char *mode; /* "intercept" or "passthrough" */
 };
 
+/* A token fetch of an oauth2 credential (gateway/cred/minter.h): never
+ * the token or a secret. */
+struct bb_audit_token {
+    const char *decision, *reason; /* allow token_fetched, or error and why */
+    const char *credential, *grant, *trigger;
+    const char *dst;            /* the token endpoint, "host:port" */
+    int status;                 /* its HTTP status, 0: none */
+    const char *endpoint_error; /* its error code, or NULL */
+    uint64_t expires_in, duration_ms;
+    const char *refresh_kept; /* a rotated refresh token: "written" or "memory"; NULL: none */
+};
+
 struct bb_audit *bb_audit_open(const struct bb_config *cfg, struct bb_diag *diag);
 /* Writes everything still queued or held, then closes. NULL is fine. */
 void bb_audit_free(struct bb_audit *a);
@@ -134,6 +146,7 @@ void bb_audit_http(struct bb_audit *a, const struct bb_audit_http *e);
 void bb_audit_flow(struct bb_audit *a, const struct bb_audit_flow *e);
 void bb_audit_dns(struct bb_audit *a, const struct bb_audit_dns *e);
 void bb_audit_tls(struct bb_audit *a, const struct bb_audit_tls *e);
+void bb_audit_token(struct bb_audit *a, const struct bb_audit_token *e);
 /* A lifecycle, config or secrets line: {"event", "decision", "reason"}. */
 void bb_audit_event(struct bb_audit *a, const char *event, const char *decision,
                     const char *reason);
@@ -144,5 +157,6 @@ int bb_audit_format_http(struct bb_buf *out, uint64_t ts_ms, const struct bb_aud
 int bb_audit_format_flow(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_flow *e);
 int bb_audit_format_dns(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_dns *e);
 int bb_audit_format_tls(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_tls *e);
+int bb_audit_format_token(struct bb_buf *out, uint64_t ts_ms, const struct bb_audit_token *e);
 
 #endif

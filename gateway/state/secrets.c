@@ -132,9 +132,16 @@ struct bb_secrets *bb_secrets_load(const struct bb_config *cfg, struct bb_diag *
         }
     for (size_t i = 0; i < cfg->credentials.n; i++) {
         const struct bb_credential *c = &cfg->credentials.list[i];
-        if (add_name(s, c->secret_ref) != 0 ||
-            (c->secret_key_ref != NULL && add_name(s, c->secret_key_ref) != 0) ||
-            (c->token_ref != NULL && add_name(s, c->token_ref) != 0)) {
+        const char *refs[] = {c->kind != BB_CRED_OAUTH2 ? c->secret_ref : NULL, /* a name */
+                              c->secret_key_ref,
+                              c->token_ref,
+                              c->client_id_ref,
+                              c->client_secret_ref,
+                              c->refresh_token_ref};
+        bool failed = false;
+        for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]) && !failed; k++)
+            failed = refs[k] != NULL && add_name(s, refs[k]) != 0;
+        if (failed) {
             bb_secrets_free(s);
             return NULL;
         }

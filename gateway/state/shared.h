@@ -18,6 +18,7 @@ struct bb_audit;
 struct bb_metrics;
 struct bb_ca;
 struct bb_certcache;
+struct bb_minter;
 
 struct bb_shared {
     /* The config serve started with: listeners, workers, resolver and pool
@@ -25,6 +26,7 @@ struct bb_shared {
     const struct bb_config *boot_cfg;
     struct bb_snapshot *current; /* the control thread's; workers get refs */
     SSL_CTX *client_tls;
+    struct bb_minter *minter; /* oauth2 access tokens (gateway/cred/minter.h) */
     struct bb_audit *audit;
     struct bb_metrics *metrics; /* one shard per worker */
     /* HTTPS on the interception listener (when 443 is steered): */

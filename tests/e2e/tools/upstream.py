@@ -39,6 +39,8 @@ reached the upstream and what did not. Endpoints:
              each its own chunk), split (Content-Length, the first K bytes
              in one TLS record, the rest in another), gzip (compressed)
   *.amazonaws.com (with --aws)  S3 and Bedrock checking SigV4 (awsup.py)
+  auth.test, *api.test (with --oauth CONTROL)  an OAuth2 token endpoint
+             and the API it guards (tokenup.py)
   /sink?find=X  reads the body as it streams (never held), records its
              length, sha256 and how often X occurs in it
 
@@ -68,6 +70,7 @@ LOG = None
 FILES = None
 GIT = None
 AWS = None  # (access key id, secret, token): --aws, served by awsup.py
+OAUTH = None  # the control file: --oauth, served by tokenup.py
 GIT_AUTH = "Basic " + base64.b64encode(b"git:s3cret").decode()
 
 # The response kinds of the HTTP semantics matrix (tests/e2e/tools/semantics.py
@@ -191,9 +194,13 @@ class Handler(BaseHTTPRequestHandler):
                 "peer_port": self.client_address[1],
                 "local": self.connection.getsockname()[0],
                 "raw": raw[:4096].decode("latin-1")})
-        if AWS and self.headers.get("Host", "").split(":")[0].endswith(".amazonaws.com"):
+        host = self.headers.get("Host", "").split(":")[0]
+        if AWS and host.endswith(".amazonaws.com"):
             import awsup
             awsup.handle(self, AWS, body, record)
+        elif OAUTH and (host == "auth.test" or host.endswith("api.test") and host != "api.test"):
+            import tokenup
+            tokenup.handle(self, OAUTH, body, record)
         elif route == "/reflect":
             self.reflect(body, query.get("mode", "length"), int(query.get("at", "0")))
         elif route.startswith("/kind/"):
@@ -511,8 +518,10 @@ def main():
     p.add_argument("--git")
     p.add_argument("--h2", choices=["both", "only"])
     p.add_argument("--aws", help="KEYID:SECRET[:TOKEN]: *.amazonaws.com checks SigV4 (awsup.py)")
+    p.add_argument("--oauth", help="CONTROL: auth.test and *api.test (tokenup.py)")
     args = p.parse_args()
-    global AWS
+    global AWS, OAUTH
+    OAUTH = args.oauth
     if args.aws:
         k = args.aws.split(":")
         AWS = (k[0], k[1], k[2] if len(k) > 2 else None)
