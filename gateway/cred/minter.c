@@ -42,11 +42,11 @@ TAILQ_HEAD(waitq, bb_mint_wait);
 
 struct entry {
     char name[256];
-    unsigned char id[SHA256_DIGEST_LENGTH];     /* what its token was made from */
+    unsigned char id[SHA256_DIGEST_LENGTH];      /* what its token was made from */
     unsigned char rt_seen[SHA256_DIGEST_LENGTH]; /* the refresh token file it last took */
-    struct bb_token *tok;                       /* NULL: none */
-    uint64_t renew_at, expires_at;              /* monotonic ms */
-    char *refresh;                              /* a rotated refresh token, or NULL */
+    struct bb_token *tok;                        /* NULL: none */
+    uint64_t renew_at, expires_at;               /* monotonic ms */
+    char *refresh;                               /* a rotated refresh token, or NULL */
     size_t refresh_len;
     bool fetching;
     bool rejected; /* its last token was refused upstream */
@@ -448,7 +448,7 @@ static const char *resolve(struct fetch *f, struct bb_addrs *out)
     bb_resolver_free(r);
     bb_loop_free(k.loop);
     *out = k.addrs;
-    return !k.done ? "token_endpoint_resolve_timeout"
+    return !k.done                        ? "token_endpoint_resolve_timeout"
            : k.status != 0 || out->n == 0 ? "token_endpoint_unresolved"
                                           : NULL;
 }

@@ -20,12 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_OAUTH_TOKEN_MAX   8192u         /* an access or refresh token, bytes */
-#define BB_OAUTH_ANSWER_MAX  (64u * 1024u) /* the endpoint's answer body, bytes */
-#define BB_OAUTH_TTL_DEFAULT 300u          /* seconds, when expires_in is absent */
+#define BB_OAUTH_TOKEN_MAX   8192u           /* an access or refresh token, bytes */
+#define BB_OAUTH_ANSWER_MAX  (64u * 1024u)   /* the endpoint's answer body, bytes */
+#define BB_OAUTH_TTL_DEFAULT 300u            /* seconds, when expires_in is absent */
 #define BB_OAUTH_TTL_MAX     (366u * 86400u) /* a longer expires_in is cut to this */
-#define BB_OAUTH_ERROR_MAX   64u           /* the endpoint's error code kept for the audit */
-#define BB_OAUTH_REQUEST_MAX (32u * 1024u) /* the token request, head and body */
+#define BB_OAUTH_ERROR_MAX   64u             /* the endpoint's error code kept for the audit */
+#define BB_OAUTH_REQUEST_MAX (32u * 1024u)   /* the token request, head and body */
 
 struct bb_credential;
 
@@ -48,8 +48,8 @@ struct bb_oauth_answer {
     size_t access_len;
     char *refresh_token; /* a rotated one, or NULL */
     size_t refresh_len;
-    uint64_t expires_in;                 /* seconds, 1..BB_OAUTH_TTL_MAX */
-    char error[BB_OAUTH_ERROR_MAX + 1];  /* §5.2's error code, when the answer is one */
+    uint64_t expires_in;                /* seconds, 1..BB_OAUTH_TTL_MAX */
+    char error[BB_OAUTH_ERROR_MAX + 1]; /* §5.2's error code, when the answer is one */
 };
 
 /* Reads an answer body of n bytes. 0 with out filled, or -1 with *why

@@ -25,7 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_TAG (BB_SUBST_TAGS - 1) /* the token's redactions (the names list never gets here) */
+#define TOKEN_TAG (BB_SUBST_TAGS - 1) /* the token's redactions (the names list never gets here)   \
+                                       */
 
 static struct bb_minter *minter(const struct bb_proxy *p)
 {
@@ -167,8 +168,8 @@ bool bb_proxy_oauth_retry(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
     int m = r->req.method_id;
-    bool idempotent = m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS || m == HTTP_PUT ||
-                      m == HTTP_DELETE;
+    bool idempotent =
+        m == HTTP_GET || m == HTTP_HEAD || m == HTTP_OPTIONS || m == HTTP_PUT || m == HTTP_DELETE;
     if (r->oauth_tok == NULL || r->oauth_retried)
         return false;
     bb_minter_reject(minter(p), &bb_proxy_cfg(p)->credentials.list[r->plan->oauth], r->oauth_tok);

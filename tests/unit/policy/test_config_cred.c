@@ -151,6 +151,105 @@ static void test_aws(void **state)
                     "credentials[0].substitute_in: an AWS credential is never substituted");
 }
 
+#define OAUTH                                                                                      \
+    "  - kind: oauth2\n    name: api\n    hosts: [api.openai.com]\n"                               \
+    "    token_url: https://auth.test/oauth/token\n"
+
+static void test_oauth2(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(
+        RULE "credentials:\n" OAUTH "    client_id_ref: cid\n    client_secret_ref: cs\n");
+    const struct bb_credential *cr = &c->credentials.list[0];
+    assert_int_equal(cr->kind, BB_CRED_OAUTH2);
+    assert_int_equal(cr->grant, BB_GRANT_CLIENT_CREDENTIALS);
+    assert_int_equal(cr->client_auth, BB_OAUTH_AUTH_BASIC);
+    assert_string_equal(cr->secret_ref, "api"); /* its name */
+    assert_string_equal(cr->token_host, "auth.test");
+    assert_int_equal(cr->token_port, 443);
+    assert_string_equal(cr->token_path, "/oauth/token");
+    assert_string_equal(cr->scope, "");
+    assert_int_equal(cr->refresh_before, BB_OAUTH_REFRESH_DEF);
+    assert_string_equal(cr->env, "BOTBOX_PLACEHOLDER_API");
+    assert_int_equal(cr->substitute_in, 0); /* Authorization is set, nothing substituted */
+    bb_config_free(c);
+    c = tu_expect_ok(RULE "credentials:\n  - kind: oauth2\n    name: api\n"
+                          "    hosts: [api.openai.com]\n    token_url: https://[fd00::1]:8443\n"
+                          "    grant: refresh_token\n    refresh_token_ref: rt\n"
+                          "    scopes: [read, \"write:all\"]\n    audience: https://api\n"
+                          "    client_auth: post\n    refresh_before: 0\n");
+    cr = &c->credentials.list[0];
+    assert_string_equal(cr->token_host, "fd00::1");
+    assert_int_equal(cr->token_port, 8443);
+    assert_string_equal(cr->token_path, "/");
+    assert_string_equal(cr->scope, "read write:all");
+    assert_string_equal(cr->audience, "https://api");
+    assert_null(cr->client_id_ref); /* a refresh token alone */
+    assert_int_equal(cr->refresh_before, 0);
+    bb_config_free(c);
+}
+
+static void test_oauth2_refusals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *extra, *err;
+    } rows[] = {
+        {"    client_id_ref: cid\n", "t.yaml:13:5: credentials[0].client_secret_ref: is required"},
+        {"    client_secret_ref: cs\n", "credentials[0].client_id_ref: is required"},
+        {"    grant: refresh_token\n", "credentials[0].refresh_token_ref: is required"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    refresh_token_ref: rt\n",
+         "credentials[0].refresh_token_ref: only for grant: refresh_token"},
+        {"    grant: refresh_token\n    refresh_token_ref: rt\n    client_secret_ref: cs\n",
+         "credentials[0].client_secret_ref: needs client_id_ref"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    secret_ref: x\n",
+         "credentials[0].secret_ref: kind oauth2 has a name"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    substitute_in: [headers]\n",
+         "credentials[0].substitute_in: an oauth2 credential is never substituted"},
+        {"    client_id_ref: cid\n    client_secret_ref: ../cs\n",
+         "credentials[0].client_secret_ref: secret_ref must be a file name"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    scopes: [\"a b\"]\n",
+         "a scope is 1 to 1024 visible ASCII characters"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    audience: \"a b\"\n",
+         "credentials[0].audience: 1 to 1024 visible ASCII"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    refresh_before: 3601\n",
+         "credentials[0].refresh_before"},
+        {"    client_id_ref: cid\n    client_secret_ref: cs\n    grant: password\n",
+         "credentials[0].grant: must be one of: client_credentials, refresh_token"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char y[2048];
+        snprintf(y, sizeof(y), "%scredentials:\n%s%s", RULE, OAUTH, rows[i].extra);
+        tu_expect_error(y, rows[i].err);
+    }
+    static const struct {
+        const char *url, *err;
+    } urls[] = {
+        {"http://auth.test/t", "token_url: must be an https:// URL"},
+        {"https://user:pw@auth.test/t", "token_url: no user:password@"},
+        {"https://auth.test/t#frag", "token_url: visible ASCII only, no fragment"},
+        {"https://*.test/t", "credentials[0].token_url:"},
+        {"https://auth.test:99999/t", "credentials[0].token_url:"},
+    };
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+        char y[2048];
+        snprintf(y, sizeof(y),
+                 "%scredentials:\n  - kind: oauth2\n    name: api\n    hosts: [api.openai.com]\n"
+                 "    token_url: \"%s\"\n    client_id_ref: cid\n    client_secret_ref: cs\n",
+                 RULE, urls[i].url);
+        tu_expect_error(y, urls[i].err);
+    }
+    tu_expect_error(RULE "credentials:\n  - kind: oauth2\n    name: api\n"
+                         "    client_id_ref: cid\n    client_secret_ref: cs\n",
+                    "credentials[0].token_url: is required");
+    tu_expect_error(RULE "credentials:\n  - {secret_ref: x, token_url: \"https://a\"}\n",
+                    "credentials[0].token_url: only for kind: oauth2");
+    tu_expect_error(RULE "credentials:\n  - kind: oauth2\n    name: api\n"
+                         "    token_url: https://auth.test\n    client_id_ref: cid\n"
+                         "    client_secret_ref: cs\n",
+                    "credentials[0]: bound to no host");
+}
+
 static void test_warnings(void **state)
 {
     (void)state;
@@ -163,9 +262,13 @@ static void test_warnings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults), cmocka_unit_test(test_explicit),
-        cmocka_unit_test(test_refusals), cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_explicit),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_aws),
+        cmocka_unit_test(test_oauth2),
+        cmocka_unit_test(test_oauth2_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -330,6 +330,54 @@ static void test_nothing_to_do(void **state)
     bb_config_free(c);
 }
 
+#define OAUTH_YAML                                                                                 \
+    "egress_policy:\n  rules:\n"                                                                   \
+    "    - host: api.test\n      action: allow\n"                                                  \
+    "    - host: other.test\n      action: allow\n"                                                \
+    "credentials:\n"                                                                               \
+    "  - {kind: oauth2, name: cc, token_url: \"https://auth.test/t\", client_id_ref: akid,\n"      \
+    "     client_secret_ref: sk, hosts: [api.test]}\n"
+
+/* An oauth2 credential: the plan of its host names it and substitutes
+ * nothing (botbox sets Authorization); another host refuses its
+ * placeholder; its grant's secrets come out whole. */
+static void test_oauth2(void **state)
+{
+    (void)state;
+    const struct bb_config *c = tu_expect_ok(OAUTH_YAML);
+    assert_int_equal(bb_placeholders_sync(c), 0);
+    bool oom = false;
+    struct bb_creds *t = bb_creds_new(c, aws_get, NULL, &oom);
+    assert_non_null(t);
+    size_t len;
+    const char *ph = bb_placeholder_get(c, "cc", &len);
+    assert_non_null(ph);
+    struct bb_host h;
+    host("api.test", &h);
+    const struct bb_cred_plan *p = bb_creds_plan(t, &c->egress.rules[0], &h, true, &oom);
+    assert_non_null(p);
+    assert_int_equal(p->oauth, 0);
+    assert_int_equal(p->aws, -1);
+    char in[128];
+    snprintf(in, sizeof(in), "Bearer %.*s", (int)len, ph);
+    assert_string_equal(apply(&p->hdr, in), in);
+    struct bb_cred_oauth k;
+    assert_int_equal(bb_creds_oauth(t, p->oauth, &k), 0);
+    assert_memory_equal(k.sec.client_id, "AKIAREAL000000000000", k.sec.client_id_len);
+    assert_memory_equal(k.sec.client_secret, "secret-access-key", k.sec.client_secret_len);
+    assert_null(k.sec.refresh_token);
+    assert_memory_equal(k.ph, ph, len);
+    bb_cred_plan_put(p);
+    host("other.test", &h);
+    p = bb_creds_plan(t, &c->egress.rules[1], &h, true, &oom);
+    assert_non_null(p);
+    assert_int_equal(p->oauth, -1);
+    assert_string_equal(apply(&p->unbound, in), "REFUSED:0");
+    bb_cred_plan_put(p);
+    bb_creds_free(t);
+    bb_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wildcard_per_request, setup, teardown),
         cmocka_unit_test(test_body_kind),
         cmocka_unit_test(test_aws),
+        cmocka_unit_test(test_oauth2),
         cmocka_unit_test(test_nothing_to_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,6 +140,46 @@ static void test_format(void **state)
     bb_buf_free(&b);
 }
 
+/* A token fetch: its own event, never a token; a failure names why. */
+static void test_format_token(void **state)
+{
+    (void)state;
+    struct bb_audit_token e = {.decision = "allow",
+                               .reason = "token_fetched",
+                               .credential = "cc",
+                               .grant = "client_credentials",
+                               .trigger = "first",
+                               .dst = "auth.test:443",
+                               .status = 200,
+                               .expires_in = 3600,
+                               .duration_ms = 12,
+                               .refresh_kept = "written"};
+    struct bb_buf b;
+    bb_buf_init(&b, BB_AUDIT_LINE_MAX);
+    assert_int_equal(bb_audit_format_token(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b),
+                        "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"token\",\"decision\":"
+                        "\"allow\",\"reason\":\"token_fetched\",\"credential\":\"cc\",\"grant\":"
+                        "\"client_credentials\",\"trigger\":\"first\",\"dst\":\"auth.test:443\","
+                        "\"status\":200,\"expires_in\":3600,\"duration_ms\":12,"
+                        "\"refresh_token\":\"written\"}\n");
+    e = (struct bb_audit_token){.decision = "error",
+                                .reason = "token_endpoint_status",
+                                .credential = "cc",
+                                .grant = "refresh_token",
+                                .trigger = "expiry",
+                                .dst = "[fd00::1]:8443",
+                                .status = 400,
+                                .endpoint_error = "invalid_grant"};
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_token(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_non_null(strstr(bb_buf_head(&b), "\"status\":400,\"endpoint_error\":\"invalid_grant\","
+                                            "\"duration_ms\":0}\n"));
+    bb_buf_free(&b);
+}
+
 static void test_lines_reach_the_file_in_order(void **state)
 {
     (void)state;
@@ -339,6 +379,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_token),
         cmocka_unit_test_setup_teardown(test_lines_reach_the_file_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flood_summarised, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flood_key, setup, teardown),
