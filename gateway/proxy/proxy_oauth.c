@@ -25,8 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_TAG (BB_SUBST_TAGS - 1) /* the token's redactions (the names list never gets here)   \
-                                       */
+#define TOKEN_TAG                                                                                  \
+    (BB_SUBST_TAGS - 1) /* the token's redactions (the names list never gets here)                 \
+                         */
 
 static struct bb_minter *minter(const struct bb_proxy *p)
 {

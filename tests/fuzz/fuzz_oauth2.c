@@ -57,7 +57,8 @@ static void request(const char *d, size_t n, bool refresh, bool post)
                                  .client_secret_len = (size_t)(p2 - p1 - 1),
                                  .refresh_token = p2 + 1,
                                  .refresh_token_len = n - (size_t)(p2 + 1 - d)};
-    struct bb_credential c = {.grant = refresh ? BB_GRANT_REFRESH_TOKEN : BB_GRANT_CLIENT_CREDENTIALS,
+    struct bb_credential c = {.grant =
+                                  refresh ? BB_GRANT_REFRESH_TOKEN : BB_GRANT_CLIENT_CREDENTIALS,
                               .client_auth = post ? BB_OAUTH_AUTH_POST : BB_OAUTH_AUTH_BASIC,
                               .token_host = "auth.test",
                               .token_port = 443,

@@ -124,8 +124,9 @@ static void test_answers(void **state)
              "\"expires_in\":3600,\"refresh_token\":\"tGzv3JOkF0XG5Qx2TlKWIA\","
              "\"example_parameter\":\"example_value\"}",
              "2YotnFZFEjr1zCsicMWpAA", 3600, "tGzv3JOkF0XG5Qx2TlKWIA");
-    parse_ok("{\"access_token\":\"a.b-c_d~e+f/g=\",\"token_type\":\"bearer\",\"expires_in\":\"60\"}",
-             "a.b-c_d~e+f/g=", 60, NULL); /* a JWT's characters; expires_in as digits */
+    parse_ok(
+        "{\"access_token\":\"a.b-c_d~e+f/g=\",\"token_type\":\"bearer\",\"expires_in\":\"60\"}",
+        "a.b-c_d~e+f/g=", 60, NULL); /* a JWT's characters; expires_in as digits */
     parse_ok("{\"access_token\":\"t\"}", "t", BB_OAUTH_TTL_DEFAULT, NULL);
     parse_ok("{\"access_token\":\"t\",\"expires_in\":99999999999}", "t", BB_OAUTH_TTL_MAX, NULL);
     parse_ok("{\"access_token\":\"t\\/u\"}", "t/u", BB_OAUTH_TTL_DEFAULT, NULL); /* PHP's \/ */
