@@ -146,6 +146,17 @@ static void choose_scope(struct bb_proxy_req *r, const struct bb_credential *cr,
 }
 
 /* The payload's hash: the client's, else the body held to compute it. */
+/* The body may go up other than it came: a placeholder in it is replaced
+ * (a set that only refuses stops a body, it never changes one). */
+static bool body_changes(const struct bb_proxy_req *r)
+{
+    const struct bb_subst_set *set = r->req_subst ? r->reqsub.set : NULL;
+    for (size_t i = 0; set != NULL && i < set->n; i++)
+        if (!set->pats[i].refuse)
+            return true;
+    return false;
+}
+
 static bool payload(struct bb_proxy *p)
 {
     struct bb_proxy_req *r = p->r;
@@ -160,8 +171,8 @@ static bool payload(struct bb_proxy *p)
             return false;
         }
         r->aws_sha_header = true;
-        bool literal =
-            unsigned_tr || same(sha->value, sha->value_len, BB_SIGV4_UNSIGNED, 16) || !r->req_subst;
+        bool literal = unsigned_tr || same(sha->value, sha->value_len, BB_SIGV4_UNSIGNED, 16) ||
+                       !body_changes(r);
         if (literal && sha->value_len <= 64) {
             r->aws_payload = sha;
             return true;
@@ -173,7 +184,7 @@ static bool payload(struct bb_proxy *p)
     if (r->req.framing == BB_BODY_NONE || bb_http_body_empty(&r->req) ||
         r->up_framing == BB_INJ_LENGTH)
         return true; /* the empty hash, or the held body's */
-    if (r->req.framing == BB_BODY_LENGTH && !r->req_subst &&
+    if (r->req.framing == BB_BODY_LENGTH && !body_changes(r) &&
         r->req.content_length <= BB_SIGV4_HOLD_MAX && !bb_proxy_expects_continue(&r->req)) {
         r->up_framing = BB_INJ_LENGTH;
         bb_buf_init(&r->held, BB_SIGV4_HOLD_MAX);

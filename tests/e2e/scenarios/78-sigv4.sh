@@ -6,23 +6,28 @@
 # checks each signature with botocore's own signer and the real keys, so
 # a request botbox forgot to sign again is refused there (403
 # SignatureDoesNotMatch), which this scenario shows by turning the
-# credential off.
+# credential off. At its end, an oauth2 credential in the same run
+# (scenario 82 covers OAuth2 in depth, in the sidecar).
 . "$(dirname "$0")/../lib.sh"
 
 AKID=AKIAREALKEY0123456789
 SKEY=realSecretKey/0123456789+abcdefghijklmnopqrs
 TOKEN=IQoJb3JpZ2luX2VjEreal-session-token-0123456789
 RUN_NAMES="s3.amazonaws.com bucket1.s3.amazonaws.com s3.us-east-1.amazonaws.com
-    bucket1.s3.us-east-1.amazonaws.com bedrock-runtime.us-east-1.amazonaws.com"
-RUN_UPSTREAM_ARGS="--aws $AKID:$SKEY:$TOKEN"
+    bucket1.s3.us-east-1.amazonaws.com bedrock-runtime.us-east-1.amazonaws.com
+    auth.test oauthapi.test"
+RUN_UPSTREAM_ARGS="--aws $AKID:$SKEY:$TOKEN --oauth $E2E_TMP/oauth.json"
 RUN_RULES="    - { host: \"*.amazonaws.com\", action: allow, allow_private: true }
     - { host: \"*.s3.amazonaws.com\", action: allow, allow_private: true }
-    - { host: \"*.s3.us-east-1.amazonaws.com\", action: allow, allow_private: true }"
+    - { host: \"*.s3.us-east-1.amazonaws.com\", action: allow, allow_private: true }
+    - { host: oauthapi.test, action: allow, allow_private: true }"
 run_world
 printf '%s\n' "$AKID" >"$E2E_TMP/secrets/aws_akid"
 printf '%s\n' "$SKEY" >"$E2E_TMP/secrets/aws_secret"
 printf '%s\n' "$TOKEN" >"$E2E_TMP/secrets/aws_token"
-chmod 644 "$E2E_TMP/secrets"/aws_*
+printf 'cc-client\n' >"$E2E_TMP/secrets/cc_id"
+printf 'cc-secret\n' >"$E2E_TMP/secrets/cc_secret"
+chmod 644 "$E2E_TMP/secrets"/aws_* "$E2E_TMP/secrets"/cc_*
 cp "$E2E_TMP/run.yaml" "$E2E_TMP/plain.yaml"
 cfg_merge "$E2E_TMP/run.yaml" <<'YAML'
 credentials:
@@ -31,6 +36,12 @@ credentials:
     secret_access_key_ref: aws_secret
     session_token_ref: aws_token
     hosts: ["*.amazonaws.com", "*.s3.amazonaws.com", "*.s3.us-east-1.amazonaws.com"]
+  - kind: oauth2
+    name: cc
+    token_url: https://auth.test/cc/token
+    client_id_ref: cc_id
+    client_secret_ref: cc_secret
+    hosts: [oauthapi.test]
 YAML
 check "botbox check takes the credential" "$BIN" check --config "$E2E_TMP/run.yaml"
 aws_log() { grep '"event": "aws"' "$E2E_TMP/upstream.log"; }
@@ -172,6 +183,21 @@ except botocore.exceptions.ClientError as e: print(e.response["Error"]["Code"])'
 check "an upstream's RequestTimeTooSkewed reaches the client" grep -q RequestTimeTooSkewed <<<"$out"
 check "... and is audited as upstream_error" wait_for 3 \
     grep -q '"upstream_error":"RequestTimeTooSkewed"' "$RUN_AUDIT"
+
+# OAuth2 in botbox run: the placeholder in CMD's environment, the token
+# fetched by the gateway (auth.test is in no rule), over HTTP/2.
+out=$(timeout 60 "${RUN[@]}" sh -c 'curl -sS --http2 -w " %{http_code}" \
+    -H "Authorization: Bearer $BOTBOX_PLACEHOLDER_CC" https://oauthapi.test/api; echo " $BOTBOX_PLACEHOLDER_CC"')
+ph=${out##* }
+check "an oauth2 credential in botbox run: 200, the API took the token botbox fetched" bash -c "
+    grep -q ' 200 ' <<<'$out' && grep '\"event\": \"api\"' '$E2E_TMP/upstream.log' | tail -1 |
+    grep -q '\"ok\": true'"
+check "... the echoed Authorization reads as CMD's placeholder" grep -qF "Bearer $ph" <<<"$out"
+check "... one fetch, audited in the run's log" bash -c "
+    test \$(grep -c '\"event\": \"token\"' '$E2E_TMP/upstream.log') = 1 &&
+    grep '\"event\":\"token\"' '$RUN_AUDIT' | grep -q '\"reason\":\"token_fetched\"'"
+refute "... no token or client secret in what CMD saw or the audit" bash -c "
+    grep -qF -e tok- -e cc-secret <<<'$out' || grep -qF -e tok- -e cc-secret '$RUN_AUDIT'"
 
 # Without the credential, the same SDK call (placeholder-free, with the
 # caller's own fake keys) is refused by the upstream: its check can fail.
