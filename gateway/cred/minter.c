@@ -397,6 +397,12 @@ static int start_fetch(struct bb_minter *m, struct entry *e, const struct bb_min
     return 0;
 }
 
+static int remaining(const struct fetch *f)
+{
+    uint64_t now = mono_ms();
+    return now >= f->deadline ? 0 : (int)(f->deadline - now);
+}
+
 /* -- resolving, on a loop of the thread's own -- */
 
 struct lookup {
@@ -440,7 +446,7 @@ static const char *resolve(struct fetch *f, struct bb_addrs *out)
     if ((k.loop = bb_loop_new()) != NULL &&
         (r = bb_resolver_new(k.loop, f->m->dns, f->m->forget_ct)) != NULL &&
         (q = bb_resolve(r, f->host, looked_up, &k)) != NULL) {
-        bb_loop_timer_set(k.loop, &k.t, f->deadline - mono_ms(), lookup_timeout);
+        bb_loop_timer_set(k.loop, &k.t, (uint64_t)remaining(f), lookup_timeout);
         bb_loop_run(k.loop);
         if (!k.done)
             bb_resolve_cancel(q);
@@ -454,12 +460,6 @@ static const char *resolve(struct fetch *f, struct bb_addrs *out)
 }
 
 /* -- dialling and TLS, blocking with the deadline as the bound -- */
-
-static int remaining(const struct fetch *f)
-{
-    uint64_t now = mono_ms();
-    return now >= f->deadline ? 0 : (int)(f->deadline - now);
-}
 
 static void set_timeouts(int fd, int ms)
 {
@@ -499,6 +499,24 @@ static int dial_one(struct fetch *f, int family, const uint8_t *addr)
     return fd;
 }
 
+/* A blocking call came back for its SO_RCVTIMEO / SO_SNDTIMEO. */
+static bool timed_out(const struct fetch *f)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || remaining(f) == 0;
+}
+
+/* All of the request: the client context allows partial writes. */
+static bool write_all(struct fetch *f, SSL *ssl)
+{
+    for (size_t off = 0; off < f->req_len;) {
+        int n = SSL_write(ssl, f->req + off, (int)(f->req_len - off));
+        if (n <= 0)
+            return false;
+        off += (size_t)n;
+    }
+    return true;
+}
+
 static int on_body(llhttp_t *p, const char *at, size_t n)
 {
     struct fetch *f = p->data;
@@ -532,13 +550,14 @@ static const char *read_answer(struct fetch *f, SSL *ssl, int fd)
         if (ms == 0)
             return "token_endpoint_timeout";
         set_timeouts(fd, ms);
+        errno = 0;
         int n = SSL_read(ssl, buf, sizeof(buf));
         if (n <= 0) {
-            bool eof = SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN ||
-                       (SSL_get_error(ssl, n) == SSL_ERROR_SYSCALL && errno == 0);
+            int e = SSL_get_error(ssl, n);
+            bool eof = e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0);
             if (eof && llhttp_finish(&f->parser) == HPE_OK && f->parser.status_code != 0)
                 break;
-            return remaining(f) == 0 ? "token_endpoint_timeout" : "token_endpoint_closed";
+            return timed_out(f) ? "token_endpoint_timeout" : "token_endpoint_closed";
         }
         llhttp_errno_t e = llhttp_execute(&f->parser, buf, (size_t)n);
         if (e != HPE_OK && e != HPE_PAUSED)
@@ -563,12 +582,13 @@ static const char *exchange(struct fetch *f, int fd)
     }
     const char *why = NULL;
     set_timeouts(fd, remaining(f));
+    errno = 0;
     if (SSL_connect(ssl) != 1)
         why = SSL_get_verify_result(ssl) != X509_V_OK ? "token_endpoint_tls_verify"
-              : remaining(f) == 0                     ? "token_endpoint_timeout"
+              : timed_out(f)                          ? "token_endpoint_timeout"
                                                       : "token_endpoint_tls";
-    else if (SSL_write(ssl, f->req, (int)f->req_len) != (int)f->req_len)
-        why = remaining(f) == 0 ? "token_endpoint_timeout" : "token_endpoint_closed";
+    else if (!write_all(f, ssl))
+        why = timed_out(f) ? "token_endpoint_timeout" : "token_endpoint_closed";
     else
         why = read_answer(f, ssl, fd);
     SSL_free(ssl);

@@ -14,7 +14,7 @@
 CTL=$E2E_TMP/oauth.json
 ctl() { echo "$1" >"$CTL"; }
 ctl '{"mode": "ok", "delay": 1}'
-PROXY_NAMES="auth.test oauthapi.test rtapi.test"
+PROXY_NAMES="auth.test oauthapi.test rtapi.test badapi.test"
 PROXY_UPSTREAM_ARGS="--oauth $CTL"
 intercept_world
 serve_stop
@@ -33,6 +33,7 @@ egress_policy:
   rules:
     - { host: oauthapi.test, action: allow, allow_private: true }
     - { host: rtapi.test, action: allow, allow_private: true }
+    - { host: badapi.test, action: allow, allow_private: true }
 credentials:
   - kind: oauth2
     name: cc
@@ -50,6 +51,12 @@ credentials:
     client_id_ref: rt_id
     refresh_token_ref: rt_refresh
     hosts: [rtapi.test]
+  - kind: oauth2
+    name: untrusted
+    token_url: https://badcert.test/cc/token
+    client_id_ref: cc_id
+    client_secret_ref: cc_secret
+    hosts: [badapi.test]
 YAML
 check "botbox check accepts both credentials" "$BIN" check --config "$E2E_TMP/botbox.yaml"
 sed 's|token_url: https://auth.test/cc|token_url: http://auth.test/cc|' \
@@ -156,6 +163,13 @@ check "... audited as a timeout" wait_for 3 audit_has \
 check "... nothing sent to the API" test "$(api_calls)" = "$before"
 ctl '{"mode": "ok", "expires_in": 3600, "revoke": 2}'
 expect "once the endpoint answers again: 200" "200" call "$PH" https://oauthapi.test/api/ok
+
+before=$(token_calls)
+expect "a token endpoint whose certificate does not verify: 502" "502" \
+    call "$(sed -n 's/^BOTBOX_PLACEHOLDER_UNTRUSTED=//p' "$PHF")" https://badapi.test/api
+check "... audited token_endpoint_tls_verify; the endpoint got nothing" wait_for 3 bash -c "
+    grep -q '\"reason\":\"token_endpoint_tls_verify\"' '$E2E_TMP/audit.jsonl' &&
+    test \$(grep -c '\"event\": \"token\"' '$E2E_TMP/upstream.log') = $before"
 
 # ---- the refresh-token grant: the rotated token is used next ----
 expect "a request to the refresh-token credential's host: 200" "200" \
