@@ -63,5 +63,28 @@ expect "a stand-in key id of the caller's own: 403" "403" \
 check "... audited credential_misuse; the signed ones audited sigv4" wait_for 3 bash -c "
     grep -q '\"reason\":\"credential_misuse\"' '$E2E_TMP/audit.jsonl' &&
     test \$(grep -c '\"signed\":\"sigv4\"' '$E2E_TMP/audit.jsonl') -ge 4"
+# The other refusals, each before anything is dialled (raw requests the
+# SDKs do not make, written by hand with the placeholder).
+raw() {
+    as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 10 -o /dev/null \
+        -w '%{http_code}' "$@"
+}
+AUTH="Authorization: AWS4-HMAC-SHA256 Credential=$AK/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+n=$(requests)
+expect "a chunked body without x-amz-content-sha256 (nothing to hash it with): 413" "413" \
+    raw -X PUT -H "$AUTH" -H 'Transfer-Encoding: chunked' --data-binary 'x' \
+    https://bucket1.s3.amazonaws.com/chunked
+Q="X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=$AK%2F20200101%2Fus-east-1%2Fs3%2Faws4_request"
+Q+="&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+expect "a presigned URL past its X-Amz-Expires: 403" "403" \
+    raw "https://bucket1.s3.amazonaws.com/dir/obj.txt?$Q&X-Amz-Date=20200101T000000Z&X-Amz-Expires=60"
+expect "a presigned URL without X-Amz-Date: 403" "403" \
+    raw "https://bucket1.s3.amazonaws.com/dir/obj.txt?$Q&X-Amz-Expires=60"
+expect "a SigV2 Authorization header: 403" "403" \
+    raw -H "Authorization: AWS $AK:c2lnbmF0dXJl" https://bucket1.s3.amazonaws.com/dir/obj.txt
+check "... audited sigv4_unhashed_body, presigned_expired, presigned_invalid, sigv2_refused" \
+    wait_for 3 bash -c "for r in sigv4_unhashed_body presigned_expired presigned_invalid sigv2_refused; do
+        grep -q \"\\\"reason\\\":\\\"\$r\\\"\" '$E2E_TMP/audit.jsonl' || exit 1; done"
+check "... none of them reached the upstream" test "$(requests)" = "$n"
 refute "no AWS secret in the audit log" grep -qF -e "$AKID" -e "$SKEY" "$E2E_TMP/audit.jsonl"
 finish
