@@ -131,37 +131,29 @@ static void test_answers(void **state)
     parse_ok("{\"access_token\":\"t\",\"expires_in\":99999999999}", "t", BB_OAUTH_TTL_MAX, NULL);
     parse_ok("{\"access_token\":\"t\\/u\"}", "t/u", BB_OAUTH_TTL_DEFAULT, NULL); /* PHP's \/ */
 
-    /* §5.2: the error code is kept (for the audit), nothing else */
-    const char *e = "{\"error\":\"invalid_client\",\"error_description\":\"Bad secret s3cr3t\"}";
-    parse_bad(e, strlen(e), "token_endpoint_error", "invalid_client");
-    e = "{\"error\":\"has space\"}";
-    parse_bad(e, strlen(e), "token_endpoint_error", "unreadable");
-    e = "{\"access_token\":\"t\",\"token_type\":\"mac\"}";
-    parse_bad(e, strlen(e), "token_type_not_bearer", "");
-    e = "{\"access_token\":\"t\",\"token_type\":7}";
-    parse_bad(e, strlen(e), "token_type_not_bearer", "");
-    e = "{\"access_token\":\"a b\"}"; /* would split a header value */
-    parse_bad(e, strlen(e), "token_answer_bad_token", "");
-    e = "{\"access_token\":\"a\\r\\nX-Injected: 1\"}";
-    parse_bad(e, strlen(e), "token_answer_bad_token", "");
-    e = "{\"access_token\":\"\"}";
-    parse_bad(e, strlen(e), "token_answer_bad_token", "");
-    e = "{\"access_token\":42}";
-    parse_bad(e, strlen(e), "token_answer_bad_token", "");
-    e = "{\"access_token\":\"t\",\"refresh_token\":\"r\\u0001\"}";
-    parse_bad(e, strlen(e), "token_answer_bad_refresh_token", "");
-    e = "{\"access_token\":\"t\",\"expires_in\":0}";
-    parse_bad(e, strlen(e), "token_answer_bad_expiry", "");
-    e = "{\"access_token\":\"t\",\"expires_in\":\"1h\"}";
-    parse_bad(e, strlen(e), "token_answer_bad_expiry", "");
-    e = "{\"access_token\":\"t\",\"access_token\":\"u\"}"; /* which one? neither */
-    parse_bad(e, strlen(e), "token_answer_not_json", "");
-    e = "[\"access_token\"]";
-    parse_bad(e, strlen(e), "token_answer_not_json", "");
-    e = "{\"token_type\":\"Bearer\"}";
-    parse_bad(e, strlen(e), "token_answer_no_token", "");
-    e = "<html>502 Bad Gateway</html>";
-    parse_bad(e, strlen(e), "token_answer_not_json", "");
+    /* answers refused: why, and the error code kept (§5.2), nothing else */
+    static const char *const bad[][3] = {
+        {"{\"error\":\"invalid_client\",\"error_description\":\"Bad secret s3cr3t\"}",
+         "token_endpoint_error", "invalid_client"},
+        {"{\"error\":\"has space\"}", "token_endpoint_error", "unreadable"},
+        {"{\"access_token\":\"t\",\"token_type\":\"mac\"}", "token_type_not_bearer", ""},
+        {"{\"access_token\":\"t\",\"token_type\":7}", "token_type_not_bearer", ""},
+        {"{\"access_token\":\"a b\"}", "token_answer_bad_token", ""}, /* splits a header value */
+        {"{\"access_token\":\"a\\r\\nX-Injected: 1\"}", "token_answer_bad_token", ""},
+        {"{\"access_token\":\"\"}", "token_answer_bad_token", ""},
+        {"{\"access_token\":42}", "token_answer_bad_token", ""},
+        {"{\"access_token\":\"t\",\"refresh_token\":\"r\\u0001\"}",
+         "token_answer_bad_refresh_token", ""},
+        {"{\"access_token\":\"t\",\"expires_in\":0}", "token_answer_bad_expiry", ""},
+        {"{\"access_token\":\"t\",\"expires_in\":\"1h\"}", "token_answer_bad_expiry", ""},
+        {"{\"access_token\":\"t\",\"access_token\":\"u\"}", "token_answer_not_json",
+         ""}, /* which? */
+        {"[\"access_token\"]", "token_answer_not_json", ""},
+        {"{\"token_type\":\"Bearer\"}", "token_answer_no_token", ""},
+        {"<html>502 Bad Gateway</html>", "token_answer_not_json", ""},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        parse_bad(bad[i][0], strlen(bad[i][0]), bad[i][1], bad[i][2]);
     static char big[BB_OAUTH_ANSWER_MAX + 2];
     memset(big, ' ', sizeof(big));
     parse_bad(big, sizeof(big), "token_answer_too_large", "");
