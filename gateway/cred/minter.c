@@ -1,31 +1,21 @@
 /*
- * Token cache, single flight and fetches (see minter.h).
+ * Token cache, single flight and the fetch threads (see minter.h); one
+ * fetch's exchange with the endpoint is token_call.c's.
  */
 #include "gateway/cred/minter.h"
 
 #include "common/log.h"
+#include "gateway/cred/token_call.h"
 #include "gateway/io/loop.h"
-#include "gateway/io/resolver.h"
 #include "policy/config.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <llhttp.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 enum wait_state { W_LISTED, W_POSTED, W_ORPHAN };
 
@@ -69,9 +59,7 @@ struct bb_minter {
 
 static uint64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return bb_token_now_ms();
 }
 
 static void wipe_free(char *s, size_t n)
@@ -307,21 +295,15 @@ static void wake_all(struct entry *e, struct bb_token *t)
 struct fetch {
     struct bb_minter *m;
     struct entry *e;
-    char name[256], host[256], trigger[16], grant[24];
-    uint16_t port;
+    char name[256], trigger[16], grant[24];
     uint32_t refresh_before; /* seconds */
     char endpoint_error[BB_OAUTH_ERROR_MAX + 1];
     char *req; /* the request, secrets and all: wiped */
     size_t req_len;
     char *path; /* secrets_dir/refresh_token_ref, for a rotated one; NULL: not written */
-    uint64_t t0, deadline;
+    uint64_t t0;
     struct bb_mint_report rep;
-    /* the answer */
-    llhttp_t parser;
-    llhttp_settings_t settings;
-    char body[BB_OAUTH_ANSWER_MAX];
-    size_t body_len;
-    bool complete, too_large;
+    struct bb_token_call call; /* the exchange: its request is req */
 };
 
 static void *fetch_main(void *arg);
@@ -355,11 +337,16 @@ static struct fetch *fetch_new(struct bb_minter *m, struct entry *e, const struc
     f->m = m;
     f->e = e;
     snprintf(f->name, sizeof(f->name), "%s", c->secret_ref);
-    snprintf(f->host, sizeof(f->host), "%s", c->token_host);
     snprintf(f->trigger, sizeof(f->trigger), "%s", trigger);
     snprintf(f->grant, sizeof(f->grant), "%s",
              c->grant == BB_GRANT_REFRESH_TOKEN ? "refresh_token" : "client_credentials");
-    f->port = c->token_port;
+    f->call = (struct bb_token_call){.ctx = m->ctx,
+                                     .dns = m->dns,
+                                     .forget_ct = m->forget_ct,
+                                     .port = c->token_port,
+                                     .req = f->req,
+                                     .req_len = f->req_len};
+    snprintf(f->call.host, sizeof(f->call.host), "%s", c->token_host);
     f->refresh_before = c->refresh_before;
     if (c->refresh_token_ref != NULL && src->secrets_dir != NULL && src->secrets_dir[0] &&
         asprintf(&f->path, "%s/%s", src->secrets_dir, c->refresh_token_ref) < 0)
@@ -370,7 +357,7 @@ static struct fetch *fetch_new(struct bb_minter *m, struct entry *e, const struc
 static void fetch_free(struct fetch *f)
 {
     wipe_free(f->req, f->req_len);
-    OPENSSL_cleanse(f->body, sizeof(f->body));
+    OPENSSL_cleanse(f->call.body, sizeof(f->call.body));
     free(f->path);
     free(f);
 }
@@ -397,239 +384,7 @@ static int start_fetch(struct bb_minter *m, struct entry *e, const struct bb_min
     return 0;
 }
 
-static int remaining(const struct fetch *f)
-{
-    uint64_t now = mono_ms();
-    return now >= f->deadline ? 0 : (int)(f->deadline - now);
-}
-
-/* -- resolving, on a loop of the thread's own -- */
-
-struct lookup {
-    struct bb_loop *loop;
-    struct bb_addrs addrs;
-    int status;
-    bool done;
-    struct bb_timer t;
-};
-
-static void looked_up(void *arg, int status, const struct bb_addrs *a)
-{
-    struct lookup *k = arg;
-    k->status = status;
-    if (status == 0)
-        k->addrs = *a;
-    k->done = true;
-    bb_loop_stop(k->loop);
-}
-
-static void lookup_timeout(struct bb_loop *l, struct bb_timer *t)
-{
-    (void)t;
-    bb_loop_stop(l);
-}
-
-static const char *resolve(struct fetch *f, struct bb_addrs *out)
-{
-    out->n = 1;
-    if (inet_pton(AF_INET, f->host, out->a[0].addr) == 1) {
-        out->a[0].family = AF_INET;
-        return NULL;
-    }
-    if (inet_pton(AF_INET6, f->host, out->a[0].addr) == 1) {
-        out->a[0].family = AF_INET6;
-        return NULL;
-    }
-    struct lookup k = {.status = -1};
-    struct bb_resolver *r = NULL;
-    struct bb_resolve_req *q = NULL;
-    if ((k.loop = bb_loop_new()) != NULL &&
-        (r = bb_resolver_new(k.loop, f->m->dns, f->m->forget_ct)) != NULL &&
-        (q = bb_resolve(r, f->host, looked_up, &k)) != NULL) {
-        bb_loop_timer_set(k.loop, &k.t, (uint64_t)remaining(f), lookup_timeout);
-        bb_loop_run(k.loop);
-        if (!k.done)
-            bb_resolve_cancel(q);
-    }
-    bb_resolver_free(r);
-    bb_loop_free(k.loop);
-    *out = k.addrs;
-    return !k.done                        ? "token_endpoint_resolve_timeout"
-           : k.status != 0 || out->n == 0 ? "token_endpoint_unresolved"
-                                          : NULL;
-}
-
-/* -- dialling and TLS, blocking with the deadline as the bound -- */
-
-static void set_timeouts(int fd, int ms)
-{
-    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int dial_one(struct fetch *f, int family, const uint8_t *addr)
-{
-    struct sockaddr_storage ss = {0};
-    socklen_t sl;
-    if (family == AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        *s4 = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(f->port)};
-        memcpy(&s4->sin_addr, addr, 4);
-        sl = sizeof(*s4);
-    } else {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        *s6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons(f->port)};
-        memcpy(&s6->sin6_addr, addr, 16);
-        sl = sizeof(*s6);
-    }
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int err = 0;
-    socklen_t el = sizeof(err);
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    if (connect(fd, (struct sockaddr *)&ss, sl) != 0 &&
-        (errno != EINPROGRESS || poll(&p, 1, remaining(f)) != 1 ||
-         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0)) {
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
-}
-
-/* A blocking call came back for its SO_RCVTIMEO / SO_SNDTIMEO. */
-static bool timed_out(const struct fetch *f)
-{
-    return errno == EAGAIN || errno == EWOULDBLOCK || remaining(f) == 0;
-}
-
-/* All of the request: the client context allows partial writes. */
-static bool write_all(struct fetch *f, SSL *ssl)
-{
-    for (size_t off = 0; off < f->req_len;) {
-        int n = SSL_write(ssl, f->req + off, (int)(f->req_len - off));
-        if (n <= 0)
-            return false;
-        off += (size_t)n;
-    }
-    return true;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t n)
-{
-    struct fetch *f = p->data;
-    if (n > sizeof(f->body) - f->body_len) {
-        f->too_large = true;
-        return -1;
-    }
-    memcpy(f->body + f->body_len, at, n);
-    f->body_len += n;
-    return 0;
-}
-
-static int on_complete(llhttp_t *p)
-{
-    ((struct fetch *)p->data)->complete = true;
-    return HPE_PAUSED;
-}
-
-/* The answer, read until its end (or the connection's, for a body
- * delimited by it). A reason, or NULL. */
-static const char *read_answer(struct fetch *f, SSL *ssl, int fd)
-{
-    char buf[16384];
-    llhttp_settings_init(&f->settings);
-    f->settings.on_body = on_body;
-    f->settings.on_message_complete = on_complete;
-    llhttp_init(&f->parser, HTTP_RESPONSE, &f->settings);
-    f->parser.data = f;
-    while (!f->complete) {
-        int ms = remaining(f);
-        if (ms == 0)
-            return "token_endpoint_timeout";
-        set_timeouts(fd, ms);
-        errno = 0;
-        int n = SSL_read(ssl, buf, sizeof(buf));
-        if (n <= 0) {
-            int e = SSL_get_error(ssl, n);
-            bool eof = e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0);
-            if (eof && llhttp_finish(&f->parser) == HPE_OK && f->parser.status_code != 0)
-                break;
-            return timed_out(f) ? "token_endpoint_timeout" : "token_endpoint_closed";
-        }
-        llhttp_errno_t e = llhttp_execute(&f->parser, buf, (size_t)n);
-        if (e != HPE_OK && e != HPE_PAUSED)
-            return f->too_large ? "token_answer_too_large" : "token_endpoint_protocol";
-    }
-    f->rep.status = f->parser.status_code;
-    return NULL;
-}
-
-static const char *exchange(struct fetch *f, int fd)
-{
-    SSL *ssl = SSL_new(f->m->ctx);
-    if (ssl == NULL)
-        return "out_of_memory";
-    SSL_set_fd(ssl, fd);
-    unsigned char ip[16];
-    if (inet_pton(AF_INET, f->host, ip) == 1 || inet_pton(AF_INET6, f->host, ip) == 1) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), f->host);
-    } else {
-        SSL_set_tlsext_host_name(ssl, f->host);
-        SSL_set1_host(ssl, f->host);
-    }
-    const char *why = NULL;
-    set_timeouts(fd, remaining(f));
-    errno = 0;
-    if (SSL_connect(ssl) != 1)
-        why = SSL_get_verify_result(ssl) != X509_V_OK ? "token_endpoint_tls_verify"
-              : timed_out(f)                          ? "token_endpoint_timeout"
-                                                      : "token_endpoint_tls";
-    else if (!write_all(f, ssl))
-        why = timed_out(f) ? "token_endpoint_timeout" : "token_endpoint_closed";
-    else
-        why = read_answer(f, ssl, fd);
-    SSL_free(ssl);
-    ERR_clear_error();
-    return why;
-}
-
-static const char *fetch_answer(struct fetch *f)
-{
-    struct bb_addrs a;
-    const char *why = resolve(f, &a);
-    int fd = -1;
-    for (size_t i = 0; why == NULL && fd < 0 && i < a.n && remaining(f) > 0; i++)
-        fd = dial_one(f, a.a[i].family, a.a[i].addr);
-    if (why == NULL && fd < 0)
-        why = remaining(f) == 0 ? "token_endpoint_timeout" : "token_endpoint_unreachable";
-    if (why == NULL)
-        why = exchange(f, fd);
-    if (fd >= 0)
-        close(fd);
-    return why;
-}
-
 /* -- the result -- */
-
-/* A rotated refresh token into its file: a temporary file beside it,
- * renamed over it. */
-static bool write_back(const char *path, const char *v, size_t n)
-{
-    char tmp[4200];
-    if (snprintf(tmp, sizeof(tmp), "%s.botbox-new", path) >= (int)sizeof(tmp))
-        return false;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return false;
-    bool ok = write(fd, v, n) == (ssize_t)n && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
-    if (!ok)
-        unlink(tmp);
-    return ok;
-}
 
 static struct bb_token *token_new(const struct bb_oauth_answer *a)
 {
@@ -667,7 +422,7 @@ static void store(struct fetch *f, struct bb_oauth_answer *a, struct bb_token *t
 static const char *judge(struct fetch *f, struct bb_oauth_answer *a)
 {
     const char *why;
-    int rc = bb_oauth_parse(f->body, f->body_len, a, &why);
+    int rc = bb_oauth_parse(f->call.body, f->call.body_len, a, &why);
     snprintf(f->endpoint_error, sizeof(f->endpoint_error), "%s", a->error);
     if (f->rep.status == 200)
         return rc == 0 ? NULL : why;
@@ -679,7 +434,7 @@ static const char *judge(struct fetch *f, struct bb_oauth_answer *a)
 static void keep_rotated(struct fetch *f, const struct bb_oauth_answer *a)
 {
     f->rep.rotated = true;
-    bool kept = f->path != NULL && write_back(f->path, a->refresh_token, a->refresh_len);
+    bool kept = f->path != NULL && bb_token_write_back(f->path, a->refresh_token, a->refresh_len);
     f->rep.refresh_kept = kept ? "written" : "memory";
     if (!kept)
         bb_log_warnx("credential %s: the token endpoint rotated its refresh token: kept in "
@@ -695,8 +450,9 @@ static void report(struct fetch *f, const char *why, uint64_t expires_in)
     r->trigger = f->trigger;
     r->decision = why == NULL ? "allow" : "error";
     r->reason = why == NULL ? "token_fetched" : why;
-    bool v6 = strchr(f->host, ':') != NULL;
-    snprintf(r->dst, sizeof(r->dst), "%s%s%s:%u", v6 ? "[" : "", f->host, v6 ? "]" : "", f->port);
+    const char *h = f->call.host;
+    bool v6 = strchr(h, ':') != NULL;
+    snprintf(r->dst, sizeof(r->dst), "%s%s%s:%u", v6 ? "[" : "", h, v6 ? "]" : "", f->call.port);
     r->endpoint_error = f->endpoint_error[0] ? f->endpoint_error : NULL;
     r->expires_in = expires_in;
     r->duration_ms = mono_ms() - f->t0;
@@ -709,9 +465,10 @@ static void *fetch_main(void *arg)
     struct fetch *f = arg;
     struct bb_minter *m = f->m;
     f->t0 = mono_ms();
-    f->deadline = f->t0 + BB_MINT_TIMEOUT_MS;
+    f->call.deadline = f->t0 + BB_MINT_TIMEOUT_MS;
     struct bb_oauth_answer a = {0};
-    const char *why = fetch_answer(f);
+    const char *why = bb_token_call(&f->call);
+    f->rep.status = f->call.status;
     if (why == NULL)
         why = judge(f, &a);
     struct bb_token *t = why == NULL ? token_new(&a) : NULL;
