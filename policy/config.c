@@ -189,6 +189,15 @@ static const struct bb_field tls_fields[] = {
     {0},
 };
 
+/* Decoded once the rest is (bb_config_tenants_finish). */
+static int later(struct bb_cctx *ctx, const struct bb_ynode *v, void *base)
+{
+    (void)ctx;
+    (void)v;
+    (void)base;
+    return 0;
+}
+
 static const struct bb_field top_fields[] = {
     {.key = "mode", .type = BB_F_ENUM, .off = CFG(mode), .names = mode_names, .flags = BB_F_TRACK},
     {.key = "listen_addr", .type = BB_F_STR, .off = CFG(listen_addr), .flags = BB_F_TRACK},
@@ -225,7 +234,9 @@ static const struct bb_field top_fields[] = {
     {.key = "upstream", .type = BB_F_MAP, .sub = upstream_fields},
     {.key = "gateway", .type = BB_F_MAP, .sub = gateway_fields},
     {.key = "audit", .type = BB_F_MAP, .sub = audit_fields},
-    {.key = "egress_policy", .type = BB_F_MAP, .sub = bb_egress_fields, .flags = BB_F_REQUIRED},
+    {.key = "egress_policy", .type = BB_F_MAP, .sub = bb_egress_fields}, /* or tenants: build() */
+    {.key = "tenants", .type = BB_F_CUSTOM, .custom = later},
+    {.key = "unmatched_tenant", .type = BB_F_STR, .off = CFG(unmatched)},
     {.key = "dns", .type = BB_F_MAP, .sub = dns_fields},
     {.key = "https_interception", .type = BB_F_MAP, .sub = tls_fields},
     {.key = "mitm", .type = BB_F_MAP, .sub = tls_fields}, /* deprecated alias */
@@ -299,7 +310,7 @@ static void check_alias(struct bb_cctx *ctx, const struct bb_ynode *root)
     bb_cctx_pop(ctx, saved);
 }
 
-static void report_dup(void *arg, const struct bb_rule *first, const struct bb_rule *again)
+void bb_config_report_dup(void *arg, const struct bb_rule *first, const struct bb_rule *again)
 {
     struct bb_cctx *ctx = arg;
     size_t saved = bb_cctx_push_key(ctx, "egress_policy.rules");
@@ -321,16 +332,22 @@ static void build(struct bb_cctx *ctx, const struct bb_ynode *root)
         return;
     }
     bb_decode_map(ctx, root, top_fields, cfg);
+    if (bb_ymap_get(root, "egress_policy") == NULL && bb_ymap_get(root, "tenants") == NULL) {
+        size_t saved = bb_cctx_push_key(ctx, "egress_policy");
+        bb_cerr(ctx, root, "missing required key");
+        bb_cctx_pop(ctx, saved);
+    }
     check_alias(ctx, root);
     bb_config_apply_env(ctx);
     bb_config_validate(ctx);
     /* Compiled even after other errors, so duplicate hosts are reported in
      * the same run as everything else. */
-    cfg->policy = bb_policy_new(cfg, report_dup, ctx);
+    cfg->policy = bb_policy_new(cfg, bb_config_report_dup, ctx);
     if (cfg->policy == NULL)
         ctx->oom = 1;
     else
         bb_config_credentials_finish(ctx);
+    bb_config_tenants_finish(ctx, root);
 }
 
 /* The origins recorded while decoding outlive the context: later modules
@@ -491,6 +508,7 @@ void bb_config_free(const struct bb_config *cfg)
     if (cfg == NULL)
         return;
     bb_policy_free((struct bb_policy *)cfg->policy);
+    bb_config_tenants_free(cfg);
     bb_arena_free(cfg->arena);
 }
 

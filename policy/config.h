@@ -43,6 +43,11 @@ struct bb_arena;
  * default allow lets through to the resolver (docs/flows-and-dns.md). */
 #define BB_DNS_WILDCARD_LABEL_DEFAULT 40
 
+/* Tenants of the per-node gateway (docs/configuration.md, "Tenants"). */
+#define BB_MAX_TENANTS        16384 /* tenants entries */
+#define BB_TENANT_NAME_MAX    63    /* a tenant's name: a-z 0-9 - _ . (it labels metrics) */
+#define BB_TENANT_SOURCES_MAX 1024  /* match.sources entries per tenant */
+
 /* Credentials with placeholders (docs/configuration.md, "Credentials"). */
 #define BB_MAX_CREDENTIALS            64 /* credentials entries (one bit each in a request's tags) */
 #define BB_MAX_BOUND_HOSTS            256 /* credentials[].hosts entries */
@@ -210,6 +215,18 @@ struct bb_interception {
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"   \
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
 
+/* Which clients a tenant is: its interfaces (positions in
+ * gateway.client_interfaces) and source addresses, together. */
+struct bb_tenant_match {
+    const uint16_t *ifaces;
+    const char *const *iface_names;
+    size_t nifaces;
+    const struct bb_cidr *sources;
+    size_t nsources;
+};
+
+struct bb_tmatch;
+
 struct bb_config {
     const char *path; /* the file it was loaded from */
     enum bb_mode mode;
@@ -263,6 +280,24 @@ struct bb_config {
     } redaction;
     const char *placeholders_file;  /* "" = none: the env file the sidecar and gateway write */
     const struct bb_policy *policy; /* compiled lookup structures */
+
+    /* Tenants: each a config of its own, the base's settings with its own
+     * policy, credentials, secrets_dir, DNS enforcement, redaction,
+     * placeholders_file and max_connections; they live and die with the
+     * base (never freed on their own). n == 0: the base is the one
+     * tenant. unmatched: the tenant a client no match covers gets ("":
+     * none, it is refused). tmatch: which tenant a client is. */
+    struct {
+        const struct bb_config *const *list;
+        size_t n;
+    } tenants;
+    const char *unmatched;
+    const struct bb_tmatch *tmatch;
+    /* a tenant's config: its name ("" for the base), position and match */
+    const char *tenant_name;
+    uint32_t tenant_index;
+    struct bb_srcpos tenant_pos;
+    struct bb_tenant_match match;
 
     /* private */
     struct bb_arena *arena; /* owns everything above */
@@ -323,6 +358,9 @@ const char *bb_config_where(const struct bb_config *cfg, const void *field,
 
 /* Writes the normalised configuration (what `botbox check` prints). */
 void bb_config_print(const struct bb_config *cfg, FILE *out);
+
+/* The tenant named name, or NULL. */
+const struct bb_config *bb_config_tenant(const struct bb_config *cfg, const char *name);
 
 /* The credential for secret_ref name, or NULL. */
 const struct bb_credential *bb_config_credential(const struct bb_config *cfg, const char *name);

@@ -133,6 +133,13 @@ int bb_decode_credentials(struct bb_cctx *ctx, const struct bb_ynode *v, void *b
 /* After the policy is compiled: bound hosts by default, and the checks
  * that need the rules. */
 void bb_config_credentials_finish(struct bb_cctx *ctx);
+/* Tenants (config_tenant.c): each decoded into a config of its own from
+ * the whole base, then the matcher; and what they hold, freed. */
+void bb_config_tenants_finish(struct bb_cctx *ctx, const struct bb_ynode *root);
+void bb_config_tenants_free(const struct bb_config *cfg);
+/* bb_policy_new's duplicate-host report, under the current key path. */
+struct bb_rule;
+void bb_config_report_dup(void *arg, const struct bb_rule *first, const struct bb_rule *again);
 void bb_config_apply_env(struct bb_cctx *ctx);
 void bb_config_validate(struct bb_cctx *ctx);
 

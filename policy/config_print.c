@@ -184,9 +184,9 @@ static void print_credentials(const struct bb_config *c, FILE *out)
         print_credential(&c->credentials.list[i], out);
 }
 
-void bb_config_print(const struct bb_config *c, FILE *out)
+/* The policy, credentials and redaction: the whole config's, or a tenant's. */
+static void print_policy(const struct bb_config *c, FILE *out)
 {
-    print_settings(c, out);
     fprintf(out, "policy: default %s, enforce %s, %zu rules, %zu flows\n",
             c->egress.default_action == BB_ACTION_ALLOW ? "allow" : "deny",
             onoff(c->egress.enforce), c->egress.nrules, c->egress.nflows);
@@ -195,4 +195,33 @@ void bb_config_print(const struct bb_config *c, FILE *out)
     for (size_t i = 0; i < c->egress.nflows; i++)
         print_flow(&c->egress.flows[i], out);
     print_credentials(c, out);
+}
+
+static void print_tenant(const struct bb_config *base, const struct bb_config *t, FILE *out)
+{
+    char cidr[BB_CIDR_TEXT_MAX];
+    fprintf(out, "tenant[%u] %s: interfaces=", t->tenant_index, t->tenant_name);
+    for (size_t i = 0; i < t->match.nifaces; i++)
+        fprintf(out, "%s%s", i ? "," : "", base->gateway.client_interfaces[t->match.ifaces[i]]);
+    fprintf(out, " sources=");
+    for (size_t i = 0; i < t->match.nsources; i++) {
+        bb_cidr_format(&t->match.sources[i], cidr, sizeof(cidr));
+        fprintf(out, "%s%s", i ? "," : "", cidr);
+    }
+    fprintf(out, " secrets_dir=%s dns enforce_names %s, max_connections %u\n", t->secrets_dir,
+            onoff(t->dns.enforce_names), t->max_connections);
+    print_policy(t, out);
+}
+
+void bb_config_print(const struct bb_config *c, FILE *out)
+{
+    print_settings(c, out);
+    if (c->tenants.n == 0) {
+        print_policy(c, out);
+        return;
+    }
+    fprintf(out, "tenants: %zu, a client no match covers: %s\n", c->tenants.n,
+            c->unmatched[0] ? c->unmatched : "refused");
+    for (size_t i = 0; i < c->tenants.n; i++)
+        print_tenant(c, c->tenants.list[i], out);
 }

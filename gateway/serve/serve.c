@@ -512,6 +512,10 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     if (s->sh.client_tls != NULL)
         s->sh.minter = bb_minter_new(s->sh.client_tls, boot->dns.upstream,
                                      boot->mode != BB_MODE_GATEWAY, token_report, &s->sh);
+    if (boot->tenants.n > 0) { /* fail closed until every path decides per tenant */
+        bb_diag_add(diag, BB_DIAG_ERROR, "tenants: not served by this version yet");
+        return -1;
+    }
     if (prepare_interception(s, boot, diag) != 0)
         return -1;
     s->sh.audit = bb_audit_open(boot, diag);

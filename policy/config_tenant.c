@@ -1,0 +1,287 @@
+/*
+ * Decoding of tenants (docs/configuration.md, "Tenants"). A tenant is a
+ * config of its own: a copy of the base (listeners, timeouts, upstream,
+ * interception, audit: what one process serves with) whose policy,
+ * credentials, secrets_dir, DNS enforcement, redaction, placeholders_file
+ * and max_connections are the tenant's, decoded by the same field tables
+ * as the base's, with messages under "tenants[i].". Built after the base
+ * is whole (environment overrides applied), then the matcher over all
+ * tenants, whose overlaps are config errors.
+ */
+#include "policy/config_int.h"
+
+#include "common/arena.h"
+#include "common/diag.h"
+#include "policy/policy.h"
+#include "policy/tenant_match.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#define CFG(member) offsetof(struct bb_config, member)
+
+static int decode_ifaces(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
+static int decode_sources(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
+
+static const struct bb_field match_fields[] = {
+    {.key = "interfaces", .type = BB_F_CUSTOM, .custom = decode_ifaces, .flags = BB_F_REQUIRED},
+    {.key = "sources", .type = BB_F_CUSTOM, .custom = decode_sources, .flags = BB_F_REQUIRED},
+    {0},
+};
+
+static const struct bb_field tenant_dns_fields[] = {
+    {.key = "enforce_names", .type = BB_F_BOOL, .off = CFG(dns.enforce_names)},
+    {0},
+};
+
+static const struct bb_field tenant_fields[] = {
+    {.key = "name", .type = BB_F_STR, .off = CFG(tenant_name), .flags = BB_F_REQUIRED},
+    {.key = "match", .type = BB_F_MAP, .sub = match_fields, .flags = BB_F_REQUIRED},
+    {.key = "egress_policy", .type = BB_F_MAP, .sub = bb_egress_fields, .flags = BB_F_REQUIRED},
+    {.key = "credentials", .type = BB_F_CUSTOM, .custom = bb_decode_credentials},
+    {.key = "secrets_dir", .type = BB_F_STR, .off = CFG(secrets_dir)},
+    {.key = "dns", .type = BB_F_MAP, .sub = tenant_dns_fields},
+    {.key = "redaction", .type = BB_F_MAP, .sub = bb_redaction_fields},
+    {.key = "placeholders_file", .type = BB_F_STR, .off = CFG(placeholders_file)},
+    {.key = "max_connections",
+     .type = BB_F_U32,
+     .off = CFG(max_connections),
+     .min = 1,
+     .max = BB_MAX_CONNECTIONS_LIMIT},
+    {0},
+};
+
+/* ---- match ---- */
+
+static int iface_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
+{
+    (void)i;
+    const struct bb_config *c = ctx->cfg;
+    for (size_t k = 0; n->kind == BB_Y_SCALAR && k < c->gateway.nclient_interfaces; k++)
+        if (strcmp(n->str, c->gateway.client_interfaces[k]) == 0) {
+            *(uint16_t *)dst = (uint16_t)k;
+            return 0;
+        }
+    bb_cerr(ctx, n, "not one of gateway.client_interfaces");
+    return -1;
+}
+
+static int decode_ifaces(struct bb_cctx *ctx, const struct bb_ynode *v, void *base)
+{
+    struct bb_config *t = base;
+    void *arr;
+    if (v->kind == BB_Y_SEQ && v->count == 0) {
+        bb_cerr(ctx, v, "a tenant needs at least one interface");
+        return -1;
+    }
+    int rc = bb_decode_seq(ctx, v, sizeof(uint16_t), BB_MAX_CLIENT_IFACES, iface_elem, &arr,
+                           &t->match.nifaces);
+    t->match.ifaces = arr;
+    return rc;
+}
+
+static int source_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
+{
+    (void)i;
+    const char *why = n->kind == BB_Y_SCALAR ? bb_cidr_parse(n->str, n->len, dst) : "not a CIDR";
+    if (why != NULL)
+        bb_cerr(ctx, n, "invalid source: %s", why);
+    return why != NULL ? -1 : 0;
+}
+
+static int decode_sources(struct bb_cctx *ctx, const struct bb_ynode *v, void *base)
+{
+    struct bb_config *t = base;
+    void *arr;
+    if (v->kind == BB_Y_SEQ && v->count == 0) {
+        bb_cerr(ctx, v, "a tenant needs at least one source");
+        return -1;
+    }
+    int rc = bb_decode_seq(ctx, v, sizeof(struct bb_cidr), BB_TENANT_SOURCES_MAX, source_elem, &arr,
+                           &t->match.nsources);
+    t->match.sources = arr;
+    return rc;
+}
+
+/* ---- one tenant ---- */
+
+static bool name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              strchr("-_.", s[i]) != NULL))
+            return false;
+    return n > 0 && n <= BB_TENANT_NAME_MAX;
+}
+
+/* The base's settings, none of its policy or credentials. */
+static struct bb_config *fresh(struct bb_cctx *ctx, const struct bb_config *base, size_t i,
+                               const struct bb_ynode *n)
+{
+    struct bb_config *t = bb_arena_alloc(ctx->arena, sizeof(*t));
+    if (t == NULL) {
+        ctx->oom = 1;
+        return NULL;
+    }
+    *t = *base;
+    memset(&t->egress, 0, sizeof(t->egress));
+    t->egress.default_action = BB_ACTION_DENY;
+    t->egress.enforce = true;
+    memset(&t->credentials, 0, sizeof(t->credentials));
+    memset(&t->tenants, 0, sizeof(t->tenants));
+    memset(&t->match, 0, sizeof(t->match));
+    t->policy = NULL;
+    t->tmatch = NULL;
+    t->unmatched = "";
+    t->tenant_name = NULL;
+    t->tenant_index = (uint32_t)i;
+    t->tenant_pos = (struct bb_srcpos){n->line, n->col};
+    return t;
+}
+
+static void key_error(struct bb_cctx *ctx, const struct bb_ynode *m, const char *key,
+                      const char *msg)
+{
+    size_t saved = bb_cctx_push_key(ctx, key);
+    bb_cerr(ctx, bb_ymap_get(m, key), "%s", msg);
+    bb_cctx_pop(ctx, saved);
+}
+
+static const struct bb_config *tenant(struct bb_cctx *ctx, const struct bb_ynode *n, size_t i)
+{
+    struct bb_config *base = ctx->cfg, *t = fresh(ctx, base, i, n);
+    if (t == NULL)
+        return NULL;
+    ctx->cfg = t; /* what the decoders and phases below fill */
+    int rc = bb_decode_map(ctx, n, tenant_fields, t);
+    if (rc == 0 && !name_ok(t->tenant_name))
+        key_error(ctx, n, "name", "a name is 1 to 63 of a-z 0-9 - _ .");
+    if (rc == 0 && t->secrets_dir[0] == '\0')
+        key_error(ctx, n, "secrets_dir", "must not be empty");
+    t->policy = bb_policy_new(t, bb_config_report_dup, ctx);
+    if (t->policy == NULL)
+        ctx->oom = 1;
+    else
+        bb_config_credentials_finish(ctx);
+    ctx->cfg = base;
+    if (t->tenant_name == NULL)
+        t->tenant_name = "";
+    return t;
+}
+
+/* ---- all of them ---- */
+
+static int same_name(struct bb_cctx *ctx, const struct bb_config *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (list[i]->tenant_name[0] &&
+                strcmp(list[i]->tenant_name, list[j]->tenant_name) == 0) {
+                size_t saved = bb_cctx_push_index(ctx, i);
+                bb_cerr_pos(ctx, list[i]->tenant_pos, "the same name as tenants[%zu] (line %u)", j,
+                            list[j]->tenant_pos.line);
+                bb_cctx_pop(ctx, saved);
+                return -1;
+            }
+    return 0;
+}
+
+/* The matcher; two tenants' matches that share an address behind a
+ * shared interface are an error, named with both positions. */
+static void build_matcher(struct bb_cctx *ctx, const struct bb_config *const *list, size_t n)
+{
+    struct bb_config *base = ctx->cfg;
+    struct bb_tmatch_spec *specs = bb_arena_calloc(ctx->arena, n, sizeof(*specs));
+    if (specs == NULL) {
+        ctx->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        specs[i] = (struct bb_tmatch_spec){list[i]->match.ifaces, list[i]->match.nifaces,
+                                           list[i]->match.sources, list[i]->match.nsources};
+    struct bb_tmatch_err err;
+    uint16_t nif = (uint16_t)base->gateway.nclient_interfaces;
+    base->tmatch = bb_tmatch_build(specs, n, nif, &err);
+    if (base->tmatch != NULL || !err.overlap) {
+        ctx->oom |= base->tmatch == NULL && errno == ENOMEM;
+        return;
+    }
+    char a[BB_CIDR_TEXT_MAX], b[BB_CIDR_TEXT_MAX];
+    const struct bb_config *ta = list[err.tenant_a], *tb = list[err.tenant_b];
+    bb_cidr_format(&ta->match.sources[err.cidr_a], a, sizeof(a));
+    bb_cidr_format(&tb->match.sources[err.cidr_b], b, sizeof(b));
+    size_t saved = bb_cctx_push_index(ctx, tb->tenant_index);
+    bb_cctx_push_key(ctx, "match");
+    bb_cerr_pos(ctx, tb->tenant_pos,
+                "overlaps tenants[%u] '%s' (line %u) on interface %s: %s and %s share addresses",
+                ta->tenant_index, ta->tenant_name, ta->tenant_pos.line,
+                base->gateway.client_interfaces[err.iface], b, a);
+    bb_cctx_pop(ctx, saved);
+}
+
+void bb_config_tenants_finish(struct bb_cctx *ctx, const struct bb_ynode *root)
+{
+    struct bb_config *base = ctx->cfg;
+    const struct bb_ynode *v = bb_ymap_get(root, "tenants");
+    base->unmatched = base->unmatched != NULL ? base->unmatched : "";
+    if (v == NULL || bb_ynode_is_null(v)) {
+        if (base->unmatched[0] != '\0')
+            key_error(ctx, root, "unmatched_tenant", "there are no tenants");
+        return;
+    }
+    size_t saved = bb_cctx_push_key(ctx, "tenants");
+    if (v->kind != BB_Y_SEQ || v->count == 0 || v->count > BB_MAX_TENANTS) {
+        bb_cerr(ctx, v, "a list of 1 to %u tenants", BB_MAX_TENANTS);
+        bb_cctx_pop(ctx, saved);
+        return;
+    }
+    if (base->mode != BB_MODE_GATEWAY)
+        bb_cerr(ctx, v, "tenants are for mode: gateway (a sidecar serves one workload)");
+    if (bb_ymap_get(root, "egress_policy") != NULL || bb_ymap_get(root, "credentials") != NULL)
+        bb_cerr(ctx, v,
+                "with tenants, each tenant has its own egress_policy and credentials "
+                "(none at the top level)");
+    const struct bb_config **list = bb_arena_calloc(ctx->arena, v->count, sizeof(*list));
+    if (list == NULL) {
+        ctx->oom = 1;
+        bb_cctx_pop(ctx, saved);
+        return;
+    }
+    size_t i = 0, before = bb_diag_errors(ctx->diag);
+    for (const struct bb_ynode *n = v->first; n != NULL && !ctx->oom; n = n->next, i++) {
+        size_t s = bb_cctx_push_index(ctx, i);
+        list[i] = n->kind == BB_Y_MAP ? tenant(ctx, n, i) : NULL;
+        if (n->kind != BB_Y_MAP)
+            bb_cerr(ctx, n, "a tenant is a mapping, got %s", bb_ynode_kind_name(n));
+        bb_cctx_pop(ctx, s);
+    }
+    base->tenants.list = (const struct bb_config *const *)list;
+    base->tenants.n = i;
+    if (bb_diag_errors(ctx->diag) == before && same_name(ctx, list, i) == 0)
+        build_matcher(ctx, list, i);
+    bb_cctx_pop(ctx, saved);
+    if (base->unmatched[0] != '\0' && bb_config_tenant(base, base->unmatched) == NULL) {
+        size_t s = bb_cctx_push_key(ctx, "unmatched_tenant");
+        bb_cerr(ctx, bb_ymap_get(root, "unmatched_tenant"), "no tenant is named '%s'",
+                base->unmatched);
+        bb_cctx_pop(ctx, s);
+    }
+}
+
+const struct bb_config *bb_config_tenant(const struct bb_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->tenants.n; i++)
+        if (cfg->tenants.list[i] != NULL && strcmp(cfg->tenants.list[i]->tenant_name, name) == 0)
+            return cfg->tenants.list[i];
+    return NULL;
+}
+
+void bb_config_tenants_free(const struct bb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->tenants.n; i++)
+        if (cfg->tenants.list[i] != NULL)
+            bb_policy_free((struct bb_policy *)cfg->tenants.list[i]->policy);
+    bb_tmatch_free((struct bb_tmatch *)cfg->tmatch);
+}

@@ -1,0 +1,151 @@
+/*
+ * tenants (policy/config_tenant.c): each a config of its own with the
+ * base's settings, every refusal with its position (overlapping matches,
+ * a tenant without a match, unknown interfaces, duplicate names, top
+ * level policy beside tenants, sidecar mode, an unknown fallback), and
+ * errors inside a tenant's policy named under tenants[i].
+ */
+#include "tests/unit/testutil.h"
+
+#include "policy/policy.h"
+#include "policy/tenant_match.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define BASE                                                                                       \
+    "mode: gateway\ngateway:\n  client_interfaces: [veth-a, veth-b]\n"                             \
+    "secrets_dir: /run/secrets/base\ntimeouts: {connect: 1234}\n"
+
+#define TENANT_A                                                                                   \
+    "  - name: team-a\n"                                                                           \
+    "    match: {interfaces: [veth-a], sources: [10.1.0.0/24, \"fd00:1::/64\"]}\n"                 \
+    "    egress_policy:\n      rules:\n        - {host: api.a.test, action: allow}\n"
+
+#define TENANT_B                                                                                   \
+    "  - name: team-b\n"                                                                           \
+    "    match: {interfaces: [veth-b], sources: [10.1.0.0/24]}\n"                                  \
+    "    secrets_dir: /run/secrets/b\n    dns: {enforce_names: false}\n"                           \
+    "    max_connections: 50\n"                                                                    \
+    "    egress_policy:\n      default_action: allow\n      rules:\n"                              \
+    "        - {host: api.b.test, action: deny}\n"                                                 \
+    "    credentials:\n      - {secret_ref: bkey, hosts: [api.c.test]}\n"
+
+static long find(const struct bb_config *c, uint16_t iface, const char *ip)
+{
+    uint8_t a[16];
+    int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+    assert_int_equal(inet_pton(fam, ip, a), 1);
+    return bb_tmatch_find(c->tmatch, iface, fam, a);
+}
+
+static void test_tenants(void **state)
+{
+    (void)state;
+    const struct bb_config *c =
+        tu_expect_ok(BASE "unmatched_tenant: team-a\ntenants:\n" TENANT_A TENANT_B);
+    assert_int_equal(c->tenants.n, 2);
+    assert_string_equal(c->unmatched, "team-a");
+    const struct bb_config *a = c->tenants.list[0], *b = bb_config_tenant(c, "team-b");
+    assert_non_null(b);
+    assert_string_equal(a->tenant_name, "team-a");
+    assert_int_equal(b->tenant_index, 1);
+    assert_int_equal(a->timeouts.connect_ms, 1234); /* the base's settings */
+    assert_string_equal(a->secrets_dir, "/run/secrets/base");
+    assert_string_equal(b->secrets_dir, "/run/secrets/b"); /* its own */
+    assert_true(a->dns.enforce_names);
+    assert_false(b->dns.enforce_names);
+    assert_int_equal(b->max_connections, 50);
+    assert_int_equal(a->egress.nrules, 1);
+    assert_int_equal(a->egress.default_action, BB_ACTION_DENY);
+    assert_int_equal(b->egress.default_action, BB_ACTION_ALLOW);
+    assert_int_equal(a->credentials.n, 0);
+    assert_int_equal(b->credentials.n, 1);
+    assert_non_null(a->policy);
+    assert_non_null(b->policy);
+    assert_null(bb_policy_match_host(a->policy, &b->egress.rules[0].host)); /* not a's */
+    assert_int_equal(find(c, 0, "10.1.0.7"), 0);
+    assert_int_equal(find(c, 1, "10.1.0.7"), 1); /* the same address behind veth-b */
+    assert_int_equal(find(c, 0, "fd00:1::9"), 0);
+    assert_int_equal(find(c, 1, "fd00:1::9"), -1);
+    assert_int_equal(find(c, 0, "10.1.1.1"), -1);
+    assert_null(bb_config_tenant(c, "team-c"));
+    bb_config_free(c);
+    c = tu_expect_ok(BASE "egress_policy: {rules: []}\n"); /* no tenants: the base is the one */
+    assert_int_equal(c->tenants.n, 0);
+    assert_null(c->tmatch);
+    assert_string_equal(c->unmatched, "");
+    bb_config_free(c);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    tu_expect_error(BASE "tenants:\n" TENANT_A "  - name: team-c\n"
+                         "    match: {interfaces: [veth-b, veth-a], sources: [10.1.0.128/25]}\n"
+                         "    egress_policy: {rules: []}\n",
+                    "t.yaml:12:5: tenants[1].match: overlaps tenants[0] 'team-a' (line 7) on "
+                    "interface veth-a: 10.1.0.128/25 and 10.1.0.0/24 share addresses");
+    tu_expect_error(BASE "tenants:\n  - name: x\n    egress_policy: {rules: []}\n",
+                    "t.yaml:7:5: tenants[0].match: missing required key");
+    tu_expect_error(BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a]}\n"
+                         "    egress_policy: {rules: []}\n",
+                    "tenants[0].match.sources: missing required key");
+    tu_expect_error(BASE
+                    "tenants:\n  - name: x\n    match: {interfaces: [], sources: [10.0.0.0/8]}\n"
+                    "    egress_policy: {rules: []}\n",
+                    "tenants[0].match.interfaces: a tenant needs at least one interface");
+    tu_expect_error(
+        BASE "tenants:\n  - name: x\n    match: {interfaces: [eth9], sources: [10.0.0.0/8]}\n"
+             "    egress_policy: {rules: []}\n",
+        "tenants[0].match.interfaces[0]: not one of gateway.client_interfaces");
+    tu_expect_error(
+        BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.1/8]}\n"
+             "    egress_policy: {rules: []}\n",
+        "tenants[0].match.sources[0]: invalid source");
+    tu_expect_error(
+        BASE
+        "tenants:\n  - name: Team_A!\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+        "    egress_policy: {rules: []}\n",
+        "tenants[0].name: a name is 1 to 63 of a-z 0-9 - _ .");
+    tu_expect_error(BASE
+                    "tenants:\n" TENANT_A
+                    "  - name: team-a\n    match: {interfaces: [veth-b], sources: [10.9.0.0/16]}\n"
+                    "    egress_policy: {rules: []}\n",
+                    "tenants[1]: the same name as tenants[0] (line 7)");
+    tu_expect_error(BASE "egress_policy: {rules: []}\ntenants:\n" TENANT_A,
+                    "tenants: with tenants, each tenant has its own egress_policy");
+    tu_expect_error("gateway:\n  client_interfaces: [veth-a]\ntenants:\n" TENANT_A,
+                    "tenants: tenants are for mode: gateway");
+    tu_expect_error(BASE "unmatched_tenant: nobody\ntenants:\n" TENANT_A,
+                    "unmatched_tenant: no tenant is named 'nobody'");
+    tu_expect_error(BASE "unmatched_tenant: nobody\negress_policy: {rules: []}\n",
+                    "unmatched_tenant: there are no tenants");
+    tu_expect_error(BASE "tenants: []\n", "tenants: a list of 1 to 16384 tenants");
+    tu_expect_error(BASE "\n", "egress_policy: missing required key");
+    /* inside a tenant: its own key paths */
+    tu_expect_error(
+        BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+             "    egress_policy:\n      rules:\n        - {host: a.test, action: allow}\n"
+             "        - {host: A.test, action: allow}\n",
+        "tenants[0].egress_policy.rules[1].host: duplicate host");
+    tu_expect_error(
+        BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+             "    egress_policy: {rules: []}\n    listen_port: 99\n",
+        "tenants[0].listen_port");
+    tu_expect_error(
+        BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+             "    egress_policy: {rules: []}\n"
+             "    credentials:\n      - {secret_ref: k}\n",
+        "tenants[0].credentials[0]: bound to no host");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tenants),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
