@@ -103,6 +103,10 @@ static bool attach(struct bb_proxy *p, struct bb_token *t)
 static void token_came(void *arg, struct bb_token *t)
 {
     struct bb_proxy *p = arg;
+    if (p->dead) { /* cannot happen: closing cancels the wait */
+        bb_token_put(t);
+        return;
+    }
     p->r->oauth_wait = NULL;
     if (t == NULL)
         unavailable(p);
