@@ -89,6 +89,20 @@ int bb_sigv4_encode(struct bb_buf *out, const char *s, size_t n)
 
 /* ---- the canonical URI ---- */
 
+/* How many dots segment s is, when it is nothing but dots once decoded
+ * (RFC 3986 §6.2.2.2: %2E is '.', so "%2E." is ".." and goes as one), else 0. */
+static size_t dots(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        bool escaped;
+        if (next_decoded(s, n, &i, &escaped) != '.')
+            return 0;
+        k++;
+    }
+    return k;
+}
+
 /* Dot and empty segments out, then each segment encoded twice. */
 static int normalized_uri(struct bb_buf *out, const char *p, size_t n)
 {
@@ -97,11 +111,11 @@ static int normalized_uri(struct bb_buf *out, const char *p, size_t n)
         size_t j = i;
         while (j < n && p[j] != '/')
             j++;
-        size_t len = j - i;
-        if (len == 2 && p[i] == '.' && p[i + 1] == '.') {
+        size_t len = j - i, d = dots(p + i, len);
+        if (d == 2) {
             if (k > 0)
                 k--;
-        } else if (len > 0 && !(len == 1 && p[i] == '.')) {
+        } else if (len > 0 && d != 1) {
             if (k == BB_SIGV4_SEGMENTS_MAX)
                 return -1;
             starts[k] = i;
@@ -283,8 +297,9 @@ int bb_sigv4_canonical(struct bb_buf *out, struct bb_buf *signed_names, struct b
         rc |= bb_sigv4_canon_query(out, r->query, r->query_len);
     rc |= bb_buf_append(out, "\n", 1);
     rc |= canon_headers(out, signed_names, r->hdrs, r->nhdrs) | bb_buf_append(out, "\n", 1);
-    rc |= bb_buf_append(out, bb_buf_head(signed_names), bb_buf_size(signed_names)) |
-          bb_buf_append(out, "\n", 1);
+    if (bb_buf_size(signed_names) > 0) /* (an empty buffer has no memory to point into) */
+        rc |= bb_buf_append(out, bb_buf_head(signed_names), bb_buf_size(signed_names));
+    rc |= bb_buf_append(out, "\n", 1);
     rc |= bb_buf_append(out, r->payload_hash, strlen(r->payload_hash));
     return rc != 0 ? -1 : 0;
 }

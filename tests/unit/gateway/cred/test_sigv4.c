@@ -169,6 +169,10 @@ static void test_encodings(void **state)
     uri_is("/example/..", false, "/");
     uri_is("//example//", false, "/example/");
     uri_is("/./a/b/../c", false, "/a/c");
+    /* dot segments written with %2E are dot segments (RFC 3986 §6.2.2.2) */
+    uri_is("/a/b/%2E./c", false, "/a/c");
+    uri_is("/a/%2e/c", false, "/a/c");
+    uri_is("/a/..%2E/c", false, "/a/.../c");
     uri_is("/a%20b", false, "/a%2520b");
     uri_is("/$delete", false, "/%2524delete");
     uri_is("", false, "/");
