@@ -292,6 +292,8 @@ static void set_defaults(struct bb_config *c)
     c->redaction.enabled = true;
     c->redaction.compressed = BB_COMPRESSED_REFUSE;
     c->placeholders_file = "";
+    c->tenant_name = ""; /* the base: no tenant's */
+    c->unmatched = "";
 }
 
 static void check_alias(struct bb_cctx *ctx, const struct bb_ynode *root)

@@ -225,7 +225,6 @@ void bb_config_tenants_finish(struct bb_cctx *ctx, const struct bb_ynode *root)
 {
     struct bb_config *base = ctx->cfg;
     const struct bb_ynode *v = bb_ymap_get(root, "tenants");
-    base->unmatched = base->unmatched != NULL ? base->unmatched : "";
     if (v == NULL || bb_ynode_is_null(v)) {
         if (base->unmatched[0] != '\0')
             key_error(ctx, root, "unmatched_tenant", "there are no tenants");

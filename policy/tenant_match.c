@@ -101,7 +101,8 @@ static bool bad_iface(const struct bb_tmatch_spec *specs, size_t n, uint16_t nif
  * start: if i and j > i overlap, so do i and i + 1). */
 static bool disjoint(struct table *t, uint16_t iface, struct bb_tmatch_err *err)
 {
-    qsort(t->r, t->n, sizeof(*t->r), by_start);
+    if (t->n > 1)
+        qsort(t->r, t->n, sizeof(*t->r), by_start);
     for (size_t i = 1; i < t->n; i++)
         if (t->r[i].lo <= t->r[i - 1].hi) {
             *err = (struct bb_tmatch_err){.overlap = true,

@@ -7,6 +7,7 @@
 #include "gateway/io/loop.h"
 #include "gateway/state/secrets.h"
 #include "policy/config.h"
+#include "policy/tenant_match.h"
 
 #include <stdlib.h>
 
@@ -49,24 +50,71 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
     s->generation = generation;
     s->labels = NULL;
     s->creds = NULL;
+    s->owner = s->tenants = NULL;
+    s->ntenants = 0;
     return s;
 }
 
 struct bb_snapshot *bb_snapshot_ref(struct bb_snapshot *s)
 {
-    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    struct bb_snapshot *o = s->owner != NULL ? s->owner : s;
+    atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
     return s;
+}
+
+/* A part's or a snapshot's own holdings. */
+static void release(struct bb_snapshot *s)
+{
+    bb_creds_free((struct bb_creds *)s->creds); /* points into the secrets: first */
+    bb_secrets_free((struct bb_secrets *)s->secrets);
+    free(s->labels);
 }
 
 void bb_snapshot_unref(struct bb_snapshot *s)
 {
+    if (s != NULL && s->owner != NULL)
+        s = s->owner;
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
-    bb_creds_free((struct bb_creds *)s->creds); /* points into the secrets: first */
-    bb_secrets_free((struct bb_secrets *)s->secrets);
+    for (size_t i = 0; i < s->ntenants; i++)
+        release(&s->tenants[i]);
+    free(s->tenants);
+    release(s);
     bb_cfgref_unref(s->cfgref);
-    free(s->labels);
     free(s);
+}
+
+int bb_snapshot_add_tenants(struct bb_snapshot *s, struct bb_secrets **secrets, size_t n)
+{
+    s->tenants = calloc(n ? n : 1, sizeof(*s->tenants));
+    if (s->tenants == NULL || n != s->cfg->tenants.n) {
+        for (size_t i = 0; i < n; i++)
+            bb_secrets_free(secrets[i]);
+        free(s->tenants);
+        s->tenants = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        s->tenants[i] = (struct bb_snapshot){.owner = s,
+                                             .generation = s->generation,
+                                             .cfg = s->cfg->tenants.list[i],
+                                             .secrets = secrets[i],
+                                             .cfgref = s->cfgref};
+    s->ntenants = n;
+    return 0;
+}
+
+struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, uint16_t iface, int family,
+                                    const uint8_t *addr)
+{
+    const struct bb_config *c = s->cfg;
+    if (c->tenants.n == 0)
+        return s;
+    long t = bb_tmatch_find(c->tmatch, iface, family, addr);
+    const struct bb_config *fallback = c->unmatched[0] ? bb_config_tenant(c, c->unmatched) : NULL;
+    if (t < 0 && fallback != NULL)
+        t = (long)fallback->tenant_index;
+    return t >= 0 && (size_t)t < s->ntenants ? &s->tenants[t] : NULL;
 }
 
 struct handover {

@@ -23,6 +23,13 @@ struct bb_creds;
 
 struct bb_snapshot {
     atomic_uint refs;
+    /* A tenant's part (docs/configuration.md, "Tenants"): its config,
+     * secrets, credentials and labels, inside the snapshot `owner`, whose
+     * count its references are (a request pinning its tenant's part pins
+     * the whole). NULL for a snapshot itself. */
+    struct bb_snapshot *owner;
+    struct bb_snapshot *tenants; /* cfg->tenants.n parts, or NULL */
+    size_t ntenants;
     uint64_t generation;
     const struct bb_config *cfg;
     const struct bb_secrets *secrets;
@@ -43,6 +50,17 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
                                     uint64_t generation);
 
 struct bb_snapshot *bb_snapshot_ref(struct bb_snapshot *s);
+
+/* The tenants' parts of s, one per tenant of its config, each taking
+ * over secrets[i] (freed on failure too). 0, or -1 on out-of-memory. */
+int bb_snapshot_add_tenants(struct bb_snapshot *s, struct bb_secrets **secrets, size_t n);
+
+/* What a client gets: s itself when its config has no tenants, else the
+ * part of the tenant matching (iface, family, addr), else the
+ * unmatched_tenant's, else NULL (the client is refused). No reference
+ * is taken. */
+struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, uint16_t iface, int family,
+                                    const uint8_t *addr);
 
 struct bb_loop;
 
