@@ -86,5 +86,18 @@ check "... audited sigv4_unhashed_body, presigned_expired, presigned_invalid, si
     wait_for 3 bash -c "for r in sigv4_unhashed_body presigned_expired presigned_invalid sigv2_refused; do
         grep -q \"\\\"reason\\\":\\\"\$r\\\"\" '$E2E_TMP/audit.jsonl' || exit 1; done"
 check "... none of them reached the upstream" test "$(requests)" = "$n"
+# The secret access key's file goes: the secrets reload, then a signed
+# request is 500 secret_not_available, nothing sent.
+reloads=$(grep -c '"event":"secrets"' "$E2E_TMP/audit.jsonl")
+rm "$E2E_TMP/secrets/aws_secret"
+check "the secrets reload sees the file gone" wait_for 5 bash -c \
+    "test \$(grep -c '\"event\":\"secrets\"' '$E2E_TMP/audit.jsonl') -gt $reloads"
+n=$(requests)
+expect "without the secret access key's file: 500" "500" \
+    as_uid 1000 app env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 10 -o /dev/null \
+    -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$AK:$SK" \
+    https://bucket1.s3.amazonaws.com/dir/obj.txt
+check "... audited secret_not_available, nothing at the upstream" wait_for 3 bash -c "
+    grep -q '\"reason\":\"secret_not_available\"' '$E2E_TMP/audit.jsonl' && test \$(grep -c '\"event\": \"request\"' '$E2E_TMP/upstream.log') = $n"
 refute "no AWS secret in the audit log" grep -qF -e "$AKID" -e "$SKEY" "$E2E_TMP/audit.jsonl"
 finish

@@ -194,6 +194,19 @@ check "... and writing it back starts no fetch of its own (the reload it causes)
 check "the rt token went to rtapi.test only, the cc token to oauthapi.test only" bash -c "
     ! grep '\"event\": \"api\"' '$E2E_TMP/upstream.log' | grep -q 'Bearer $PH'"
 
+# ---- the client secret's file goes: 500, nothing fetched or sent ----
+reloads=$(grep -c '"event":"secrets"' "$E2E_TMP/audit.jsonl")
+rm "$S/cc_secret"
+check "the secrets reload sees the file gone" wait_for 5 bash -c \
+    "test \$(grep -c '\"event\":\"secrets\"' '$E2E_TMP/audit.jsonl') -gt $reloads"
+before=$(api_calls)
+tokens=$(token_calls)
+expect "without the client secret's file, though a token is cached: 500" "500" \
+    call "$PH" https://oauthapi.test/api/nosecret
+check "... nothing at the API or the token endpoint, audited" wait_for 3 bash -c "
+    test $(api_calls) = $before && test $(token_calls) = $tokens &&
+    grep -q '\"reason\":\"secret_not_available\"' '$E2E_TMP/audit.jsonl'"
+
 # ---- nothing secret anywhere the workload or a log sees ----
 issued=$(up_log token | grep -o '"issued": "[^"]*"' | cut -d'"' -f4)
 check "tokens were issued" test -n "$issued"
