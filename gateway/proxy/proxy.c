@@ -79,6 +79,8 @@ static void free_proxy(struct bb_loop *l, void *arg)
     struct bb_proxy_ctx *x = p->ctx;
     free(p->sni);
     p->sni = NULL;
+    if (p->r != NULL) /* before the snapshot its plan lives in (reset_request) */
+        bb_proxy_cred_done(p);
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
     bb_proxy_head_put(p, &p->head, &p->head_size); /* closed during a request */
@@ -88,7 +90,6 @@ static void free_proxy(struct bb_loop *l, void *arg)
         bb_proxy_lines_put(p, &p->r->resp);
         bb_http_body_release(&p->r->reqbody);
         bb_http_body_release(&p->r->respbody);
-        bb_proxy_cred_done(p);
     }
     if (x->no_spares || x->nspare >= BB_SPARE_CONNS) {
         destroy_proxy(p);
@@ -425,6 +426,10 @@ void bb_proxy_head_put(struct bb_proxy *p, char **at, size_t *size)
 /* Forgets the finished request so the connection can read the next one. */
 static void reset_request(struct bb_proxy *p)
 {
+    /* its plan and sets live in the snapshot's credential table: given
+     * back while it is pinned (this may be its last reference, a reload
+     * having replaced it during the request) */
+    bb_proxy_cred_done(p);
     bb_snapshot_unref(p->snap);
     p->snap = NULL;
     bb_proxy_head_put(p, &p->head, &p->head_size);
@@ -436,7 +441,6 @@ static void reset_request(struct bb_proxy *p)
     bb_proxy_lines_put(p, &p->r->resp);
     bb_http_body_release(&p->r->reqbody);
     bb_http_body_release(&p->r->respbody);
-    bb_proxy_cred_done(p);
     memset(&p->r->host, 0, sizeof(p->r->host));
     memset(&p->r->dec, 0, sizeof(p->r->dec));
     p->req_done = p->resp_started = p->resp_done = p->websocket = p->head_started = false;

@@ -86,6 +86,20 @@ kube_publish 2026_11_29_02 api-key=$V2
 check "after a ..data swap the next requests carry the new value within 3 s" \
     wait_for 3 bearer_is "$V2"
 
+# ---- a request in flight across a rotation ----
+# It keeps the snapshot it began with; when it ends, it holds that
+# snapshot's last reference, and its credential plan goes first (under
+# SAN=1, a plan given back after its snapshot was freed aborts botbox).
+V3=sk-rotated-v3-dddddddddddd
+curl_as --max-time 8 -o /dev/null -w '%{http_code} %{size_download}' "http://api.test/slow?s=2" \
+    >"$E2E_TMP/slow.code" &
+slow=$!
+sleep 0.7
+kube_publish 2026_11_29_03 api-key=$V3
+wait "$slow"
+expect "a request in flight across a rotation ends whole" "200 10240" cat "$E2E_TMP/slow.code"
+check "... and the next requests carry the new value (botbox serves on)" wait_for 3 bearer_is "$V3"
+
 # ---- a secret that disappears ----
 rm "$KSEC/api-key"
 check "a referenced secret deleted: healthz flips back to 503 within 3 s" \
