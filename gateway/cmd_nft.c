@@ -71,9 +71,7 @@ static int cmd_apply(int argc, char **argv)
         return BB_EXIT_FAIL;
     const struct bb_config *cfg = bb_config_load_opts(path, &opts, diag);
     int rc = -1;
-    if (cfg != NULL && cfg->tenants.n > 0) /* fail closed until the ruleset is per tenant */
-        bb_diag_add(diag, BB_DIAG_ERROR, "tenants: not served by this version yet");
-    else if (cfg != NULL) {
+    if (cfg != NULL) {
         struct bb_nft_report report;
         rc = bb_nft_apply(cfg, &report, diag);
         if (rc == 0)

@@ -89,11 +89,7 @@ void bb_ruleset_free(struct bb_ruleset *rs)
     free(rs);
 }
 
-static void describe(struct bb_nft_obj *o, const void *field, const char *path, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
-
-static void describe(struct bb_nft_obj *o, const void *field, const char *path, const char *fmt,
-                     ...)
+void bb_nb_describe(struct bb_nft_obj *o, const void *field, const char *path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -116,7 +112,7 @@ void bb_ruleset_add_table(struct bb_ruleset *rs)
     nftnl_table_set_str(o->table, NFTNL_TABLE_NAME, rs->table);
     if (rs->table_flags != 0)
         nftnl_table_set_u32(o->table, NFTNL_TABLE_FLAGS, rs->table_flags);
-    describe(o, NULL, "", "table inet %s", rs->table);
+    bb_nb_describe(o, NULL, "", "table inet %s", rs->table);
 }
 
 static struct nftnl_set *set_alloc(const struct bb_ruleset *rs, const char *name)
@@ -130,15 +126,15 @@ static struct nftnl_set *set_alloc(const struct bb_ruleset *rs, const char *name
     return s;
 }
 
-static void add_set(struct bb_ruleset *rs, const char *name, uint32_t type, uint32_t len,
-                    uint32_t byteorder)
+struct nftnl_set *bb_nb_add_set(struct bb_ruleset *rs, const char *name, uint32_t type,
+                                uint32_t len, uint32_t byteorder)
 {
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_SET);
     struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
     if (o == NULL || ud == NULL || (o->set = set_alloc(rs, name)) == NULL) {
         nftnl_udata_buf_free(ud);
         rs->oom = 1;
-        return;
+        return NULL;
     }
     nftnl_set_set_u32(o->set, NFTNL_SET_KEY_TYPE, type);
     nftnl_set_set_u32(o->set, NFTNL_SET_KEY_LEN, len);
@@ -150,13 +146,14 @@ static void add_set(struct bb_ruleset *rs, const char *name, uint32_t type, uint
     nftnl_set_set_data(o->set, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
                        nftnl_udata_buf_len(ud));
     nftnl_udata_buf_free(ud);
-    describe(o, NULL, "", "set %s", name);
+    bb_nb_describe(o, NULL, "", "set %s", name);
+    return o->set;
 }
 
 /* One element per object (and per netlink message), so a refused element
  * is named precisely. */
-static struct bb_nft_obj *add_elem(struct bb_ruleset *rs, const char *set, const void *key,
-                                   uint32_t len)
+struct bb_nft_obj *bb_nb_add_range(struct bb_ruleset *rs, const char *set, const void *key,
+                                   const void *key_end, uint32_t len)
 {
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_ELEM);
     struct nftnl_set_elem *e = nftnl_set_elem_alloc();
@@ -167,12 +164,37 @@ static struct bb_nft_obj *add_elem(struct bb_ruleset *rs, const char *set, const
         return NULL;
     }
     nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+    if (key_end != NULL)
+        nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, key_end, len);
     nftnl_set_elem_add(o->set, e);
     return o;
 }
 
-static void add_chain(struct bb_ruleset *rs, const char *name, const char *type, uint32_t hook,
-                      int32_t prio)
+struct bb_nft_obj *bb_nb_add_elem_flags(struct bb_ruleset *rs, const char *set, const void *key,
+                                        uint32_t len, uint32_t flags)
+{
+    struct bb_nft_obj *o = bb_nb_add_range(rs, set, key, NULL, len);
+    if (o != NULL) {
+        struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(o->set);
+        struct nftnl_set_elem *e = it != NULL ? nftnl_set_elems_iter_next(it) : NULL;
+        if (e != NULL)
+            nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+        else
+            rs->oom = 1;
+        if (it != NULL)
+            nftnl_set_elems_iter_destroy(it);
+    }
+    return o;
+}
+
+struct bb_nft_obj *bb_nb_add_elem(struct bb_ruleset *rs, const char *set, const void *key,
+                                  uint32_t len)
+{
+    return bb_nb_add_range(rs, set, key, NULL, len);
+}
+
+void bb_nb_add_chain(struct bb_ruleset *rs, const char *name, const char *type, uint32_t hook,
+                     int32_t prio)
 {
     struct bb_nft_obj *o = bb_ruleset_add(rs, BB_NFT_OBJ_CHAIN);
     if (o == NULL || (o->chain = nftnl_chain_alloc()) == NULL) {
@@ -186,22 +208,15 @@ static void add_chain(struct bb_ruleset *rs, const char *name, const char *type,
     nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_HOOKNUM, hook);
     nftnl_chain_set_s32(o->chain, NFTNL_CHAIN_PRIO, prio);
     nftnl_chain_set_u32(o->chain, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-    describe(o, NULL, "", "chain %s (%s, %s, priority %d)", name, type, bb_nft_hook_name(hook),
-             prio);
+    bb_nb_describe(o, NULL, "", "chain %s (%s, %s, priority %d)", name, type,
+                   bb_nft_hook_name(hook), prio);
 }
 
 /* ---- rules ---- */
 
-struct rule_ctx {
-    struct bb_ruleset *rs;
-    const struct bb_config *cfg;
-    const char *chain;
-};
-
 /* Starts a rule in the current chain; the comment is what `nft list` shows
  * and what errors call the rule. */
-static struct bb_rb begin(struct rule_ctx *rc, const void *field, const char *path,
-                          const char *comment)
+struct bb_rb bb_nb_begin(struct bb_nb *rc, const void *field, const char *path, const char *comment)
 {
     struct bb_rb b = {.err = 1};
     struct bb_nft_obj *o = bb_ruleset_add(rc->rs, BB_NFT_OBJ_RULE);
@@ -218,96 +233,97 @@ static struct bb_rb begin(struct rule_ctx *rc, const void *field, const char *pa
     nftnl_rule_set_data(o->rule, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
                         nftnl_udata_buf_len(ud));
     nftnl_udata_buf_free(ud);
-    describe(o, field, path, "rule '%s' in chain %s", comment, rc->chain);
+    bb_nb_describe(o, field, path, "rule '%s' in chain %s", comment, rc->chain);
     b.rule = o->rule;
     b.err = 0;
     return b;
 }
 
-static void end(struct rule_ctx *rc, struct bb_rb *b)
+void bb_nb_end(struct bb_nb *rc, struct bb_rb *b)
 {
     if (b->err)
         rc->rs->oom = 1;
 }
 
-static void rule_skuid(struct rule_ctx *rc, int verdict, const char *what)
+static void rule_skuid(struct bb_nb *rc, int verdict, const char *what)
 {
     char comment[96];
     snprintf(comment, sizeof(comment), "%s proxy_uid %u", what, rc->cfg->proxy_uid);
-    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid", comment);
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->proxy_uid, "proxy_uid", comment);
     bb_rb_u32(&b, NFT_META_SKUID, rc->cfg->proxy_uid);
     bb_rb_verdict(&b, verdict);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
-static void rule_lo(struct rule_ctx *rc, int verdict, const char *comment)
+static void rule_lo(struct bb_nb *rc, int verdict, const char *comment)
 {
-    struct bb_rb b = begin(rc, NULL, "", comment);
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", comment);
     bb_rb_ifname(&b, NFT_META_OIFNAME, "lo");
     bb_rb_verdict(&b, verdict);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* Return unless the packet comes from a client interface. */
-static void rule_not_client(struct rule_ctx *rc)
+void bb_nb_not_client(struct bb_nb *rc)
 {
-    struct bb_rb b = begin(rc, NULL, "gateway.client_interfaces",
-                           "not from a client interface: not botbox's business");
+    struct bb_rb b = bb_nb_begin(rc, NULL, "gateway.client_interfaces",
+                                 "not from a client interface: not botbox's business");
     bb_rb_meta_load(&b, NFT_META_IIFNAME, NFT_REG_1);
     bb_rb_lookup(&b, NFT_REG_1, SET_IFACES, true);
     bb_rb_verdict(&b, NFT_RETURN);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
-static void rule_ct_state(struct rule_ctx *rc, uint32_t bits, int verdict, const char *comment)
+static void rule_ct_state(struct bb_nb *rc, uint32_t bits, int verdict, const char *comment)
 {
-    struct bb_rb b = begin(rc, NULL, "", comment);
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", comment);
     bb_rb_ct_bits(&b, NFT_CT_STATE, bits);
     bb_rb_verdict(&b, verdict);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
-static void rule_nd(struct rule_ctx *rc)
+static void rule_nd(struct bb_nb *rc)
 {
-    struct bb_rb b = begin(rc, NULL, "", "accept IPv6 neighbour discovery");
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", "accept IPv6 neighbour discovery");
     bb_rb_nfproto(&b, NFPROTO_IPV6);
     bb_rb_l4proto(&b, IPPROTO_ICMPV6);
     bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
     bb_rb_lookup(&b, NFT_REG_1, SET_ND, false);
     bb_rb_verdict(&b, NF_ACCEPT);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* Ends b (begun last) with the queue to the verdict thread. */
-static void end_queue(struct rule_ctx *rc, struct bb_rb *b)
+void bb_nb_end_queue(struct bb_nb *rc, struct bb_rb *b)
 {
     if (!b->err)
         rc->rs->objs[rc->rs->n - 1].uses_queue = true;
     bb_rb_queue(b, rc->rs->queue, BB_NFT_QUEUE_NUM);
-    end(rc, b);
+    bb_nb_end(rc, b);
 }
 
 /* A packet conntrack calls invalid (a hand-made header, a checksum
  * coverage past its end) was dropped here unseen; it is queued instead,
  * marked, so that the verdict thread drops it whatever the flows rules say
  * and audits it. Routing is done by now: the mark steers nothing. */
-static void rule_queue_invalid(struct rule_ctx *rc)
+static void rule_queue_invalid(struct bb_nb *rc)
 {
     uint32_t mark = BB_NFT_MARK_INVALID;
-    struct bb_rb b = begin(rc, NULL, "", "queue invalid, marked: the verdict thread drops it");
+    struct bb_rb b =
+        bb_nb_begin(rc, NULL, "", "queue invalid, marked: the verdict thread drops it");
     bb_rb_ct_bits(&b, NFT_CT_STATE, NF_CT_STATE_INVALID_BIT);
     bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
     bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
-    end_queue(rc, &b);
+    bb_nb_end_queue(rc, &b);
 }
 
-static void rule_queue(struct rule_ctx *rc)
+static void rule_queue(struct bb_nb *rc)
 {
     char comment[96];
     snprintf(comment, sizeof(comment), "queue every other flow to NFQUEUE %u for a verdict",
              BB_NFT_QUEUE_NUM);
-    struct bb_rb b = begin(rc, NULL, "", comment);
-    end_queue(rc, &b);
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", comment);
+    bb_nb_end_queue(rc, &b);
 }
 
 /*
@@ -322,31 +338,31 @@ static void rule_queue(struct rule_ctx *rc)
  * carry a ct mark bit, and a packet of such an entry from any other uid is
  * queued like a new flow. The bit is set on the first packet only.
  */
-static void rule_mark_own(struct rule_ctx *rc)
+static void rule_mark_own(struct bb_nb *rc)
 {
-    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
-                           "mark the conntrack entries of flows proxy_uid opens");
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
+                                 "mark the conntrack entries of flows proxy_uid opens");
     bb_rb_ct_bits(&b, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_NEW));
     bb_rb_u32(&b, NFT_META_SKUID, rc->cfg->proxy_uid);
     bb_rb_ct_mark_or(&b, BB_NFT_CT_PROXY);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* "meta skuid != proxy_uid" */
-static void not_proxy_uid(struct rule_ctx *rc, struct bb_rb *b)
+static void not_proxy_uid(struct bb_nb *rc, struct bb_rb *b)
 {
     uint32_t uid = rc->cfg->proxy_uid;
     bb_rb_meta_load(b, NFT_META_SKUID, NFT_REG_1);
     bb_rb_cmp(b, NFT_CMP_NEQ, NFT_REG_1, &uid, sizeof(uid));
 }
 
-static void rule_queue_reused(struct rule_ctx *rc)
+static void rule_queue_reused(struct bb_nb *rc)
 {
-    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
-                           "queue packets of a flow proxy_uid opened, sent by another uid");
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
+                                 "queue packets of a flow proxy_uid opened, sent by another uid");
     bb_rb_ct_bits(&b, NFT_CT_MARK, BB_NFT_CT_PROXY);
     not_proxy_uid(rc, &b);
-    end_queue(rc, &b);
+    bb_nb_end_queue(rc, &b);
 }
 
 /* The same for any entry the redirect did not rewrite: one made before the
@@ -354,27 +370,27 @@ static void rule_queue_reused(struct rule_ctx *rc)
  * resolver's late answer to a socket botbox had closed): the workload's
  * reply to it would be a query past the redirect. Every new udp/53 flow
  * of the workload is redirected, so nothing legitimate matches. */
-static void rule_queue_unredirected_dns(struct rule_ctx *rc)
+static void rule_queue_unredirected_dns(struct bb_nb *rc)
 {
-    struct bb_rb b = begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
-                           "queue udp/53 the redirect did not take, sent by another uid");
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->proxy_uid, "proxy_uid",
+                                 "queue udp/53 the redirect did not take, sent by another uid");
     bb_rb_dport(&b, IPPROTO_UDP, 53);
     bb_rb_ct_no_bits(&b, NFT_CT_STATUS, IPS_DST_NAT);
     not_proxy_uid(rc, &b);
-    end_queue(rc, &b);
+    bb_nb_end_queue(rc, &b);
 }
 
-static void rule_dns_redirect(struct rule_ctx *rc, uint8_t proto)
+static void rule_dns_redirect(struct bb_nb *rc, uint8_t proto)
 {
     char comment[96];
     uint16_t port = htons(rc->cfg->dns.listen_port);
     snprintf(comment, sizeof(comment), "redirect %s/53 to the DNS forwarder on port %u",
              proto == IPPROTO_UDP ? "udp" : "tcp", rc->cfg->dns.listen_port);
-    struct bb_rb b = begin(rc, &rc->cfg->dns.listen_port, "dns.listen_port", comment);
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->dns.listen_port, "dns.listen_port", comment);
     bb_rb_dport(&b, proto, 53);
     bb_rb_imm(&b, NFT_REG_1, &port, sizeof(port));
     bb_rb_redir(&b, NFT_REG_1);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* The listener a steered port goes to: 80 -> listen_port, 443 -> the TLS
@@ -387,7 +403,7 @@ static const uint16_t *listener_for(const struct bb_config *cfg, uint16_t port, 
 
 /* tproxy to the loopback listener. The listeners always have a loopback
  * socket with IP_TRANSPARENT; clients can reach them only through here. */
-static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool gateway)
+static void rule_tproxy(struct bb_nb *rc, uint16_t port, int nfproto, bool gateway)
 {
     const char *path;
     const uint16_t *lport = listener_for(rc->cfg, port, &path);
@@ -397,7 +413,7 @@ static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool ga
     char comment[96];
     snprintf(comment, sizeof(comment), "tproxy tcp/%u to %s:%u", port, v6 ? "[::1]" : "127.0.0.1",
              *lport);
-    struct bb_rb b = begin(rc, lport, path, comment);
+    struct bb_rb b = bb_nb_begin(rc, lport, path, comment);
     if (!gateway)
         bb_rb_u32(&b, NFT_META_MARK, mark); /* marked on output, re-entered via lo */
     bb_rb_dport(&b, IPPROTO_TCP, port);
@@ -415,11 +431,11 @@ static void rule_tproxy(struct rule_ctx *rc, uint16_t port, int nfproto, bool ga
         bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
     }
     bb_rb_verdict(&b, NF_ACCEPT);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* The tproxy rules for every steered port, in rc's chain. */
-static void tproxy_rules(struct rule_ctx *rc, bool gateway)
+static void tproxy_rules(struct bb_nb *rc, bool gateway)
 {
     uint16_t ports[2];
     size_t n = bb_ruleset_steered_ports(rc->cfg, ports);
@@ -438,12 +454,13 @@ static void tproxy_rules(struct rule_ctx *rc, bool gateway)
  * a transparent listener of someone else's cannot take a new connection.
  * The gateway marks the packets here for its guards; the sidecar's were
  * marked on output (the mark says a steered port). */
-static void rule_established_steered(struct rule_ctx *rc, bool gateway)
+static void rule_established_steered(struct bb_nb *rc, bool gateway)
 {
     uint32_t mark = BB_NFT_MARK;
-    struct bb_rb b = begin(rc, NULL, "",
-                           gateway ? "established steered connections: marked, early demux delivers"
-                                   : "established steered connections: early demux delivers");
+    struct bb_rb b =
+        bb_nb_begin(rc, NULL, "",
+                    gateway ? "established steered connections: marked, early demux delivers"
+                            : "established steered connections: early demux delivers");
     if (!gateway) {
         bb_rb_u32(&b, NFT_META_MARK, mark);
         bb_rb_l4proto(&b, IPPROTO_TCP);
@@ -455,7 +472,7 @@ static void rule_established_steered(struct rule_ctx *rc, bool gateway)
         bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
     }
     bb_rb_verdict(&b, NF_ACCEPT);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* ---- the two shapes ---- */
@@ -468,36 +485,36 @@ static void match_steered_port(struct bb_rb *b, uint32_t offset)
     bb_rb_lookup(b, NFT_REG_1, SET_PORTS, false);
 }
 
-static void sidecar_mark_chain(struct rule_ctx *rc)
+static void sidecar_mark_chain(struct bb_nb *rc)
 {
     uint32_t mark = BB_NFT_MARK;
     rc->chain = "steer_mark";
     /* type route: changing the mark here makes the kernel route the packet
      * again, into the policy-routing table (a filter chain would not). */
-    add_chain(rc->rs, rc->chain, "route", NF_INET_LOCAL_OUT, BB_NFT_PRIO_MANGLE);
+    bb_nb_add_chain(rc->rs, rc->chain, "route", NF_INET_LOCAL_OUT, BB_NFT_PRIO_MANGLE);
     rule_lo(rc, NFT_RETURN, "skip loopback");
     rule_skuid(rc, NFT_RETURN, "skip");
-    struct bb_rb b =
-        begin(rc, &rc->cfg->listen_port, "listen_port", "mark new outbound tcp to steered ports");
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->listen_port, "listen_port",
+                                 "mark new outbound tcp to steered ports");
     if (!rc->cfg->enable_ipv6)
         bb_rb_nfproto(&b, NFPROTO_IPV4); /* IPv6 then meets the queue rule */
     bb_rb_ct_original(&b);
     match_steered_port(&b, 2);
     bb_rb_imm(&b, NFT_REG_1, &mark, sizeof(mark));
     bb_rb_meta_set(&b, NFT_META_MARK, NFT_REG_1);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
-static void build_sidecar(struct rule_ctx *rc)
+static void build_sidecar(struct bb_nb *rc)
 {
     sidecar_mark_chain(rc);
     rc->chain = "steer_tproxy";
-    add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_MANGLE);
+    bb_nb_add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_MANGLE);
     rule_established_steered(rc, false);
     tproxy_rules(rc, false);
 
     rc->chain = "dns_redirect";
-    add_chain(rc->rs, rc->chain, "nat", NF_INET_LOCAL_OUT, BB_NFT_PRIO_DSTNAT);
+    bb_nb_add_chain(rc->rs, rc->chain, "nat", NF_INET_LOCAL_OUT, BB_NFT_PRIO_DSTNAT);
     rule_skuid(rc, NFT_RETURN, "skip");
     rule_dns_redirect(rc, IPPROTO_UDP);
     rule_dns_redirect(rc, IPPROTO_TCP);
@@ -508,7 +525,7 @@ static void build_sidecar(struct rule_ctx *rc)
      * device is the final one; a marked packet that policy routing did not
      * send to lo still shows its real device and meets the queue rule. */
     rc->chain = "egress_filter";
-    add_chain(rc->rs, rc->chain, "filter", NF_INET_POST_ROUTING, BB_NFT_PRIO_FILTER);
+    bb_nb_add_chain(rc->rs, rc->chain, "filter", NF_INET_POST_ROUTING, BB_NFT_PRIO_FILTER);
     /* Before the loopback accept: a resolver on loopback needs them too. */
     rule_mark_own(rc);
     rule_queue_reused(rc);
@@ -522,36 +539,36 @@ static void build_sidecar(struct rule_ctx *rc)
     rule_queue(rc);
 }
 
-static void rule_accept_dns(struct rule_ctx *rc, uint8_t proto)
+static void rule_accept_dns(struct bb_nb *rc, uint8_t proto)
 {
     char comment[96];
     uint16_t port = htons(rc->cfg->dns.listen_port);
     snprintf(comment, sizeof(comment), "accept redirected DNS (%s/%u)",
              proto == IPPROTO_UDP ? "udp" : "tcp", rc->cfg->dns.listen_port);
-    struct bb_rb b = begin(rc, &rc->cfg->dns.listen_port, "dns.listen_port", comment);
+    struct bb_rb b = bb_nb_begin(rc, &rc->cfg->dns.listen_port, "dns.listen_port", comment);
     bb_rb_ct_bits(&b, NFT_CT_STATUS, IPS_DST_NAT);
     bb_rb_l4proto(&b, proto);
     bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
     bb_rb_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &port, sizeof(port));
     bb_rb_verdict(&b, NF_ACCEPT);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* Returns for whatever is not tcp to a steered port (two rules: a rule
  * whose l4proto test fails goes on to the next). */
-static void rule_not_steered(struct rule_ctx *rc)
+static void rule_not_steered(struct bb_nb *rc)
 {
     uint8_t tcp = IPPROTO_TCP;
-    struct bb_rb b = begin(rc, NULL, "", "not tcp: not steered");
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", "not tcp: not steered");
     bb_rb_meta_load(&b, NFT_META_L4PROTO, NFT_REG_1);
     bb_rb_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, &tcp, 1);
     bb_rb_verdict(&b, NFT_RETURN);
-    end(rc, &b);
-    b = begin(rc, NULL, "", "not to a steered port: not steered");
+    bb_nb_end(rc, &b);
+    b = bb_nb_begin(rc, NULL, "", "not to a steered port: not steered");
     bb_rb_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
     bb_rb_lookup(&b, NFT_REG_1, SET_PORTS, true);
     bb_rb_verdict(&b, NFT_RETURN);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /*
@@ -568,18 +585,18 @@ static void rule_not_steered(struct rule_ctx *rc)
  * client pays one base chain and one interface lookup for both.
  * Only a connection's SYN takes TPROXY (rule_established_steered).
  */
-static void gateway_steer(struct rule_ctx *rc)
+static void gateway_steer(struct bb_nb *rc)
 {
     /* The cheap tests come first: the port is a bitmap lookup, the
      * interface a hash of its 16-byte name. The proxy's own upstream
      * packets also pass these hooks, and they leave at the port. */
     rc->chain = "steer_in";
-    add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_RAW);
+    bb_nb_add_chain(rc->rs, rc->chain, "filter", NF_INET_PRE_ROUTING, BB_NFT_PRIO_RAW);
     rule_not_steered(rc);
-    rule_not_client(rc);
-    struct bb_rb b = begin(rc, NULL, "", "steered connections skip conntrack (client side)");
+    bb_nb_not_client(rc);
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", "steered connections skip conntrack (client side)");
     bb_rb_notrack(&b);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
     rule_established_steered(rc, true);
     tproxy_rules(rc, true);
 
@@ -587,38 +604,38 @@ static void gateway_steer(struct rule_ctx *rc)
      * accepted socket has the original destination as its address), to a
      * client interface. One rule: a conjunction stops at its first miss. */
     rc->chain = "steer_notrack_out";
-    add_chain(rc->rs, rc->chain, "filter", NF_INET_LOCAL_OUT, BB_NFT_PRIO_RAW);
-    b = begin(rc, NULL, "gateway.client_interfaces",
-              "steered connections skip conntrack (proxy's replies to a client interface)");
+    bb_nb_add_chain(rc->rs, rc->chain, "filter", NF_INET_LOCAL_OUT, BB_NFT_PRIO_RAW);
+    b = bb_nb_begin(rc, NULL, "gateway.client_interfaces",
+                    "steered connections skip conntrack (proxy's replies to a client interface)");
     match_steered_port(&b, 0);
     bb_rb_meta_load(&b, NFT_META_OIFNAME, NFT_REG_1);
     bb_rb_lookup(&b, NFT_REG_1, SET_IFACES, false);
     bb_rb_notrack(&b);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
 /* The steered connections' mark is tested first: they are nearly all the
  * packets here, and they are untracked, so the ct rules cannot match them
  * anyway. The mark cannot come from a client: it is cleared when a packet
  * crosses into this namespace, and only steer_in sets it. */
-static void rule_accept_steered(struct rule_ctx *rc)
+static void rule_accept_steered(struct bb_nb *rc)
 {
     uint32_t mark = BB_NFT_MARK;
-    struct bb_rb b = begin(rc, NULL, "", "accept steered (tproxy) connections");
+    struct bb_rb b = bb_nb_begin(rc, NULL, "", "accept steered (tproxy) connections");
     bb_rb_u32(&b, NFT_META_MARK, mark);
     bb_rb_verdict(&b, NF_ACCEPT);
-    end(rc, &b);
+    bb_nb_end(rc, &b);
 }
 
-static void gateway_guard(struct rule_ctx *rc, const char *chain, uint32_t hook, bool input)
+static void gateway_guard(struct bb_nb *rc, const char *chain, uint32_t hook, bool input)
 {
     rc->chain = chain;
-    add_chain(rc->rs, chain, "filter", hook, BB_NFT_PRIO_FILTER);
+    bb_nb_add_chain(rc->rs, chain, "filter", hook, BB_NFT_PRIO_FILTER);
     /* Before the interface lookup: for any packet not from a client,
      * accepting here and returning to the accept policy are the same. */
     if (input)
         rule_accept_steered(rc);
-    rule_not_client(rc);
+    bb_nb_not_client(rc);
     rule_ct_state(rc, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED),
                   NF_ACCEPT, "accept established and related");
     rule_queue_invalid(rc);
@@ -630,25 +647,27 @@ static void gateway_guard(struct rule_ctx *rc, const char *chain, uint32_t hook,
     rule_queue(rc);
 }
 
-static void build_gateway(struct rule_ctx *rc)
+static void build_gateway(struct bb_nb *rc)
 {
     const struct bb_config *c = rc->cfg;
     for (size_t i = 0; i < c->gateway.nclient_interfaces; i++) {
         char key[IFNAMSIZ] = {0};
         const char *name = c->gateway.client_interfaces[i];
         memcpy(key, name, strnlen(name, IFNAMSIZ - 1));
-        struct bb_nft_obj *o = add_elem(rc->rs, SET_IFACES, key, sizeof(key));
+        struct bb_nft_obj *o = bb_nb_add_elem(rc->rs, SET_IFACES, key, sizeof(key));
         if (o == NULL)
             return;
-        describe(o, NULL, "", "element \"%s\" of set %s", name, SET_IFACES);
+        bb_nb_describe(o, NULL, "", "element \"%s\" of set %s", name, SET_IFACES);
         snprintf(o->path, sizeof(o->path), "gateway.client_interfaces[%zu]", i);
         o->pos = c->gateway.client_interface_pos[i];
     }
+    if (c->tenants.n > 0)
+        bb_nb_tenant_guard(rc);
     gateway_steer(rc);
 
     rc->chain = "dns_redirect";
-    add_chain(rc->rs, rc->chain, "nat", NF_INET_PRE_ROUTING, BB_NFT_PRIO_DSTNAT);
-    rule_not_client(rc);
+    bb_nb_add_chain(rc->rs, rc->chain, "nat", NF_INET_PRE_ROUTING, BB_NFT_PRIO_DSTNAT);
+    bb_nb_not_client(rc);
     rule_dns_redirect(rc, IPPROTO_UDP);
     rule_dns_redirect(rc, IPPROTO_TCP);
 
@@ -656,13 +675,22 @@ static void build_gateway(struct rule_ctx *rc)
     gateway_guard(rc, "guard_forward", NF_INET_FORWARD, false);
 }
 
+static bool passthrough(const struct bb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->egress.nrules; i++)
+        if (cfg->egress.rules[i].tls == BB_TLS_PASSTHROUGH &&
+            cfg->egress.rules[i].action == BB_ACTION_ALLOW)
+            return true;
+    return false;
+}
+
+/* 443 is steered when any tenant may need it: the ports are the gateway's. */
 size_t bb_ruleset_steered_ports(const struct bb_config *cfg, uint16_t ports[2])
 {
     size_t n = 0;
-    bool tls = cfg->tls.enabled;
-    for (size_t i = 0; !tls && i < cfg->egress.nrules; i++)
-        tls = cfg->egress.rules[i].tls == BB_TLS_PASSTHROUGH &&
-              cfg->egress.rules[i].action == BB_ACTION_ALLOW;
+    bool tls = cfg->tls.enabled || passthrough(cfg);
+    for (size_t t = 0; !tls && t < cfg->tenants.n; t++)
+        tls = passthrough(cfg->tenants.list[t]);
     ports[n++] = 80;
     if (tls)
         ports[n++] = 443;
@@ -673,21 +701,21 @@ static void add_sets(struct bb_ruleset *rs, const struct bb_config *cfg)
 {
     uint16_t ports[2];
     size_t n = bb_ruleset_steered_ports(cfg, ports);
-    add_set(rs, SET_PORTS, NFT_TYPE_INET_SERVICE, 2, NFT_BYTEORDER_BIG);
+    bb_nb_add_set(rs, SET_PORTS, NFT_TYPE_INET_SERVICE, 2, NFT_BYTEORDER_BIG);
     for (size_t i = 0; i < n; i++) {
         uint16_t be = htons(ports[i]);
-        struct bb_nft_obj *o = add_elem(rs, SET_PORTS, &be, sizeof(be));
+        struct bb_nft_obj *o = bb_nb_add_elem(rs, SET_PORTS, &be, sizeof(be));
         if (o != NULL)
-            describe(o, NULL, "", "element %u of set %s", ports[i], SET_PORTS);
+            bb_nb_describe(o, NULL, "", "element %u of set %s", ports[i], SET_PORTS);
     }
-    add_set(rs, SET_ND, NFT_TYPE_ICMP6_TYPE, 1, NFT_BYTEORDER_BIG);
+    bb_nb_add_set(rs, SET_ND, NFT_TYPE_ICMP6_TYPE, 1, NFT_BYTEORDER_BIG);
     for (size_t i = 0; i < sizeof(nd_types); i++) {
-        struct bb_nft_obj *o = add_elem(rs, SET_ND, &nd_types[i], 1);
+        struct bb_nft_obj *o = bb_nb_add_elem(rs, SET_ND, &nd_types[i], 1);
         if (o != NULL)
-            describe(o, NULL, "", "element %u of set %s", nd_types[i], SET_ND);
+            bb_nb_describe(o, NULL, "", "element %u of set %s", nd_types[i], SET_ND);
     }
     if (cfg->mode == BB_MODE_GATEWAY)
-        add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
+        bb_nb_add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
 }
 
 struct bb_ruleset *bb_ruleset_build(const struct bb_config *cfg, enum bb_nft_queue queue)
@@ -695,7 +723,7 @@ struct bb_ruleset *bb_ruleset_build(const struct bb_config *cfg, enum bb_nft_que
     struct bb_ruleset *rs = bb_ruleset_new(queue);
     if (rs == NULL)
         return NULL;
-    struct rule_ctx rc = {.rs = rs, .cfg = cfg};
+    struct bb_nb rc = {.rs = rs, .cfg = cfg};
     bb_ruleset_add_table(rs);
     add_sets(rs, cfg);
     if (cfg->mode == BB_MODE_GATEWAY)
@@ -719,17 +747,17 @@ struct bb_ruleset *bb_ruleset_build_masq(const char *table, uint32_t flags, cons
         return NULL;
     snprintf(rs->table, sizeof(rs->table), "%s", table);
     rs->table_flags = flags;
-    struct rule_ctx rc = {.rs = rs, .chain = "masquerade"};
+    struct bb_nb rc = {.rs = rs, .chain = "masquerade"};
     bb_ruleset_add_table(rs);
-    add_chain(rs, rc.chain, "nat", NF_INET_POST_ROUTING, BB_NFT_PRIO_SRCNAT);
+    bb_nb_add_chain(rs, rc.chain, "nat", NF_INET_POST_ROUTING, BB_NFT_PRIO_SRCNAT);
     char comment[96];
     snprintf(comment, sizeof(comment), "masquerade what %s forwards", iif);
-    struct bb_rb b = begin(&rc, NULL, "", comment);
+    struct bb_rb b = bb_nb_begin(&rc, NULL, "", comment);
     bb_rb_ifname(&b, NFT_META_IIFNAME, iif);
     /* Never back out of the link it came in by (the peer's own subnet). */
     bb_rb_ifname_op(&b, NFT_META_OIFNAME, oif ? NFT_CMP_EQ : NFT_CMP_NEQ, oif ? oif : iif);
     bb_rb_masq(&b);
-    end(&rc, &b);
+    bb_nb_end(&rc, &b);
     if (rs->oom) {
         bb_ruleset_free(rs);
         return NULL;

@@ -126,4 +126,43 @@ void bb_rb_ifname(struct bb_rb *b, uint32_t key, const char *name); /* [io]ifnam
 void bb_rb_ifname_op(struct bb_rb *b, uint32_t key, uint32_t op, const char *name);
 void bb_rb_u32(struct bb_rb *b, uint32_t key, uint32_t v); /* meta KEY == v (host order) */
 
+/* ---- the builder's core (build.c), shared with build_tenant.c ---- */
+
+struct nftnl_set;
+
+/* Where rules are being added: the ruleset, its config, the chain. */
+struct bb_nb {
+    struct bb_ruleset *rs;
+    const struct bb_config *cfg;
+    const char *chain;
+};
+
+void bb_nb_describe(struct bb_nft_obj *o, const void *field, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A set of keys of `len` bytes; NULL (rs->oom set) on out-of-memory. */
+struct nftnl_set *bb_nb_add_set(struct bb_ruleset *rs, const char *name, uint32_t type,
+                                uint32_t len, uint32_t byteorder);
+/* One element per object (and per netlink message), so that a refused
+ * element is named precisely; key_end: an interval set's last key. */
+struct bb_nft_obj *bb_nb_add_elem(struct bb_ruleset *rs, const char *set, const void *key,
+                                  uint32_t len);
+/* flags: NFTNL_SET_ELEM_FLAGS (NFT_SET_ELEM_INTERVAL_END) */
+struct bb_nft_obj *bb_nb_add_elem_flags(struct bb_ruleset *rs, const char *set, const void *key,
+                                        uint32_t len, uint32_t flags);
+struct bb_nft_obj *bb_nb_add_range(struct bb_ruleset *rs, const char *set, const void *key,
+                                   const void *key_end, uint32_t len);
+void bb_nb_add_chain(struct bb_ruleset *rs, const char *name, const char *type, uint32_t hook,
+                     int32_t prio);
+/* A rule in the current chain, commented (what `nft list` shows and what
+ * errors call it); bb_nb_end closes it, bb_nb_end_queue with the queue. */
+struct bb_rb bb_nb_begin(struct bb_nb *rc, const void *field, const char *path,
+                         const char *comment);
+void bb_nb_end(struct bb_nb *rc, struct bb_rb *b);
+void bb_nb_end_queue(struct bb_nb *rc, struct bb_rb *b);
+/* Return unless the packet comes from a client interface. */
+void bb_nb_not_client(struct bb_nb *rc);
+
+/* The tenants' anti-spoofing chain and sets (build_tenant.c). */
+void bb_nb_tenant_guard(struct bb_nb *rc);
+
 #endif

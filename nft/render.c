@@ -9,6 +9,7 @@
 
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +121,20 @@ static void render_elements(const struct bb_ruleset *rs, const char *name, uint3
              e = nftnl_set_elems_iter_next(it)) {
             uint32_t len = 0;
             const uint8_t *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
-            char buf[80];
+            char buf[160];
             format_key(type, key, len, buf, sizeof(buf));
+            uint32_t elen = 0;
+            const uint8_t *kend = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)
+                                      ? nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &elen)
+                                      : NULL;
+            size_t used = strlen(buf);
+            if (kend != NULL && used + 1 < sizeof(buf)) { /* an interval: first-last */
+                buf[used++] = '-';
+                format_key(type, kend, elen, buf + used, sizeof(buf) - used);
+            }
+            if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+                (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END))
+                snprintf(buf + used, sizeof(buf) - used, " (end)");
             char **grown = realloc(lines, (n + 2) * sizeof(char *));
             if (grown == NULL)
                 break;
@@ -152,8 +165,14 @@ void bb_ruleset_render(const struct bb_ruleset *rs, FILE *out)
         case BB_NFT_OBJ_SET: {
             const char *name = nftnl_set_get_str(o->set, NFTNL_SET_NAME);
             uint32_t type = nftnl_set_get_u32(o->set, NFTNL_SET_KEY_TYPE);
-            fprintf(out, "set %s type %u len %u\n", name, type,
+            fprintf(out, "set %s type %u len %u", name, type,
                     nftnl_set_get_u32(o->set, NFTNL_SET_KEY_LEN));
+            uint32_t flags = nftnl_set_is_set(o->set, NFTNL_SET_FLAGS)
+                                 ? nftnl_set_get_u32(o->set, NFTNL_SET_FLAGS)
+                                 : 0;
+            if (flags != 0)
+                fprintf(out, " flags 0x%x", flags);
+            fputc('\n', out);
             render_elements(rs, name, type, out);
             break;
         }

@@ -29,10 +29,12 @@
 #define BB_NFT_TABLE         "botbox"    /* the one table botbox owns (family inet) */
 #define BB_NFT_MARK          0x6262u     /* packet mark of steered connections */
 #define BB_NFT_MARK_INVALID  0x6263u     /* set on a conntrack-invalid packet it queues */
+#define BB_NFT_MARK_SPOOF    0x6264u     /* set on a tenant's address from another interface */
 #define BB_NFT_CT_PROXY      0x40000000u /* ct mark bit: a flow proxy_uid opened */
 #define BB_NFT_ROUTE_TABLE   25186u      /* policy-routing table (0x6262) */
 #define BB_NFT_RULE_PRIORITY 100u        /* pref of the fwmark rule (fixed: EEXIST = present) */
 #define BB_NFT_QUEUE_NUM     25186u      /* NFQUEUE number the verdict thread binds */
+#define BB_NFT_PRIO_TENANT   (-310)      /* tenants' anti-spoofing: before everything else */
 #define BB_NFT_PRIO_RAW      (-300)      /* notrack of steered connections (gateway) */
 #define BB_NFT_PRIO_MANGLE   (-150)      /* tproxy and marks */
 #define BB_NFT_PRIO_DSTNAT   (-100)      /* DNS redirect */

@@ -219,7 +219,6 @@ struct bb_interception {
  * gateway.client_interfaces) and source addresses, together. */
 struct bb_tenant_match {
     const uint16_t *ifaces;
-    const char *const *iface_names;
     size_t nifaces;
     const struct bb_cidr *sources;
     size_t nsources;

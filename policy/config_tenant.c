@@ -188,8 +188,11 @@ static int same_name(struct bb_cctx *ctx, const struct bb_config *const *list, s
     return 0;
 }
 
-/* The matcher; two tenants' matches that share an address behind a
- * shared interface are an error, named with both positions. */
+/* The matcher, by address alone: the ruleset admits a tenant's source
+ * only from that tenant's interfaces (nft/build.c, tenant_guard), so once
+ * admitted the address names the tenant. Two tenants' sources that share
+ * an address are therefore an error whatever their interfaces, named with
+ * both positions. */
 static void build_matcher(struct bb_cctx *ctx, const struct bb_config *const *list, size_t n)
 {
     struct bb_config *base = ctx->cfg;
@@ -198,26 +201,31 @@ static void build_matcher(struct bb_cctx *ctx, const struct bb_config *const *li
         ctx->oom = 1;
         return;
     }
+    static const uint16_t any = BB_TMATCH_ANY_IFACE;
     for (size_t i = 0; i < n; i++)
-        specs[i] = (struct bb_tmatch_spec){list[i]->match.ifaces, list[i]->match.nifaces,
-                                           list[i]->match.sources, list[i]->match.nsources};
+        specs[i] =
+            (struct bb_tmatch_spec){&any, 1, list[i]->match.sources, list[i]->match.nsources};
     struct bb_tmatch_err err;
-    uint16_t nif = (uint16_t)base->gateway.nclient_interfaces;
-    base->tmatch = bb_tmatch_build(specs, n, nif, &err);
+    base->tmatch = bb_tmatch_build(specs, n, 1, &err);
     if (base->tmatch != NULL || !err.overlap) {
         ctx->oom |= base->tmatch == NULL && errno == ENOMEM;
         return;
     }
     char a[BB_CIDR_TEXT_MAX], b[BB_CIDR_TEXT_MAX];
+    if (err.tenant_a > err.tenant_b) { /* the error is the later tenant's */
+        size_t t = err.tenant_a, k = err.cidr_a;
+        err.tenant_a = err.tenant_b, err.cidr_a = err.cidr_b;
+        err.tenant_b = t, err.cidr_b = k;
+    }
     const struct bb_config *ta = list[err.tenant_a], *tb = list[err.tenant_b];
     bb_cidr_format(&ta->match.sources[err.cidr_a], a, sizeof(a));
     bb_cidr_format(&tb->match.sources[err.cidr_b], b, sizeof(b));
     size_t saved = bb_cctx_push_index(ctx, tb->tenant_index);
     bb_cctx_push_key(ctx, "match");
     bb_cerr_pos(ctx, tb->tenant_pos,
-                "overlaps tenants[%u] '%s' (line %u) on interface %s: %s and %s share addresses",
-                ta->tenant_index, ta->tenant_name, ta->tenant_pos.line,
-                base->gateway.client_interfaces[err.iface], b, a);
+                "overlaps tenants[%u] '%s' (line %u): %s and %s share addresses (an address "
+                "names one tenant, whatever the interface)",
+                ta->tenant_index, ta->tenant_name, ta->tenant_pos.line, b, a);
     bb_cctx_pop(ctx, saved);
 }
 

@@ -104,16 +104,16 @@ int bb_snapshot_add_tenants(struct bb_snapshot *s, struct bb_secrets **secrets, 
     return 0;
 }
 
-struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, uint16_t iface, int family,
-                                    const uint8_t *addr)
+struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, int family, const uint8_t *addr)
 {
     const struct bb_config *c = s->cfg;
     if (c->tenants.n == 0)
         return s;
-    long t = bb_tmatch_find(c->tmatch, iface, family, addr);
-    const struct bb_config *fallback = c->unmatched[0] ? bb_config_tenant(c, c->unmatched) : NULL;
-    if (t < 0 && fallback != NULL)
-        t = (long)fallback->tenant_index;
+    long t = bb_tmatch_find(c->tmatch, 0, family, addr);
+    if (t < 0 && c->unmatched[0] != '\0') {
+        const struct bb_config *fallback = bb_config_tenant(c, c->unmatched);
+        t = fallback != NULL ? (long)fallback->tenant_index : -1;
+    }
     return t >= 0 && (size_t)t < s->ntenants ? &s->tenants[t] : NULL;
 }
 

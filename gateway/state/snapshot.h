@@ -56,11 +56,12 @@ struct bb_snapshot *bb_snapshot_ref(struct bb_snapshot *s);
 int bb_snapshot_add_tenants(struct bb_snapshot *s, struct bb_secrets **secrets, size_t n);
 
 /* What a client gets: s itself when its config has no tenants, else the
- * part of the tenant matching (iface, family, addr), else the
- * unmatched_tenant's, else NULL (the client is refused). No reference
- * is taken. */
-struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, uint16_t iface, int family,
-                                    const uint8_t *addr);
+ * part of the tenant whose sources hold (family, addr), else the
+ * unmatched_tenant's, else NULL (the client is refused). The address
+ * alone decides: the ruleset has already dropped a tenant's address that
+ * came in on another interface (docs/configuration.md, "Tenants"). No
+ * reference is taken. */
+struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, int family, const uint8_t *addr);
 
 struct bb_loop;
 

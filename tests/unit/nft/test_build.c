@@ -31,6 +31,7 @@ static const struct golden cases[] = {
      BB_NFT_QUEUE_COMPAT},
     {"gateway", "examples/gateway.yaml", {NULL}, BB_NFT_QUEUE_COMPAT},
     {"gateway-plain", "tests/golden/nft/gateway-plain.yaml", {NULL}, BB_NFT_QUEUE_COMPAT},
+    {"gateway-tenants", "tests/golden/nft/gateway-tenants.yaml", {NULL}, BB_NFT_QUEUE_COMPAT},
 };
 
 static int regen;

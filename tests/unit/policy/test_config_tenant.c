@@ -25,19 +25,19 @@
 
 #define TENANT_B                                                                                   \
     "  - name: team-b\n"                                                                           \
-    "    match: {interfaces: [veth-b], sources: [10.1.0.0/24]}\n"                                  \
+    "    match: {interfaces: [veth-b], sources: [10.2.0.0/24]}\n"                                  \
     "    secrets_dir: /run/secrets/b\n    dns: {enforce_names: false}\n"                           \
     "    max_connections: 50\n"                                                                    \
     "    egress_policy:\n      default_action: allow\n      rules:\n"                              \
     "        - {host: api.b.test, action: deny}\n"                                                 \
     "    credentials:\n      - {secret_ref: bkey, hosts: [api.c.test]}\n"
 
-static long find(const struct bb_config *c, uint16_t iface, const char *ip)
+static long find(const struct bb_config *c, const char *ip)
 {
     uint8_t a[16];
     int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
     assert_int_equal(inet_pton(fam, ip, a), 1);
-    return bb_tmatch_find(c->tmatch, iface, fam, a);
+    return bb_tmatch_find(c->tmatch, 0, fam, a); /* by address: the ruleset checks interfaces */
 }
 
 static void test_tenants(void **state)
@@ -65,11 +65,11 @@ static void test_tenants(void **state)
     assert_non_null(a->policy);
     assert_non_null(b->policy);
     assert_null(bb_policy_match_host(a->policy, &b->egress.rules[0].host)); /* not a's */
-    assert_int_equal(find(c, 0, "10.1.0.7"), 0);
-    assert_int_equal(find(c, 1, "10.1.0.7"), 1); /* the same address behind veth-b */
-    assert_int_equal(find(c, 0, "fd00:1::9"), 0);
-    assert_int_equal(find(c, 1, "fd00:1::9"), -1);
-    assert_int_equal(find(c, 0, "10.1.1.1"), -1);
+    assert_int_equal(find(c, "10.1.0.7"), 0);
+    assert_int_equal(find(c, "10.2.0.7"), 1);
+    assert_int_equal(find(c, "fd00:1::9"), 0);
+    assert_int_equal(find(c, "fd00:2::9"), -1);
+    assert_int_equal(find(c, "10.1.1.1"), -1);
     assert_null(bb_config_tenant(c, "team-c"));
     bb_config_free(c);
     c = tu_expect_ok(BASE "egress_policy: {rules: []}\n"); /* no tenants: the base is the one */
@@ -85,8 +85,16 @@ static void test_refusals(void **state)
     tu_expect_error(BASE "tenants:\n" TENANT_A "  - name: team-c\n"
                          "    match: {interfaces: [veth-b, veth-a], sources: [10.1.0.128/25]}\n"
                          "    egress_policy: {rules: []}\n",
-                    "t.yaml:12:5: tenants[1].match: overlaps tenants[0] 'team-a' (line 7) on "
-                    "interface veth-a: 10.1.0.128/25 and 10.1.0.0/24 share addresses");
+                    "t.yaml:12:5: tenants[1].match: overlaps tenants[0] 'team-a' (line 7): "
+                    "10.1.0.128/25 and 10.1.0.0/24 share addresses (an address names one "
+                    "tenant, whatever the interface)");
+    /* the same addresses behind two interfaces are two claims on them too */
+    tu_expect_error(BASE "tenants:\n" TENANT_A "  - name: team-c\n"
+                         "    match: {interfaces: [veth-b], sources: [10.1.0.0/16]}\n"
+                         "    egress_policy: {rules: []}\n",
+                    "t.yaml:12:5: tenants[1].match: overlaps tenants[0] 'team-a' (line 7): "
+                    "10.1.0.0/16 and 10.1.0.0/24 share addresses (an address names one "
+                    "tenant, whatever the interface)");
     tu_expect_error(BASE "tenants:\n  - name: x\n    egress_policy: {rules: []}\n",
                     "t.yaml:7:5: tenants[0].match: missing required key");
     tu_expect_error(BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a]}\n"

@@ -1,6 +1,6 @@
 /*
  * Snapshots with tenants (gateway/state/snapshot.c): a client gets its
- * tenant's part (by interface and address), the unmatched tenant's, or
+ * tenant's part (by address: the ruleset checks the interface), the unmatched tenant's, or
  * nothing; a part's references keep the whole snapshot alive (run under
  * ASan: a use after free or a leak fails it); without tenants a client
  * gets the snapshot itself.
@@ -20,7 +20,7 @@
     "tenants:\n"                                                                                   \
     "  - name: a\n    match: {interfaces: [veth-a], sources: [10.1.0.0/24]}\n"                     \
     "    egress_policy: {rules: [{host: a.test, action: allow}]}\n"                                \
-    "  - name: b\n    match: {interfaces: [veth-b], sources: [10.1.0.0/24]}\n"                     \
+    "  - name: b\n    match: {interfaces: [veth-b], sources: [10.2.0.0/24]}\n"                     \
     "    secrets_dir: /nonexistent/b\n"                                                            \
     "    egress_policy: {rules: [{host: b.test, action: allow}]}\n"
 
@@ -40,12 +40,12 @@ static struct bb_snapshot *make(const char *extra)
     return s;
 }
 
-static struct bb_snapshot *client(struct bb_snapshot *s, uint16_t iface, const char *ip)
+static struct bb_snapshot *client(struct bb_snapshot *s, const char *ip)
 {
     uint8_t a[16];
     int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
     assert_int_equal(inet_pton(fam, ip, a), 1);
-    return bb_snapshot_for(s, iface, fam, a);
+    return bb_snapshot_for(s, fam, a);
 }
 
 static void test_parts(void **state)
@@ -53,7 +53,7 @@ static void test_parts(void **state)
     (void)state;
     struct bb_snapshot *s = make("");
     assert_int_equal(s->ntenants, 2);
-    struct bb_snapshot *a = client(s, 0, "10.1.0.5"), *b = client(s, 1, "10.1.0.5");
+    struct bb_snapshot *a = client(s, "10.1.0.5"), *b = client(s, "10.2.0.5");
     assert_non_null(a);
     assert_non_null(b);
     assert_string_equal(a->cfg->tenant_name, "a");
@@ -61,8 +61,8 @@ static void test_parts(void **state)
     assert_string_equal(b->cfg->secrets_dir, "/nonexistent/b");
     assert_int_equal(b->cfg->egress.nrules, 1);
     assert_string_equal(b->cfg->egress.rules[0].host.name, "b.test");
-    assert_null(client(s, 0, "10.9.0.1")); /* no tenant, no fallback: refused */
-    assert_null(client(s, 1, "fd00::1"));
+    assert_null(client(s, "10.9.0.1")); /* no tenant, no fallback: refused */
+    assert_null(client(s, "fd00::1"));
     /* a request pins its tenant's part: the whole stays until it lets go */
     bb_snapshot_ref(b);
     bb_snapshot_unref(s);
@@ -75,7 +75,7 @@ static void test_fallback_and_none(void **state)
 {
     (void)state;
     struct bb_snapshot *s = make("unmatched_tenant: b\n");
-    struct bb_snapshot *x = client(s, 0, "192.168.1.1");
+    struct bb_snapshot *x = client(s, "192.168.1.1");
     assert_non_null(x);
     assert_string_equal(x->cfg->tenant_name, "b");
     bb_snapshot_unref(s);
@@ -85,7 +85,7 @@ static void test_fallback_and_none(void **state)
     s = bb_snapshot_new(ref, bb_secrets_load(c, d), 1);
     bb_cfgref_unref(ref);
     bb_diag_free(d);
-    assert_ptr_equal(client(s, 0, "10.1.0.5"), s); /* no tenants: the snapshot itself */
+    assert_ptr_equal(client(s, "10.1.0.5"), s); /* no tenants: the snapshot itself */
     bb_snapshot_unref(s);
 }
 
