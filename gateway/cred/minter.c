@@ -32,6 +32,7 @@ TAILQ_HEAD(waitq, bb_mint_wait);
 
 struct entry {
     char name[256];
+    char tenant[BB_TENANT_NAME_MAX + 1]; /* whose credential: tenants' names may repeat */
     unsigned char id[SHA256_DIGEST_LENGTH];      /* what its token was made from */
     unsigned char rt_seen[SHA256_DIGEST_LENGTH]; /* the refresh token file it last took */
     struct bb_token *tok;                        /* NULL: none */
@@ -171,13 +172,15 @@ static struct entry *entry_for(struct bb_minter *m, const struct bb_mint_src *sr
     digest(src->sec.refresh_token, src->sec.refresh_token_len, rt);
     struct entry *e = NULL;
     for (size_t i = 0; i < m->n && e == NULL; i++)
-        if (strcmp(m->e[i].name, src->cred->secret_ref) == 0)
+        if (strcmp(m->e[i].name, src->cred->secret_ref) == 0 &&
+            strcmp(m->e[i].tenant, src->tenant ? src->tenant : "") == 0)
             e = &m->e[i];
     if (e == NULL) {
         if (m->n == BB_MINT_ENTRIES)
             return NULL;
         e = &m->e[m->n++];
         snprintf(e->name, sizeof(e->name), "%s", src->cred->secret_ref);
+        snprintf(e->tenant, sizeof(e->tenant), "%s", src->tenant ? src->tenant : "");
         TAILQ_INIT(&e->waiters);
         memcpy(e->id, id, sizeof(id));
         memcpy(e->rt_seen, rt, sizeof(rt));
@@ -296,6 +299,7 @@ struct fetch {
     struct bb_minter *m;
     struct entry *e;
     char name[256], trigger[16], grant[24];
+    char tenant[BB_TENANT_NAME_MAX + 1];
     uint32_t refresh_before; /* seconds */
     char endpoint_error[BB_OAUTH_ERROR_MAX + 1];
     char *req; /* the request, secrets and all: wiped */
@@ -337,6 +341,7 @@ static struct fetch *fetch_new(struct bb_minter *m, struct entry *e, const struc
     f->m = m;
     f->e = e;
     snprintf(f->name, sizeof(f->name), "%s", c->secret_ref);
+    snprintf(f->tenant, sizeof(f->tenant), "%s", e->tenant);
     snprintf(f->trigger, sizeof(f->trigger), "%s", trigger);
     snprintf(f->grant, sizeof(f->grant), "%s",
              c->grant == BB_GRANT_REFRESH_TOKEN ? "refresh_token" : "client_credentials");
@@ -446,6 +451,7 @@ static void report(struct fetch *f, const char *why, uint64_t expires_in)
 {
     struct bb_mint_report *r = &f->rep;
     r->credential = f->name;
+    r->tenant = f->tenant[0] ? f->tenant : NULL;
     r->grant = f->grant;
     r->trigger = f->trigger;
     r->decision = why == NULL ? "allow" : "error";

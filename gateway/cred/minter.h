@@ -23,7 +23,7 @@
  * temporary file renamed over it). Every fetch is reported (the audit's
  * "token" event); a token or secret is never part of a report.
  *
- * The cache is keyed by the credential's name, and forgets a token when
+ * The cache is keyed by the credential's name and its tenant's, and forgets a token when
  * what it was made from changes (the token URL, grant, scopes,
  * audience, client id or secret): a reload with other client secrets
  * fetches anew. A refresh token replaced in secrets_dir by the operator
@@ -65,6 +65,7 @@ void bb_token_put(struct bb_token *t);
 /* What a fetch reports (the audit's "token" event). */
 struct bb_mint_report {
     const char *credential, *grant, *trigger; /* trigger: first, expiry, renewal, rejected */
+    const char *tenant;                       /* whose credential, or NULL */
     const char *decision, *reason;            /* allow token_fetched, or error and why */
     char dst[300];                            /* "host:port" of the endpoint */
     int status;                               /* its HTTP status, 0 when none came */
@@ -90,6 +91,7 @@ struct bb_mint_src {
     const struct bb_credential *cred;
     struct bb_oauth_secrets sec;
     const char *secrets_dir; /* where a rotated refresh token is written back */
+    const char *tenant;      /* whose credential (NULL: no tenants): a token is a tenant's */
 };
 
 /* A token, or NULL (the fetch failed or the wait was refused). The

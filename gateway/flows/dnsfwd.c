@@ -54,6 +54,7 @@ struct client {
     socklen_t peerlen;
     struct tcpc *c; /* TCP */
     char src[BB_NETADDR_MAX];
+    char tenant[BB_TENANT_NAME_MAX + 1]; /* its tenant's name, "" for none */
 };
 
 /* A client TCP connection. */
@@ -69,6 +70,7 @@ struct tcpc {
     struct pending *busy; /* the query at the upstream */
     bool closing;         /* close once out is flushed */
     char src[BB_NETADDR_MAX];
+    struct sockaddr_storage peer;
 };
 
 /* A query at the upstream. */
@@ -112,12 +114,13 @@ static void tcpc_frames(struct tcpc *c);
 
 /* ---- answers and audit ---- */
 
-static void audit_line(struct bb_dnsfwd *f, const char *src, const char *qname, size_t qlen,
-                       const char *qtype, const char *decision, const char *reason)
+static void audit_line(struct bb_dnsfwd *f, const struct client *to, const char *qname,
+                       size_t qlen, const char *qtype, const char *decision, const char *reason)
 {
     struct bb_audit_dns e = {.decision = decision,
                              .reason = reason,
-                             .src = src,
+                             .tenant = to->tenant[0] ? to->tenant : NULL,
+                             .src = to->src,
                              .qname = qname,
                              .qname_len = qlen,
                              .qtype = qtype};
@@ -129,7 +132,7 @@ static void audit(struct bb_dnsfwd *f, const struct client *to, const struct bb_
                   const char *decision, const char *reason)
 {
     char tbuf[16];
-    audit_line(f, to->src, q ? q->name : NULL, q ? q->name_len : 0,
+    audit_line(f, to, q ? q->name : NULL, q ? q->name_len : 0,
                q ? bb_dns_type_name(q->qtype, tbuf, sizeof(tbuf)) : NULL, decision, reason);
 }
 
@@ -200,7 +203,7 @@ static void pending_fail(struct pending *p, const char *reason)
 {
     uint8_t hdr[BB_DNS_HEADER] = {(uint8_t)(p->id >> 8), (uint8_t)p->id, 0x01};
     reply_error(p->f, &p->to, hdr, sizeof(hdr), NULL, BB_DNS_SERVFAIL);
-    audit_line(p->f, p->to.src, p->qname, p->qname_len, p->qtype, "error", reason);
+    audit_line(p->f, &p->to, p->qname, p->qname_len, p->qtype, "error", reason);
     pending_end(p);
 }
 
@@ -349,10 +352,9 @@ static bool label_too_long(const struct bb_config *c, const struct bb_dns_query 
 }
 
 /* The name decision: allowed, or why not. NULL reason: allowed. */
-static const char *name_refusal(const struct bb_dnsfwd *f, const struct bb_dns_query *q,
+static const char *name_refusal(const struct bb_config *c, const struct bb_dns_query *q,
                                 const char **decision)
 {
-    const struct bb_config *c = f->snap->cfg;
     struct bb_decision d = {.verdict = BB_VERDICT_DENY, .reason = BB_REASON_BAD_HOST};
     if (q->hostname)
         bb_policy_check_name(c->policy, q->name, q->name_len, &d);
@@ -371,13 +373,23 @@ static const char *name_refusal(const struct bb_dnsfwd *f, const struct bb_dns_q
     return why;
 }
 
-static void handle_query(struct bb_dnsfwd *f, const struct client *to, const uint8_t *msg,
-                         size_t len)
+static void handle_query(struct bb_dnsfwd *f, struct client *to, const uint8_t *msg, size_t len)
 {
     struct bb_dns_query q;
     int rc = bb_dns_parse_query(msg, len, &q);
     if (rc < 0)
         return; /* not answerable (too short, or a response): dropped */
+    /* The client's tenant decides: a name another tenant may resolve is
+     * NXDOMAIN here, and never asked of the resolver. */
+    const struct bb_snapshot *t = bb_snapshot_for_peer(f->snap, &to->peer);
+    if (t != NULL)
+        snprintf(to->tenant, sizeof(to->tenant), "%s",
+                 bb_snapshot_tenant(t) ? bb_snapshot_tenant(t) : "");
+    if (t == NULL && rc == BB_DNS_NOERROR) { /* no tenant's, no unmatched_tenant */
+        reply_error(f, to, msg, len, &q, BB_DNS_REFUSED);
+        audit(f, to, &q, "deny", "unmatched_tenant");
+        return;
+    }
     if (rc != BB_DNS_NOERROR) {
         reply_error(f, to, msg, len, NULL, rc);
         audit(f, to, rc == BB_DNS_FORMERR ? NULL : &q, "deny",
@@ -387,7 +399,7 @@ static void handle_query(struct bb_dnsfwd *f, const struct client *to, const uin
         return;
     }
     const char *decision;
-    const char *why = name_refusal(f, &q, &decision);
+    const char *why = name_refusal(t->cfg, &q, &decision);
     if (why != NULL) {
         reply_error(f, to, msg, len, &q, BB_DNS_NXDOMAIN);
         audit(f, to, &q, "deny", why);
@@ -461,7 +473,7 @@ static void tcpc_frames(struct tcpc *c)
 {
     while (c->busy == NULL && !c->closing && c->inlen >= TCP_FRAME) {
         size_t mlen = (size_t)(c->in[0] << 8 | c->in[1]);
-        struct client to = {.ufd = -1, .c = c};
+        struct client to = {.ufd = -1, .c = c, .peer = c->peer};
         memcpy(to.src, c->src, sizeof(to.src));
         if (mlen > BB_DNS_QUERY_MAX) { /* too big to hold: refuse and hang up */
             if (c->inlen < TCP_FRAME + BB_DNS_HEADER)
@@ -527,6 +539,7 @@ static void on_tcp_accept(struct bb_loop *l, struct bb_io *io, uint32_t events)
             continue;
         }
         c->f = f;
+        c->peer = peer;
         bb_sockaddr_format(&peer, c->src, sizeof(c->src));
         LIST_INSERT_HEAD(&f->tcpcs, c, link);
         f->ntcpc++;

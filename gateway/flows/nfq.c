@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
@@ -103,13 +104,14 @@ static int configure(struct bb_nfq *q)
 struct verdict {
     enum bb_verdict v;
     const char *reason;
-    const char *error; /* a packet that did not decode */
+    const char *error;  /* a packet that did not decode */
+    const char *tenant; /* the client's tenant, or NULL */
 };
 
-/* Whether the ruleset queued the packet as conntrack-invalid (its mark). */
-static bool queued_invalid(const struct nlattr *const *attr)
+/* The mark the ruleset queued the packet with, or 0. */
+static uint32_t queued_mark(const struct nlattr *const *attr)
 {
-    return attr[NFQA_MARK] && ntohl(mnl_attr_get_u32(attr[NFQA_MARK])) == BB_NFT_MARK_INVALID;
+    return attr[NFQA_MARK] ? ntohl(mnl_attr_get_u32(attr[NFQA_MARK])) : 0;
 }
 
 static struct verdict judge(const struct bb_nfq *q, const struct bb_pkt *k, bool decoded,
@@ -117,34 +119,54 @@ static struct verdict judge(const struct bb_nfq *q, const struct bb_pkt *k, bool
 {
     struct bb_decision d = {.verdict = BB_VERDICT_DENY, .reason = BB_REASON_NO_FLOW};
     if (!decoded)
-        return (struct verdict){BB_VERDICT_DENY, "malformed", why};
-    if (queued_invalid(attr)) /* dropped before botbox read it, as it was: always */
-        return (struct verdict){BB_VERDICT_DENY, "conntrack_invalid", NULL};
+        return (struct verdict){BB_VERDICT_DENY, "malformed", why, NULL};
+    uint32_t mark = queued_mark(attr);
+    if (mark == BB_NFT_MARK_INVALID) /* dropped before botbox read it, as it was: always */
+        return (struct verdict){BB_VERDICT_DENY, "conntrack_invalid", NULL, NULL};
+    if (mark == BB_NFT_MARK_SPOOF) /* a tenant's address from another interface */
+        return (struct verdict){BB_VERDICT_DENY, "spoofed_source", NULL, NULL};
+    const struct bb_snapshot *t = bb_snapshot_for(q->snap, k->family, k->src);
+    if (t == NULL) /* no tenant's, and no unmatched_tenant: nothing */
+        return (struct verdict){BB_VERDICT_DENY, "unmatched_tenant", NULL, NULL};
+    const char *tenant = bb_snapshot_tenant(t);
     if (k->has_ports)
-        bb_policy_check_flow(q->snap->cfg->policy, k->proto, k->family, k->dst, k->dport, &d);
-    else if (!q->snap->cfg->egress.enforce)
+        bb_policy_check_flow(t->cfg->policy, k->proto, k->family, k->dst, k->dport, &d);
+    else if (!t->cfg->egress.enforce)
         d.verdict = BB_VERDICT_WOULD_DENY; /* ICMP and the like: no flows rule names them */
-    return (struct verdict){d.verdict, bb_reason_name(d.reason), NULL};
+    return (struct verdict){d.verdict, bb_reason_name(d.reason), NULL, tenant};
+}
+
+/* The name of the interface a packet came in on ("" when unknown). */
+static void indev(const struct nlattr *const *attr, char name[IF_NAMESIZE])
+{
+    name[0] = '\0';
+    if (attr[NFQA_IFINDEX_INDEV] == NULL ||
+        if_indextoname(ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV])), name) == NULL)
+        name[0] = '\0';
 }
 
 static void record(struct bb_nfq *q, const struct bb_pkt *k, const struct verdict *v,
                    const struct nlattr *const *attr)
 {
-    char src[BB_NETADDR_MAX] = "", dst[BB_NETADDR_MAX] = "";
+    char src[BB_NETADDR_MAX] = "", dst[BB_NETADDR_MAX] = "", iif[IF_NAMESIZE] = "";
     if (k->family != 0) {
         bb_addr_format(k->family, k->src, k->has_ports ? k->sport : -1, src, sizeof(src));
         bb_addr_format(k->family, k->dst, k->has_ports ? k->dport : -1, dst, sizeof(dst));
     }
+    if (queued_mark(attr) == BB_NFT_MARK_SPOOF)
+        indev(attr, iif);
     const char *decision = bb_verdict_name(v->v);
     struct bb_audit_flow e = {
         .decision = decision,
         .reason = v->reason,
+        .tenant = v->tenant,
         .src = src[0] ? src : NULL,
         .dst = dst[0] ? dst : NULL,
         .proto = bb_pkt_proto_name(k->proto),
         .ipproto = k->family != 0 ? (int64_t)k->proto : -1,
         .uid = attr[NFQA_UID] ? (int64_t)ntohl(mnl_attr_get_u32(attr[NFQA_UID])) : -1,
         .gid = attr[NFQA_GID] ? (int64_t)ntohl(mnl_attr_get_u32(attr[NFQA_GID])) : -1,
+        .iif = iif[0] ? iif : NULL,
         .error = v->error,
     };
     bb_audit_flow(q->sh->audit, &e);

@@ -48,6 +48,15 @@ void bb_proxy_arm(struct bb_proxy *p, uint64_t ms)
     bb_loop_timer_set(p->ctx->loop, &p->timer, ms, on_timer);
 }
 
+/* Pins the snapshot a request (or a TLS decision) goes by: the part of
+ * the client's tenant; with none, the whole, and the client is refused. */
+void bb_proxy_pin(struct bb_proxy *p)
+{
+    struct bb_snapshot *t = bb_snapshot_for_peer(p->ctx->snap, &p->peer);
+    p->unmatched = t == NULL;
+    p->snap = bb_snapshot_ref(t != NULL ? t : p->ctx->snap);
+}
+
 /* ---- life cycle ---- */
 
 /* The buffers a connection owns, for what is done to all of them alike. */
@@ -248,6 +257,7 @@ void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sock
         return;
     }
     bb_sockaddr_format(peer, p->src, sizeof(p->src));
+    p->peer = *peer;
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
@@ -366,6 +376,7 @@ static void audit(struct bb_proxy *p)
         .decision = p->decision ? p->decision : "error",
         .reason = p->reason,
         .rule = r != NULL ? r->host.name : NULL,
+        .tenant = p->snap != NULL ? bb_snapshot_tenant(p->snap) : NULL,
         .src = p->src,
         .dst = p->dst,
         .request_id = p->rid,
@@ -580,6 +591,13 @@ static bool resolve_target(struct bb_proxy *p)
 
 static bool decide(struct bb_proxy *p)
 {
+    if (p->unmatched) { /* no tenant's address, and no unmatched_tenant */
+        p->r->dec = (struct bb_decision){.verdict = BB_VERDICT_DENY};
+        p->decision = "deny";
+        p->reason = "unmatched_tenant";
+        bb_proxy_fail(p, 403, "client not served by this gateway", p->reason);
+        return false;
+    }
     const char *path_err = p->path_len ? NULL : "unnormalisable";
     size_t pathlen = p->path_len;
     const char *q = p->path_len ? memchr(p->path, '?', p->path_len) : NULL;
@@ -770,7 +788,7 @@ static void try_head(struct bb_proxy *p)
     if (end == 0)
         return;
     p->rid = bb_proxy_ctx_request_id(p->ctx);
-    p->snap = bb_snapshot_ref(p->ctx->snap);
+    bb_proxy_pin(p);
     if (refuse_h2_preface(p))
         return;
     if (end == -1) {
@@ -979,6 +997,7 @@ struct bb_proxy *bb_proxy_stream_open(struct bb_proxy *conn, const struct bb_con
     p->tls = true;
     memcpy(p->src, conn->src, sizeof(p->src));
     memcpy(p->dst, conn->dst, sizeof(p->dst));
+    p->peer = conn->peer;
     p->client = (struct bb_conn){.ops = ops, .fd = -1};
     p->st = P_HEAD; /* its io is never added: bb_proxy_wake stands for epoll */
     LIST_INSERT_HEAD(&x->proxies, p, link);
@@ -992,7 +1011,7 @@ void bb_proxy_stream_refuse(struct bb_proxy *p, const struct bb_http_head *h, in
     if (!head_begins(p))
         return;
     p->rid = bb_proxy_ctx_request_id(p->ctx);
-    p->snap = bb_snapshot_ref(p->ctx->snap);
+    bb_proxy_pin(p);
     p->r->req = *h;
     bb_proxy_fail(p, status, body, reason);   /* audited within */
     memset(&p->r->req, 0, sizeof(p->r->req)); /* h's memory is the caller's */

@@ -186,6 +186,8 @@ struct bb_proxy {
     size_t lingered;  /* LINGER: input read and discarded */
     bool dead;        /* freed at the end of this iteration */
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
+    struct sockaddr_storage peer; /* the client: its address names its tenant */
+    bool unmatched;               /* it has none: every request is refused */
 
     /* the interception listener */
     bool tls;         /* came to it: TLS, and the per-request checks apply */
@@ -236,6 +238,7 @@ struct bb_proxy {
 
 /* The config a request sees: its pinned snapshot's, else the worker's. */
 const struct bb_config *bb_proxy_cfg(const struct bb_proxy *p);
+void bb_proxy_pin(struct bb_proxy *p);
 
 /* ---- proxy.c ---- */
 /* Memory for a head's copy, n bytes from the worker's blocks, into *at

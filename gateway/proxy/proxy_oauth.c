@@ -124,8 +124,10 @@ static bool source(struct bb_proxy *p, struct bb_mint_src *src)
         bb_proxy_fail(p, 500, "internal error: secret not available", "secret_not_available");
         return false;
     }
-    *src = (struct bb_mint_src){
-        .cred = k.cred, .sec = k.sec, .secrets_dir = bb_proxy_cfg(p)->secrets_dir};
+    *src = (struct bb_mint_src){.cred = k.cred,
+                                .sec = k.sec,
+                                .secrets_dir = bb_proxy_cfg(p)->secrets_dir,
+                                .tenant = bb_snapshot_tenant(p->snap)};
     return true;
 }
 

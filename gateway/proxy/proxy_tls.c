@@ -33,6 +33,7 @@ static void audit_tls(struct bb_proxy *p, const char *decision, const char *reas
     struct bb_audit_tls e = {
         .decision = decision,
         .reason = reason,
+        .tenant = p->snap != NULL ? bb_snapshot_tenant(p->snap) : NULL,
         .src = p->src,
         .dst = p->dst,
         .sni = p->sni,
@@ -125,6 +126,10 @@ void bb_proxy_tls_handshake(struct bb_proxy *p)
 /* What a well-formed hello with a valid SNI gets. */
 static void decide(struct bb_proxy *p)
 {
+    if (p->unmatched) { /* no tenant's address, and no unmatched_tenant */
+        bb_proxy_tls_refuse(p, "deny", "unmatched_tenant");
+        return;
+    }
     const struct bb_config *c = cfg(p);
     struct bb_decision d;
     bb_policy_check_name(c->policy, p->sni, strlen(p->sni), &d);
@@ -172,7 +177,7 @@ void bb_proxy_tls_hello(struct bb_proxy *p)
     memcpy(p->sni, h.sni, h.sni_len + 1);
     /* The decision's rule must outlive a reload while the connection
      * lasts (passthrough keeps it). */
-    p->snap = bb_snapshot_ref(p->ctx->snap);
+    bb_proxy_pin(p);
     decide(p);
 }
 

@@ -78,6 +78,23 @@ static void metrics(const struct bb_admin_ops *ops, struct bb_buf *out, bool hea
     bb_buf_free(&body);
 }
 
+static void readiness(const struct bb_admin_ops *ops, struct bb_buf *out, bool head_only)
+{
+    bool ok = ops->ready(ops->arg);
+    struct bb_buf body;
+    bb_buf_init(&body, BB_ADMIN_OUT_MAX - 1024);
+    const char *word = ok ? "ok\n" : "not ready\n";
+    if (bb_buf_append(&body, word, strlen(word)) != 0 ||
+        (ops->detail != NULL && ops->detail(ops->arg, &body) != 0))
+        text(out, 500, "Internal Server Error", "internal error\n", head_only);
+    else if (ok)
+        reply(out, 200, "OK", TEXT_TYPE, bb_buf_head(&body), bb_buf_size(&body), head_only);
+    else
+        reply(out, 503, "Service Unavailable", TEXT_TYPE, bb_buf_head(&body), bb_buf_size(&body),
+              head_only);
+    bb_buf_free(&body);
+}
+
 void bb_admin_respond(const struct bb_admin_ops *ops, const char *buf, size_t len,
                       struct bb_buf *out)
 {
@@ -100,8 +117,7 @@ void bb_admin_respond(const struct bb_admin_ops *ops, const char *buf, size_t le
     else if (path_is(&h, "/metrics"))
         metrics(ops, out, head);
     else if (path_is(&h, "/healthz") || path_is(&h, "/readyz"))
-        ops->ready(ops->arg) ? text(out, 200, "OK", "ok\n", head)
-                             : text(out, 503, "Service Unavailable", "not ready\n", head);
+        readiness(ops, out, head);
     else
         text(out, 404, "Not Found", "not found\n", head);
 }

@@ -3,7 +3,8 @@
  * thread on metrics_addr:metrics_port:
  *
  *   GET /metrics            Prometheus text exposition 0.0.4
- *   GET /healthz, /readyz   200 "ok" when ready, else 503 "not ready"
+ *   GET /healthz, /readyz   200 "ok" when ready, else 503 "not ready", then
+ *                           the detail lines (a tenant's missing secrets)
  *   anything else           404 "not found"
  *
  * HEAD works where GET does. One request per connection (Connection:
@@ -31,6 +32,9 @@ struct bb_admin;
 struct bb_admin_ops {
     bool (*ready)(void *arg);
     int (*metrics)(void *arg, struct bb_buf *out); /* 0 or -1 */
+    /* Lines after the readiness answer (what is degraded without making
+     * the gateway unready); NULL: none. 0 or -1. */
+    int (*detail)(void *arg, struct bb_buf *out);
     void *arg;
 };
 

@@ -18,6 +18,7 @@
 #include "gateway/flows/dnsfwd.h"
 #include "gateway/flows/nfq.h"
 #include "gateway/serve/privs.h"
+#include "gateway/serve/secret_set.h"
 #include "gateway/serve/admin.h"
 #include "gateway/io/resolver.h"
 #include "gateway/state/secrets.h"
@@ -61,7 +62,11 @@ struct serve {
     bool draining;
     unsigned ndrained; /* workers with no connection left */
     struct bb_timer drain_timer;
-    int cfg_wd, sec_wd;
+    int cfg_wd;
+    /* the secrets directories (secret_set.h) and their watches, -1: none */
+    const char **sec_dirs;
+    int *sec_wds;
+    size_t nsec;
     struct bb_timer cfg_debounce, sec_debounce, rescan;
     uint64_t generation;
     int status;
@@ -74,45 +79,68 @@ static const char *secret_of(const void *arg, const char *name, size_t *len)
     return bb_secrets_get(arg, name, len);
 }
 
-/* A snapshot of (cfgref, secrets) with its rules' metrics labels and its
+/* What a snapshot (or a tenant's part) serves with beyond its config: its
  * credential table (placeholders made first for credentials new to this
- * process). */
-static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgref,
-                                         struct bb_secrets *secrets)
+ * process) and its rules' metrics labels. */
+static int dress(struct serve *s, struct bb_snapshot *snap)
 {
-    struct bb_snapshot *snap = bb_snapshot_new(cfgref, secrets, ++s->generation);
-    if (snap == NULL)
-        return NULL;
     const struct bb_config *c = snap->cfg;
     bool oom = false;
     if (bb_placeholders_sync(c) != 0 ||
         ((snap->creds = bb_creds_new(c, secret_of, snap->secrets, &oom)) == NULL && oom)) {
         bb_log_warnx("placeholders: no random bytes or memory");
-        bb_snapshot_unref(snap);
-        return NULL;
+        return -1;
     }
     snap->labels = calloc(c->egress.nrules ? c->egress.nrules : 1, sizeof(*snap->labels));
-    if (snap->labels == NULL) {
+    if (snap->labels == NULL)
+        return -1;
+    for (size_t i = 0; i < c->egress.nrules; i++)
+        snap->labels[i] = bb_metrics_label(s->sh.metrics, c->egress.rules[i].host.name);
+    return 0;
+}
+
+/* A snapshot of cfgref's config with the secrets of set (taken over,
+ * freed on failure too), one part per tenant. */
+static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgref,
+                                         struct bb_secret_set *set)
+{
+    struct bb_snapshot *snap = bb_snapshot_new(cfgref, set->base, ++s->generation);
+    set->base = NULL;
+    int rc = snap == NULL ? -1 : 0;
+    if (rc == 0 && set->n > 0)
+        rc = bb_snapshot_add_tenants(snap, set->tenants, set->n);
+    else
+        for (size_t i = 0; i < set->n; i++)
+            bb_secrets_free(set->tenants[i]);
+    free(set->tenants);
+    *set = (struct bb_secret_set){0};
+    if (rc == 0)
+        rc = dress(s, snap);
+    for (size_t i = 0; rc == 0 && snap != NULL && i < snap->ntenants; i++)
+        rc = dress(s, &snap->tenants[i]);
+    if (rc != 0 && snap != NULL) {
         bb_snapshot_unref(snap);
         return NULL;
     }
-    for (size_t i = 0; i < c->egress.nrules; i++)
-        snap->labels[i] = bb_metrics_label(s->sh.metrics, c->egress.rules[i].host.name);
     return snap;
 }
 
-/* The placeholders_file, rewritten with every snapshot (a reload may add
- * credentials); a failure is logged, the gateway goes on. */
-static void publish_placeholders(const struct bb_config *c)
+/* The placeholders_file of the config and of each tenant, rewritten with
+ * every snapshot (a reload may add credentials); a failure is logged, the
+ * gateway goes on. */
+static void publish_placeholders(const struct bb_snapshot *snap)
 {
-    if (c->placeholders_file[0] != '\0' && bb_placeholders_write(c, c->placeholders_file) != 0)
-        bb_log_warn("placeholders_file %s", c->placeholders_file);
+    for (size_t i = 0; i <= snap->ntenants; i++) {
+        const struct bb_config *c = i == 0 ? snap->cfg : snap->tenants[i - 1].cfg;
+        if (c->placeholders_file[0] != '\0' && bb_placeholders_write(c, c->placeholders_file) != 0)
+            bb_log_warn("placeholders_file %s", c->placeholders_file);
+    }
 }
 
-/* Makes (cfgref, secrets) the current snapshot everywhere. */
-static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets *secrets)
+/* Makes (cfgref, set) the current snapshot everywhere. */
+static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secret_set *set)
 {
-    struct bb_snapshot *snap = make_snapshot(s, cfgref, secrets);
+    struct bb_snapshot *snap = make_snapshot(s, cfgref, set);
     if (snap == NULL)
         return; /* XXX: out of memory: the running snapshot stays */
     struct bb_snapshot *old = s->sh.current;
@@ -124,7 +152,7 @@ static void publish(struct serve *s, struct bb_cfgref *cfgref, struct bb_secrets
     if (s->dns != NULL)
         bb_dnsfwd_install(s->dns, bb_snapshot_ref(snap));
     bb_snapshot_unref(old);
-    publish_placeholders(snap->cfg);
+    publish_placeholders(snap);
 }
 
 static void print_diag(struct bb_diag *d)
@@ -139,23 +167,28 @@ static void reload_secrets(struct serve *s)
 {
     struct bb_diag *d = bb_diag_new();
     struct bb_snapshot *cur = s->sh.current;
-    struct bb_secrets *sec = d ? bb_secrets_load(cur->cfg, d) : NULL;
-    if (sec == NULL || !bb_secrets_dir_ok(sec) || bb_secrets_equal(sec, cur->secrets)) {
-        /* Unchanged, or the directory is unreadable: the last good values
+    struct bb_secret_set set;
+    if (d == NULL || bb_secret_set_load(&set, cur->cfg, d) != 0) {
+        bb_diag_free(d);
+        return;
+    }
+    if (!bb_secret_set_dirs_ok(&set) || bb_secret_set_same(&set, cur)) {
+        /* Unchanged, or a directory is unreadable: the last good values
          * stay (a vanished directory is not a change to act on). */
-        bb_secrets_free(sec);
+        bb_secret_set_free(&set);
         bb_diag_free(d);
         return;
     }
     print_diag(d);
     bb_diag_free(d);
-    size_t missing = bb_secrets_missing(sec);
-    publish(s, cur->cfgref, sec);
+    size_t missing = bb_secret_set_missing(&set);
+    publish(s, cur->cfgref, &set);
     bb_audit_event(s->sh.audit, "secrets", missing ? "error" : "allow",
                    missing ? "reloaded; referenced secrets missing" : "reloaded");
 }
 
 static void watch_secrets(struct serve *s);
+static void unwatch_secrets(struct serve *s);
 
 static bool same_str(const char *a, const char *b)
 {
@@ -202,28 +235,24 @@ static void reload_config(struct serve *s, const char *why)
         bb_diag_free(d);
         return;
     }
-    struct bb_secrets *sec = bb_secrets_load(c, d);
-    struct bb_cfgref *ref = bb_cfgref_new(c);
+    struct bb_secret_set set;
+    int loaded = bb_secret_set_load(&set, c, d);
+    struct bb_cfgref *ref = loaded == 0 ? bb_cfgref_new(c) : NULL;
     print_diag(d);
     bb_diag_free(d);
-    if (sec == NULL || ref == NULL) {
-        bb_secrets_free(sec);
-        if (ref != NULL)
-            bb_cfgref_unref(ref);
-        else
-            bb_config_free(c);
+    if (ref == NULL) { /* out of memory: the running config stays */
+        if (loaded == 0)
+            bb_secret_set_free(&set);
+        bb_config_free(c);
         return;
     }
     warn_restart_only(s->sh.boot_cfg, c);
-    bool moved = strcmp(c->secrets_dir, s->sh.current->cfg->secrets_dir) != 0;
-    publish(s, ref, sec);
-    bb_cfgref_unref(ref);          /* the snapshot holds it now */
-    if (moved && s->sec_wd >= 0) { /* watch the new secrets_dir instead */
-        inotify_rm_watch(s->ino_io.fd, s->sec_wd);
-        s->sec_wd = -1;
-    }
-    if (moved)
+    publish(s, ref, &set);
+    bb_cfgref_unref(ref); /* the snapshot holds it now */
+    if (!s->draining) { /* the directories may have changed */
+        unwatch_secrets(s);
         watch_secrets(s);
+    }
     bb_metrics_reload(s->sh.metrics, true);
     bb_log_info("config reloaded (%s)", why);
     bb_audit_event(s->sh.audit, "config", "allow", "reloaded");
@@ -231,15 +260,51 @@ static void reload_config(struct serve *s, const char *why)
 
 /* ---- watches ---- */
 
+/* Watches every secrets directory of the current config not watched yet
+ * (one gone is watched again by the rescan timer). */
 static void watch_secrets(struct serve *s)
 {
-    int fd = s->ino_io.fd;
-    if (s->sec_wd >= 0)
-        return;
-    s->sec_wd =
-        inotify_add_watch(fd, s->sh.current->cfg->secrets_dir,
-                          IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
-                              IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+    if (s->sec_dirs == NULL) {
+        free(s->sec_wds);
+        s->sec_dirs = bb_secret_dirs(s->sh.current->cfg, &s->nsec);
+        s->sec_wds = s->sec_dirs != NULL ? malloc(s->nsec * sizeof(*s->sec_wds)) : NULL;
+        if (s->sec_wds == NULL) {
+            free(s->sec_dirs);
+            s->sec_dirs = NULL;
+            s->nsec = 0;
+            return; /* out of memory: the rescan timer still reloads */
+        }
+        for (size_t i = 0; i < s->nsec; i++)
+            s->sec_wds[i] = -1;
+    }
+    for (size_t i = 0; i < s->nsec; i++)
+        if (s->sec_wds[i] < 0)
+            s->sec_wds[i] = inotify_add_watch(s->ino_io.fd, s->sec_dirs[i],
+                                              IN_CREATE | IN_DELETE | IN_MOVED_TO |
+                                                  IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB |
+                                                  IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+}
+
+/* Drops the secrets watches (a reload lists the directories anew). */
+static void unwatch_secrets(struct serve *s)
+{
+    for (size_t i = 0; i < s->nsec; i++)
+        if (s->sec_wds[i] >= 0)
+            inotify_rm_watch(s->ino_io.fd, s->sec_wds[i]);
+    free(s->sec_dirs);
+    free(s->sec_wds);
+    s->sec_dirs = NULL;
+    s->sec_wds = NULL;
+    s->nsec = 0;
+}
+
+/* The position of a secrets watch, or -1. */
+static long sec_watch(const struct serve *s, int wd)
+{
+    for (size_t i = 0; i < s->nsec; i++)
+        if (s->sec_wds[i] == wd)
+            return (long)i;
+    return -1;
 }
 
 static void on_cfg_debounce(struct bb_loop *l, struct bb_timer *t)
@@ -271,9 +336,10 @@ static void on_inotify(struct bb_loop *l, struct bb_io *io, uint32_t events)
     for (ssize_t off = 0; off < n;) {
         const struct inotify_event *e = (const struct inotify_event *)(void *)(buf + off);
         off += (ssize_t)(sizeof(*e) + e->len);
-        if (e->wd == s->sec_wd) {
+        long k = sec_watch(s, e->wd);
+        if (k >= 0) {
             if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
-                s->sec_wd = -1; /* gone: the rescan timer watches for it */
+                s->sec_wds[k] = -1; /* gone: the rescan timer watches for it */
             bb_loop_timer_set(l, &s->sec_debounce, BB_SECRETS_DEBOUNCE_MS, on_sec_debounce);
         } else if (e->wd == s->cfg_wd && e->len > 0 &&
                    (strcmp(e->name, s->cfg_name) == 0 || strcmp(e->name, "..data") == 0)) {
@@ -313,11 +379,10 @@ static void on_drain_timeout(struct bb_loop *l, struct bb_timer *t)
  * 15 ms here, most of what botbox run waits for its gateway to stop). */
 static void unwatch(struct serve *s)
 {
-    int wd[] = {s->cfg_wd, s->sec_wd};
-    s->cfg_wd = s->sec_wd = -1; /* their IN_IGNORED events match nothing */
-    for (size_t i = 0; i < sizeof(wd) / sizeof(wd[0]); i++)
-        if (wd[i] >= 0)
-            inotify_rm_watch(s->ino_io.fd, wd[i]);
+    if (s->cfg_wd >= 0)
+        inotify_rm_watch(s->ino_io.fd, s->cfg_wd);
+    s->cfg_wd = -1; /* its IN_IGNORED event matches nothing */
+    unwatch_secrets(s);
     bb_loop_timer_cancel(s->loop, &s->rescan);
     bb_loop_timer_cancel(s->loop, &s->sec_debounce);
     bb_loop_timer_cancel(s->loop, &s->cfg_debounce);
@@ -366,6 +431,26 @@ static bool ready(void *arg)
     return s->workers_up && !s->draining && bb_secrets_missing(s->sh.current->secrets) == 0;
 }
 
+/* The readiness contract with tenants (docs/operations.md): a tenant's
+ * missing secret fails only that tenant's requests that need it (500), so
+ * the gateway stays ready; /readyz names the tenant and the count. */
+static int readiness_detail(void *arg, struct bb_buf *out)
+{
+    struct serve *s = arg;
+    const struct bb_snapshot *cur = s->sh.current;
+    int rc = 0;
+    for (size_t i = 0; cur != NULL && i < cur->ntenants && rc == 0; i++) {
+        size_t missing = bb_secrets_missing(cur->tenants[i].secrets);
+        if (missing == 0)
+            continue;
+        const char *name = cur->tenants[i].cfg->tenant_name;
+        rc = bb_buf_append(out, "tenant ", 7) | bb_buf_append(out, name, strlen(name)) |
+             bb_buf_append(out, ": ", 2) | bb_buf_append_u64(out, missing) |
+             bb_buf_append(out, " referenced secret(s) missing\n", 30);
+    }
+    return rc ? -1 : 0;
+}
+
 static int render_metrics(void *arg, struct bb_buf *out)
 {
     struct serve *s = arg;
@@ -375,7 +460,8 @@ static int render_metrics(void *arg, struct bb_buf *out)
 static int setup_admin(struct serve *s)
 {
     const struct bb_config *c = s->sh.boot_cfg;
-    const struct bb_admin_ops ops = {.ready = ready, .metrics = render_metrics, .arg = s};
+    const struct bb_admin_ops ops = {
+        .ready = ready, .metrics = render_metrics, .detail = readiness_detail, .arg = s};
     s->admin = bb_admin_new(s->loop, c->metrics_addr, c->metrics_port, &ops);
     if (s->admin == NULL) {
         bool v6 = strchr(c->metrics_addr, ':') != NULL;
@@ -403,7 +489,6 @@ static int setup_control(struct serve *s, const sigset_t *set)
         return -1;
     }
     s->cfg_wd = inotify_add_watch(ifd, s->cfg_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
-    s->sec_wd = -1;
     watch_secrets(s);
     bb_loop_timer_set(s->loop, &s->rescan, BB_SECRETS_RESCAN_MS, on_rescan);
     if (bb_audit_attach(s->sh.audit, s->loop) != 0) {
@@ -487,6 +572,7 @@ static void token_report(void *arg, const struct bb_mint_report *r)
         .decision = r->decision,
         .reason = r->reason,
         .credential = r->credential,
+        .tenant = r->tenant,
         .grant = r->grant,
         .trigger = r->trigger,
         .dst = r->dst,
@@ -500,6 +586,26 @@ static void token_report(void *arg, const struct bb_mint_report *r)
 }
 
 /* Takes over boot: from here on it is freed with its last reference. */
+/* The workload needs its placeholders before its first request: a file
+ * that cannot be written stops the start. A missing secret is a warning,
+ * the base's or a tenant's. */
+static void first_placeholders(const struct bb_snapshot *snap, struct bb_diag *diag)
+{
+    for (size_t i = 0; i <= snap->ntenants; i++) {
+        const struct bb_snapshot *p = i == 0 ? snap : &snap->tenants[i - 1];
+        const char *phf = p->cfg->placeholders_file, *t = bb_snapshot_tenant(p);
+        if (phf[0] != '\0' && bb_placeholders_write(p->cfg, phf) != 0)
+            bb_diag_add(diag, BB_DIAG_ERROR, "placeholders_file %s: %s", phf, strerror(errno));
+        size_t missing = bb_secrets_missing(p->secrets);
+        if (missing > 0)
+            bb_diag_add(diag, BB_DIAG_WARNING,
+                        "%s%s%s%zu referenced secret(s) missing in %s: requests that need "
+                        "them get 500",
+                        t ? "tenant " : "", t ? t : "", t ? ": " : "", missing,
+                        p->cfg->secrets_dir);
+    }
+}
+
 static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag *diag)
 {
     s->boot_ref = bb_cfgref_new(boot);
@@ -512,10 +618,6 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     if (s->sh.client_tls != NULL)
         s->sh.minter = bb_minter_new(s->sh.client_tls, boot->dns.upstream,
                                      boot->mode != BB_MODE_GATEWAY, token_report, &s->sh);
-    if (boot->tenants.n > 0) { /* fail closed until every path decides per tenant */
-        bb_diag_add(diag, BB_DIAG_ERROR, "tenants: not served by this version yet");
-        return -1;
-    }
     if (prepare_interception(s, boot, diag) != 0)
         return -1;
     s->sh.audit = bb_audit_open(boot, diag);
@@ -523,19 +625,13 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     fit_fd_limit(boot, s->nworkers, diag);
     /* A shard per worker, then the verdict thread's and the forwarder's. */
     s->sh.metrics = bb_metrics_new(s->nworkers + 2);
-    struct bb_secrets *sec = s->sh.metrics ? bb_secrets_load(boot, diag) : NULL;
-    s->sh.current = sec ? make_snapshot(s, s->boot_ref, sec) : NULL;
-    /* the workload needs its placeholders before its first request: a
-     * file that cannot be written stops the start */
-    const char *phf = boot->placeholders_file;
-    if (s->sh.current != NULL && phf[0] != '\0' && bb_placeholders_write(boot, phf) != 0)
-        bb_diag_add(diag, BB_DIAG_ERROR, "placeholders_file %s: %s", phf, strerror(errno));
+    struct bb_secret_set set;
+    if (s->sh.metrics != NULL && bb_secret_set_load(&set, boot, diag) == 0)
+        s->sh.current = make_snapshot(s, s->boot_ref, &set);
     if (bb_resolver_global_init() != 0)
         bb_diag_add(diag, BB_DIAG_ERROR, "resolver: initialisation failed");
-    if (s->sh.current != NULL && bb_secrets_missing(s->sh.current->secrets) > 0)
-        bb_diag_add(diag, BB_DIAG_WARNING,
-                    "%zu referenced secret(s) missing in %s: requests that need them get 500",
-                    bb_secrets_missing(s->sh.current->secrets), boot->secrets_dir);
+    if (s->sh.current != NULL)
+        first_placeholders(s->sh.current, diag);
     return s->sh.current && s->sh.client_tls && s->sh.minter && s->sh.audit &&
                    bb_diag_errors(diag) == 0
                ? 0
@@ -579,6 +675,8 @@ static void stop_all(struct serve *s)
     bb_minter_free(s->sh.minter); /* its fetches end within BB_MINT_TIMEOUT_MS; they audit */
     bb_audit_free(s->sh.audit);   /* writes what the workers left; needs the loop */
     teardown_control(s);
+    free(s->sec_dirs);
+    free(s->sec_wds);
     bb_snapshot_unref(s->sh.current);
     SSL_CTX_free(s->sh.client_tls);
     SSL_CTX_free(s->sh.server_tls);

@@ -57,6 +57,7 @@ struct bb_rewrite; /* policy/config.h */
 
 struct bb_audit_http {
     const char *decision, *reason, *rule; /* rule: the rule's host, or NULL */
+    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
     const char *src, *dst;                /* "ip:port", IPv6 bracketed */
     uint64_t request_id;
     const char *host, *method, *path;
@@ -91,16 +92,19 @@ struct bb_audit_http {
 /* A verdict on the NFQUEUE path. */
 struct bb_audit_flow {
     const char *decision, *reason;
+    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
     const char *src, *dst; /* "ip:port" (ports for TCP and UDP), IPv6 bracketed */
     const char *proto;     /* "tcp", "udp", "icmp", "icmpv6", "other" */
     int64_t ipproto;       /* the IP protocol number, written for "other"; -1 unknown */
     int64_t uid, gid;      /* the owning socket's, or -1 where the kernel gives none */
+    const char *iif;       /* the interface a spoofed packet came in on, or NULL */
     const char *error;     /* why a packet could not be decoded, or NULL */
 };
 
 /* A query at the DNS forwarder. */
 struct bb_audit_dns {
     const char *decision, *reason;
+    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
     const char *src;   /* the client, "ip:port" */
     const char *qname; /* may hold any bytes: escaped */
     size_t qname_len;
@@ -111,6 +115,7 @@ struct bb_audit_dns {
  * passthrough decision. */
 struct bb_audit_tls {
     const char *decision, *reason;
+    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
     const char *src, *dst;
     const char *sni;  /* NULL when the client sent none */
     const char *mode; /* "intercept" or "passthrough" */
@@ -120,6 +125,7 @@ struct bb_audit_tls {
  * the token or a secret. */
 struct bb_audit_token {
     const char *decision, *reason; /* allow token_fetched, or error and why */
+    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
     const char *credential, *grant, *trigger;
     const char *dst;            /* the token endpoint, "host:port" */
     int status;                 /* its HTTP status, 0: none */

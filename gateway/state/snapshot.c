@@ -9,6 +9,7 @@
 #include "policy/config.h"
 #include "policy/tenant_match.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 
 struct bb_cfgref {
@@ -115,6 +116,26 @@ struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, int family, const uin
         t = fallback != NULL ? (long)fallback->tenant_index : -1;
     }
     return t >= 0 && (size_t)t < s->ntenants ? &s->tenants[t] : NULL;
+}
+
+struct bb_snapshot *bb_snapshot_for_peer(struct bb_snapshot *s, const struct sockaddr_storage *peer)
+{
+    if (s->cfg->tenants.n == 0)
+        return s;
+    if (peer->ss_family == AF_INET)
+        return bb_snapshot_for(s, AF_INET,
+                               (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr);
+    if (peer->ss_family != AF_INET6)
+        return NULL;
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)peer)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(a))
+        return bb_snapshot_for(s, AF_INET, a->s6_addr + 12);
+    return bb_snapshot_for(s, AF_INET6, a->s6_addr);
+}
+
+const char *bb_snapshot_tenant(const struct bb_snapshot *s)
+{
+    return s->owner != NULL ? s->cfg->tenant_name : NULL;
 }
 
 struct handover {

@@ -63,6 +63,15 @@ int bb_snapshot_add_tenants(struct bb_snapshot *s, struct bb_secrets **secrets, 
  * reference is taken. */
 struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, int family, const uint8_t *addr);
 
+struct sockaddr_storage;
+/* bb_snapshot_for a socket's peer (an IPv4-mapped IPv6 address is the
+ * IPv4 one); NULL for an address of no family botbox knows. */
+struct bb_snapshot *bb_snapshot_for_peer(struct bb_snapshot *s, const struct sockaddr_storage *peer);
+
+/* The tenant's name a part serves, for audit lines and metrics; NULL
+ * for a snapshot without tenants. */
+const char *bb_snapshot_tenant(const struct bb_snapshot *s);
+
 struct bb_loop;
 
 /* Hands snap (one reference, taken over) to the thread running l: there,

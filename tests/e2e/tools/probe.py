@@ -585,8 +585,8 @@ def dnsq(args):
     else:
         q = dns_query(args.id, names[0], args.arcount, args.questions) + bytes.fromhex(args.extra)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        if args.src_port:
-            s.bind(("0.0.0.0", args.src_port))
+        if args.src_port or args.src:
+            s.bind((args.src or "0.0.0.0", args.src_port))
         s.settimeout(args.timeout)
         s.sendto(q, (args.server, 53))
         try:
@@ -697,7 +697,7 @@ COMMANDS = {
                            opt("--seconds", type=float, default=8.0)]),
     "dnsq": (("server", "name"), [opt("--id", type=lambda v: int(v, 0), default=7),
                                   opt("--from", dest="src_port", type=int, default=0),
-                                  opt("--extra", default=""), opt("--arcount", type=int, default=0),
+                                  opt("--src", default=""), opt("--extra", default=""), opt("--arcount", type=int, default=0),
                                   opt("--questions", type=int, default=1), opt("--raw", default=""),
                                   opt("--tcp", action="store_true"), timeout(3.0)]),
     "ping": (("host",), [timeout(2.0)]),

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Tenants in the per-node gateway (docs/configuration.md, "Tenants"): one
+# botbox serve in "gw" for three clients behind two client interfaces.
+#   bbc0: "ca" (10.201.2.2, tenant team-a) and "cu" (10.201.2.100, no
+#         tenant's address: the unmatched client), on one link through a
+#         switch (a bridge in namespace "lan")
+#   bbc1: "cb" (10.201.4.2, tenant team-b)
+# team-a may reach a.test and shared.test, and udp/123; team-b b.test and
+# shared.test; each has its own secrets_dir with a different key for
+# shared.test. Each result is checked where it lands: at the upstream
+# (tools/upstream.py), at dnsmasq, in the audit log and in what curl saw.
+. "$(dirname "$0")/../lib.sh"
+
+ns_new ca
+ns_new cu
+ns_new cb
+ns_new lan
+ns_new gw
+ns_new up
+in_ns lan ip link add br0 type bridge
+in_ns lan ip link set br0 up
+link ca bb0 lan pa
+link cu bb0 lan pu
+link gw bbc0 lan pg
+for p in pa pu pg; do in_ns lan ip link set $p master br0; done
+link cb bb0 gw bbc1
+link gw bbu0 up bb1
+addr gw bbc0 10.201.2.1/24
+addr gw bbc1 10.201.4.1/24
+addr gw bbu0 10.201.3.1/24
+addr ca bb0 10.201.2.2/24
+addr cu bb0 10.201.2.100/24
+addr cb bb0 10.201.4.2/24
+addr up bb1 10.201.3.2/24
+in_ns gw sysctl -qw net.ipv4.ip_forward=1
+for n in ca cu; do in_ns $n ip route add default via 10.201.2.1; done
+in_ns cb ip route add default via 10.201.4.1
+in_ns up ip route add default via 10.201.3.1
+UP4=10.201.3.2
+DEFAULT_SANS="DNS:a.test,DNS:b.test,DNS:shared.test,DNS:c.test"
+make_certs "$E2E_TMP/certs" default
+dnsmasq_start up $UP4 a.test=$UP4 b.test=$UP4 shared.test=$UP4 c.test=$UP4
+bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --certs "$E2E_TMP/certs" \
+    --log "$E2E_TMP/upstream.log"
+wait_ready upstream
+touch "$E2E_TMP/upstream.log"
+listen up udp --proto udp --bind $UP4:123
+
+SA=$E2E_TMP/secrets-a SB=$E2E_TMP/secrets-b
+mkdir -p "$SA" "$SB" "$E2E_TMP/secrets"
+KEY_A=key-of-team-a-0123456789 KEY_B=key-of-team-b-9876543210
+printf '%s\n' "$KEY_A" >"$SA/key"
+printf '%s\n' "$KEY_B" >"$SB/key"
+touch "$E2E_TMP/audit.jsonl"
+chown -R 1337:1337 "$SA" "$SB" "$E2E_TMP/secrets" "$E2E_TMP/audit.jsonl"
+CA=$E2E_TMP/botbox-ca
+"$BIN" ca init --dir "$CA" >/dev/null
+chown -R 1337:1337 "$CA"
+chmod 755 "$CA"
+shared_rule() {
+    cat <<YAML
+        - host: shared.test
+          action: allow
+          allow_private: true
+          header_rewrites: [{name: Authorization, value: "Bearer {value}", secret_ref: key}]
+YAML
+}
+# write_cfg B_EXTRA: the config, with B_EXTRA rules added to team-b's.
+write_cfg() {
+    cat >"$E2E_TMP/gw.yaml.new" <<YAML
+mode: gateway
+gateway:
+  client_interfaces: [bbc0, bbc1]
+workers: 2
+secrets_dir: $E2E_TMP/secrets
+audit:
+  output: $E2E_TMP/audit.jsonl
+dns:
+  upstream: $UP4
+upstream:
+  ca_file: $E2E_TMP/certs/ca.crt
+timeouts:
+  idle: 20000
+https_interception:
+  enabled: true
+  ca_cert_path: $CA/ca.crt
+  ca_key_path: $CA/ca.key
+tenants:
+  - name: team-a
+    match: {interfaces: [bbc0], sources: [10.201.2.0/28]}
+    secrets_dir: $SA
+    egress_policy:
+      rules:
+        - {host: a.test, action: allow, allow_private: true}
+$(shared_rule)
+      flows:
+        - {proto: udp, cidr: $UP4/32, ports: [123]}
+  - name: team-b
+    match: {interfaces: [bbc1], sources: [10.201.4.0/24]}
+    secrets_dir: $SB
+    egress_policy:
+      rules:
+        - {host: b.test, action: allow, allow_private: true}
+$(shared_rule)
+$1
+YAML
+    chmod a+r "$E2E_TMP/gw.yaml.new"
+    mv "$E2E_TMP/gw.yaml.new" "$E2E_TMP/gw.yaml"
+}
+write_cfg ""
+check "botbox check accepts the tenants" "$BIN" check --config "$E2E_TMP/gw.yaml"
+check "apply the gateway ruleset (with the tenants' anti-spoofing)" \
+    in_ns gw "$BIN" nft apply --config "$E2E_TMP/gw.yaml"
+check "... nft list shows the pairs" bash -c "ip netns exec ${NS[gw]} nft list set inet botbox \
+    tenant_sources4 | grep -q '\"bbc1\" . 10.201.4.0/24'"
+serve_start gw "$E2E_TMP/gw.yaml"
+for n in ca cu cb; do
+    mkdir -p "/etc/netns/${NS[$n]}"
+    echo "nameserver $UP4" >"/etc/netns/${NS[$n]}/resolv.conf" # answered by botbox's forwarder
+    # curl finds the names here, so that a host a tenant may not resolve
+    # still gets its request refused by the proxy
+    hosts $n "$UP4 a.test b.test shared.test c.test"
+done
+dns_rcode() { as_uid 1000 "$1" $PROBE dnsq $UP4 "$2" --timeout 2 "${@:3}"; }
+cl() { as_uid 1000 "$1" env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 5 "${@:2}"; }
+code() { cl "$1" -o /dev/null -w '%{http_code}' "${@:2}"; }
+auth_seen() { # auth_seen PATH: the Authorization the upstream saw on PATH
+    $PY - "$E2E_TMP/upstream.log" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "request" and e["path"] == sys.argv[2]:
+        print(dict((k.lower(), v) for k, v in e["headers"]).get("authorization", "-"))
+PY
+}
+# tenant_of VALUE FIELD: "tenant decision reason" of each audit line whose
+# FIELD holds VALUE
+cat >"$E2E_TMP/tenant_of.py" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if sys.argv[3] in e and sys.argv[2] in str(e[sys.argv[3]]):
+        print(e.get("tenant", "-"), e.get("decision"), e.get("reason"))
+PY
+TENANT_OF="$PY $E2E_TMP/tenant_of.py $E2E_TMP/audit.jsonl"
+
+# ---- HTTP and HTTPS, per tenant ----
+expect "team-a: https://a.test → 200" "200" code ca https://a.test/a-own
+expect "team-a: http://shared.test (plain, TLS originated) → 200" "200" code ca http://shared.test/a-h1
+expect "team-a: https://shared.test over HTTP/2 → 200" "200" code ca https://shared.test/a-h2
+expect "team-a: b.test (team-b's host) → 403" "403" code ca https://b.test/a-to-b
+expect "team-b: https://b.test → 200" "200" code cb https://b.test/b-own
+expect "team-b: https://shared.test over HTTP/1.1 → 200" "200" code cb --http1.1 https://shared.test/b-h1
+expect "team-b: a.test (team-a's host) → 403" "403" code cb https://a.test/b-to-a
+expect "team-b: http://a.test → 403" "403" code cb http://a.test/b-to-a-plain
+expect "team-a's requests carry team-a's key (HTTP/1.1)" "Bearer $KEY_A" auth_seen /a-h1
+expect "... and over HTTP/2" "Bearer $KEY_A" auth_seen /a-h2
+expect "team-b's carry team-b's key" "Bearer $KEY_B" auth_seen /b-h1
+refute "no refused request reached the upstream" grep -qE '/a-to-b|/b-to-a' "$E2E_TMP/upstream.log"
+check "audit: each request names its tenant" wait_for 3 bash -c "
+    $TENANT_OF /a-h2 path | grep -q 'team-a allow' && $TENANT_OF /b-h1 path | grep -q 'team-b allow' &&
+    $TENANT_OF /a-to-b path | grep -q 'team-a deny' && $TENANT_OF /b-to-a path | grep -q 'team-b deny'"
+
+# ---- the unmatched client: nothing ----
+expect "unmatched: http://a.test → 403" "403" code cu http://a.test/u-plain
+refute "unmatched: https://a.test fails (the handshake is refused)" cl cu https://a.test/u-tls
+refute "unmatched: udp/123 is dropped" as_uid 1000 cu $PROBE udp $UP4 123 --timeout 1
+expect "unmatched: a DNS query for a.test → REFUSED" "rcode 5" dns_rcode cu a.test
+check "... audited: HTTP, TLS, flow and DNS, each unmatched_tenant" wait_for 3 bash -c "
+    test \"\$(grep '\"src\":\"10.201.2.100' '$E2E_TMP/audit.jsonl' | grep '\"unmatched_tenant\"' |
+    grep -o '\"event\":\"[a-z]*\"' | sort -u | tr -d '\n')\" = \
+    '\"event\":\"dns\"\"event\":\"flow\"\"event\":\"http\"\"event\":\"tls\"'"
+refute "... nothing of it reached the upstream" grep -q '/u-' "$E2E_TMP/upstream.log"
+
+# ---- flows and DNS, per tenant ----
+check "team-a: udp/123 (its flows rule) arrives" as_uid 1000 ca $PROBE udp $UP4 123 --timeout 1
+refute "team-b: udp/123 is dropped" as_uid 1000 cb $PROBE udp $UP4 123 --timeout 1
+check "... audited with team-b, no_flow_rule" wait_for 3 bash -c "
+    grep '\"event\":\"flow\"' '$E2E_TMP/audit.jsonl' | grep '\"src\":\"10.201.4.2' |
+    grep '\"reason\":\"no_flow_rule\"' | grep -q '\"tenant\":\"team-b\"'"
+dq_before=$(grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log")
+expect "team-b: a.test (team-a's name) is NXDOMAIN" "rcode 3" dns_rcode cb a.test
+expect "... and never reached the resolver" "$dq_before" grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log"
+expect "team-a resolves a.test" "rcode 0" dns_rcode ca a.test
+check "... at the resolver" wait_for 3 bash -c "
+    test \$(grep -c 'query\[A\] a.test' '$E2E_TMP/dnsmasq.log') -gt $dq_before"
+expect "team-b resolves b.test" "rcode 0" dns_rcode cb b.test
+check "... DNS audited per tenant" wait_for 3 bash -c "
+    grep '\"event\":\"dns\"' '$E2E_TMP/audit.jsonl' | grep '\"qname\":\"a.test\"' |
+    grep '\"tenant\":\"team-b\"' | grep -q '\"decision\":\"deny\"'"
+
+# ---- spoofing: team-b's client claims team-a's address ----
+in_ns cb ip addr add 10.201.2.2/32 dev bb0
+refute "team-b forging 10.201.2.2: https://a.test gets nothing" \
+    as_uid 1000 cb env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 3 --interface 10.201.2.2 \
+    https://a.test/spoofed
+refute "... udp/123 from the forged address: dropped" \
+    as_uid 1000 cb $PROBE udp $UP4 123 --timeout 1 --bind 10.201.2.2:0
+dq_before=$(grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log")
+expect "... a DNS query for a.test from it: no answer" "no answer" \
+    dns_rcode cb a.test --src 10.201.2.2
+check "... audited spoofed_source with the interface it came in on" wait_for 3 bash -c "
+    grep '\"reason\":\"spoofed_source\"' '$E2E_TMP/audit.jsonl' | grep -q '\"iif\":\"bbc1\"'"
+refute "... nothing reached the upstream" grep -q '/spoofed' "$E2E_TMP/upstream.log"
+expect "... nor the resolver" "$dq_before" grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log"
+refute "... and no line of it is team-a's" bash -c "
+    grep '\"src\":\"10.201.2.2' '$E2E_TMP/audit.jsonl' | grep spoofed | grep -q team-a"
+in_ns cb ip addr del 10.201.2.2/32 dev bb0
+
+# ---- reload: only team-b changes; team-a's keep-alive goes on ----
+cat >"$E2E_TMP/ka.py" <<'PY'
+import http.client, os, sys, time
+c = http.client.HTTPConnection("shared.test", 80, timeout=10)
+for i, path in enumerate(("/ka-1", "/ka-2")):
+    if i:
+        while not os.path.exists(sys.argv[1]):
+            time.sleep(0.05)
+    c.request("GET", path)
+    r = c.getresponse()
+    r.read()
+    print(path, r.status, c.sock.getsockname()[1], flush=True)
+PY
+chmod a+r "$E2E_TMP/ka.py"
+mkdir -p "$E2E_TMP/flag" && chmod 777 "$E2E_TMP/flag"
+bg ca ka setpriv --reuid=1000 --regid=1000 --clear-groups $PY "$E2E_TMP/ka.py" "$E2E_TMP/flag/go"
+KA=$BG_PID
+check "team-a: a keep-alive connection's first request" wait_for 5 grep -q '^/ka-1 200' "$E2E_TMP/ka.out"
+expect "team-b: c.test before the reload → 403" "403" code cb https://c.test/c-before
+write_cfg "        - {host: c.test, action: allow, allow_private: true}"
+check "the reload (team-b gains c.test) is audited" wait_for 5 bash -c "
+    grep '\"event\":\"config\"' '$E2E_TMP/audit.jsonl' | grep -q reloaded"
+expect "team-b: c.test after the reload → 200" "200" code cb https://c.test/c-after
+touch "$E2E_TMP/flag/go"
+check "team-a's keep-alive: the second request on the same connection → 200" \
+    wait_for 5 bash -c "test \$(awk '{print \$3}' '$E2E_TMP/ka.out' | sort -u | wc -l) = 1 &&
+    grep -q '^/ka-2 200' '$E2E_TMP/ka.out'"
+expect "... with team-a's key" "Bearer $KEY_A" auth_seen /ka-2
+stop "$KA"
+expect "team-a: c.test is still not team-a's → 403" "403" code ca https://c.test/c-a
+
+# ---- a broken reload keeps every tenant's policy ----
+printf 'tenants: [\n' >"$E2E_TMP/gw.yaml.new" && mv "$E2E_TMP/gw.yaml.new" "$E2E_TMP/gw.yaml"
+check "the broken reload is audited as an error" wait_for 5 bash -c "
+    grep '\"event\":\"config\"' '$E2E_TMP/audit.jsonl' | grep -q '\"decision\":\"error\"'"
+expect "... team-a still reaches a.test" "200" code ca https://a.test/after-broken
+expect "... team-b still reaches c.test" "200" code cb https://c.test/after-broken
+expect "... and team-b still not a.test" "403" code cb https://a.test/after-broken-b
+
+# ---- one tenant's missing secret ----
+write_cfg "        - {host: c.test, action: allow, allow_private: true}"
+wait_for 5 bash -c "test \$(grep '\"event\":\"config\"' '$E2E_TMP/audit.jsonl' | grep -c reloaded) -ge 2"
+rm "$SB/key"
+check "team-b's secret removed: its shared.test request → 500" \
+    wait_for 5 bash -c "test \$(ip netns exec ${NS[cb]} setpriv --reuid=1000 --regid=1000 \
+    --clear-groups env CURL_CA_BUNDLE=$CA/ca.crt curl -s -o /dev/null -w '%{http_code}' \
+    --max-time 5 https://shared.test/b-missing) = 500"
+expect "... team-a's still → 200, with its key" "200" code ca https://shared.test/a-still
+expect "... and team-a's key" "Bearer $KEY_A" auth_seen /a-still
+expect "/readyz stays 200 (one tenant's secret does not make the gateway unready)" "200" \
+    in_ns gw curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9090/readyz
+check "... its detail names team-b" bash -c "
+    ip netns exec ${NS[gw]} curl -s http://127.0.0.1:9090/readyz | grep -q 'team-b'"
+refute "no key of either tenant in the audit log or the gateway's output" \
+    grep -qF -e "$KEY_A" -e "$KEY_B" "$E2E_TMP/audit.jsonl" "$E2E_TMP/serve.out"
+finish
