@@ -32,7 +32,7 @@ TAILQ_HEAD(waitq, bb_mint_wait);
 
 struct entry {
     char name[256];
-    char tenant[BB_TENANT_NAME_MAX + 1]; /* whose credential: tenants' names may repeat */
+    char tenant[BB_TENANT_NAME_MAX + 1];         /* whose credential: tenants' names may repeat */
     unsigned char id[SHA256_DIGEST_LENGTH];      /* what its token was made from */
     unsigned char rt_seen[SHA256_DIGEST_LENGTH]; /* the refresh token file it last took */
     struct bb_token *tok;                        /* NULL: none */

@@ -55,6 +55,7 @@ struct client {
     struct tcpc *c; /* TCP */
     char src[BB_NETADDR_MAX];
     char tenant[BB_TENANT_NAME_MAX + 1]; /* its tenant's name, "" for none */
+    int tlabel;                          /* its metrics label; -1: no tenants */
 };
 
 /* A client TCP connection. */
@@ -114,8 +115,8 @@ static void tcpc_frames(struct tcpc *c);
 
 /* ---- answers and audit ---- */
 
-static void audit_line(struct bb_dnsfwd *f, const struct client *to, const char *qname,
-                       size_t qlen, const char *qtype, const char *decision, const char *reason)
+static void audit_line(struct bb_dnsfwd *f, const struct client *to, const char *qname, size_t qlen,
+                       const char *qtype, const char *decision, const char *reason)
 {
     struct bb_audit_dns e = {.decision = decision,
                              .reason = reason,
@@ -126,6 +127,9 @@ static void audit_line(struct bb_dnsfwd *f, const struct client *to, const char 
                              .qtype = qtype};
     bb_audit_dns(f->sh->audit, &e);
     bb_metrics_dns(f->metrics, bb_metrics_decision(decision));
+    if (to->tlabel >= 0)
+        bb_metrics_tenant_decision(f->metrics, (uint16_t)to->tlabel, BB_MK_DNS,
+                                   bb_metrics_decision(decision));
 }
 
 static void audit(struct bb_dnsfwd *f, const struct client *to, const struct bb_dns_query *q,
@@ -385,6 +389,7 @@ static void handle_query(struct bb_dnsfwd *f, struct client *to, const uint8_t *
     if (t != NULL)
         snprintf(to->tenant, sizeof(to->tenant), "%s",
                  bb_snapshot_tenant(t) ? bb_snapshot_tenant(t) : "");
+    to->tlabel = t == NULL ? BB_TLABEL_UNMATCHED : bb_snapshot_tenanted(t) ? t->tenant_label : -1;
     if (t == NULL && rc == BB_DNS_NOERROR) { /* no tenant's, no unmatched_tenant */
         reply_error(f, to, msg, len, &q, BB_DNS_REFUSED);
         audit(f, to, &q, "deny", "unmatched_tenant");
@@ -418,7 +423,7 @@ static void on_udp(struct bb_loop *l, struct bb_io *io, uint32_t events)
     struct listener *li = BB_CONTAINER_OF(io, struct listener, io);
     struct bb_dnsfwd *f = li->f;
     for (int i = 0; i < UDP_BATCH; i++) {
-        struct client to = {.ufd = io->fd, .peerlen = sizeof(to.peer)};
+        struct client to = {.ufd = io->fd, .peerlen = sizeof(to.peer), .tlabel = -1};
         ssize_t n = recvfrom(io->fd, f->scratch, BB_DNS_QUERY_MAX + 1, MSG_DONTWAIT,
                              (struct sockaddr *)&to.peer, &to.peerlen);
         if (n < 0)
@@ -473,7 +478,7 @@ static void tcpc_frames(struct tcpc *c)
 {
     while (c->busy == NULL && !c->closing && c->inlen >= TCP_FRAME) {
         size_t mlen = (size_t)(c->in[0] << 8 | c->in[1]);
-        struct client to = {.ufd = -1, .c = c, .peer = c->peer};
+        struct client to = {.ufd = -1, .c = c, .peer = c->peer, .tlabel = -1};
         memcpy(to.src, c->src, sizeof(to.src));
         if (mlen > BB_DNS_QUERY_MAX) { /* too big to hold: refuse and hang up */
             if (c->inlen < TCP_FRAME + BB_DNS_HEADER)

@@ -106,6 +106,7 @@ struct verdict {
     const char *reason;
     const char *error;  /* a packet that did not decode */
     const char *tenant; /* the client's tenant, or NULL */
+    int tlabel;         /* its metrics label; -1: no tenants in this config */
 };
 
 /* The mark the ruleset queued the packet with, or 0. */
@@ -119,21 +120,23 @@ static struct verdict judge(const struct bb_nfq *q, const struct bb_pkt *k, bool
 {
     struct bb_decision d = {.verdict = BB_VERDICT_DENY, .reason = BB_REASON_NO_FLOW};
     if (!decoded)
-        return (struct verdict){BB_VERDICT_DENY, "malformed", why, NULL};
+        return (struct verdict){BB_VERDICT_DENY, "malformed", why, NULL, -1};
     uint32_t mark = queued_mark(attr);
     if (mark == BB_NFT_MARK_INVALID) /* dropped before botbox read it, as it was: always */
-        return (struct verdict){BB_VERDICT_DENY, "conntrack_invalid", NULL, NULL};
+        return (struct verdict){BB_VERDICT_DENY, "conntrack_invalid", NULL, NULL, -1};
     if (mark == BB_NFT_MARK_SPOOF) /* a tenant's address from another interface */
-        return (struct verdict){BB_VERDICT_DENY, "spoofed_source", NULL, NULL};
+        return (struct verdict){BB_VERDICT_DENY, "spoofed_source", NULL, NULL, -1};
     const struct bb_snapshot *t = bb_snapshot_for(q->snap, k->family, k->src);
     if (t == NULL) /* no tenant's, and no unmatched_tenant: nothing */
-        return (struct verdict){BB_VERDICT_DENY, "unmatched_tenant", NULL, NULL};
+        return (struct verdict){BB_VERDICT_DENY, "unmatched_tenant", NULL, NULL,
+                                BB_TLABEL_UNMATCHED};
     const char *tenant = bb_snapshot_tenant(t);
     if (k->has_ports)
         bb_policy_check_flow(t->cfg->policy, k->proto, k->family, k->dst, k->dport, &d);
     else if (!t->cfg->egress.enforce)
         d.verdict = BB_VERDICT_WOULD_DENY; /* ICMP and the like: no flows rule names them */
-    return (struct verdict){d.verdict, bb_reason_name(d.reason), NULL, tenant};
+    return (struct verdict){d.verdict, bb_reason_name(d.reason), NULL, tenant,
+                            bb_snapshot_tenanted(t) ? t->tenant_label : -1};
 }
 
 /* The name of the interface a packet came in on ("" when unknown). */
@@ -171,6 +174,9 @@ static void record(struct bb_nfq *q, const struct bb_pkt *k, const struct verdic
     };
     bb_audit_flow(q->sh->audit, &e);
     bb_metrics_flow(q->metrics, bb_metrics_proto(k->proto), bb_metrics_decision(decision));
+    if (v->tlabel >= 0)
+        bb_metrics_tenant_decision(q->metrics, (uint16_t)v->tlabel, BB_MK_FLOW,
+                                   bb_metrics_decision(decision));
 }
 
 static void send_verdict(void *ctx, uint32_t id, int verdict, bool batch)

@@ -404,6 +404,9 @@ static void audit(struct bb_proxy *p)
         .upstream_error = p->r->aws_upstream_err,
     };
     bb_audit_http(p->ctx->sh->audit, &e);
+    if (p->snap != NULL && bb_snapshot_tenanted(p->snap))
+        bb_metrics_tenant_decision(p->ctx->metrics, p->snap->tenant_label, BB_MK_HTTP,
+                                   bb_metrics_decision(e.decision));
 }
 
 char *bb_proxy_head_mem(struct bb_proxy *p, char **at, size_t *size, size_t n)

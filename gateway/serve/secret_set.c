@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int bb_secret_set_load(struct bb_secret_set *set, const struct bb_config *cfg,
-                       struct bb_diag *diag)
+int bb_secret_set_load(struct bb_secret_set *set, const struct bb_config *cfg, struct bb_diag *diag)
 {
     *set = (struct bb_secret_set){0};
     set->base = bb_secrets_load(cfg, diag);

@@ -116,8 +116,11 @@ static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgr
     *set = (struct bb_secret_set){0};
     if (rc == 0)
         rc = dress(s, snap);
-    for (size_t i = 0; rc == 0 && snap != NULL && i < snap->ntenants; i++)
+    for (size_t i = 0; rc == 0 && snap != NULL && i < snap->ntenants; i++) {
         rc = dress(s, &snap->tenants[i]);
+        snap->tenants[i].tenant_label =
+            bb_metrics_tenant(s->sh.metrics, snap->tenants[i].cfg->tenant_name);
+    }
     if (rc != 0 && snap != NULL) {
         bb_snapshot_unref(snap);
         return NULL;
@@ -249,7 +252,7 @@ static void reload_config(struct serve *s, const char *why)
     warn_restart_only(s->sh.boot_cfg, c);
     publish(s, ref, &set);
     bb_cfgref_unref(ref); /* the snapshot holds it now */
-    if (!s->draining) { /* the directories may have changed */
+    if (!s->draining) {   /* the directories may have changed */
         unwatch_secrets(s);
         watch_secrets(s);
     }
@@ -280,9 +283,9 @@ static void watch_secrets(struct serve *s)
     for (size_t i = 0; i < s->nsec; i++)
         if (s->sec_wds[i] < 0)
             s->sec_wds[i] = inotify_add_watch(s->ino_io.fd, s->sec_dirs[i],
-                                              IN_CREATE | IN_DELETE | IN_MOVED_TO |
-                                                  IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB |
-                                                  IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+                                              IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+                                                  IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
+                                                  IN_MOVE_SELF | IN_ONLYDIR);
 }
 
 /* Drops the secrets watches (a reload lists the directories anew). */

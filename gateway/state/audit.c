@@ -203,11 +203,10 @@ int bb_audit_format_http(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
     size_t plen = q ? (size_t)(q - e->path) : e->path_len;
     int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"http\"", 15) |
              put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-             put_cstr(b, "tenant", e->tenant) |
-             put_cstr(b, "rule", e->rule) | put_cstr(b, "src", e->src) |
-             put_cstr(b, "dst", e->dst) | bb_buf_append(b, ",\"request_id\":\"", 15) |
-             bb_buf_append_hex(b, e->request_id, 16) | bb_buf_append(b, "\"", 1) |
-             put_str(b, "host", e->host, e->host_len) |
+             put_cstr(b, "tenant", e->tenant) | put_cstr(b, "rule", e->rule) |
+             put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) |
+             bb_buf_append(b, ",\"request_id\":\"", 15) | bb_buf_append_hex(b, e->request_id, 16) |
+             bb_buf_append(b, "\"", 1) | put_str(b, "host", e->host, e->host_len) |
              put_str(b, "method", e->method, e->method_len) | put_str(b, "path", e->path, plen) |
              put_u64(b, "status", (uint64_t)e->status) | put_u64(b, "bytes_in", e->bytes_in) |
              put_u64(b, "bytes_out", e->bytes_out) | put_u64(b, "duration_ms", e->duration_ms) |
@@ -237,11 +236,11 @@ int bb_audit_format_flow(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit
 {
     int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"flow\"", 15) |
              put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-             put_cstr(b, "tenant", e->tenant) |
-             put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) |
-             put_cstr(b, "proto", e->proto) |
+             put_cstr(b, "tenant", e->tenant) | put_cstr(b, "src", e->src) |
+             put_cstr(b, "dst", e->dst) | put_cstr(b, "proto", e->proto) |
              put_id(b, "ipproto", is_other(e->proto) ? e->ipproto : -1) | put_id(b, "uid", e->uid) |
-             put_id(b, "gid", e->gid) | put_cstr(b, "iif", e->iif) | put_cstr(b, "error", e->error) | bb_buf_append(b, "}\n", 2);
+             put_id(b, "gid", e->gid) | put_cstr(b, "iif", e->iif) |
+             put_cstr(b, "error", e->error) | bb_buf_append(b, "}\n", 2);
     return rc ? -1 : 0;
 }
 
@@ -249,9 +248,9 @@ int bb_audit_format_dns(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_
 {
     int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"dns\"", 14) |
              put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-             put_cstr(b, "tenant", e->tenant) |
-             put_cstr(b, "src", e->src) | put_str(b, "qname", e->qname, e->qname_len) |
-             put_cstr(b, "qtype", e->qtype) | bb_buf_append(b, "}\n", 2);
+             put_cstr(b, "tenant", e->tenant) | put_cstr(b, "src", e->src) |
+             put_str(b, "qname", e->qname, e->qname_len) | put_cstr(b, "qtype", e->qtype) |
+             bb_buf_append(b, "}\n", 2);
     return rc ? -1 : 0;
 }
 
@@ -259,8 +258,8 @@ int bb_audit_format_tls(struct bb_buf *b, uint64_t ts_ms, const struct bb_audit_
 {
     int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"tls\"", 14) |
              put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-             put_cstr(b, "tenant", e->tenant) |
-             put_cstr(b, "src", e->src) | put_cstr(b, "dst", e->dst) | put_cstr(b, "sni", e->sni) |
+             put_cstr(b, "tenant", e->tenant) | put_cstr(b, "src", e->src) |
+             put_cstr(b, "dst", e->dst) | put_cstr(b, "sni", e->sni) |
              put_cstr(b, "mode", e->mode) | bb_buf_append(b, "}\n", 2);
     return rc ? -1 : 0;
 }
@@ -269,10 +268,9 @@ int bb_audit_format_token(struct bb_buf *b, uint64_t ts_ms, const struct bb_audi
 {
     int rc = put_ts(b, ts_ms) | bb_buf_append(b, ",\"event\":\"token\"", 16) |
              put_cstr(b, "decision", e->decision) | put_cstr(b, "reason", e->reason) |
-             put_cstr(b, "tenant", e->tenant) |
-             put_cstr(b, "credential", e->credential) | put_cstr(b, "grant", e->grant) |
-             put_cstr(b, "trigger", e->trigger) | put_cstr(b, "dst", e->dst) |
-             put_u64(b, "status", (uint64_t)e->status) |
+             put_cstr(b, "tenant", e->tenant) | put_cstr(b, "credential", e->credential) |
+             put_cstr(b, "grant", e->grant) | put_cstr(b, "trigger", e->trigger) |
+             put_cstr(b, "dst", e->dst) | put_u64(b, "status", (uint64_t)e->status) |
              put_cstr(b, "endpoint_error", e->endpoint_error) |
              (e->expires_in ? put_u64(b, "expires_in", e->expires_in) : 0) |
              put_u64(b, "duration_ms", e->duration_ms) |

@@ -57,8 +57,8 @@ struct bb_rewrite; /* policy/config.h */
 
 struct bb_audit_http {
     const char *decision, *reason, *rule; /* rule: the rule's host, or NULL */
-    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
-    const char *src, *dst;                /* "ip:port", IPv6 bracketed */
+    const char *tenant;    /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
+    const char *src, *dst; /* "ip:port", IPv6 bracketed */
     uint64_t request_id;
     const char *host, *method, *path;
     size_t host_len, method_len, path_len;
@@ -92,7 +92,7 @@ struct bb_audit_http {
 /* A verdict on the NFQUEUE path. */
 struct bb_audit_flow {
     const char *decision, *reason;
-    const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
+    const char *tenant;    /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
     const char *src, *dst; /* "ip:port" (ports for TCP and UDP), IPv6 bracketed */
     const char *proto;     /* "tcp", "udp", "icmp", "icmpv6", "other" */
     int64_t ipproto;       /* the IP protocol number, written for "other"; -1 unknown */
@@ -105,8 +105,8 @@ struct bb_audit_flow {
 struct bb_audit_dns {
     const char *decision, *reason;
     const char *tenant; /* the client's tenant (docs/configuration.md, "Tenants"), or NULL */
-    const char *src;   /* the client, "ip:port" */
-    const char *qname; /* may hold any bytes: escaped */
+    const char *src;    /* the client, "ip:port" */
+    const char *qname;  /* may hold any bytes: escaped */
     size_t qname_len;
     const char *qtype; /* "A", "AAAA", "TYPE65534" */
 };

@@ -50,6 +50,7 @@ struct bb_metrics_shard {
     counter accept_paused;
     counter refused[BB_MR_N];
     counter dns[BB_MD_N];
+    counter tenant[BB_METRICS_MAX_TENANTS][BB_MK_N][BB_MD_N];
     _Atomic int64_t connections[BB_ML_N];
 };
 
@@ -58,6 +59,8 @@ struct bb_metrics {
     unsigned nshards;
     char *labels[BB_METRICS_MAX_HOSTS];
     unsigned nlabels;
+    char *tenants[BB_METRICS_MAX_TENANTS];
+    unsigned ntenants;
     uint64_t reloads[2]; /* [0] failure, [1] success; control thread only */
 };
 
@@ -85,8 +88,15 @@ struct bb_metrics *bb_metrics_new(unsigned nshards)
     for (unsigned i = 0; i < BB_LABEL_FIRST_RULE; i++)
         m->labels[i] = strdup(reserved[i]);
     m->nlabels = BB_LABEL_FIRST_RULE;
+    static const char *const treserved[] = {"_unmatched", "_other"};
+    for (unsigned i = 0; i < BB_TLABEL_FIRST; i++)
+        m->tenants[i] = strdup(treserved[i]);
+    m->ntenants = BB_TLABEL_FIRST;
     for (unsigned i = 0; i < BB_LABEL_FIRST_RULE; i++)
         if (m->labels[i] == NULL)
+            m->shards = (free(m->shards), NULL);
+    for (unsigned i = 0; i < BB_TLABEL_FIRST; i++)
+        if (m->tenants[i] == NULL)
             m->shards = (free(m->shards), NULL);
     if (m->shards == NULL) {
         bb_metrics_free(m);
@@ -101,6 +111,8 @@ void bb_metrics_free(struct bb_metrics *m)
         return;
     for (unsigned i = 0; i < m->nlabels; i++)
         free(m->labels[i]);
+    for (unsigned i = 0; i < m->ntenants; i++)
+        free(m->tenants[i]);
     free(m->shards);
     free(m);
 }
@@ -124,6 +136,27 @@ uint16_t bb_metrics_label(struct bb_metrics *m, const char *host)
         return BB_LABEL_OTHER;
     m->labels[m->nlabels] = copy;
     return (uint16_t)m->nlabels++;
+}
+
+uint16_t bb_metrics_tenant(struct bb_metrics *m, const char *tenant)
+{
+    for (unsigned i = BB_TLABEL_FIRST; i < m->ntenants; i++)
+        if (strcmp(m->tenants[i], tenant) == 0)
+            return (uint16_t)i;
+    if (m->ntenants == BB_METRICS_MAX_TENANTS)
+        return BB_TLABEL_OTHER;
+    char *copy = strdup(tenant);
+    if (copy == NULL)
+        return BB_TLABEL_OTHER;
+    m->tenants[m->ntenants] = copy;
+    return (uint16_t)m->ntenants++;
+}
+
+void bb_metrics_tenant_decision(struct bb_metrics_shard *s, uint16_t tenant, enum bb_m_kind k,
+                                enum bb_m_decision d)
+{
+    if (tenant < BB_METRICS_MAX_TENANTS)
+        bump(&s->tenant[tenant][k][d], 1);
 }
 
 void bb_metrics_reload(struct bb_metrics *m, bool ok)
@@ -471,6 +504,28 @@ static int render_flows_dns(const struct bb_metrics *m, struct bb_buf *o)
     return rc;
 }
 
+/* Only once a config with tenants named one: BotBox's families otherwise. */
+static int render_tenants(const struct bb_metrics *m, struct bb_buf *o)
+{
+    static const char *const kind_name[BB_MK_N] = {"http", "flow", "dns"};
+    if (m->ntenants == BB_TLABEL_FIRST)
+        return 0;
+    int rc = family(o, "botbox_tenant_decisions_total", "counter",
+                    "Decisions per tenant: requests, flows and DNS queries.");
+    for (unsigned t = 0; t < m->ntenants; t++)
+        for (unsigned k = 0; k < BB_MK_N; k++)
+            for (unsigned d = 0; d < BB_MD_N; d++) {
+                uint64_t n = SUM(m, tenant[t][k][d]);
+                if (n > 0)
+                    rc |= bb_buf_printf(o,
+                                        "botbox_tenant_decisions_total{tenant=\"%s\",kind=\"%s\","
+                                        "decision=\"%s\"} %llu\n",
+                                        m->tenants[t], kind_name[k], decision_name[d],
+                                        (unsigned long long)n);
+            }
+    return rc;
+}
+
 static int render_process(const struct bb_metrics *m, struct bb_buf *o)
 {
     int rc = family(o, "botbox_connections_active", "gauge", "Open client connections.");
@@ -504,7 +559,7 @@ int bb_metrics_render(const struct bb_metrics *m, struct bb_buf *out)
         sum_host(m, l, &sums[l]);
     int rc = render_requests(m, out, sums) | render_durations(m, out, sums) |
              render_per_host(m, out, sums) | render_tls(m, out) | render_flows_dns(m, out) |
-             render_process(m, out);
+             render_tenants(m, out) | render_process(m, out);
     free(sums);
     return rc ? -1 : 0;
 }

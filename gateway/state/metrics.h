@@ -25,9 +25,17 @@
 
 #define BB_METRICS_MAX_HOSTS 1024 /* host label values, the three reserved included */
 #define BB_METRICS_BUCKETS   11   /* request duration buckets (+Inf apart) */
+/* tenant label values, the two reserved included: more tenants share "_other" */
+#define BB_METRICS_MAX_TENANTS 256
 
 /* Reserved host labels. */
 enum { BB_LABEL_DEFAULT_ALLOW, BB_LABEL_DENIED, BB_LABEL_OTHER, BB_LABEL_FIRST_RULE };
+
+/* The reserved tenant labels: a client no tenant's (no unmatched_tenant),
+ * and the tenants past BB_METRICS_MAX_TENANTS. */
+enum { BB_TLABEL_UNMATCHED, BB_TLABEL_OTHER, BB_TLABEL_FIRST };
+/* What a tenant's decision was about. */
+enum bb_m_kind { BB_MK_HTTP, BB_MK_FLOW, BB_MK_DNS, BB_MK_N };
 
 enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_WOULD_DENY, BB_MD_ERROR, BB_MD_N };
 enum bb_m_listener { BB_ML_PROXY, BB_ML_N };
@@ -59,6 +67,9 @@ struct bb_metrics_shard *bb_metrics_shard(struct bb_metrics *m, unsigned i);
 /* The label number for a rule's host (interned; "_other" once full). */
 uint16_t bb_metrics_label(struct bb_metrics *m, const char *host);
 void bb_metrics_reload(struct bb_metrics *m, bool ok);
+/* The label of a tenant's name (control thread, when a snapshot is built):
+ * the same for a name across reloads; BB_TLABEL_OTHER past the cap. */
+uint16_t bb_metrics_tenant(struct bb_metrics *m, const char *tenant);
 /* Appends the Prometheus text exposition (format 0.0.4). 0 or -1. */
 int bb_metrics_render(const struct bb_metrics *m, struct bb_buf *out);
 
@@ -95,6 +106,10 @@ void bb_metrics_flow(struct bb_metrics_shard *s, enum bb_m_proto p, enum bb_m_de
 void bb_metrics_nfq_overrun(struct bb_metrics_shard *s);
 /* The DNS forwarder: one query answered or refused. */
 void bb_metrics_dns(struct bb_metrics_shard *s, enum bb_m_decision d);
+/* botbox_tenant_decisions_total{tenant,kind,decision}: written only by
+ * a gateway with tenants */
+void bb_metrics_tenant_decision(struct bb_metrics_shard *s, uint16_t tenant, enum bb_m_kind k,
+                                enum bb_m_decision d);
 
 /* The proto label for an IP protocol number. */
 enum bb_m_proto bb_metrics_proto(uint8_t ipproto);

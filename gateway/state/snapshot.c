@@ -53,6 +53,7 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
     s->creds = NULL;
     s->owner = s->tenants = NULL;
     s->ntenants = 0;
+    s->tenant_label = 0; /* BB_TLABEL_UNMATCHED */
     return s;
 }
 

@@ -14,6 +14,8 @@
 #define BB_SNAPSHOT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct bb_config;
@@ -34,7 +36,8 @@ struct bb_snapshot {
     const struct bb_config *cfg;
     const struct bb_secrets *secrets;
     struct bb_cfgref *cfgref;
-    uint16_t *labels; /* metrics host label per rule (freed with the snapshot) */
+    uint16_t *labels;      /* metrics host label per rule (freed with the snapshot) */
+    uint16_t tenant_label; /* a part's tenant's metrics label; BB_TLABEL_UNMATCHED (0) else */
     /* placeholders and redaction (gateway/cred/creds.h; NULL: the config
      * gives no secret), freed with the snapshot */
     const struct bb_creds *creds;
@@ -66,11 +69,18 @@ struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, int family, const uin
 struct sockaddr_storage;
 /* bb_snapshot_for a socket's peer (an IPv4-mapped IPv6 address is the
  * IPv4 one); NULL for an address of no family botbox knows. */
-struct bb_snapshot *bb_snapshot_for_peer(struct bb_snapshot *s, const struct sockaddr_storage *peer);
+struct bb_snapshot *bb_snapshot_for_peer(struct bb_snapshot *s,
+                                         const struct sockaddr_storage *peer);
 
 /* The tenant's name a part serves, for audit lines and metrics; NULL
  * for a snapshot without tenants. */
 const char *bb_snapshot_tenant(const struct bb_snapshot *s);
+/* Whether decisions under s are counted per tenant: s is a part, or the
+ * snapshot of a config with tenants (an unmatched client's). */
+static inline bool bb_snapshot_tenanted(const struct bb_snapshot *s)
+{
+    return s->owner != NULL || s->ntenants > 0;
+}
 
 struct bb_loop;
 

@@ -161,6 +161,13 @@ check "audit: each request names its tenant" wait_for 3 bash -c "
     $TENANT_OF /a-h2 path | grep -q 'team-a allow' && $TENANT_OF /b-h1 path | grep -q 'team-b allow' &&
     $TENANT_OF /a-to-b path | grep -q 'team-a deny' && $TENANT_OF /b-to-a path | grep -q 'team-b deny'"
 
+gwmetric() { in_ns gw curl -sS --max-time 5 http://127.0.0.1:9090/metrics |
+    $PY "$E2E_DIR/tools/metrics.py" --check "$@"; }
+expect "metrics: team-a's allowed requests, by tenant" "3" \
+    gwmetric 'botbox_tenant_decisions_total{tenant=team-a,kind=http,decision=allow}'
+expect "... team-b's denied ones" "2" \
+    gwmetric 'botbox_tenant_decisions_total{tenant=team-b,kind=http,decision=deny}'
+
 # ---- the unmatched client: nothing ----
 expect "unmatched: http://a.test → 403" "403" code cu http://a.test/u-plain
 refute "unmatched: https://a.test fails (the handshake is refused)" cl cu https://a.test/u-tls
@@ -188,6 +195,11 @@ expect "team-b resolves b.test" "rcode 0" dns_rcode cb b.test
 check "... DNS audited per tenant" wait_for 3 bash -c "
     grep '\"event\":\"dns\"' '$E2E_TMP/audit.jsonl' | grep '\"qname\":\"a.test\"' |
     grep '\"tenant\":\"team-b\"' | grep -q '\"decision\":\"deny\"'"
+
+expect "metrics: the unmatched client's flow refusal" "1" \
+    gwmetric 'botbox_tenant_decisions_total{tenant=_unmatched,kind=flow,decision=deny}'
+expect "... and its DNS refusal" "1" \
+    gwmetric 'botbox_tenant_decisions_total{tenant=_unmatched,kind=dns,decision=deny}'
 
 # ---- spoofing: team-b's client claims team-a's address ----
 in_ns cb ip addr add 10.201.2.2/32 dev bb0
