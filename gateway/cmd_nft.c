@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char bb_cmd_nft_help[] =
     "usage: botbox nft apply --config FILE [--mode sidecar|gateway]\n"
@@ -49,6 +50,42 @@ static void print_report(const struct bb_config *cfg, const struct bb_nft_report
            cfg->enable_ipv6 ? " and ipv6" : "");
 }
 
+/* With br_netfilter's bridge-nf-call-iptables (or ip6tables) on, netfilter
+ * runs prerouting for what a bridge receives on the bridge's port, and
+ * skips it on the bridge itself: a client interface that is a bridge
+ * would have nothing steered, redirected or checked for spoofing (the
+ * forward guard would drop it all). Refused, with the way out. */
+static void refuse_bridged(const struct bb_config *cfg, struct bb_diag *diag)
+{
+    static const char *const knobs[] = {"bridge-nf-call-iptables", "bridge-nf-call-ip6tables"};
+    if (cfg->mode != BB_MODE_GATEWAY)
+        return;
+    for (size_t k = 0; k < sizeof(knobs) / sizeof(knobs[0]); k++) {
+        char path[128], v = '0';
+        snprintf(path, sizeof(path), "/proc/sys/net/bridge/%s", knobs[k]);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* no br_netfilter here */
+        if (fread(&v, 1, 1, f) != 1)
+            v = '0';
+        fclose(f);
+        for (size_t i = 0; v == '1' && i < cfg->gateway.nclient_interfaces; i++) {
+            const char *name = cfg->gateway.client_interfaces[i];
+            snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
+            if (access(path, F_OK) == 0)
+                bb_diag_add(diag, BB_DIAG_ERROR,
+                            "gateway.client_interfaces[%zu]: %s is a bridge and "
+                            "net.bridge.%s is 1 in this namespace: netfilter sees its packets "
+                            "on the bridge's ports, so botbox would steer none of them; set "
+                            "net.bridge.%s=0 here, or name the ports as client interfaces "
+                            "(docs/deployment.md)",
+                            i, name, knobs[k], knobs[k]);
+        }
+        if (v == '1')
+            return; /* one knob's errors are enough */
+    }
+}
+
 static int cmd_apply(int argc, char **argv)
 {
     struct bb_load_opts opts = {.env = bb_config_getenv};
@@ -71,7 +108,9 @@ static int cmd_apply(int argc, char **argv)
         return BB_EXIT_FAIL;
     const struct bb_config *cfg = bb_config_load_opts(path, &opts, diag);
     int rc = -1;
-    if (cfg != NULL) {
+    if (cfg != NULL)
+        refuse_bridged(cfg, diag);
+    if (cfg != NULL && bb_diag_errors(diag) == 0) {
         struct bb_nft_report report;
         rc = bb_nft_apply(cfg, &report, diag);
         if (rc == 0)

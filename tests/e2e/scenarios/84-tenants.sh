@@ -114,6 +114,17 @@ check "apply the gateway ruleset (with the tenants' anti-spoofing)" \
 check "... nft list shows the pairs" bash -c "ip netns exec ${NS[gw]} nft list set inet botbox \
     tenant_sources4 | grep -q '\"bbc1\" . 10.201.4.0/24'"
 serve_start gw "$E2E_TMP/gw.yaml"
+# A bridge as a client interface, with br_netfilter on (the kernel's
+# default, and what kube-proxy sets): refused, with the way out.
+printf 'mode: gateway\ngateway: {client_interfaces: [br0]}\negress_policy: {rules: []}\n' \
+    >"$E2E_TMP/bridge.yaml"
+in_ns lan sysctl -qw net.bridge.bridge-nf-call-iptables=1
+out=$(in_ns lan "$BIN" nft apply --config "$E2E_TMP/bridge.yaml" 2>&1)
+check "nft apply refuses a bridge seen through br_netfilter" \
+    grep -q 'br0 is a bridge and net.bridge.bridge-nf-call-iptables is 1' <<<"$out"
+refute "... and applies nothing" in_ns lan nft list table inet botbox
+in_ns lan sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0
+check "... with bridge-nf-call-iptables=0 it applies" in_ns lan "$BIN" nft apply --config "$E2E_TMP/bridge.yaml"
 for n in ca cu cb; do
     mkdir -p "/etc/netns/${NS[$n]}"
     echo "nameserver $UP4" >"/etc/netns/${NS[$n]}/resolv.conf" # answered by botbox's forwarder
