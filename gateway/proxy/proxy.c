@@ -42,6 +42,7 @@ static const struct bb_config *cfg(const struct bb_proxy *p)
 
 static void on_timer(struct bb_loop *l, struct bb_timer *t);
 static void audit(struct bb_proxy *p);
+static void connection_gone(struct bb_proxy *p);
 
 void bb_proxy_arm(struct bb_proxy *p, uint64_t ms)
 {
@@ -196,7 +197,7 @@ void bb_proxy_close(struct bb_proxy *p)
     bb_loop_io_forget(&p->io); /* closed right below */
     bb_conn_close(&p->client);
     if (!p->stream) { /* a stream is counted in its connection */
-        atomic_fetch_sub(&p->ctx->sh->connections, 1);
+        connection_gone(p);
         bb_metrics_connections(p->ctx->metrics, BB_ML_PROXY, -1);
     }
     /* Out of memory for the deferral: free now, unless a scheduled read or
@@ -239,6 +240,32 @@ static void reject_overload(int fd, bool tls)
     close(fd);
 }
 
+/* The tenant's own max_connections (docs/configuration.md, "Tenants"): its
+ * counter, taken one; NULL when it has none (no tenants, an unmatched
+ * client); &refused_tenant when it is full. */
+static atomic_uint refused_tenant;
+
+static atomic_uint *tenant_admit(struct bb_proxy_ctx *x, const struct sockaddr_storage *peer)
+{
+    struct bb_snapshot *t = bb_snapshot_for_peer(x->snap, peer);
+    if (t == NULL || t->conns == NULL)
+        return NULL;
+    if (atomic_fetch_add(t->conns, 1) >= t->cfg->max_connections) {
+        atomic_fetch_sub(t->conns, 1);
+        return &refused_tenant;
+    }
+    return t->conns;
+}
+
+/* Gives a connection's place back (the gateway's and its tenant's). */
+static void connection_gone(struct bb_proxy *p)
+{
+    atomic_fetch_sub(&p->ctx->sh->connections, 1);
+    if (p->tconns != NULL)
+        atomic_fetch_sub(p->tconns, 1);
+    p->tconns = NULL;
+}
+
 void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sockaddr_storage *peer)
 {
     if (atomic_fetch_add(&x->sh->connections, 1) >= x->snap->cfg->max_connections) {
@@ -247,15 +274,25 @@ void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sock
         reject_overload(fd, tls);
         return;
     }
+    atomic_uint *tconns = tenant_admit(x, peer);
+    if (tconns == &refused_tenant) {
+        atomic_fetch_sub(&x->sh->connections, 1);
+        bb_metrics_refused(x->metrics, BB_MR_TENANT_MAX_CONNECTIONS);
+        reject_overload(fd, tls);
+        return;
+    }
     /* No memory for one more: to the client the gateway is full, as above;
      * the operator sees the reason in the metric. */
     struct bb_proxy *p = new_proxy(x);
     if (p == NULL) {
         atomic_fetch_sub(&x->sh->connections, 1);
+        if (tconns != NULL)
+            atomic_fetch_sub(tconns, 1);
         bb_metrics_refused(x->metrics, BB_MR_OUT_OF_MEMORY);
         reject_overload(fd, tls);
         return;
     }
+    p->tconns = tconns;
     bb_sockaddr_format(peer, p->src, sizeof(p->src));
     p->peer = *peer;
     struct sockaddr_storage ss;
@@ -267,7 +304,7 @@ void bb_proxy_accept(struct bb_proxy_ctx *x, int fd, bool tls, const struct sock
     p->st = tls ? P_HELLO : P_HEAD;
     if (bb_loop_io_add(x->loop, &p->io, fd, EPOLLIN, client_event) != 0) {
         p->dead = true;
-        atomic_fetch_sub(&x->sh->connections, 1);
+        connection_gone(p);
         close(fd);
         free_proxy(x->loop, p);
         return;

@@ -188,6 +188,7 @@ struct bb_proxy {
     char src[BB_PROXY_ADDR_MAX], dst[BB_PROXY_ADDR_MAX];
     struct sockaddr_storage peer; /* the client: its address names its tenant */
     bool unmatched;               /* it has none: every request is refused */
+    atomic_uint *tconns;          /* its tenant's open connections, counting this one; or NULL */
 
     /* the interception listener */
     bool tls;         /* came to it: TLS, and the per-request checks apply */

@@ -23,6 +23,7 @@
 #include "gateway/io/resolver.h"
 #include "gateway/state/secrets.h"
 #include "gateway/state/snapshot.h"
+#include "gateway/state/tenant_conns.h"
 #include "gateway/proxy/upstream.h"
 #include "gateway/state/shared.h"
 #include "gateway/proxy/worker.h"
@@ -118,8 +119,9 @@ static struct bb_snapshot *make_snapshot(struct serve *s, struct bb_cfgref *cfgr
         rc = dress(s, snap);
     for (size_t i = 0; rc == 0 && snap != NULL && i < snap->ntenants; i++) {
         rc = dress(s, &snap->tenants[i]);
-        snap->tenants[i].tenant_label =
-            bb_metrics_tenant(s->sh.metrics, snap->tenants[i].cfg->tenant_name);
+        const char *name = snap->tenants[i].cfg->tenant_name;
+        snap->tenants[i].tenant_label = bb_metrics_tenant(s->sh.metrics, name);
+        snap->tenants[i].conns = bb_tconns_get(s->sh.tconns, name);
     }
     if (rc != 0 && snap != NULL) {
         bb_snapshot_unref(snap);
@@ -628,8 +630,9 @@ static int prepare(struct serve *s, const struct bb_config *boot, struct bb_diag
     fit_fd_limit(boot, s->nworkers, diag);
     /* A shard per worker, then the verdict thread's and the forwarder's. */
     s->sh.metrics = bb_metrics_new(s->nworkers + 2);
+    s->sh.tconns = bb_tconns_new();
     struct bb_secret_set set;
-    if (s->sh.metrics != NULL && bb_secret_set_load(&set, boot, diag) == 0)
+    if (s->sh.metrics != NULL && s->sh.tconns != NULL && bb_secret_set_load(&set, boot, diag) == 0)
         s->sh.current = make_snapshot(s, s->boot_ref, &set);
     if (bb_resolver_global_init() != 0)
         bb_diag_add(diag, BB_DIAG_ERROR, "resolver: initialisation failed");
@@ -686,6 +689,7 @@ static void stop_all(struct serve *s)
     bb_certcache_free(s->sh.certs);
     bb_ca_free(s->sh.ca);
     bb_metrics_free(s->sh.metrics);
+    bb_tconns_free(s->sh.tconns); /* after the last connection was given back */
     bb_cfgref_unref(s->boot_ref); /* the boot config outlives every worker */
 }
 

@@ -24,7 +24,7 @@ static const char *const bucket_le[BB_METRICS_BUCKETS] = {
 static const char *const decision_name[BB_MD_N] = {"allow", "deny", "would_deny", "error"};
 static const char *const listener_name[BB_ML_N] = {"proxy"};
 static const char *const refused_name[BB_MR_N] = {"max_connections", "out_of_memory",
-                                                  "out_of_memory_idle"};
+                                                  "out_of_memory_idle", "tenant_max_connections"};
 static const char *const tls_name[BB_MT_N] = {"ok",      "io_error",   "no_sni",
                                               "bad_sni", "denied_sni", "timeout"};
 static const char *const proto_name[BB_MP_N] = {"tcp", "udp", "icmp", "icmpv6", "other"};

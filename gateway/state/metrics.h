@@ -41,7 +41,13 @@ enum bb_m_decision { BB_MD_ALLOW, BB_MD_DENY, BB_MD_WOULD_DENY, BB_MD_ERROR, BB_
 enum bb_m_listener { BB_ML_PROXY, BB_ML_N };
 /* Why a connection was refused: at accept (answered 503 and closed), or,
  * idle between requests, at its next request (closed for want of memory). */
-enum bb_m_refused { BB_MR_MAX_CONNECTIONS, BB_MR_OUT_OF_MEMORY, BB_MR_OUT_OF_MEMORY_IDLE, BB_MR_N };
+enum bb_m_refused {
+    BB_MR_MAX_CONNECTIONS,
+    BB_MR_OUT_OF_MEMORY,
+    BB_MR_OUT_OF_MEMORY_IDLE,
+    BB_MR_TENANT_MAX_CONNECTIONS, /* a tenant's own max_connections */
+    BB_MR_N
+};
 /* Results of client TLS handshakes on the interception listener. */
 enum bb_m_tls {
     BB_MT_OK,         /* handshake completed */

@@ -34,6 +34,7 @@ struct bb_shared {
     struct bb_ca *ca;                /* NULL when only passthrough is configured */
     struct bb_certcache *certs;      /* leaves minted by ca */
     atomic_uint connections;         /* open client connections, all workers */
+    struct bb_tconns *tconns;        /* open connections per tenant (tenant_conns.h) */
     atomic_size_t freed;             /* buffer bytes freed since the last trim */
     atomic_uint_fast64_t trimmed_ms; /* the last trim, CLOCK_MONOTONIC ms */
 };

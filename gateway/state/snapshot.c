@@ -54,6 +54,7 @@ struct bb_snapshot *bb_snapshot_new(struct bb_cfgref *cfgref, struct bb_secrets 
     s->owner = s->tenants = NULL;
     s->ntenants = 0;
     s->tenant_label = 0; /* BB_TLABEL_UNMATCHED */
+    s->conns = NULL;
     return s;
 }
 

@@ -38,6 +38,7 @@ struct bb_snapshot {
     struct bb_cfgref *cfgref;
     uint16_t *labels;      /* metrics host label per rule (freed with the snapshot) */
     uint16_t tenant_label; /* a part's tenant's metrics label; BB_TLABEL_UNMATCHED (0) else */
+    atomic_uint *conns;    /* a part's tenant's open connections (tenant_conns.h), or NULL */
     /* placeholders and redaction (gateway/cred/creds.h; NULL: the config
      * gives no secret), freed with the snapshot */
     const struct bb_creds *creds;

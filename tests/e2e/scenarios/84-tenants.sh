@@ -98,6 +98,7 @@ $(shared_rule)
   - name: team-b
     match: {interfaces: [bbc1], sources: [10.201.4.0/24]}
     secrets_dir: $SB
+    max_connections: 2
     egress_policy:
       rules:
         - {host: b.test, action: allow, allow_private: true}
@@ -211,6 +212,26 @@ expect "metrics: the unmatched client's flow refusal" "1" \
     gwmetric 'botbox_tenant_decisions_total{tenant=_unmatched,kind=flow,decision=deny}'
 expect "... and its DNS refusal" "1" \
     gwmetric 'botbox_tenant_decisions_total{tenant=_unmatched,kind=dns,decision=deny}'
+
+# ---- team-b's own max_connections (2) ----
+bg cb hold1 setpriv --reuid=1000 --regid=1000 --clear-groups $PROBE keepalive $UP4 80 \
+    --name b.test --path /hold-1
+H1=$BG_PID
+bg cb hold2 setpriv --reuid=1000 --regid=1000 --clear-groups $PROBE keepalive $UP4 80 \
+    --name b.test --path /hold-2
+H2=$BG_PID
+check "team-b holds two connections" wait_for 5 bash -c "
+    grep -q idle '$E2E_TMP/hold1.out' && grep -q idle '$E2E_TMP/hold2.out'"
+expect "... its third is refused: 503" "503" code cb http://b.test/third
+expect "... team-a is not bound by team-b's limit" "200" code ca http://a.test/a-while-b-full
+expect "... counted as tenant_max_connections" "1" \
+    gwmetric 'botbox_connections_refused_total{reason=tenant_max_connections}'
+stop "$H1"
+stop "$H2"
+check "... once they close, team-b connects again" wait_for 5 bash -c "
+    test \$(ip netns exec ${NS[cb]} curl -s -o /dev/null -w '%{http_code}' --max-time 3 \
+    http://b.test/after-hold) = 200"
+refute "... and the refused request reached nothing" grep -q '/third' "$E2E_TMP/upstream.log"
 
 # ---- spoofing: team-b's client claims team-a's address ----
 in_ns cb ip addr add 10.201.2.2/32 dev bb0
