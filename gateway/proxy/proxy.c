@@ -661,16 +661,20 @@ static bool decide(struct bb_proxy *p)
 }
 
 /* "host:port" or "[v6]:port", the upstream pool's key (no printf on the
- * request path). */
-_Static_assert(BB_POOL_KEY_MAX > BB_HOST_MAX + sizeof("[]:65535"), "pool key fits any host");
+ * request path); with tenants "tenant/" first: no upstream connection or
+ * TLS session is shared between tenants. */
+_Static_assert(BB_POOL_KEY_MAX > BB_TENANT_NAME_MAX + 1 + BB_HOST_MAX + sizeof("[]:65535"),
+               "pool key fits any tenant and host");
 
 void bb_proxy_pool_key(const struct bb_proxy *p, char key[BB_POOL_KEY_MAX])
 {
     struct bb_buf b;
     bool v6 = p->r->host.kind == BB_HOST_IPV6;
+    const char *t = p->snap != NULL ? bb_snapshot_tenant(p->snap) : NULL;
     bb_buf_wrap(&b, key, BB_POOL_KEY_MAX - 1);
     /* cannot fail: see the assertion above */
-    (void)(bb_buf_append(&b, "[", v6) |
+    (void)(bb_buf_append(&b, t, t ? strlen(t) : 0) | bb_buf_append(&b, "/", t != NULL) |
+           bb_buf_append(&b, "[", v6) |
            bb_buf_append(&b, p->r->host.name, strlen(p->r->host.name)) |
            bb_buf_append(&b, "]", v6) | bb_buf_append(&b, ":", 1) | bb_buf_append_u64(&b, p->port));
     key[bb_buf_size(&b)] = '\0';

@@ -22,7 +22,7 @@
 
 #define BB_POOL_MAX_IDLE   256            /* idle upstream connections per worker */
 #define BB_POOL_RELEASE_MS 1000u          /* a pooled connection's buffers go back after */
-#define BB_POOL_KEY_MAX    272            /* "host:port" */
+#define BB_POOL_KEY_MAX    344            /* "[tenant/]host:port" */
 #define BB_TLS_SESSIONS    64             /* cached client sessions per worker */
 #define BB_UPSTREAM_IN     (64u * 1024u)  /* response bytes read, drained after each read */
 #define BB_UPSTREAM_OUT    (256u * 1024u) /* request bytes to send: a watermark plus headroom */

@@ -168,6 +168,23 @@ expect "team-b: http://a.test → 403" "403" code cb http://a.test/b-to-a-plain
 expect "team-a's requests carry team-a's key (HTTP/1.1)" "Bearer $KEY_A" auth_seen /a-h1
 expect "... and over HTTP/2" "Bearer $KEY_A" auth_seen /a-h2
 expect "team-b's carry team-b's key" "Bearer $KEY_B" auth_seen /b-h1
+ports_of() { # ports_of PATH...: the upstream-side ports the gateway's requests came from
+    $PY - "$E2E_TMP/upstream.log" "$@" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "request" and e["path"] in sys.argv[2:]:
+        print(e["peer_port"])
+PY
+}
+for i in 1 2 3 4; do code ca http://shared.test/pool-a-$i >/dev/null; done
+for i in 1 2 3 4; do code cb http://shared.test/pool-b-$i >/dev/null; done
+ports_of /pool-a-1 /pool-a-2 /pool-a-3 /pool-a-4 | sort -u >"$E2E_TMP/ports-a"
+ports_of /pool-b-1 /pool-b-2 /pool-b-3 /pool-b-4 | sort -u >"$E2E_TMP/ports-b"
+check "the upstream connections are reused within a tenant" \
+    test "$(wc -l <"$E2E_TMP/ports-a")" -lt 4
+refute "... and never shared between tenants" \
+    bash -c "comm -12 '$E2E_TMP/ports-a' '$E2E_TMP/ports-b' | grep -q ."
 refute "no refused request reached the upstream" grep -qE '/a-to-b|/b-to-a' "$E2E_TMP/upstream.log"
 check "audit: each request names its tenant" wait_for 3 bash -c "
     $TENANT_OF /a-h2 path | grep -q 'team-a allow' && $TENANT_OF /b-h1 path | grep -q 'team-b allow' &&
@@ -175,7 +192,7 @@ check "audit: each request names its tenant" wait_for 3 bash -c "
 
 gwmetric() { in_ns gw curl -sS --max-time 5 http://127.0.0.1:9090/metrics |
     $PY "$E2E_DIR/tools/metrics.py" --check "$@"; }
-expect "metrics: team-a's allowed requests, by tenant" "3" \
+expect "metrics: team-a's allowed requests, by tenant" "7" \
     gwmetric 'botbox_tenant_decisions_total{tenant=team-a,kind=http,decision=allow}'
 expect "... team-b's denied ones" "2" \
     gwmetric 'botbox_tenant_decisions_total{tenant=team-b,kind=http,decision=deny}'
