@@ -25,22 +25,25 @@ link gw bbc0 lan pg
 for p in pa pu pg; do in_ns lan ip link set $p master br0; done
 link cb bb0 gw bbc1
 link gw bbu0 up bb1
-addr gw bbc0 10.201.2.1/24
-addr gw bbc1 10.201.4.1/24
-addr gw bbu0 10.201.3.1/24
-addr ca bb0 10.201.2.2/24
+addr gw bbc0 10.201.2.1/24 fd00:201:2::1/64
+addr gw bbc1 10.201.4.1/24 fd00:201:4::1/64
+addr gw bbu0 10.201.3.1/24 fd00:201:3::1/64
+addr ca bb0 10.201.2.2/24 fd00:201:2::2/64
 addr cu bb0 10.201.2.100/24
-addr cb bb0 10.201.4.2/24
-addr up bb1 10.201.3.2/24
-in_ns gw sysctl -qw net.ipv4.ip_forward=1
+addr cb bb0 10.201.4.2/24 fd00:201:4::2/64
+addr up bb1 10.201.3.2/24 fd00:201:3::2/64
+in_ns gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 for n in ca cu; do in_ns $n ip route add default via 10.201.2.1; done
+in_ns ca ip -6 route add default via fd00:201:2::1
 in_ns cb ip route add default via 10.201.4.1
+in_ns cb ip -6 route add default via fd00:201:4::1
 in_ns up ip route add default via 10.201.3.1
-UP4=10.201.3.2
+in_ns up ip -6 route add default via fd00:201:3::1
+UP4=10.201.3.2 UP6=fd00:201:3::2
 DEFAULT_SANS="DNS:a.test,DNS:b.test,DNS:shared.test,DNS:c.test"
 make_certs "$E2E_TMP/certs" default
 dnsmasq_start up $UP4 a.test=$UP4 b.test=$UP4 shared.test=$UP4 c.test=$UP4
-bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --certs "$E2E_TMP/certs" \
+bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" --certs "$E2E_TMP/certs" \
     --log "$E2E_TMP/upstream.log"
 wait_ready upstream
 touch "$E2E_TMP/upstream.log"
@@ -87,7 +90,7 @@ https_interception:
   ca_key_path: $CA/ca.key
 tenants:
   - name: team-a
-    match: {interfaces: [bbc0], sources: [10.201.2.0/28]}
+    match: {interfaces: [bbc0], sources: [10.201.2.0/28, "fd00:201:2::/64"]}
     secrets_dir: $SA
     egress_policy:
       rules:
@@ -96,7 +99,7 @@ $(shared_rule)
       flows:
         - {proto: udp, cidr: $UP4/32, ports: [123]}
   - name: team-b
-    match: {interfaces: [bbc1], sources: [10.201.4.0/24]}
+    match: {interfaces: [bbc1], sources: [10.201.4.0/24, "fd00:201:4::/64"]}
     secrets_dir: $SB
     max_connections: 2
     egress_policy:
@@ -165,6 +168,10 @@ expect "team-b: https://b.test → 200" "200" code cb https://b.test/b-own
 expect "team-b: https://shared.test over HTTP/1.1 → 200" "200" code cb --http1.1 https://shared.test/b-h1
 expect "team-b: a.test (team-a's host) → 403" "403" code cb https://a.test/b-to-a
 expect "team-b: http://a.test → 403" "403" code cb http://a.test/b-to-a-plain
+expect "team-a over IPv6: https://a.test → 200" "200" \
+    code ca -6 --resolve "a.test:443:[$UP6]" https://a.test/a-v6
+expect "team-b over IPv6: a.test → 403" "403" \
+    code cb -6 --resolve "a.test:443:[$UP6]" https://a.test/b-v6
 expect "team-a's requests carry team-a's key (HTTP/1.1)" "Bearer $KEY_A" auth_seen /a-h1
 expect "... and over HTTP/2" "Bearer $KEY_A" auth_seen /a-h2
 expect "team-b's carry team-b's key" "Bearer $KEY_B" auth_seen /b-h1
@@ -188,13 +195,14 @@ refute "... and never shared between tenants" \
 refute "no refused request reached the upstream" grep -qE '/a-to-b|/b-to-a' "$E2E_TMP/upstream.log"
 check "audit: each request names its tenant" wait_for 3 bash -c "
     $TENANT_OF /a-h2 path | grep -q 'team-a allow' && $TENANT_OF /b-h1 path | grep -q 'team-b allow' &&
-    $TENANT_OF /a-to-b path | grep -q 'team-a deny' && $TENANT_OF /b-to-a path | grep -q 'team-b deny'"
+    $TENANT_OF /a-to-b path | grep -q 'team-a deny' && $TENANT_OF /b-to-a path | grep -q 'team-b deny' &&
+    $TENANT_OF /a-v6 path | grep -q 'team-a allow' && $TENANT_OF /b-v6 path | grep -q 'team-b deny'"
 
 gwmetric() { in_ns gw curl -sS --max-time 5 http://127.0.0.1:9090/metrics |
     $PY "$E2E_DIR/tools/metrics.py" --check "$@"; }
-expect "metrics: team-a's allowed requests, by tenant" "7" \
+expect "metrics: team-a's allowed requests, by tenant" "8" \
     gwmetric 'botbox_tenant_decisions_total{tenant=team-a,kind=http,decision=allow}'
-expect "... team-b's denied ones" "2" \
+expect "... team-b's denied ones" "3" \
     gwmetric 'botbox_tenant_decisions_total{tenant=team-b,kind=http,decision=deny}'
 
 # ---- the unmatched client: nothing ----
@@ -216,7 +224,7 @@ check "... audited with team-b, no_flow_rule" wait_for 3 bash -c "
     grep '\"reason\":\"no_flow_rule\"' | grep -q '\"tenant\":\"team-b\"'"
 dq_before=$(grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log")
 expect "team-b: a.test (team-a's name) is NXDOMAIN" "rcode 3" dns_rcode cb a.test
-expect "... and never reached the resolver" "$dq_before" grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log"
+check "... and never reached the resolver" bash -c "test \$(grep -c 'query\[A\] a.test' '$E2E_TMP/dnsmasq.log') = $dq_before"
 expect "team-a resolves a.test" "rcode 0" dns_rcode ca a.test
 check "... at the resolver" wait_for 3 bash -c "
     test \$(grep -c 'query\[A\] a.test' '$E2E_TMP/dnsmasq.log') -gt $dq_before"
@@ -255,18 +263,29 @@ in_ns cb ip addr add 10.201.2.2/32 dev bb0
 refute "team-b forging 10.201.2.2: https://a.test gets nothing" \
     as_uid 1000 cb env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 3 --interface 10.201.2.2 \
     https://a.test/spoofed
-refute "... udp/123 from the forged address: dropped" \
+udp_before=$(wc -l <"$E2E_TMP/udp.log")
+refute "... udp/123 from the forged address (team-a's flows rule allows it): no answer" \
     as_uid 1000 cb $PROBE udp $UP4 123 --timeout 1 --bind 10.201.2.2:0
+check "... and it never reached the server" bash -c "sleep 0.5; test \$(wc -l <'$E2E_TMP/udp.log') = $udp_before"
 dq_before=$(grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log")
 expect "... a DNS query for a.test from it: no answer" "no answer" \
     dns_rcode cb a.test --src 10.201.2.2
 check "... audited spoofed_source with the interface it came in on" wait_for 3 bash -c "
     grep '\"reason\":\"spoofed_source\"' '$E2E_TMP/audit.jsonl' | grep -q '\"iif\":\"bbc1\"'"
 refute "... nothing reached the upstream" grep -q '/spoofed' "$E2E_TMP/upstream.log"
-expect "... nor the resolver" "$dq_before" grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log"
+check "... nor the resolver" bash -c "test \$(grep -c 'query\[A\] a.test' '$E2E_TMP/dnsmasq.log') = $dq_before"
 refute "... and no line of it is team-a's" bash -c "
     grep '\"src\":\"10.201.2.2' '$E2E_TMP/audit.jsonl' | grep spoofed | grep -q team-a"
 in_ns cb ip addr del 10.201.2.2/32 dev bb0
+in_ns cb ip -6 addr add fd00:201:2::2/128 dev bb0 nodad
+refute "team-b forging fd00:201:2::2: https://a.test gets nothing" \
+    as_uid 1000 cb env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 3 \
+    --interface fd00:201:2::2 --resolve "a.test:443:[$UP6]" https://a.test/spoofed-v6
+check "... audited spoofed_source" wait_for 3 bash -c "
+    grep '\"reason\":\"spoofed_source\"' '$E2E_TMP/audit.jsonl' | grep -q '\"src\":\"\[fd00:201:2::2\]'"
+refute "... nothing reached the upstream" grep -q '/spoofed-v6' "$E2E_TMP/upstream.log"
+in_ns cb ip -6 addr del fd00:201:2::2/128 dev bb0
+
 
 # ---- reload: only team-b changes; team-a's keep-alive goes on ----
 cat >"$E2E_TMP/ka.py" <<'PY'
