@@ -356,6 +356,49 @@ static void test_flow_lines(void **state)
                         "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
                         "\"decision\":\"deny\",\"reason\":\"no_flow_rule\","
                         "\"dst\":\"10.0.0.9\",\"proto\":\"other\",\"ipproto\":136}\n");
+    /* a gateway with tenants: the client's tenant; a forged source's interface */
+    e = (struct bb_audit_flow){.decision = "deny",
+                               .reason = "spoofed_source",
+                               .tenant = NULL,
+                               .src = "10.201.2.2:5000",
+                               .dst = "10.201.3.2:123",
+                               .proto = "udp",
+                               .uid = -1,
+                               .gid = -1,
+                               .iif = "bbc1"};
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_flow(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b),
+                        "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
+                        "\"decision\":\"deny\",\"reason\":\"spoofed_source\","
+                        "\"src\":\"10.201.2.2:5000\",\"dst\":\"10.201.3.2:123\",\"proto\":\"udp\","
+                        "\"iif\":\"bbc1\"}\n");
+    e.reason = "no_flow_rule";
+    e.tenant = "team-b";
+    e.iif = NULL;
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_flow(&b, 1764396000123ull, &e), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b),
+                        "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"flow\","
+                        "\"decision\":\"deny\",\"reason\":\"no_flow_rule\",\"tenant\":\"team-b\","
+                        "\"src\":\"10.201.2.2:5000\",\"dst\":\"10.201.3.2:123\","
+                        "\"proto\":\"udp\"}\n");
+    struct bb_audit_dns q = {.decision = "deny",
+                             .reason = "no_rule",
+                             .tenant = "team-b",
+                             .src = "10.201.4.2:3000",
+                             .qname = "a.test",
+                             .qname_len = 6,
+                             .qtype = "A"};
+    bb_buf_reset(&b);
+    assert_int_equal(bb_audit_format_dns(&b, 1764396000123ull, &q), 0);
+    bb_buf_append(&b, "", 1);
+    assert_string_equal(bb_buf_head(&b),
+                        "{\"ts\":\"2025-11-29T06:00:00.123Z\",\"event\":\"dns\","
+                        "\"decision\":\"deny\",\"reason\":\"no_rule\",\"tenant\":\"team-b\","
+                        "\"src\":\"10.201.4.2:3000\",\"qname\":\"a.test\",\"qtype\":\"A\"}\n");
     bb_buf_free(&b);
     /* a flood from changing source ports is one flood; another destination
      * port or client is not */

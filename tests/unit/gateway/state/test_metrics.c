@@ -43,6 +43,44 @@ static void test_labels_bounded(void **state)
     bb_metrics_free(m);
 }
 
+static void test_tenants(void **state)
+{
+    (void)state;
+    struct bb_metrics *m = bb_metrics_new(2);
+    struct bb_buf o;
+    render(m, &o);
+    assert_null(strstr(bb_buf_head(&o), "botbox_tenant_decisions_total")); /* none: not shown */
+    bb_buf_free(&o);
+    uint16_t a = bb_metrics_tenant(m, "team-a");
+    assert_int_equal(a, BB_TLABEL_FIRST);
+    assert_int_equal(bb_metrics_tenant(m, "team-a"), a); /* stable across reloads */
+    bb_metrics_tenant_decision(bb_metrics_shard(m, 0), a, BB_MK_HTTP, BB_MD_ALLOW);
+    bb_metrics_tenant_decision(bb_metrics_shard(m, 1), a, BB_MK_HTTP, BB_MD_ALLOW);
+    bb_metrics_tenant_decision(bb_metrics_shard(m, 1), BB_TLABEL_UNMATCHED, BB_MK_DNS, BB_MD_DENY);
+    char name[32];
+    uint16_t last = 0;
+    for (int i = 0; i < BB_METRICS_MAX_TENANTS + 10; i++) {
+        snprintf(name, sizeof(name), "t%d", i);
+        last = bb_metrics_tenant(m, name);
+    }
+    assert_int_equal(last, BB_TLABEL_OTHER); /* full: the rest share "_other" */
+    bb_metrics_tenant_decision(bb_metrics_shard(m, 0), last, BB_MK_FLOW, BB_MD_DENY);
+    render(m, &o);
+    const char *want[] = {
+        "# TYPE botbox_tenant_decisions_total counter",
+        "botbox_tenant_decisions_total{tenant=\"team-a\",kind=\"http\",decision=\"allow\"} 2",
+        "botbox_tenant_decisions_total{tenant=\"_unmatched\",kind=\"dns\",decision=\"deny\"} 1",
+        "botbox_tenant_decisions_total{tenant=\"_other\",kind=\"flow\",decision=\"deny\"} 1",
+        "botbox_connections_refused_total{reason=\"tenant_max_connections\"} 0",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!has(&o, want[i]))
+            fail_msg("missing %s in\n%s", want[i], bb_buf_head(&o));
+    assert_false(has(&o, "botbox_tenant_decisions_total{tenant=\"t0\"")); /* untouched */
+    bb_buf_free(&o);
+    bb_metrics_free(m);
+}
+
 static void test_requests_summed_and_cumulative(void **state)
 {
     (void)state;
@@ -140,10 +178,17 @@ static int metrics(void *arg, struct bb_buf *out)
     (void)arg;
     return bb_buf_printf(out, "# TYPE x counter\nx 1\n");
 }
-static const struct bb_admin_ops ops = {.ready = ready, .metrics = metrics};
+static const char *detail_text; /* NULL: no detail op */
+static int detail(void *arg, struct bb_buf *out)
+{
+    (void)arg;
+    return bb_buf_append(out, detail_text, strlen(detail_text));
+}
 
 static void respond(const char *req, struct bb_buf *out)
 {
+    const struct bb_admin_ops ops = {
+        .ready = ready, .metrics = metrics, .detail = detail_text ? detail : NULL};
     bb_buf_init(out, 1u << 20);
     bb_admin_respond(&ops, req, strlen(req), out);
     assert_int_equal(bb_buf_append(out, "", 1), 0);
@@ -180,6 +225,15 @@ static void test_admin_routes(void **state)
                     "HTTP/1.1 404 ", "not found\n");
     expect_response("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "HTTP/1.1 400 ",
                     "bad request\n");
+    /* the detail lines follow the answer (a tenant's missing secrets) */
+    detail_text = "tenant team-b: 1 referenced secret(s) missing\n";
+    expect_response("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 ",
+                    "ok\ntenant team-b: 1 referenced secret(s) missing\n");
+    ready_flag = false;
+    expect_response("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 503 ",
+                    "not ready\ntenant team-b: 1 referenced secret(s) missing\n");
+    ready_flag = true;
+    detail_text = NULL;
     struct bb_buf o;
     respond("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", &o);
     assert_non_null(strstr(bb_buf_head(&o), "Content-Type: text/plain; version=0.0.4"));
@@ -192,6 +246,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_labels_bounded),
+        cmocka_unit_test(test_tenants),
         cmocka_unit_test(test_requests_summed_and_cumulative),
         cmocka_unit_test(test_admin_routes),
     };

@@ -62,6 +62,18 @@ static void test_parts(void **state)
     assert_int_equal(b->cfg->egress.nrules, 1);
     assert_string_equal(b->cfg->egress.rules[0].host.name, "b.test");
     assert_null(client(s, "10.9.0.1")); /* no tenant, no fallback: refused */
+    /* a socket's peer: an IPv4-mapped IPv6 address is the IPv4 one */
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    s6->sin6_family = AF_INET6;
+    assert_int_equal(inet_pton(AF_INET6, "::ffff:10.2.0.9", &s6->sin6_addr), 1);
+    assert_ptr_equal(bb_snapshot_for_peer(s, &ss), b);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    s4->sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, "10.1.0.9", &s4->sin_addr), 1);
+    assert_ptr_equal(bb_snapshot_for_peer(s, &ss), a);
+    ss.ss_family = AF_UNIX;
+    assert_null(bb_snapshot_for_peer(s, &ss));
     assert_null(client(s, "fd00::1"));
     /* a request pins its tenant's part: the whole stays until it lets go */
     bb_snapshot_ref(b);
