@@ -294,6 +294,7 @@ static void set_defaults(struct bb_config *c)
     c->placeholders_file = "";
     c->tenant_name = ""; /* the base: no tenant's */
     c->unmatched = "";
+    c->unmatched_index = -1;
 }
 
 static void check_alias(struct bb_cctx *ctx, const struct bb_ynode *root)

@@ -47,6 +47,9 @@ struct bb_arena;
 #define BB_MAX_TENANTS        16384 /* tenants entries */
 #define BB_TENANT_NAME_MAX    63    /* a tenant's name: a-z 0-9 - _ . (it labels metrics) */
 #define BB_TENANT_SOURCES_MAX 1024  /* match.sources entries per tenant */
+/* (interface, source) pairs of all tenants: one element each in the
+ * ruleset's anti-spoofing set (nft/build_tenant.c), one netlink message */
+#define BB_TENANT_PAIRS_MAX (1u << 18)
 
 /* Credentials with placeholders (docs/configuration.md, "Credentials"). */
 #define BB_MAX_CREDENTIALS            64 /* credentials entries (one bit each in a request's tags) */
@@ -291,6 +294,7 @@ struct bb_config {
         size_t n;
     } tenants;
     const char *unmatched;
+    long unmatched_index; /* its position in tenants.list, -1: none */
     const struct bb_tmatch *tmatch;
     /* a tenant's config: its name ("" for the base), position and match */
     const char *tenant_name;

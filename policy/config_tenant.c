@@ -135,6 +135,7 @@ static struct bb_config *fresh(struct bb_cctx *ctx, const struct bb_config *base
     t->policy = NULL;
     t->tmatch = NULL;
     t->unmatched = "";
+    t->unmatched_index = -1;
     t->tenant_name = NULL;
     t->tenant_index = (uint32_t)i;
     t->tenant_pos = (struct bb_srcpos){n->line, n->col};
@@ -186,6 +187,21 @@ static int same_name(struct bb_cctx *ctx, const struct bb_config *const *list, s
                 return -1;
             }
     return 0;
+}
+
+/* Every (interface, source) pair is an element of the ruleset's
+ * anti-spoofing set: a bound on them all. */
+static int pairs_bounded(struct bb_cctx *ctx, const struct bb_ynode *v,
+                         const struct bb_config *const *list, size_t n)
+{
+    size_t pairs = 0;
+    for (size_t i = 0; i < n; i++)
+        pairs += list[i]->match.nifaces * list[i]->match.nsources;
+    if (pairs <= BB_TENANT_PAIRS_MAX)
+        return 0;
+    bb_cerr(ctx, v, "%zu (interface, source) pairs in all; at most %u", pairs,
+            BB_TENANT_PAIRS_MAX);
+    return -1;
 }
 
 /* The matcher, by address alone: the ruleset admits a tenant's source
@@ -266,10 +282,13 @@ void bb_config_tenants_finish(struct bb_cctx *ctx, const struct bb_ynode *root)
     }
     base->tenants.list = (const struct bb_config *const *)list;
     base->tenants.n = i;
-    if (bb_diag_errors(ctx->diag) == before && same_name(ctx, list, i) == 0)
+    if (bb_diag_errors(ctx->diag) == before && same_name(ctx, list, i) == 0 &&
+        pairs_bounded(ctx, v, list, i) == 0)
         build_matcher(ctx, list, i);
     bb_cctx_pop(ctx, saved);
-    if (base->unmatched[0] != '\0' && bb_config_tenant(base, base->unmatched) == NULL) {
+    const struct bb_config *u = base->unmatched[0] ? bb_config_tenant(base, base->unmatched) : NULL;
+    base->unmatched_index = u != NULL ? (long)u->tenant_index : -1;
+    if (base->unmatched[0] != '\0' && u == NULL) {
         size_t s = bb_cctx_push_key(ctx, "unmatched_tenant");
         bb_cerr(ctx, bb_ymap_get(root, "unmatched_tenant"), "no tenant is named '%s'",
                 base->unmatched);

@@ -113,10 +113,8 @@ struct bb_snapshot *bb_snapshot_for(struct bb_snapshot *s, int family, const uin
     if (c->tenants.n == 0)
         return s;
     long t = bb_tmatch_find(c->tmatch, 0, family, addr);
-    if (t < 0 && c->unmatched[0] != '\0') {
-        const struct bb_config *fallback = bb_config_tenant(c, c->unmatched);
-        t = fallback != NULL ? (long)fallback->tenant_index : -1;
-    }
+    if (t < 0)
+        t = c->unmatched_index;
     return t >= 0 && (size_t)t < s->ntenants ? &s->tenants[t] : NULL;
 }
 

@@ -82,6 +82,22 @@ static void test_tenants(void **state)
 static void test_refusals(void **state)
 {
     (void)state;
+    { /* the ruleset's pairs are bounded: 513 tenants x 512 sources on one interface */
+        static char y[1 << 23];
+        size_t o = (size_t)snprintf(y, sizeof(y), BASE "tenants:\n");
+        for (int t = 0; t < 513; t++) {
+            o += (size_t)snprintf(y + o, sizeof(y) - o,
+                                  "  - name: t%d\n    egress_policy: {rules: []}\n"
+                                  "    match: {interfaces: [veth-a], sources: [",
+                                  t);
+            for (int k = 0; k < 512; k++)
+                o += (size_t)snprintf(y + o, sizeof(y) - o, "%s10.%d.%d.%d/32", k ? ", " : "",
+                                      t >> 8, t & 255, k & 255 ? k & 255 : 0);
+            o += (size_t)snprintf(y + o, sizeof(y) - o, "]}\n");
+        }
+        tu_expect_error(y, "t.yaml:7:3: tenants: 262656 (interface, source) pairs in all; at "
+                           "most 262144");
+    }
     tu_expect_error(BASE "tenants:\n" TENANT_A "  - name: team-c\n"
                          "    match: {interfaces: [veth-b, veth-a], sources: [10.1.0.128/25]}\n"
                          "    egress_policy: {rules: []}\n",
