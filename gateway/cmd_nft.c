@@ -51,10 +51,12 @@ static void print_report(const struct bb_config *cfg, const struct bb_nft_report
 }
 
 /* With br_netfilter's bridge-nf-call-iptables (or ip6tables) on, netfilter
- * runs prerouting for what a bridge receives on the bridge's port, and
- * skips it on the bridge itself: a client interface that is a bridge
- * would have nothing steered, redirected or checked for spoofing (the
- * forward guard would drop it all). Refused, with the way out. */
+ * runs prerouting for what a bridge receives inside the bridge, before the
+ * IP layer; the IP layer then drops the socket TPROXY assigned there, so a
+ * steered connection through a bridge client interface hangs (tried with
+ * scenario 84's clients on a bridge in the gateway's namespace: the SYNs
+ * were tproxied, no connection reached the proxy; with the sysctl at 0 all
+ * passed). Refused, with the way out, rather than applied broken. */
 static void refuse_bridged(const struct bb_config *cfg, struct bb_diag *diag)
 {
     static const char *const knobs[] = {"bridge-nf-call-iptables", "bridge-nf-call-ip6tables"};
@@ -75,9 +77,10 @@ static void refuse_bridged(const struct bb_config *cfg, struct bb_diag *diag)
             if (access(path, F_OK) == 0)
                 bb_diag_add(diag, BB_DIAG_ERROR,
                             "gateway.client_interfaces[%zu]: %s is a bridge and "
-                            "net.bridge.%s is 1 in this namespace: netfilter sees its packets "
-                            "on the bridge's ports, so botbox would steer none of them; set "
-                            "net.bridge.%s=0 here, or name the ports as client interfaces "
+                            "net.bridge.%s is 1 in this namespace: br_netfilter runs "
+                            "prerouting inside the bridge, where TPROXY's socket does not "
+                            "survive, so steered connections would hang; set "
+                            "net.bridge.%s=0 here, or use the pods' own interfaces "
                             "(docs/deployment.md)",
                             i, name, knobs[k], knobs[k]);
         }

@@ -199,8 +199,7 @@ static int pairs_bounded(struct bb_cctx *ctx, const struct bb_ynode *v,
         pairs += list[i]->match.nifaces * list[i]->match.nsources;
     if (pairs <= BB_TENANT_PAIRS_MAX)
         return 0;
-    bb_cerr(ctx, v, "%zu (interface, source) pairs in all; at most %u", pairs,
-            BB_TENANT_PAIRS_MAX);
+    bb_cerr(ctx, v, "%zu (interface, source) pairs in all; at most %u", pairs, BB_TENANT_PAIRS_MAX);
     return -1;
 }
 

@@ -125,7 +125,7 @@ printf 'mode: gateway\ngateway: {client_interfaces: [br0]}\negress_policy: {rule
 in_ns lan sysctl -qw net.bridge.bridge-nf-call-iptables=1
 out=$(in_ns lan "$BIN" nft apply --config "$E2E_TMP/bridge.yaml" 2>&1)
 check "nft apply refuses a bridge seen through br_netfilter" \
-    grep -q 'br0 is a bridge and net.bridge.bridge-nf-call-iptables is 1' <<<"$out"
+    grep -q 'br0 is a bridge and net.bridge.bridge-nf-call-iptables is 1.*TPROXY' <<<"$out"
 refute "... and applies nothing" in_ns lan nft list table inet botbox
 in_ns lan sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0
 check "... with bridge-nf-call-iptables=0 it applies" in_ns lan "$BIN" nft apply --config "$E2E_TMP/bridge.yaml"
