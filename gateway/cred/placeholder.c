@@ -1,11 +1,13 @@
 /*
- * Placeholders (see placeholder.h): a small list keyed by secret_ref and
- * shape, grown by sync, never shrunk while the process runs (a credential
- * removed and added back by two reloads keeps its value).
+ * Placeholders (see placeholder.h): a map keyed by secret_ref and shape,
+ * grown by sync, never shrunk while the process runs (a credential
+ * removed and added back by two reloads keeps its value). A map, not a
+ * list: a gateway's tenants may hold tens of thousands of credentials.
  */
 #include "gateway/cred/placeholder.h"
 
 #include "common/buf.h"
+#include "common/strmap.h"
 #include "policy/config.h"
 
 #include <errno.h>
@@ -18,26 +20,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BB_PLACEHOLDERS_MAX 1024 /* kept over a process's reloads; beyond, sync fails */
-
-struct entry {
-    char *name, *prefix;
-    size_t length;
-    char *value; /* length bytes and a NUL */
-};
-
-static struct entry *entries;
-static size_t nentries;
+static struct bb_strmap *entries; /* "secret_ref\x1fprefix\x1flength" -> its value */
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-static struct entry *find(const struct bb_credential *c)
+/* A credential's key in the map: names and prefixes hold no control byte. */
+static int key_of(const struct bb_credential *c, char *out, size_t cap)
 {
-    for (size_t i = 0; i < nentries; i++)
-        if (strcmp(entries[i].name, c->secret_ref) == 0 &&
-            strcmp(entries[i].prefix, c->prefix) == 0 && entries[i].length == c->length)
-            return &entries[i];
-    return NULL;
+    int n = snprintf(out, cap, "%s\x1f%s\x1f%u", c->secret_ref, c->prefix, (unsigned)c->length);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static char *find(const struct bb_credential *c)
+{
+    char key[1024];
+    return entries != NULL && key_of(c, key, sizeof(key)) == 0 ? bb_strmap_get(entries, key) : NULL;
 }
 
 /* n random characters of the alphabet, unbiased (bytes of 248 and above,
@@ -61,27 +58,23 @@ static int fill_random(char *out, size_t n)
 
 static int make(const struct bb_credential *c)
 {
-    if (nentries == BB_PLACEHOLDERS_MAX)
+    char key[1024];
+    if (key_of(c, key, sizeof(key)) != 0 ||
+        (entries == NULL && (entries = bb_strmap_new()) == NULL) ||
+        bb_strmap_count(entries) == BB_PLACEHOLDERS_MAX)
         return -1;
-    struct entry *grown = realloc(entries, (nentries + 1) * sizeof(*entries));
-    if (grown == NULL)
-        return -1;
-    entries = grown;
     size_t plen = strlen(c->prefix);
-    struct entry e = {.name = strdup(c->secret_ref),
-                      .prefix = strdup(c->prefix),
-                      .length = c->length,
-                      .value = malloc((size_t)c->length + 1)};
-    if (e.name == NULL || e.prefix == NULL || e.value == NULL ||
-        fill_random(e.value + plen, c->length - plen) != 0) {
-        free(e.name);
-        free(e.prefix);
-        free(e.value);
+    char *value = malloc((size_t)c->length + 1);
+    if (value == NULL || fill_random(value + plen, c->length - plen) != 0) {
+        free(value);
         return -1;
     }
-    memcpy(e.value, c->prefix, plen);
-    e.value[c->length] = '\0';
-    entries[nentries++] = e;
+    memcpy(value, c->prefix, plen);
+    value[c->length] = '\0';
+    if (bb_strmap_put(entries, key, value) != 0) {
+        free(value);
+        return -1;
+    }
     return 0;
 }
 
@@ -96,11 +89,11 @@ int bb_placeholders_sync(const struct bb_config *cfg)
 const char *bb_placeholder_get(const struct bb_config *cfg, const char *name, size_t *len)
 {
     const struct bb_credential *c = bb_config_credential(cfg, name);
-    const struct entry *e = c != NULL ? find(c) : NULL;
-    if (e == NULL)
+    const char *v = c != NULL ? find(c) : NULL;
+    if (v == NULL)
         return NULL;
-    *len = e->length;
-    return e->value;
+    *len = c->length;
+    return v;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -174,12 +167,6 @@ int bb_placeholders_write(const struct bb_config *cfg, const char *path)
 
 void bb_placeholders_clear(void)
 {
-    for (size_t i = 0; i < nentries; i++) {
-        free(entries[i].name);
-        free(entries[i].prefix);
-        free(entries[i].value);
-    }
-    free(entries);
+    bb_strmap_free(entries, free);
     entries = NULL;
-    nentries = 0;
 }

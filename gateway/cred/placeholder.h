@@ -19,8 +19,10 @@
 
 struct bb_config;
 
+#define BB_PLACEHOLDERS_MAX (1u << 20) /* kept over a process's reloads; beyond, sync fails */
+
 /* Makes the placeholders cfg's credentials lack. 0, or -1 (no random
- * bytes or memory: nothing changed). */
+ * bytes or memory, or BB_PLACEHOLDERS_MAX reached: those made stay). */
 int bb_placeholders_sync(const struct bb_config *cfg);
 
 /* The placeholder of the credential for secret_ref `name` as cfg shapes

@@ -89,7 +89,8 @@ static int dress(struct serve *s, struct bb_snapshot *snap)
     bool oom = false;
     if (bb_placeholders_sync(c) != 0 ||
         ((snap->creds = bb_creds_new(c, secret_of, snap->secrets, &oom)) == NULL && oom)) {
-        bb_log_warnx("placeholders: no random bytes or memory");
+        bb_log_warnx("placeholders: no random bytes or memory, or more than %u credentials",
+                     BB_PLACEHOLDERS_MAX);
         return -1;
     }
     snap->labels = calloc(c->egress.nrules ? c->egress.nrules : 1, sizeof(*snap->labels));

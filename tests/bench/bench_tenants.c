@@ -1,9 +1,10 @@
 /*
  * Tenant matching benchmark (policy/tenant_match.c): matchers of 1, 100,
- * 1 000 and 10 000 tenants (each an IPv4 /24 and an IPv6 /64 behind one of
- * 8 client interfaces), timed lookups of clients that match and of ones
- * that do not, and the matcher's memory per tenant. Prints numbers only;
- * what to look for: the lookup cost stays flat as tenants grow.
+ * 1 000 and 10 000 tenants (each an IPv4 /24 and an IPv6 /64), built as
+ * the config builds them (by address: the ruleset checks interfaces),
+ * timed lookups of clients that match and of ones that do not, and the
+ * matcher's memory per tenant. Prints numbers only; what to look for: the
+ * lookup cost stays flat as tenants grow.
  */
 #include "policy/tenant_match.h"
 
@@ -15,7 +16,6 @@
 
 #define LOOKUPS 2000000 /* per round */
 #define ROUNDS  5       /* a figure is the fastest round */
-#define IFACES  8
 
 static double now(void)
 {
@@ -44,9 +44,9 @@ static double ns_per_lookup(const struct bb_tmatch *m, size_t n, bool hit, long 
         double t0 = now();
         for (size_t i = 0; i < LOOKUPS; i++) {
             size_t t = (i * 2654435761u) % n;
-            uint8_t a[4] = {10, (uint8_t)(t >> 8), (uint8_t)t, (uint8_t)i};
-            uint16_t iface = (uint16_t)(hit ? t % IFACES : (t + 1) % IFACES);
-            *found += bb_tmatch_find(m, iface, AF_INET, a) >= 0;
+            /* a miss: 11.x.y.z, next to every tenant's range */
+            uint8_t a[4] = {hit ? 10 : 11, (uint8_t)(t >> 8), (uint8_t)t, (uint8_t)i};
+            *found += bb_tmatch_find(m, 0, AF_INET, a) >= 0;
         }
         double dt = (now() - t0) * 1e9 / LOOKUPS;
         best = dt < best ? dt : best;
@@ -62,17 +62,16 @@ int main(void)
         size_t n = sizes[s];
         struct bb_cidr(*c)[2] = calloc(n, sizeof(*c));
         struct bb_tmatch_spec *specs = calloc(n, sizeof(*specs));
-        uint16_t *ifs = calloc(n, sizeof(*ifs));
-        if (c == NULL || specs == NULL || ifs == NULL)
+        static const uint16_t any = BB_TMATCH_ANY_IFACE;
+        if (c == NULL || specs == NULL)
             return 1;
         for (size_t t = 0; t < n; t++) {
             tenant(t, c[t]);
-            ifs[t] = (uint16_t)(t % IFACES);
-            specs[t] = (struct bb_tmatch_spec){&ifs[t], 1, c[t], 2};
+            specs[t] = (struct bb_tmatch_spec){&any, 1, c[t], 2};
         }
         struct bb_tmatch_err err;
         double t0 = now();
-        struct bb_tmatch *m = bb_tmatch_build(specs, n, IFACES, &err);
+        struct bb_tmatch *m = bb_tmatch_build(specs, n, 1, &err);
         double build = (now() - t0) * 1e3;
         if (m == NULL)
             return 1;
@@ -85,7 +84,6 @@ int main(void)
         bb_tmatch_free(m);
         free(c);
         free(specs);
-        free(ifs);
     }
     return 0;
 }

@@ -10,7 +10,7 @@
 #             speed is printed, never asserted
 #   --out     also write the tables to FILE (make bench: docs/benchmarks.md)
 # Environment: BOTBOX, BENCH_TOOLS (the build's tests/bench: udpflood,
-# bench_tls, bench_policy; default build/tests/bench), BENCH_ROUNDS,
+# bench_tls, bench_policy, bench_tenants; default build/tests/bench), BENCH_ROUNDS,
 # BENCH_SECONDS, BENCH_SCENARIOS (ids to run, e.g. "a1 c"; default all),
 # BENCH_F_SENDERS (udpflood processes in scenario f, default 2).
 set -u
@@ -337,6 +337,27 @@ botbox_alone() {
     ROWS+=("| h | mint a leaf; exact-rule lookup at 10 and at 100 000 rules | $(awk '/mint a leaf/ {print $(NF-1), $NF}' <<<"$tls"); $l10 ns and $l100k ns | | | | | | | |")
 }
 
+# ---- t: tenants -------------------------------------------------------------------
+
+# The per-node gateway with many tenants, botbox alone: the matcher's
+# lookup at 1 and 10 000 tenants (bench_tenants), and a whole gateway's
+# start, ruleset and memory (bench_tenants.sh).
+tenants_scenario() {
+    echo "== t: tenants"
+    local match gw sizes="1 1000 10000"
+    [ $QUICK = 1 ] && sizes="1 100"
+    match=$("$BENCH_TOOLS/bench_tenants") || { failed "t: bench_tenants failed"; return; }
+    gw=$(bash "$BENCH_DIR/bench_tenants.sh" "$BIN" "$sizes") || { failed "t: bench_tenants.sh failed"; return; }
+    printf '%s\n' "$match" "$gw" | sed 's/^/  /'
+    [ $QUICK = 1 ] && return
+    local l1 l10k per rss10k
+    l1=$(awk '$1 == 1 {print $3}' <<<"$match")
+    l10k=$(awk '$1 == 10000 {print $3}' <<<"$match")
+    per=$(sed -n 's/^per tenant: \([0-9]*\) bytes.*/\1/p' <<<"$gw")
+    rss10k=$(sed -n 's/^ *10000 tenants: .*RSS *\([0-9]*\) KiB/\1/p' <<<"$gw")
+    ROWS+=("| t | tenants: a client's tenant found at 1 and 10 000 tenants; gateway RSS at 10 000, per tenant | $l1 ns and $l10k ns; $((rss10k / 1024)) MiB, $per B per tenant | | | | | | | |")
+}
+
 # ---- i: HTTP/2 in, many streams per connection -------------------------------------
 
 H2_CONNS=10 H2_STREAMS=100
@@ -473,6 +494,7 @@ want f && nfq_flood
 want i1 && h2_scenario i1 "HTTP/2 in, $H2_CONNS connections x $H2_STREAMS streams, 2-byte answers, h2 upstream, 1 worker" /ok
 want i2 && h2_scenario i2 "the same, 64 KiB answers" /k64
 want g && botbox_alone
+want t && tenants_scenario
 want h1 && cred_scenario h1 "placeholders and redaction, 2-byte answers, plain HTTP in, 1 worker" /ok 50
 want h2 && cred_scenario h2 "the same, 1 MiB answers" /big 10
 
