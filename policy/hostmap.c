@@ -94,7 +94,8 @@ static int pool_add(struct bb_hostmap *m, const char *key, size_t len, uint32_t 
     if (m->pool_len + len > UINT32_MAX)
         return -1;
     if (m->pool_len + len > m->pool_cap) {
-        size_t cap = m->pool_cap ? m->pool_cap * 2 : 64; /* small: a tenant's policy has a few names */
+        size_t cap =
+            m->pool_cap ? m->pool_cap * 2 : 64; /* small: a tenant's policy has a few names */
         while (cap < m->pool_len + len)
             cap *= 2;
         char *p = realloc(m->pool, cap);

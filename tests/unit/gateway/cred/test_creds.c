@@ -378,10 +378,49 @@ static void test_oauth2(void **state)
     bb_config_free(c);
 }
 
+/* Tenants bring many credentials: 100 tenants of 30 each get 3 000
+ * placeholders, the same ones on a second sync (a reload), found by name
+ * (the list before held 1 024 and made serve refuse to start). */
+static void test_many_placeholders(void **state)
+{
+    (void)state;
+    enum { TENANTS = 100, EACH = 30 };
+    static char y[TENANTS * (EACH * 80 + 160) + 256];
+    size_t o = (size_t)snprintf(y, sizeof(y),
+                                "mode: gateway\ngateway: {client_interfaces: [bbc0]}\ntenants:\n");
+    for (int t = 0; t < TENANTS; t++) {
+        o += (size_t)snprintf(y + o, sizeof(y) - o,
+                              "  - name: t%d\n    match: {interfaces: [bbc0], sources: [10.0.%d.0/24]}\n"
+                              "    egress_policy: {rules: []}\n    credentials:\n",
+                              t, t);
+        for (int i = 0; i < EACH; i++)
+            o += (size_t)snprintf(y + o, sizeof(y) - o,
+                                  "      - {secret_ref: k%d-%d, hosts: [h.test], "
+                                  "placeholder: {length: 40}}\n",
+                                  t, i);
+    }
+    const struct bb_config *c = tu_expect_ok(y);
+    for (size_t t = 0; t < c->tenants.n; t++)
+        assert_int_equal(bb_placeholders_sync(c->tenants.list[t]), 0);
+    size_t len = 0;
+    const struct bb_config *t0 = c->tenants.list[0], *t99 = c->tenants.list[TENANTS - 1];
+    const char *first = bb_placeholder_get(t0, "k0-0", &len);
+    const char *last = bb_placeholder_get(t99, "k99-29", &len);
+    assert_non_null(first);
+    assert_non_null(last);
+    assert_int_equal(len, 40);
+    assert_string_not_equal(first, last);
+    assert_int_equal(bb_placeholders_sync(t0), 0);
+    assert_ptr_equal(bb_placeholder_get(t0, "k0-0", &len), first); /* kept */
+    bb_config_free(c);
+    bb_placeholders_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_placeholders, setup, teardown),
+        cmocka_unit_test(test_many_placeholders),
         cmocka_unit_test_setup_teardown(test_env_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bound_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unbound_and_mask, setup, teardown),
