@@ -389,10 +389,11 @@ static void test_many_placeholders(void **state)
     size_t o = (size_t)snprintf(y, sizeof(y),
                                 "mode: gateway\ngateway: {client_interfaces: [bbc0]}\ntenants:\n");
     for (int t = 0; t < TENANTS; t++) {
-        o += (size_t)snprintf(y + o, sizeof(y) - o,
-                              "  - name: t%d\n    match: {interfaces: [bbc0], sources: [10.0.%d.0/24]}\n"
-                              "    egress_policy: {rules: []}\n    credentials:\n",
-                              t, t);
+        o += (size_t)snprintf(
+            y + o, sizeof(y) - o,
+            "  - name: t%d\n    match: {interfaces: [bbc0], sources: [10.0.%d.0/24]}\n"
+            "    egress_policy: {rules: []}\n    credentials:\n",
+            t, t);
         for (int i = 0; i < EACH; i++)
             o += (size_t)snprintf(y + o, sizeof(y) - o,
                                   "      - {secret_ref: k%d-%d, hosts: [h.test], "
