@@ -74,7 +74,7 @@ static void refuse_bridged(const struct bb_config *cfg, struct bb_diag *diag)
         for (size_t i = 0; v == '1' && i < cfg->gateway.nclient_interfaces; i++) {
             const char *name = cfg->gateway.client_interfaces[i];
             snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
-            if (access(path, F_OK) == 0)
+            if (strchr(name, '*') == NULL && access(path, F_OK) == 0) /* a pattern: no one name */
                 bb_diag_add(diag, BB_DIAG_ERROR,
                             "gateway.client_interfaces[%zu]: %s is a bridge and "
                             "net.bridge.%s is 1 in this namespace: br_netfilter runs "

@@ -647,20 +647,33 @@ static void gateway_guard(struct bb_nb *rc, const char *chain, uint32_t hook, bo
     rule_queue(rc);
 }
 
+/* An interface set element: the name, or with patterns ("cali*", an
+ * interval set) the range it covers, as a start and an end element. */
+static void add_iface(struct bb_nb *rc, size_t i, bool ranges)
+{
+    const struct bb_config *c = rc->cfg;
+    const char *name = c->gateway.client_interfaces[i];
+    uint8_t first[IFNAMSIZ], end[IFNAMSIZ];
+    bool open_end = bb_nb_iface_range(name, first, end);
+    struct bb_nft_obj *o[2] = {bb_nb_add_elem(rc->rs, SET_IFACES, first, IFNAMSIZ), NULL};
+    if (ranges && !open_end)
+        o[1] = bb_nb_add_elem_flags(rc->rs, SET_IFACES, end, IFNAMSIZ, NFT_SET_ELEM_INTERVAL_END);
+    for (size_t k = 0; k < 2; k++) {
+        if (o[k] == NULL)
+            continue;
+        bb_nb_describe(o[k], NULL, "", "element \"%s\"%s of set %s", name, k ? " (its end)" : "",
+                       SET_IFACES);
+        snprintf(o[k]->path, sizeof(o[k]->path), "gateway.client_interfaces[%zu]", i);
+        o[k]->pos = c->gateway.client_interface_pos[i];
+    }
+}
+
 static void build_gateway(struct bb_nb *rc)
 {
     const struct bb_config *c = rc->cfg;
-    for (size_t i = 0; i < c->gateway.nclient_interfaces; i++) {
-        char key[IFNAMSIZ] = {0};
-        const char *name = c->gateway.client_interfaces[i];
-        memcpy(key, name, strnlen(name, IFNAMSIZ - 1));
-        struct bb_nft_obj *o = bb_nb_add_elem(rc->rs, SET_IFACES, key, sizeof(key));
-        if (o == NULL)
-            return;
-        bb_nb_describe(o, NULL, "", "element \"%s\" of set %s", name, SET_IFACES);
-        snprintf(o->path, sizeof(o->path), "gateway.client_interfaces[%zu]", i);
-        o->pos = c->gateway.client_interface_pos[i];
-    }
+    bool ranges = bb_nb_iface_patterns(c);
+    for (size_t i = 0; i < c->gateway.nclient_interfaces; i++)
+        add_iface(rc, i, ranges);
     if (c->tenants.n > 0)
         bb_nb_tenant_guard(rc);
     gateway_steer(rc);
@@ -714,8 +727,36 @@ static void add_sets(struct bb_ruleset *rs, const struct bb_config *cfg)
         if (o != NULL)
             bb_nb_describe(o, NULL, "", "element %u of set %s", nd_types[i], SET_ND);
     }
-    if (cfg->mode == BB_MODE_GATEWAY)
-        bb_nb_add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
+    if (cfg->mode != BB_MODE_GATEWAY)
+        return;
+    /* a hash of names; an interval set once a pattern is among them */
+    struct nftnl_set *s = bb_nb_add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
+    if (s != NULL && bb_nb_iface_patterns(cfg))
+        nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+}
+
+bool bb_nb_iface_patterns(const struct bb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->gateway.nclient_interfaces; i++)
+        if (strchr(cfg->gateway.client_interfaces[i], '*') != NULL)
+            return true;
+    return false;
+}
+
+bool bb_nb_iface_range(const char *name, uint8_t first[IFNAMSIZ], uint8_t end[IFNAMSIZ])
+{
+    size_t n = strnlen(name, IFNAMSIZ - 1);
+    bool pattern = n > 0 && name[n - 1] == '*';
+    n -= pattern;
+    memset(first, 0, IFNAMSIZ);
+    memcpy(first, name, n);
+    memcpy(end, first, IFNAMSIZ);
+    if (pattern) /* the last name the prefix starts */
+        memset(end + n, 0xff, IFNAMSIZ - n);
+    bool carry = true; /* then one past it: an interval's end is exclusive */
+    for (size_t i = IFNAMSIZ; carry && i-- > 0;)
+        carry = ++end[i] == 0;
+    return carry;
 }
 
 struct bb_ruleset *bb_ruleset_build(const struct bb_config *cfg, enum bb_nft_queue queue)

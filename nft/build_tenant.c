@@ -109,9 +109,12 @@ static void add_source(struct bb_nb *rc, const struct family *f, const struct bb
     uint32_t len = IFNAMSIZ + f->alen;
     for (size_t i = 0; i < t->match.nifaces; i++) {
         const char *name = rc->cfg->gateway.client_interfaces[t->match.ifaces[i]];
-        memset(first, 0, IFNAMSIZ);
-        memcpy(first, name, strnlen(name, IFNAMSIZ - 1));
+        uint8_t end[IFNAMSIZ];
+        bb_nb_iface_range(name, first, end);
+        /* pipapo's ends are inclusive: the pattern's last name */
         memcpy(last, first, IFNAMSIZ);
+        if (strchr(name, '*') != NULL)
+            memset(last + strlen(name) - 1, 0xff, IFNAMSIZ - (strlen(name) - 1));
         struct bb_nft_obj *o = bb_nb_add_range(rc->rs, f->sources, first, last, len);
         if (o == NULL)
             return;

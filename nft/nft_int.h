@@ -24,6 +24,7 @@ struct bb_diag;
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <net/if.h>
 #include <stdbool.h>
 
 #define BB_NFT_WHAT_MAX 160
@@ -161,6 +162,12 @@ void bb_nb_end(struct bb_nb *rc, struct bb_rb *b);
 void bb_nb_end_queue(struct bb_nb *rc, struct bb_rb *b);
 /* Return unless the packet comes from a client interface. */
 void bb_nb_not_client(struct bb_nb *rc);
+/* Whether a client interface is a pattern ("cali*"). */
+bool bb_nb_iface_patterns(const struct bb_config *cfg);
+/* The keys of a client interface name or pattern: its first name, and one
+ * past its last (an interval's exclusive end); true when that end would
+ * run past every name (there is none). */
+bool bb_nb_iface_range(const char *name, uint8_t first[IFNAMSIZ], uint8_t end[IFNAMSIZ]);
 
 /* The tenants' anti-spoofing chain and sets (build_tenant.c). */
 void bb_nb_tenant_guard(struct bb_nb *rc);

@@ -11,6 +11,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,12 +87,23 @@ static void render_chain(const struct nftnl_chain *c, FILE *out)
             nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), policy == NF_ACCEPT ? "accept" : "drop");
 }
 
+/* Whether an ifname key reads as its text: a name padded with zeros (an
+ * interval's end past a name, "name" then 0x01, is printed in hex). */
+static bool ifname_text(const uint8_t *key, uint32_t len)
+{
+    uint32_t n = (uint32_t)strnlen((const char *)key, len);
+    for (uint32_t i = n; i < len; i++)
+        if (key[i] != 0)
+            return false;
+    return true;
+}
+
 /* One element key in the notation of its set's type. */
 static void format_key(uint32_t type, const uint8_t *key, uint32_t len, char *buf, size_t cap)
 {
     if (type == 13 && len == 2) { /* inet_service */
         snprintf(buf, cap, "%u", (unsigned)(key[0] << 8 | key[1]));
-    } else if (type == 41) { /* ifname */
+    } else if (type == 41 && ifname_text(key, len)) { /* ifname */
         snprintf(buf, cap, "\"%.*s\"", (int)strnlen((const char *)key, len), (const char *)key);
     } else if (len == 1) {
         snprintf(buf, cap, "%u", key[0]);

@@ -70,10 +70,44 @@ static int iface_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, 
     size_t len = strlen(*name);
     bool bad = len == 0 || len > BB_IFNAME_MAX || strcmp(*name, ".") == 0 ||
                strcmp(*name, "..") == 0 || strpbrk(*name, "/: \t") != NULL;
-    if (bad) {
-        bb_cerr(ctx, n, "invalid interface name '%s'", *name);
+    /* "cali*": every interface whose name starts so (nft's notation); the
+     * star only last, after at least one character */
+    const char *star = strchr(*name, '*');
+    if (bad || (star != NULL && (star[1] != '\0' || star == *name))) {
+        bb_cerr(ctx, n,
+                bad ? "invalid interface name '%s'"
+                    : "invalid interface pattern '%s': a prefix then one '*', last",
+                *name);
         return -1;
     }
+    return 0;
+}
+
+/* Whether interface name (or pattern) a covers b: the same name, or a
+ * pattern b's name (or prefix) starts with. */
+static bool covers(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    if (la > 0 && a[la - 1] == '*')
+        return strncmp(a, b, la - 1) == 0;
+    return strcmp(a, b) == 0;
+}
+
+/* Two entries that name the same interface: the ruleset's interface set
+ * holds disjoint ranges. */
+static int ifaces_disjoint(struct bb_cctx *ctx, const struct bb_ynode *v, const char *const *names,
+                           size_t n)
+{
+    const struct bb_ynode *it = v->first;
+    for (size_t i = 0; i < n; i++, it = it != NULL ? it->next : NULL)
+        for (size_t j = 0; j < i; j++)
+            if (covers(names[i], names[j]) || covers(names[j], names[i])) {
+                size_t saved = bb_cctx_push_index(ctx, i);
+                bb_cerr(ctx, it, "'%s' overlaps gateway.client_interfaces[%zu] '%s'", names[i], j,
+                        names[j]);
+                bb_cctx_pop(ctx, saved);
+                return -1;
+            }
     return 0;
 }
 
@@ -85,6 +119,8 @@ static int decode_ifaces(struct bb_cctx *ctx, const struct bb_ynode *v, void *ba
                       &cfg->gateway.nclient_interfaces) != 0)
         return -1;
     cfg->gateway.client_interfaces = arr;
+    if (ifaces_disjoint(ctx, v, arr, cfg->gateway.nclient_interfaces) != 0)
+        return -1;
     struct bb_srcpos *pos =
         bb_arena_calloc(ctx->arena, cfg->gateway.nclient_interfaces + 1, sizeof(*pos));
     if (pos == NULL) {

@@ -136,6 +136,7 @@ static struct bb_config *fresh(struct bb_cctx *ctx, const struct bb_config *base
     t->tmatch = NULL;
     t->unmatched = "";
     t->unmatched_index = -1;
+    t->placeholders_file = ""; /* a tenant's own, or none: never a file another writes */
     t->tenant_name = NULL;
     t->tenant_index = (uint32_t)i;
     t->tenant_pos = (struct bb_srcpos){n->line, n->col};
@@ -174,18 +175,24 @@ static const struct bb_config *tenant(struct bb_cctx *ctx, const struct bb_ynode
 
 /* ---- all of them ---- */
 
+/* Two tenants with the same name, or writing the same placeholders_file
+ * (each would overwrite the other's placeholders). */
 static int same_name(struct bb_cctx *ctx, const struct bb_config *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (list[i]->tenant_name[0] &&
-                strcmp(list[i]->tenant_name, list[j]->tenant_name) == 0) {
-                size_t saved = bb_cctx_push_index(ctx, i);
-                bb_cerr_pos(ctx, list[i]->tenant_pos, "the same name as tenants[%zu] (line %u)", j,
-                            list[j]->tenant_pos.line);
-                bb_cctx_pop(ctx, saved);
-                return -1;
-            }
+        for (size_t j = 0; j < i; j++) {
+            const struct bb_config *a = list[j], *b = list[i];
+            bool name = b->tenant_name[0] && strcmp(b->tenant_name, a->tenant_name) == 0;
+            bool file = b->placeholders_file[0] &&
+                        strcmp(b->placeholders_file, a->placeholders_file) == 0;
+            if (!name && !file)
+                continue;
+            size_t saved = bb_cctx_push_index(ctx, i);
+            bb_cerr_pos(ctx, b->tenant_pos, "the same %s as tenants[%zu] (line %u)",
+                        name ? "name" : "placeholders_file", j, a->tenant_pos.line);
+            bb_cctx_pop(ctx, saved);
+            return -1;
+        }
     return 0;
 }
 
@@ -265,6 +272,13 @@ void bb_config_tenants_finish(struct bb_cctx *ctx, const struct bb_ynode *root)
         bb_cerr(ctx, v,
                 "with tenants, each tenant has its own egress_policy and credentials "
                 "(none at the top level)");
+    if (bb_ymap_get(root, "placeholders_file") != NULL) {
+        bb_cctx_pop(ctx, saved);
+        key_error(ctx, root, "placeholders_file",
+                  "with tenants, each tenant has its own placeholders_file (none at the top "
+                  "level)");
+        saved = bb_cctx_push_key(ctx, "tenants");
+    }
     const struct bb_config **list = bb_arena_calloc(ctx->arena, v->count, sizeof(*list));
     if (list == NULL) {
         ctx->oom = 1;

@@ -119,15 +119,20 @@ assert "gateway" in spec["initContainers"][0]["args"]
 cm = next(d for d in docs if d["kind"] == "ConfigMap")
 cfg = yaml.safe_load(cm["data"]["config.yaml"])
 assert cfg["mode"] == "gateway" and cfg["gateway"]["client_interfaces"]
+assert cfg.get("tenants"), "the gateway's ConfigMap carries the tenant list"
+assert all(t["match"]["sources"] and t["match"]["interfaces"] for t in cfg["tenants"])
 bb = next(c for c in spec["containers"] if c["name"] == "botbox")
 vols = {v["name"]: v for v in spec["volumes"]}
-env_dir = cfg["placeholders_file"].rsplit("/", 1)[0]
+# with tenants, each tenant has its own placeholders_file
+phf = cfg.get("placeholders_file") or next(t["placeholders_file"] for t in cfg.get("tenants", [])
+                                           if t.get("placeholders_file"))
+env_dir = phf.rsplit("/", 1)[0]
 assert vols["placeholders"]["hostPath"]["path"] == env_dir
 assert next(m for m in bb["volumeMounts"] if m["name"] == "placeholders")["mountPath"] == env_dir
 PY
 }
 if out=$(gateway_props "$tmp/gateway.yaml" 2>&1); then
-    ok "the rendered gateway: hostNetwork DaemonSet, gateway mode on the pods' interfaces, placeholders on the node"
+    ok "the rendered gateway: hostNetwork DaemonSet, gateway mode on the pods' interfaces, the tenant list in its ConfigMap, placeholders on the node"
 else
     bad "the rendered gateway's properties" "$out"
 fi

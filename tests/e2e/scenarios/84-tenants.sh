@@ -4,7 +4,7 @@
 #   bbc0: "ca" (10.201.2.2, tenant team-a) and "cu" (10.201.2.100, no
 #         tenant's address: the unmatched client), on one link through a
 #         switch (a bridge in namespace "lan")
-#   bbc1: "cb" (10.201.4.2, tenant team-b)
+#   bbx1: "cb" (10.201.4.2, tenant team-b; matched by the pattern "bbx*")
 # team-a may reach a.test and shared.test, and udp/123; team-b b.test and
 # shared.test; each has its own secrets_dir with a different key for
 # shared.test. Each result is checked where it lands: at the upstream
@@ -23,10 +23,10 @@ link ca bb0 lan pa
 link cu bb0 lan pu
 link gw bbc0 lan pg
 for p in pa pu pg; do in_ns lan ip link set $p master br0; done
-link cb bb0 gw bbc1
+link cb bb0 gw bbx1
 link gw bbu0 up bb1
 addr gw bbc0 10.201.2.1/24 fd00:201:2::1/64
-addr gw bbc1 10.201.4.1/24 fd00:201:4::1/64
+addr gw bbx1 10.201.4.1/24 fd00:201:4::1/64
 addr gw bbu0 10.201.3.1/24 fd00:201:3::1/64
 addr ca bb0 10.201.2.2/24 fd00:201:2::2/64
 addr cu bb0 10.201.2.100/24
@@ -73,7 +73,7 @@ write_cfg() {
     cat >"$E2E_TMP/gw.yaml.new" <<YAML
 mode: gateway
 gateway:
-  client_interfaces: [bbc0, bbc1]
+  client_interfaces: [bbc0, "bbx*"]
 workers: 2
 secrets_dir: $E2E_TMP/secrets
 audit:
@@ -99,7 +99,7 @@ $(shared_rule)
       flows:
         - {proto: udp, cidr: $UP4/32, ports: [123]}
   - name: team-b
-    match: {interfaces: [bbc1], sources: [10.201.4.0/24, "fd00:201:4::/64"]}
+    match: {interfaces: ["bbx*"], sources: [10.201.4.0/24, "fd00:201:4::/64"]}
     secrets_dir: $SB
     max_connections: 2
     egress_policy:
@@ -116,7 +116,7 @@ check "botbox check accepts the tenants" "$BIN" check --config "$E2E_TMP/gw.yaml
 check "apply the gateway ruleset (with the tenants' anti-spoofing)" \
     in_ns gw "$BIN" nft apply --config "$E2E_TMP/gw.yaml"
 check "... nft list shows the pairs" bash -c "ip netns exec ${NS[gw]} nft list set inet botbox \
-    tenant_sources4 | grep -q '\"bbc1\" . 10.201.4.0/24'"
+    tenant_sources4 | grep -q '\"bbx\*\" . 10.201.4.0/24'"
 serve_start gw "$E2E_TMP/gw.yaml"
 # A bridge as a client interface, with br_netfilter on (the kernel's
 # default, and what kube-proxy sets): refused, with the way out.
@@ -271,7 +271,7 @@ dq_before=$(grep -c 'query\[A\] a.test' "$E2E_TMP/dnsmasq.log")
 expect "... a DNS query for a.test from it: no answer" "no answer" \
     dns_rcode cb a.test --src 10.201.2.2
 check "... audited spoofed_source with the interface it came in on" wait_for 3 bash -c "
-    grep '\"reason\":\"spoofed_source\"' '$E2E_TMP/audit.jsonl' | grep -q '\"iif\":\"bbc1\"'"
+    grep '\"reason\":\"spoofed_source\"' '$E2E_TMP/audit.jsonl' | grep -q '\"iif\":\"bbx1\"'"
 refute "... nothing reached the upstream" grep -q '/spoofed' "$E2E_TMP/upstream.log"
 check "... nor the resolver" bash -c "test \$(grep -c 'query\[A\] a.test' '$E2E_TMP/dnsmasq.log') = $dq_before"
 refute "... and no line of it is team-a's" bash -c "

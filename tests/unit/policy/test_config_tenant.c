@@ -111,6 +111,26 @@ static void test_refusals(void **state)
                     "t.yaml:12:5: tenants[1].match: overlaps tenants[0] 'team-a' (line 7): "
                     "10.1.0.0/16 and 10.1.0.0/24 share addresses (an address names one "
                     "tenant, whatever the interface)");
+    /* a placeholders file is a tenant's own */
+    tu_expect_error(BASE "placeholders_file: /run/p.env\ntenants:\n" TENANT_A,
+                    "t.yaml:6:20: placeholders_file: with tenants, each tenant has its own "
+                    "placeholders_file (none at the top level)");
+    tu_expect_error(BASE "tenants:\n" TENANT_A "    placeholders_file: /run/p.env\n"
+                         "  - name: team-c\n    match: {interfaces: [veth-b], sources: [10.3.0.0/16]}\n"
+                         "    placeholders_file: /run/p.env\n    egress_policy: {rules: []}\n",
+                    "tenants[1]: the same placeholders_file as tenants[0] (line 7)");
+    /* interface patterns: a prefix and one star, last; no two entries overlap */
+    tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"*\"]\n",
+                    "t.yaml:3:23: gateway.client_interfaces[0]: invalid interface pattern '*'");
+    tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"ca*li\"]\n",
+                    "invalid interface pattern 'ca*li': a prefix then one '*', last");
+    tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"cali*\", cali7]\n",
+                    "t.yaml:3:32: gateway.client_interfaces[1]: 'cali7' overlaps "
+                    "gateway.client_interfaces[0] 'cali*'");
+    tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"veth*\", \"ve*\"]\n",
+                    "'ve*' overlaps gateway.client_interfaces[0] 'veth*'");
+    tu_expect_ok("mode: gateway\ngateway:\n  client_interfaces: [\"cali*\", \"tap*\", eth1]\n"
+                 "egress_policy: {rules: []}\n");
     tu_expect_error(BASE "tenants:\n  - name: x\n    egress_policy: {rules: []}\n",
                     "t.yaml:7:5: tenants[0].match: missing required key");
     tu_expect_error(BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a]}\n"
