@@ -730,7 +730,8 @@ static void add_sets(struct bb_ruleset *rs, const struct bb_config *cfg)
     if (cfg->mode != BB_MODE_GATEWAY)
         return;
     /* a hash of names; an interval set once a pattern is among them */
-    struct nftnl_set *s = bb_nb_add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
+    struct nftnl_set *s =
+        bb_nb_add_set(rs, SET_IFACES, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST);
     if (s != NULL && bb_nb_iface_patterns(cfg))
         nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
 }

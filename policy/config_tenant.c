@@ -183,8 +183,8 @@ static int same_name(struct bb_cctx *ctx, const struct bb_config *const *list, s
         for (size_t j = 0; j < i; j++) {
             const struct bb_config *a = list[j], *b = list[i];
             bool name = b->tenant_name[0] && strcmp(b->tenant_name, a->tenant_name) == 0;
-            bool file = b->placeholders_file[0] &&
-                        strcmp(b->placeholders_file, a->placeholders_file) == 0;
+            bool file =
+                b->placeholders_file[0] && strcmp(b->placeholders_file, a->placeholders_file) == 0;
             if (!name && !file)
                 continue;
             size_t saved = bb_cctx_push_index(ctx, i);

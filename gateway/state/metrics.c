@@ -122,34 +122,35 @@ struct bb_metrics_shard *bb_metrics_shard(struct bb_metrics *m, unsigned i)
     return &m->shards[i];
 }
 
-/* Linear, on the control thread at reload time only: at most
- * BB_METRICS_MAX_HOSTS comparisons per rule. */
+/* The label of name in a table of label values (first: where names
+ * begin, after the reserved ones): its own, made on first use, or
+ * `other` once the table holds max. Linear, on the control thread at
+ * reload time only: at most max comparisons per rule or tenant. */
+static uint16_t intern(char **table, unsigned *n, unsigned first, unsigned max, uint16_t other,
+                       const char *name)
+{
+    for (unsigned i = first; i < *n; i++)
+        if (strcmp(table[i], name) == 0)
+            return (uint16_t)i;
+    if (*n == max)
+        return other;
+    char *copy = strdup(name);
+    if (copy == NULL)
+        return other;
+    table[*n] = copy;
+    return (uint16_t)(*n)++;
+}
+
 uint16_t bb_metrics_label(struct bb_metrics *m, const char *host)
 {
-    for (unsigned i = BB_LABEL_FIRST_RULE; i < m->nlabels; i++)
-        if (strcmp(m->labels[i], host) == 0)
-            return (uint16_t)i;
-    if (m->nlabels == BB_METRICS_MAX_HOSTS)
-        return BB_LABEL_OTHER;
-    char *copy = strdup(host);
-    if (copy == NULL)
-        return BB_LABEL_OTHER;
-    m->labels[m->nlabels] = copy;
-    return (uint16_t)m->nlabels++;
+    return intern(m->labels, &m->nlabels, BB_LABEL_FIRST_RULE, BB_METRICS_MAX_HOSTS, BB_LABEL_OTHER,
+                  host);
 }
 
 uint16_t bb_metrics_tenant(struct bb_metrics *m, const char *tenant)
 {
-    for (unsigned i = BB_TLABEL_FIRST; i < m->ntenants; i++)
-        if (strcmp(m->tenants[i], tenant) == 0)
-            return (uint16_t)i;
-    if (m->ntenants == BB_METRICS_MAX_TENANTS)
-        return BB_TLABEL_OTHER;
-    char *copy = strdup(tenant);
-    if (copy == NULL)
-        return BB_TLABEL_OTHER;
-    m->tenants[m->ntenants] = copy;
-    return (uint16_t)m->ntenants++;
+    return intern(m->tenants, &m->ntenants, BB_TLABEL_FIRST, BB_METRICS_MAX_TENANTS,
+                  BB_TLABEL_OTHER, tenant);
 }
 
 void bb_metrics_tenant_decision(struct bb_metrics_shard *s, uint16_t tenant, enum bb_m_kind k,

@@ -115,9 +115,10 @@ static void test_refusals(void **state)
     tu_expect_error(BASE "placeholders_file: /run/p.env\ntenants:\n" TENANT_A,
                     "t.yaml:6:20: placeholders_file: with tenants, each tenant has its own "
                     "placeholders_file (none at the top level)");
-    tu_expect_error(BASE "tenants:\n" TENANT_A "    placeholders_file: /run/p.env\n"
-                         "  - name: team-c\n    match: {interfaces: [veth-b], sources: [10.3.0.0/16]}\n"
-                         "    placeholders_file: /run/p.env\n    egress_policy: {rules: []}\n",
+    tu_expect_error(BASE
+                    "tenants:\n" TENANT_A "    placeholders_file: /run/p.env\n"
+                    "  - name: team-c\n    match: {interfaces: [veth-b], sources: [10.3.0.0/16]}\n"
+                    "    placeholders_file: /run/p.env\n    egress_policy: {rules: []}\n",
                     "tenants[1]: the same placeholders_file as tenants[0] (line 7)");
     /* interface patterns: a prefix and one star, last; no two entries overlap */
     tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"*\"]\n",
