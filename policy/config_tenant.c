@@ -58,8 +58,12 @@ static int iface_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, 
 {
     (void)i;
     const struct bb_config *c = ctx->cfg;
-    for (size_t k = 0; n->kind == BB_Y_SCALAR && k < c->gateway.nclient_interfaces; k++)
-        if (strcmp(n->str, c->gateway.client_interfaces[k]) == 0) {
+    /* client_interfaces holds NULLs where its own entries were refused */
+    for (size_t k = 0; n->kind == BB_Y_SCALAR && c->gateway.client_interfaces != NULL &&
+                       k < c->gateway.nclient_interfaces;
+         k++)
+        if (c->gateway.client_interfaces[k] != NULL &&
+            strcmp(n->str, c->gateway.client_interfaces[k]) == 0) {
             *(uint16_t *)dst = (uint16_t)k;
             return 0;
         }

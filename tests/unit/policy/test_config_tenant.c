@@ -120,6 +120,11 @@ static void test_refusals(void **state)
                     "  - name: team-c\n    match: {interfaces: [veth-b], sources: [10.3.0.0/16]}\n"
                     "    placeholders_file: /run/p.env\n    egress_policy: {rules: []}\n",
                     "tenants[1]: the same placeholders_file as tenants[0] (line 7)");
+    /* a refused client interface leaves a hole the tenants' names skip (the
+     * fuzzer's crash: a tenant's interface compared with it) */
+    tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [veth-a, \"a b\"]\n"
+                    "tenants:\n" TENANT_A,
+                    "invalid interface name 'a b'");
     /* interface patterns: a prefix and one star, last; no two entries overlap */
     tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"*\"]\n",
                     "t.yaml:3:23: gateway.client_interfaces[0]: invalid interface pattern '*'");
