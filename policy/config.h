@@ -50,6 +50,7 @@ struct bb_arena;
 /* (interface, source) pairs of all tenants: one element each in the
  * ruleset's anti-spoofing set (nft/build_tenant.c), one netlink message */
 #define BB_TENANT_PAIRS_MAX (1u << 18)
+#define BB_TENANT_SECRETS_MAX 1024 /* tenants[].secrets entries */
 
 /* Credentials with placeholders (docs/configuration.md, "Credentials"). */
 #define BB_MAX_CREDENTIALS            64 /* credentials entries (one bit each in a request's tags) */
@@ -301,6 +302,10 @@ struct bb_config {
     uint32_t tenant_index;
     struct bb_srcpos tenant_pos;
     struct bb_tenant_match match;
+    /* tenants[].secrets: the names of secrets_dir it may reference (a
+     * subset of a shared directory); n == 0: any */
+    const char *const *secret_names;
+    size_t nsecret_names;
 
     /* private */
     struct bb_arena *arena; /* owns everything above */

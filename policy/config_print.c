@@ -208,8 +208,11 @@ static void print_tenant(const struct bb_config *base, const struct bb_config *t
         bb_cidr_format(&t->match.sources[i], cidr, sizeof(cidr));
         fprintf(out, "%s%s", i ? "," : "", cidr);
     }
-    fprintf(out, " secrets_dir=%s dns enforce_names %s, max_connections %u\n", t->secrets_dir,
-            onoff(t->dns.enforce_names), t->max_connections);
+    fprintf(out, " secrets_dir=%s", t->secrets_dir);
+    for (size_t i = 0; i < t->nsecret_names; i++)
+        fprintf(out, "%s%s", i ? "," : " secrets=", t->secret_names[i]);
+    fprintf(out, " dns enforce_names %s, max_connections %u\n", onoff(t->dns.enforce_names),
+            t->max_connections);
     print_policy(t, out);
 }
 

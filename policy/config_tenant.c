@@ -11,6 +11,7 @@
 #include "policy/config_int.h"
 
 #include "common/arena.h"
+#include "common/macros.h"
 #include "common/diag.h"
 #include "policy/policy.h"
 #include "policy/tenant_match.h"
@@ -22,6 +23,7 @@
 #define CFG(member) offsetof(struct bb_config, member)
 
 static int decode_ifaces(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
+static int decode_secret_names(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
 static int decode_sources(struct bb_cctx *ctx, const struct bb_ynode *v, void *base);
 
 static const struct bb_field match_fields[] = {
@@ -41,6 +43,7 @@ static const struct bb_field tenant_fields[] = {
     {.key = "egress_policy", .type = BB_F_MAP, .sub = bb_egress_fields, .flags = BB_F_REQUIRED},
     {.key = "credentials", .type = BB_F_CUSTOM, .custom = bb_decode_credentials},
     {.key = "secrets_dir", .type = BB_F_STR, .off = CFG(secrets_dir)},
+    {.key = "secrets", .type = BB_F_CUSTOM, .custom = decode_secret_names},
     {.key = "dns", .type = BB_F_MAP, .sub = tenant_dns_fields},
     {.key = "redaction", .type = BB_F_MAP, .sub = bb_redaction_fields},
     {.key = "placeholders_file", .type = BB_F_STR, .off = CFG(placeholders_file)},
@@ -108,6 +111,104 @@ static int decode_sources(struct bb_cctx *ctx, const struct bb_ynode *v, void *b
     return rc;
 }
 
+/* ---- secrets: a named subset ---- */
+
+static int secret_name_elem(struct bb_cctx *ctx, const struct bb_ynode *n, void *dst, size_t i)
+{
+    (void)i;
+    const char **name = dst;
+    if (bb_decode_string(ctx, n, name) != 0)
+        return -1;
+    if ((*name)[0] == '\0' || strchr(*name, '/') != NULL || strcmp(*name, ".") == 0 ||
+        strcmp(*name, "..") == 0) {
+        bb_cerr(ctx, n, "a secret's name is a file name in secrets_dir");
+        return -1;
+    }
+    return 0;
+}
+
+static int decode_secret_names(struct bb_cctx *ctx, const struct bb_ynode *v, void *base)
+{
+    struct bb_config *t = base;
+    void *arr;
+    int rc = bb_decode_seq(ctx, v, sizeof(char *), BB_TENANT_SECRETS_MAX, secret_name_elem, &arr,
+                           &t->nsecret_names);
+    t->secret_names = arr;
+    if (rc == 0 && t->nsecret_names == 0) {
+        bb_cerr(ctx, v, "at least one name (leave the key out to allow any)");
+        return -1;
+    }
+    return rc;
+}
+
+static bool listed_secret(const struct bb_config *t, const char *name)
+{
+    for (size_t i = 0; i < t->nsecret_names; i++)
+        if (t->secret_names[i] != NULL && strcmp(t->secret_names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* m[key], when it names a secret outside t's subset: an error there. */
+static void check_ref(struct bb_cctx *ctx, const struct bb_config *t, const struct bb_ynode *m,
+                      const char *key)
+{
+    const struct bb_ynode *v = bb_ymap_get(m, key);
+    if (v == NULL || v->kind != BB_Y_SCALAR || listed_secret(t, v->str))
+        return;
+    size_t saved = bb_cctx_push_key(ctx, key);
+    bb_cerr(ctx, v, "unknown secret ref '%s': not one of this tenant's secrets", v->str);
+    bb_cctx_pop(ctx, saved);
+}
+
+/* Every ref of a list of maps (rules' header_rewrites, credentials). */
+static void check_list(struct bb_cctx *ctx, const struct bb_config *t, const struct bb_ynode *seq,
+                       const char *const *keys, size_t nkeys)
+{
+    size_t i = 0;
+    for (const struct bb_ynode *m = seq != NULL && seq->kind == BB_Y_SEQ ? seq->first : NULL;
+         m != NULL; m = m->next, i++) {
+        size_t saved = bb_cctx_push_index(ctx, i);
+        const struct bb_ynode *kind = bb_ymap_get(m, "kind");
+        bool oauth = kind != NULL && kind->kind == BB_Y_SCALAR && strcmp(kind->str, "oauth2") == 0;
+        for (size_t k = oauth; k < nkeys; k++) /* an oauth2 secret_ref is its name, no file */
+            check_ref(ctx, t, m, keys[k]);
+        bb_cctx_pop(ctx, saved);
+    }
+}
+
+/* With tenants[].secrets, a ref to any other secret is an error at its
+ * position: the tenant's keys are the ones the operator listed. */
+static void check_secret_refs(struct bb_cctx *ctx, const struct bb_config *t,
+                              const struct bb_ynode *n)
+{
+    static const char *const cred_keys[] = {"secret_ref",        "access_key_id_ref",
+                                            "secret_access_key_ref", "session_token_ref",
+                                            "client_id_ref",     "client_secret_ref",
+                                            "refresh_token_ref"};
+    static const char *const rewrite_keys[] = {"secret_ref"};
+    if (t->nsecret_names == 0)
+        return;
+    size_t saved = bb_cctx_push_key(ctx, "credentials");
+    check_list(ctx, t, bb_ymap_get(n, "credentials"), cred_keys, BB_ARRAY_LEN(cred_keys));
+    bb_cctx_pop(ctx, saved);
+    const struct bb_ynode *ep = bb_ymap_get(n, "egress_policy");
+    const struct bb_ynode *rules = ep != NULL ? bb_ymap_get(ep, "rules") : NULL;
+    saved = bb_cctx_push_key(ctx, "egress_policy");
+    size_t s2 = bb_cctx_push_key(ctx, "rules");
+    size_t i = 0;
+    for (const struct bb_ynode *r = rules != NULL && rules->kind == BB_Y_SEQ ? rules->first : NULL;
+         r != NULL; r = r->next, i++) {
+        size_t s3 = bb_cctx_push_index(ctx, i);
+        size_t s4 = bb_cctx_push_key(ctx, "header_rewrites");
+        check_list(ctx, t, bb_ymap_get(r, "header_rewrites"), rewrite_keys, 1);
+        bb_cctx_pop(ctx, s4);
+        bb_cctx_pop(ctx, s3);
+    }
+    bb_cctx_pop(ctx, s2);
+    bb_cctx_pop(ctx, saved);
+}
+
 /* ---- one tenant ---- */
 
 static bool name_ok(const char *s)
@@ -136,6 +237,8 @@ static struct bb_config *fresh(struct bb_cctx *ctx, const struct bb_config *base
     memset(&t->credentials, 0, sizeof(t->credentials));
     memset(&t->tenants, 0, sizeof(t->tenants));
     memset(&t->match, 0, sizeof(t->match));
+    t->secret_names = NULL;
+    t->nsecret_names = 0;
     t->policy = NULL;
     t->tmatch = NULL;
     t->unmatched = "";
@@ -166,6 +269,8 @@ static const struct bb_config *tenant(struct bb_cctx *ctx, const struct bb_ynode
         key_error(ctx, n, "name", "a name is 1 to 63 of a-z 0-9 - _ .");
     if (rc == 0 && t->secrets_dir[0] == '\0')
         key_error(ctx, n, "secrets_dir", "must not be empty");
+    if (rc == 0)
+        check_secret_refs(ctx, t, n);
     t->policy = bb_policy_new(t, bb_config_report_dup, ctx);
     if (t->policy == NULL)
         ctx->oom = 1;

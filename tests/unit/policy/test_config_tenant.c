@@ -111,6 +111,31 @@ static void test_refusals(void **state)
                     "t.yaml:12:5: tenants[1].match: overlaps tenants[0] 'team-a' (line 7): "
                     "10.1.0.0/16 and 10.1.0.0/24 share addresses (an address names one "
                     "tenant, whatever the interface)");
+    /* a named subset of a shared secrets_dir: a ref outside it, at its place */
+    tu_expect_error(BASE "tenants:\n" TENANT_A "    secrets: [openai]\n"
+                         "    credentials:\n      - {secret_ref: github, hosts: [api.a.test]}\n",
+                    "t.yaml:14:22: tenants[0].credentials[0].secret_ref: unknown secret ref "
+                    "'github': not one of this tenant's secrets");
+    tu_expect_error(BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+                         "    secrets: [a-key]\n    egress_policy:\n      rules:\n"
+                         "        - host: x.test\n          action: allow\n          header_rewrites:\n"
+                         "            - {name: X-Key, value: \"{value}\", secret_ref: b-key}\n",
+                    "tenants[0].egress_policy.rules[0].header_rewrites[0].secret_ref: unknown "
+                    "secret ref 'b-key'");
+    tu_expect_error(BASE "tenants:\n" TENANT_A "    secrets: []\n",
+                    "tenants[0].secrets: at least one name");
+    tu_expect_error(BASE "tenants:\n" TENANT_A "    secrets: [../x]\n",
+                    "a secret's name is a file name in secrets_dir");
+    { /* refs inside the subset, an oauth2 credential's name aside */
+        const struct bb_config *c = tu_expect_ok(
+            BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+                 "    secrets: [cid, csec, k]\n    egress_policy: {rules: []}\n    credentials:\n"
+                 "      - {secret_ref: k, hosts: [k.test]}\n"
+                 "      - {kind: oauth2, name: cc, token_url: \"https://auth.test/t\", "
+                 "client_id_ref: cid, client_secret_ref: csec, hosts: [api.test]}\n");
+        assert_int_equal(c->tenants.list[0]->nsecret_names, 3);
+        bb_config_free(c);
+    }
     /* a placeholders file is a tenant's own */
     tu_expect_error(BASE "placeholders_file: /run/p.env\ntenants:\n" TENANT_A,
                     "t.yaml:6:20: placeholders_file: with tenants, each tenant has its own "
@@ -135,8 +160,9 @@ static void test_refusals(void **state)
                     "gateway.client_interfaces[0] 'cali*'");
     tu_expect_error("mode: gateway\ngateway:\n  client_interfaces: [\"veth*\", \"ve*\"]\n",
                     "'ve*' overlaps gateway.client_interfaces[0] 'veth*'");
-    tu_expect_ok("mode: gateway\ngateway:\n  client_interfaces: [\"cali*\", \"tap*\", eth1]\n"
-                 "egress_policy: {rules: []}\n");
+    bb_config_free(
+        tu_expect_ok("mode: gateway\ngateway:\n  client_interfaces: [\"cali*\", \"tap*\", eth1]\n"
+                     "egress_policy: {rules: []}\n"));
     tu_expect_error(BASE "tenants:\n  - name: x\n    egress_policy: {rules: []}\n",
                     "t.yaml:7:5: tenants[0].match: missing required key");
     tu_expect_error(BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a]}\n"
