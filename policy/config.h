@@ -49,7 +49,7 @@ struct bb_arena;
 #define BB_TENANT_SOURCES_MAX 1024  /* match.sources entries per tenant */
 /* (interface, source) pairs of all tenants: one element each in the
  * ruleset's anti-spoofing set (nft/build_tenant.c), one netlink message */
-#define BB_TENANT_PAIRS_MAX (1u << 18)
+#define BB_TENANT_PAIRS_MAX   (1u << 18)
 #define BB_TENANT_SECRETS_MAX 1024 /* tenants[].secrets entries */
 
 /* Credentials with placeholders (docs/configuration.md, "Credentials"). */

@@ -182,10 +182,9 @@ static void check_list(struct bb_cctx *ctx, const struct bb_config *t, const str
 static void check_secret_refs(struct bb_cctx *ctx, const struct bb_config *t,
                               const struct bb_ynode *n)
 {
-    static const char *const cred_keys[] = {"secret_ref",        "access_key_id_ref",
-                                            "secret_access_key_ref", "session_token_ref",
-                                            "client_id_ref",     "client_secret_ref",
-                                            "refresh_token_ref"};
+    static const char *const cred_keys[] = {
+        "secret_ref",    "access_key_id_ref", "secret_access_key_ref", "session_token_ref",
+        "client_id_ref", "client_secret_ref", "refresh_token_ref"};
     static const char *const rewrite_keys[] = {"secret_ref"};
     if (t->nsecret_names == 0)
         return;

@@ -5,6 +5,7 @@
 #include "gateway/cred/minter.h"
 
 #include "common/log.h"
+#include "common/strmap.h"
 #include "gateway/cred/token_call.h"
 #include "gateway/io/loop.h"
 #include "policy/config.h"
@@ -54,8 +55,11 @@ struct bb_minter {
     bool forget_ct;
     bb_mint_report_fn report;
     void *arg;
-    struct entry e[BB_MINT_ENTRIES];
-    size_t n;
+    /* the entries, each allocated once (fetches and waiters point at
+     * them), found by "tenant\x1fname" */
+    struct entry **e;
+    size_t n, cap;
+    struct bb_strmap *index;
 };
 
 static uint64_t mono_ms(void)
@@ -88,8 +92,10 @@ struct bb_minter *bb_minter_new(SSL_CTX *ctx, const char *dns, bool forget_ct,
                                 bb_mint_report_fn report, void *arg)
 {
     struct bb_minter *m = calloc(1, sizeof(*m));
-    if (m == NULL)
+    if (m == NULL || (m->index = bb_strmap_new()) == NULL) {
+        free(m);
         return NULL;
+    }
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->idle, NULL);
     SSL_CTX_up_ref(ctx);
@@ -110,9 +116,12 @@ void bb_minter_free(struct bb_minter *m)
         pthread_cond_wait(&m->idle, &m->lock);
     pthread_mutex_unlock(&m->lock);
     for (size_t i = 0; i < m->n; i++) {
-        bb_token_put(m->e[i].tok);
-        wipe_free(m->e[i].refresh, m->e[i].refresh_len);
+        bb_token_put(m->e[i]->tok);
+        wipe_free(m->e[i]->refresh, m->e[i]->refresh_len);
+        free(m->e[i]);
     }
+    free(m->e);
+    bb_strmap_free(m->index, NULL);
     SSL_CTX_free(m->ctx);
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->idle);
@@ -163,6 +172,28 @@ static void forget_token(struct entry *e)
     e->tok = NULL;
 }
 
+/* A new entry under key, or NULL (the table full, or no memory). */
+static struct entry *new_entry(struct bb_minter *m, const char *key)
+{
+    if (m->n == BB_MINT_ENTRIES)
+        return NULL;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 16;
+        struct entry **grown = realloc(m->e, cap * sizeof(*grown));
+        if (grown == NULL)
+            return NULL;
+        m->e = grown;
+        m->cap = cap;
+    }
+    struct entry *e = calloc(1, sizeof(*e));
+    if (e == NULL || bb_strmap_put(m->index, key, e) != 0) {
+        free(e);
+        return NULL;
+    }
+    m->e[m->n++] = e;
+    return e;
+}
+
 /* The entry for src (made, or reset when its source changed), or NULL
  * when the table is full. Under the lock. */
 static struct entry *entry_for(struct bb_minter *m, const struct bb_mint_src *src)
@@ -170,15 +201,13 @@ static struct entry *entry_for(struct bb_minter *m, const struct bb_mint_src *sr
     unsigned char id[SHA256_DIGEST_LENGTH], rt[SHA256_DIGEST_LENGTH];
     source_id(src, id);
     digest(src->sec.refresh_token, src->sec.refresh_token_len, rt);
-    struct entry *e = NULL;
-    for (size_t i = 0; i < m->n && e == NULL; i++)
-        if (strcmp(m->e[i].name, src->cred->secret_ref) == 0 &&
-            strcmp(m->e[i].tenant, src->tenant ? src->tenant : "") == 0)
-            e = &m->e[i];
+    char key[sizeof(((struct entry *)0)->name) + BB_TENANT_NAME_MAX + 2];
+    snprintf(key, sizeof(key), "%s\x1f%s", src->tenant ? src->tenant : "", src->cred->secret_ref);
+    struct entry *e = bb_strmap_get(m->index, key);
     if (e == NULL) {
-        if (m->n == BB_MINT_ENTRIES)
+        e = new_entry(m, key);
+        if (e == NULL)
             return NULL;
-        e = &m->e[m->n++];
         snprintf(e->name, sizeof(e->name), "%s", src->cred->secret_ref);
         snprintf(e->tenant, sizeof(e->tenant), "%s", src->tenant ? src->tenant : "");
         TAILQ_INIT(&e->waiters);
@@ -237,10 +266,10 @@ void bb_minter_cancel(struct bb_minter *m, struct bb_mint_wait *w)
     if (w->state == W_LISTED) {
         for (size_t i = 0; i < m->n; i++) {
             struct bb_mint_wait *x;
-            TAILQ_FOREACH(x, &m->e[i].waiters, link)
+            TAILQ_FOREACH(x, &m->e[i]->waiters, link)
             if (x == w) {
-                TAILQ_REMOVE(&m->e[i].waiters, w, link);
-                m->e[i].nwaiters--;
+                TAILQ_REMOVE(&m->e[i]->waiters, w, link);
+                m->e[i]->nwaiters--;
                 break;
             }
         }
@@ -258,10 +287,10 @@ void bb_minter_reject(struct bb_minter *m, const struct bb_credential *cred,
                       const struct bb_token *t)
 {
     pthread_mutex_lock(&m->lock);
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->e[i].name, cred->secret_ref) == 0 && m->e[i].tok == t) {
-            forget_token(&m->e[i]);
-            m->e[i].rejected = true;
+    for (size_t i = 0; i < m->n; i++) /* the token first: one pointer is one entry's */
+        if (m->e[i]->tok == t && strcmp(m->e[i]->name, cred->secret_ref) == 0) {
+            forget_token(m->e[i]);
+            m->e[i]->rejected = true;
         }
     pthread_mutex_unlock(&m->lock);
 }

@@ -43,10 +43,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BB_MINT_TIMEOUT_MS 5000u /* a fetch: resolve, connect, TLS, request and answer */
-#define BB_MINT_WAIT_MS    6000u /* a request waits for a token at most this (then 502) */
-#define BB_MINT_ENTRIES    64u   /* credentials cached (BB_SUBST_TAGS: all a config has) */
-#define BB_MINT_WAITERS    8192u /* requests waiting on one credential; more: no token */
+#define BB_MINT_TIMEOUT_MS 5000u      /* a fetch: resolve, connect, TLS, request and answer */
+#define BB_MINT_WAIT_MS    6000u      /* a request waits for a token at most this (then 502) */
+#define BB_MINT_ENTRIES    (1u << 20) /* credentials cached, every tenant's: beyond, 502 */
+#define BB_MINT_WAITERS    8192u      /* requests waiting on one credential; more: no token */
 
 struct bb_credential;
 struct bb_loop;

@@ -40,11 +40,14 @@ in_ns cb ip -6 route add default via fd00:201:4::1
 in_ns up ip route add default via 10.201.3.1
 in_ns up ip -6 route add default via fd00:201:3::1
 UP4=10.201.3.2 UP6=fd00:201:3::2
-DEFAULT_SANS="DNS:a.test,DNS:b.test,DNS:shared.test,DNS:c.test"
+DEFAULT_SANS="DNS:a.test,DNS:b.test,DNS:shared.test,DNS:c.test,DNS:auth.test,DNS:oauthapi.test"
 make_certs "$E2E_TMP/certs" default
-dnsmasq_start up $UP4 a.test=$UP4 b.test=$UP4 shared.test=$UP4 c.test=$UP4
+dnsmasq_start up $UP4 a.test=$UP4 b.test=$UP4 shared.test=$UP4 c.test=$UP4 auth.test=$UP4 \
+    oauthapi.test=$UP4
+CTL=$E2E_TMP/oauth.json
+echo '{"mode": "ok"}' >"$CTL"
 bg up upstream $PY "$E2E_DIR/tools/upstream.py" --bind $UP4:443 --bind "[$UP6]:443" --certs "$E2E_TMP/certs" \
-    --log "$E2E_TMP/upstream.log"
+    --log "$E2E_TMP/upstream.log" --oauth "$CTL"
 wait_ready upstream
 touch "$E2E_TMP/upstream.log"
 listen up udp --proto udp --bind $UP4:123
@@ -54,8 +57,15 @@ mkdir -p "$SA" "$SB" "$E2E_TMP/secrets"
 KEY_A=key-of-team-a-0123456789 KEY_B=key-of-team-b-9876543210
 printf '%s\n' "$KEY_A" >"$SA/key"
 printf '%s\n' "$KEY_B" >"$SB/key"
+# an oauth2 credential of the same name in both tenants, two clients
+printf 'cc-client\n' >"$SA/cc_id"
+printf 'cc-secret\n' >"$SA/cc_secret"
+printf 'cc-client-b\n' >"$SB/cc_id"
+printf 'cc-secret-b\n' >"$SB/cc_secret"
+mkdir -p "$E2E_TMP/ph-a" "$E2E_TMP/ph-b"
 touch "$E2E_TMP/audit.jsonl"
-chown -R 1337:1337 "$SA" "$SB" "$E2E_TMP/secrets" "$E2E_TMP/audit.jsonl"
+chown -R 1337:1337 "$SA" "$SB" "$E2E_TMP/secrets" "$E2E_TMP/audit.jsonl" "$E2E_TMP/ph-a" \
+    "$E2E_TMP/ph-b"
 CA=$E2E_TMP/botbox-ca
 "$BIN" ca init --dir "$CA" >/dev/null
 chown -R 1337:1337 "$CA"
@@ -66,6 +76,19 @@ shared_rule() {
           action: allow
           allow_private: true
           header_rewrites: [{name: Authorization, value: "Bearer {value}", secret_ref: key}]
+        - {host: oauthapi.test, action: allow, allow_private: true}
+YAML
+}
+oauth_cred() {
+    cat <<YAML
+    placeholders_file: $E2E_TMP/ph-$1/placeholders.env
+    credentials:
+      - kind: oauth2
+        name: cc
+        token_url: https://auth.test/cc/token
+        client_id_ref: cc_id
+        client_secret_ref: cc_secret
+        hosts: [oauthapi.test]
 YAML
 }
 # write_cfg B_EXTRA: the config, with B_EXTRA rules added to team-b's.
@@ -92,6 +115,7 @@ tenants:
   - name: team-a
     match: {interfaces: [bbc0], sources: [10.201.2.0/28, "fd00:201:2::/64"]}
     secrets_dir: $SA
+$(oauth_cred a)
     egress_policy:
       rules:
         - {host: a.test, action: allow, allow_private: true}
@@ -102,6 +126,7 @@ $(shared_rule)
     match: {interfaces: ["bbx*"], sources: [10.201.4.0/24, "fd00:201:4::/64"]}
     secrets_dir: $SB
     max_connections: 2
+$(oauth_cred b)
     egress_policy:
       rules:
         - {host: b.test, action: allow, allow_private: true}
@@ -134,7 +159,7 @@ for n in ca cu cb; do
     echo "nameserver $UP4" >"/etc/netns/${NS[$n]}/resolv.conf" # answered by botbox's forwarder
     # curl finds the names here, so that a host a tenant may not resolve
     # still gets its request refused by the proxy
-    hosts $n "$UP4 a.test b.test shared.test c.test"
+    hosts $n "$UP4 a.test b.test shared.test c.test oauthapi.test"
 done
 dns_rcode() { as_uid 1000 "$1" $PROBE dnsq $UP4 "$2" --timeout 2 "${@:3}"; }
 cl() { as_uid 1000 "$1" env CURL_CA_BUNDLE="$CA/ca.crt" curl -sS --max-time 5 "${@:2}"; }
@@ -204,6 +229,35 @@ expect "metrics: team-a's allowed requests, by tenant" "8" \
     gwmetric 'botbox_tenant_decisions_total{tenant=team-a,kind=http,decision=allow}'
 expect "... team-b's denied ones" "3" \
     gwmetric 'botbox_tenant_decisions_total{tenant=team-b,kind=http,decision=deny}'
+
+# ---- OAuth2 per tenant: the same credential name, two clients, two tokens ----
+PHA=$(sed -n 's/^BOTBOX_PLACEHOLDER_CC=//p' "$E2E_TMP/ph-a/placeholders.env")
+PHB=$(sed -n 's/^BOTBOX_PLACEHOLDER_CC=//p' "$E2E_TMP/ph-b/placeholders.env")
+check "each tenant's placeholders_file holds its placeholder" test -n "$PHA" -a -n "$PHB"
+for i in 1 2; do
+    expect "team-a: an oauth2 request ($i) → 200" "200" \
+        code ca -H "Authorization: Bearer $PHA" https://oauthapi.test/oa-a-$i
+    expect "team-b: an oauth2 request ($i) → 200" "200" \
+        code cb -H "Authorization: Bearer $PHB" https://oauthapi.test/oa-b-$i
+done
+cat >"$E2E_TMP/oauth_check.py" <<'PY'
+import json, sys
+tokens, api = [], {}
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "token" and e.get("ok"):
+        tokens.append(e["client"])
+    if e.get("event") == "api":
+        api[e["path"]] = e["client"]
+print(sorted(tokens), api.get("/oa-a-1"), api.get("/oa-a-2"), api.get("/oa-b-1"), api.get("/oa-b-2"))
+PY
+expect "one token fetch per tenant, each as its own client; the API saw each tenant's token" \
+    "['cc-client', 'cc-client-b'] cc-client cc-client cc-client-b cc-client-b" \
+    $PY "$E2E_TMP/oauth_check.py" "$E2E_TMP/upstream.log"
+check "... both fetches audited with their tenant" wait_for 3 bash -c "
+    grep '\"event\":\"token\"' '$E2E_TMP/audit.jsonl' | grep -q '\"tenant\":\"team-a\"' &&
+    grep '\"event\":\"token\"' '$E2E_TMP/audit.jsonl' | grep -q '\"tenant\":\"team-b\"'"
+refute "... no client secret in the audit log" grep -qF -e cc-secret "$E2E_TMP/audit.jsonl"
 
 # ---- the unmatched client: nothing ----
 expect "unmatched: http://a.test → 403" "403" code cu http://a.test/u-plain

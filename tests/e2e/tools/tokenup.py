@@ -4,7 +4,8 @@
 Hosts (by the request's Host):
   auth.test      POST /cc/token: the client-credentials grant (RFC 6749
                  §4.4), the client authenticated with Basic (cc-client /
-                 cc-secret); POST /rt/token: the refresh-token grant (§6)
+                 cc-secret, or cc-client-b / cc-secret-b: scenario 84's
+                 second tenant); POST /rt/token: the refresh-token grant (§6)
                  for the public client rt-client, whose refresh token
                  rotates on every use (the old one is then refused with
                  invalid_grant).
@@ -34,7 +35,7 @@ import urllib.parse
 LOCK = threading.Lock()
 TOKENS = {}  # token -> (n, expiry)
 STATE = {"n": 0, "refresh": "rt-refresh-0"}
-CC = ("cc-client", "cc-secret")
+CC = {"cc-client": "cc-secret", "cc-client-b": "cc-secret-b"}
 RT_CLIENT = "rt-client"
 
 
@@ -72,7 +73,9 @@ def token_call(h, ctl_path, body, record):
             return answer(h, 500 if why == "server_error" else 400, {"error": why})
         tok = f"tok-{n}-{base64.b32encode(n.to_bytes(4, 'big') * 3).decode().rstrip('=')}"
         life = int(ctl.get("expires_in", 3600))
-        TOKENS[tok] = (n, time.time() + life)
+        client = client_of(h, form)
+        rec["client"] = client
+        TOKENS[tok] = (n, time.time() + life, client)
         out = {"access_token": tok, "token_type": "Bearer", "expires_in": life}
         if form.get("grant_type") == "refresh_token":
             STATE["refresh"] = out["refresh_token"] = f"rt-refresh-{n}"
@@ -82,12 +85,20 @@ def token_call(h, ctl_path, body, record):
     answer(h, 200, out)
 
 
+def client_of(h, form):
+    """The client a token call authenticated as."""
+    auth = h.headers.get("Authorization", "")
+    if auth.startswith("Basic "):
+        return base64.b64decode(auth[6:]).decode("latin-1").split(":", 1)[0]
+    return form.get("client_id")
+
+
 def check(h, form):
     """None when the grant is good, else its error code."""
     if h.path == "/cc/token":
         auth = h.headers.get("Authorization", "")
-        want = "Basic " + base64.b64encode(f"{CC[0]}:{CC[1]}".encode()).decode()
-        if auth != want:
+        good = {"Basic " + base64.b64encode(f"{c}:{s}".encode()).decode() for c, s in CC.items()}
+        if auth not in good:
             return "invalid_client"
         return None if form.get("grant_type") == "client_credentials" else "unsupported_grant_type"
     if h.path == "/rt/token":
@@ -102,9 +113,10 @@ def api_call(h, ctl_path, record):
     tok = auth[7:] if auth.startswith("Bearer ") else ""
     revoke = int(control(ctl_path).get("revoke", 0))
     with LOCK:
-        n, expiry = TOKENS.get(tok, (0, 0))
+        n, expiry, client = TOKENS.get(tok, (0, 0, None))
     ok = n > revoke and time.time() < expiry
-    record({"event": "api", "ok": ok, "token_n": n, "auth": auth, "method": h.command})
+    record({"event": "api", "ok": ok, "token_n": n, "auth": auth, "method": h.command,
+            "client": client, "path": h.path})
     if not ok:
         return answer(h, 401, {"error": "invalid_token"})
     answer(h, 200, {"authorization": auth, "token_n": n})

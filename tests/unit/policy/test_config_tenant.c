@@ -116,12 +116,13 @@ static void test_refusals(void **state)
                          "    credentials:\n      - {secret_ref: github, hosts: [api.a.test]}\n",
                     "t.yaml:14:22: tenants[0].credentials[0].secret_ref: unknown secret ref "
                     "'github': not one of this tenant's secrets");
-    tu_expect_error(BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
-                         "    secrets: [a-key]\n    egress_policy:\n      rules:\n"
-                         "        - host: x.test\n          action: allow\n          header_rewrites:\n"
-                         "            - {name: X-Key, value: \"{value}\", secret_ref: b-key}\n",
-                    "tenants[0].egress_policy.rules[0].header_rewrites[0].secret_ref: unknown "
-                    "secret ref 'b-key'");
+    tu_expect_error(
+        BASE "tenants:\n  - name: x\n    match: {interfaces: [veth-a], sources: [10.0.0.0/8]}\n"
+             "    secrets: [a-key]\n    egress_policy:\n      rules:\n"
+             "        - host: x.test\n          action: allow\n          header_rewrites:\n"
+             "            - {name: X-Key, value: \"{value}\", secret_ref: b-key}\n",
+        "tenants[0].egress_policy.rules[0].header_rewrites[0].secret_ref: unknown "
+        "secret ref 'b-key'");
     tu_expect_error(BASE "tenants:\n" TENANT_A "    secrets: []\n",
                     "tenants[0].secrets: at least one name");
     tu_expect_error(BASE "tenants:\n" TENANT_A "    secrets: [../x]\n",
