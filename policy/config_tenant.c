@@ -374,6 +374,15 @@ void bb_config_tenants_finish(struct bb_cctx *ctx, const struct bb_ynode *root)
         bb_cctx_pop(ctx, saved);
         return;
     }
+    if (ctx->opts != NULL && ctx->opts->client_interface != NULL) {
+        /* botbox run: its one interface replaced the file's, which the
+         * tenants' matches name */
+        bb_cerr(ctx, v,
+                "botbox run serves one workload: tenants are for the per-node gateway "
+                "(botbox serve)");
+        bb_cctx_pop(ctx, saved);
+        return;
+    }
     if (base->mode != BB_MODE_GATEWAY)
         bb_cerr(ctx, v, "tenants are for mode: gateway (a sidecar serves one workload)");
     if (bb_ymap_get(root, "egress_policy") != NULL || bb_ymap_get(root, "credentials") != NULL)

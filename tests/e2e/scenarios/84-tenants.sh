@@ -143,6 +143,9 @@ check "apply the gateway ruleset (with the tenants' anti-spoofing)" \
 check "... nft list shows the pairs" bash -c "ip netns exec ${NS[gw]} nft list set inet botbox \
     tenant_sources4 | grep -q '\"bbx\*\" . 10.201.4.0/24'"
 serve_start gw "$E2E_TMP/gw.yaml"
+out=$(in_ns gw "$BIN" run --config "$E2E_TMP/gw.yaml" -- true 2>&1)
+check "botbox run refuses tenants, saying why" \
+    grep -q 'tenants: botbox run serves one workload: tenants are for the per-node gateway' <<<"$out"
 # A bridge as a client interface, with br_netfilter on (the kernel's
 # default, and what kube-proxy sets): refused, with the way out.
 printf 'mode: gateway\ngateway: {client_interfaces: [br0]}\negress_policy: {rules: []}\n' \
